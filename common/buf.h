@@ -1,0 +1,30 @@
+/* buf: a growable byte buffer, always NUL-terminated.
+ * A zero-initialised struct buf is an empty buffer. buf_free() releases it;
+ * on allocation failure the process aborts (out of memory is not recoverable
+ * for a batch tool, and every caller would otherwise repeat the same check). */
+#ifndef PEERKIT_BUF_H
+#define PEERKIT_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+#define BUF_INIT {NULL, 0, 0}
+
+void buf_grow(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *data, size_t len);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s with & < > " ' escaped for HTML text and attribute values. */
+void buf_append_html(struct buf *b, const char *s, size_t len);
+void buf_reset(struct buf *b);
+/* Returns the data (caller frees) and leaves b empty. */
+char *buf_detach(struct buf *b);
+void buf_free(struct buf *b);
+
+#endif

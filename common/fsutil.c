@@ -1,0 +1,203 @@
+#define _XOPEN_SOURCE 700
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct diag *d)
+{
+    int rc = -1;
+    char *p = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        diag_error(d, path, 0, 0, "cannot stat: %s", strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        diag_error(d, path, 0, 0, "not a regular file");
+        goto out;
+    }
+    if ((size_t)st.st_size > max) {
+        diag_error(d, path, 0, 0, "file too large (%lld bytes, limit %zu)",
+                   (long long)st.st_size, max);
+        goto out;
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    p = malloc(size + 1);
+    if (!p)
+        abort();
+    while (got < size) {
+        ssize_t n = read(fd, p + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            diag_error(d, path, 0, 0, "read failed: %s", strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    p[got] = '\0';
+    *data = p;
+    *len = got;
+    p = NULL;
+    rc = 0;
+out:
+    free(p);
+    close(fd);
+    return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int fs_sync_dir(const char *dir, struct diag *d)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        diag_error(d, dir, 0, 0, "cannot open directory: %s", strerror(errno));
+        return -1;
+    }
+    int rc = fsync(fd);
+    if (rc < 0)
+        diag_error(d, dir, 0, 0, "fsync failed: %s", strerror(errno));
+    close(fd);
+    return rc < 0 ? -1 : 0;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct diag *d)
+{
+    int rc = -1, fd = -1;
+    char tmp[PATH_MAX], dirbuf[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
+        diag_error(d, path, 0, 0, "path too long");
+        return -1;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        diag_error(d, path, 0, 0, "cannot create temporary file: %s", strerror(errno));
+        return -1;
+    }
+    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        diag_error(d, path, 0, 0, "write failed: %s", strerror(errno));
+        goto out;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        diag_error(d, path, 0, 0, "close failed: %s", strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0) {
+        diag_error(d, path, 0, 0, "rename failed: %s", strerror(errno));
+        goto out;
+    }
+    snprintf(dirbuf, sizeof dirbuf, "%s", path);
+    if (fs_sync_dir(dirname(dirbuf), d) < 0)
+        return -1;
+    return 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return rc;
+}
+
+int fs_write_file(const char *path, const void *data, size_t len, struct diag *d)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        diag_error(d, path, 0, 0, "cannot create: %s", strerror(errno));
+        return -1;
+    }
+    int rc = write_all(fd, data, len);
+    if (rc < 0)
+        diag_error(d, path, 0, 0, "write failed: %s", strerror(errno));
+    if (close(fd) < 0 && rc == 0) {
+        diag_error(d, path, 0, 0, "close failed: %s", strerror(errno));
+        rc = -1;
+    }
+    return rc;
+}
+
+int fs_mkdirs(const char *path, mode_t mode, struct diag *d)
+{
+    char p[PATH_MAX];
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p) {
+        diag_error(d, path, 0, 0, "path too long");
+        return -1;
+    }
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, mode) < 0 && errno != EEXIST) {
+            diag_error(d, p, 0, 0, "cannot create directory: %s", strerror(errno));
+            return -1;
+        }
+        *s = '/';
+    }
+    if (mkdir(p, mode) < 0 && errno != EEXIST) {
+        diag_error(d, p, 0, 0, "cannot create directory: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int fs_remove_tree(const char *path, struct diag *d)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return 0;
+    if (nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0) {
+        diag_error(d, path, 0, 0, "cannot remove: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int fs_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+int fs_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

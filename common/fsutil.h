@@ -1,0 +1,32 @@
+/* fsutil: whole-file reads, durable atomic writes and directory helpers.
+ * All return 0 on success, -1 on failure with a message added to d naming
+ * the path and the system error. */
+#ifndef PEERKIT_FSUTIL_H
+#define PEERKIT_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+/* Reads the whole file; *data (caller frees) is NUL-terminated. Refuses
+ * files larger than max bytes. */
+int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct diag *d);
+/* Writes data to path through a temporary file in the same directory:
+ * write, fsync, rename, fsync the directory. The file never exists half-written. */
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct diag *d);
+/* Writes data to a new file at path without the rename dance (for files
+ * inside a fresh temporary directory that is itself renamed into place). */
+int fs_write_file(const char *path, const void *data, size_t len, struct diag *d);
+/* mkdir -p */
+int fs_mkdirs(const char *path, mode_t mode, struct diag *d);
+/* rm -rf; a missing path is not an error. Does not follow symbolic links. */
+int fs_remove_tree(const char *path, struct diag *d);
+/* fsync a directory so that a rename inside it is durable. */
+int fs_sync_dir(const char *dir, struct diag *d);
+/* 1 if path exists (any type), else 0. */
+int fs_exists(const char *path);
+/* 1 if path is a directory. */
+int fs_is_dir(const char *path);
+
+#endif

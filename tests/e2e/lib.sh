@@ -1,0 +1,48 @@
+# Shared helpers for end-to-end tests. Source it; then call ok/fail/expect_*.
+# Each result is one line: "ok - name" or "not ok - name" followed by details.
+# Binaries come from $PEERSITE, $PEERKIOSK, $PEERADMIN (set by scripts/run-tests.sh;
+# default: the release build).
+set -u
+: "${ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${PEERSITE:=$ROOT/bin/peersite}"
+: "${PEERKIOSK:=$ROOT/bin/peerkiosk}"
+: "${PEERADMIN:=$ROOT/bin/peeradmin}"
+: "${TEST_HELPERS:=$ROOT/build/release/tests}"
+FIXTURES=$ROOT/tests/fixtures
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767225600}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/peerkit-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+ok() { echo "ok - $1"; }
+fail() {
+    echo "not ok - $1"
+    shift
+    for line in "$@"; do printf '#   %s\n' "$line"; done
+}
+
+# expect_status NAME WANT STATUS
+expect_status() {
+    if [ "$3" -eq "$2" ]; then ok "$1"; else fail "$1" "expected exit status $2, got $3"; fi
+}
+
+# expect_file_contains NAME FILE TEXT (fixed string)
+expect_contains() {
+    if grep -qF -- "$3" "$2" 2>/dev/null; then ok "$1"; else
+        fail "$1" "expected $2 to contain: $3" "got: $(head -c 600 "$2" 2>/dev/null)"
+    fi
+}
+
+expect_not_contains() {
+    if ! grep -qF -- "$3" "$2" 2>/dev/null; then ok "$1"; else
+        fail "$1" "expected $2 not to contain: $3" "found: $(grep -nF -- "$3" "$2" | head -3)"
+    fi
+}
+
+expect_exists() {
+    if [ -e "$2" ]; then ok "$1"; else fail "$1" "expected $2 to exist"; fi
+}
+
+expect_missing() {
+    if [ ! -e "$2" ]; then ok "$1"; else fail "$1" "expected $2 not to exist"; fi
+}
