@@ -1,0 +1,1061 @@
+#include "content.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "frontmatter.h"
+#include "fsutil.h"
+
+#define MAX_CONTENT_FILE (4u << 20)
+
+/* ---- a small declarative schema for front matter ------------------------- */
+
+enum ktype {
+    KT_STRING,  /* any scalar, kept as a string */
+    KT_INT,     /* plain scalar of digits */
+    KT_BOOL,    /* plain true/false/yes/no */
+    KT_STRINGS, /* sequence of scalars */
+    KT_OBJECT,  /* mapping checked against sub */
+    KT_OBJECTS, /* sequence of mappings checked against sub */
+    KT_PAIRS,   /* sequence of scalars or {KEY, label} mappings (roles, options) */
+};
+
+struct loader;
+typedef void (*check_fn)(struct loader *L, yaml_node_t *node, json_t *value);
+
+struct keyspec {
+    const char *name;
+    enum ktype type;
+    bool required;
+    const struct keyspec *sub; /* KT_OBJECT / KT_OBJECTS */
+    check_fn check;            /* extra validation of the converted value */
+    const char *pair_key;      /* KT_PAIRS: "id" or "value" */
+};
+
+struct loader {
+    struct content *c;
+    struct diag *d;
+    const char *path;
+    yaml_document_t *doc;
+    int line0; /* file line of YAML line 0 */
+};
+
+#define AT(L, node) (L)->path, (int)(node)->start_mark.line + (L)->line0, \
+                    (int)(node)->start_mark.column + 1
+
+static const char *scalar(yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+/* A plain empty scalar, "~" or "null" means "no value". */
+static bool is_null(yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *s = scalar(n);
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+           !strcmp(s, "NULL");
+}
+
+static const char *node_kind(yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a single value";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+static json_t *convert_map(struct loader *L, yaml_node_t *map, const struct keyspec *spec,
+                           const char *what);
+
+/* Machine values (role ids, option values, field ids): short ASCII tokens. */
+static bool is_token(const char *s)
+{
+    if (!*s || strlen(s) > 64)
+        return false;
+    for (; *s; s++)
+        if (!(((*s | 32) >= 'a' && (*s | 32) <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+              *s == '_' || *s == '.'))
+            return false;
+    return true;
+}
+
+static json_t *convert_string(struct loader *L, yaml_node_t *n, const char *key)
+{
+    if (n->type != YAML_SCALAR_NODE) {
+        diag_error(L->d, AT(L, n), "\"%s\" must be text, not %s", key, node_kind(n));
+        return NULL;
+    }
+    json_t *s = json_stringn(scalar(n), n->data.scalar.length);
+    if (!s)
+        diag_error(L->d, AT(L, n), "\"%s\" is not valid UTF-8 text", key);
+    return s;
+}
+
+static json_t *convert_value(struct loader *L, yaml_node_t *n, const struct keyspec *k)
+{
+    switch (k->type) {
+    case KT_STRING:
+        return convert_string(L, n, k->name);
+    case KT_INT: {
+        const char *s = scalar(n);
+        char *end = NULL;
+        errno = 0;
+        long v = n->type == YAML_SCALAR_NODE ? strtol(s, &end, 10) : 0;
+        if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+            !*s || *end || errno || v < INT_MIN || v > INT_MAX) {
+            diag_error(L->d, AT(L, n), "\"%s\" must be a whole number", k->name);
+            return NULL;
+        }
+        return json_integer(v);
+    }
+    case KT_BOOL: {
+        const char *s = n->type == YAML_SCALAR_NODE ? scalar(n) : "";
+        bool plain = n->type == YAML_SCALAR_NODE &&
+                     n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        if (plain && (!strcasecmp(s, "true") || !strcasecmp(s, "yes")))
+            return json_true();
+        if (plain && (!strcasecmp(s, "false") || !strcasecmp(s, "no")))
+            return json_false();
+        diag_error(L->d, AT(L, n), "\"%s\" must be true or false", k->name);
+        return NULL;
+    }
+    case KT_STRINGS: {
+        if (n->type != YAML_SEQUENCE_NODE) {
+            diag_error(L->d, AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
+            return NULL;
+        }
+        json_t *arr = json_array();
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             it < n->data.sequence.items.top; it++) {
+            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
+            json_t *s = convert_string(L, item, k->name);
+            if (s)
+                json_array_append_new(arr, s);
+        }
+        return arr;
+    }
+    case KT_OBJECT:
+        if (n->type != YAML_MAPPING_NODE) {
+            diag_error(L->d, AT(L, n), "\"%s\" must be a mapping of keys, not %s", k->name,
+                       node_kind(n));
+            return NULL;
+        }
+        return convert_map(L, n, k->sub, k->name);
+    case KT_OBJECTS: {
+        if (n->type != YAML_SEQUENCE_NODE) {
+            diag_error(L->d, AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
+            return NULL;
+        }
+        json_t *arr = json_array();
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             it < n->data.sequence.items.top; it++) {
+            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
+            if (item->type != YAML_MAPPING_NODE) {
+                diag_error(L->d, AT(L, item), "each item of \"%s\" must be a mapping, not %s",
+                           k->name, node_kind(item));
+                continue;
+            }
+            json_t *o = convert_map(L, item, k->sub, k->name);
+            if (o)
+                json_array_append_new(arr, o);
+        }
+        return arr;
+    }
+    case KT_PAIRS: {
+        if (n->type != YAML_SEQUENCE_NODE) {
+            diag_error(L->d, AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
+            return NULL;
+        }
+        const struct keyspec pair[] = {
+            {k->pair_key, KT_STRING, true, NULL, NULL, NULL},
+            {"label", KT_STRING, false, NULL, NULL, NULL},
+            {NULL, 0, false, NULL, NULL, NULL},
+        };
+        json_t *arr = json_array();
+        json_t *seen = json_object();
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             it < n->data.sequence.items.top; it++) {
+            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
+            json_t *o = NULL;
+            if (item->type == YAML_SCALAR_NODE && !is_null(item)) {
+                o = json_object();
+                json_object_set_new(o, k->pair_key, convert_string(L, item, k->name));
+            } else if (item->type == YAML_MAPPING_NODE) {
+                o = convert_map(L, item, pair, k->name);
+            } else {
+                diag_error(L->d, AT(L, item), "each item of \"%s\" must be text or a mapping "
+                           "with \"%s\" and \"label\"", k->name, k->pair_key);
+            }
+            if (!o)
+                continue;
+            json_t *key = json_object_get(o, k->pair_key);
+            if (!json_is_string(key)) {
+                json_decref(o);
+                continue;
+            }
+            const char *v = json_string_value(key);
+            if (!is_token(v)) {
+                diag_error(L->d, AT(L, item), "\"%s\" %s \"%s\" may only use letters, digits, "
+                           "'.', '_' and '-'", k->name, k->pair_key, v);
+            } else if (json_object_get(seen, v)) {
+                diag_error(L->d, AT(L, item), "\"%s\": %s \"%s\" appears twice", k->name,
+                           k->pair_key, v);
+            }
+            json_object_set_new(seen, v, json_true());
+            if (!json_object_get(o, "label"))
+                json_object_set(o, "label", key);
+            json_array_append_new(arr, o);
+        }
+        json_decref(seen);
+        return arr;
+    }
+    }
+    return NULL;
+}
+
+/* Edit distance, to suggest the key a typo meant. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    size_t row[41];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static void unknown_key(struct loader *L, yaml_node_t *key, const struct keyspec *spec,
+                        const char *what)
+{
+    const char *name = scalar(key), *near = NULL;
+    size_t best = 3;
+    for (const struct keyspec *k = spec; k->name; k++) {
+        size_t dist = distance(name, k->name);
+        if (dist < best) {
+            best = dist;
+            near = k->name;
+        }
+    }
+    if (near)
+        diag_error(L->d, AT(L, key), "unknown key \"%s\" in %s (did you mean \"%s\"?)", name, what,
+                   near);
+    else
+        diag_error(L->d, AT(L, key), "unknown key \"%s\" in %s", name, what);
+}
+
+/* Converts a mapping to a JSON object holding only the keys of spec; reports
+ * unknown, duplicate, missing and mistyped keys. Returns NULL only when the
+ * mapping was unusable; a partial object is returned otherwise (errors are in
+ * the diag either way). */
+static json_t *convert_map(struct loader *L, yaml_node_t *map, const struct keyspec *spec,
+                           const char *what)
+{
+    json_t *obj = json_object();
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *key = yaml_document_get_node(L->doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(L->doc, p->value);
+        if (key->type != YAML_SCALAR_NODE) {
+            diag_error(L->d, AT(L, key), "keys must be plain names in %s", what);
+            continue;
+        }
+        const struct keyspec *k = spec;
+        while (k->name && strcmp(k->name, scalar(key)))
+            k++;
+        if (!k->name) {
+            unknown_key(L, key, spec, what);
+            continue;
+        }
+        char marker[80];
+        snprintf(marker, sizeof marker, "\x01%s", k->name);
+        if (json_object_get(obj, marker)) {
+            diag_error(L->d, AT(L, key), "key \"%s\" appears twice in %s", k->name, what);
+            continue;
+        }
+        json_object_set_new(obj, marker, json_true());
+        if (is_null(val)) {
+            if (k->required)
+                diag_error(L->d, AT(L, key), "\"%s\" has no value", k->name);
+            continue;
+        }
+        json_t *v = convert_value(L, val, k);
+        if (!v)
+            continue;
+        if (k->check && k->type != KT_OBJECTS)
+            k->check(L, val, v);
+        if (k->check && k->type == KT_OBJECTS) {
+            size_t i = 0;
+            for (yaml_node_item_t *it = val->data.sequence.items.start;
+                 it < val->data.sequence.items.top && i < json_array_size(v); it++) {
+                yaml_node_t *item = yaml_document_get_node(L->doc, *it);
+                if (item->type == YAML_MAPPING_NODE)
+                    k->check(L, item, json_array_get(v, i++));
+            }
+        }
+        json_object_set_new(obj, k->name, v);
+    }
+    /* Drop the duplicate markers; report what is missing. */
+    for (const struct keyspec *k = spec; k->name; k++) {
+        char marker[80];
+        snprintf(marker, sizeof marker, "\x01%s", k->name);
+        bool present = json_object_get(obj, marker) != NULL;
+        json_object_del(obj, marker);
+        if (k->required && !present)
+            diag_error(L->d, AT(L, map), "missing required key \"%s\" in %s", k->name, what);
+    }
+    return obj;
+}
+
+/* ---- checks with positions ----------------------------------------------- */
+
+static void check_url(struct loader *L, yaml_node_t *n, json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) {
+        diag_error(L->d, AT(L, n), "\"%s\" must start with https:// or http://", s);
+        return;
+    }
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>') {
+            diag_error(L->d, AT(L, n), "\"%s\" is not a valid URL", s);
+            return;
+        }
+    if (s[strlen(s) - 1] != '/') {
+        char *t = malloc(strlen(s) + 2);
+        if (!t)
+            abort();
+        sprintf(t, "%s/", s);
+        json_string_set(v, t);
+        free(t);
+    }
+}
+
+static void check_language(struct loader *L, yaml_node_t *n, json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t i = 0;
+    while (((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z'))
+        i++;
+    bool ok = i >= 2 && i <= 3;
+    for (; ok && s[i]; i++)
+        ok = s[i] == '-' || ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z') ||
+             (s[i] >= '0' && s[i] <= '9');
+    if (!ok)
+        diag_error(L->d, AT(L, n), "language \"%s\" is not a language tag such as en or en-US",
+                   s);
+}
+
+static void check_kiosk(struct loader *L, yaml_node_t *n, json_t *v)
+{
+    json_int_t s = json_integer_value(v);
+    if (s < 15 || s > 86400)
+        diag_error(L->d, AT(L, n), "kiosk idle time must be between 15 and 86400 seconds");
+}
+
+static void check_max(struct loader *L, yaml_node_t *n, json_t *v)
+{
+    json_int_t m = json_integer_value(v);
+    if (m < 1 || m > 20000)
+        diag_error(L->d, AT(L, n), "\"max\" must be between 1 and 20000 characters");
+}
+
+static void check_role(struct loader *L, yaml_node_t *n, json_t *v)
+{
+    json_t *roles = L->c->site ? json_object_get(L->c->site, "roles") : NULL;
+    if (!roles)
+        return;
+    size_t i;
+    json_t *r;
+    json_array_foreach(roles, i, r) {
+        if (json_equal(json_object_get(r, "id"), v))
+            return;
+    }
+    struct buf known = BUF_INIT;
+    json_array_foreach(roles, i, r) {
+        buf_printf(&known, "%s%s", i ? ", " : "", json_string_value(json_object_get(r, "id")));
+    }
+    diag_error(L->d, AT(L, n), "unknown role \"%s\" (site.yml roles: %s)", json_string_value(v),
+               known.data ? known.data : "none");
+    buf_free(&known);
+}
+
+static const char *const modalities[] = {"in-person", "phone", "video", NULL};
+
+static void check_modalities(struct loader *L, yaml_node_t *n, json_t *v)
+{
+    if (json_array_size(v) == 0)
+        diag_error(L->d, AT(L, n), "\"modalities\" must list at least one of in-person, phone, "
+                   "video");
+    size_t i;
+    json_t *m;
+    json_array_foreach(v, i, m) {
+        const char *s = json_string_value(m);
+        size_t j = 0;
+        while (modalities[j] && strcmp(modalities[j], s))
+            j++;
+        yaml_node_t *item = yaml_document_get_node(L->doc, n->data.sequence.items.start[i]);
+        if (!modalities[j])
+            diag_error(L->d, AT(L, item), "unknown modality \"%s\" (use in-person, phone or "
+                       "video)", s);
+        for (size_t k = 0; k < i; k++)
+            if (json_equal(json_array_get(v, k), m))
+                diag_error(L->d, AT(L, item), "modality \"%s\" appears twice", s);
+    }
+}
+
+static const char *const field_types[] = {"text",  "email",    "tel",      "textarea", "select",
+                                          "radio", "checkbox", "checkboxes", NULL};
+
+static bool is_choice(const char *type)
+{
+    return !strcmp(type, "select") || !strcmp(type, "radio") || !strcmp(type, "checkboxes");
+}
+
+/* One item of request.yml "fields": type known, options where needed, unique id. */
+static void check_field(struct loader *L, yaml_node_t *n, json_t *f)
+{
+    const char *id = json_string_value(json_object_get(f, "id"));
+    const char *type = json_string_value(json_object_get(f, "type"));
+    json_t *options = json_object_get(f, "options");
+    json_t *seen = json_object_get(L->c->request, "\x01ids");
+    if (id && !is_token(id))
+        diag_error(L->d, AT(L, n), "field id \"%s\" may only use letters, digits, '.', '_' and "
+                   "'-'", id);
+    else if (id && seen && json_object_get(seen, id))
+        diag_error(L->d, AT(L, n), "field id \"%s\" appears twice", id);
+    else if (id && seen)
+        json_object_set_new(seen, id, json_true());
+    if (!type)
+        return;
+    size_t j = 0;
+    while (field_types[j] && strcmp(field_types[j], type))
+        j++;
+    if (!field_types[j]) {
+        diag_error(L->d, AT(L, n), "field \"%s\": unknown type \"%s\" (use text, email, tel, "
+                   "textarea, select, radio, checkbox or checkboxes)", id ? id : "?", type);
+        return;
+    }
+    if (is_choice(type) && json_array_size(options) == 0)
+        diag_error(L->d, AT(L, n), "field \"%s\": type %s needs \"options\"", id ? id : "?",
+                   type);
+    if (!is_choice(type) && options)
+        diag_error(L->d, AT(L, n), "field \"%s\": type %s takes no \"options\"", id ? id : "?",
+                   type);
+}
+
+/* ---- the schemas of each file -------------------------------------------- */
+
+static const struct keyspec contact_keys[] = {
+    {"email", KT_STRING, false, NULL, NULL, NULL},
+    {"phone", KT_STRING, false, NULL, NULL, NULL},
+    {"hours", KT_STRING, false, NULL, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec site_keys[] = {
+    {"name", KT_STRING, true, NULL, NULL, NULL},
+    {"organization", KT_STRING, false, NULL, NULL, NULL},
+    {"base_url", KT_STRING, true, NULL, check_url, NULL},
+    {"language", KT_STRING, false, NULL, check_language, NULL},
+    {"contact", KT_OBJECT, false, contact_keys, NULL, NULL},
+    {"response_time", KT_STRING, false, NULL, NULL, NULL},
+    {"crisis", KT_STRING, false, NULL, NULL, NULL},
+    {"submit_url", KT_STRING, false, NULL, check_url, NULL},
+    {"roles", KT_PAIRS, false, NULL, NULL, "id"},
+    {"kiosk", KT_INT, false, NULL, check_kiosk, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec page_keys[] = {
+    {"title", KT_STRING, true, NULL, NULL, NULL},
+    {"description", KT_STRING, false, NULL, NULL, NULL},
+    {"menu", KT_INT, false, NULL, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec faq_keys[] = {
+    {"question", KT_STRING, true, NULL, NULL, NULL},
+    {"category", KT_STRING, true, NULL, NULL, NULL},
+    {"order", KT_INT, false, NULL, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec who_knows_keys[] = {
+    {"item", KT_STRING, true, NULL, NULL, NULL},
+    {"known_by", KT_STRINGS, true, NULL, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec limit_keys[] = {
+    {"title", KT_STRING, true, NULL, NULL, NULL},
+    {"text", KT_STRING, true, NULL, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec confidentiality_keys[] = {
+    {"title", KT_STRING, true, NULL, NULL, NULL},
+    {"who_knows", KT_OBJECTS, true, who_knows_keys, NULL, NULL},
+    {"limits", KT_OBJECTS, true, limit_keys, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec supporter_keys[] = {
+    {"name", KT_STRING, true, NULL, NULL, NULL},
+    {"role", KT_STRING, true, NULL, check_role, NULL},
+    {"department", KT_STRING, true, NULL, NULL, NULL},
+    {"modalities", KT_STRINGS, true, NULL, check_modalities, NULL},
+    {"credentials", KT_STRING, false, NULL, NULL, NULL},
+    {"pronouns", KT_STRING, false, NULL, NULL, NULL},
+    {"specialty", KT_STRING, false, NULL, NULL, NULL},
+    {"languages", KT_STRINGS, false, NULL, NULL, NULL},
+    {"campus", KT_STRING, false, NULL, NULL, NULL},
+    {"accepting", KT_BOOL, false, NULL, NULL, NULL},
+    {"photo", KT_STRING, false, NULL, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec field_keys[] = {
+    {"id", KT_STRING, true, NULL, NULL, NULL},
+    {"label", KT_STRING, true, NULL, NULL, NULL},
+    {"type", KT_STRING, true, NULL, NULL, NULL},
+    {"required", KT_BOOL, false, NULL, NULL, NULL},
+    {"help", KT_STRING, false, NULL, NULL, NULL},
+    {"max", KT_INT, false, NULL, check_max, NULL},
+    {"options", KT_PAIRS, false, NULL, NULL, "value"},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct keyspec request_keys[] = {
+    {"title", KT_STRING, true, NULL, NULL, NULL},
+    {"intro", KT_STRING, false, NULL, NULL, NULL},
+    {"fields", KT_OBJECTS, true, field_keys, check_field, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+/* ---- files ----------------------------------------------------------------- */
+
+char *content_slugify(const char *name)
+{
+    size_t n = strlen(name);
+    if (n > 3 && !strcmp(name + n - 3, ".md"))
+        n -= 3;
+    char *s = malloc(n + 1);
+    if (!s)
+        abort();
+    size_t o = 0;
+    bool dash = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (dash && o > 0)
+                s[o++] = '-';
+            s[o++] = c;
+            dash = false;
+        } else {
+            dash = true;
+        }
+    }
+    s[o] = '\0';
+    return s;
+}
+
+static char *join(const char *a, const char *b)
+{
+    char *p;
+    if (asprintf(&p, "%s/%s", a, b) < 0)
+        abort();
+    return p;
+}
+
+static int add_source(struct content *c, const char *path, const char *body, size_t len,
+                      int line)
+{
+    struct content_source *s = realloc(c->sources, (c->nsources + 1) * sizeof *s);
+    if (!s)
+        abort();
+    c->sources = s;
+    s = &c->sources[c->nsources];
+    s->path = strdup(path);
+    s->body = strndup(body, len);
+    if (!s->path || !s->body)
+        abort();
+    s->body_line = line;
+    return (int)c->nsources++;
+}
+
+/* Loads a YAML mapping (a whole .yml file, or the front matter of a .md file)
+ * against spec. Returns the object, or NULL when the file is unusable. */
+static json_t *load_mapping(struct content *c, const char *path, const char *yaml, size_t len,
+                            int first_line, const struct keyspec *spec, const char *what,
+                            struct diag *d)
+{
+    yaml_document_t doc;
+    json_t *obj = NULL;
+    if (fm_load_yaml(path, yaml, len, first_line, &doc, d) < 0)
+        return NULL;
+    struct loader L = {c, d, path, &doc, first_line};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root || is_null(root)) {
+        obj = json_object();
+        for (const struct keyspec *k = spec; k->name; k++)
+            if (k->required)
+                diag_error(d, path, first_line, 1, "missing required key \"%s\" in %s", k->name,
+                           what);
+    } else if (root->type != YAML_MAPPING_NODE) {
+        diag_error(d, AT(&L, root), "%s must be a mapping of keys, not %s", what,
+                   node_kind(root));
+    } else {
+        obj = convert_map(&L, root, spec, what);
+    }
+    yaml_document_delete(&doc);
+    return obj;
+}
+
+/* Loads one .md file: front matter against spec, body kept as a source. */
+static json_t *load_md(struct content *c, const char *path, const struct keyspec *spec,
+                       const char *what, struct diag *d)
+{
+    char *text = NULL;
+    size_t len;
+    struct fm fm;
+    json_t *obj = NULL;
+    if (fs_read_file(path, MAX_CONTENT_FILE, &text, &len, d) < 0)
+        return NULL;
+    if (memchr(text, '\0', len)) {
+        diag_error(d, path, 1, 1, "file contains a NUL byte (is it a text file?)");
+        goto out;
+    }
+    if (fm_split(path, text, len, &fm, d) < 0)
+        goto out;
+    obj = load_mapping(c, path, fm.yaml, fm.yaml_len, fm.yaml_line, spec, what, d);
+    if (obj) {
+        int src = add_source(c, path, fm.body, fm.body_len, fm.body_line);
+        json_object_set_new(obj, "src", json_integer(src));
+    }
+out:
+    free(text);
+    return obj;
+}
+
+static json_t *load_yml(struct content *c, const char *path, const struct keyspec *spec,
+                        const char *what, struct diag *d)
+{
+    char *text = NULL;
+    size_t len;
+    if (fs_read_file(path, MAX_CONTENT_FILE, &text, &len, d) < 0)
+        return NULL;
+    json_t *obj = load_mapping(c, path, text, len, 1, spec, what, d);
+    free(text);
+    return obj;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted list of *.md file names in dir (NULL-terminated, caller frees each
+ * and the array); NULL with an error if dir cannot be read and required. */
+static char **list_md(const char *dir, bool required, struct diag *d)
+{
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        if (required || errno != ENOENT)
+            diag_error(d, dir, 0, 0, "cannot read directory: %s", strerror(errno));
+        return NULL;
+    }
+    size_t n = 0, cap = 16;
+    char **names = malloc(cap * sizeof *names);
+    if (!names)
+        abort();
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < 4 || strcmp(e->d_name + len - 3, ".md"))
+            continue;
+        if (n + 1 >= cap) {
+            cap *= 2;
+            names = realloc(names, cap * sizeof *names);
+            if (!names)
+                abort();
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(dp);
+    qsort(names, n, sizeof *names, cmp_str);
+    names[n] = NULL;
+    return names;
+}
+
+static void free_list(char **names)
+{
+    for (char **p = names; p && *p; p++)
+        free(*p);
+    free(names);
+}
+
+/* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
+static json_t *load_collection(struct content *c, const char *sub, const struct keyspec *spec,
+                               const char *what, bool required, struct diag *d)
+{
+    char *dir = join(c->dir, sub);
+    char **names = list_md(dir, required, d);
+    json_t *arr = json_array();
+    json_t *slugs = json_object();
+    for (char **p = names; p && *p; p++) {
+        char *path = join(dir, *p);
+        char *slug = content_slugify(*p);
+        json_t *obj = load_md(c, path, spec, what, d);
+        json_t *other = json_object_get(slugs, slug);
+        if (!*slug)
+            diag_error(d, path, 1, 1, "file name gives an empty slug: use letters or digits");
+        else if (other)
+            diag_error(d, path, 1, 1, "duplicate slug \"%s\" (also from %s)", slug,
+                       json_string_value(other));
+        else
+            json_object_set_new(slugs, slug, json_string(path));
+        if (obj) {
+            json_object_set_new(obj, "slug", json_string(slug));
+            json_object_set_new(obj, "path", json_string(path));
+            json_array_append_new(arr, obj);
+        }
+        free(slug);
+        free(path);
+    }
+    json_decref(slugs);
+    free_list(names);
+    free(dir);
+    return arr;
+}
+
+/* ---- defaults, cross-file checks and ordering ---------------------------- */
+
+static void set_default(json_t *obj, const char *key, json_t *value)
+{
+    if (!json_object_get(obj, key))
+        json_object_set_new(obj, key, value);
+    else
+        json_decref(value);
+}
+
+static void site_defaults(json_t *site)
+{
+    set_default(site, "language", json_string("en"));
+    set_default(site, "response_time", json_string("within one business day"));
+    set_default(site, "kiosk", json_integer(120));
+    set_default(site, "contact", json_object());
+    if (!json_object_get(site, "roles")) {
+        static const char *const roles[][2] = {
+            {"faculty", "Faculty"}, {"app", "Advanced practice provider"},
+            {"fellow", "Fellow"},   {"resident", "Resident"},
+            {"student", "Student"},
+        };
+        json_t *arr = json_array();
+        for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+            json_array_append_new(arr, json_pack("{s:s, s:s}", "id", roles[i][0], "label",
+                                                 roles[i][1]));
+        json_object_set_new(site, "roles", arr);
+    }
+}
+
+static int by_slug(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    return strcmp(json_string_value(json_object_get(x, "slug")),
+                  json_string_value(json_object_get(y, "slug")));
+}
+
+static json_int_t order_of(json_t *o)
+{
+    json_t *v = json_object_get(o, "order");
+    return v ? json_integer_value(v) : INT_MAX;
+}
+
+static int by_faq_order(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t cx = json_integer_value(json_object_get(x, "category_rank"));
+    json_int_t cy = json_integer_value(json_object_get(y, "category_rank"));
+    if (cx != cy)
+        return cx < cy ? -1 : 1;
+    json_int_t ox = order_of(x), oy = order_of(y);
+    if (ox != oy)
+        return ox < oy ? -1 : 1;
+    int c = strcmp(json_string_value(json_object_get(x, "question")),
+                   json_string_value(json_object_get(y, "question")));
+    return c ? c : by_slug(a, b);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int c = strcmp(json_string_value(json_object_get(x, "name")),
+                   json_string_value(json_object_get(y, "name")));
+    return c ? c : by_slug(a, b);
+}
+
+static int by_category(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t ox = order_of(x), oy = order_of(y);
+    if (ox != oy)
+        return ox < oy ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(x, "name")),
+                  json_string_value(json_object_get(y, "name")));
+}
+
+/* Sorts a JSON array in place with a qsort comparator over json_t *. */
+static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
+{
+    size_t n = json_array_size(arr);
+    if (n < 2)
+        return;
+    json_t **items = malloc(n * sizeof *items);
+    if (!items)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(arr, i));
+    qsort(items, n, sizeof *items, cmp);
+    json_array_clear(arr);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, items[i]);
+    free(items);
+}
+
+/* Drops entries that lack a required key (their errors are already reported),
+ * so later stages can rely on every required key being present. */
+static void keep_complete(json_t *arr, const struct keyspec *spec)
+{
+    for (size_t i = json_array_size(arr); i-- > 0;) {
+        json_t *o = json_array_get(arr, i);
+        for (const struct keyspec *k = spec; k->name; k++)
+            if (k->required && !json_object_get(o, k->name)) {
+                json_array_remove(arr, i);
+                break;
+            }
+    }
+}
+
+/* Groups FAQ entries: category rank = order of first appearance after sorting
+ * categories by their smallest "order", then by name. */
+static json_t *faq_categories(json_t *faq)
+{
+    json_t *cats = json_array(), *byname = json_object();
+    size_t i;
+    json_t *q;
+    json_array_foreach(faq, i, q) {
+        const char *name = json_string_value(json_object_get(q, "category"));
+        json_t *cat = json_object_get(byname, name);
+        if (!cat) {
+            char *slug = content_slugify(name);
+            cat = json_pack("{s:s, s:s++}", "name", name, "slug", "topic-", slug);
+            free(slug);
+            json_object_set_new(byname, name, cat);
+            json_array_append(cats, cat);
+        }
+        if (order_of(q) < order_of(cat))
+            json_object_set_new(cat, "order", json_integer(order_of(q)));
+    }
+    sort_array(cats, by_category);
+    json_array_foreach(cats, i, q) {
+        json_object_set_new(q, "rank", json_integer((json_int_t)i));
+        json_object_del(q, "order");
+    }
+    json_array_foreach(faq, i, q) {
+        json_t *cat = json_object_get(byname, json_string_value(json_object_get(q, "category")));
+        json_object_set(q, "category_slug", json_object_get(cat, "slug"));
+        json_object_set(q, "category_rank", json_object_get(cat, "rank"));
+    }
+    json_decref(byname);
+    return cats;
+}
+
+static const char *const reserved_pages[] = {"faq",    "confidentiality", "supporters", "request",
+                                              "search", "assets",          "404",        NULL};
+
+static void check_pages(struct content *c, struct diag *d)
+{
+    bool home = false;
+    size_t i;
+    json_t *p;
+    json_array_foreach(c->pages, i, p) {
+        const char *slug = json_string_value(json_object_get(p, "slug"));
+        if (!strcmp(slug, "index"))
+            home = true;
+        for (size_t j = 0; reserved_pages[j]; j++)
+            if (!strcmp(slug, reserved_pages[j]))
+                diag_error(d, json_string_value(json_object_get(p, "path")), 1, 1,
+                           "the page slug \"%s\" is reserved for a generated page", slug);
+    }
+    if (!home) {
+        char *path = join(c->dir, "pages/index.md");
+        diag_error(d, path, 0, 0, "missing: the home page");
+        free(path);
+    }
+}
+
+/* A photo sits next to its supporter file: a plain file name with an image
+ * extension. Records its full path as "photo_path". */
+static void check_photos(struct content *c, struct diag *d)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(c->supporters, i, s) {
+        const char *photo = json_string_value(json_object_get(s, "photo"));
+        if (!photo)
+            continue;
+        const char *path = json_string_value(json_object_get(s, "path"));
+        const char *ext = strrchr(photo, '.');
+        if (strchr(photo, '/') || photo[0] == '.' || !ext ||
+            (strcasecmp(ext, ".jpg") && strcasecmp(ext, ".jpeg") && strcasecmp(ext, ".png") &&
+             strcasecmp(ext, ".webp"))) {
+            diag_error(d, path, 1, 1, "photo \"%s\" must be a .jpg, .jpeg, .png or .webp file "
+                       "next to this file", photo);
+            continue;
+        }
+        char *dir = join(c->dir, "supporters");
+        char *full = join(dir, photo);
+        struct stat st;
+        if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
+            diag_error(d, path, 1, 1, "photo \"%s\" not found", photo);
+        else
+            json_object_set_new(s, "photo_path", json_string(full));
+        free(full);
+        free(dir);
+    }
+}
+
+static void request_defaults(json_t *request)
+{
+    json_t *fields = json_object_get(request, "fields");
+    set_default(request, "intro", json_string(""));
+    size_t i;
+    json_t *f;
+    json_array_foreach(fields, i, f) {
+        const char *type = json_string_value(json_object_get(f, "type"));
+        set_default(f, "required", json_false());
+        set_default(f, "help", json_string(""));
+        set_default(f, "max", json_integer(type && !strcmp(type, "textarea") ? 4000 : 200));
+        set_default(f, "options", json_array());
+    }
+}
+
+int content_load(const char *dir, struct content *c, struct diag *d)
+{
+    size_t before = d->nerrors;
+    memset(c, 0, sizeof *c);
+    c->dir = strdup(dir);
+    if (!c->dir)
+        abort();
+    if (!fs_is_dir(dir)) {
+        diag_error(d, dir, 0, 0, "content directory not found");
+        return -1;
+    }
+    char *path = join(dir, "site.yml");
+    c->site = load_yml(c, path, site_keys, "site.yml", d);
+    free(path);
+    if (c->site)
+        site_defaults(c->site);
+
+    c->pages = load_collection(c, "pages", page_keys, "a page", true, d);
+    keep_complete(c->pages, page_keys);
+    sort_array(c->pages, by_slug);
+    check_pages(c, d);
+
+    c->faq = load_collection(c, "faq", faq_keys, "a FAQ entry", false, d);
+    keep_complete(c->faq, faq_keys);
+    c->categories = faq_categories(c->faq);
+    sort_array(c->faq, by_faq_order);
+
+    path = join(dir, "confidentiality.md");
+    c->confidentiality = load_md(c, path, confidentiality_keys, "confidentiality.md", d);
+    free(path);
+
+    c->supporters = load_collection(c, "supporters", supporter_keys, "a supporter", false, d);
+    keep_complete(c->supporters, supporter_keys);
+    check_photos(c, d);
+    size_t i;
+    json_t *s;
+    json_array_foreach(c->supporters, i, s) {
+        set_default(s, "accepting", json_true());
+        set_default(s, "languages", json_array());
+    }
+    sort_array(c->supporters, by_name);
+
+    path = join(dir, "request.yml");
+    c->request = json_object(); /* holds the field-id set while loading */
+    json_object_set_new(c->request, "\x01ids", json_object());
+    json_t *req = load_yml(c, path, request_keys, "request.yml", d);
+    free(path);
+    json_decref(c->request);
+    c->request = req;
+    if (req) {
+        keep_complete(json_object_get(req, "fields"), field_keys);
+        request_defaults(req);
+    }
+
+    path = join(dir, "keys/admin.pub");
+    if (fs_exists(path))
+        c->pubkey_path = path;
+    else
+        free(path);
+    return d->nerrors > before ? -1 : 0;
+}
+
+void content_free(struct content *c)
+{
+    free(c->dir);
+    json_decref(c->site);
+    json_decref(c->pages);
+    json_decref(c->faq);
+    json_decref(c->categories);
+    json_decref(c->confidentiality);
+    json_decref(c->supporters);
+    json_decref(c->request);
+    free(c->pubkey_path);
+    for (size_t i = 0; i < c->nsources; i++) {
+        free(c->sources[i].path);
+        free(c->sources[i].body);
+    }
+    free(c->sources);
+    memset(c, 0, sizeof *c);
+}
+
+const char *content_role_label(const struct content *c, const char *id)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(c->site, "roles"), i, r) {
+        if (!strcmp(json_string_value(json_object_get(r, "id")), id))
+            return json_string_value(json_object_get(r, "label"));
+    }
+    return id;
+}

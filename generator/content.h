@@ -1,0 +1,49 @@
+/* content: loads and validates a content directory (DESIGN §3) into JSON
+ * values the site renderer and the templates use.
+ *
+ * Every problem in every file is added to the diag as path:line:column, so one
+ * run lists them all. content_load returns -1 when any error was found; the
+ * partially filled struct must still be released with content_free. */
+#ifndef PEERKIT_CONTENT_H
+#define PEERKIT_CONTENT_H
+
+#include <jansson.h>
+
+#include "diag.h"
+
+/* One Markdown source: where its body starts, for messages about links. */
+struct content_source {
+    char *path;      /* e.g. "content/faq/x.md" */
+    char *body;      /* Markdown body, NUL-terminated */
+    int body_line;   /* file line of the body's first line */
+};
+
+struct content {
+    char *dir;
+    json_t *site;          /* site.yml with defaults applied */
+    json_t *pages;         /* array, sorted by slug: {slug, title, description?, menu?, src} */
+    json_t *faq;           /* array, sorted by category order, order, question: {slug, question,
+                              category, category_slug, order?, src} */
+    json_t *categories;    /* array of {name, slug} in display order */
+    json_t *confidentiality; /* {title, who_knows, limits, src} */
+    json_t *supporters;    /* array sorted by name then slug */
+    json_t *request;       /* {title, intro, fields} */
+    char *pubkey_path;     /* content/keys/admin.pub if present, else NULL */
+    /* Markdown sources; "src" in the JSON values above is an index into this. */
+    struct content_source *sources;
+    size_t nsources;
+};
+
+/* Loads DIR. Returns 0 if the content is valid, -1 otherwise (errors in d). */
+int content_load(const char *dir, struct content *c, struct diag *d);
+void content_free(struct content *c);
+
+/* Derives a slug from a file name ("Is It Safe.md" -> "is-it-safe"): lowercase
+ * ASCII letters and digits, other runs become one '-'. Returns a malloc'd
+ * string (caller frees); "" when nothing usable remains. */
+char *content_slugify(const char *name);
+
+/* Looks up the label of a role id in site.yml roles; returns id if unknown. */
+const char *content_role_label(const struct content *c, const char *id);
+
+#endif
