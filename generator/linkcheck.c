@@ -1,0 +1,344 @@
+#include "linkcheck.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+struct strset {
+    char **items;
+    size_t n, cap;
+    int sorted;
+};
+
+struct link {
+    char *page;
+    char *url;
+};
+
+struct origin {
+    char *page;
+    char *url;
+    char *source;
+    int line, col;
+};
+
+struct linkcheck {
+    struct strset files;
+    struct strset ids; /* "page#id" */
+    struct link *links;
+    size_t nlinks, caplinks;
+    struct origin *origins;
+    size_t norigins, caporigins;
+    struct strset dup_ids; /* "page#id" seen twice */
+};
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (!p)
+        abort();
+    return p;
+}
+
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return p;
+    *cap = *cap ? *cap * 2 : 64;
+    p = realloc(p, *cap * size);
+    if (!p)
+        abort();
+    return p;
+}
+
+static void set_add(struct strset *s, char *owned)
+{
+    s->items = grow(s->items, &s->cap, s->n, sizeof *s->items);
+    s->items[s->n++] = owned;
+    s->sorted = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int set_has(struct strset *s, const char *key)
+{
+    if (!s->sorted) {
+        qsort(s->items, s->n, sizeof *s->items, cmp_str);
+        s->sorted = 1;
+    }
+    return s->n && bsearch(&key, s->items, s->n, sizeof *s->items, cmp_str) != NULL;
+}
+
+static void set_free(struct strset *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->items[i]);
+    free(s->items);
+}
+
+struct linkcheck *linkcheck_new(void)
+{
+    struct linkcheck *lc = calloc(1, sizeof *lc);
+    if (!lc)
+        abort();
+    return lc;
+}
+
+void linkcheck_free(struct linkcheck *lc)
+{
+    if (!lc)
+        return;
+    set_free(&lc->files);
+    set_free(&lc->ids);
+    set_free(&lc->dup_ids);
+    for (size_t i = 0; i < lc->nlinks; i++) {
+        free(lc->links[i].page);
+        free(lc->links[i].url);
+    }
+    free(lc->links);
+    for (size_t i = 0; i < lc->norigins; i++) {
+        free(lc->origins[i].page);
+        free(lc->origins[i].url);
+        free(lc->origins[i].source);
+    }
+    free(lc->origins);
+    free(lc);
+}
+
+void linkcheck_add_file(struct linkcheck *lc, const char *relpath)
+{
+    set_add(&lc->files, xstrndup(relpath, strlen(relpath)));
+}
+
+/* Decodes the HTML entities our renderers emit inside attribute values. */
+static void attr_decode(const char *s, size_t n, struct buf *out)
+{
+    static const struct {
+        const char *ent;
+        char c;
+    } ents[] = {{"&amp;", '&'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}};
+    buf_reset(out);
+    for (size_t i = 0; i < n; i++) {
+        size_t k;
+        for (k = 0; k < sizeof ents / sizeof ents[0]; k++) {
+            size_t l = strlen(ents[k].ent);
+            if (i + l <= n && !memcmp(s + i, ents[k].ent, l)) {
+                buf_putc(out, ents[k].c);
+                i += l - 1;
+                break;
+            }
+        }
+        if (k == sizeof ents / sizeof ents[0])
+            buf_putc(out, s[i]);
+    }
+}
+
+void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *html, size_t len)
+{
+    linkcheck_add_file(lc, relpath);
+    struct buf val = BUF_INIT, key = BUF_INIT;
+    struct strset page_ids = {0};
+    const char *end = html + len;
+    for (const char *p = html; p < end; p++) {
+        /* Attributes are always written as name="value" after a space. */
+        if (*p != ' ' && *p != '\n')
+            continue;
+        int kind = 0;
+        size_t skip = 0;
+        if (end - p > 7 && !memcmp(p + 1, "href=\"", 6))
+            kind = 1, skip = 7;
+        else if (end - p > 6 && !memcmp(p + 1, "src=\"", 5))
+            kind = 1, skip = 6;
+        else if (end - p > 5 && !memcmp(p + 1, "id=\"", 4))
+            kind = 2, skip = 5;
+        if (!kind)
+            continue;
+        const char *v = p + skip;
+        const char *q = memchr(v, '"', (size_t)(end - v));
+        if (!q)
+            break;
+        attr_decode(v, (size_t)(q - v), &val);
+        if (kind == 1) {
+            lc->links = grow(lc->links, &lc->caplinks, lc->nlinks, sizeof *lc->links);
+            lc->links[lc->nlinks].page = xstrndup(relpath, strlen(relpath));
+            lc->links[lc->nlinks++].url = xstrndup(val.data, val.len);
+        } else {
+            buf_reset(&key);
+            buf_printf(&key, "%s#%s", relpath, val.data);
+            set_add(&page_ids, xstrndup(key.data, key.len));
+        }
+        p = q;
+    }
+    /* Sort once per page to find ids used twice, then keep them all. */
+    qsort(page_ids.items, page_ids.n, sizeof *page_ids.items, cmp_str);
+    for (size_t i = 0; i < page_ids.n; i++) {
+        if (i > 0 && !strcmp(page_ids.items[i], page_ids.items[i - 1]))
+            set_add(&lc->dup_ids, xstrndup(page_ids.items[i], strlen(page_ids.items[i])));
+        set_add(&lc->ids, page_ids.items[i]);
+    }
+    free(page_ids.items);
+    buf_free(&val);
+    buf_free(&key);
+}
+
+void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,
+                          const char *source, int line, int col)
+{
+    lc->origins = grow(lc->origins, &lc->caporigins, lc->norigins, sizeof *lc->origins);
+    struct origin *o = &lc->origins[lc->norigins++];
+    o->page = xstrndup(relpath, strlen(relpath));
+    o->url = xstrndup(url, strlen(url));
+    o->source = xstrndup(source, strlen(source));
+    o->line = line;
+    o->col = col;
+}
+
+/* 1 if url leaves the site (has a scheme or is protocol-relative). */
+static int is_external(const char *url)
+{
+    if (url[0] == '/' && url[1] == '/')
+        return 1;
+    for (const char *p = url; *p && *p != '/' && *p != '?' && *p != '#'; p++)
+        if (*p == ':')
+            return 1;
+    return 0;
+}
+
+/* Resolves url against page into a site path (target) and fragment.
+ * Returns -1 when the path climbs above the site root. */
+static int resolve(const char *page, const char *url, struct buf *target, struct buf *frag)
+{
+    const char *hash = strchr(url, '#');
+    size_t plen = hash ? (size_t)(hash - url) : strlen(url);
+    const char *query = memchr(url, '?', plen);
+    if (query)
+        plen = (size_t)(query - url);
+    buf_reset(frag);
+    if (hash)
+        buf_puts(frag, hash + 1);
+    buf_reset(target);
+    if (plen == 0) {
+        buf_puts(target, page);
+        return 0;
+    }
+    struct buf path = BUF_INIT;
+    if (url[0] == '/') {
+        buf_append(&path, url + 1, plen - 1);
+    } else {
+        const char *slash = strrchr(page, '/');
+        if (slash)
+            buf_append(&path, page, (size_t)(slash - page + 1));
+        buf_append(&path, url, plen);
+    }
+    /* Normalise segment by segment, decoding %XX. */
+    int rc = 0;
+    const char *s = path.data;
+    int trailing = path.len == 0 || path.data[path.len - 1] == '/';
+    while (*s) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0 || (n == 1 && s[0] == '.')) {
+            /* skip */
+        } else if (n == 2 && s[0] == '.' && s[1] == '.') {
+            if (target->len == 0) {
+                rc = -1;
+                break;
+            }
+            char *last = target->data + target->len - 1;
+            while (last > target->data && last[-1] != '/')
+                last--;
+            target->len = (size_t)(last - target->data);
+            target->data[target->len] = '\0';
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                if (s[i] == '%' && i + 2 < n + 1 && strchr("0123456789abcdefABCDEF", s[i + 1]) &&
+                    s[i + 1] && s[i + 2] && strchr("0123456789abcdefABCDEF", s[i + 2])) {
+                    char hex[3] = {s[i + 1], s[i + 2], 0};
+                    buf_putc(target, (char)strtol(hex, NULL, 16));
+                    i += 2;
+                } else {
+                    buf_putc(target, s[i]);
+                }
+            }
+            buf_putc(target, '/');
+        }
+        s += n;
+        if (*s == '/')
+            s++;
+    }
+    if (rc == 0) {
+        if (target->len && target->data[target->len - 1] == '/' && !trailing) {
+            target->len--; /* a file, not a directory */
+            target->data[target->len] = '\0';
+        }
+        if (target->len == 0 || target->data[target->len - 1] == '/')
+            buf_puts(target, "index.html");
+    }
+    buf_free(&path);
+    return rc;
+}
+
+static const struct origin *find_origin(struct linkcheck *lc, const struct link *l)
+{
+    for (size_t i = 0; i < lc->norigins; i++)
+        if (!strcmp(lc->origins[i].page, l->page) && !strcmp(lc->origins[i].url, l->url))
+            return &lc->origins[i];
+    return NULL;
+}
+
+static void report(struct linkcheck *lc, const struct link *l, struct diag *d, const char *why)
+{
+    const struct origin *o = find_origin(lc, l);
+    if (o)
+        diag_error(d, o->source, o->line, o->col, "broken link \"%s\": %s", l->url, why);
+    else
+        diag_error(d, l->page, 0, 0, "broken link \"%s\" (from the theme): %s", l->url, why);
+}
+
+size_t linkcheck_run(struct linkcheck *lc, struct diag *d)
+{
+    size_t broken = 0;
+    struct buf target = BUF_INIT, frag = BUF_INIT, key = BUF_INIT, alt = BUF_INIT;
+    for (size_t i = 0; i < lc->dup_ids.n; i++) {
+        diag_error(d, lc->dup_ids.items[i], 0, 0, "id used twice on the page");
+        broken++;
+    }
+    for (size_t i = 0; i < lc->nlinks; i++) {
+        const struct link *l = &lc->links[i];
+        if (is_external(l->url))
+            continue;
+        if (resolve(l->page, l->url, &target, &frag) < 0) {
+            report(lc, l, d, "it points above the site root");
+            broken++;
+            continue;
+        }
+        if (!set_has(&lc->files, target.data)) {
+            buf_reset(&alt);
+            buf_printf(&alt, "%s/index.html", target.data);
+            if (!set_has(&lc->files, alt.data)) {
+                report(lc, l, d, "no such page or file");
+                broken++;
+                continue;
+            }
+            buf_reset(&target);
+            buf_puts(&target, alt.data);
+        }
+        if (frag.len == 0)
+            continue;
+        buf_reset(&key);
+        buf_printf(&key, "%s#%s", target.data, frag.data);
+        if (!set_has(&lc->ids, key.data)) {
+            report(lc, l, d, "no such #anchor on that page");
+            broken++;
+        }
+    }
+    buf_free(&target);
+    buf_free(&frag);
+    buf_free(&key);
+    buf_free(&alt);
+    return broken;
+}

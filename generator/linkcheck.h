@@ -1,0 +1,29 @@
+/* linkcheck: proves that every internal link and #anchor of the generated
+ * site resolves.
+ *
+ * The generator registers every file it writes, scans every HTML page for
+ * href/src/id attributes, and records where each Markdown link came from, so
+ * a broken link is reported at its source file:line:column when it came from
+ * content, or at the generated page when a theme template produced it. */
+#ifndef PEERKIT_LINKCHECK_H
+#define PEERKIT_LINKCHECK_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+struct linkcheck;
+
+struct linkcheck *linkcheck_new(void);
+void linkcheck_free(struct linkcheck *lc);
+/* A file of the site, by its path relative to the site root ("faq/index.html"). */
+void linkcheck_add_file(struct linkcheck *lc, const char *relpath);
+/* An HTML page: registers the file, its ids and its links. */
+void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *html, size_t len);
+/* Where a link of a page came from (a Markdown source position). */
+void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,
+                          const char *source, int line, int col);
+/* Reports every broken link (and duplicate id) to d; returns how many. */
+size_t linkcheck_run(struct linkcheck *lc, struct diag *d);
+
+#endif
