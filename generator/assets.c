@@ -1,0 +1,110 @@
+#include "assets.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fsutil.h"
+
+#define MAX_ASSET (16u << 20)
+
+void assets_integrity(const void *data, size_t len, char *out, size_t outlen)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2base64(b64, sizeof b64, h, sizeof h, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(out, outlen, "sha256-%s", b64);
+}
+
+json_t *assets_copy_file(const char *src, const char *name, const char *out_dir,
+                         struct linkcheck *lc, struct diag *d)
+{
+    char *data = NULL, *rel = NULL, *dst = NULL;
+    size_t len;
+    json_t *res = NULL;
+    if (fs_read_file(src, MAX_ASSET, &data, &len, d) < 0)
+        return NULL;
+    unsigned char h[crypto_generichash_BYTES];
+    char hex[2 * crypto_generichash_BYTES + 1], integrity[80];
+    crypto_generichash(h, sizeof h, (const unsigned char *)data, len, NULL, 0);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    hex[10] = '\0';
+    const char *dot = strrchr(name, '.');
+    int stem = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
+    if (asprintf(&rel, "assets/%.*s.%s%s", stem, name, hex, dot && dot != name ? dot : "") < 0 ||
+        asprintf(&dst, "%s/%s", out_dir, rel) < 0)
+        abort();
+    if (fs_write_file(dst, data, len, d) < 0)
+        goto out;
+    if (lc)
+        linkcheck_add_file(lc, rel);
+    assets_integrity(data, len, integrity, sizeof integrity);
+    res = json_pack("{s:s, s:s}", "path", rel, "integrity", integrity);
+out:
+    free(data);
+    free(rel);
+    free(dst);
+    return res;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+json_t *assets_copy(const char *src_dir, const char *out_dir, struct linkcheck *lc,
+                    struct diag *d)
+{
+    DIR *dp = opendir(src_dir);
+    if (!dp) {
+        diag_error(d, src_dir, 0, 0, "cannot read theme assets: %s", strerror(errno));
+        return NULL;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        if (e->d_name[0] == '.')
+            continue;
+        names = realloc(names, (n + 1) * sizeof *names);
+        if (!names || !(names[n++] = strdup(e->d_name)))
+            abort();
+    }
+    closedir(dp);
+    qsort(names, n, sizeof *names, cmp_str);
+
+    char *dir = NULL;
+    if (asprintf(&dir, "%s/assets", out_dir) < 0)
+        abort();
+    json_t *all = fs_mkdirs(dir, 0755, d) == 0 ? json_object() : NULL;
+    for (size_t i = 0; i < n && all; i++) {
+        char *src = NULL;
+        struct stat st;
+        if (asprintf(&src, "%s/%s", src_dir, names[i]) < 0)
+            abort();
+        if (lstat(src, &st) == 0 && S_ISREG(st.st_mode)) {
+            json_t *one = assets_copy_file(src, names[i], out_dir, lc, d);
+            if (one) {
+                char *key = strdup(names[i]);
+                for (char *p = key; *p; p++)
+                    if (*p == '.' || *p == '-')
+                        *p = '_';
+                json_object_set_new(all, key, one);
+                free(key);
+            }
+        } else {
+            diag_warn(d, src, 0, 0, "skipped: not a regular file");
+        }
+        free(src);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(dir);
+    return all;
+}

@@ -1,0 +1,29 @@
+/* assets: copies a theme's assets into the site under content-hashed names
+ * ("style.3f9a0c1d2e.css") and computes their Subresource Integrity values.
+ *
+ * The result is a JSON object for the templates: for each asset, a key made
+ * from its file name with '.' and '-' as '_' ("style_css") holding
+ * {"path": "assets/style.3f9a0c1d2e.css", "integrity": "sha256-..."}. */
+#ifndef PEERKIT_ASSETS_H
+#define PEERKIT_ASSETS_H
+
+#include <jansson.h>
+
+#include "diag.h"
+#include "linkcheck.h"
+
+/* Copies every regular file of src_dir (not recursive, sorted) into
+ * out_dir/assets/. Returns the object described above (caller decrefs), or
+ * NULL with errors in d. */
+json_t *assets_copy(const char *src_dir, const char *out_dir, struct linkcheck *lc,
+                    struct diag *d);
+
+/* Copies one file into out_dir/assets/ under a hashed name; returns its
+ * {"path", "integrity"} object (caller decrefs) or NULL. */
+json_t *assets_copy_file(const char *src, const char *name, const char *out_dir,
+                         struct linkcheck *lc, struct diag *d);
+
+/* "sha256-BASE64" of data, into out (at least 64 bytes). */
+void assets_integrity(const void *data, size_t len, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,30 @@
+/* site: builds the whole static site from loaded content and a theme
+ * (DESIGN §4): pages, JSON files for the kiosk and the administrator, the
+ * search index, the sitemap and fingerprinted assets.
+ *
+ * The site is built in a temporary directory next to the output and swapped
+ * into place only when every page rendered and every link resolved, so a
+ * failed build never leaves a partial site. */
+#ifndef PEERKIT_SITE_H
+#define PEERKIT_SITE_H
+
+#include <jansson.h>
+
+#include "content.h"
+#include "diag.h"
+
+struct site_options {
+    const char *content_dir; /* "content" */
+    const char *theme_dir;   /* "themes/default" */
+    const char *out_dir;     /* "site"; NULL for a check without writing */
+    /* Optional git facts (may be NULL): "reviewed" maps a source path
+     * (as content_load names it) to "YYYY-MM-DD" or to null for "not yet
+     * committed"; "commit" is {"id": short id, "dirty": bool}. */
+    json_t *git;
+};
+
+/* Builds (or, with out_dir NULL, checks) the site. Returns 0 on success;
+ * -1 with every error in d. Warnings may be added on success. */
+int site_build(const struct site_options *o, struct diag *d);
+
+#endif
