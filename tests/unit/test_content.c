@@ -1,0 +1,320 @@
+/* Unit tests for generator/content.c and generator/frontmatter.c: loading the
+ * fixture content, and every kind of validation error with its position. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "content.h"
+#include "diag.h"
+#include "frontmatter.h"
+
+#define FIXTURE "tests/fixtures/minimal"
+
+/* A scratch copy of the minimal fixture that a test may break. */
+static char *scratch(void)
+{
+    char tmpl[] = "/tmp/peerkit-content-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp -R %s/. %s/", FIXTURE, dir);
+    assert_int_equal(system(cmd), 0);
+    return strdup(dir);
+}
+
+static void drop(char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
+}
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* All diagnostics as printed, for substring checks that show what we got. */
+static char *printed(struct diag *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    diag_print(d, f);
+    fclose(f);
+    return text;
+}
+
+static void expect_message(struct diag *d, const char *want)
+{
+    char *got = printed(d);
+    if (!strstr(got, want))
+        fail_msg("expected a diagnostic containing:\n  %s\ngot:\n%s", want, got);
+    free(got);
+}
+
+/* Loads dir after replacing rel with text; expects failure and message. */
+static void expect_error(const char *rel, const char *text, const char *want)
+{
+    char *dir = scratch();
+    put(dir, rel, text);
+    struct content c;
+    struct diag d = DIAG_INIT;
+    int rc = content_load(dir, &c, &d);
+    char *where = NULL;
+    if (asprintf(&where, "%s/%s", dir, want) < 0)
+        abort();
+    if (rc != -1)
+        fail_msg("expected content_load to fail with %s", where);
+    expect_message(&d, where);
+    free(where);
+    content_free(&c);
+    diag_free(&d);
+    drop(dir);
+}
+
+static void test_minimal_loads(void **state)
+{
+    (void)state;
+    struct content c;
+    struct diag d = DIAG_INIT;
+    int rc = content_load(FIXTURE, &c, &d);
+    if (rc != 0) {
+        char *got = printed(&d);
+        fail_msg("expected the fixture to load, got:\n%s", got);
+    }
+    assert_int_equal(json_array_size(c.pages), 2);
+    assert_int_equal(json_array_size(c.faq), 2);
+    assert_int_equal(json_array_size(c.supporters), 2);
+    /* Defaults. */
+    assert_string_equal(json_string_value(json_object_get(c.site, "language")), "en");
+    json_t *ada = json_array_get(c.supporters, 0);
+    assert_string_equal(json_string_value(json_object_get(ada, "slug")), "ada-lovelace");
+    assert_true(json_is_true(json_object_get(ada, "accepting")));
+    json_t *bob = json_array_get(c.supporters, 1);
+    assert_true(json_is_false(json_object_get(bob, "accepting")));
+    /* Category "About" has order 1, so it comes before "Confidentiality". */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c.categories, 0),
+                                                          "name")), "About");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c.faq, 0), "slug")),
+                        "why-talk");
+    /* Options given as plain strings get a label equal to the value. */
+    json_t *fields = json_object_get(c.request, "fields");
+    json_t *role = json_array_get(fields, 3);
+    json_t *opt = json_array_get(json_object_get(role, "options"), 0);
+    assert_string_equal(json_string_value(json_object_get(opt, "label")), "faculty");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(fields, 1), "max")), 200);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(fields, 5), "max")), 500);
+    assert_null(c.pubkey_path);
+    content_free(&c);
+    diag_free(&d);
+}
+
+static void test_unknown_key_suggests(void **state)
+{
+    (void)state;
+    expect_error("faq/why-talk.md", "---\nquestoin: Why?\ncategory: About\n---\nBody\n",
+                 "faq/why-talk.md:2:1: unknown key \"questoin\" in a FAQ entry "
+                 "(did you mean \"question\"?)");
+}
+
+static void test_missing_required_key(void **state)
+{
+    (void)state;
+    expect_error("faq/why-talk.md", "---\ncategory: About\n---\nBody\n",
+                 "faq/why-talk.md:2:1: missing required key \"question\" in a FAQ entry");
+}
+
+static void test_wrong_type(void **state)
+{
+    (void)state;
+    expect_error("supporters/bob-baker.md",
+                 "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: video\n---\n",
+                 "supporters/bob-baker.md:5:13: \"modalities\" must be a list, not a single value");
+    expect_error("faq/why-talk.md", "---\nquestion: Why?\ncategory: About\norder: first\n---\n",
+                 "faq/why-talk.md:4:8: \"order\" must be a whole number");
+    expect_error("supporters/bob-baker.md",
+                 "---\nname: Bob\nrole: resident\ndepartment: M\nmodalities: [video]\n"
+                 "accepting: maybe\n---\n",
+                 "supporters/bob-baker.md:6:12: \"accepting\" must be true or false");
+}
+
+static void test_unknown_role_and_modality(void **state)
+{
+    (void)state;
+    expect_error("supporters/bob-baker.md",
+                 "---\nname: Bob\nrole: chief\ndepartment: Medicine\nmodalities: [video]\n---\n",
+                 "supporters/bob-baker.md:3:7: unknown role \"chief\" (site.yml roles: faculty, "
+                 "resident)");
+    expect_error("supporters/bob-baker.md",
+                 "---\nname: Bob\nrole: resident\ndepartment: Medicine\n"
+                 "modalities: [video, carrier-pigeon]\n---\n",
+                 "supporters/bob-baker.md:5:21: unknown modality \"carrier-pigeon\"");
+    expect_error("supporters/bob-baker.md",
+                 "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: []\n---\n",
+                 "supporters/bob-baker.md:5:13: \"modalities\" must list at least one");
+}
+
+static void test_bad_yaml(void **state)
+{
+    (void)state;
+    expect_error("faq/why-talk.md", "---\nquestion: Why?\ncategory: [About\n---\nBody\n",
+                 "faq/why-talk.md:4:1: YAML:");
+    expect_error("site.yml", "name: X\n  base_url: https://x/\n", "site.yml:2:11: YAML:");
+    expect_error("faq/why-talk.md", "question: no fences\n", "faq/why-talk.md:1:1: missing front "
+                 "matter");
+    expect_error("faq/why-talk.md", "---\nquestion: x\n", "faq/why-talk.md:1:1: front matter is "
+                 "not closed");
+}
+
+static void test_duplicate_slug(void **state)
+{
+    (void)state;
+    expect_error("faq/Why Talk.md", "---\nquestion: Again?\ncategory: About\n---\n",
+                 "faq/why-talk.md:1:1: duplicate slug \"why-talk\"");
+}
+
+static void test_duplicate_key(void **state)
+{
+    (void)state;
+    expect_error("faq/why-talk.md", "---\nquestion: A\nquestion: B\ncategory: C\n---\n",
+                 "faq/why-talk.md:3:1: key \"question\" appears twice");
+}
+
+static void test_field_errors(void **state)
+{
+    (void)state;
+    expect_error("request.yml",
+                 "title: T\nfields:\n  - id: a\n    label: A\n    type: colour\n",
+                 "request.yml:3:5: field \"a\": unknown type \"colour\"");
+    expect_error("request.yml",
+                 "title: T\nfields:\n  - id: a\n    label: A\n    type: radio\n",
+                 "request.yml:3:5: field \"a\": type radio needs \"options\"");
+    expect_error("request.yml",
+                 "title: T\nfields:\n  - {id: a, label: A, type: text}\n"
+                 "  - {id: a, label: B, type: text}\n",
+                 "request.yml:4:5: field id \"a\" appears twice");
+    expect_error("request.yml",
+                 "title: T\nfields:\n  - {id: a, label: A, type: text, max: 0}\n",
+                 "request.yml:3:40: \"max\" must be between 1 and 20000");
+}
+
+static void test_site_errors(void **state)
+{
+    (void)state;
+    expect_error("site.yml", "name: X\nbase_url: ftp://x/\n",
+                 "site.yml:2:11: \"ftp://x/\" must start with https:// or http://");
+    expect_error("site.yml", "name: X\n", "site.yml:1:1: missing required key \"base_url\"");
+    expect_error("site.yml", "name: X\nbase_url: https://x/\nkiosk: 5\n",
+                 "site.yml:3:8: kiosk idle time must be between 15 and 86400 seconds");
+}
+
+static void test_reserved_and_missing_home(void **state)
+{
+    (void)state;
+    expect_error("pages/faq.md", "---\ntitle: FAQ\n---\n",
+                 "pages/faq.md:1:1: the page slug \"faq\" is reserved");
+    char *dir = scratch();
+    char path[512];
+    snprintf(path, sizeof path, "%s/pages/index.md", dir);
+    unlink(path);
+    struct content c;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(content_load(dir, &c, &d), -1);
+    expect_message(&d, "pages/index.md: missing: the home page");
+    content_free(&c);
+    diag_free(&d);
+    drop(dir);
+}
+
+/* Every error of a run is reported, not only the first. */
+static void test_all_errors_listed(void **state)
+{
+    (void)state;
+    char *dir = scratch();
+    put(dir, "faq/why-talk.md", "---\nquestoin: A\ncategory: B\n---\n");
+    put(dir, "supporters/bob-baker.md",
+        "---\nname: Bob\nrole: chief\ndepartment: M\nmodalities: [fax]\n---\n");
+    put(dir, "site.yml", "name: X\nbase_url: https://x/\nlanguage: 'english!'\n");
+    struct content c;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(content_load(dir, &c, &d), -1);
+    if (d.nerrors < 5) {
+        char *got = printed(&d);
+        fail_msg("expected at least 5 errors, got %zu:\n%s", d.nerrors, got);
+    }
+    expect_message(&d, "unknown key \"questoin\"");
+    expect_message(&d, "missing required key \"question\"");
+    expect_message(&d, "unknown modality \"fax\"");
+    expect_message(&d, "language \"english!\" is not a language tag");
+    content_free(&c);
+    diag_free(&d);
+    drop(dir);
+}
+
+static void test_slugify(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {
+        {"Is It Safe.md", "is-it-safe"}, {"a--b__c.md", "a-b-c"}, {"--x--.md", "x"},
+        {"Ünïcode.md", "n-code"},        {"...md", ""},         {"007.md", "007"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *s = content_slugify(cases[i][0]);
+        if (strcmp(s, cases[i][1]))
+            fail_msg("slugify(%s): expected \"%s\", got \"%s\"", cases[i][0], cases[i][1], s);
+        free(s);
+    }
+}
+
+static void test_frontmatter_split(void **state)
+{
+    (void)state;
+    const char *text = "---\r\na: 1\r\n---\r\nbody\n";
+    struct fm fm;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(fm_split("x.md", text, strlen(text), &fm, &d), 0);
+    assert_int_equal(fm.yaml_line, 2);
+    assert_int_equal(fm.body_line, 4);
+    assert_memory_equal(fm.body, "body\n", 5);
+    /* A UTF-8 byte order mark before the first fence is accepted. */
+    const char *bom = "\xEF\xBB\xBF---\na: 1\n---\n";
+    assert_int_equal(fm_split("x.md", bom, strlen(bom), &fm, &d), 0);
+    assert_int_equal(d.nerrors, 0);
+    diag_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal_loads),
+        cmocka_unit_test(test_unknown_key_suggests),
+        cmocka_unit_test(test_missing_required_key),
+        cmocka_unit_test(test_wrong_type),
+        cmocka_unit_test(test_unknown_role_and_modality),
+        cmocka_unit_test(test_bad_yaml),
+        cmocka_unit_test(test_duplicate_slug),
+        cmocka_unit_test(test_duplicate_key),
+        cmocka_unit_test(test_field_errors),
+        cmocka_unit_test(test_site_errors),
+        cmocka_unit_test(test_reserved_and_missing_home),
+        cmocka_unit_test(test_all_errors_listed),
+        cmocka_unit_test(test_slugify),
+        cmocka_unit_test(test_frontmatter_split),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
