@@ -1,0 +1,128 @@
+/* Unit tests for generator/linkcheck.c and generator/markdown.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "linkcheck.h"
+#include "markdown.h"
+
+static char *printed(struct diag *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    diag_print(d, f);
+    fclose(f);
+    return text;
+}
+
+static void page(struct linkcheck *lc, const char *rel, const char *html)
+{
+    linkcheck_add_page(lc, rel, html, strlen(html));
+}
+
+static void test_resolving_links(void **state)
+{
+    (void)state;
+    struct linkcheck *lc = linkcheck_new();
+    page(lc, "index.html",
+         "<a href=\"faq/\">f</a> <a href=\"faq/#q1\">q</a> <a href=\"./\">home</a>"
+         " <a href=\"https://example.org/x\">ext</a> <a href=\"mailto:a@b\">m</a>"
+         " <a href=\"#top\">t</a> <p id=\"top\"></p> <img src=\"assets/a.1.css\">"
+         " <a href=\"faq/index.html?x=1#q1\">q</a> <a href=\"supporters\">dir</a>");
+    page(lc, "faq/index.html", "<h2 id=\"q1\">Q</h2><a href=\"../\">up</a>"
+                               "<a href=\"../supporters/a%20b/\">sp</a>");
+    page(lc, "supporters/index.html", "");
+    page(lc, "supporters/a b/index.html", "");
+    linkcheck_add_file(lc, "assets/a.1.css");
+    struct diag d = DIAG_INIT;
+    size_t broken = linkcheck_run(lc, &d);
+    if (broken) {
+        char *got = printed(&d);
+        fail_msg("expected no broken links, got:\n%s", got);
+    }
+    diag_free(&d);
+    linkcheck_free(lc);
+}
+
+static void test_broken_links_are_reported(void **state)
+{
+    (void)state;
+    struct linkcheck *lc = linkcheck_new();
+    page(lc, "index.html", "<a href=\"nope/\">x</a><a href=\"faq/#missing\">y</a>"
+                           "<a href=\"../../etc/passwd\">z</a><a href=\"#gone\">w</a>");
+    page(lc, "faq/index.html", "<p id=\"dup\"></p><p id=\"dup\"></p>"
+                               "<a href=\"../faq/#nothing\">md</a>");
+    linkcheck_add_origin(lc, "faq/index.html", "../faq/#nothing", "content/faq/a.md", 7, 3);
+    struct diag d = DIAG_INIT;
+    size_t broken = linkcheck_run(lc, &d);
+    char *got = printed(&d);
+    const char *want[] = {
+        "index.html: broken link \"nope/\" (from the theme): no such page or file",
+        "index.html: broken link \"faq/#missing\" (from the theme): no such #anchor",
+        "index.html: broken link \"../../etc/passwd\" (from the theme): it points above",
+        "index.html: broken link \"#gone\" (from the theme): no such #anchor",
+        "content/faq/a.md:7:3: broken link \"../faq/#nothing\": no such #anchor",
+        "faq/index.html#dup: id used twice on the page",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(got, want[i]))
+            fail_msg("expected:\n  %s\ngot:\n%s", want[i], got);
+    assert_int_equal(broken, 6);
+    free(got);
+    diag_free(&d);
+    linkcheck_free(lc);
+}
+
+static void test_markdown_safe_and_rewritten(void **state)
+{
+    (void)state;
+    const char *md = "Hello <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n"
+                     "[faq](/faq/#q) [home](/) [js](javascript:alert(1)) [ext](https://e.org/)\n"
+                     "\n<div onclick=\"x()\">raw</div>\n";
+    struct buf html = BUF_INIT, text = BUF_INIT;
+    json_t *links = json_array();
+    md_render(md, strlen(md), 10, "../", &html, links, &text);
+    if (strstr(html.data, "<script") || strstr(html.data, "onerror") ||
+        strstr(html.data, "onclick") || strstr(html.data, "javascript:"))
+        fail_msg("unsafe HTML survived:\n%s", html.data);
+    if (!strstr(html.data, "href=\"../faq/#q\"") || !strstr(html.data, "href=\"../\""))
+        fail_msg("root-absolute links not rewritten:\n%s", html.data);
+    assert_int_equal(json_array_size(links), 4);
+    json_t *first = json_array_get(links, 0);
+    assert_string_equal(json_string_value(json_array_get(first, 0)), "../faq/#q");
+    assert_int_equal(json_integer_value(json_array_get(first, 1)), 12);
+    assert_non_null(strstr(text.data, "Hello"));
+    json_decref(links);
+    buf_free(&html);
+    buf_free(&text);
+
+    struct buf u = BUF_INIT;
+    md_rewrite_url("/", "", &u);
+    assert_string_equal(u.data, "./");
+    buf_reset(&u);
+    md_rewrite_url("/#x", "", &u);
+    assert_string_equal(u.data, "./#x");
+    buf_reset(&u);
+    md_rewrite_url("//evil.example/", "../", &u);
+    assert_string_equal(u.data, "//evil.example/");
+    buf_free(&u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_resolving_links),
+        cmocka_unit_test(test_broken_links_are_reported),
+        cmocka_unit_test(test_markdown_safe_and_rewritten),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
