@@ -1,12 +1,9 @@
 #include "assets.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "fsutil.h"
 
@@ -21,13 +18,13 @@ void assets_integrity(const void *data, size_t len, char *out, size_t outlen)
     snprintf(out, outlen, "sha256-%s", b64);
 }
 
-json_t *assets_copy_file(const char *src, const char *name, const char *out_dir,
+json_t *assets_copy_file(struct tree *t, const char *src, const char *name, const char *out_dir,
                          struct linkcheck *lc, struct diag *d)
 {
     char *data = NULL, *rel = NULL, *dst = NULL;
     size_t len;
     json_t *res = NULL;
-    if (fs_read_file(src, MAX_ASSET, &data, &len, d) < 0)
+    if (tree_read(t, src, MAX_ASSET, &data, &len, d) < 0)
         return NULL;
     unsigned char h[crypto_generichash_BYTES];
     char hex[2 * crypto_generichash_BYTES + 1], integrity[80];
@@ -52,43 +49,27 @@ out:
     return res;
 }
 
-static int cmp_str(const void *a, const void *b)
+json_t *assets_copy(struct tree *t, const char *src_dir, const char *out_dir,
+                    struct linkcheck *lc, struct diag *d)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-json_t *assets_copy(const char *src_dir, const char *out_dir, struct linkcheck *lc,
-                    struct diag *d)
-{
-    DIR *dp = opendir(src_dir);
-    if (!dp) {
-        diag_error(d, src_dir, 0, 0, "cannot read theme assets: %s", strerror(errno));
+    if (tree_kind(t, src_dir) != TREE_DIR) {
+        diag_error(d, src_dir, 0, 0, "theme assets directory not found");
         return NULL;
     }
-    char **names = NULL;
+    char **names = tree_list(t, src_dir, d);
     size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        if (e->d_name[0] == '.')
-            continue;
-        names = realloc(names, (n + 1) * sizeof *names);
-        if (!names || !(names[n++] = strdup(e->d_name)))
-            abort();
-    }
-    closedir(dp);
-    qsort(names, n, sizeof *names, cmp_str);
-
+    while (names && names[n])
+        n++;
     char *dir = NULL;
     if (asprintf(&dir, "%s/assets", out_dir) < 0)
         abort();
     json_t *all = fs_mkdirs(dir, 0755, d) == 0 ? json_object() : NULL;
     for (size_t i = 0; i < n && all; i++) {
         char *src = NULL;
-        struct stat st;
         if (asprintf(&src, "%s/%s", src_dir, names[i]) < 0)
             abort();
-        if (lstat(src, &st) == 0 && S_ISREG(st.st_mode)) {
-            json_t *one = assets_copy_file(src, names[i], out_dir, lc, d);
+        if (tree_kind(t, src) == TREE_FILE) {
+            json_t *one = assets_copy_file(t, src, names[i], out_dir, lc, d);
             if (one) {
                 char *key = strdup(names[i]);
                 for (char *p = key; *p; p++)
@@ -102,9 +83,7 @@ json_t *assets_copy(const char *src_dir, const char *out_dir, struct linkcheck *
         }
         free(src);
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    tree_list_free(names);
     free(dir);
     return all;
 }

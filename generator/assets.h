@@ -11,16 +11,17 @@
 
 #include "diag.h"
 #include "linkcheck.h"
+#include "tree.h"
 
 /* Copies every regular file of src_dir (not recursive, sorted) into
  * out_dir/assets/. Returns the object described above (caller decrefs), or
  * NULL with errors in d. */
-json_t *assets_copy(const char *src_dir, const char *out_dir, struct linkcheck *lc,
-                    struct diag *d);
+json_t *assets_copy(struct tree *t, const char *src_dir, const char *out_dir,
+                    struct linkcheck *lc, struct diag *d);
 
 /* Copies one file into out_dir/assets/ under a hashed name; returns its
  * {"path", "integrity"} object (caller decrefs) or NULL. */
-json_t *assets_copy_file(const char *src, const char *name, const char *out_dir,
+json_t *assets_copy_file(struct tree *t, const char *src, const char *name, const char *out_dir,
                          struct linkcheck *lc, struct diag *d);
 
 /* "sha256-BASE64" of data, into out (at least 64 bytes). */

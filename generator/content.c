@@ -1,17 +1,15 @@
 #include "content.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "buf.h"
 #include "frontmatter.h"
-#include "fsutil.h"
+#include "tree.h"
 
 #define MAX_CONTENT_FILE (4u << 20)
 
@@ -647,7 +645,7 @@ static json_t *load_md(struct content *c, const char *path, const struct keyspec
     size_t len;
     struct fm fm;
     json_t *obj = NULL;
-    if (fs_read_file(path, MAX_CONTENT_FILE, &text, &len, d) < 0)
+    if (tree_read(c->tree, path, MAX_CONTENT_FILE, &text, &len, d) < 0)
         return NULL;
     if (memchr(text, '\0', len)) {
         diag_error(d, path, 1, 1, "file contains a NUL byte (is it a text file?)");
@@ -670,56 +668,38 @@ static json_t *load_yml(struct content *c, const char *path, const struct keyspe
 {
     char *text = NULL;
     size_t len;
-    if (fs_read_file(path, MAX_CONTENT_FILE, &text, &len, d) < 0)
+    if (tree_read(c->tree, path, MAX_CONTENT_FILE, &text, &len, d) < 0)
         return NULL;
     json_t *obj = load_mapping(c, path, text, len, 1, spec, what, d);
     free(text);
     return obj;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* Sorted names of the *.md files in dir (NULL-terminated; tree_list_free);
+ * NULL when dir is absent (an error if required). */
+static char **list_md(struct content *c, const char *dir, bool required, struct diag *d)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted list of *.md file names in dir (NULL-terminated, caller frees each
- * and the array); NULL with an error if dir cannot be read and required. */
-static char **list_md(const char *dir, bool required, struct diag *d)
-{
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        if (required || errno != ENOENT)
-            diag_error(d, dir, 0, 0, "cannot read directory: %s", strerror(errno));
+    if (tree_kind(c->tree, dir) != TREE_DIR) {
+        if (required)
+            diag_error(d, dir, 0, 0, "missing directory");
         return NULL;
     }
-    size_t n = 0, cap = 16;
-    char **names = malloc(cap * sizeof *names);
-    if (!names)
-        abort();
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.' || len < 4 || strcmp(e->d_name + len - 3, ".md"))
-            continue;
-        if (n + 1 >= cap) {
-            cap *= 2;
-            names = realloc(names, cap * sizeof *names);
-            if (!names)
-                abort();
-        }
-        names[n++] = strdup(e->d_name);
+    char **names = tree_list(c->tree, dir, d);
+    size_t o = 0;
+    for (size_t i = 0; names && names[i]; i++) {
+        size_t len = strlen(names[i]);
+        char *path = join(dir, names[i]);
+        bool keep = len > 3 && !strcmp(names[i] + len - 3, ".md") &&
+                    tree_kind(c->tree, path) == TREE_FILE;
+        free(path);
+        if (keep)
+            names[o++] = names[i];
+        else
+            free(names[i]);
     }
-    closedir(dp);
-    qsort(names, n, sizeof *names, cmp_str);
-    names[n] = NULL;
+    if (names)
+        names[o] = NULL;
     return names;
-}
-
-static void free_list(char **names)
-{
-    for (char **p = names; p && *p; p++)
-        free(*p);
-    free(names);
 }
 
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
@@ -727,7 +707,7 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
                                const char *what, bool required, struct diag *d)
 {
     char *dir = join(c->dir, sub);
-    char **names = list_md(dir, required, d);
+    char **names = list_md(c, dir, required, d);
     json_t *arr = json_array();
     json_t *slugs = json_object();
     for (char **p = names; p && *p; p++) {
@@ -751,7 +731,7 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
         free(path);
     }
     json_decref(slugs);
-    free_list(names);
+    tree_list_free(names);
     free(dir);
     return arr;
 }
@@ -876,7 +856,7 @@ static json_t *faq_categories(json_t *faq)
         json_t *cat = json_object_get(byname, name);
         if (!cat) {
             char *slug = content_slugify(name);
-            cat = json_pack("{s:s, s:s++}", "name", name, "slug", "topic-", slug);
+            cat = json_pack("{s:s, s:s+}", "name", name, "slug", "topic-", slug);
             free(slug);
             json_object_set_new(byname, name, cat);
             json_array_append(cats, cat);
@@ -943,8 +923,7 @@ static void check_photos(struct content *c, struct diag *d)
         }
         char *dir = join(c->dir, "supporters");
         char *full = join(dir, photo);
-        struct stat st;
-        if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
+        if (tree_kind(c->tree, full) != TREE_FILE)
             diag_error(d, path, 1, 1, "photo \"%s\" not found", photo);
         else
             json_object_set_new(s, "photo_path", json_string(full));
@@ -968,14 +947,15 @@ static void request_defaults(json_t *request)
     }
 }
 
-int content_load(const char *dir, struct content *c, struct diag *d)
+int content_load(struct tree *t, const char *dir, struct content *c, struct diag *d)
 {
     size_t before = d->nerrors;
     memset(c, 0, sizeof *c);
+    c->tree = t;
     c->dir = strdup(dir);
     if (!c->dir)
         abort();
-    if (!fs_is_dir(dir)) {
+    if (tree_kind(t, dir) != TREE_DIR) {
         diag_error(d, dir, 0, 0, "content directory not found");
         return -1;
     }
@@ -1023,7 +1003,7 @@ int content_load(const char *dir, struct content *c, struct diag *d)
     }
 
     path = join(dir, "keys/admin.pub");
-    if (fs_exists(path))
+    if (tree_kind(t, path) == TREE_FILE)
         c->pubkey_path = path;
     else
         free(path);

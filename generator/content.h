@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "tree.h"
 
 /* One Markdown source: where its body starts, for messages about links. */
 struct content_source {
@@ -19,6 +20,7 @@ struct content_source {
 };
 
 struct content {
+    struct tree *tree;     /* where files are read from (not owned) */
     char *dir;
     json_t *site;          /* site.yml with defaults applied */
     json_t *pages;         /* array, sorted by slug: {slug, title, description?, menu?, src} */
@@ -34,8 +36,9 @@ struct content {
     size_t nsources;
 };
 
-/* Loads DIR. Returns 0 if the content is valid, -1 otherwise (errors in d). */
-int content_load(const char *dir, struct content *c, struct diag *d);
+/* Loads DIR from tree t. Returns 0 if the content is valid, -1 otherwise
+ * (errors in d). */
+int content_load(struct tree *t, const char *dir, struct content *c, struct diag *d);
 void content_free(struct content *c);
 
 /* Derives a slug from a file name ("Is It Safe.md" -> "is-it-safe"): lowercase

@@ -12,11 +12,13 @@
 
 #include "content.h"
 #include "diag.h"
+#include "tree.h"
 
 struct site_options {
     const char *content_dir; /* "content" */
     const char *theme_dir;   /* "themes/default" */
     const char *out_dir;     /* "site"; NULL for a check without writing */
+    struct tree *tree;       /* where content and theme are read; NULL: the file system */
     /* Optional git facts (may be NULL): "reviewed" maps a source path
      * (as content_load names it) to "YYYY-MM-DD" or to null for "not yet
      * committed"; "commit" is {"id": short id, "dirty": bool}. */

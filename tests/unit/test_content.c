@@ -18,6 +18,8 @@
 
 #define FIXTURE "tests/fixtures/minimal"
 
+static struct tree *tree;
+
 /* A scratch copy of the minimal fixture that a test may break. */
 static char *scratch(void)
 {
@@ -74,7 +76,7 @@ static void expect_error(const char *rel, const char *text, const char *want)
     put(dir, rel, text);
     struct content c;
     struct diag d = DIAG_INIT;
-    int rc = content_load(dir, &c, &d);
+    int rc = content_load(tree, dir, &c, &d);
     char *where = NULL;
     if (asprintf(&where, "%s/%s", dir, want) < 0)
         abort();
@@ -92,7 +94,7 @@ static void test_minimal_loads(void **state)
     (void)state;
     struct content c;
     struct diag d = DIAG_INIT;
-    int rc = content_load(FIXTURE, &c, &d);
+    int rc = content_load(tree, FIXTURE, &c, &d);
     if (rc != 0) {
         char *got = printed(&d);
         fail_msg("expected the fixture to load, got:\n%s", got);
@@ -234,7 +236,7 @@ static void test_reserved_and_missing_home(void **state)
     unlink(path);
     struct content c;
     struct diag d = DIAG_INIT;
-    assert_int_equal(content_load(dir, &c, &d), -1);
+    assert_int_equal(content_load(tree, dir, &c, &d), -1);
     expect_message(&d, "pages/index.md: missing: the home page");
     content_free(&c);
     diag_free(&d);
@@ -252,7 +254,7 @@ static void test_all_errors_listed(void **state)
     put(dir, "site.yml", "name: X\nbase_url: https://x/\nlanguage: 'english!'\n");
     struct content c;
     struct diag d = DIAG_INIT;
-    assert_int_equal(content_load(dir, &c, &d), -1);
+    assert_int_equal(content_load(tree, dir, &c, &d), -1);
     if (d.nerrors < 5) {
         char *got = printed(&d);
         fail_msg("expected at least 5 errors, got %zu:\n%s", d.nerrors, got);
@@ -316,5 +318,8 @@ int main(void)
         cmocka_unit_test(test_slugify),
         cmocka_unit_test(test_frontmatter_split),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    tree = tree_fs_new();
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    tree_free(tree);
+    return failed;
 }
