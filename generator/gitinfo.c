@@ -1,0 +1,611 @@
+#include "gitinfo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fsutil.h"
+
+struct gitinfo {
+    git_repository *repo;
+    char *workdir;      /* real path, ending in '/' */
+    char *cwd;          /* real path of the current directory */
+    git_commit *commit; /* the source commit; NULL on an unborn branch */
+    int from_rev;       /* 1: building from a commit, not the working tree */
+};
+
+static void git_fail(struct diag *d, const char *where, const char *what)
+{
+    const git_error *e = git_error_last();
+    diag_error(d, where, 0, 0, "%s: %s", what, e && e->message ? e->message : "unknown error");
+}
+
+/* Lexically normalises path (absolute or relative to g->cwd) and returns it
+ * relative to the work tree ("" for the work tree itself), or NULL when it
+ * lies outside. Caller frees. */
+static char *repo_path(struct gitinfo *g, const char *path)
+{
+    struct buf abs = BUF_INIT, norm = BUF_INIT;
+    if (path[0] != '/')
+        buf_printf(&abs, "%s/", g->cwd);
+    buf_puts(&abs, path);
+    for (const char *s = abs.data; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            while (norm.len > 0 && norm.data[norm.len - 1] != '/')
+                norm.len--;
+            if (norm.len > 0)
+                norm.len--;
+            norm.data[norm.len] = '\0';
+        } else if (n > 0 && !(n == 1 && s[0] == '.')) {
+            buf_putc(&norm, '/');
+            buf_append(&norm, s, n);
+        }
+        s += n;
+        while (*s == '/')
+            s++;
+    }
+    buf_putc(&norm, '/');
+    char *res = NULL;
+    size_t wl = strlen(g->workdir);
+    if (!strncmp(norm.data, g->workdir, wl)) {
+        res = strdup(norm.data + wl);
+        if (!res)
+            abort();
+        size_t rl = strlen(res);
+        if (rl > 0)
+            res[rl - 1] = '\0'; /* drop the trailing '/' added above */
+    }
+    buf_free(&abs);
+    buf_free(&norm);
+    return res;
+}
+
+int gitinfo_open(const char *repo_dir, const char *content_dir, const char *rev,
+                 struct gitinfo **out, struct diag *d)
+{
+    git_libgit2_init();
+    struct gitinfo *g = calloc(1, sizeof *g);
+    git_object *obj = NULL;
+    git_reference *head = NULL;
+    char buf[PATH_MAX];
+    if (!g)
+        abort();
+    const char *start = repo_dir ? repo_dir : fs_is_dir(content_dir) ? content_dir : ".";
+    int rc = git_repository_open_ext(&g->repo, start, repo_dir ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0,
+                                     NULL);
+    if (rc == GIT_ENOTFOUND && !repo_dir) {
+        diag_warn(d, content_dir, 0, 0, "not in a git repository: pages show no last-reviewed "
+                  "dates");
+        gitinfo_free(g);
+        return rev ? (diag_error(d, content_dir, 0, 0, "--ref needs a git repository"), -1) : 0;
+    }
+    if (rc < 0) {
+        git_fail(d, start, "cannot open the git repository");
+        goto fail;
+    }
+    const char *wd = git_repository_workdir(g->repo);
+    if (!wd) {
+        diag_error(d, start, 0, 0, "a bare repository has no content to build");
+        goto fail;
+    }
+    if (!realpath(wd, buf) || !(g->workdir = malloc(strlen(buf) + 2)))
+        goto fail_errno;
+    sprintf(g->workdir, "%s/", buf);
+    if (!strcmp(buf, "/"))
+        strcpy(g->workdir, "/");
+    if (!realpath(".", buf) || !(g->cwd = strdup(buf)))
+        goto fail_errno;
+    if (git_repository_is_shallow(g->repo) == 1)
+        diag_warn(d, wd, 0, 0, "shallow clone: last-reviewed dates may be wrong (older history "
+                  "is missing)");
+    if (rev) {
+        g->from_rev = 1;
+        if (git_revparse_single(&obj, g->repo, rev) < 0) {
+            diag_error(d, rev, 0, 0, "unknown revision");
+            goto fail;
+        }
+        if (git_object_peel((git_object **)&g->commit, obj, GIT_OBJECT_COMMIT) < 0) {
+            diag_error(d, rev, 0, 0, "not a commit");
+            goto fail;
+        }
+    } else {
+        rc = git_repository_head(&head, g->repo);
+        if (rc == 0) {
+            if (git_reference_peel((git_object **)&g->commit, head, GIT_OBJECT_COMMIT) < 0) {
+                git_fail(d, wd, "cannot read HEAD");
+                goto fail;
+            }
+        } else if (rc != GIT_EUNBORNBRANCH && rc != GIT_ENOTFOUND) {
+            git_fail(d, wd, "cannot read HEAD");
+            goto fail;
+        }
+    }
+    git_object_free(obj);
+    git_reference_free(head);
+    *out = g;
+    return 1;
+fail_errno:
+    diag_error(d, start, 0, 0, "cannot resolve the work tree: %s", strerror(errno));
+fail:
+    git_object_free(obj);
+    git_reference_free(head);
+    gitinfo_free(g);
+    return -1;
+}
+
+void gitinfo_free(struct gitinfo *g)
+{
+    if (!g)
+        return;
+    git_commit_free(g->commit);
+    git_repository_free(g->repo);
+    free(g->workdir);
+    free(g->cwd);
+    free(g);
+    git_libgit2_shutdown();
+}
+
+/* ---- last-reviewed dates ------------------------------------------------- */
+
+static void utc_date(git_time_t t, char out[11])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+struct collect {
+    const char *prefix; /* "content" or "" */
+    json_t *paths;      /* repo path -> null */
+};
+
+static int collect_blob(const char *root, const git_tree_entry *e, void *payload)
+{
+    struct collect *c = payload;
+    size_t pl = strlen(c->prefix);
+    if (pl && strncmp(root, c->prefix, pl) != 0)
+        return strncmp(c->prefix, root, strlen(root)) == 0 ? 0 : 1; /* skip other subtrees */
+    if (pl && root[pl] != '/')
+        return 1;
+    if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+        return 0;
+    char *path = NULL;
+    if (asprintf(&path, "%s%s", root, git_tree_entry_name(e)) < 0)
+        abort();
+    json_object_set_new(c->paths, path, json_null());
+    free(path);
+    return 0;
+}
+
+/* Build path of a repository path under the content prefix. */
+static void build_key(const char *content_dir, const char *prefix, const char *path, char **key)
+{
+    size_t pl = strlen(prefix);
+    if (asprintf(key, "%s/%s", content_dir, path + (pl ? pl + 1 : 0)) < 0)
+        abort();
+}
+
+/* The one walk: first-parent history from the source commit, newest first;
+ * each commit is diffed against its parent (only below prefix) and every path
+ * seen for the first time gets that commit's author date. */
+static int date_walk(struct gitinfo *g, const char *prefix, json_t *remaining, json_t *dates,
+                     const char *content_dir, struct diag *d)
+{
+    git_revwalk *walk = NULL;
+    git_oid oid;
+    int rc = -1;
+    char *spec[1] = {(char *)prefix};
+    git_diff_options opts;
+    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+    if (*prefix) {
+        opts.pathspec.strings = spec;
+        opts.pathspec.count = 1;
+        opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+    }
+    if (git_revwalk_new(&walk, g->repo) < 0 ||
+        git_revwalk_push(walk, git_commit_id(g->commit)) < 0 ||
+        git_revwalk_simplify_first_parent(walk) < 0) {
+        git_fail(d, g->workdir, "cannot walk history");
+        goto out;
+    }
+    while (json_object_size(remaining) > 0 && git_revwalk_next(&oid, walk) == 0) {
+        git_commit *c = NULL, *parent = NULL;
+        git_tree *tree = NULL, *ptree = NULL;
+        git_diff *diff = NULL;
+        int ok = git_commit_lookup(&c, g->repo, &oid) == 0 && git_commit_tree(&tree, c) == 0 &&
+                 (git_commit_parentcount(c) == 0 ||
+                  (git_commit_parent(&parent, c, 0) == 0 &&
+                   git_commit_tree(&ptree, parent) == 0)) &&
+                 git_diff_tree_to_tree(&diff, g->repo, ptree, tree, &opts) == 0;
+        if (ok) {
+            char date[11];
+            utc_date(git_commit_author(c)->when.time, date);
+            size_t n = git_diff_num_deltas(diff);
+            for (size_t i = 0; i < n; i++) {
+                const git_diff_delta *delta = git_diff_get_delta(diff, i);
+                const char *path = delta->new_file.path;
+                if (delta->status == GIT_DELTA_DELETED || !json_object_get(remaining, path))
+                    continue;
+                char *key;
+                build_key(content_dir, prefix, path, &key);
+                json_object_set_new(dates, key, json_string(date));
+                free(key);
+                json_object_del(remaining, path);
+            }
+        }
+        git_diff_free(diff);
+        git_tree_free(ptree);
+        git_tree_free(tree);
+        git_commit_free(parent);
+        git_commit_free(c);
+        if (!ok) {
+            git_fail(d, g->workdir, "cannot read history");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    git_revwalk_free(walk);
+    return rc;
+}
+
+/* Marks files changed in the working tree; returns 1 if any, 0 if none, -1. */
+static int local_changes(struct gitinfo *g, const char *prefix, const char *theme_prefix,
+                         json_t *dates, const char *content_dir, struct diag *d)
+{
+    git_status_list *list = NULL;
+    git_status_options opts;
+    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+    char *spec[2] = {(char *)prefix, (char *)theme_prefix};
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+                 GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
+    opts.pathspec.strings = spec;
+    opts.pathspec.count = theme_prefix ? 2 : 1;
+    if (!*prefix)
+        opts.pathspec.count = 0;
+    if (git_status_list_new(&list, g->repo, &opts) < 0) {
+        git_fail(d, g->workdir, "cannot read the working tree status");
+        return -1;
+    }
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    char date[11] = "";
+    if (sde && *sde)
+        utc_date((git_time_t)strtoll(sde, NULL, 10), date);
+    size_t n = git_status_list_entrycount(list);
+    size_t pl = strlen(prefix);
+    for (size_t i = 0; i < n; i++) {
+        const git_status_entry *e = git_status_byindex(list, i);
+        const git_diff_delta *delta = e->index_to_workdir ? e->index_to_workdir
+                                                          : e->head_to_index;
+        const char *path = delta ? delta->new_file.path : NULL;
+        if (!path || (pl && (strncmp(path, prefix, pl) || path[pl] != '/')))
+            continue;
+        char *key;
+        build_key(content_dir, prefix, path, &key);
+        json_object_set_new(dates, key, date[0] ? json_string(date) : json_null());
+        free(key);
+    }
+    git_status_list_free(list);
+    return n > 0;
+}
+
+json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *theme_dir,
+                      double *seconds, struct diag *d)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    json_t *dates = json_object(), *remaining = json_object(), *res = NULL;
+    git_tree *tree = NULL;
+    char *prefix = repo_path(g, content_dir), *theme_prefix = repo_path(g, theme_dir);
+    int dirty = 0;
+    if (!prefix) {
+        diag_error(d, content_dir, 0, 0, "the content directory is outside the repository %s",
+                   g->workdir);
+        goto out;
+    }
+    if (g->commit) {
+        struct collect c = {prefix, remaining};
+        if (git_commit_tree(&tree, g->commit) < 0 ||
+            git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, &c) < 0) {
+            git_fail(d, g->workdir, "cannot read the commit's tree");
+            goto out;
+        }
+        if (date_walk(g, prefix, remaining, dates, content_dir, d) < 0)
+            goto out;
+    }
+    if (!g->from_rev && (dirty = local_changes(g, prefix, theme_prefix, dates, content_dir, d)) < 0)
+        goto out;
+    res = json_pack("{s:O}", "reviewed", dates);
+    if (g->commit) {
+        git_buf id = {0};
+        if (git_object_short_id(&id, (const git_object *)g->commit) == 0) {
+            json_object_set_new(res, "commit", json_pack("{s:s, s:b}", "id", id.ptr, "dirty",
+                                                         dirty));
+            git_buf_dispose(&id);
+        }
+    }
+out:
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (seconds)
+        *seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    git_tree_free(tree);
+    json_decref(dates);
+    json_decref(remaining);
+    free(prefix);
+    free(theme_prefix);
+    return res;
+}
+
+/* ---- a commit's tree as a tree view (--ref) ------------------------------ */
+
+struct gtree {
+    struct gitinfo *g;
+    git_tree *root;
+};
+
+/* The entry at a build path, or NULL (also for paths outside the repo). */
+static git_tree_entry *entry_at(struct gtree *t, const char *path, int *is_root)
+{
+    char *rp = repo_path(t->g, path);
+    git_tree_entry *e = NULL;
+    *is_root = rp && !*rp;
+    if (rp && *rp && git_tree_entry_bypath(&e, t->root, rp) < 0)
+        e = NULL;
+    free(rp);
+    return e;
+}
+
+static int gt_read(void *self, const char *path, size_t max, char **data, size_t *len,
+                   struct diag *d)
+{
+    struct gtree *t = self;
+    int is_root, rc = -1;
+    git_blob *blob = NULL;
+    git_tree_entry *e = entry_at(t, path, &is_root);
+    if (!e || git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+        git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+        diag_error(d, path, 0, 0, "not a file in the commit being built");
+        goto out;
+    }
+    if (git_blob_lookup(&blob, t->g->repo, git_tree_entry_id(e)) < 0) {
+        git_fail(d, path, "cannot read from git");
+        goto out;
+    }
+    git_object_size_t size = git_blob_rawsize(blob);
+    if (size > max) {
+        diag_error(d, path, 0, 0, "file too large (%llu bytes, limit %zu)",
+                   (unsigned long long)size, max);
+        goto out;
+    }
+    *data = malloc((size_t)size + 1);
+    if (!*data)
+        abort();
+    memcpy(*data, git_blob_rawcontent(blob), (size_t)size);
+    (*data)[size] = '\0';
+    *len = (size_t)size;
+    rc = 0;
+out:
+    git_blob_free(blob);
+    git_tree_entry_free(e);
+    return rc;
+}
+
+static char **gt_list(void *self, const char *dir, struct diag *d)
+{
+    struct gtree *t = self;
+    int is_root;
+    git_tree *sub = NULL;
+    git_tree_entry *e = entry_at(t, dir, &is_root);
+    const git_tree *tree = t->root;
+    if (!is_root) {
+        if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+            git_tree_lookup(&sub, t->g->repo, git_tree_entry_id(e)) < 0) {
+            git_tree_entry_free(e);
+            (void)d;
+            return NULL;
+        }
+        tree = sub;
+    }
+    size_t n = git_tree_entrycount(tree), o = 0;
+    char **names = malloc((n + 1) * sizeof *names);
+    if (!names)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        const char *name = git_tree_entry_name(git_tree_entry_byindex(tree, i));
+        if (name[0] != '.' && !(names[o++] = strdup(name)))
+            abort();
+    }
+    names[o] = NULL;
+    tree_list_sort(names, o);
+    git_tree_free(sub);
+    git_tree_entry_free(e);
+    return names;
+}
+
+static enum tree_kind gt_kind(void *self, const char *path)
+{
+    int is_root;
+    git_tree_entry *e = entry_at(self, path, &is_root);
+    enum tree_kind k = is_root ? TREE_DIR : TREE_NONE;
+    if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE)
+        k = TREE_DIR;
+    else if (e && git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+             git_tree_entry_filemode(e) != GIT_FILEMODE_LINK)
+        k = TREE_FILE;
+    git_tree_entry_free(e);
+    return k;
+}
+
+static void gt_free(void *self)
+{
+    struct gtree *t = self;
+    git_tree_free(t->root);
+    free(t);
+}
+
+static const struct tree_ops git_tree_ops = {gt_read, gt_list, gt_kind, gt_free};
+
+struct tree *gitinfo_tree(struct gitinfo *g, struct diag *d)
+{
+    if (!g->commit) {
+        diag_error(d, g->workdir, 0, 0, "no commit to build from");
+        return NULL;
+    }
+    struct gtree *t = calloc(1, sizeof *t);
+    struct tree *tree = malloc(sizeof *tree);
+    if (!t || !tree)
+        abort();
+    t->g = g;
+    if (git_commit_tree(&t->root, g->commit) < 0) {
+        git_fail(d, g->workdir, "cannot read the commit's tree");
+        free(t);
+        free(tree);
+        return NULL;
+    }
+    tree->ops = &git_tree_ops;
+    tree->self = t;
+    return tree;
+}
+
+/* ---- publish ------------------------------------------------------------- */
+
+/* Writes dir (recursively) into the object database as a tree. */
+static int write_tree(git_repository *repo, const char *dir, git_oid *out, struct diag *d)
+{
+    git_treebuilder *tb = NULL;
+    struct dirent **list = NULL;
+    int rc = -1;
+    int n = scandir(dir, &list, NULL, alphasort);
+    if (n < 0) {
+        diag_error(d, dir, 0, 0, "cannot read directory: %s", strerror(errno));
+        return -1;
+    }
+    if (git_treebuilder_new(&tb, repo, NULL) < 0) {
+        git_fail(d, dir, "cannot build a tree");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = list[i]->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, ".."))
+            continue;
+        char *path = NULL;
+        struct stat st;
+        git_oid oid;
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+            abort();
+        int ok = lstat(path, &st) == 0;
+        if (ok && S_ISDIR(st.st_mode)) {
+            ok = write_tree(repo, path, &oid, d) == 0 &&
+                 git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_TREE) == 0;
+        } else if (ok && S_ISREG(st.st_mode)) {
+            ok = git_blob_create_from_disk(&oid, repo, path) == 0 &&
+                 git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_BLOB) == 0;
+        }
+        if (!ok)
+            git_fail(d, path, "cannot add to the published tree");
+        free(path);
+        if (!ok)
+            goto out;
+    }
+    if (git_treebuilder_write(out, tb) < 0) {
+        git_fail(d, dir, "cannot write the tree");
+        goto out;
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    git_treebuilder_free(tb);
+    return rc;
+}
+
+int gitinfo_publish(struct gitinfo *g, const char *site_dir, const char *branch,
+                    const char *message, int *created, char shortid[16], struct diag *d)
+{
+    int rc = -1, valid = 0;
+    char *refname = NULL, *msg = NULL;
+    git_reference *ref = NULL, *head = NULL;
+    git_commit *tip = NULL;
+    git_tree *tree = NULL;
+    git_signature *sig = NULL;
+    git_oid tree_id, commit_id;
+    git_buf src_id = {0};
+    *created = 0;
+    if (!g->commit) {
+        diag_error(d, g->workdir, 0, 0, "nothing committed yet to publish from");
+        return -1;
+    }
+    if (asprintf(&refname, "refs/heads/%s", branch) < 0)
+        abort();
+    if (git_reference_name_is_valid(&valid, refname) < 0 || !valid) {
+        diag_error(d, branch, 0, 0, "not a valid branch name");
+        goto out;
+    }
+    if (git_repository_head(&head, g->repo) == 0 && !strcmp(git_reference_name(head), refname)) {
+        diag_error(d, branch, 0, 0, "refusing to publish onto the checked-out branch");
+        goto out;
+    }
+    if (write_tree(g->repo, site_dir, &tree_id, d) < 0 ||
+        git_tree_lookup(&tree, g->repo, &tree_id) < 0)
+        goto out;
+    int found = git_reference_lookup(&ref, g->repo, refname);
+    if (found == 0) {
+        if (git_reference_peel((git_object **)&tip, ref, GIT_OBJECT_COMMIT) < 0) {
+            git_fail(d, branch, "cannot read the branch");
+            goto out;
+        }
+        if (git_oid_equal(git_commit_tree_id(tip), &tree_id)) {
+            git_oid_tostr(shortid, 8, git_commit_id(tip));
+            rc = 0; /* the branch already holds this site */
+            goto out;
+        }
+    } else if (found != GIT_ENOTFOUND) {
+        git_fail(d, branch, "cannot read the branch");
+        goto out;
+    }
+    /* The source commit's identity and times make publishing reproducible. */
+    const git_signature *src = git_commit_committer(g->commit);
+    if (git_signature_new(&sig, src->name, src->email, src->when.time, src->when.offset) < 0 ||
+        git_object_short_id(&src_id, (const git_object *)g->commit) < 0) {
+        git_fail(d, branch, "cannot prepare the commit");
+        goto out;
+    }
+    if (message)
+        msg = strdup(message);
+    else if (asprintf(&msg, "Publish site built from %s\n", src_id.ptr) < 0)
+        msg = NULL;
+    if (!msg)
+        abort();
+    const git_commit *parents[1] = {tip};
+    if (git_commit_create(&commit_id, g->repo, refname, sig, sig, NULL, msg, tree, tip ? 1 : 0,
+                          parents) < 0) {
+        git_fail(d, branch, "cannot commit the site");
+        goto out;
+    }
+    git_oid_tostr(shortid, 8, &commit_id);
+    *created = 1;
+    rc = 0;
+out:
+    git_buf_dispose(&src_id);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_commit_free(tip);
+    git_reference_free(ref);
+    git_reference_free(head);
+    free(refname);
+    free(msg);
+    return rc;
+}
