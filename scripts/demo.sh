@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# make demo: builds the example site from content/ into site/ and says where it
+# is. With DEMO_SERVE=1 it also serves it on http://127.0.0.1:8000/ (Ctrl-C stops).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+bin/peersite build --content content --theme themes/default --out site
+echo
+echo "The example site is in $ROOT/site/"
+echo "Open $ROOT/site/index.html in a browser, or serve it with:"
+echo "    python3 -m http.server --bind 127.0.0.1 --directory site 8000"
+if [ "${DEMO_SERVE:-0}" = 1 ]; then
+    exec python3 -m http.server --bind 127.0.0.1 --directory site 8000
+fi

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# End-to-end: peersite builds the fixture and the example content, output is
+# deterministic and complete, broken content fails with path:line:column, hostile
+# text is escaped, and a failed build leaves the previous site untouched.
+. "$(dirname "$0")/lib.sh"
+THEME=$ROOT/themes/default
+
+cp -R "$FIXTURES/minimal" "$T/content"
+out=$T/site
+"$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$out" >"$T/build.log" 2>&1
+expect_status "build the minimal fixture" 0 $?
+expect_contains "missing admin.pub is a warning" "$T/build.log" "keys/admin.pub: warning: missing"
+for f in index.html about/index.html faq/index.html confidentiality/index.html \
+         supporters/index.html supporters/ada-lovelace/index.html supporters/bob-baker/index.html \
+         request/index.html search/index.html 404.html sitemap.xml request-schema.json \
+         supporters.json search-index.json; do
+    expect_exists "output has $f" "$out/$f"
+done
+expect_contains "FAQ question has its slug as id" "$out/faq/index.html" 'id="why-talk"'
+expect_contains "FAQ has a table of contents" "$out/faq/index.html" 'href="#is-it-secret"'
+expect_contains "crisis banner on every page" "$out/supporters/bob-baker/index.html" "Call or text 988."
+expect_contains "contact on every page" "$out/404.html" "peers@example.org"
+expect_contains "not accepting is shown" "$out/supporters/bob-baker/index.html" "Not accepting requests"
+expect_contains "accepting is shown" "$out/supporters/ada-lovelace/index.html" "Accepting requests"
+expect_contains "filter data on cards" "$out/supporters/index.html" 'data-languages="english|french"'
+expect_contains "labels tied to inputs" "$out/request/index.html" '<label for="f-name">'
+expect_contains "required fields marked" "$out/request/index.html" 'name="name" maxlength="200" required'
+expect_contains "no-clinical-details warning" "$out/request/index.html" "do not include clinical details"
+expect_contains "links are relative" "$out/faq/index.html" 'href="../supporters/ada-lovelace/"'
+expect_contains "SRI on stylesheet" "$out/index.html" 'integrity="sha256-'
+expect_contains "schema lists fields" "$out/request-schema.json" '"type": "checkboxes"'
+expect_contains "schema carries kiosk idle" "$out/request-schema.json" '"kiosk_idle": 90'
+expect_contains "sitemap has absolute URLs" "$out/sitemap.xml" "<loc>https://peers.example.org/faq/</loc>"
+expect_contains "404 links are root-absolute" "$out/404.html" 'href="/faq/"'
+if ls "$out"/assets/style.*.css >/dev/null 2>&1; then ok "assets carry a content hash"; else fail "assets carry a content hash" "no assets/style.HASH.css"; fi
+if grep -rqE 'https?://[^"]*\.(js|css)' "$out"/*.html "$out"/*/index.html; then
+    fail "no third-party assets" "$(grep -rhoE 'https?://[^"]*\.(js|css)' "$out" | head -3)"
+else ok "no third-party assets"; fi
+if grep -q '"bio"\|"path"\|"src"' "$out/supporters.json"; then
+    fail "supporters.json has public fields only" "$(head -c 400 "$out/supporters.json")"
+else ok "supporters.json has public fields only"; fi
+
+# Deterministic: a second build is byte-identical.
+"$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$T/site2" >/dev/null 2>&1
+if diff -r "$out" "$T/site2" >"$T/diff.log"; then ok "two builds are byte-identical"; else
+    fail "two builds are byte-identical" "$(head -20 "$T/diff.log")"; fi
+
+# check writes nothing and succeeds.
+"$PEERSITE" check --content "$T/content" --theme "$THEME" >"$T/check.log" 2>&1
+expect_status "check passes on valid content" 0 $?
+
+# Hostile text never appears unescaped.
+cat >"$T/content/faq/hostile.md" <<'MD'
+---
+question: "<script>alert('q')</script> and <img src=x onerror=alert(1)>"
+category: "About <b>x</b>"
+---
+Body <script>alert('b')</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))
+MD
+cat >"$T/content/supporters/zed.md" <<'MD'
+---
+name: "Zed \" onmouseover=\"alert(1)"
+role: faculty
+department: "<script>alert('d')</script>"
+modalities: [phone]
+---
+<iframe src="https://evil.example/"></iframe>
+MD
+"$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$out" >"$T/build2.log" 2>&1
+expect_status "build with hostile text" 0 $?
+if grep -rlE "<script>alert|<img src=x|onerror=alert|onmouseover=\"alert|<iframe|javascript:alert" "$out" >"$T/hostile.log"; then
+    fail "hostile text is escaped everywhere" "found in: $(tr '\n' ' ' <"$T/hostile.log")"
+else ok "hostile text is escaped everywhere"; fi
+expect_contains "hostile question is shown escaped" "$out/faq/index.html" "&lt;script&gt;alert(&#39;q&#39;)&lt;/script&gt;"
+
+# Broken content: every error as path:line:column, exit 1, old site untouched.
+before=$(cd "$out" && find . -type f -exec sha256sum {} + | sort | sha256sum)
+cat >"$T/content/faq/why-talk.md" <<'MD'
+---
+questoin: Why?
+category: About
+---
+See [nobody](/supporters/nobody/) and [gone](/faq/#gone).
+MD
+cat >"$T/content/supporters/bob-baker.md" <<'MD'
+---
+name: Bob
+role: chief
+department: Medicine
+modalities: [video, fax]
+accepting: maybe
+---
+MD
+cat >>"$T/content/request.yml" <<'YML'
+  - id: colour
+    label: Favourite colour
+    type: colour
+YML
+"$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$out" >"$T/bad.log" 2>&1
+expect_status "broken content exits 1" 1 $?
+C=$T/content
+expect_contains "unknown key reported" "$T/bad.log" "$C/faq/why-talk.md:2:1: unknown key \"questoin\" in a FAQ entry (did you mean \"question\"?)"
+expect_contains "missing key reported" "$T/bad.log" "$C/faq/why-talk.md:2:1: missing required key \"question\""
+expect_contains "unknown role reported" "$T/bad.log" "$C/supporters/bob-baker.md:3:7: unknown role \"chief\""
+expect_contains "unknown modality reported" "$T/bad.log" "$C/supporters/bob-baker.md:5:21: unknown modality \"fax\""
+expect_contains "wrong type reported" "$T/bad.log" "$C/supporters/bob-baker.md:6:12: \"accepting\" must be true or false"
+expect_contains "unknown field type reported" "$T/bad.log" "$C/request.yml:"
+expect_contains "unknown field type message" "$T/bad.log" "field \"colour\": unknown type \"colour\""
+expect_contains "error count" "$T/bad.log" "peersite: 6 errors"
+after=$(cd "$out" && find . -type f -exec sha256sum {} + | sort | sha256sum)
+if [ "$before" = "$after" ]; then ok "failed build leaves the site untouched"; else fail "failed build leaves the site untouched"; fi
+if ls -a "$T" | grep -q '\.site\.tmp'; then fail "no temporary directory left behind" "$(ls -a "$T")"; else ok "no temporary directory left behind"; fi
+
+# Broken links fail the build, naming the source file and the link.
+cp -R "$FIXTURES/minimal" "$T/links"
+cat >"$T/links/faq/why-talk.md" <<'MD'
+---
+question: Why?
+category: About
+---
+Intro line.
+
+See [nobody](/supporters/nobody/) and [gone](/faq/#gone).
+MD
+"$PEERSITE" check --content "$T/links" --theme "$THEME" >"$T/links.log" 2>&1
+expect_status "broken links fail the check" 1 $?
+expect_contains "broken page link named" "$T/links.log" "$T/links/faq/why-talk.md:7:1: broken link \"../supporters/nobody/\": no such page or file"
+expect_contains "broken anchor named" "$T/links.log" "$T/links/faq/why-talk.md:7:1: broken link \"../faq/#gone\": no such #anchor on that page"
+
+# Refuses to replace a directory that is not a site.
+mkdir -p "$T/precious" && echo keep >"$T/precious/notes.txt"
+"$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$T/precious" >/dev/null 2>&1
+"$PEERSITE" build --content "$FIXTURES/minimal" --theme "$THEME" --out "$T/precious" >"$T/precious.log" 2>&1
+expect_status "refuses to replace a foreign directory" 1 $?
+expect_exists "foreign directory kept" "$T/precious/notes.txt"
+
+# Usage errors exit 2.
+"$PEERSITE" build --bogus >/dev/null 2>&1
+expect_status "unknown option is a usage error" 2 $?
+"$PEERSITE" frobnicate >/dev/null 2>&1
+expect_status "unknown command is a usage error" 2 $?
+
+# The example content in the repository builds cleanly and passes the check.
+"$PEERSITE" build --content "$ROOT/content" --theme "$THEME" --out "$T/example" >"$T/example.log" 2>&1
+expect_status "example content builds" 0 $?
+if grep -v "admin.pub: warning" "$T/example.log" | grep -q "warning"; then
+    fail "example content builds without warnings" "$(cat "$T/example.log")"
+else ok "example content builds without warnings"; fi

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# End-to-end: git-aware builds on a scripted repository with commits at fixed
+# dates: last-reviewed dates per page and per item, the footer's commit id,
+# uncommitted changes, --ref builds, and publishing to a branch.
+. "$(dirname "$0")/lib.sh"
+unset SOURCE_DATE_EPOCH
+export GIT_CONFIG_NOSYSTEM=1 HOME=$T
+git config --global user.name "Content Editor"
+git config --global user.email "editor@example.org"
+git config --global init.defaultBranch main
+
+R=$T/repo
+mkdir -p "$R/themes"
+cp -R "$FIXTURES/minimal" "$R/content"
+cp -R "$ROOT/themes/default" "$R/themes/default"
+commit_at() { # DATE MESSAGE
+    GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git -C "$R" commit -q -m "$2"
+}
+git -C "$R" init -q
+git -C "$R" add -A
+commit_at "2025-01-10T10:00:00Z" "Initial content"
+echo "More on why." >>"$R/content/faq/why-talk.md"
+git -C "$R" add -A
+commit_at "2025-03-05T23:30:00-05:00" "Expand why-talk"   # 2025-03-06 in UTC
+echo "Updated bio." >>"$R/content/supporters/bob-baker.md"
+git -C "$R" add -A
+commit_at "2025-06-20T09:00:00Z" "Update Bob"
+
+build() { (cd "$R" && "$PEERSITE" build "$@") }
+build --out "$T/out" >"$T/b1.log" 2>&1
+expect_status "build inside a repository" 0 $?
+o=$T/out
+expect_contains "FAQ page dated by its newest source (UTC)" "$o/faq/index.html" 'Last reviewed <time datetime="2025-03-06">'
+expect_contains "each FAQ question has its own date" "$o/faq/index.html" 'Reviewed <time datetime="2025-01-10">'
+expect_contains "a changed question has its newer date" "$o/faq/index.html" 'Reviewed <time datetime="2025-03-06">'
+expect_contains "supporter page dated" "$o/supporters/bob-baker/index.html" '<time datetime="2025-06-20">'
+expect_contains "unchanged supporter keeps the first date" "$o/supporters/ada-lovelace/index.html" '<time datetime="2025-01-10">'
+expect_contains "confidentiality dated" "$o/confidentiality/index.html" '<time datetime="2025-01-10">'
+head=$(git -C "$R" rev-parse --short=7 HEAD)
+expect_contains "footer names the commit" "$o/index.html" "Content from commit <code>$head</code>."
+expect_not_contains "clean tree has no local-changes note" "$o/index.html" "+ local changes"
+
+# Uncommitted edits: marked, or dated by SOURCE_DATE_EPOCH when it is set.
+echo "Draft." >>"$R/content/faq/is-it-secret.md"
+build --out "$T/out2" >/dev/null 2>&1
+expect_contains "uncommitted file is marked" "$T/out2/faq/index.html" "Not yet committed"
+expect_contains "dirty tree noted in the footer" "$T/out2/index.html" "<code>$head</code> + local changes"
+(cd "$R" && SOURCE_DATE_EPOCH=1767225600 "$PEERSITE" build --out "$T/out3") >/dev/null 2>&1
+expect_contains "uncommitted file dated by SOURCE_DATE_EPOCH" "$T/out3/faq/index.html" 'Reviewed <time datetime="2026-01-01">'
+
+# --ref builds from the commit: uncommitted edits must not leak.
+build --ref HEAD~1 --out "$T/ref" >"$T/ref.log" 2>&1
+expect_status "build --ref HEAD~1" 0 $?
+expect_not_contains "uncommitted edit does not leak into --ref" "$T/ref/faq/index.html" "Draft."
+expect_not_contains "later commit does not leak into --ref" "$T/ref/supporters/bob-baker/index.html" "Updated bio."
+git -C "$R" worktree add -q "$T/wt" HEAD~1 2>/dev/null
+(cd "$T/wt" && "$PEERSITE" build --out "$T/wt-out") >/dev/null 2>&1
+if diff -r "$T/ref" "$T/wt-out" >"$T/refdiff.log"; then ok "--ref HEAD~1 equals a build of a checkout of HEAD~1"; else
+    fail "--ref HEAD~1 equals a build of a checkout of HEAD~1" "$(head -20 "$T/refdiff.log")"; fi
+git -C "$R" worktree remove --force "$T/wt"
+build --ref no-such-rev --out "$T/bad" >"$T/badref.log" 2>&1
+expect_status "unknown revision fails" 1 $?
+expect_contains "unknown revision named" "$T/badref.log" "no-such-rev: unknown revision"
+
+# Publish: a commit on a branch, idempotent, nothing else touched.
+git -C "$R" checkout -q -- content
+status_before=$(git -C "$R" status --porcelain; git -C "$R" rev-parse HEAD; cat "$R/.git/index" | sha256sum)
+build_pub() { (cd "$R" && "$PEERSITE" publish --branch site --out "$T/pub" "$@") }
+build_pub >"$T/pub1.log" 2>&1
+expect_status "publish creates the branch" 0 $?
+expect_contains "publish reports the commit" "$T/pub1.log" "published"
+tip1=$(git -C "$R" rev-parse site)
+build_pub >"$T/pub2.log" 2>&1
+expect_status "second publish succeeds" 0 $?
+expect_contains "second publish has nothing to do" "$T/pub2.log" "nothing to do"
+tip2=$(git -C "$R" rev-parse site)
+if [ "$tip1" = "$tip2" ]; then ok "publishing the same source creates no new commit"; else fail "publishing the same source creates no new commit" "$tip1 -> $tip2"; fi
+status_after=$(git -C "$R" status --porcelain; git -C "$R" rev-parse HEAD; cat "$R/.git/index" | sha256sum)
+if [ "$status_before" = "$status_after" ]; then ok "publish leaves working tree, index and HEAD alone"; else
+    fail "publish leaves working tree, index and HEAD alone" "before: $status_before" "after: $status_after"; fi
+if git -C "$R" show site:faq/index.html | grep -q 'id="why-talk"'; then ok "branch holds the built site"; else fail "branch holds the built site"; fi
+pubdate=$(git -C "$R" log -1 --format=%cI site)
+case "$pubdate" in 2025-06-20T09:00:00*) ok "publish commit dated by the source commit";;
+    *) fail "publish commit dated by the source commit" "got $pubdate";; esac
+echo "Another line." >>"$R/content/pages/about.md"
+git -C "$R" add -A && commit_at "2025-07-01T12:00:00Z" "About"
+build_pub >"$T/pub3.log" 2>&1
+tip3=$(git -C "$R" rev-parse site)
+parent=$(git -C "$R" rev-parse site~1)
+if [ "$parent" = "$tip1" ] && [ "$tip3" != "$tip1" ]; then ok "new source publishes on top of the previous tip"; else
+    fail "new source publishes on top of the previous tip" "tip3=$tip3 parent=$parent tip1=$tip1"; fi
+(cd "$R" && "$PEERSITE" publish --branch main --out "$T/pub") >"$T/pubmain.log" 2>&1
+expect_status "refuses to publish onto the checked-out branch" 1 $?
+
+# --repo overrides discovery; outside a repository: one warning, no dates.
+(cd "$T" && "$PEERSITE" build --repo "$R" --content "$R/content" --theme "$R/themes/default" --out "$T/out4") >/dev/null 2>&1
+expect_contains "--repo finds the dates" "$T/out4/faq/index.html" '<time datetime='
+cp -R "$FIXTURES/minimal" "$T/plain"
+"$PEERSITE" build --content "$T/plain" --theme "$ROOT/themes/default" --out "$T/out5" >"$T/plain.log" 2>&1
+expect_status "build outside a repository" 0 $?
+n=$(grep -c "not in a git repository" "$T/plain.log")
+if [ "$n" = 1 ]; then ok "outside a repository: exactly one warning"; else fail "outside a repository: exactly one warning" "got $n"; fi
+expect_not_contains "outside a repository: no dates" "$T/out5/faq/index.html" "<time"
+
+# A shallow clone warns that dates may be wrong.
+git clone -q --depth 1 "file://$R" "$T/shallow" 2>/dev/null
+(cd "$T/shallow" && "$PEERSITE" build --out "$T/out6") >"$T/shallow.log" 2>&1
+expect_contains "shallow clone warns" "$T/shallow.log" "shallow clone: last-reviewed dates may be wrong"
