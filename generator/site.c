@@ -1,0 +1,990 @@
+#include "site.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "assets.h"
+#include "buf.h"
+#include "fsutil.h"
+#include "linkcheck.h"
+#include "markdown.h"
+#include "mustache.h"
+#include "pubkey.h"
+
+#define MAX_TEMPLATE (1u << 20)
+
+/* Everything one build needs, passed to each page renderer. */
+struct build {
+    const struct site_options *opt;
+    struct tree *tree;      /* content and theme files */
+    struct content c;
+    struct diag *d;
+    char *tmp;              /* temporary output directory, NULL in check mode */
+    struct mustache *mu;
+    struct linkcheck *lc;
+    json_t *globals;        /* site, assets, pubkey, commit: shared by every page */
+    json_t *search;         /* search index entries */
+    json_t *sitemap;        /* site-relative page URLs */
+    struct buf html;        /* scratch for rendering */
+};
+
+/* ---- theme loading ------------------------------------------------------- */
+
+static char *load_template(void *ctx, const char *name, size_t *len)
+{
+    struct build *b = ctx;
+    char *path = NULL, *data = NULL;
+    static const char *const dirs[] = {"templates", "partials"};
+    if (!*name || strchr(name, '/') || name[0] == '.')
+        return NULL;
+    for (size_t i = 0; i < 2 && !data; i++) {
+        if (asprintf(&path, "%s/%s/%s.mustache", b->opt->theme_dir, dirs[i], name) < 0)
+            abort();
+        if (tree_kind(b->tree, path) == TREE_FILE) {
+            struct diag tmp = DIAG_INIT;
+            if (tree_read(b->tree, path, MAX_TEMPLATE, &data, len, &tmp) < 0) {
+                diag_error(b->d, path, 0, 0, "%s", diag_first(&tmp));
+                data = NULL;
+            }
+            diag_free(&tmp);
+        }
+        free(path);
+    }
+    return data;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+/* Writes a file of the site (relative path) unless this is a check. */
+static int emit(struct build *b, const char *rel, const void *data, size_t len)
+{
+    if (!b->tmp)
+        return 0;
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s", b->tmp, rel) < 0)
+        abort();
+    char *slash = strrchr(path, '/');
+    int rc = 0;
+    if (slash > path + strlen(b->tmp)) {
+        *slash = '\0';
+        rc = fs_mkdirs(path, 0755, b->d);
+        *slash = '/';
+    }
+    if (rc == 0)
+        rc = fs_write_file(path, data, len, b->d);
+    free(path);
+    return rc;
+}
+
+static int emit_json(struct build *b, const char *rel, json_t *value)
+{
+    char *text = json_dumps(value, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    if (!text)
+        abort();
+    size_t len = strlen(text);
+    text[len] = '\n';
+    int rc = emit(b, rel, text, len + 1);
+    free(text);
+    if (b->lc)
+        linkcheck_add_file(b->lc, rel);
+    return rc;
+}
+
+/* "faq/index.html" -> "../"; "index.html" -> "" */
+static char *root_for(const char *rel)
+{
+    struct buf r = BUF_INIT;
+    for (const char *p = rel; *p; p++)
+        if (*p == '/')
+            buf_puts(&r, "../");
+    return buf_detach(&r);
+}
+
+/* ---- Markdown ------------------------------------------------------------ */
+
+/* Renders Markdown shown on page rel, recording each link's source position
+ * for the link checker and, if text is not NULL, appending plain text. */
+static json_t *md_html(struct build *b, const char *md, size_t len, int first_line,
+                       const char *source, const char *rel, struct buf *text)
+{
+    char *root = root_for(rel);
+    json_t *links = json_array();
+    struct buf html = BUF_INIT;
+    md_render(md, len, first_line, root, &html, links, text);
+    size_t i;
+    json_t *l;
+    json_array_foreach(links, i, l) {
+        linkcheck_add_origin(b->lc, rel, json_string_value(json_array_get(l, 0)), source,
+                             (int)json_integer_value(json_array_get(l, 1)),
+                             (int)json_integer_value(json_array_get(l, 2)));
+    }
+    json_t *res = json_stringn(html.data ? html.data : "", html.len);
+    json_decref(links);
+    buf_free(&html);
+    free(root);
+    return res;
+}
+
+/* The Markdown body of a content file (its "src"). */
+static json_t *md_body(struct build *b, json_t *obj, const char *rel, struct buf *text)
+{
+    const struct content_source *s = &b->c.sources[json_integer_value(json_object_get(obj, "src"))];
+    return md_html(b, s->body, strlen(s->body), s->body_line, s->path, rel, text);
+}
+
+/* Markdown held in a YAML value of source file path (no exact line known). */
+static json_t *md_value(struct build *b, const char *md, const char *path, const char *rel)
+{
+    return md_html(b, md, strlen(md), 1, path, rel, NULL);
+}
+
+/* ---- git facts (filled by the git module when the content is in a repo) --- */
+
+/* Newest last-reviewed date of the given source paths: {"date", "committed"}
+ * or NULL when the build has no git facts. */
+static json_t *reviewed(struct build *b, const char *const *paths, size_t n)
+{
+    json_t *map = b->opt->git ? json_object_get(b->opt->git, "reviewed") : NULL;
+    if (!map)
+        return NULL;
+    const char *best = NULL;
+    bool uncommitted = false;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_object_get(map, paths[i]);
+        if (json_is_string(v)) {
+            if (!best || strcmp(json_string_value(v), best) > 0)
+                best = json_string_value(v);
+        } else {
+            uncommitted = true;
+        }
+    }
+    if (uncommitted || !best)
+        return json_pack("{s:b}", "uncommitted", 1);
+    return json_pack("{s:s}", "date", best);
+}
+
+static json_t *reviewed_one(struct build *b, json_t *obj)
+{
+    const char *path = json_string_value(json_object_get(obj, "path"));
+    return path ? reviewed(b, &path, 1) : NULL;
+}
+
+static void set_reviewed(json_t *page, json_t *r)
+{
+    if (r)
+        json_object_set_new(page, "reviewed", r);
+}
+
+/* ---- pages --------------------------------------------------------------- */
+
+struct nav_item {
+    const char *key, *title, *path;
+};
+
+/* Renders template tmpl for the page rel ("faq/index.html") with the global
+ * values, "root", "nav", "page" and the page's own values (extra, stolen). */
+static int render_page(struct build *b, const char *tmpl, const char *rel, json_t *page,
+                       json_t *extra, const char *nav_key, const char *root_override)
+{
+    json_t *ctx = json_object();
+    json_object_update(ctx, b->globals);
+    char *root = root_override ? strdup(root_override) : root_for(rel);
+    const char *slash = strrchr(rel, '/');
+    char *path = slash ? strndup(rel, (size_t)(slash - rel + 1)) : strdup("");
+    if (!root || !path)
+        abort();
+    json_object_set_new(ctx, "root", json_string(root));
+    json_object_set_new(ctx, "home_href", json_string(*root ? root : "./"));
+    json_object_set_new(page, "path", json_string(path));
+    json_object_set_new(page, "canonical",
+                        json_sprintf("%s%s", json_string_value(json_object_get(
+                                                 json_object_get(b->globals, "site"), "base_url")),
+                                     path));
+    json_object_set_new(ctx, "page", page);
+
+    json_t *nav = json_array(), *item;
+    size_t i;
+    json_array_foreach(json_object_get(b->globals, "nav_items"), i, item) {
+        const char *p = json_string_value(json_object_get(item, "path"));
+        json_t *n = json_pack("{s:O, s:s+, s:b}", "title", json_object_get(item, "title"),
+                              "href", root, *p || *root ? p : "./", "current",
+                              nav_key && !strcmp(nav_key, json_string_value(
+                                                              json_object_get(item, "key"))));
+        json_array_append_new(nav, n);
+    }
+    json_object_set_new(ctx, "nav", nav);
+    if (extra) {
+        json_object_update(ctx, extra);
+        json_decref(extra);
+    }
+
+    buf_reset(&b->html);
+    int rc = mustache_render(b->mu, tmpl, ctx, &b->html, b->d);
+    if (rc == 0) {
+        rc = emit(b, rel, b->html.data, b->html.len);
+        if (!root_override)
+            linkcheck_add_page(b->lc, rel, b->html.data, b->html.len);
+    }
+    json_decref(ctx);
+    free(root);
+    free(path);
+    return rc;
+}
+
+static json_t *page_info(const char *title, const char *description)
+{
+    json_t *p = json_pack("{s:s}", "title", title);
+    if (description)
+        json_object_set_new(p, "description", json_string(description));
+    return p;
+}
+
+/* Adds a search index entry; text is cut to a few hundred bytes on a UTF-8
+ * boundary to keep the index small. */
+static void search_add(struct build *b, const char *title, const char *url, const char *section,
+                       const char *text)
+{
+    size_t n = strlen(text);
+    if (n > 400) {
+        n = 400;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    }
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s%}", "t", title, "u", url, "s", section, "x", text,
+                          n);
+    json_array_append_new(b->search, e);
+}
+
+static int build_pages(struct build *b)
+{
+    int rc = 0;
+    size_t i;
+    json_t *p;
+    struct buf text = BUF_INIT;
+    json_array_foreach(b->c.pages, i, p) {
+        const char *slug = json_string_value(json_object_get(p, "slug"));
+        const char *title = json_string_value(json_object_get(p, "title"));
+        bool home = !strcmp(slug, "index");
+        char *rel = NULL, *url = NULL;
+        if (asprintf(&rel, home ? "index.html" : "%s/index.html", slug) < 0 ||
+            asprintf(&url, home ? "" : "%s/", slug) < 0)
+            abort();
+        buf_reset(&text);
+        json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
+        set_reviewed(page, reviewed_one(b, p));
+        json_t *extra = json_pack("{s:o}", "content", md_body(b, p, rel, &text));
+        search_add(b, title, url, "Page", text.data ? text.data : "");
+        json_array_append_new(b->sitemap, json_string(url));
+        rc |= render_page(b, home ? "home" : "page", rel, page, extra, home ? "home" : slug, NULL);
+        free(rel);
+        free(url);
+    }
+    buf_free(&text);
+    return rc;
+}
+
+static int build_faq(struct build *b)
+{
+    const char *rel = "faq/index.html";
+    json_t *cats = json_array(), *cat, *q;
+    size_t i, j;
+    struct buf text = BUF_INIT;
+    size_t npaths = json_array_size(b->c.faq);
+    const char **paths = calloc(npaths + 1, sizeof *paths);
+    if (!paths)
+        abort();
+    json_array_foreach(b->c.categories, i, cat) {
+        json_t *questions = json_array();
+        json_array_foreach(b->c.faq, j, q) {
+            if (!json_equal(json_object_get(q, "category_slug"), json_object_get(cat, "slug")))
+                continue;
+            const char *slug = json_string_value(json_object_get(q, "slug"));
+            const char *question = json_string_value(json_object_get(q, "question"));
+            buf_reset(&text);
+            json_t *item = json_pack("{s:s, s:s, s:o}", "slug", slug, "question", question,
+                                     "answer", md_body(b, q, rel, &text));
+            set_reviewed(item, reviewed_one(b, q));
+            json_array_append_new(questions, item);
+            char *url = NULL;
+            if (asprintf(&url, "faq/#%s", slug) < 0)
+                abort();
+            search_add(b, question, url, json_string_value(json_object_get(cat, "name")),
+                       text.data ? text.data : "");
+            free(url);
+        }
+        json_array_append_new(cats, json_pack("{s:O, s:O, s:o}", "name",
+                                              json_object_get(cat, "name"), "slug",
+                                              json_object_get(cat, "slug"), "questions",
+                                              questions));
+    }
+    json_array_foreach(b->c.faq, j, q) {
+        paths[j] = json_string_value(json_object_get(q, "path"));
+    }
+    json_t *page = page_info("Frequently asked questions", NULL);
+    set_reviewed(page, reviewed(b, paths, npaths));
+    free(paths);
+    buf_free(&text);
+    json_array_append_new(b->sitemap, json_string("faq/"));
+    return render_page(b, "faq", rel, page,
+                       json_pack("{s:o, s:i}", "categories", cats, "count", (int)npaths), "faq",
+                       NULL);
+}
+
+static int build_confidentiality(struct build *b)
+{
+    const char *rel = "confidentiality/index.html";
+    json_t *conf = b->c.confidentiality;
+    const char *path = json_string_value(json_object_get(conf, "path"));
+    const char *source = b->c.sources[json_integer_value(json_object_get(conf, "src"))].path;
+    struct buf text = BUF_INIT;
+    json_t *who = json_array(), *limits = json_array(), *w;
+    size_t i;
+    json_array_foreach(json_object_get(conf, "who_knows"), i, w) {
+        json_array_append_new(who, json_pack("{s:O, s:O}", "item", json_object_get(w, "item"),
+                                             "known_by", json_object_get(w, "known_by")));
+    }
+    json_array_foreach(json_object_get(conf, "limits"), i, w) {
+        char *slug = content_slugify(json_string_value(json_object_get(w, "title")));
+        json_array_append_new(limits, json_pack("{s:O, s:s+, s:o}", "title",
+                                                json_object_get(w, "title"), "slug", "limit-",
+                                                slug, "text",
+                                                md_value(b, json_string_value(json_object_get(
+                                                                w, "text")),
+                                                         source, rel)));
+        free(slug);
+    }
+    const char *title = json_string_value(json_object_get(conf, "title"));
+    json_t *page = page_info(title, NULL);
+    if (path)
+        set_reviewed(page, reviewed(b, &path, 1));
+    json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, conf, rel, &text),
+                              "who_knows", who, "limits", limits);
+    search_add(b, title, "confidentiality/", "Confidentiality", text.data ? text.data : "");
+    buf_free(&text);
+    json_array_append_new(b->sitemap, json_string("confidentiality/"));
+    return render_page(b, "confidentiality", rel, page, extra, "confidentiality", NULL);
+}
+
+static const char *modality_label(const char *m)
+{
+    if (!strcmp(m, "in-person"))
+        return "In person";
+    if (!strcmp(m, "phone"))
+        return "Phone";
+    return "Video";
+}
+
+/* Joins the strings of an array with ", " (for display and data attributes). */
+static json_t *joined(json_t *arr, const char *sep, bool lower)
+{
+    struct buf s = BUF_INIT;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (i)
+            buf_puts(&s, sep);
+        const char *t = json_string_value(v);
+        for (; t && *t; t++)
+            buf_putc(&s, lower && *t >= 'A' && *t <= 'Z' ? (char)(*t - 'A' + 'a') : *t);
+    }
+    json_t *res = json_string(s.data ? s.data : "");
+    buf_free(&s);
+    return res;
+}
+
+/* The template values of one supporter; bio rendered for page rel. */
+static json_t *supporter_values(struct build *b, json_t *s, const char *rel, bool bio)
+{
+    static const char *const copy[] = {"slug",      "name",    "credentials", "pronouns",
+                                       "role",      "department", "specialty", "campus",
+                                       "accepting", "languages", NULL};
+    json_t *v = json_object();
+    for (size_t i = 0; copy[i]; i++) {
+        json_t *x = json_object_get(s, copy[i]);
+        if (x)
+            json_object_set(v, copy[i], x);
+    }
+    const char *role = json_string_value(json_object_get(s, "role"));
+    json_object_set_new(v, "role_label", json_string(content_role_label(&b->c, role)));
+    json_t *mods = json_array(), *names = json_array(), *m;
+    size_t i;
+    json_array_foreach(json_object_get(s, "modalities"), i, m) {
+        const char *id = json_string_value(m);
+        json_array_append_new(mods, json_pack("{s:s, s:s}", "id", id, "label",
+                                              modality_label(id)));
+        json_array_append_new(names, json_string(modality_label(id)));
+    }
+    json_object_set_new(v, "modalities", mods);
+    json_object_set_new(v, "modalities_text", joined(names, ", ", false));
+    json_object_set_new(v, "modalities_data", joined(json_object_get(s, "modalities"), " ",
+                                                     true));
+    json_decref(names);
+    json_object_set_new(v, "languages_text", joined(json_object_get(s, "languages"), ", ",
+                                                    false));
+    json_object_set_new(v, "languages_data", joined(json_object_get(s, "languages"), "|", true));
+    json_object_set_new(v, "href", json_sprintf("supporters/%s/", json_string_value(
+                                                                       json_object_get(s, "slug"))));
+    json_t *photo = json_object_get(s, "photo_asset");
+    if (photo)
+        json_object_set(v, "photo", photo);
+    if (bio)
+        json_object_set_new(v, "bio", md_body(b, s, rel, NULL));
+    set_reviewed(v, reviewed_one(b, s));
+    return v;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted unique values of one key (a string or a list of strings). */
+static json_t *distinct(json_t *arr, const char *key)
+{
+    json_t *set = json_object(), *res = json_array(), *s;
+    size_t i;
+    json_array_foreach(arr, i, s) {
+        json_t *v = json_object_get(s, key);
+        if (json_is_string(v)) {
+            json_object_set_new(set, json_string_value(v), json_true());
+        } else {
+            size_t j;
+            json_t *x;
+            json_array_foreach(v, j, x) {
+                json_object_set_new(set, json_string_value(x), json_true());
+            }
+        }
+    }
+    const char *k;
+    json_t *unused;
+    json_object_foreach(set, k, unused) {
+        json_array_append_new(res, json_string(k));
+    }
+    json_decref(set);
+    /* jansson keeps insertion order; sort the names for a stable page. */
+    size_t n = json_array_size(res);
+    const char **names = malloc((n + 1) * sizeof *names);
+    if (!names)
+        abort();
+    for (i = 0; i < n; i++)
+        names[i] = json_string_value(json_array_get(res, i));
+    qsort(names, n, sizeof *names, cmp_cstr);
+    json_t *sorted = json_array();
+    for (i = 0; i < n; i++)
+        json_array_append_new(sorted, json_string(names[i]));
+    free(names);
+    json_decref(res);
+    return sorted;
+}
+
+static int build_supporters(struct build *b)
+{
+    int rc = 0;
+    size_t i;
+    json_t *s;
+    const char *rel = "supporters/index.html";
+    json_t *cards = json_array();
+    size_t accepting = 0;
+    json_array_foreach(b->c.supporters, i, s) {
+        json_array_append_new(cards, supporter_values(b, s, rel, false));
+        accepting += json_is_true(json_object_get(s, "accepting"));
+    }
+    json_t *roles = json_array(), *r;
+    json_array_foreach(json_object_get(b->c.site, "roles"), i, r) {
+        json_array_append(roles, r);
+    }
+    json_t *languages = distinct(b->c.supporters, "languages"), *langs = json_array(), *l;
+    json_array_foreach(languages, i, l) {
+        json_t *lower = joined(json_pack("[O]", l), "", true);
+        json_array_append_new(langs, json_pack("{s:O, s:o}", "label", l, "value", lower));
+    }
+    json_decref(languages);
+    json_t *mods = json_array();
+    static const char *const ids[] = {"in-person", "phone", "video"};
+    for (i = 0; i < 3; i++)
+        json_array_append_new(mods, json_pack("{s:s, s:s}", "id", ids[i], "label",
+                                              modality_label(ids[i])));
+    json_t *extra = json_pack("{s:o, s:{s:o, s:o, s:o}, s:i, s:i}", "supporters", cards,
+                              "filters", "roles", roles, "modalities", mods, "languages", langs,
+                              "count", (int)json_array_size(b->c.supporters), "accepting_count",
+                              (int)accepting);
+    json_t *page = page_info("Peer supporters", NULL);
+    json_array_append_new(b->sitemap, json_string("supporters/"));
+    rc |= render_page(b, "supporters", rel, page, extra, "supporters", NULL);
+
+    json_array_foreach(b->c.supporters, i, s) {
+        const char *slug = json_string_value(json_object_get(s, "slug"));
+        char *prel = NULL, *url = NULL;
+        if (asprintf(&prel, "supporters/%s/index.html", slug) < 0 ||
+            asprintf(&url, "supporters/%s/", slug) < 0)
+            abort();
+        json_t *v = supporter_values(b, s, prel, true);
+        struct buf text = BUF_INIT;
+        buf_printf(&text, "%s %s %s %s %s", json_string_value(json_object_get(v, "role_label")),
+                   json_string_value(json_object_get(s, "department")),
+                   json_string_value(json_object_get(v, "languages_text")),
+                   json_string_value(json_object_get(v, "modalities_text")),
+                   json_string_value(json_object_get(s, "specialty")) ?
+                   json_string_value(json_object_get(s, "specialty")) : "");
+        const char *name = json_string_value(json_object_get(s, "name"));
+        search_add(b, name, url, "Supporter", text.data);
+        buf_free(&text);
+        json_t *spage = page_info(name, NULL);
+        json_t *r2 = json_object_get(v, "reviewed");
+        if (r2)
+            json_object_set(spage, "reviewed", r2);
+        json_array_append_new(b->sitemap, json_string(url));
+        rc |= render_page(b, "supporter", prel, spage, json_pack("{s:o}", "supporter", v),
+                          "supporters", NULL);
+        free(prel);
+        free(url);
+    }
+    return rc;
+}
+
+static const char *autocomplete_for(const char *id)
+{
+    if (!strcmp(id, "name"))
+        return "name";
+    if (!strcmp(id, "email"))
+        return "email";
+    if (!strcmp(id, "phone") || !strcmp(id, "pager"))
+        return "tel";
+    return NULL;
+}
+
+static int build_request(struct build *b)
+{
+    const char *rel = "request/index.html";
+    json_t *req = b->c.request;
+    json_t *fields = json_array(), *f;
+    size_t i;
+    const char *source = NULL;
+    char *path = NULL;
+    if (asprintf(&path, "%s/request.yml", b->c.dir) < 0)
+        abort();
+    source = path;
+    json_array_foreach(json_object_get(req, "fields"), i, f) {
+        const char *id = json_string_value(json_object_get(f, "id"));
+        const char *type = json_string_value(json_object_get(f, "type"));
+        json_t *v = json_deep_copy(f);
+        if (!*json_string_value(json_object_get(v, "help")))
+            json_object_del(v, "help"); /* templates test {{#help}} */
+        json_object_set_new(v, "input_id", json_sprintf("f-%s", id));
+        json_object_set_new(v, "help_id", json_sprintf("f-%s-help", id));
+        bool input = !strcmp(type, "text") || !strcmp(type, "email") || !strcmp(type, "tel");
+        json_object_set_new(v, "is_input", json_boolean(input));
+        json_object_set_new(v, "is_textarea", json_boolean(!strcmp(type, "textarea")));
+        json_object_set_new(v, "is_select", json_boolean(!strcmp(type, "select")));
+        json_object_set_new(v, "is_radio", json_boolean(!strcmp(type, "radio")));
+        json_object_set_new(v, "is_checkbox", json_boolean(!strcmp(type, "checkbox")));
+        json_object_set_new(v, "is_checkboxes", json_boolean(!strcmp(type, "checkboxes")));
+        json_object_set_new(v, "is_group", json_boolean(!strcmp(type, "radio") ||
+                                                        !strcmp(type, "checkboxes")));
+        const char *ac = autocomplete_for(id);
+        if (ac)
+            json_object_set_new(v, "autocomplete", json_string(ac));
+        size_t j;
+        json_t *o;
+        json_array_foreach(json_object_get(v, "options"), j, o) {
+            json_object_set_new(o, "input_id", json_sprintf("f-%s-%s", id,
+                                                            json_string_value(json_object_get(
+                                                                o, "value"))));
+        }
+        json_array_append_new(fields, v);
+    }
+    const char *title = json_string_value(json_object_get(req, "title"));
+    json_t *form = json_pack("{s:s, s:o, s:o}", "title", title, "intro",
+                             md_value(b, json_string_value(json_object_get(req, "intro")), source,
+                                      rel),
+                             "fields", fields);
+    json_t *page = page_info(title, NULL);
+    const char *paths[] = {source};
+    set_reviewed(page, reviewed(b, paths, 1));
+    json_array_append_new(b->sitemap, json_string("request/"));
+    int rc = render_page(b, "request", rel, page, json_pack("{s:o}", "form", form), "request",
+                         NULL);
+    free(path);
+    return rc;
+}
+
+/* request-schema.json: the form as the kiosk validates it (docs/content.md). */
+static int write_schema(struct build *b)
+{
+    json_t *req = b->c.request, *fields = json_array(), *f;
+    size_t i;
+    json_array_foreach(json_object_get(req, "fields"), i, f) {
+        json_t *opts = json_array(), *o;
+        size_t j;
+        json_array_foreach(json_object_get(f, "options"), j, o) {
+            json_array_append_new(opts, json_pack("{s:O, s:O}", "value",
+                                                  json_object_get(o, "value"), "label",
+                                                  json_object_get(o, "label")));
+        }
+        json_array_append_new(fields, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id",
+                                                json_object_get(f, "id"), "label",
+                                                json_object_get(f, "label"), "type",
+                                                json_object_get(f, "type"), "required",
+                                                json_object_get(f, "required"), "help",
+                                                json_object_get(f, "help"), "max",
+                                                json_object_get(f, "max"), "options", opts));
+    }
+    json_t *site = b->c.site;
+    json_t *schema = json_pack("{s:i, s:O, s:O, s:O, s:O, s:o}", "version", 1, "title",
+                               json_object_get(req, "title"), "intro",
+                               json_object_get(req, "intro"), "response_time",
+                               json_object_get(site, "response_time"), "kiosk_idle",
+                               json_object_get(site, "kiosk"), "fields", fields);
+    int rc = emit_json(b, "request-schema.json", schema);
+    json_decref(schema);
+    return rc;
+}
+
+/* supporters.json: the public directory for peeradmin's matching. */
+static int write_supporters_json(struct build *b)
+{
+    static const char *const keys[] = {"slug",     "name",      "credentials", "pronouns",
+                                       "role",     "department", "specialty",  "modalities",
+                                       "languages", "campus",    "accepting",  NULL};
+    json_t *list = json_array(), *s;
+    size_t i;
+    json_array_foreach(b->c.supporters, i, s) {
+        json_t *o = json_object();
+        for (size_t k = 0; keys[k]; k++) {
+            json_t *v = json_object_get(s, keys[k]);
+            if (v)
+                json_object_set(o, keys[k], v);
+        }
+        json_object_set_new(o, "url", json_sprintf("supporters/%s/",
+                                                   json_string_value(json_object_get(s, "slug"))));
+        json_array_append_new(list, o);
+    }
+    json_t *doc = json_pack("{s:i, s:O, s:o}", "version", 1, "roles",
+                            json_object_get(b->c.site, "roles"), "supporters", list);
+    int rc = emit_json(b, "supporters.json", doc);
+    json_decref(doc);
+    return rc;
+}
+
+static int write_sitemap(struct build *b)
+{
+    const char *base = json_string_value(json_object_get(b->c.site, "base_url"));
+    struct buf x = BUF_INIT;
+    size_t n = json_array_size(b->sitemap);
+    const char **urls = malloc((n + 1) * sizeof *urls);
+    if (!urls)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        urls[i] = json_string_value(json_array_get(b->sitemap, i));
+    qsort(urls, n, sizeof *urls, cmp_cstr);
+    buf_puts(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                 "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&x, "<url><loc>");
+        buf_append_html(&x, base, strlen(base));
+        buf_append_html(&x, urls[i], strlen(urls[i]));
+        buf_puts(&x, "</loc></url>\n");
+    }
+    buf_puts(&x, "</urlset>\n");
+    int rc = emit(b, "sitemap.xml", x.data, x.len);
+    linkcheck_add_file(b->lc, "sitemap.xml");
+    free(urls);
+    buf_free(&x);
+    return rc;
+}
+
+static int build_search_and_404(struct build *b)
+{
+    int rc = emit_json(b, "search-index.json", b->search);
+    json_array_append_new(b->sitemap, json_string("search/"));
+    rc |= render_page(b, "search", "search/index.html", page_info("Search", NULL), NULL, "search",
+                      NULL);
+    /* 404.html is served for any missing path, so its links must be
+     * root-absolute: rendered with the base URL's path for the site and,
+     * for the link check, once more as if it stood at the root. */
+    const char *base = json_string_value(json_object_get(b->c.site, "base_url"));
+    const char *p = strstr(base, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    rc |= render_page(b, "404", "404.html", page_info("Page not found", NULL), NULL, NULL,
+                      p ? p : "/");
+    struct build check = *b;
+    check.tmp = NULL;
+    check.html = (struct buf)BUF_INIT;
+    rc |= render_page(&check, "404", "404.html", page_info("Page not found", NULL), NULL, NULL,
+                      NULL);
+    buf_free(&check.html);
+    return rc;
+}
+
+/* ---- globals: assets, key, navigation ------------------------------------ */
+
+static int load_pubkey(struct build *b)
+{
+    if (!b->c.pubkey_path) {
+        char *path = NULL;
+        if (asprintf(&path, "%s/keys/admin.pub", b->c.dir) < 0)
+            abort();
+        diag_warn(b->d, path, 0, 0, "missing: requests cannot be sealed until the administrator "
+                  "runs `peeradmin keygen` and the key is copied here");
+        free(path);
+        return 0;
+    }
+    struct pubkey pk;
+    if (pubkey_load(b->c.pubkey_path, &pk, b->d) < 0)
+        return -1;
+    struct buf text = BUF_INIT;
+    pubkey_format(&pk, &text);
+    int rc = emit(b, "admin.pub", text.data, text.len);
+    linkcheck_add_file(b->lc, "admin.pub");
+    buf_free(&text);
+    json_object_set_new(b->globals, "pubkey", json_pack("{s:s, s:s, s:s}", "fingerprint",
+                                                        pk.fingerprint, "key_id", pk.key_id_hex,
+                                                        "path", "admin.pub"));
+    return rc;
+}
+
+static int copy_photos(struct build *b)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(b->c.supporters, i, s) {
+        const char *src = json_string_value(json_object_get(s, "photo_path"));
+        if (!src)
+            continue;
+        json_t *asset = assets_copy_file(b->tree, src, json_string_value(json_object_get(s, "photo")),
+                                         b->tmp, b->lc, b->d);
+        if (!asset)
+            return -1;
+        json_object_set_new(s, "photo_asset", asset);
+    }
+    return 0;
+}
+
+static json_t *nav_items(struct build *b)
+{
+    json_t *nav = json_array(), *p;
+    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "home", "title", "Home",
+                                         "path", ""));
+    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "faq", "title", "FAQ",
+                                         "path", "faq/"));
+    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "confidentiality", "title",
+                                         "Confidentiality", "path", "confidentiality/"));
+    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "supporters", "title",
+                                         "Supporters", "path", "supporters/"));
+    /* Pages with "menu", by that number, then slug. */
+    size_t n = 0, i;
+    json_t **menu = malloc((json_array_size(b->c.pages) + 1) * sizeof *menu);
+    if (!menu)
+        abort();
+    json_array_foreach(b->c.pages, i, p) {
+        if (json_object_get(p, "menu") && strcmp(json_string_value(json_object_get(p, "slug")),
+                                                  "index"))
+            menu[n++] = p;
+    }
+    for (i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && json_integer_value(json_object_get(menu[j - 1], "menu")) >
+                                        json_integer_value(json_object_get(menu[j], "menu"));
+             j--) {
+            json_t *t = menu[j];
+            menu[j] = menu[j - 1];
+            menu[j - 1] = t;
+        }
+    for (i = 0; i < n; i++) {
+        const char *slug = json_string_value(json_object_get(menu[i], "slug"));
+        json_array_append_new(nav, json_pack("{s:s, s:O, s:s+}", "key", slug, "title",
+                                             json_object_get(menu[i], "title"), "path", slug,
+                                             "/"));
+    }
+    free(menu);
+    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "search", "title", "Search",
+                                         "path", "search/"));
+    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "request", "title",
+                                         "Ask for support", "path", "request/"));
+    return nav;
+}
+
+/* ---- the build ----------------------------------------------------------- */
+
+/* A directory we may replace: absent, empty, or a previous peersite output. */
+static int replaceable(const char *out, struct diag *d)
+{
+    if (!fs_exists(out))
+        return 0;
+    if (!fs_is_dir(out)) {
+        diag_error(d, out, 0, 0, "exists and is not a directory; refusing to replace it");
+        return -1;
+    }
+    char *a = NULL, *b = NULL;
+    if (asprintf(&a, "%s/request-schema.json", out) < 0 || asprintf(&b, "%s/sitemap.xml", out) < 0)
+        abort();
+    bool ours = fs_exists(a) && fs_exists(b);
+    free(a);
+    free(b);
+    if (ours)
+        return 0;
+    int empty = 1;
+    DIR *dp = opendir(out);
+    struct dirent *e;
+    while (dp && (e = readdir(dp)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            empty = 0;
+    if (dp)
+        closedir(dp);
+    if (!empty) {
+        diag_error(d, out, 0, 0, "exists and is not a site built by peersite; refusing to "
+                   "replace it (remove it or choose another --out)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Puts the finished temporary directory in place of out, atomically when out
+ * already exists (the old site is swapped out, then removed). */
+static int swap_into_place(const char *tmp, const char *out, struct diag *d)
+{
+    if (chmod(tmp, 0755) < 0) {
+        diag_error(d, tmp, 0, 0, "chmod failed: %s", strerror(errno));
+        return -1;
+    }
+    if (fs_exists(out)) {
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) < 0) {
+            diag_error(d, out, 0, 0, "cannot replace the site: %s", strerror(errno));
+            return -1;
+        }
+        if (fs_remove_tree(tmp, d) < 0)
+            return -1;
+    } else if (rename(tmp, out) < 0) {
+        diag_error(d, out, 0, 0, "cannot move the site into place: %s", strerror(errno));
+        return -1;
+    }
+    char *copy = strdup(out);
+    if (!copy)
+        abort();
+    int rc = fs_sync_dir(dirname(copy), d);
+    free(copy);
+    return rc;
+}
+
+static char *make_tmp_dir(const char *out, struct diag *d)
+{
+    char *copy = strdup(out), *copy2 = strdup(out), *tmp = NULL;
+    if (!copy || !copy2)
+        abort();
+    const char *parent = dirname(copy), *base = basename(copy2);
+    if (fs_mkdirs(parent, 0755, d) < 0)
+        goto out;
+    if (asprintf(&tmp, "%s/.%s.tmp-XXXXXX", parent, base) < 0)
+        abort();
+    if (!mkdtemp(tmp)) {
+        diag_error(d, parent, 0, 0, "cannot create a temporary directory: %s", strerror(errno));
+        free(tmp);
+        tmp = NULL;
+    }
+out:
+    free(copy);
+    free(copy2);
+    return tmp;
+}
+
+int site_build(const struct site_options *o, struct diag *d)
+{
+    struct build b;
+    memset(&b, 0, sizeof b);
+    b.opt = o;
+    b.d = d;
+    size_t before = d->nerrors;
+    int rc = -1;
+    char *assets_dir = NULL, *check_dir = NULL;
+    struct tree *own_tree = NULL;
+
+    b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
+    if (content_load(b.tree, o->content_dir, &b.c, d) < 0)
+        goto out;
+    if (tree_kind(b.tree, o->theme_dir) != TREE_DIR) {
+        diag_error(d, o->theme_dir, 0, 0, "theme directory not found");
+        goto out;
+    }
+    if (o->out_dir && replaceable(o->out_dir, d) < 0)
+        goto out;
+    /* A check builds into a scratch directory and throws it away. */
+    if (!o->out_dir) {
+        check_dir = strdup("/tmp/peersite-check-XXXXXX");
+        if (!check_dir || !mkdtemp(check_dir)) {
+            diag_error(d, "/tmp", 0, 0, "cannot create a temporary directory: %s",
+                       strerror(errno));
+            goto out;
+        }
+        b.tmp = strdup(check_dir);
+    } else {
+        b.tmp = make_tmp_dir(o->out_dir, d);
+    }
+    if (!b.tmp)
+        goto out;
+
+    b.lc = linkcheck_new();
+    b.mu = mustache_new(load_template, &b);
+    b.globals = json_object();
+    b.search = json_array();
+    b.sitemap = json_array();
+    json_object_set(b.globals, "site", b.c.site);
+    if (o->git && json_object_get(o->git, "commit"))
+        json_object_set(b.globals, "commit", json_object_get(o->git, "commit"));
+    json_object_set_new(b.globals, "nav_items", nav_items(&b));
+    if (asprintf(&assets_dir, "%s/assets", o->theme_dir) < 0)
+        abort();
+    json_t *assets = assets_copy(b.tree, assets_dir, b.tmp, b.lc, d);
+    if (!assets)
+        goto out;
+    json_object_set_new(b.globals, "assets", assets);
+    if (load_pubkey(&b) < 0 || copy_photos(&b) < 0)
+        goto out;
+
+    build_pages(&b);
+    build_faq(&b);
+    build_confidentiality(&b);
+    build_supporters(&b);
+    build_request(&b);
+    write_schema(&b);
+    write_supporters_json(&b);
+    build_search_and_404(&b);
+    write_sitemap(&b);
+    if (d->nerrors > before)
+        goto out;
+    if (linkcheck_run(b.lc, d) > 0)
+        goto out;
+    if (o->out_dir) {
+        if (swap_into_place(b.tmp, o->out_dir, d) < 0)
+            goto out;
+        free(b.tmp);
+        b.tmp = NULL;
+    }
+    rc = 0;
+out:
+    if (b.tmp) {
+        struct diag ignore = DIAG_INIT;
+        fs_remove_tree(b.tmp, &ignore);
+        diag_free(&ignore);
+    }
+    free(b.tmp);
+    free(check_dir);
+    free(assets_dir);
+    mustache_free(b.mu);
+    linkcheck_free(b.lc);
+    json_decref(b.globals);
+    json_decref(b.search);
+    json_decref(b.sitemap);
+    buf_free(&b.html);
+    content_free(&b.c);
+    tree_free(own_tree);
+    return rc;
+}
