@@ -344,7 +344,6 @@ static int build_confidentiality(struct build *b)
 {
     const char *rel = "confidentiality/index.html";
     json_t *conf = b->c.confidentiality;
-    const char *path = json_string_value(json_object_get(conf, "path"));
     const char *source = b->c.sources[json_integer_value(json_object_get(conf, "src"))].path;
     struct buf text = BUF_INIT;
     json_t *who = json_array(), *limits = json_array(), *w;
@@ -365,8 +364,7 @@ static int build_confidentiality(struct build *b)
     }
     const char *title = json_string_value(json_object_get(conf, "title"));
     json_t *page = page_info(title, NULL);
-    if (path)
-        set_reviewed(page, reviewed(b, &path, 1));
+    set_reviewed(page, reviewed(b, &source, 1));
     json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, conf, rel, &text),
                               "who_knows", who, "limits", limits);
     search_add(b, title, "confidentiality/", "Confidentiality", text.data ? text.data : "");
