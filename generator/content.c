@@ -684,14 +684,12 @@ static char **list_md(struct content *c, const char *dir, bool required, struct 
             diag_error(d, dir, 0, 0, "missing directory");
         return NULL;
     }
+    /* No stat per file: a directory named *.md fails later, when read. */
     char **names = tree_list(c->tree, dir, d);
     size_t o = 0;
     for (size_t i = 0; names && names[i]; i++) {
         size_t len = strlen(names[i]);
-        char *path = join(dir, names[i]);
-        bool keep = len > 3 && !strcmp(names[i] + len - 3, ".md") &&
-                    tree_kind(c->tree, path) == TREE_FILE;
-        free(path);
+        bool keep = len > 3 && !strcmp(names[i] + len - 3, ".md");
         if (keep)
             names[o++] = names[i];
         else

@@ -1,6 +1,7 @@
 #include "gitinfo.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <git2.h>
 #include <limits.h>
@@ -74,6 +75,11 @@ int gitinfo_open(const char *repo_dir, const char *content_dir, const char *rev,
                  struct gitinfo **out, struct diag *d)
 {
     git_libgit2_init();
+    /* The date walk reads every version of large trees: keep them in the
+     * object cache (the default skips trees over 4 KiB), and skip re-hashing
+     * each object read, as git itself does. */
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)64 << 20);
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
     struct gitinfo *g = calloc(1, sizeof *g);
     git_object *obj = NULL;
     git_reference *head = NULL;
@@ -196,23 +202,170 @@ static void build_key(const char *content_dir, const char *prefix, const char *p
         abort();
 }
 
+/* The oid of the tree at prefix in a commit ("" = its root tree); 0 or -1
+ * when the commit has no such tree. */
+static int subtree_id(git_commit *c, const char *prefix, git_oid *out)
+{
+    if (!*prefix) {
+        git_oid_cpy(out, git_commit_tree_id(c));
+        return 0;
+    }
+    git_tree *root = NULL;
+    git_tree_entry *e = NULL;
+    int rc = -1;
+    if (git_commit_tree(&root, c) == 0 && git_tree_entry_bypath(&e, root, prefix) == 0 &&
+        git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+        git_oid_cpy(out, git_tree_entry_id(e));
+        rc = 0;
+    }
+    git_tree_entry_free(e);
+    git_tree_free(root);
+    return rc;
+}
+
+struct walk {
+    git_repository *repo;
+    json_t *remaining; /* repo paths not dated yet */
+    json_t *dates;     /* build path -> date */
+    json_t *found;     /* repo path -> date, for the cache */
+    const char *content_dir, *prefix;
+    char date[11];
+    struct buf path;
+};
+
+/* Compares a commit's tree with its parent's (parent NULL: the root commit),
+ * skipping identical subtrees by id, and dates every changed path that is
+ * still waiting. path holds the directory being compared. */
+static int compare_trees(struct walk *w, const git_oid *child, const git_oid *parent)
+{
+    if (parent && git_oid_equal(child, parent))
+        return 0;
+    git_tree *a = NULL, *b = NULL;
+    int rc = -1;
+    if (git_tree_lookup(&a, w->repo, child) < 0 ||
+        (parent && git_tree_lookup(&b, w->repo, parent) < 0))
+        goto out;
+    size_t na = git_tree_entrycount(a), nb = b ? git_tree_entrycount(b) : 0, i = 0, j = 0;
+    size_t base = w->path.len;
+    while (i < na && json_object_size(w->remaining) > 0) {
+        const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+        const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+        int c = eb ? git_tree_entry_cmp(ea, eb) : -1;
+        if (c > 0) {
+            j++; /* only in the parent: deleted, nothing to date */
+            continue;
+        }
+        bool same_kind = c == 0 && git_tree_entry_type(ea) == git_tree_entry_type(eb);
+        if (!(same_kind && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))) {
+            buf_printf(&w->path, "%s%s", base ? "/" : "", git_tree_entry_name(ea));
+            if (git_tree_entry_type(ea) == GIT_OBJECT_TREE) {
+                if (compare_trees(w, git_tree_entry_id(ea),
+                                  same_kind ? git_tree_entry_id(eb) : NULL) < 0)
+                    goto out;
+            } else if (json_object_get(w->remaining, w->path.data)) {
+                char *key;
+                build_key(w->content_dir, w->prefix, w->path.data, &key);
+                json_object_set_new(w->dates, key, json_string(w->date));
+                json_object_set_new(w->found, w->path.data, json_string(w->date));
+                free(key);
+                json_object_del(w->remaining, w->path.data);
+            }
+            w->path.len = base;
+            w->path.data[base] = '\0';
+        }
+        i++;
+        if (c == 0)
+            j++;
+    }
+    rc = 0;
+out:
+    git_tree_free(a);
+    git_tree_free(b);
+    return rc;
+}
+
+/* The dates cache: the result of the last walk, so the next build only walks
+ * the commits made since. One JSON file in the repository's git directory:
+ * {"version": 1, "commit": oid, "prefix": p, "dates": {repo path: date}}.
+ * Anything unexpected in it means "no cache". */
+static char *cache_path(struct gitinfo *g)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%speersite-dates.json", git_repository_path(g->repo)) < 0)
+        abort();
+    return p;
+}
+
+static json_t *cache_load(struct gitinfo *g, const char *prefix)
+{
+    char *path = cache_path(g);
+    json_t *c = json_load_file(path, 0, NULL);
+    free(path);
+    if (!c || json_integer_value(json_object_get(c, "version")) != 1 ||
+        !json_is_string(json_object_get(c, "commit")) ||
+        !json_is_string(json_object_get(c, "prefix")) ||
+        strcmp(json_string_value(json_object_get(c, "prefix")), prefix) ||
+        !json_is_object(json_object_get(c, "dates"))) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void cache_save(struct gitinfo *g, const char *prefix, json_t *found)
+{
+    char oid[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(oid, sizeof oid, git_commit_id(g->commit));
+    json_t *c = json_pack("{s:i, s:s, s:s, s:O}", "version", 1, "commit", oid, "prefix", prefix,
+                          "dates", found);
+    char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+    char *path = cache_path(g);
+    struct diag ignore = DIAG_INIT; /* a read-only repository just goes without */
+    if (text)
+        fs_write_atomic(path, text, strlen(text), 0644, &ignore);
+    diag_free(&ignore);
+    free(path);
+    free(text);
+    json_decref(c);
+}
+
+/* Takes the dates of the cached commit for every path still waiting. */
+static void cache_apply(struct walk *w, json_t *cache)
+{
+    json_t *dates = json_object_get(cache, "dates");
+    const char *path;
+    json_t *v, *tmp;
+    json_object_foreach_safe(w->remaining, tmp, path, v) {
+        json_t *date = json_object_get(dates, path);
+        int y, m, day;
+        char extra;
+        if (!json_is_string(date) || json_string_length(date) != 10 ||
+            sscanf(json_string_value(date), "%4d-%2d-%2d%c", &y, &m, &day, &extra) != 3)
+            continue; /* not a date we wrote: walk for it instead */
+        char *key;
+        build_key(w->content_dir, w->prefix, path, &key);
+        json_object_set_new(w->dates, key, json_string(json_string_value(date)));
+        json_object_set(w->found, path, date);
+        free(key);
+        json_object_del(w->remaining, path);
+    }
+}
+
 /* The one walk: first-parent history from the source commit, newest first;
- * each commit is diffed against its parent (only below prefix) and every path
- * seen for the first time gets that commit's author date. */
+ * each commit is compared with its parent (below prefix only) and every path
+ * seen for the first time gets that commit's author date. Reaching the commit
+ * of the dates cache ends the walk early with the cached dates. */
 static int date_walk(struct gitinfo *g, const char *prefix, json_t *remaining, json_t *dates,
                      const char *content_dir, struct diag *d)
 {
     git_revwalk *walk = NULL;
-    git_oid oid;
+    git_oid oid, cached;
     int rc = -1;
-    char *spec[1] = {(char *)prefix};
-    git_diff_options opts;
-    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-    if (*prefix) {
-        opts.pathspec.strings = spec;
-        opts.pathspec.count = 1;
-        opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
-    }
+    json_t *cache = cache_load(g, prefix);
+    bool have_cache = cache && git_oid_fromstr(&cached, json_string_value(json_object_get(
+                                                            cache, "commit"))) == 0;
+    struct walk w = {g->repo, remaining, dates, json_object(), content_dir, prefix, "",
+                     BUF_INIT};
     if (git_revwalk_new(&walk, g->repo) < 0 ||
         git_revwalk_push(walk, git_commit_id(g->commit)) < 0 ||
         git_revwalk_simplify_first_parent(walk) < 0) {
@@ -220,33 +373,24 @@ static int date_walk(struct gitinfo *g, const char *prefix, json_t *remaining, j
         goto out;
     }
     while (json_object_size(remaining) > 0 && git_revwalk_next(&oid, walk) == 0) {
-        git_commit *c = NULL, *parent = NULL;
-        git_tree *tree = NULL, *ptree = NULL;
-        git_diff *diff = NULL;
-        int ok = git_commit_lookup(&c, g->repo, &oid) == 0 && git_commit_tree(&tree, c) == 0 &&
-                 (git_commit_parentcount(c) == 0 ||
-                  (git_commit_parent(&parent, c, 0) == 0 &&
-                   git_commit_tree(&ptree, parent) == 0)) &&
-                 git_diff_tree_to_tree(&diff, g->repo, ptree, tree, &opts) == 0;
-        if (ok) {
-            char date[11];
-            utc_date(git_commit_author(c)->when.time, date);
-            size_t n = git_diff_num_deltas(diff);
-            for (size_t i = 0; i < n; i++) {
-                const git_diff_delta *delta = git_diff_get_delta(diff, i);
-                const char *path = delta->new_file.path;
-                if (delta->status == GIT_DELTA_DELETED || !json_object_get(remaining, path))
-                    continue;
-                char *key;
-                build_key(content_dir, prefix, path, &key);
-                json_object_set_new(dates, key, json_string(date));
-                free(key);
-                json_object_del(remaining, path);
-            }
+        if (have_cache && git_oid_equal(&oid, &cached)) {
+            cache_apply(&w, cache);
+            if (json_object_size(remaining) == 0)
+                break;
+            have_cache = false; /* an incomplete cache: walk on */
         }
-        git_diff_free(diff);
-        git_tree_free(ptree);
-        git_tree_free(tree);
+        git_commit *c = NULL, *parent = NULL;
+        git_oid child_tree, parent_tree;
+        int ok = git_commit_lookup(&c, g->repo, &oid) == 0;
+        if (ok && git_commit_parentcount(c) > 0)
+            ok = git_commit_parent(&parent, c, 0) == 0;
+        if (ok && subtree_id(c, prefix, &child_tree) == 0) {
+            bool has_parent = parent && subtree_id(parent, prefix, &parent_tree) == 0;
+            utc_date(git_commit_author(c)->when.time, w.date);
+            buf_reset(&w.path);
+            buf_puts(&w.path, prefix);
+            ok = compare_trees(&w, &child_tree, has_parent ? &parent_tree : NULL) == 0;
+        }
         git_commit_free(parent);
         git_commit_free(c);
         if (!ok) {
@@ -254,8 +398,13 @@ static int date_walk(struct gitinfo *g, const char *prefix, json_t *remaining, j
             goto out;
         }
     }
+    if (!cache || !git_oid_equal(&cached, git_commit_id(g->commit)))
+        cache_save(g, prefix, w.found);
     rc = 0;
 out:
+    json_decref(cache);
+    json_decref(w.found);
+    buf_free(&w.path);
     git_revwalk_free(walk);
     return rc;
 }

@@ -122,6 +122,10 @@ static void attr_decode(const char *s, size_t n, struct buf *out)
         char c;
     } ents[] = {{"&amp;", '&'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}};
     buf_reset(out);
+    if (!memchr(s, '&', n)) {
+        buf_append(out, s, n);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         size_t k;
         for (k = 0; k < sizeof ents / sizeof ents[0]; k++) {
@@ -143,24 +147,27 @@ void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *h
     struct buf val = BUF_INIT, key = BUF_INIT;
     struct strset page_ids = {0};
     const char *end = html + len;
-    for (const char *p = html; p < end; p++) {
-        /* Attributes are always written as name="value" after a space. */
-        if (*p != ' ' && *p != '\n')
-            continue;
+    /* Attributes are always written as name="value" after a space or a
+     * newline: find each =" and look at the name before it. */
+    for (const char *p = html; p < end;) {
+        const char *eq = memmem(p, (size_t)(end - p), "=\"", 2);
+        if (!eq)
+            break;
         int kind = 0;
-        size_t skip = 0;
-        if (end - p > 7 && !memcmp(p + 1, "href=\"", 6))
-            kind = 1, skip = 7;
-        else if (end - p > 6 && !memcmp(p + 1, "src=\"", 5))
-            kind = 1, skip = 6;
-        else if (end - p > 5 && !memcmp(p + 1, "id=\"", 4))
-            kind = 2, skip = 5;
-        if (!kind)
-            continue;
-        const char *v = p + skip;
+        size_t before = (size_t)(eq - html);
+        if (before >= 5 && !memcmp(eq - 4, "href", 4) && (eq[-5] == ' ' || eq[-5] == '\n'))
+            kind = 1;
+        else if (before >= 4 && !memcmp(eq - 3, "src", 3) && (eq[-4] == ' ' || eq[-4] == '\n'))
+            kind = 1;
+        else if (before >= 3 && !memcmp(eq - 2, "id", 2) && (eq[-3] == ' ' || eq[-3] == '\n'))
+            kind = 2;
+        const char *v = eq + 2;
         const char *q = memchr(v, '"', (size_t)(end - v));
         if (!q)
             break;
+        p = q + 1;
+        if (!kind)
+            continue;
         attr_decode(v, (size_t)(q - v), &val);
         if (kind == 1) {
             lc->links = grow(lc->links, &lc->caplinks, lc->nlinks, sizeof *lc->links);
@@ -171,7 +178,6 @@ void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *h
             buf_printf(&key, "%s#%s", relpath, val.data);
             set_add(&page_ids, xstrndup(key.data, key.len));
         }
-        p = q;
     }
     /* Sort once per page to find ids used twice, then keep them all. */
     qsort(page_ids.items, page_ids.n, sizeof *page_ids.items, cmp_str);

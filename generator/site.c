@@ -35,6 +35,7 @@ struct build {
     json_t *globals;        /* site, assets, pubkey, commit: shared by every page */
     json_t *search;         /* search index entries */
     json_t *sitemap;        /* site-relative page URLs */
+    json_t *dirs;           /* directories created in the output so far */
     struct buf html;        /* scratch for rendering */
 };
 
@@ -65,23 +66,45 @@ static char *load_template(void *ctx, const char *name, size_t *len)
 
 /* ---- output -------------------------------------------------------------- */
 
+/* Creates the directories of rel (a file path inside the output) that this
+ * build has not created yet. The output starts empty, so remembering what we
+ * made saves a failing mkdir per page, which costs on a slow file system. */
+static int make_parents(struct build *b, const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    if (!slash)
+        return 0;
+    char *dir = strndup(rel, (size_t)(slash - rel));
+    if (!dir)
+        abort();
+    int rc = 0;
+    if (!json_object_get(b->dirs, dir)) {
+        rc = make_parents(b, dir);
+        char *path = NULL;
+        if (asprintf(&path, "%s/%s", b->tmp, dir) < 0)
+            abort();
+        if (rc == 0 && mkdir(path, 0755) < 0 && errno != EEXIST) {
+            diag_error(b->d, path, 0, 0, "cannot create directory: %s", strerror(errno));
+            rc = -1;
+        }
+        free(path);
+        json_object_set_new(b->dirs, dir, json_true());
+    }
+    free(dir);
+    return rc;
+}
+
 /* Writes a file of the site (relative path) unless this is a check. */
 static int emit(struct build *b, const char *rel, const void *data, size_t len)
 {
     if (!b->tmp)
         return 0;
+    if (make_parents(b, rel) < 0)
+        return -1;
     char *path = NULL;
     if (asprintf(&path, "%s/%s", b->tmp, rel) < 0)
         abort();
-    char *slash = strrchr(path, '/');
-    int rc = 0;
-    if (slash > path + strlen(b->tmp)) {
-        *slash = '\0';
-        rc = fs_mkdirs(path, 0755, b->d);
-        *slash = '/';
-    }
-    if (rc == 0)
-        rc = fs_write_file(path, data, len, b->d);
+    int rc = fs_write_file(path, data, len, b->d);
     free(path);
     return rc;
 }
@@ -934,6 +957,8 @@ int site_build(const struct site_options *o, struct diag *d)
     b.globals = json_object();
     b.search = json_array();
     b.sitemap = json_array();
+    b.dirs = json_object();
+    json_object_set_new(b.dirs, "assets", json_true()); /* made by assets_copy */
     json_object_set(b.globals, "site", b.c.site);
     if (o->git && json_object_get(o->git, "commit"))
         json_object_set(b.globals, "commit", json_object_get(o->git, "commit"));
@@ -981,6 +1006,7 @@ out:
     json_decref(b.globals);
     json_decref(b.search);
     json_decref(b.sitemap);
+    json_decref(b.dirs);
     buf_free(&b.html);
     content_free(&b.c);
     tree_free(own_tree);

@@ -13,10 +13,15 @@ export SOURCE_DATE_EPOCH=1767225600
 echo "bench-site: generating $N supporters and $N FAQ entries"
 "$ROOT/scripts/gen-bench-content.sh" "$N" "$W"
 
-# best_of CMD...: prints "seconds peak_kb" of the fastest of $RUNS runs.
+# best_of OUT CMD...: prints "seconds peak_kb" of the fastest of $RUNS runs. Each run
+# writes into an empty OUT (removed and synced to disk, untimed), so neither tool
+# pays for deleting or overwriting the previous output.
 best_of() {
-    local best_t="" best_m=""
+    local best_t="" best_m="" out=$1
+    shift
     for _ in $(seq "$RUNS"); do
+        rm -rf "$out"
+        sync
         /usr/bin/time -f "%e %M" -o "$W/time" "$@" >/dev/null 2>"$W/err" || {
             cat "$W/err" >&2
             return 1
@@ -28,9 +33,9 @@ best_of() {
     echo "$best_t $best_m"
 }
 
-read -r ps_t ps_m < <(best_of "$ROOT/bin/peersite" build --content "$W/peersite" \
+read -r ps_t ps_m < <(best_of "$W/peersite-out" "$ROOT/bin/peersite" build --content "$W/peersite" \
                                  --theme "$ROOT/themes/default" --out "$W/peersite-out")
-read -r hu_t hu_m < <(best_of hugo --quiet --source "$W/hugo" --destination "$W/hugo-out")
+read -r hu_t hu_m < <(best_of "$W/hugo-out" hugo --quiet --source "$W/hugo" --destination "$W/hugo-out")
 pages=$(find "$W/peersite-out" -name '*.html' | wc -l)
 hpages=$(find "$W/hugo-out" -name '*.html' | wc -l)
 
@@ -50,6 +55,8 @@ echo "bench-site: date pass over $COMMITS commits ($N supporters + $N FAQ files)
 "$ROOT/scripts/gen-bench-history.sh" "$W/peersite" "$W/repo" "$COMMITS"
 best=""
 for _ in $(seq "$RUNS"); do
+    rm -rf "$W/repo-out"
+    sync
     (cd "$W/repo" && "$ROOT/bin/peersite" build --timings --out "$W/repo-out" >/dev/null 2>"$W/timings") || {
         cat "$W/timings" >&2; exit 1; }
     line=$(grep 'timings:' "$W/timings")

@@ -40,6 +40,18 @@ head=$(git -C "$R" rev-parse --short=7 HEAD)
 expect_contains "footer names the commit" "$o/index.html" "Content from commit <code>$head</code>."
 expect_not_contains "clean tree has no local-changes note" "$o/index.html" "+ local changes"
 
+# The dates cache (in .git) changes nothing: a build without it is identical,
+# and a new commit after the cached one dates only what it touched.
+expect_exists "the date walk leaves a cache" "$R/.git/peersite-dates.json"
+build --out "$T/cached" >/dev/null 2>&1
+rm -f "$R/.git/peersite-dates.json"
+build --out "$T/uncached" >/dev/null 2>&1
+if diff -r "$T/cached" "$T/uncached" >"$T/cache.log"; then ok "cached and uncached dates are identical"; else
+    fail "cached and uncached dates are identical" "$(head -20 "$T/cache.log")"; fi
+echo '{"version":1,"commit":"'"$(git -C "$R" rev-parse HEAD)"'","prefix":"content","dates":{"content/faq/why-talk.md":"<b>x</b>"}}' >"$R/.git/peersite-dates.json"
+build --out "$T/badcache" >/dev/null 2>&1
+expect_contains "a damaged cache entry is ignored" "$T/badcache/faq/index.html" 'Reviewed <time datetime="2025-03-06">'
+
 # Uncommitted edits: marked, or dated by SOURCE_DATE_EPOCH when it is set.
 echo "Draft." >>"$R/content/faq/is-it-secret.md"
 build --out "$T/out2" >/dev/null 2>&1
