@@ -7,8 +7,9 @@ cd "$ROOT"
 bin/peersite build --content content --theme themes/default --out site
 echo
 echo "The example site is in $ROOT/site/"
-echo "Open $ROOT/site/index.html in a browser, or serve it with:"
+echo "Serve it and open http://127.0.0.1:8000/ in a browser:"
 echo "    python3 -m http.server --bind 127.0.0.1 --directory site 8000"
+echo "(or run: make demo DEMO_SERVE=1)"
 if [ "${DEMO_SERVE:-0}" = 1 ]; then
     exec python3 -m http.server --bind 127.0.0.1 --directory site 8000
 fi
