@@ -70,7 +70,7 @@ test: deps
 	@scripts/run-tests.sh
 
 demo: all
-	@scripts/demo.sh
+	@DEMO_SERVE=$(DEMO_SERVE) scripts/demo.sh
 
 bench: bench-site bench-import bench-kiosk
 
