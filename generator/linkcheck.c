@@ -66,7 +66,7 @@ static int cmp_str(const void *a, const void *b)
 
 static int set_has(struct strset *s, const char *key)
 {
-    if (!s->sorted) {
+    if (!s->sorted && s->n > 1) {
         qsort(s->items, s->n, sizeof *s->items, cmp_str);
         s->sorted = 1;
     }
@@ -180,7 +180,8 @@ void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *h
         }
     }
     /* Sort once per page to find ids used twice, then keep them all. */
-    qsort(page_ids.items, page_ids.n, sizeof *page_ids.items, cmp_str);
+    if (page_ids.n > 1)
+        qsort(page_ids.items, page_ids.n, sizeof *page_ids.items, cmp_str);
     for (size_t i = 0; i < page_ids.n; i++) {
         if (i > 0 && !strcmp(page_ids.items[i], page_ids.items[i - 1]))
             set_add(&lc->dup_ids, xstrndup(page_ids.items[i], strlen(page_ids.items[i])));

@@ -526,7 +526,9 @@ static int build_supporters(struct build *b)
     }
     json_t *languages = distinct(b->c.supporters, "languages"), *langs = json_array(), *l;
     json_array_foreach(languages, i, l) {
-        json_t *lower = joined(json_pack("[O]", l), "", true);
+        json_t *one = json_pack("[O]", l);
+        json_t *lower = joined(one, "", true);
+        json_decref(one);
         json_array_append_new(langs, json_pack("{s:O, s:o}", "label", l, "value", lower));
     }
     json_decref(languages);
