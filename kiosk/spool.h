@@ -1,0 +1,36 @@
+/* spool: the kiosk's SQLite store of sealed envelopes, and nothing else: each
+ * row is an envelope id, a coarse UTC day stamp and the ciphertext.
+ *
+ * WAL mode with synchronous=FULL: spool_add returns only once the envelope is
+ * durable, so a request acknowledged to the browser survives a crash or power
+ * loss. secure_delete overwrites deleted rows. spool_add is safe to call from
+ * several threads (one connection behind a mutex). */
+#ifndef PEERKIT_SPOOL_H
+#define PEERKIT_SPOOL_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "envelope.h"
+
+struct spool;
+
+int spool_open(const char *path, struct spool **out, struct diag *d);
+void spool_close(struct spool *s);
+
+/* Stores one envelope (its id is computed here) in its own transaction. */
+int spool_add(struct spool *s, const unsigned char *env, size_t len, struct diag *d);
+
+/* Number of envelopes and the oldest day stamp ("" when empty). */
+int spool_status(struct spool *s, long *pending, char oldest[11], struct diag *d);
+
+/* Calls fn for every envelope, oldest first. */
+typedef int (*spool_fn)(void *ctx, const unsigned char *env, size_t len);
+int spool_foreach(struct spool *s, spool_fn fn, void *ctx, struct diag *d);
+
+/* Deletes exactly the listed ids that are present, in one transaction;
+ * *deleted counts them. */
+int spool_delete(struct spool *s, const unsigned char (*ids)[ENVELOPE_ID_BYTES], size_t n,
+                 long *deleted, struct diag *d);
+
+#endif
