@@ -14,6 +14,7 @@ struct intake {
     struct adminkey *const *keys;
     size_t nkeys;
     sqlite3_stmt *insert;
+    sqlite3_stmt *has;
 };
 
 static int db_fail(struct intake *db, struct diag *d, const char *what)
@@ -70,6 +71,11 @@ int intake_open(const char *path, struct adminkey *const *keys, size_t nkeys,
         db_fail(db, d, "cannot prepare");
         goto fail;
     }
+    if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM requests WHERE envelope_id = ?", -1, &db->has,
+                           NULL) != SQLITE_OK) {
+        db_fail(db, d, "cannot prepare");
+        goto fail;
+    }
     *out = db;
     return 0;
 fail:
@@ -82,6 +88,7 @@ void intake_close(struct intake *db)
     if (!db)
         return;
     sqlite3_finalize(db->insert);
+    sqlite3_finalize(db->has);
     sqlite3_close(db->db);
     free(db->path);
     free(db);
@@ -152,10 +159,26 @@ int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], 
     *added = sqlite3_changes(db->db) > 0;
     rc = 0;
 out:
+    sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     sodium_free(clear);
     free(sealed);
     return rc;
+}
+
+int intake_has(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], struct diag *d)
+{
+    sqlite3_stmt *st = db->has;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_BYTES, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (step == SQLITE_ROW)
+        return 1;
+    if (step == SQLITE_DONE)
+        return 0;
+    return db_fail(db, d, "cannot read");
 }
 
 int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size_t *n,

@@ -30,6 +30,9 @@ void intake_rollback(struct intake *db);
 int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], json_t *plain,
                   int *added, struct diag *d);
 
+/* 1 if the envelope is already in the database, 0 if not, -1 on error. */
+int intake_has(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], struct diag *d);
+
 /* Every envelope id in the database (malloc'd array, caller frees). */
 int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size_t *n,
                struct diag *d);

@@ -271,9 +271,11 @@ static int tty_line(const char *prompt, char *buf, size_t size, struct diag *d)
     return 0;
 }
 
-int passphrase_read(const char *file, int confirm, struct passphrase *pass, struct diag *d)
+int passphrase_read(const char *file, const char *what, int confirm, struct passphrase *pass,
+                    struct diag *d)
 {
     enum { MAX = 1024 };
+    char prompt[256];
     pass->text = secmem_alloc(MAX);
     pass->len = 0;
     if (file) {
@@ -291,7 +293,8 @@ int passphrase_read(const char *file, int confirm, struct passphrase *pass, stru
         pass->text[n] = '\0';
         pass->text[strcspn(pass->text, "\r\n")] = '\0';
     } else {
-        if (tty_line("Passphrase: ", pass->text, MAX, d) < 0)
+        snprintf(prompt, sizeof prompt, "Passphrase for %s: ", what);
+        if (tty_line(prompt, pass->text, MAX, d) < 0)
             goto fail;
         if (confirm) {
             char *again = secmem_alloc(MAX);

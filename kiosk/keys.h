@@ -43,8 +43,10 @@ int keys_load(const char *path, const struct passphrase *pass, struct adminkey *
               struct diag *d);
 
 /* Reads the passphrase from the first line of file, or, when file is NULL,
- * from the terminal without echo (twice when confirm is set). */
-int passphrase_read(const char *file, int confirm, struct passphrase *pass, struct diag *d);
+ * from the terminal without echo (twice when confirm is set), asking
+ * "Passphrase for <what>: ". */
+int passphrase_read(const char *file, const char *what, int confirm, struct passphrase *pass,
+                    struct diag *d);
 void passphrase_free(struct passphrase *pass);
 
 #endif
