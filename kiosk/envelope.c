@@ -127,6 +127,15 @@ static int check_plain(json_t *p, struct diag *d)
 int envelope_open(struct adminkey *const *keys, size_t n, const unsigned char *env, size_t len,
                   json_t **plain, struct diag *d)
 {
+    unsigned char *scratch = secmem_alloc(ENVELOPE_MAX);
+    int rc = envelope_open_into(keys, n, scratch, env, len, plain, d);
+    sodium_free(scratch);
+    return rc;
+}
+
+int envelope_open_into(struct adminkey *const *keys, size_t n, unsigned char *scratch,
+                       const unsigned char *env, size_t len, json_t **plain, struct diag *d)
+{
     if (len < ENVELOPE_MIN || len > ENVELOPE_MAX || memcmp(env, MAGIC, 4)) {
         diag_error(d, "", 0, 0, "not a sealed request (bad header or length)");
         return -1;
@@ -146,7 +155,7 @@ int envelope_open(struct adminkey *const *keys, size_t n, const unsigned char *e
         return -1;
     }
     size_t clen = len - ENVELOPE_HEADER, plen = clen - crypto_box_SEALBYTES, unpadded;
-    unsigned char *buf = secmem_alloc(plen);
+    unsigned char *buf = scratch;
     int rc = -1;
     if (crypto_box_seal_open(buf, env + ENVELOPE_HEADER, clen, k->pub.box_pk, k->box_sk) != 0) {
         diag_error(d, "", 0, 0, "damaged envelope (authentication failed)");
@@ -169,7 +178,7 @@ int envelope_open(struct adminkey *const *keys, size_t n, const unsigned char *e
     }
     rc = 0;
 out:
-    sodium_free(buf);
+    sodium_memzero(buf, plen);
     return rc;
 }
 

@@ -38,6 +38,12 @@ int envelope_seal(const struct pubkey *pk, const char *schema_hash, const char *
 int envelope_open(struct adminkey *const *keys, size_t n, const unsigned char *env, size_t len,
                   json_t **plain, struct diag *d);
 
+/* The same, decrypting into scratch: a secmem_alloc'd buffer of at least
+ * ENVELOPE_MAX bytes that the caller reuses across many envelopes (an import
+ * allocates secure memory once, not once per envelope). Wiped before return. */
+int envelope_open_into(struct adminkey *const *keys, size_t n, unsigned char *scratch,
+                       const unsigned char *env, size_t len, json_t **plain, struct diag *d);
+
 /* BLAKE2b-256 of the envelope, and as 64 lowercase hex characters. */
 void envelope_id(const unsigned char *env, size_t len, unsigned char id[ENVELOPE_ID_BYTES]);
 void envelope_id_hex(const unsigned char id[ENVELOPE_ID_BYTES], char hex[65]);

@@ -8,6 +8,9 @@
 
 #include "secmem.h"
 
+/* Fields of one request: less than the largest plaintext an envelope holds. */
+#define SCRATCH_BYTES ENVELOPE_MAX
+
 struct intake {
     sqlite3 *db;
     char *path;
@@ -15,6 +18,7 @@ struct intake {
     size_t nkeys;
     sqlite3_stmt *insert;
     sqlite3_stmt *has;
+    unsigned char *scratch; /* secure memory for one row's fields, reused */
 };
 
 static int db_fail(struct intake *db, struct diag *d, const char *what)
@@ -42,6 +46,7 @@ int intake_open(const char *path, struct adminkey *const *keys, size_t nkeys,
         abort();
     db->keys = keys;
     db->nkeys = nkeys;
+    db->scratch = secmem_alloc(SCRATCH_BYTES);
     if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         db_fail(db, d, "cannot open the intake database");
@@ -90,6 +95,7 @@ void intake_close(struct intake *db)
     sqlite3_finalize(db->insert);
     sqlite3_finalize(db->has);
     sqlite3_close(db->db);
+    sodium_free(db->scratch);
     free(db->path);
     free(db);
 }
@@ -124,7 +130,7 @@ int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], 
     const struct adminkey *k = db->keys[0];
     json_t *fields = json_object_get(plain, "fields");
     size_t n = json_dumpb(fields, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
-    unsigned char *clear = secmem_alloc(n ? n : 1);
+    unsigned char *clear = db->scratch;
     unsigned char *sealed = malloc(n + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
     unsigned long long sealed_len;
@@ -132,6 +138,11 @@ int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], 
     int rc = -1;
     if (!sealed)
         abort();
+    if (n == 0 || n > SCRATCH_BYTES) {
+        diag_error(d, db->path, 0, 0, "request fields too large to store (%zu bytes)", n);
+        free(sealed);
+        return -1;
+    }
     json_dumpb(fields, (char *)clear, n, JSON_COMPACT | JSON_SORT_KEYS);
     randombytes_buf(nonce, sizeof nonce);
     crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, &sealed_len, clear, n, id,
@@ -161,7 +172,7 @@ int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], 
 out:
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    sodium_free(clear);
+    sodium_memzero(clear, n);
     free(sealed);
     return rc;
 }
@@ -235,12 +246,12 @@ static json_t *row(struct intake *db, sqlite3_stmt *st, struct diag *d)
     int slen = sqlite3_column_bytes(st, 10);
     if (sqlite3_column_bytes(st, 1) != ENVELOPE_ID_BYTES ||
         sqlite3_column_bytes(st, 9) != crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ||
-        slen < (int)crypto_aead_xchacha20poly1305_ietf_ABYTES) {
+        slen < (int)crypto_aead_xchacha20poly1305_ietf_ABYTES || slen > SCRATCH_BYTES) {
         diag_error(d, db->path, 0, 0, "request %ld is damaged", id);
         return NULL;
     }
-    unsigned char *clear = secmem_alloc((size_t)slen);
-    unsigned long long clen;
+    unsigned char *clear = db->scratch;
+    unsigned long long clen = 0;
     json_t *fields = NULL, *res = NULL;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(clear, &clen, NULL, sealed, (size_t)slen, eid,
                                                    ENVELOPE_ID_BYTES, nonce, k->data_key) != 0 ||
@@ -258,7 +269,7 @@ static json_t *row(struct intake *db, sqlite3_stmt *st, struct diag *d)
                     sqlite3_column_text(st, 8), "fields", fields);
 out:
     json_decref(fields);
-    sodium_free(clear);
+    sodium_memzero(clear, (size_t)slen);
     return res;
 }
 

@@ -167,6 +167,7 @@ struct import {
     struct keyring *ring;
     struct intake *db;
     struct form_schema *schema; /* --site: validate fields too */
+    unsigned char *scratch;     /* secure memory for one plaintext, reused */
     const char *input;
     long added, already, skipped, schema_mismatch;
     int fatal;
@@ -206,8 +207,7 @@ static void take(struct import *im, const char *what, size_t pos, int line,
     }
     struct diag why = DIAG_INIT;
     json_t *plain = NULL, *normalized = NULL;
-    if (envelope_open((struct adminkey *const *)im->ring->k, im->ring->n, env, len, &plain,
-                      &why) < 0) {
+    if (envelope_open_into(im->ring->k, im->ring->n, im->scratch, env, len, &plain, &why) < 0) {
         skip(im, what, pos, line, diag_first(&why));
         goto out;
     }
@@ -272,7 +272,7 @@ done:
 static int cmd_import(struct args *a, struct diag *d)
 {
     struct keyring ring = {{NULL}, 0};
-    struct import im = {.ring = &ring, .d = d};
+    struct import im = {.ring = &ring, .d = d, .scratch = secmem_alloc(ENVELOPE_MAX)};
     char **data = calloc((size_t)a->nrest, sizeof *data);
     size_t *lens = calloc((size_t)a->nrest, sizeof *lens);
     int rc = EXIT_FATAL;
@@ -331,6 +331,7 @@ out:
     free(data);
     free(lens);
     intake_close(im.db);
+    sodium_free(im.scratch);
     form_schema_free(im.schema);
     keyring_free(&ring);
     return rc;

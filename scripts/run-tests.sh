@@ -58,6 +58,7 @@ run_variant() {
     echo "== $name: end-to-end tests"
     for t in tests/e2e/*.sh; do
         [ -f "$t" ] || continue
+        [ "$(basename "$t")" = lib.sh ] && continue
         local base log
         base=$(basename "$t" .sh)
         log=$LOGDIR/$name-e2e-$base.log
@@ -74,6 +75,7 @@ export PEERSITE=$ROOT/bin/peersite PEERKIOSK=$ROOT/bin/peerkiosk PEERADMIN=$ROOT
 export TEST_HELPERS=$ROOT/build/release/tests
 for t in tests/browser/*.mjs; do
     [ -f "$t" ] || continue
+    [ "$(basename "$t")" = lib.mjs ] && continue
     base=$(basename "$t" .mjs)
     log=$LOGDIR/browser-$base.log
     timeout 600 node "$t" >"$log" 2>&1
