@@ -45,10 +45,15 @@ void bundle_add(struct buf *out, const unsigned char *env, size_t len)
 
 void bundle_end(struct buf *out)
 {
-    /* Count the records by walking them: they were written by bundle_add. */
+    /* Count the records by walking them (they were written by bundle_add) and
+     * hash their ids: each id is the hash of its envelope, so the sum binds
+     * every byte without hashing the envelopes a second time. */
     uint32_t count = 0;
     size_t p = HEADER_LEN;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
     while (p + REC_HEAD <= out->len) {
+        crypto_generichash_update(&st, (unsigned char *)out->data + p + 8, ENVELOPE_ID_BYTES);
         p += REC_HEAD + get32((unsigned char *)out->data + p + 4);
         count++;
     }
@@ -56,8 +61,7 @@ void bundle_end(struct buf *out)
     unsigned char t[TRAILER_LEN];
     memcpy(t, END, 5);
     put32(t + 5, count);
-    crypto_generichash(t + 9, 32, (unsigned char *)out->data + HEADER_LEN, out->len - HEADER_LEN,
-                       NULL, 0);
+    crypto_generichash_final(&st, t + 9, 32);
     buf_append(out, t, sizeof t);
 }
 
@@ -84,6 +88,8 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
     const unsigned char *trailer = NULL;
     long good = 0;
     size_t pos = 0;
+    crypto_generichash_state ids;
+    crypto_generichash_init(&ids, NULL, 0, 32);
     while (p < end) {
         if (end - p >= TRAILER_LEN && !memcmp(p, END, 5) && end - p == TRAILER_LEN) {
             trailer = p;
@@ -95,7 +101,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
             bool tail = end - p >= TRAILER_LEN && !memcmp(end - TRAILER_LEN, END, 5);
             if (!next && end - p <= TRAILER_LEN)
                 break; /* what is left is too short for a record: a damaged trailer */
-            fn(ctx, ++pos, NULL, 0, "damaged record (bad marker)");
+            fn(ctx, ++pos, NULL, 0, NULL, "damaged record (bad marker)");
             if (!next) {
                 if (tail)
                     trailer = end - TRAILER_LEN;
@@ -110,7 +116,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
         unsigned char id[ENVELOPE_ID_BYTES];
         if (n > ENVELOPE_MAX || (size_t)(end - env) < n) {
             const unsigned char *next = find_rec(p + 4, end);
-            fn(ctx, pos, NULL, 0, next || (size_t)(end - env) >= n
+            fn(ctx, pos, NULL, 0, NULL, next || (size_t)(end - env) >= n
                                       ? "damaged record (bad length)"
                                       : "record cut short (truncated bundle)");
             if (!next) {
@@ -125,7 +131,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
         if (sodium_memcmp(id, p + 8, ENVELOPE_ID_BYTES) != 0) {
             const unsigned char *next = find_rec(p + 4, end);
             /* A flipped byte in the length field moves the end: trust the next marker. */
-            fn(ctx, pos, NULL, 0, "damaged record (checksum mismatch)");
+            fn(ctx, pos, NULL, 0, NULL, "damaged record (checksum mismatch)");
             if (!next) {
                 if (end - p > TRAILER_LEN && !memcmp(end - TRAILER_LEN, END, 5))
                     trailer = end - TRAILER_LEN;
@@ -134,7 +140,8 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
             p = next;
             continue;
         }
-        fn(ctx, pos, env, n, NULL);
+        crypto_generichash_update(&ids, id, sizeof id);
+        fn(ctx, pos, env, n, id, NULL);
         good++;
         p = env + n;
     }
@@ -143,8 +150,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
                    "record%s read", good, good == 1 ? "" : "s");
     } else {
         unsigned char sum[32];
-        crypto_generichash(sum, sizeof sum, data + HEADER_LEN, (size_t)(trailer - data) -
-                           HEADER_LEN, NULL, 0);
+        crypto_generichash_final(&ids, sum, sizeof sum);
         if (get32(trailer + 5) != declared || memcmp(sum, trailer + 9, 32) ||
             (long)declared != good)
             diag_error(d, path, 0, 0, "bundle damaged: %ld of %u records intact", good,

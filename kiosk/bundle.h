@@ -24,12 +24,13 @@ void bundle_end(struct buf *out);
 int bundle_detect(const unsigned char *data, size_t len);
 
 /* Reads a bundle: fn gets every record in order with its 1-based position,
- * and the envelope, or NULL and the reason when that record is damaged.
+ * the envelope and its verified id, or NULLs and the reason when that record
+ * is damaged.
  * Problems with the bundle as a whole (bad header, truncation, count or
  * checksum mismatch) are added to d. Returns the number of intact records, or
  * -1 when data is not a bundle at all. */
 typedef void (*bundle_fn)(void *ctx, size_t pos, const unsigned char *env, size_t len,
-                          const char *problem);
+                          const unsigned char *id, const char *problem);
 long bundle_read(const unsigned char *data, size_t len, const char *path, bundle_fn fn,
                  void *ctx, struct diag *d);
 

@@ -185,8 +185,11 @@ static void skip(struct import *im, const char *what, size_t pos, int line, cons
     im->skipped++;
 }
 
+/* id is the envelope's id when the caller already verified it (a bundle
+ * record), else NULL and it is computed here. */
 static void take(struct import *im, const char *what, size_t pos, int line,
-                 const unsigned char *env, size_t len, const char *problem)
+                 const unsigned char *env, size_t len, const unsigned char *known_id,
+                 const char *problem)
 {
     if (im->fatal)
         return;
@@ -195,7 +198,10 @@ static void take(struct import *im, const char *what, size_t pos, int line,
         return;
     }
     unsigned char id[ENVELOPE_ID_BYTES];
-    envelope_id(env, len, id);
+    if (known_id)
+        memcpy(id, known_id, sizeof id);
+    else
+        envelope_id(env, len, id);
     int has = intake_has(im->db, id, im->d);
     if (has < 0) {
         im->fatal = 1;
@@ -240,15 +246,15 @@ out:
 }
 
 static void take_record(void *ctx, size_t pos, const unsigned char *env, size_t len,
-                        const char *problem)
+                        const unsigned char *id, const char *problem)
 {
-    take(ctx, "record", pos, 0, env, len, problem);
+    take(ctx, "record", pos, 0, env, len, id, problem);
 }
 
 static void take_armored(void *ctx, size_t pos, int line, const unsigned char *env, size_t len,
                          const char *problem)
 {
-    take(ctx, "request", pos, line, env, len, problem);
+    take(ctx, "request", pos, line, env, len, NULL, problem);
 }
 
 static int write_receipt(struct keyring *ring, struct intake *db, const char *out, size_t *count,

@@ -25,9 +25,10 @@ struct loaded {
 };
 
 static void collect(void *ctx, size_t pos, const unsigned char *env, size_t len,
-                    const char *problem)
+                    const unsigned char *id, const char *problem)
 {
     (void)pos;
+    (void)id;
     (void)problem;
     struct loaded *l = ctx;
     if (!env)
