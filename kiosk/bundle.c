@@ -83,10 +83,12 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
         diag_error(d, path, 0, 0, "not a peerkit bundle (or an unsupported version)");
         return -1;
     }
+    if (data[9] || data[10] || data[11])
+        diag_error(d, path, 0, 0, "bundle header damaged (reserved bytes are not zero)");
     uint32_t declared = get32(data + 12);
     const unsigned char *end = data + len, *p = data + HEADER_LEN;
     const unsigned char *trailer = NULL;
-    long good = 0;
+    long good = 0, bad = 0;
     size_t pos = 0;
     crypto_generichash_state ids;
     crypto_generichash_init(&ids, NULL, 0, 32);
@@ -101,6 +103,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
             bool tail = end - p >= TRAILER_LEN && !memcmp(end - TRAILER_LEN, END, 5);
             if (!next && end - p <= TRAILER_LEN)
                 break; /* what is left is too short for a record: a damaged trailer */
+            bad++;
             fn(ctx, ++pos, NULL, 0, NULL, "damaged record (bad marker)");
             if (!next) {
                 if (tail)
@@ -116,6 +119,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
         unsigned char id[ENVELOPE_ID_BYTES];
         if (n > ENVELOPE_MAX || (size_t)(end - env) < n) {
             const unsigned char *next = find_rec(p + 4, end);
+            bad++;
             fn(ctx, pos, NULL, 0, NULL, next || (size_t)(end - env) >= n
                                       ? "damaged record (bad length)"
                                       : "record cut short (truncated bundle)");
@@ -131,6 +135,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
         if (sodium_memcmp(id, p + 8, ENVELOPE_ID_BYTES) != 0) {
             const unsigned char *next = find_rec(p + 4, end);
             /* A flipped byte in the length field moves the end: trust the next marker. */
+            bad++;
             fn(ctx, pos, NULL, 0, NULL, "damaged record (checksum mismatch)");
             if (!next) {
                 if (end - p > TRAILER_LEN && !memcmp(end - TRAILER_LEN, END, 5))
@@ -155,6 +160,9 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
             (long)declared != good)
             diag_error(d, path, 0, 0, "bundle damaged: %ld of %u records intact", good,
                        (unsigned)declared);
+        else if (bad)
+            diag_error(d, path, 0, 0, "bundle damaged: %ld stretch%s between records %s not "
+                       "a record", bad, bad == 1 ? "" : "es", bad == 1 ? "is" : "are");
     }
     return good;
 }
