@@ -24,7 +24,9 @@ int spool_add(struct spool *s, const unsigned char *env, size_t len, struct diag
 /* Number of envelopes and the oldest day stamp ("" when empty). */
 int spool_status(struct spool *s, long *pending, char oldest[11], struct diag *d);
 
-/* Calls fn for every envelope, oldest first. */
+/* Calls fn for every envelope, oldest day first; within a day in id order,
+ * so the order does not reveal when in the day each one was written. A
+ * negative return from fn stops the walk with an error. */
 typedef int (*spool_fn)(void *ctx, const unsigned char *env, size_t len);
 int spool_foreach(struct spool *s, spool_fn fn, void *ctx, struct diag *d);
 
