@@ -46,3 +46,10 @@ expect_exists() {
 expect_missing() {
     if [ ! -e "$2" ]; then ok "$1"; else fail "$1" "expected $2 not to exist"; fi
 }
+
+# expect_match NAME FILE REGEX (extended regular expression)
+expect_match() {
+    if grep -qE -- "$3" "$2" 2>/dev/null; then ok "$1"; else
+        fail "$1" "expected $2 to match: $3" "got: $(head -c 600 "$2" 2>/dev/null)"
+    fi
+}
