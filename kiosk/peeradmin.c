@@ -317,8 +317,8 @@ static int cmd_import(struct args *a, struct diag *d)
            im.added == 1 ? "" : "s", im.already, im.skipped);
     if (im.schema_mismatch)
         fprintf(stderr, "peeradmin: note: %ld request%s sealed with another version of the form "
-                "were checked for structure only\n", im.schema_mismatch,
-                im.schema_mismatch == 1 ? " was" : "s were");
+                "%s checked for structure only\n", im.schema_mismatch,
+                im.schema_mismatch == 1 ? "" : "s", im.schema_mismatch == 1 ? "was" : "were");
     rc = im.skipped ? EXIT_PARTIAL : EXIT_OK;
     if (a->receipt) {
         size_t n;

@@ -242,3 +242,14 @@ expect_status "list with two keys (rotation)" 0 $?
     >"$T/rot2.txt" 2>&1
 expect_status "list without the needed key: exit 1" 1 $?
 expect_contains "missing key is named" "$T/rot2.txt" "not loaded"
+
+# --- validating against the site's form --------------------------------------------
+admin import --db "$T/site.db" --site "$T/site" "$T/ten.pkb" >"$T/site-import.out" 2>&1
+expect_status "import --site: requests satisfy the form (exit 0)" 0 $?
+cp -R "$T/content" "$T/content2"
+sed -i 's/^title: .*/title: Ask for support (revised)/' "$T/content2/request.yml"
+"$PEERSITE" build --content "$T/content2" --theme "$ROOT/themes/default" --out "$T/site2" >/dev/null 2>&1
+admin import --db "$T/site2.db" --site "$T/site2" "$T/ten.pkb" >"$T/site2-import.out" 2>&1
+expect_status "import --site with a revised form: still imported" 0 $?
+expect_contains "revised form: says what was checked" "$T/site2-import.out" \
+    "10 requests sealed with another version of the form were checked for structure only"
