@@ -299,8 +299,8 @@ static int build_pages(struct build *b)
         const char *title = json_string_value(json_object_get(p, "title"));
         bool home = !strcmp(slug, "index");
         char *rel = NULL, *url = NULL;
-        if (asprintf(&rel, home ? "index.html" : "%s/index.html", slug) < 0 ||
-            asprintf(&url, home ? "" : "%s/", slug) < 0)
+        if (asprintf(&rel, "%s%s", home ? "" : slug, home ? "index.html" : "/index.html") < 0 ||
+            asprintf(&url, "%s%s", home ? "" : slug, home ? "" : "/") < 0)
             abort();
         buf_reset(&text);
         json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
