@@ -128,13 +128,15 @@ int envelope_open(struct adminkey *const *keys, size_t n, const unsigned char *e
                   json_t **plain, struct diag *d)
 {
     unsigned char *scratch = secmem_alloc(ENVELOPE_MAX);
-    int rc = envelope_open_into(keys, n, scratch, env, len, plain, d);
-    sodium_free(scratch);
+    size_t text_len;
+    int rc = envelope_open_into(keys, n, scratch, env, len, plain, &text_len, d);
+    sodium_free(scratch); /* wipes */
     return rc;
 }
 
 int envelope_open_into(struct adminkey *const *keys, size_t n, unsigned char *scratch,
-                       const unsigned char *env, size_t len, json_t **plain, struct diag *d)
+                       const unsigned char *env, size_t len, json_t **plain, size_t *text_len,
+                       struct diag *d)
 {
     if (len < ENVELOPE_MIN || len > ENVELOPE_MAX || memcmp(env, MAGIC, 4)) {
         diag_error(d, "", 0, 0, "not a sealed request (bad header or length)");
@@ -182,7 +184,8 @@ int envelope_open_into(struct adminkey *const *keys, size_t n, unsigned char *sc
         *plain = NULL;
         goto out;
     }
-    rc = 0;
+    *text_len = unpadded; /* the caller wipes; what follows is only padding */
+    return 0;
 out:
     sodium_memzero(buf, plen);
     return rc;

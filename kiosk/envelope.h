@@ -40,9 +40,12 @@ int envelope_open(struct adminkey *const *keys, size_t n, const unsigned char *e
 
 /* The same, decrypting into scratch: a secmem_alloc'd buffer of at least
  * ENVELOPE_MAX bytes that the caller reuses across many envelopes (an import
- * allocates secure memory once, not once per envelope). Wiped before return. */
+ * allocates secure memory once, not once per envelope). On success the
+ * plaintext JSON text stays in scratch[0, *text_len) for the caller, which
+ * must wipe it (sodium_memzero) when done; on failure it is wiped here. */
 int envelope_open_into(struct adminkey *const *keys, size_t n, unsigned char *scratch,
-                       const unsigned char *env, size_t len, json_t **plain, struct diag *d);
+                       const unsigned char *env, size_t len, json_t **plain, size_t *text_len,
+                       struct diag *d);
 
 /* BLAKE2b-256 of the envelope, and as 64 lowercase hex characters. */
 void envelope_id(const unsigned char *env, size_t len, unsigned char id[ENVELOPE_ID_BYTES]);

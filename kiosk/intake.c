@@ -8,7 +8,7 @@
 
 #include "secmem.h"
 
-/* Fields of one request: less than the largest plaintext an envelope holds. */
+/* One decrypted request: at most the largest plaintext an envelope holds. */
 #define SCRATCH_BYTES ENVELOPE_MAX
 
 struct intake {
@@ -18,7 +18,7 @@ struct intake {
     size_t nkeys;
     sqlite3_stmt *insert;
     sqlite3_stmt *has;
-    unsigned char *scratch; /* secure memory for one row's fields, reused */
+    unsigned char *scratch; /* secure memory for one decrypted request, reused */
 };
 
 static int db_fail(struct intake *db, struct diag *d, const char *what)
@@ -66,11 +66,11 @@ int intake_open(const char *path, struct adminkey *const *keys, size_t nkeys,
                  " schema TEXT NOT NULL,"
                  " status TEXT NOT NULL DEFAULT 'new',"
                  " nonce BLOB NOT NULL,"
-                 " fields BLOB NOT NULL);"
+                 " request BLOB NOT NULL);"
                  "PRAGMA user_version = 1;", d) < 0)
         goto fail;
     if (sqlite3_prepare_v2(db->db, "INSERT OR IGNORE INTO requests (envelope_id, key_id, channel,"
-                           " reference, submitted, received, schema, nonce, fields)"
+                           " reference, submitted, received, schema, nonce, request)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &db->insert, NULL) !=
         SQLITE_OK) {
         db_fail(db, d, "cannot prepare");
@@ -125,27 +125,22 @@ static void now_utc(char out[21])
 }
 
 int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], json_t *plain,
-                  int *added, struct diag *d)
+                  const unsigned char *text, size_t text_len, int *added, struct diag *d)
 {
     const struct adminkey *k = db->keys[0];
-    json_t *fields = json_object_get(plain, "fields");
-    size_t n = json_dumpb(fields, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
-    unsigned char *clear = db->scratch;
-    unsigned char *sealed = malloc(n + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
     unsigned long long sealed_len;
     char received[21];
     int rc = -1;
-    if (!sealed)
-        abort();
-    if (n == 0 || n > SCRATCH_BYTES) {
-        diag_error(d, db->path, 0, 0, "request fields too large to store (%zu bytes)", n);
-        free(sealed);
+    if (text_len == 0 || text_len > SCRATCH_BYTES) {
+        diag_error(d, db->path, 0, 0, "request too large to store (%zu bytes)", text_len);
         return -1;
     }
-    json_dumpb(fields, (char *)clear, n, JSON_COMPACT | JSON_SORT_KEYS);
+    unsigned char *sealed = malloc(text_len + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    if (!sealed)
+        abort();
     randombytes_buf(nonce, sizeof nonce);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, &sealed_len, clear, n, id,
+    crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, &sealed_len, text, text_len, id,
                                                ENVELOPE_ID_BYTES, NULL, nonce, k->data_key);
     now_utc(received);
     sqlite3_stmt *st = db->insert;
@@ -172,7 +167,6 @@ int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], 
 out:
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    sodium_memzero(clear, n);
     free(sealed);
     return rc;
 }
@@ -252,10 +246,11 @@ static json_t *row(struct intake *db, sqlite3_stmt *st, struct diag *d)
     }
     unsigned char *clear = db->scratch;
     unsigned long long clen = 0;
-    json_t *fields = NULL, *res = NULL;
+    json_t *request = NULL, *fields, *res = NULL;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(clear, &clen, NULL, sealed, (size_t)slen, eid,
                                                    ENVELOPE_ID_BYTES, nonce, k->data_key) != 0 ||
-        !(fields = json_loadb((const char *)clear, (size_t)clen, 0, NULL))) {
+        !(request = json_loadb((const char *)clear, (size_t)clen, 0, NULL)) ||
+        !json_is_object(fields = json_object_get(request, "fields"))) {
         diag_error(d, db->path, 0, 0, "request %ld cannot be decrypted (wrong key or damaged)",
                    id);
         goto out;
@@ -268,13 +263,13 @@ static json_t *row(struct intake *db, sqlite3_stmt *st, struct diag *d)
                     "received", sqlite3_column_text(st, 6), "status",
                     sqlite3_column_text(st, 8), "fields", fields);
 out:
-    json_decref(fields);
+    json_decref(request);
     sodium_memzero(clear, (size_t)slen);
     return res;
 }
 
 #define COLUMNS "id, envelope_id, key_id, channel, reference, submitted, received, schema," \
-                " status, nonce, fields"
+                " status, nonce, request"
 
 json_t *intake_get(struct intake *db, long id, struct diag *d)
 {

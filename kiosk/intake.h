@@ -1,9 +1,11 @@
 /* intake: the administrator's SQLite database of imported requests.
  *
- * Field values (the requester's contact details and message) are stored
- * encrypted with XChaCha20-Poly1305 under the data key of an administrator
- * key (keys.h), with the envelope id as associated data: the database file
- * alone reveals no contact details. Import is idempotent on the envelope id. */
+ * Each request's plaintext, exactly as it was sealed (the field values:
+ * contact details and message), is stored encrypted with XChaCha20-Poly1305
+ * under the data key of an administrator key (keys.h), with the envelope id
+ * as associated data: the database file alone reveals no contact details.
+ * Reference, channel and times are in clear, to list and sort by. Import is
+ * idempotent on the envelope id. */
 #ifndef PEERKIT_INTAKE_H
 #define PEERKIT_INTAKE_H
 
@@ -25,10 +27,11 @@ int intake_begin(struct intake *db, struct diag *d);
 int intake_commit(struct intake *db, struct diag *d);
 void intake_rollback(struct intake *db);
 
-/* Inserts an opened request (its plaintext object). *added is 0 when the
- * envelope was already there. */
+/* Inserts an opened request: plain is its parsed object, text the plaintext
+ * JSON it was parsed from (stored encrypted as it is, so the database keeps
+ * exactly what was sealed). *added is 0 when the envelope was already there. */
 int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], json_t *plain,
-                  int *added, struct diag *d);
+                  const unsigned char *text, size_t text_len, int *added, struct diag *d);
 
 /* 1 if the envelope is already in the database, 0 if not, -1 on error. */
 int intake_has(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], struct diag *d);

@@ -213,7 +213,9 @@ static void take(struct import *im, const char *what, size_t pos, int line,
     }
     struct diag why = DIAG_INIT;
     json_t *plain = NULL, *normalized = NULL;
-    if (envelope_open_into(im->ring->k, im->ring->n, im->scratch, env, len, &plain, &why) < 0) {
+    size_t text_len = 0; /* plaintext left in im->scratch, wiped below */
+    if (envelope_open_into(im->ring->k, im->ring->n, im->scratch, env, len, &plain, &text_len,
+                           &why) < 0) {
         skip(im, what, pos, line, diag_first(&why));
         goto out;
     }
@@ -231,7 +233,7 @@ static void take(struct import *im, const char *what, size_t pos, int line,
         }
     }
     int added = 0;
-    if (intake_insert(im->db, id, plain, &added, im->d) < 0) {
+    if (intake_insert(im->db, id, plain, im->scratch, text_len, &added, im->d) < 0) {
         im->fatal = 1;
         goto out;
     }
@@ -240,6 +242,7 @@ static void take(struct import *im, const char *what, size_t pos, int line,
     else
         im->already++;
 out:
+    sodium_memzero(im->scratch, text_len);
     json_decref(normalized);
     json_decref(plain);
     diag_free(&why);

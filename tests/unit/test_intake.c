@@ -15,9 +15,12 @@ static int insert(struct intake *db, const unsigned char *env, size_t len)
     json_t *plain = NULL;
     unsigned char id[ENVELOPE_ID_BYTES];
     int added = -1;
+    unsigned char *scratch = secmem_alloc(ENVELOPE_MAX);
+    size_t text_len;
     envelope_id(env, len, id);
-    assert_int_equal(envelope_open(&key_a, 1, env, len, &plain, &d), 0);
-    assert_int_equal(intake_insert(db, id, plain, &added, &d), 0);
+    assert_int_equal(envelope_open_into(&key_a, 1, scratch, env, len, &plain, &text_len, &d), 0);
+    assert_int_equal(intake_insert(db, id, plain, scratch, text_len, &added, &d), 0);
+    sodium_free(scratch);
     json_decref(plain);
     diag_free(&d);
     return added;
