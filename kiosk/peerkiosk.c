@@ -2,6 +2,8 @@
  * export them for the administrator, and forget them once a signed receipt
  * says they are safe. The kiosk never holds a key that can read a request. */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "pubkey.h"
 #include "receipt.h"
 #include "secmem.h"
+#include "server.h"
 #include "spool.h"
 
 static const char usage[] =
@@ -23,11 +26,14 @@ static const char usage[] =
     "       peerkiosk export --spool FILE --out BUNDLE\n"
     "       peerkiosk status --spool FILE [--json]\n"
     "       peerkiosk ack --spool FILE --pubkey FILE --receipt FILE\n"
+    "       peerkiosk serve --site DIR --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
+    "                       [--kiosk-id ID] [--rate N]\n"
     "       peerkiosk --help | --version\n";
 
 struct args {
-    const char *site, *pubkey, *spool, *kiosk_id, *out, *receipt;
+    const char *site, *pubkey, *spool, *kiosk_id, *out, *receipt, *listen;
     int json;
+    long rate;
 };
 
 static int parse(int argc, char **argv, struct args *a)
@@ -37,11 +43,15 @@ static int parse(int argc, char **argv, struct args *a)
         {"spool", required_argument, NULL, 'S'},   {"kiosk-id", required_argument, NULL, 'k'},
         {"out", required_argument, NULL, 'o'},     {"receipt", required_argument, NULL, 'r'},
         {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
+        {"listen", required_argument, NULL, 'l'},  {"rate", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     a->kiosk_id = "kiosk";
+    a->listen = "127.0.0.1:8080";
+    a->rate = -1;
     int c;
+    char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -52,6 +62,14 @@ static int parse(int argc, char **argv, struct args *a)
         case 'o': a->out = optarg; break;
         case 'r': a->receipt = optarg; break;
         case 'j': a->json = 1; break;
+        case 'l': a->listen = optarg; break;
+        case 'R':
+            a->rate = strtol(optarg, &end, 10);
+            if (*end || a->rate < 0 || a->rate > 1000000) {
+                fprintf(stderr, "peerkiosk: --rate takes a number of requests per minute\n");
+                return 2;
+            }
+            break;
         case 'h': fputs(usage, stdout); exit(0);
         default: return 2;
         }
@@ -233,6 +251,46 @@ out:
     return rc;
 }
 
+static int cmd_serve(struct args *a, struct diag *d)
+{
+    struct server_config c;
+    server_config_defaults(&c);
+    c.site = a->site;
+    c.spool = a->spool;
+    c.kiosk_id = a->kiosk_id;
+    c.listen = a->listen;
+    if (a->rate >= 0)
+        c.rate_per_minute = (unsigned)a->rate;
+    if (!valid_kiosk_id(a->kiosk_id)) {
+        diag_error(d, "--kiosk-id", 0, 0, "use 1 to 32 letters, digits, '.', '_' or '-'");
+        return -1;
+    }
+    if (pubkey_load(a->pubkey, &c.pubkey, d) < 0 || check_site_key(a->site, &c.pubkey, d) < 0)
+        return -1;
+    /* Signals are taken by sigwait below: block them before any thread starts.
+     * A full disk must fail a write (and answer 503), not kill the server. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+    struct server *s;
+    if (server_start(&c, &s, d) < 0)
+        return -1;
+    printf("peerkiosk: serving %s on port %u for key %s (fingerprint %s)\n", a->site,
+           (unsigned)server_port(s), c.pubkey.key_id_hex, c.pubkey.fingerprint);
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    printf("peerkiosk: stopping: finishing requests in flight\n");
+    fflush(stdout);
+    server_stop(s, 10);
+    printf("peerkiosk: stopped\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -253,7 +311,8 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (secmem_init(1) < 0) {
+    /* The long-running server warns when it cannot lock its memory. */
+    if (secmem_init(strcmp(verb, "serve") != 0) < 0) {
         fputs("peerkiosk: cannot initialise libsodium\n", stderr);
         return 1;
     }
@@ -275,6 +334,10 @@ int main(int argc, char **argv)
         if (need(a.spool, "--spool") || need(a.pubkey, "--pubkey") || need(a.receipt, "--receipt"))
             return 2;
         rc = cmd_ack(&a, &d);
+    } else if (!strcmp(verb, "serve")) {
+        if (need(a.site, "--site") || need(a.pubkey, "--pubkey") || need(a.spool, "--spool"))
+            return 2;
+        rc = cmd_serve(&a, &d);
     } else {
         fprintf(stderr, "peerkiosk: unknown command \"%s\"\n%s", verb, usage);
         return 2;

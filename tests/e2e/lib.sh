@@ -12,7 +12,7 @@ FIXTURES=$ROOT/tests/fixtures
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767225600}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/peerkit-e2e.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
 
 ok() { echo "ok - $1"; }
 fail() {
@@ -52,4 +52,33 @@ expect_match() {
     if grep -qE -- "$3" "$2" 2>/dev/null; then ok "$1"; else
         fail "$1" "expected $2 to match: $3" "got: $(head -c 600 "$2" 2>/dev/null)"
     fi
+}
+
+# start_kiosk NAME ARGS...: starts `peerkiosk serve ARGS --listen 127.0.0.1:0` in the
+# background with stdout/stderr in $T/NAME.out/.err; sets KPID and KURL once it
+# listens (fails the test and returns 1 if it does not within 10 s).
+start_kiosk() {
+    local name=$1
+    shift
+    "$PEERKIOSK" serve "$@" --listen 127.0.0.1:0 >"$T/$name.out" 2>"$T/$name.err" &
+    KPID=$!
+    local port=""
+    for _ in $(seq 200); do
+        port=$(sed -n 's/^peerkiosk: serving .* on port \([0-9]*\) .*/\1/p' "$T/$name.out")
+        [ -n "$port" ] && break
+        kill -0 "$KPID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [ -z "$port" ]; then
+        fail "kiosk server $name starts" "$(cat "$T/$name.out" "$T/$name.err")"
+        return 1
+    fi
+    KURL=http://127.0.0.1:$port
+}
+
+# stop_kiosk: SIGTERM and wait; sets KSTATUS to its exit status.
+stop_kiosk() {
+    kill -TERM "$KPID" 2>/dev/null
+    wait "$KPID"
+    KSTATUS=$?
 }

@@ -1,0 +1,153 @@
+#include "formbody.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secmem.h"
+
+#define MAX_ENTRIES 256
+#define KEY_MAX 64
+
+struct entry {
+    char key[KEY_MAX + 1];
+    size_t off, len; /* value bytes in the arena */
+};
+
+struct formbody {
+    struct MHD_PostProcessor *pp;
+    const struct form_schema *schema;
+    unsigned char *arena; /* secure memory: every value, back to back */
+    size_t cap, used, fed, max_bytes;
+    struct entry entries[MAX_ENTRIES];
+    size_t n;
+    enum formbody_status status;
+};
+
+static enum MHD_Result on_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *filename, const char *content_type,
+                                const char *transfer_encoding, const char *data, uint64_t off,
+                                size_t size)
+{
+    (void)kind;
+    (void)filename;
+    (void)content_type;
+    (void)transfer_encoding;
+    struct formbody *b = cls;
+    if (!key || strlen(key) > KEY_MAX) {
+        b->status = FORMBODY_MALFORMED;
+        return MHD_NO;
+    }
+    /* A continuation of the value being read, or a new one. */
+    struct entry *e = b->n ? &b->entries[b->n - 1] : NULL;
+    if (!(off > 0 && e && !strcmp(e->key, key))) {
+        if (b->n == MAX_ENTRIES) {
+            b->status = FORMBODY_TOO_LARGE;
+            return MHD_NO;
+        }
+        e = &b->entries[b->n++];
+        strcpy(e->key, key);
+        e->off = b->used;
+        e->len = 0;
+    }
+    if (size > b->cap - b->used) {
+        b->status = FORMBODY_TOO_LARGE;
+        return MHD_NO;
+    }
+    memcpy(b->arena + b->used, data, size);
+    b->used += size;
+    e->len += size;
+    return MHD_YES;
+}
+
+struct formbody *formbody_new(struct MHD_Connection *c, const struct form_schema *s,
+                              size_t max_bytes)
+{
+    struct formbody *b = calloc(1, sizeof *b);
+    if (!b)
+        abort();
+    b->schema = s;
+    b->max_bytes = max_bytes;
+    b->cap = max_bytes;
+    b->pp = MHD_create_post_processor(c, 4096, on_value, b);
+    if (!b->pp) {
+        free(b);
+        return NULL;
+    }
+    b->arena = secmem_alloc(b->cap);
+    return b;
+}
+
+void formbody_free(struct formbody *b)
+{
+    if (!b)
+        return;
+    if (b->pp)
+        MHD_destroy_post_processor(b->pp);
+    sodium_free(b->arena); /* wipes */
+    free(b);
+}
+
+enum formbody_status formbody_feed(struct formbody *b, const char *data, size_t len)
+{
+    if (b->status != FORMBODY_OK)
+        return b->status;
+    if (len > b->max_bytes - b->fed) {
+        b->status = FORMBODY_TOO_LARGE;
+        return b->status;
+    }
+    b->fed += len;
+    if (MHD_post_process(b->pp, data, len) != MHD_YES && b->status == FORMBODY_OK)
+        b->status = FORMBODY_MALFORMED;
+    return b->status;
+}
+
+static bool is_list_field(const struct form_schema *s, const char *key)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(form_schema_fields(s), i, f) {
+        if (!strcmp(json_string_value(json_object_get(f, "id")), key))
+            return !strcmp(json_string_value(json_object_get(f, "type")), "checkboxes");
+    }
+    return false;
+}
+
+json_t *formbody_values(struct formbody *b, struct diag *d)
+{
+    /* Let the post processor deliver what it still holds. */
+    MHD_destroy_post_processor(b->pp);
+    b->pp = NULL;
+    json_t *out = json_object();
+    size_t before = d->nerrors;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct entry *e = &b->entries[i];
+        json_t *v = json_stringn((const char *)b->arena + e->off, e->len);
+        if (!v) {
+            diag_error(d, e->key, 0, 0, "is not valid text (UTF-8)");
+            continue;
+        }
+        json_t *have = json_object_get(out, e->key);
+        if (is_list_field(b->schema, e->key)) {
+            if (!have)
+                json_object_set_new(out, e->key, have = json_array());
+            json_array_append_new(have, v);
+        } else if (have) {
+            /* The same single-valued field twice: a list, which validation refuses. */
+            if (!json_is_array(have)) {
+                json_t *list = json_pack("[O]", have);
+                json_object_set_new(out, e->key, list);
+                have = list;
+            }
+            json_array_append_new(have, v);
+        } else {
+            json_object_set_new(out, e->key, v);
+        }
+    }
+    if (d->nerrors > before) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}

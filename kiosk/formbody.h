@@ -1,0 +1,34 @@
+/* formbody: the body of POST /request (application/x-www-form-urlencoded or
+ * multipart/form-data, parsed by libmicrohttpd's post processor) collected
+ * into the JSON values that form_validate checks.
+ *
+ * Values are gathered in one sodium_malloc arena, wiped by formbody_free.
+ * Names of fields the form calls "checkboxes" become lists; any other name
+ * given twice becomes a list too, which validation then refuses. */
+#ifndef PEERKIT_FORMBODY_H
+#define PEERKIT_FORMBODY_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "form.h"
+
+struct formbody;
+
+/* NULL when the request's content type is not a form encoding. */
+struct formbody *formbody_new(struct MHD_Connection *c, const struct form_schema *s,
+                              size_t max_bytes);
+void formbody_free(struct formbody *b);
+
+enum formbody_status { FORMBODY_OK, FORMBODY_TOO_LARGE, FORMBODY_MALFORMED };
+
+/* Feeds a chunk of the body. Once TOO_LARGE or MALFORMED, stays so. */
+enum formbody_status formbody_feed(struct formbody *b, const char *data, size_t len);
+
+/* The values as a JSON object (caller decrefs), or NULL with a problem per
+ * field that is not valid UTF-8 text. */
+json_t *formbody_values(struct formbody *b, struct diag *d);
+
+#endif

@@ -1,0 +1,164 @@
+#include "pages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+
+struct pages {
+    char *head;      /* from the start to just before the title text */
+    char *site_name; /* " · Site name" as in the title, HTML */
+    char *before_main; /* from </title> to the end of the <main ...> start tag */
+    char *form_main; /* the request page's main content: intro and form */
+    char *after_main; /* from </main> to the end */
+    const struct form_schema *schema;
+};
+
+static char *dup_range(const char *from, const char *to)
+{
+    char *s = strndup(from, (size_t)(to - from));
+    if (!s)
+        abort();
+    return s;
+}
+
+int pages_load(const char *site_dir, const struct form_schema *s, struct pages **out,
+               struct diag *d)
+{
+    char *path = NULL, *html = NULL;
+    size_t len;
+    if (asprintf(&path, "%s/request/index.html", site_dir) < 0)
+        abort();
+    int rc = fs_read_file(path, 4u << 20, &html, &len, d);
+    if (rc < 0) {
+        free(path);
+        return -1;
+    }
+    const char *title = strstr(html, "<title>");
+    const char *title_end = title ? strstr(title, "</title>") : NULL;
+    const char *main = title_end ? strstr(title_end, "<main") : NULL;
+    const char *main_open = main ? strchr(main, '>') : NULL;
+    const char *main_close = main_open ? strstr(main_open, "</main>") : NULL;
+    if (!main_close) {
+        diag_error(d, path, 0, 0, "not a request page built by peersite (no <title> or <main>)");
+        free(path);
+        free(html);
+        return -1;
+    }
+    struct pages *p = calloc(1, sizeof *p);
+    if (!p)
+        abort();
+    title += strlen("<title>");
+    const char *dot = strstr(title, " · ");
+    if (!dot || dot > title_end)
+        dot = title_end;
+    p->head = dup_range(html, title);
+    p->site_name = dup_range(dot, title_end);
+    p->before_main = dup_range(title_end, main_open + 1);
+    p->form_main = dup_range(main_open + 1, main_close);
+    p->after_main = strdup(main_close);
+    p->schema = s;
+    if (!p->after_main)
+        abort();
+    free(path);
+    free(html);
+    *out = p;
+    return 0;
+}
+
+void pages_free(struct pages *p)
+{
+    if (!p)
+        return;
+    free(p->head);
+    free(p->site_name);
+    free(p->before_main);
+    free(p->form_main);
+    free(p->after_main);
+    free(p);
+}
+
+static void html(struct buf *out, const char *text)
+{
+    buf_append_html(out, text, strlen(text));
+}
+
+/* The page up to the inside of <main>; extra_head goes just before </head>. */
+static void open_page(const struct pages *p, const char *title, const char *extra_head,
+                      struct buf *out)
+{
+    buf_puts(out, p->head);
+    html(out, title);
+    buf_puts(out, p->site_name);
+    const char *head_end = extra_head ? strstr(p->before_main, "</head>") : NULL;
+    if (head_end) {
+        buf_append(out, p->before_main, (size_t)(head_end - p->before_main));
+        buf_puts(out, extra_head);
+        buf_puts(out, head_end);
+    } else {
+        buf_puts(out, p->before_main);
+    }
+    buf_putc(out, '\n');
+}
+
+void pages_thanks(const struct pages *p, const char *reference, struct buf *out)
+{
+    char refresh[96];
+    /* Back to the home page after the idle time, with or without JavaScript. */
+    snprintf(refresh, sizeof refresh, "<meta http-equiv=\"refresh\" content=\"%d;url=../\">\n",
+             form_schema_idle(p->schema));
+    open_page(p, "Request sent", refresh, out);
+    buf_puts(out, "<h1>Your request was sent</h1>\n<p class=\"reference\">Your reference: <strong>");
+    html(out, reference);
+    buf_puts(out, "</strong></p>\n<p>The program coordinator will contact you ");
+    html(out, form_schema_response_time(p->schema));
+    buf_puts(out, ". You can quote the reference if you call or write to the program.</p>\n"
+                  "<p>Nothing you wrote is kept readable on this kiosk: your request was sealed "
+                  "for the program coordinator the moment you sent it.</p>\n"
+                  "<p><a href=\"../\">Done</a></p>\n");
+    buf_puts(out, p->after_main);
+}
+
+static const char *field_label(const struct pages *p, const char *id)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(form_schema_fields(p->schema), i, f) {
+        if (!strcmp(json_string_value(json_object_get(f, "id")), id))
+            return json_string_value(json_object_get(f, "label"));
+    }
+    return NULL;
+}
+
+void pages_invalid(const struct pages *p, const struct diag *problems, struct buf *out)
+{
+    open_page(p, "Please check your request", NULL, out);
+    buf_puts(out, "<div class=\"warning\" role=\"alert\">\n<h2>Your request was not sent</h2>\n"
+                  "<p>Nothing was kept. Please fill in the form again:</p>\n<ul>\n");
+    for (size_t i = 0; i < problems->n; i++) {
+        const char *label = field_label(p, problems->items[i].where);
+        buf_puts(out, "<li>");
+        if (problems->items[i].where[0]) {
+            buf_puts(out, "<strong>");
+            html(out, label ? label : problems->items[i].where);
+            buf_puts(out, "</strong> — ");
+        }
+        html(out, problems->items[i].msg);
+        buf_puts(out, "</li>\n");
+    }
+    buf_puts(out, "</ul>\n</div>\n");
+    buf_puts(out, p->form_main);
+    buf_puts(out, p->after_main);
+}
+
+void pages_message(const struct pages *p, const char *title, const char *text, struct buf *out)
+{
+    open_page(p, title, NULL, out);
+    buf_puts(out, "<h1>");
+    html(out, title);
+    buf_puts(out, "</h1>\n<p>");
+    html(out, text);
+    buf_puts(out, "</p>\n<p><a href=\"../\">Home</a> · <a href=\"./\">Ask for support</a></p>\n");
+    buf_puts(out, p->after_main);
+}

@@ -1,0 +1,32 @@
+/* pages: the HTML the kiosk server writes itself (thank-you, problems with a
+ * request, busy, unavailable), dressed in the site's own page: the built
+ * request/index.html is split around its <main> element, so these pages have
+ * the site's header, crisis banner, footer, stylesheet and script.
+ *
+ * They are served at /request and /request/thanks, the depth of the request
+ * page, so its relative links work unchanged. */
+#ifndef PEERKIT_PAGES_H
+#define PEERKIT_PAGES_H
+
+#include "buf.h"
+#include "diag.h"
+#include "form.h"
+
+struct pages;
+
+int pages_load(const char *site_dir, const struct form_schema *s, struct pages **out,
+               struct diag *d);
+void pages_free(struct pages *p);
+
+/* The thank-you page: the reference code and the promised response time; it
+ * returns to the home page after the site's idle time, even without
+ * JavaScript. */
+void pages_thanks(const struct pages *p, const char *reference, struct buf *out);
+
+/* 422: every problem with its field's label, then the (empty) form again. */
+void pages_invalid(const struct pages *p, const struct diag *problems, struct buf *out);
+
+/* A short page with a heading and one paragraph (both plain text). */
+void pages_message(const struct pages *p, const char *title, const char *text, struct buf *out);
+
+#endif

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# End-to-end: `peerkiosk serve` on 127.0.0.1 with curl. The site is served
+# read-only with the right types and headers and no way out of the site
+# directory; POST /request (urlencoded and multipart) is validated, sealed and
+# committed before the 303; invalid, oversized, foreign and too frequent
+# requests keep nothing; a full disk answers 503 and the server lives on;
+# SIGTERM stops it cleanly; what was sent arrives intact at peeradmin.
+. "$(dirname "$0")/lib.sh"
+export PEERKIT_PWHASH=min
+MARK=PLAINTEXT-MARKER-kiosk-5d21
+K=$T/keys
+PASS=$T/pass
+printf 'a long enough test passphrase\n' >"$PASS"
+"$PEERADMIN" keygen --out "$K" --passphrase-file "$PASS" >/dev/null 2>&1
+"$PEERADMIN" keygen --out "$T/other" --passphrase-file "$PASS" >/dev/null 2>&1
+cp -R "$FIXTURES/minimal" "$T/content"
+mkdir -p "$T/content/keys"
+cp "$K/admin.pub" "$T/content/keys/"
+"$PEERSITE" build --content "$T/content" --theme "$ROOT/themes/default" --out "$T/site" >/dev/null 2>&1
+SITE=$T/site
+SPOOL=$T/spool.db
+pending() { "$PEERKIOSK" status --spool "$SPOOL" --json | sed -n 's/.*"pending": *\([0-9]*\).*/\1/p'; }
+
+# http NAME: curl with headers to $T/NAME.h, body to $T/NAME.b; prints the status.
+http() {
+    local name=$1
+    shift
+    curl -s -o "$T/$name.b" -D "$T/$name.h" -w '%{http_code}' "$@"
+}
+
+start_kiosk kiosk --site "$SITE" --pubkey "$K/admin.pub" --spool "$SPOOL" --kiosk-id lounge-1 || exit 0
+expect_contains "serve prints the key fingerprint" "$T/kiosk.out" "fingerprint"
+
+# --- the site, read-only ------------------------------------------------------
+expect_status "GET / is 200" 200 "$(http home "$KURL/")"
+expect_contains "home is the site's" "$T/home.b" "<main"
+expect_match "HTML content type" "$T/home.h" '^Content-Type: text/html; charset=utf-8'
+expect_match "strict CSP with frame denial" "$T/home.h" "^Content-Security-Policy: default-src 'none';.*frame-ancestors 'none'"
+expect_match "nosniff" "$T/home.h" '^X-Content-Type-Options: nosniff'
+expect_match "no referrer" "$T/home.h" '^Referrer-Policy: no-referrer'
+expect_match "frames denied" "$T/home.h" '^X-Frame-Options: DENY'
+expect_status "GET /request/ is 200" 200 "$(http form "$KURL/request/")"
+expect_match "the form page is never stored" "$T/form.h" '^Cache-Control: no-store'
+css=$(grep -o 'assets/style\.[^"]*\.css' "$T/form.b" | head -1)
+js=$(grep -o 'assets/site\.[^"]*\.js' "$T/form.b" | head -1)
+http css "$KURL/$css" >/dev/null
+expect_match "CSS type" "$T/css.h" '^Content-Type: text/css'
+http js "$KURL/$js" >/dev/null
+expect_match "JavaScript type" "$T/js.h" '^Content-Type: text/javascript'
+http schema "$KURL/request-schema.json" >/dev/null
+expect_match "JSON type" "$T/schema.h" '^Content-Type: application/json'
+if cmp -s "$T/schema.b" "$SITE/request-schema.json"; then ok "files are served byte for byte"; else fail "files are served byte for byte"; fi
+expect_status "directory without slash redirects" 301 "$(http dir "$KURL/faq")"
+expect_match "redirect to the slash form" "$T/dir.h" '^Location: /faq/'
+expect_status "missing page is 404" 404 "$(http missing "$KURL/no/such/page")"
+expect_contains "404 is the site's page" "$T/missing.b" "There is no page at this address"
+
+# --- no way out of the site ---------------------------------------------------
+ln -s /etc "$SITE/escape"
+for path in '/../../../../etc/passwd' '/%2e%2e/%2e%2e/etc/passwd' '/escape/passwd' \
+            '/assets/..%2f..%2f..%2fetc/passwd' '/..%5c..%5cetc%5cpasswd'; do
+    code=$(http trav --path-as-is "$KURL$path")
+    if [ "$code" = 404 ] && ! grep -q 'root:' "$T/trav.b"; then ok "no traversal: $path"; else
+        fail "no traversal: $path" "status $code" "$(head -c 200 "$T/trav.b")"; fi
+done
+expect_status "PUT is not allowed" 405 "$(http put -X PUT -d x "$KURL/index.html")"
+expect_status "POST elsewhere is not allowed" 405 "$(http post405 -d x "$KURL/faq/")"
+
+# --- requests -----------------------------------------------------------------
+before=$(pending)
+code=$(http ok1 --data-urlencode referral=self --data-urlencode "name=Dr $MARK" \
+           --data-urlencode email=a@example.org --data-urlencode role=resident \
+           --data-urlencode modality=phone --data-urlencode modality=in-person \
+           --data-urlencode "message=Line one $MARK
+line two" --data-urlencode consent=yes "$KURL/request")
+expect_status "valid urlencoded request: 303" 303 "$code"
+expect_match "303 to the thank-you page" "$T/ok1.h" '^Location: /request/thanks\?t=[0-9a-f]{32}'
+expect_status "it is in the spool when the 303 is sent" $((before + 1)) "$(pending)"
+loc=$(sed -n 's/^Location: \(.*\)\r$/\1/p' "$T/ok1.h")
+expect_status "thank-you page" 200 "$(http thanks "$KURL$loc")"
+expect_match "thank-you page shows the reference" "$T/thanks.b" 'Your reference: <strong>[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}</strong>'
+expect_contains "thank-you page promises the response time" "$T/thanks.b" "within one business day"
+expect_contains "thank-you page returns home without JavaScript" "$T/thanks.b" 'http-equiv="refresh" content="90;url=../"'
+expect_match "thank-you page is never stored" "$T/thanks.h" '^Cache-Control: no-store'
+ref1=$(grep -oE '[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}' "$T/thanks.b" | head -1)
+expect_status "an unknown confirmation is gone" 410 "$(http gone "$KURL/request/thanks?t=00000000000000000000000000000000")"
+
+code=$(http ok2 -F referral=colleague -F "name=Dr Multipart $MARK" -F email=m@example.org \
+           -F modality=phone -F consent=yes "$KURL/request")
+expect_status "valid multipart request: 303" 303 "$code"
+
+n=$(pending)
+code=$(http bad -d referral=nobody -d email=not-an-address -d shoe=44 -d consent=maybe "$KURL/request")
+expect_status "invalid request: 422" 422 "$code"
+expect_contains "422 names the field by label: choice" "$T/bad.b" "<strong>Who is this for?</strong> — not one of the choices"
+expect_contains "422 names a missing required field" "$T/bad.b" "<strong>Your name</strong> — required"
+expect_contains "422 names a bad email" "$T/bad.b" "<strong>Email</strong> — not an email address"
+expect_contains "422 names an unknown field" "$T/bad.b" "<strong>shoe</strong> — not a field of this form"
+expect_contains "422 offers the form again" "$T/bad.b" 'id="request-form"'
+expect_match "422 is never stored" "$T/bad.h" '^Cache-Control: no-store'
+expect_status "invalid request: nothing kept" "$n" "$(pending)"
+
+printf 'referral=self&name=Dr%%FF%%FE&email=a%%40b.org&consent=yes' >"$T/badutf8"
+expect_status "invalid UTF-8: 422" 422 "$(http utf8 --data-binary @"$T/badutf8" "$KURL/request")"
+expect_contains "invalid UTF-8 is named" "$T/utf8.b" "not valid text"
+head -c 70000 /dev/zero | tr '\0' 'a' | sed 's/^/referral=self\&consent=yes\&name=x\&message=/' >"$T/big"
+expect_status "oversized body: 413" 413 "$(http big --data-binary @"$T/big" "$KURL/request")"
+expect_status "unknown body type: 415" 415 "$(http json -H 'Content-Type: application/json' -d '{"name":"x"}' "$KURL/request")"
+expect_status "refused requests kept nothing" "$n" "$(pending)"
+
+no_marker() {
+    local found=""
+    for f in "$@"; do [ -e "$f" ] && grep -qaF "$MARK" "$f" && found="$found $f"; done
+    if [ -z "$found" ]; then ok "no plaintext in the kiosk's files and logs"; else fail "no plaintext in the kiosk's files and logs" "found in:$found"; fi
+}
+no_marker "$SPOOL" "$SPOOL-wal" "$SPOOL-shm" "$T/kiosk.out" "$T/kiosk.err"
+
+stop_kiosk
+expect_status "SIGTERM: clean exit" 0 "$KSTATUS"
+expect_contains "SIGTERM: says it stopped" "$T/kiosk.out" "peerkiosk: stopped"
+
+# --- what was sent arrives intact ----------------------------------------------
+"$PEERKIOSK" export --spool "$SPOOL" --out "$T/bundle" >/dev/null
+"$PEERADMIN" import --key "$K/admin.key" --passphrase-file "$PASS" --db "$T/intake.db" "$T/bundle" >/dev/null 2>&1
+expect_status "import what the server collected" 0 $?
+"$PEERADMIN" list --key "$K/admin.key" --passphrase-file "$PASS" --db "$T/intake.db" --json >"$T/list.json"
+node -e '
+const rows = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const [ref, mark] = process.argv.slice(2);
+const r = rows.find((x) => x.reference === ref);
+if (!r) throw new Error("reference " + ref + " not imported");
+const f = r.fields, want = { referral: "self", name: "Dr " + mark, email: "a@example.org", role: "resident",
+  message: "Line one " + mark + "\nline two", consent: "yes" };
+for (const k in want) if (f[k] !== want[k]) throw new Error(k + ": " + JSON.stringify(f[k]));
+if (JSON.stringify(f.modality) !== JSON.stringify(["phone", "in-person"])) throw new Error("modality " + f.modality);
+if (r.channel !== "kiosk:lounge-1") throw new Error("channel " + r.channel);
+if (!rows.some((x) => x.fields.name === "Dr Multipart " + mark)) throw new Error("multipart request missing");
+' "$T/list.json" "$ref1" "$MARK" 2>"$T/node.err"
+expect_status "values arrive exactly as sent (urlencoded and multipart)" 0 $?
+[ -s "$T/node.err" ] && cat "$T/node.err" | sed 's/^/#   /'
+
+# --- refusals at start -----------------------------------------------------------
+"$PEERKIOSK" serve --site "$SITE" --pubkey "$T/other/admin.pub" --spool "$T/x.db" --listen 127.0.0.1:0 >"$T/mismatch.out" 2>&1
+expect_status "refuses a key the site does not show" 1 $?
+expect_contains "says which keys differ" "$T/mismatch.out" "refusing to seal to a key the site does not show"
+expect_missing "refusing to start created no spool" "$T/x.db"
+"$PEERKIOSK" serve --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/y.db" --listen 127.0.0.1:99999 >"$T/badlisten.out" 2>&1
+expect_status "refuses a bad listen address" 1 $?
+
+# --- rate limit --------------------------------------------------------------------
+start_kiosk rated --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/rated.db" --rate 3 || exit 0
+codes=""
+for i in 1 2 3 4; do
+    codes="$codes $(http rate$i -d referral=self -d "name=R$i" -d email=r@example.org -d consent=yes "$KURL/request")"
+done
+expect_status "rate limit: the 4th request within a minute is 429" 0 "$([ "$codes" = " 303 303 303 429" ]; echo $?)"
+[ "$codes" = " 303 303 303 429" ] || echo "#   got:$codes"
+expect_contains "429 says to wait" "$T/rate4.b" "Please wait a minute"
+stop_kiosk
+
+# --- a full disk: 503, nothing half written, the server lives on ----------------------
+# The file size limit makes the spool's writes fail once it has grown a little.
+(
+    ulimit -f 120
+    exec "$PEERKIOSK" serve --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/full.db" \
+        --listen 127.0.0.1:0 --rate 0
+) >"$T/full.out" 2>"$T/full.err" &
+KPID=$!
+for _ in $(seq 200); do
+    port=$(sed -n 's/^peerkiosk: serving .* on port \([0-9]*\) .*/\1/p' "$T/full.out")
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+KURL=http://127.0.0.1:$port
+accepted=0 unavailable=0
+long=$(head -c 400 /dev/zero | tr '\0' 'm')
+for i in $(seq 400); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -d referral=self -d "name=F$i" -d email=f@example.org \
+               -d "message=$long" -d consent=yes "$KURL/request")
+    case $code in 303) accepted=$((accepted + 1)) ;; 503) unavailable=$((unavailable + 1)) ;; esac
+    [ "$unavailable" -ge 3 ] && break
+done
+if [ "$unavailable" -ge 1 ] && [ "$accepted" -ge 1 ]; then ok "full disk: 503 ($accepted accepted before)"; else
+    fail "full disk: 503" "accepted $accepted, unavailable $unavailable" "$(tail -3 "$T/full.err")"; fi
+expect_status "full disk: the server still serves pages" 200 "$(http after "$KURL/")"
+expect_contains "full disk: 503 says nothing was kept" "$T/full.err" "could not store a request"
+stop_kiosk
+SPOOL=$T/full.db
+expect_status "full disk: every 303 is in the spool, nothing more" "$accepted" "$(pending)"
+expect_status "full disk: the spool is intact" 0 "$(sqlite3 "$T/full.db" 'PRAGMA integrity_check' | grep -qx ok; echo $?)"
