@@ -122,8 +122,15 @@ json_t *formbody_values(struct formbody *b, struct diag *d)
     json_t *out = json_object();
     size_t before = d->nerrors;
     for (size_t i = 0; i < b->n; i++) {
-        const struct entry *e = &b->entries[i];
-        json_t *v = json_stringn((const char *)b->arena + e->off, e->len);
+        struct entry *e = &b->entries[i];
+        /* Browsers send every line break as CRLF; store what was typed. */
+        unsigned char *val = b->arena + e->off;
+        size_t w = 0;
+        for (size_t r = 0; r < e->len; r++)
+            if (!(val[r] == '\r' && r + 1 < e->len && val[r + 1] == '\n'))
+                val[w++] = val[r];
+        e->len = w;
+        json_t *v = json_stringn((const char *)val, e->len);
         if (!v) {
             diag_error(d, e->key, 0, 0, "is not valid text (UTF-8)");
             continue;

@@ -4,7 +4,8 @@
  *
  * Values are gathered in one sodium_malloc arena, wiped by formbody_free.
  * Names of fields the form calls "checkboxes" become lists; any other name
- * given twice becomes a list too, which validation then refuses. */
+ * given twice becomes a list too, which validation then refuses. Line breaks
+ * arrive as CRLF (HTML form encoding) and are stored as LF. */
 #ifndef PEERKIT_FORMBODY_H
 #define PEERKIT_FORMBODY_H
 

@@ -104,10 +104,12 @@ static void open_page(const struct pages *p, const char *title, const char *extr
 
 void pages_thanks(const struct pages *p, const char *reference, struct buf *out)
 {
-    char refresh[96];
-    /* Back to the home page after the idle time, with or without JavaScript. */
-    snprintf(refresh, sizeof refresh, "<meta http-equiv=\"refresh\" content=\"%d;url=../\">\n",
-             form_schema_idle(p->schema));
+    char refresh[128];
+    int idle = form_schema_idle(p->schema);
+    /* Back to the home page after the idle time: the theme's script does it
+     * (data-return-home); without JavaScript, a refresh in <noscript> does. */
+    snprintf(refresh, sizeof refresh, "<noscript><meta http-equiv=\"refresh\" "
+             "content=\"%d;url=../\"></noscript>\n", idle);
     open_page(p, "Request sent", refresh, out);
     buf_puts(out, "<h1>Your request was sent</h1>\n<p class=\"reference\">Your reference: <strong>");
     html(out, reference);
@@ -115,8 +117,10 @@ void pages_thanks(const struct pages *p, const char *reference, struct buf *out)
     html(out, form_schema_response_time(p->schema));
     buf_puts(out, ". You can quote the reference if you call or write to the program.</p>\n"
                   "<p>Nothing you wrote is kept readable on this kiosk: your request was sealed "
-                  "for the program coordinator the moment you sent it.</p>\n"
-                  "<p><a href=\"../\">Done</a></p>\n");
+                  "for the program coordinator the moment you sent it.</p>\n");
+    buf_printf(out, "<p class=\"help\">For privacy, this page goes back to the home page after "
+                    "%d seconds. Please note your reference now.</p>\n"
+                    "<p><a href=\"../\" data-return-home=\"%d\">Done</a></p>\n", idle, idle);
     buf_puts(out, p->after_main);
 }
 

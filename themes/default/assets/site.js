@@ -102,10 +102,20 @@
     arm();
   }
 
+  /* The kiosk's thank-you page: back to the home page after the idle time,
+     so the next person does not see someone else's reference. */
+  function returnHome() {
+    var link = document.querySelector('a[data-return-home]');
+    if (!link) return;
+    var seconds = parseInt(link.getAttribute('data-return-home'), 10) || 120;
+    setTimeout(function () { location.replace(link.href); }, seconds * 1000);
+  }
+
   function init() {
     supporterFilters();
     search();
     requestFormReset();
+    returnHome();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
