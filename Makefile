@@ -32,7 +32,7 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC  := $(wildcard tests/helpers/*.c)
 HELPER_BIN  := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit-tests demo bench bench-site bench-import fuzz install clean
+.PHONY: all deps test unit-tests demo bench bench-site bench-import bench-kiosk fuzz install clean
 
 all: deps $(PROGRAMS) $(UNIT_BIN) $(HELPER_BIN)
 
@@ -72,13 +72,16 @@ test: deps
 demo: all
 	@DEMO_SERVE=$(DEMO_SERVE) scripts/demo.sh
 
-bench: bench-site bench-import
+bench: bench-site bench-import bench-kiosk
 
 bench-site: all
 	@scripts/bench-site.sh
 
 bench-import: all
 	@scripts/bench-import.sh
+
+bench-kiosk: all
+	@scripts/bench-kiosk.sh
 
 
 fuzz:
