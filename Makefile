@@ -91,6 +91,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/peerkit
+	install -m 0755 scripts/kiosk-session.sh $(DESTDIR)$(PREFIX)/share/peerkit/
 
 clean:
 	rm -rf build bin
