@@ -365,8 +365,10 @@ static enum MHD_Result handle_post(struct server *s, struct MHD_Connection *conn
         p->refused = 0;
         return MHD_YES;
     }
-    if (p->refused)
-        return MHD_YES; /* an answer is queued; the body is not read */
+    if (p->refused) {
+        *upload_data_size = 0; /* an answer is queued; the body is dropped */
+        return MHD_YES;
+    }
     if (*upload_data_size) {
         enum formbody_status st = formbody_feed(p->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
