@@ -27,13 +27,13 @@ static const char usage[] =
     "       peerkiosk status --spool FILE [--json]\n"
     "       peerkiosk ack --spool FILE --pubkey FILE --receipt FILE\n"
     "       peerkiosk serve --site DIR --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
-    "                       [--kiosk-id ID] [--rate N]\n"
+    "                       [--kiosk-id ID] [--rate N] [--timeout SECONDS]\n"
     "       peerkiosk --help | --version\n";
 
 struct args {
     const char *site, *pubkey, *spool, *kiosk_id, *out, *receipt, *listen;
     int json;
-    long rate;
+    long rate, timeout;
 };
 
 static int parse(int argc, char **argv, struct args *a)
@@ -44,12 +44,14 @@ static int parse(int argc, char **argv, struct args *a)
         {"out", required_argument, NULL, 'o'},     {"receipt", required_argument, NULL, 'r'},
         {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
         {"listen", required_argument, NULL, 'l'},  {"rate", required_argument, NULL, 'R'},
+        {"timeout", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     a->kiosk_id = "kiosk";
     a->listen = "127.0.0.1:8080";
     a->rate = -1;
+    a->timeout = -1;
     int c;
     char *end;
     optind = 1;
@@ -67,6 +69,13 @@ static int parse(int argc, char **argv, struct args *a)
             a->rate = strtol(optarg, &end, 10);
             if (*end || a->rate < 0 || a->rate > 1000000) {
                 fprintf(stderr, "peerkiosk: --rate takes a number of requests per minute\n");
+                return 2;
+            }
+            break;
+        case 'T':
+            a->timeout = strtol(optarg, &end, 10);
+            if (*end || a->timeout < 1 || a->timeout > 3600) {
+                fprintf(stderr, "peerkiosk: --timeout takes 1 to 3600 seconds\n");
                 return 2;
             }
             break;
@@ -261,6 +270,8 @@ static int cmd_serve(struct args *a, struct diag *d)
     c.listen = a->listen;
     if (a->rate >= 0)
         c.rate_per_minute = (unsigned)a->rate;
+    if (a->timeout > 0)
+        c.timeout_seconds = (unsigned)a->timeout;
     if (!valid_kiosk_id(a->kiosk_id)) {
         diag_error(d, "--kiosk-id", 0, 0, "use 1 to 32 letters, digits, '.', '_' or '-'");
         return -1;

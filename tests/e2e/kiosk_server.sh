@@ -158,6 +158,18 @@ expect_status "rate limit: the 4th request within a minute is 429" 0 "$([ "$code
 expect_contains "429 says to wait" "$T/rate4.b" "Please wait a minute"
 stop_kiosk
 
+# --- slow clients -----------------------------------------------------------------------
+start_kiosk slow --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/slow.db" --timeout 1 || exit 0
+port=${KURL##*:}
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n' >&3 # never finishes its headers
+sleep 2.5
+timeout 2 cat <&3 >"$T/slow.resp"
+expect_status "a client that stalls is disconnected after the timeout" 0 $?
+exec 3<&-
+expect_status "the server still answers others" 200 "$(http afterslow "$KURL/")"
+stop_kiosk
+
 # --- a full disk: 503, nothing half written, the server lives on ----------------------
 # The file size limit makes the spool's writes fail once it has grown a little.
 (
