@@ -125,6 +125,17 @@ static enum MHD_Result send_redirect(struct MHD_Connection *conn, unsigned statu
     return ret;
 }
 
+static enum MHD_Result send_not_allowed(struct MHD_Connection *conn, const char *allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (char *)"",
+                                                             MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Allow", allow);
+    security_headers(r, true);
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* The site's own 404 page (root-absolute links, so it works at any depth). */
 static enum MHD_Result send_not_found(struct server *s, struct MHD_Connection *conn)
 {
@@ -402,24 +413,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         *upload_data_size = 0; /* a body where none is expected: ignored */
         return MHD_YES;
     }
-    if (post) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(0, (char *)"",
-                                                                 MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(r, "Allow", "GET, HEAD");
-        security_headers(r, true);
-        enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-        MHD_destroy_response(r);
-        return ret;
-    }
-    if (!get) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(0, (char *)"",
-                                                                 MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(r, "Allow", "GET, HEAD, POST");
-        security_headers(r, true);
-        enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-        MHD_destroy_response(r);
-        return ret;
-    }
+    if (!get)
+        return send_not_allowed(conn, post ? "GET, HEAD" : "GET, HEAD, POST");
     if (!strcmp(url, THANKS_PATH))
         return serve_thanks(s, conn);
     return serve_file(s, conn, url);

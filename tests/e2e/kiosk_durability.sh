@@ -5,19 +5,11 @@
 # arrive at peeradmin intact. (A submission that was committed but not yet
 # answered may be there too: that is allowed, losing an answered one is not.)
 . "$(dirname "$0")/lib.sh"
-export PEERKIT_PWHASH=min
-K=$T/keys
-PASS=$T/pass
-printf 'a long enough test passphrase\n' >"$PASS"
-"$PEERADMIN" keygen --out "$K" --passphrase-file "$PASS" >/dev/null 2>&1
-cp -R "$FIXTURES/minimal" "$T/content"
-mkdir -p "$T/content/keys"
-cp "$K/admin.pub" "$T/content/keys/"
-"$PEERSITE" build --content "$T/content" --theme "$ROOT/themes/default" --out "$T/site" >/dev/null 2>&1
+keyed_site || exit 0
 SPOOL=$T/spool.db
 PER_CLIENT=150
 
-start_kiosk first --site "$T/site" --pubkey "$K/admin.pub" --spool "$SPOOL" --rate 0 || exit 0
+start_kiosk first --site "$SITE" --pubkey "$K/admin.pub" --spool "$SPOOL" --rate 0 || exit 0
 client() {
     local w=$1 i code
     for i in $(seq "$PER_CLIENT"); do
@@ -43,7 +35,7 @@ refused=$(grep -vc ' 303$' "$T/answers")
 if [ "$acked" -ge 100 ] && [ "$refused" -ge 1 ]; then ok "killed mid-stream ($acked answered 303, $refused not)"; else
     fail "killed mid-stream" "answered $acked, not answered $refused"; fi
 
-start_kiosk second --site "$T/site" --pubkey "$K/admin.pub" --spool "$SPOOL" --rate 0 || exit 0
+start_kiosk second --site "$SITE" --pubkey "$K/admin.pub" --spool "$SPOOL" --rate 0 || exit 0
 expect_status "restarts on the same spool" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$KURL/")"
 stop_kiosk
 expect_status "second run stops cleanly" 0 "$KSTATUS"

@@ -6,18 +6,9 @@
 # requests keep nothing; a full disk answers 503 and the server lives on;
 # SIGTERM stops it cleanly; what was sent arrives intact at peeradmin.
 . "$(dirname "$0")/lib.sh"
-export PEERKIT_PWHASH=min
 MARK=PLAINTEXT-MARKER-kiosk-5d21
-K=$T/keys
-PASS=$T/pass
-printf 'a long enough test passphrase\n' >"$PASS"
-"$PEERADMIN" keygen --out "$K" --passphrase-file "$PASS" >/dev/null 2>&1
+keyed_site || exit 0
 "$PEERADMIN" keygen --out "$T/other" --passphrase-file "$PASS" >/dev/null 2>&1
-cp -R "$FIXTURES/minimal" "$T/content"
-mkdir -p "$T/content/keys"
-cp "$K/admin.pub" "$T/content/keys/"
-"$PEERSITE" build --content "$T/content" --theme "$ROOT/themes/default" --out "$T/site" >/dev/null 2>&1
-SITE=$T/site
 SPOOL=$T/spool.db
 pending() { "$PEERKIOSK" status --spool "$SPOOL" --json | sed -n 's/.*"pending": *\([0-9]*\).*/\1/p'; }
 

@@ -3,24 +3,16 @@
 # systemd unit it prints, the browser it would start, and the USB hand-over
 # (export to the stick, import on the administrator's side, ack from the stick).
 . "$(dirname "$0")/lib.sh"
-export PEERKIT_PWHASH=min
 S=$ROOT/scripts/kiosk-session.sh
-K=$T/keys
-PASS=$T/pass
-printf 'a long enough test passphrase\n' >"$PASS"
-"$PEERADMIN" keygen --out "$K" --passphrase-file "$PASS" >/dev/null 2>&1
-cp -R "$FIXTURES/minimal" "$T/content"
-mkdir -p "$T/content/keys"
-cp "$K/admin.pub" "$T/content/keys/"
-"$PEERSITE" build --content "$T/content" --theme "$ROOT/themes/default" --out "$T/site" >/dev/null 2>&1
-export PEERKIT_BIN=$(dirname "$PEERKIOSK") PEERKIT_SITE=$T/site PEERKIT_SPOOL=$T/var/spool.db \
+keyed_site || exit 0
+export PEERKIT_BIN=$(dirname "$PEERKIOSK") PEERKIT_SITE=$SITE PEERKIT_SPOOL=$T/var/spool.db \
        PEERKIT_PUBKEY=$K/admin.pub PEERKIT_ID=lounge-7 PEERKIT_LISTEN=127.0.0.1:8088
 mkdir -p "$T/var"
 
 "$S" unit >"$T/unit"
 expect_status "unit" 0 $?
 expect_contains "unit runs peerkiosk serve on loopback with the installed key" "$T/unit" \
-    "ExecStart=$PEERKIT_BIN/peerkiosk serve --site $T/site --pubkey $K/admin.pub --spool $T/var/spool.db --listen 127.0.0.1:8088 --kiosk-id lounge-7"
+    "ExecStart=$PEERKIT_BIN/peerkiosk serve --site $SITE --pubkey $K/admin.pub --spool $T/var/spool.db --listen 127.0.0.1:8088 --kiosk-id lounge-7"
 expect_contains "unit restarts the server" "$T/unit" "Restart=always"
 expect_contains "unit keeps memory out of swap" "$T/unit" "LimitMEMLOCK=infinity"
 expect_contains "unit forbids core files" "$T/unit" "LimitCORE=0"
@@ -31,7 +23,7 @@ expect_contains "browser in kiosk mode" "$T/browser" "--kiosk"
 expect_contains "browser remembers nothing" "$T/browser" "--incognito"
 expect_contains "browser points at the loopback server" "$T/browser" "http://127.0.0.1:8088/"
 
-"$TEST_HELPERS/seal_requests" --site "$T/site" --pubkey "$K/admin.pub" --count 5 --spool "$T/var/spool.db" >/dev/null
+"$TEST_HELPERS/seal_requests" --site "$SITE" --pubkey "$K/admin.pub" --count 5 --spool "$T/var/spool.db" >/dev/null
 mkdir "$T/usb"
 "$S" export "$T/usb" >"$T/export.out" 2>&1
 expect_status "export to the stick" 0 $?

@@ -82,3 +82,21 @@ stop_kiosk() {
     wait "$KPID"
     KSTATUS=$?
 }
+
+# keyed_site: an administrator key pair in $K (passphrase file $PASS, the
+# fastest Argon2id limits) and the minimal fixture built with its admin.pub
+# into $SITE. Sets K, PASS, SITE.
+keyed_site() {
+    export PEERKIT_PWHASH=min
+    K=$T/keys
+    PASS=$T/pass
+    SITE=$T/site
+    printf 'a long enough test passphrase\n' >"$PASS"
+    "$PEERADMIN" keygen --out "$K" --passphrase-file "$PASS" >/dev/null 2>&1 ||
+        { fail "keygen for the test" "$("$PEERADMIN" keygen --out "$T/k2" --passphrase-file "$PASS" 2>&1)"; return 1; }
+    cp -R "$FIXTURES/minimal" "$T/content"
+    mkdir -p "$T/content/keys"
+    cp "$K/admin.pub" "$T/content/keys/"
+    "$PEERSITE" build --content "$T/content" --theme "$ROOT/themes/default" --out "$SITE" >/dev/null 2>&1 ||
+        { fail "site build for the test"; return 1; }
+}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "diag_assert.h"
 #include "envelope.h"
 #include "fsutil.h"
 #include "keys.h"
@@ -104,25 +105,6 @@ static inline int file_contains(const char *path, const char *needle)
     int found = data && memmem(data, len, needle, strlen(needle)) != NULL;
     free(data);
     return found;
-}
-
-/* All diagnostics as printed, for substring checks that show what we got. */
-static inline char *printed(struct diag *d)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    diag_print(d, f);
-    fclose(f);
-    return text;
-}
-
-static inline void expect_message(struct diag *d, const char *want)
-{
-    char *got = printed(d);
-    if (!strstr(got, want))
-        fail_msg("expected a diagnostic containing:\n  %s\ngot:\n%s", want, got);
-    free(got);
 }
 
 /* Fields of test request number i, carrying the marker. */

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "content.h"
 #include "diag.h"
+#include "diag_assert.h"
 #include "frontmatter.h"
 
 #define FIXTURE "tests/fixtures/minimal"
@@ -48,25 +49,6 @@ static void put(const char *dir, const char *rel, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
-}
-
-/* All diagnostics as printed, for substring checks that show what we got. */
-static char *printed(struct diag *d)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    diag_print(d, f);
-    fclose(f);
-    return text;
-}
-
-static void expect_message(struct diag *d, const char *want)
-{
-    char *got = printed(d);
-    if (!strstr(got, want))
-        fail_msg("expected a diagnostic containing:\n  %s\ngot:\n%s", want, got);
-    free(got);
 }
 
 /* Loads dir after replacing rel with text; expects failure and message. */

@@ -11,18 +11,9 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "diag_assert.h"
 #include "linkcheck.h"
 #include "markdown.h"
-
-static char *printed(struct diag *d)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    diag_print(d, f);
-    fclose(f);
-    return text;
-}
 
 static void page(struct linkcheck *lc, const char *rel, const char *html)
 {
