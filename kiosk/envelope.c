@@ -158,7 +158,6 @@ int envelope_open_into(struct adminkey *const *keys, size_t n, unsigned char *sc
     }
     size_t clen = len - ENVELOPE_HEADER, plen = clen - crypto_box_SEALBYTES, unpadded;
     unsigned char *buf = scratch;
-    int rc = -1;
     if (crypto_box_seal_open(buf, env + ENVELOPE_HEADER, clen, k->pub.box_pk, k->box_sk) != 0) {
         diag_error(d, "", 0, 0, "damaged envelope (authentication failed)");
         goto out;
@@ -188,7 +187,7 @@ int envelope_open_into(struct adminkey *const *keys, size_t n, unsigned char *sc
     return 0;
 out:
     sodium_memzero(buf, plen);
-    return rc;
+    return -1;
 }
 
 void envelope_armor(const unsigned char *env, size_t len, struct buf *out)

@@ -113,25 +113,27 @@ static enum MHD_Result send_message(struct server *s, struct MHD_Connection *con
     return send_html(conn, status, &html, true);
 }
 
-static enum MHD_Result send_redirect(struct MHD_Connection *conn, unsigned status,
-                                     const char *location)
+/* An empty response whose one header says it all (Location, Allow). */
+static enum MHD_Result send_empty(struct MHD_Connection *conn, unsigned status,
+                                  const char *header, const char *value)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(0, (char *)"",
                                                              MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(r, "Location", location);
+    MHD_add_response_header(r, header, value);
     security_headers(r, true);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
 }
 
-static enum MHD_Result send_not_allowed(struct MHD_Connection *conn, const char *allow)
+/* A file of the site (the response takes fd). */
+static enum MHD_Result send_file(struct MHD_Connection *conn, unsigned status, int fd, off_t size,
+                                 const char *mime, bool no_store)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(0, (char *)"",
-                                                             MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(r, "Allow", allow);
-    security_headers(r, true);
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
+    MHD_add_response_header(r, "Content-Type", mime);
+    security_headers(r, no_store);
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -142,14 +144,8 @@ static enum MHD_Result send_not_found(struct server *s, struct MHD_Connection *c
     int fd;
     off_t size;
     const char *mime;
-    if (webroot_resolve(s->root, "/404.html", &fd, &size, &mime) == WEBROOT_OK) {
-        struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
-        MHD_add_response_header(r, "Content-Type", mime);
-        security_headers(r, false);
-        enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, r);
-        MHD_destroy_response(r);
-        return ret;
-    }
+    if (webroot_resolve(s->root, "/404.html", &fd, &size, &mime) == WEBROOT_OK)
+        return send_file(conn, MHD_HTTP_NOT_FOUND, fd, size, mime, false);
     struct buf html = BUF_INIT;
     buf_puts(&html, "<!doctype html><title>Not found</title><h1>Not found</h1>");
     return send_html(conn, MHD_HTTP_NOT_FOUND, &html, false);
@@ -168,19 +164,13 @@ static enum MHD_Result serve_file(struct server *s, struct MHD_Connection *conn,
     off_t size;
     const char *mime;
     switch (webroot_resolve(s->root, url, &fd, &size, &mime)) {
-    case WEBROOT_OK: {
-        struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
-        MHD_add_response_header(r, "Content-Type", mime);
-        security_headers(r, is_request_page(url));
-        enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-        MHD_destroy_response(r);
-        return ret;
-    }
+    case WEBROOT_OK:
+        return send_file(conn, MHD_HTTP_OK, fd, size, mime, is_request_page(url));
     case WEBROOT_REDIRECT: {
         char *to = NULL;
         if (asprintf(&to, "%s/", url) < 0)
             abort();
-        enum MHD_Result ret = send_redirect(conn, MHD_HTTP_MOVED_PERMANENTLY, to);
+        enum MHD_Result ret = send_empty(conn, MHD_HTTP_MOVED_PERMANENTLY, "Location", to);
         free(to);
         return ret;
     }
@@ -336,7 +326,7 @@ static enum MHD_Result finish_request(struct server *s, struct MHD_Connection *c
     token_add(s, reference, token);
     char location[96];
     snprintf(location, sizeof location, THANKS_PATH "?t=%s", token);
-    ret = send_redirect(conn, MHD_HTTP_SEE_OTHER, location);
+    ret = send_empty(conn, MHD_HTTP_SEE_OTHER, "Location", location);
 out:
     sodium_memzero(reference, sizeof reference);
     json_decref(fields);
@@ -414,7 +404,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return MHD_YES;
     }
     if (!get)
-        return send_not_allowed(conn, post ? "GET, HEAD" : "GET, HEAD, POST");
+        return send_empty(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow",
+                          post ? "GET, HEAD" : "GET, HEAD, POST");
     if (!strcmp(url, THANKS_PATH))
         return serve_thanks(s, conn);
     return serve_file(s, conn, url);

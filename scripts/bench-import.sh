@@ -11,15 +11,8 @@ RUNS=${RUNS:-3}
 HELPERS=$ROOT/build/release/tests
 W=$(mktemp -d "${TMPDIR:-/tmp}/peerkit-bench-import.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-export PEERKIT_PWHASH=min SOURCE_DATE_EPOCH=1767225600
-
-printf 'bench passphrase\n' >"$W/pass"
-"$ROOT/bin/peeradmin" keygen --out "$W/keys" --passphrase-file "$W/pass" >/dev/null
-cp -r "$ROOT/content" "$W/content"
-mkdir -p "$W/content/keys"
-cp "$W/keys/admin.pub" "$W/content/keys/admin.pub"
-"$ROOT/bin/peersite" build --content "$W/content" --theme "$ROOT/themes/default" \
-    --out "$W/site" >/dev/null
+. "$ROOT/scripts/bench-keyed-site.sh"
+keyed_example_site "$W"
 
 echo "bench-import: sealing $N requests into a bundle"
 "$HELPERS/seal_requests" --site "$W/site" --pubkey "$W/keys/admin.pub" --count "$N" \

@@ -13,15 +13,8 @@ command -v wrk >/dev/null || { echo "bench-kiosk: wrk is needed (scripts/install
 W=$(mktemp -d "${TMPDIR:-/tmp}/peerkit-bench-kiosk.XXXXXX")
 KPID=
 trap '[ -n "$KPID" ] && kill "$KPID" 2>/dev/null; rm -rf "$W"' EXIT
-export PEERKIT_PWHASH=min SOURCE_DATE_EPOCH=1767225600
-
-printf 'bench passphrase\n' >"$W/pass"
-"$ROOT/bin/peeradmin" keygen --out "$W/keys" --passphrase-file "$W/pass" >/dev/null
-cp -r "$ROOT/content" "$W/content"
-mkdir -p "$W/content/keys"
-cp "$W/keys/admin.pub" "$W/content/keys/"
-"$ROOT/bin/peersite" build --content "$W/content" --theme "$ROOT/themes/default" --out "$W/site" \
-    >/dev/null 2>&1
+. "$ROOT/scripts/bench-keyed-site.sh"
+keyed_example_site "$W"
 
 "$ROOT/bin/peerkiosk" serve --site "$W/site" --pubkey "$W/keys/admin.pub" --spool "$W/spool.db" \
     --listen 127.0.0.1:0 --rate 0 >"$W/serve.out" 2>"$W/serve.err" &
