@@ -1,13 +1,17 @@
-# peerkit: peersite (generator/), peerkiosk and peeradmin (kiosk/), shared code in common/.
-# `make` builds bin/; `make test` runs every test; `make SAN=1` builds with ASan+UBSan
-# into build/asan/ (used by `make test` for the sanitizer pass).
+# peerkit: peersite (generator/), peerkiosk (kiosk/), peeradmin (admin/); the formats
+# both sides share in sealed/, small shared modules in common/.
+# `make` builds bin/; `make deps` installs what building needs; `make demo` and
+# `make test` install it too. `make SAN=1` builds with ASan+UBSan into build/asan/
+# (used by `make test` for the sanitizer pass).
 
-PKGS     := libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd sqlite3
+PKGS_generator := libcmark yaml-0.1 libgit2 libsodium jansson
+PKGS_kiosk     := libsodium jansson libmicrohttpd sqlite3
+PKGS_admin     := libsodium jansson sqlite3
+PKGS     := $(sort $(PKGS_generator) $(PKGS_kiosk) $(PKGS_admin))
 CC       ?= cc
 OPT      ?= -O2
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -g $(OPT) -D_DEFAULT_SOURCE -D_GNU_SOURCE \
-            -Icommon -Igenerator -Ikiosk $(shell pkg-config --cflags $(PKGS))
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
+            $(shell pkg-config --cflags $(PKGS))
 TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 PREFIX   ?= /usr/local
 
@@ -22,46 +26,68 @@ BUILD    := build/release
 BINDIR   := bin
 endif
 
-MAINS       := generator/peersite.c kiosk/peerkiosk.c kiosk/peeradmin.c
-LIB_SRC     := $(filter-out $(MAINS),$(wildcard common/*.c generator/*.c kiosk/*.c))
-LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
-LIB         := $(BUILD)/libpeerkit.a
-PROGRAMS    := $(patsubst %.c,$(BINDIR)/%,$(notdir $(wildcard $(MAINS))))
-UNIT_SRC    := $(wildcard tests/unit/test_*.c)
-UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HELPER_SRC  := $(wildcard tests/helpers/*.c)
-HELPER_BIN  := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+# The trust boundary is in the tree (DESIGN §9): each folder is one library,
+# compiled seeing only its own headers, sealed/ and common/; each program
+# links common, sealed and its own folder, so bin/peerkiosk cannot contain
+# the code that opens an envelope (tests/e2e/boundary.sh checks its symbols).
+FOLDERS  := common sealed generator kiosk admin
+MAINS    := generator/peersite.c kiosk/peerkiosk.c admin/peeradmin.c
+INC_common    := -Icommon
+INC_sealed    := -Icommon -Isealed
+INC_generator := -Icommon -Isealed -Igenerator
+INC_kiosk     := -Icommon -Isealed -Ikiosk
+INC_admin     := -Icommon -Isealed -Iadmin
+INC_tests     := $(addprefix -I,$(FOLDERS))
+
+lib_objs  = $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(MAINS),$(wildcard $(1)/*.c)))
+LIBS      := $(foreach f,$(FOLDERS),$(BUILD)/lib$(f).a)
+PROGRAMS  := $(BINDIR)/peersite $(BINDIR)/peerkiosk $(BINDIR)/peeradmin
+UNIT_SRC  := $(wildcard tests/unit/*/test_*.c)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+# Tests and helpers may use every folder (they are not shipped).
+TEST_LIBS  := $(BUILD)/libadmin.a $(BUILD)/libkiosk.a $(BUILD)/libgenerator.a \
+              $(BUILD)/libsealed.a $(BUILD)/libcommon.a
+TEST_LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
 .PHONY: all deps test unit-tests demo bench bench-site bench-import bench-kiosk fuzz install clean
 
-all: deps $(PROGRAMS) $(UNIT_BIN) $(HELPER_BIN)
+all: $(PROGRAMS) $(UNIT_BIN) $(HELPER_BIN)
 
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+define folder_rules
+$(BUILD)/$(1)/%.o: $(1)/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $$(INC_$(1)) -MMD -MP -c $$< -o $$@
 
-$(LIB): $(LIB_OBJ)
-	@rm -f $@
-	$(AR) rcs $@ $^
+$(BUILD)/lib$(1).a: $(call lib_objs,$(1))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(FOLDERS),$(eval $(call folder_rules,$(f))))
 
-$(BINDIR)/%: $(BUILD)/generator/%.o $(LIB)
+$(BINDIR)/peersite: $(BUILD)/generator/peersite.o $(BUILD)/libgenerator.a $(BUILD)/libsealed.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_generator)) -lm
 
-$(BINDIR)/%: $(BUILD)/kiosk/%.o $(LIB)
+$(BINDIR)/peerkiosk: $(BUILD)/kiosk/peerkiosk.o $(BUILD)/libkiosk.a $(BUILD)/libsealed.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_kiosk)) -lpthread -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(BINDIR)/peeradmin: $(BUILD)/admin/peeradmin.o $(BUILD)/libadmin.a $(BUILD)/libsealed.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(TESTLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_admin)) -lm
 
-$(BUILD)/tests/%: tests/helpers/%.c $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(INC_tests) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $< $(TEST_LIBS) $(TEST_LDLIBS) $(TESTLIBS)
+
+$(BUILD)/tests/%: tests/helpers/%.c $(TEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_tests) -MMD -MP $(LDFLAGS) -o $@ $< $(TEST_LIBS) $(TEST_LDLIBS)
 
 # The whole suite: release build, then the same tests under ASan+UBSan.
 test: deps
@@ -69,7 +95,8 @@ test: deps
 	@$(MAKE) --no-print-directory SAN=1 all
 	@scripts/run-tests.sh
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@DEMO_SERVE=$(DEMO_SERVE) scripts/demo.sh
 
 bench: bench-site bench-import bench-kiosk

@@ -28,7 +28,10 @@ struct diag {
     size_t nerrors;
 };
 
-#define DIAG_INIT {NULL, 0, 0, 0}
+#define DIAG_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void diag_error(struct diag *d, const char *where, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

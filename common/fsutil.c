@@ -31,8 +31,8 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct 
         goto out;
     }
     if ((size_t)st.st_size > max) {
-        diag_error(d, path, 0, 0, "file too large (%lld bytes, limit %zu)",
-                   (long long)st.st_size, max);
+        diag_error(d, path, 0, 0, "file too large (%lld bytes, limit %zu)", (long long)st.st_size,
+                   max);
         goto out;
     }
     size_t size = (size_t)st.st_size, got = 0;

@@ -17,7 +17,7 @@ struct entry {
 
 struct formbody {
     struct MHD_PostProcessor *pp;
-    const struct form_schema *schema;
+    const struct formspec *schema;
     unsigned char *arena; /* secure memory: every value, back to back */
     size_t cap, used, fed, max_bytes;
     struct entry entries[MAX_ENTRIES];
@@ -61,8 +61,7 @@ static enum MHD_Result on_value(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
-struct formbody *formbody_new(struct MHD_Connection *c, const struct form_schema *s,
-                              size_t max_bytes)
+struct formbody *formbody_new(struct MHD_Connection *c, const struct formspec *s, size_t max_bytes)
 {
     struct formbody *b = calloc(1, sizeof *b);
     if (!b)
@@ -103,11 +102,11 @@ enum formbody_status formbody_feed(struct formbody *b, const char *data, size_t 
     return b->status;
 }
 
-static bool is_list_field(const struct form_schema *s, const char *key)
+static bool is_list_field(const struct formspec *s, const char *key)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(form_schema_fields(s), i, f) {
+    json_array_foreach (formspec_fields(s), i, f) {
         if (!strcmp(json_string_value(json_object_get(f, "id")), key))
             return !strcmp(json_string_value(json_object_get(f, "type")), "checkboxes");
     }

@@ -1,6 +1,6 @@
 /* formbody: the body of POST /request (application/x-www-form-urlencoded or
  * multipart/form-data, parsed by libmicrohttpd's post processor) collected
- * into the JSON values that form_validate checks.
+ * into the JSON values that formspec_validate checks.
  *
  * Values are gathered in one sodium_malloc arena, wiped by formbody_free.
  * Names of fields the form calls "checkboxes" become lists; any other name
@@ -14,13 +14,12 @@
 #include <stddef.h>
 
 #include "diag.h"
-#include "form.h"
+#include "formspec.h"
 
 struct formbody;
 
 /* NULL when the request's content type is not a form encoding. */
-struct formbody *formbody_new(struct MHD_Connection *c, const struct form_schema *s,
-                              size_t max_bytes);
+struct formbody *formbody_new(struct MHD_Connection *c, const struct formspec *s, size_t max_bytes);
 void formbody_free(struct formbody *b);
 
 enum formbody_status { FORMBODY_OK, FORMBODY_TOO_LARGE, FORMBODY_MALFORMED };

@@ -7,12 +7,12 @@
 #include "fsutil.h"
 
 struct pages {
-    char *head;      /* from the start to just before the title text */
-    char *site_name; /* " · Site name" as in the title, HTML */
+    char *head;        /* from the start to just before the title text */
+    char *site_name;   /* " · Site name" as in the title, HTML */
     char *before_main; /* from </title> to the end of the <main ...> start tag */
-    char *form_main; /* the request page's main content: intro and form */
-    char *after_main; /* from </main> to the end */
-    const struct form_schema *schema;
+    char *form_main;   /* the request page's main content: intro and form */
+    char *after_main;  /* from </main> to the end */
+    const struct formspec *schema;
 };
 
 static char *dup_range(const char *from, const char *to)
@@ -23,8 +23,7 @@ static char *dup_range(const char *from, const char *to)
     return s;
 }
 
-int pages_load(const char *site_dir, const struct form_schema *s, struct pages **out,
-               struct diag *d)
+int pages_load(const char *site_dir, const struct formspec *s, struct pages **out, struct diag *d)
 {
     char *path = NULL, *html = NULL;
     size_t len;
@@ -105,22 +104,27 @@ static void open_page(const struct pages *p, const char *title, const char *extr
 void pages_thanks(const struct pages *p, const char *reference, struct buf *out)
 {
     char refresh[128];
-    int idle = form_schema_idle(p->schema);
+    int idle = formspec_idle(p->schema);
     /* Back to the home page after the idle time: the theme's script does it
      * (data-return-home); without JavaScript, a refresh in <noscript> does. */
-    snprintf(refresh, sizeof refresh, "<noscript><meta http-equiv=\"refresh\" "
-             "content=\"%d;url=../\"></noscript>\n", idle);
+    snprintf(refresh, sizeof refresh,
+             "<noscript><meta http-equiv=\"refresh\" "
+             "content=\"%d;url=../\"></noscript>\n",
+             idle);
     open_page(p, "Request sent", refresh, out);
-    buf_puts(out, "<h1>Your request was sent</h1>\n<p class=\"reference\">Your reference: <strong>");
+    buf_puts(out,
+             "<h1>Your request was sent</h1>\n<p class=\"reference\">Your reference: <strong>");
     html(out, reference);
     buf_puts(out, "</strong></p>\n<p>The program coordinator will contact you ");
-    html(out, form_schema_response_time(p->schema));
+    html(out, formspec_response_time(p->schema));
     buf_puts(out, ". You can quote the reference if you call or write to the program.</p>\n"
                   "<p>Nothing you wrote is kept readable on this kiosk: your request was sealed "
                   "for the program coordinator the moment you sent it.</p>\n");
-    buf_printf(out, "<p class=\"help\">For privacy, this page goes back to the home page after "
-                    "%d seconds. Please note your reference now.</p>\n"
-                    "<p><a href=\"../\" data-return-home=\"%d\">Done</a></p>\n", idle, idle);
+    buf_printf(out,
+               "<p class=\"help\">For privacy, this page goes back to the home page after "
+               "%d seconds. Please note your reference now.</p>\n"
+               "<p><a href=\"../\" data-return-home=\"%d\">Done</a></p>\n",
+               idle, idle);
     buf_puts(out, p->after_main);
 }
 
@@ -128,7 +132,7 @@ static const char *field_label(const struct pages *p, const char *id)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(form_schema_fields(p->schema), i, f) {
+    json_array_foreach (formspec_fields(p->schema), i, f) {
         if (!strcmp(json_string_value(json_object_get(f, "id")), id))
             return json_string_value(json_object_get(f, "label"));
     }

@@ -10,12 +10,11 @@
 
 #include "buf.h"
 #include "diag.h"
-#include "form.h"
+#include "formspec.h"
 
 struct pages;
 
-int pages_load(const char *site_dir, const struct form_schema *s, struct pages **out,
-               struct diag *d);
+int pages_load(const char *site_dir, const struct formspec *s, struct pages **out, struct diag *d);
 void pages_free(struct pages *p);
 
 /* The thank-you page: the reference code and the promised response time; it

@@ -16,7 +16,7 @@
 
 #include "buf.h"
 #include "envelope.h"
-#include "form.h"
+#include "formspec.h"
 #include "formbody.h"
 #include "pages.h"
 #include "spool.h"
@@ -45,7 +45,7 @@ struct server {
     struct server_config c;
     struct MHD_Daemon *daemon;
     struct webroot *root;
-    struct form_schema *schema;
+    struct formspec *schema;
     struct pages *pages;
     struct spool *spool;
     char channel[48];
@@ -95,9 +95,9 @@ static enum MHD_Result send_html(struct MHD_Connection *conn, unsigned status, s
 {
     size_t len = html->len;
     char *data = buf_detach(html);
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, data ? data : (char *)"",
-                                                             data ? MHD_RESPMEM_MUST_FREE
-                                                                  : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, data ? data : (char *)"",
+                                        data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
     security_headers(r, no_store);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
@@ -105,8 +105,8 @@ static enum MHD_Result send_html(struct MHD_Connection *conn, unsigned status, s
     return ret;
 }
 
-static enum MHD_Result send_message(struct server *s, struct MHD_Connection *conn,
-                                    unsigned status, const char *title, const char *text)
+static enum MHD_Result send_message(struct server *s, struct MHD_Connection *conn, unsigned status,
+                                    const char *title, const char *text)
 {
     struct buf html = BUF_INIT;
     pages_message(s->pages, title, text, &html);
@@ -114,11 +114,10 @@ static enum MHD_Result send_message(struct server *s, struct MHD_Connection *con
 }
 
 /* An empty response whose one header says it all (Location, Allow). */
-static enum MHD_Result send_empty(struct MHD_Connection *conn, unsigned status,
-                                  const char *header, const char *value)
+static enum MHD_Result send_empty(struct MHD_Connection *conn, unsigned status, const char *header,
+                                  const char *value)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(0, (char *)"",
-                                                             MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, header, value);
     security_headers(r, true);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
@@ -164,8 +163,7 @@ static enum MHD_Result serve_file(struct server *s, struct MHD_Connection *conn,
     off_t size;
     const char *mime;
     switch (webroot_resolve(s->root, url, &fd, &size, &mime)) {
-    case WEBROOT_OK:
-        return send_file(conn, MHD_HTTP_OK, fd, size, mime, is_request_page(url));
+    case WEBROOT_OK: return send_file(conn, MHD_HTTP_OK, fd, size, mime, is_request_page(url));
     case WEBROOT_REDIRECT: {
         char *to = NULL;
         if (asprintf(&to, "%s/", url) < 0)
@@ -175,8 +173,7 @@ static enum MHD_Result serve_file(struct server *s, struct MHD_Connection *conn,
         return ret;
     }
     case WEBROOT_FORBIDDEN:
-    case WEBROOT_NOT_FOUND:
-        break;
+    case WEBROOT_NOT_FOUND: break;
     }
     return send_not_found(s, conn);
 }
@@ -192,7 +189,7 @@ static void token_add(struct server *s, const char *reference, char id[33])
     struct token *t = &s->tokens[s->next_token++ % TOKENS];
     memcpy(t->id, id, 33);
     snprintf(t->reference, sizeof t->reference, "%s", reference);
-    t->expires = time(NULL) + form_schema_idle(s->schema);
+    t->expires = time(NULL) + formspec_idle(s->schema);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -287,8 +284,7 @@ static bool rate_allows(struct server *s, struct MHD_Connection *conn)
 /* ---- POST /request --------------------------------------------------------------- */
 
 /* Validates, seals and commits one request; answers 422, 503 or 303. */
-static enum MHD_Result finish_request(struct server *s, struct MHD_Connection *conn,
-                                      struct post *p)
+static enum MHD_Result finish_request(struct server *s, struct MHD_Connection *conn, struct post *p)
 {
     struct diag problems = DIAG_INIT, d = DIAG_INIT;
     json_t *values = formbody_values(p->body, &problems), *fields = NULL;
@@ -296,14 +292,14 @@ static enum MHD_Result finish_request(struct server *s, struct MHD_Connection *c
     size_t env_len;
     char reference[16], token[33];
     enum MHD_Result ret;
-    if (!values || form_validate(s->schema, values, &fields, &problems) < 0) {
+    if (!values || formspec_validate(s->schema, values, &fields, &problems) < 0) {
         struct buf html = BUF_INIT;
         pages_invalid(s->pages, &problems, &html);
         ret = send_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html, true);
         goto out;
     }
-    if (envelope_seal(&s->c.pubkey, form_schema_hash(s->schema), s->channel, fields, reference,
-                      &env, &env_len, &d) < 0) {
+    if (envelope_seal(&s->c.pubkey, formspec_hash(s->schema), s->channel, fields, reference, &env,
+                      &env_len, &d) < 0) {
         /* Too large once sealed: the body limit normally prevents it. */
         ret = send_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Your request is too long",
                            "Nothing was kept. Please shorten your message and send it again.");
@@ -348,8 +344,8 @@ static enum MHD_Result handle_post(struct server *s, struct MHD_Connection *conn
         if (!p)
             abort();
         *req_cls = p;
-        const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *length =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         p->refused = 1;
         if (!rate_allows(s, conn))
             return send_message(s, conn, MHD_HTTP_TOO_MANY_REQUESTS, "Too many requests",
@@ -502,20 +498,19 @@ int server_start(const struct server_config *c, struct server **out, struct diag
         diag_error(d, c->site, 0, 0, "cannot open the site: %s", strerror(errno));
         goto fail;
     }
-    if (form_schema_load(c->site, &s->schema, d) < 0 || pages_load(c->site, s->schema, &s->pages,
-                                                                    d) < 0 ||
-        spool_open(c->spool, &s->spool, d) < 0)
+    if (formspec_load(c->site, &s->schema, d) < 0 ||
+        pages_load(c->site, s->schema, &s->pages, d) < 0 || spool_open(c->spool, &s->spool, d) < 0)
         goto fail;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)c->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)c->timeout_seconds, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-        MHD_OPTION_END);
+    s->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds,
+                         MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         diag_error(d, c->listen, 0, 0, "cannot listen: %s", strerror(errno));
         goto fail;
@@ -551,7 +546,7 @@ void server_stop(struct server *s, unsigned grace_seconds)
     }
     spool_close(s->spool);
     pages_free(s->pages);
-    form_schema_free(s->schema);
+    formspec_free(s->schema);
     webroot_close(s->root);
     sodium_memzero(s->tokens, sizeof s->tokens);
     pthread_mutex_destroy(&s->lock);

@@ -88,8 +88,8 @@ static int has_dot_segment(const char *path)
     return strchr(path, '\\') != NULL;
 }
 
-enum webroot_result webroot_resolve(const struct webroot *w, const char *path, int *fd,
-                                    off_t *size, const char **mime)
+enum webroot_result webroot_resolve(const struct webroot *w, const char *path, int *fd, off_t *size,
+                                    const char **mime)
 {
     if (path[0] != '/' || has_dot_segment(path) || strlen(path) > 1024)
         return WEBROOT_FORBIDDEN;

@@ -22,8 +22,8 @@ enum webroot_result { WEBROOT_OK, WEBROOT_NOT_FOUND, WEBROOT_FORBIDDEN, WEBROOT_
 /* Resolves a decoded URL path. WEBROOT_OK: *fd is open read-only (caller
  * closes), *size its length, *mime its type. WEBROOT_REDIRECT: the path names
  * a directory without the trailing slash (redirect to path + "/"). */
-enum webroot_result webroot_resolve(const struct webroot *w, const char *path, int *fd,
-                                    off_t *size, const char **mime);
+enum webroot_result webroot_resolve(const struct webroot *w, const char *path, int *fd, off_t *size,
+                                    const char **mime);
 
 /* The Content-Type for a file name, by extension. */
 const char *webroot_mime(const char *name);

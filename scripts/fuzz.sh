@@ -9,8 +9,8 @@ cd "$ROOT"
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 PKGS="libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd sqlite3"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Igenerator -Ikiosk -Itests/fuzz $(pkg-config --cflags $PKGS)"
-SRC=$(ls common/*.c generator/*.c kiosk/*.c | grep -v -e generator/peersite.c -e kiosk/peerkiosk.c -e kiosk/peeradmin.c)
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Isealed -Igenerator -Ikiosk -Iadmin -Itests/fuzz $(pkg-config --cflags $PKGS)"
+SRC=$(ls common/*.c sealed/*.c generator/*.c kiosk/*.c admin/*.c | grep -v -e generator/peersite.c -e kiosk/peerkiosk.c -e admin/peeradmin.c)
 mkdir -p build/fuzz
 status=0
 for t in tests/fuzz/fuzz_*.c; do

@@ -47,11 +47,11 @@ run_variant() {
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     echo "== $name: unit tests"
-    for t in "$build"/tests/test_*; do
+    for t in "$build"/tests/*/test_*; do
         [ -x "$t" ] || continue
         local base log
-        base=$(basename "$t")
-        log=$LOGDIR/$name-$base.log
+        base=$(basename "$(dirname "$t")")/$(basename "$t")
+        log=$LOGDIR/$name-${base//\//-}.log
         (cd "$ROOT" && CMOCKA_MESSAGE_OUTPUT=stdout timeout 300 "$t") >"$log" 2>&1
         count_cmocka "$log" "$name unit/$base" $?
     done

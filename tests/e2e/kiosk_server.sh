@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 MARK=PLAINTEXT-MARKER-kiosk-5d21
 keyed_site || exit 0
-"$PEERADMIN" keygen --out "$T/other" --passphrase-file "$PASS" >/dev/null 2>&1
+"$TEST_HELPERS/fast_keygen" "$T/other" "$PASS" >/dev/null 2>&1
 SPOOL=$T/spool.db
 pending() { "$PEERKIOSK" status --spool "$SPOOL" --json | sed -n 's/.*"pending": *\([0-9]*\).*/\1/p'; }
 

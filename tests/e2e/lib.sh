@@ -83,17 +83,28 @@ stop_kiosk() {
     KSTATUS=$?
 }
 
-# keyed_site: an administrator key pair in $K (passphrase file $PASS, the
-# fastest Argon2id limits) and the minimal fixture built with its admin.pub
-# into $SITE. Sets K, PASS, SITE.
+# at "YYYY-MM-DD HH:MM:SS" CMD...: runs CMD with the clock starting at that
+# UTC time (Debian's faketime; the programs read no test-only variable).
+# The monotonic clock stays real, so timeouts behave. libfaketime is preloaded,
+# so under ASan the link-order check is relaxed for this one command.
+at() {
+    local when=$1
+    shift
+    TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        faketime -f "@$when" "$@"
+}
+
+# keyed_site: an administrator key pair in $K (passphrase file $PASS, made by
+# the fast_keygen helper with the smallest Argon2id cost) and the minimal
+# fixture built with its admin.pub into $SITE. Sets K, PASS, SITE.
 keyed_site() {
-    export PEERKIT_PWHASH=min
     K=$T/keys
     PASS=$T/pass
     SITE=$T/site
     printf 'a long enough test passphrase\n' >"$PASS"
-    "$PEERADMIN" keygen --out "$K" --passphrase-file "$PASS" >/dev/null 2>&1 ||
-        { fail "keygen for the test" "$("$PEERADMIN" keygen --out "$T/k2" --passphrase-file "$PASS" 2>&1)"; return 1; }
+    "$TEST_HELPERS/fast_keygen" "$K" "$PASS" >/dev/null 2>&1 ||
+        { fail "keygen for the test" "$("$TEST_HELPERS/fast_keygen" "$T/k2" "$PASS" 2>&1)"; return 1; }
     cp -R "$FIXTURES/minimal" "$T/content"
     mkdir -p "$T/content/keys"
     cp "$K/admin.pub" "$T/content/keys/"

@@ -5,7 +5,6 @@
 # receipt -> ack -> nothing pending. Plaintext never appears in the spool or
 # the bundle; forged, foreign and damaged inputs change nothing.
 . "$(dirname "$0")/lib.sh"
-export PEERKIT_PWHASH=min # the smallest Argon2id limits: fast key files for tests
 MARK=PLAINTEXT-MARKER-e2e-91c4
 K=$T/keys
 PASS=$T/pass
@@ -23,17 +22,30 @@ no_marker() {
 }
 
 # --- keys -------------------------------------------------------------------
-"$PEERADMIN" keygen --out "$K" --passphrase-file "$PASS" >"$T/keygen.out" 2>&1
+# The real keygen, at its real cost (Argon2id over 256 MiB); nothing in the
+# environment can weaken it. The rest of the run uses a key made with the
+# smallest cost by a test helper: the cost is recorded in the key file.
+RK=$T/real-keys
+PEERKIT_PWHASH=min "$PEERADMIN" keygen --out "$RK" --passphrase-file "$PASS" >"$T/keygen.out" 2>&1
 expect_status "keygen" 0 $?
 expect_contains "keygen prints the fingerprint" "$T/keygen.out" "fingerprint"
-expect_status "admin.key is mode 0600" 600 "$(stat -c %a "$K/admin.key")"
-expect_contains "admin.pub names its format" "$K/admin.pub" "peerkit-admin-public-key v1"
-cp "$K/admin.key" "$T/admin.key.before"
-"$PEERADMIN" keygen --out "$K" --passphrase-file "$PASS" >"$T/keygen2.out" 2>&1
+expect_status "admin.key is mode 0600" 600 "$(stat -c %a "$RK/admin.key")"
+expect_contains "admin.pub names its format" "$RK/admin.pub" "peerkit-admin-public-key v1"
+# Header: 8 bytes of magic, then the Argon2id passes and memory (little-endian).
+expect_status "keygen records 3 Argon2id passes whatever the environment says" 3 \
+    "$(od -An -tu8 -j8 -N8 "$RK/admin.key" | tr -d ' ')"
+expect_status "keygen records 256 MiB of Argon2id memory" 268435456 \
+    "$(od -An -tu8 -j16 -N8 "$RK/admin.key" | tr -d ' ')"
+"$PEERADMIN" list --key "$RK/admin.key" --passphrase-file "$PASS" --db "$T/real.db" >/dev/null 2>&1
+expect_status "the real key loads" 0 $?
+cp "$RK/admin.key" "$T/admin.key.before"
+"$PEERADMIN" keygen --out "$RK" --passphrase-file "$PASS" >"$T/keygen2.out" 2>&1
 expect_status "keygen refuses to overwrite (exit 1)" 1 $?
 expect_contains "keygen says why" "$T/keygen2.out" "refusing to overwrite"
-if cmp -s "$K/admin.key" "$T/admin.key.before"; then ok "existing key untouched"; else fail "existing key untouched"; fi
-"$PEERADMIN" keygen --out "$T/other-keys" --passphrase-file "$PASS" >/dev/null 2>&1
+if cmp -s "$RK/admin.key" "$T/admin.key.before"; then ok "existing key untouched"; else fail "existing key untouched"; fi
+"$TEST_HELPERS/fast_keygen" "$K" "$PASS" >/dev/null 2>&1
+expect_status "a test key (smallest Argon2id cost)" 0 $?
+"$TEST_HELPERS/fast_keygen" "$T/other-keys" "$PASS" >/dev/null 2>&1
 expect_status "a second (foreign) key pair" 0 $?
 
 # --- site built with the key --------------------------------------------------
@@ -49,8 +61,8 @@ if cmp -s "$T/site/admin.pub" "$K/admin.pub"; then ok "site publishes admin.pub"
 SPOOL=$T/spool.db
 printf '{"referral": "self", "name": "Dr %s", "email": "a@example.org", "modality": ["phone"], "message": "%s", "consent": "yes"}' \
     "$MARK" "$MARK" >"$T/valid.json"
-"$PEERKIOSK" submit --site "$T/site" --pubkey "$K/admin.pub" --spool "$SPOOL" \
-    --kiosk-id lounge-3 <"$T/valid.json" >"$T/submit.out" 2>"$T/submit.err"
+at "2026-01-01 09:30:00" "$PEERKIOSK" submit --site "$T/site" --pubkey "$K/admin.pub" \
+    --spool "$SPOOL" --kiosk-id lounge-3 <"$T/valid.json" >"$T/submit.out" 2>"$T/submit.err"
 expect_status "submit a valid request" 0 $?
 ref=$(grep -oE '[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}' "$T/submit.out" | head -1)
 if [ -n "$ref" ]; then ok "submit prints the reference code"; else fail "submit prints the reference code" "$(cat "$T/submit.out")"; fi
@@ -229,7 +241,10 @@ expect_status "world-readable key refused" 1 $?
 expect_contains "world-readable key: says how to fix" "$T/loose.out" "chmod 600"
 cp "$K/admin.key" "$T/damaged.key"
 chmod 600 "$T/damaged.key"
-printf '\x00' | dd of="$T/damaged.key" bs=1 seek=100 conv=notrunc status=none
+# Flip every bit of byte 100 (setting it to a fixed value would change nothing
+# when it already held that value).
+byte=$(od -An -tu1 -j100 -N1 "$T/damaged.key" | tr -d ' ')
+printf "\\$(printf '%03o' $((255 - byte)))" | dd of="$T/damaged.key" bs=1 seek=100 conv=notrunc status=none
 "$PEERADMIN" list --key "$T/damaged.key" --passphrase-file "$PASS" --db "$DB" >"$T/damaged.out" 2>&1
 expect_status "damaged key file refused" 1 $?
 

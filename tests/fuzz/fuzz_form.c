@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "form.h"
+#include "formspec.h"
 
-static struct form_schema *schema;
+static struct formspec *schema;
 static char dir[64];
 
 static void setup(void)
@@ -16,11 +16,13 @@ static void setup(void)
     struct diag d = DIAG_INIT;
     snprintf(dir, sizeof dir, "/tmp/peerkit-fuzz-form-%d", (int)getpid());
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s && bin/peersite build --content "
-             "tests/fixtures/minimal --out %s/site >/dev/null 2>&1", dir, dir, dir);
+    snprintf(cmd, sizeof cmd,
+             "rm -rf %s && mkdir -p %s && bin/peersite build --content "
+             "tests/fixtures/minimal --out %s/site >/dev/null 2>&1",
+             dir, dir, dir);
     char site[96];
     snprintf(site, sizeof site, "%s/site", dir);
-    if (system(cmd) != 0 || form_schema_load(site, &schema, &d) < 0)
+    if (system(cmd) != 0 || formspec_load(site, &schema, &d) < 0)
         abort(); /* run `make` first: the target reads the fixture's built schema */
     diag_free(&d);
 }
@@ -33,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_error_t err;
     json_t *values = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &err), *out;
     if (values) {
-        if (form_validate(schema, values, &out, &d) == 0)
+        if (formspec_validate(schema, values, &out, &d) == 0)
             json_decref(out);
         json_decref(values);
     }
@@ -46,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     fwrite(data, 1, size, f);
     fclose(f);
-    struct form_schema *s = NULL;
-    if (form_schema_load(dir, &s, &d) == 0)
-        form_schema_free(s);
+    struct formspec *s = NULL;
+    if (formspec_load(dir, &s, &d) == 0)
+        formspec_free(s);
     diag_free(&d);
     return 0;
 }

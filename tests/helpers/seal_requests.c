@@ -13,7 +13,7 @@
 
 #include "bundle.h"
 #include "envelope.h"
-#include "form.h"
+#include "formspec.h"
 #include "fsutil.h"
 #include "pubkey.h"
 #include "secmem.h"
@@ -30,8 +30,8 @@ static json_t *value_for(json_t *field, long i, const char *marker)
     if (!strcmp(type, "checkbox"))
         return json_string("yes");
     if (!strcmp(type, "select") || !strcmp(type, "radio") || !strcmp(type, "checkboxes")) {
-        json_t *first = json_object_get(json_array_get(options, (size_t)i %
-                                                       json_array_size(options)), "value");
+        json_t *first =
+            json_object_get(json_array_get(options, (size_t)i % json_array_size(options)), "value");
         return !strcmp(type, "checkboxes") ? json_pack("[O]", first) : json_incref(first);
     }
     if (!strcmp(type, "email"))
@@ -71,17 +71,18 @@ int main(int argc, char **argv)
     }
     if (!site || !pubfile || count < 0 || !!spool_path + !!bundle_path + !!armor_path != 1) {
         fputs("usage: seal_requests --site DIR --pubkey FILE --count N [--marker TEXT]\n"
-              "                     (--spool FILE | --bundle FILE | --armor FILE)\n", stderr);
+              "                     (--spool FILE | --bundle FILE | --armor FILE)\n",
+              stderr);
         return 2;
     }
     secmem_init(1);
     struct diag d = DIAG_INIT;
     struct pubkey pk;
-    struct form_schema *schema = NULL;
+    struct formspec *schema = NULL;
     struct spool *spool = NULL;
     struct buf out = BUF_INIT;
     int rc = 1;
-    if (pubkey_load(pubfile, &pk, &d) < 0 || form_schema_load(site, &schema, &d) < 0 ||
+    if (pubkey_load(pubfile, &pk, &d) < 0 || formspec_load(site, &schema, &d) < 0 ||
         (spool_path && spool_open(spool_path, &spool, &d) < 0))
         goto done;
     if (bundle_path)
@@ -89,16 +90,16 @@ int main(int argc, char **argv)
     for (long i = 0; i < count; i++) {
         json_t *values = json_object(), *fields = NULL, *f;
         size_t k;
-        json_array_foreach(form_schema_fields(schema), k, f) {
+        json_array_foreach (formspec_fields(schema), k, f) {
             json_object_set_new(values, json_string_value(json_object_get(f, "id")),
                                 value_for(f, i, marker));
         }
         unsigned char *env = NULL;
         size_t len;
         char ref[16];
-        int ok = form_validate(schema, values, &fields, &d) == 0 &&
-                 envelope_seal(&pk, form_schema_hash(schema), "kiosk:test", fields, ref, &env,
-                               &len, &d) == 0 &&
+        int ok = formspec_validate(schema, values, &fields, &d) == 0 &&
+                 envelope_seal(&pk, formspec_hash(schema), "kiosk:test", fields, ref, &env, &len,
+                               &d) == 0 &&
                  (!spool || spool_add(spool, env, len, &d) == 0);
         if (ok && bundle_path)
             bundle_add(&out, env, len);
@@ -113,8 +114,8 @@ int main(int argc, char **argv)
     if (bundle_path)
         bundle_end(&out);
     if ((bundle_path && fs_write_atomic(bundle_path, out.data, out.len, 0600, &d) < 0) ||
-        (armor_path && fs_write_atomic(armor_path, out.data ? out.data : "", out.len, 0600,
-                                       &d) < 0))
+        (armor_path &&
+         fs_write_atomic(armor_path, out.data ? out.data : "", out.len, 0600, &d) < 0))
         goto done;
     rc = 0;
 done:
@@ -122,6 +123,6 @@ done:
     diag_free(&d);
     buf_free(&out);
     spool_close(spool);
-    form_schema_free(schema);
+    formspec_free(schema);
     return rc;
 }

@@ -17,38 +17,41 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "diag_assert.h"
 #include "envelope.h"
 #include "fsutil.h"
 #include "keys.h"
+#include "sign.h"
+#include "unseal.h"
 #include "secmem.h"
 
 /* The string every test request carries, so files can be searched for it. */
 #define MARKER "PLAINTEXT-MARKER-7f3a"
 
 /* A small form with one field of every type. */
-#define SCHEMA_JSON                                                                             \
-    "{\"version\": 1, \"title\": \"Ask\", \"response_time\": \"today\", \"kiosk_idle\": 60,\n" \
-    " \"fields\": [\n"                                                                        \
-    "  {\"id\": \"name\", \"label\": \"Name\", \"type\": \"text\", \"required\": true,"          \
-    " \"max\": 20, \"options\": []},\n"                                                       \
-    "  {\"id\": \"email\", \"label\": \"Email\", \"type\": \"email\", \"required\": false,"     \
-    " \"max\": 60, \"options\": []},\n"                                                       \
-    "  {\"id\": \"phone\", \"label\": \"Phone\", \"type\": \"tel\", \"required\": false,"       \
-    " \"max\": 30, \"options\": []},\n"                                                       \
-    "  {\"id\": \"note\", \"label\": \"Note\", \"type\": \"textarea\", \"required\": false,"     \
-    " \"max\": 200, \"options\": []},\n"                                                      \
-    "  {\"id\": \"when\", \"label\": \"When\", \"type\": \"select\", \"required\": true,"       \
-    " \"max\": 20, \"options\": [{\"value\": \"soon\", \"label\": \"Soon\"},"                  \
-    " {\"value\": \"later\", \"label\": \"Later\"}]},\n"                                      \
-    "  {\"id\": \"who\", \"label\": \"Who\", \"type\": \"radio\", \"required\": false,"         \
-    " \"max\": 20, \"options\": [{\"value\": \"self\", \"label\": \"Me\"}]},\n"                \
-    "  {\"id\": \"consent\", \"label\": \"OK\", \"type\": \"checkbox\", \"required\": true,"    \
-    " \"max\": 3, \"options\": []},\n"                                                        \
-    "  {\"id\": \"how\", \"label\": \"How\", \"type\": \"checkboxes\", \"required\": false,"    \
-    " \"max\": 20, \"options\": [{\"value\": \"call\", \"label\": \"Call\"},"                  \
-    " {\"value\": \"meet\", \"label\": \"Meet\"}]}\n"                                         \
+#define SCHEMA_JSON                                                                                \
+    "{\"version\": 1, \"title\": \"Ask\", \"response_time\": \"today\", \"kiosk_idle\": 60,\n"     \
+    " \"fields\": [\n"                                                                             \
+    "  {\"id\": \"name\", \"label\": \"Name\", \"type\": \"text\", \"required\": true,"            \
+    " \"max\": 20, \"options\": []},\n"                                                            \
+    "  {\"id\": \"email\", \"label\": \"Email\", \"type\": \"email\", \"required\": false,"        \
+    " \"max\": 60, \"options\": []},\n"                                                            \
+    "  {\"id\": \"phone\", \"label\": \"Phone\", \"type\": \"tel\", \"required\": false,"          \
+    " \"max\": 30, \"options\": []},\n"                                                            \
+    "  {\"id\": \"note\", \"label\": \"Note\", \"type\": \"textarea\", \"required\": false,"       \
+    " \"max\": 200, \"options\": []},\n"                                                           \
+    "  {\"id\": \"when\", \"label\": \"When\", \"type\": \"select\", \"required\": true,"          \
+    " \"max\": 20, \"options\": [{\"value\": \"soon\", \"label\": \"Soon\"},"                      \
+    " {\"value\": \"later\", \"label\": \"Later\"}]},\n"                                           \
+    "  {\"id\": \"who\", \"label\": \"Who\", \"type\": \"radio\", \"required\": false,"            \
+    " \"max\": 20, \"options\": [{\"value\": \"self\", \"label\": \"Me\"}]},\n"                    \
+    "  {\"id\": \"consent\", \"label\": \"OK\", \"type\": \"checkbox\", \"required\": true,"       \
+    " \"max\": 3, \"options\": []},\n"                                                             \
+    "  {\"id\": \"how\", \"label\": \"How\", \"type\": \"checkboxes\", \"required\": false,"       \
+    " \"max\": 20, \"options\": [{\"value\": \"call\", \"label\": \"Call\"},"                      \
+    " {\"value\": \"meet\", \"label\": \"Meet\"}]}\n"                                              \
     " ]}\n"
 
 #define SCHEMA_HASH_DUMMY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -111,8 +114,8 @@ static inline int file_contains(const char *path, const char *needle)
 static inline json_t *test_fields(int i)
 {
     return json_pack("{s:s, s:s, s:s, s:[s,s]}", "name", "Ada " MARKER, "email",
-                     i % 2 ? "ada@example.org" : "a@b.org", "note",
-                     "I would like to talk. " MARKER, "how", "call", "meet");
+                     i % 2 ? "ada@example.org" : "a@b.org", "note", "I would like to talk. " MARKER,
+                     "how", "call", "meet");
 }
 
 /* Seals test request i to k's public key. */
@@ -130,11 +133,25 @@ static inline unsigned char *seal_test(const struct adminkey *k, int i, size_t *
     return env;
 }
 
-/* Unit tests use the smallest Argon2id limits, and secure memory. */
+/* Key files written by tests use the smallest Argon2id cost (the file
+ * records it, so they load like any other). */
+static const struct keys_cost TEST_COST = {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+
+/* s is "YYYY-MM-DDTHH:MM:SSZ" and lies between since and now: the kiosk and
+ * the administrator use the real clock (dates in end-to-end tests come from
+ * faketime). */
+static inline void assert_recent_iso(const char *s, time_t since)
+{
+    time_t t;
+    if (!s || clock_parse_iso(s, &t) < 0)
+        fail_msg("expected an ISO UTC time, got \"%s\"", s ? s : "(null)");
+    if (t < since - 1 || t > clock_now() + 1)
+        fail_msg("expected a time between %lld and now, got %s", (long long)since, s);
+}
+
+/* Secure memory, as the programs have it. */
 static inline void kiosk_test_init(void)
 {
-    setenv("PEERKIT_PWHASH", "min", 1);
-    setenv("SOURCE_DATE_EPOCH", "1795600000", 1);
     assert_int_equal(secmem_init(1), 0);
 }
 

@@ -1,0 +1,177 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int option_index(const struct cli_program *p, const char *name)
+{
+    for (int i = 0; p->options[i].name; i++)
+        if (!strcmp(p->options[i].name, name))
+            return i;
+    return -1;
+}
+
+/* 1 if name is one of the space-separated words of list. */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ')
+            p++;
+        size_t w = strcspn(p, " ");
+        if (w == n && !strncmp(p, name, n))
+            return 1;
+        p += w;
+    }
+    return 0;
+}
+
+static int usage_error(const struct cli_program *p, const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "%s: ", p->name);
+    fprintf(stderr, fmt, a, b);
+    fprintf(stderr, "\n%s", p->usage);
+    return CLI_EXIT_USAGE;
+}
+
+/* Fills c from argv (argv[0] is the verb); 0, or an exit status. */
+static int parse(const struct cli_program *p, struct cli *c, int argc, char **argv)
+{
+    struct option longopts[CLI_MAX_OPTIONS + 2];
+    int n = 0;
+    for (; p->options[n].name; n++)
+        longopts[n] =
+            (struct option){p->options[n].name,
+                            p->options[n].kind == CLI_FLAG ? no_argument : required_argument, NULL,
+                            256 + n};
+    longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    opterr = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (ch == 'h') {
+            fputs(p->usage, stdout);
+            exit(0);
+        }
+        if (ch < 256) { /* getopt has said which option */
+            fputs(p->usage, stderr);
+            return CLI_EXIT_USAGE;
+        }
+        int i = ch - 256;
+        const struct cli_option *o = &p->options[i];
+        if (!listed(c->verb->required, o->name) && !listed(c->verb->allowed, o->name))
+            return usage_error(p, "--%s is not an option of %s", o->name, c->verb->name);
+        if (o->kind == CLI_NUMBER) {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || v < o->min || v > o->max) {
+                fprintf(stderr, "%s: --%s takes a whole number from %ld to %ld\n%s", p->name,
+                        o->name, o->min, o->max, p->usage);
+                return CLI_EXIT_USAGE;
+            }
+        }
+        if (o->kind == CLI_REPEAT && c->counts[i] == CLI_MAX_REPEAT) {
+            fprintf(stderr, "%s: at most %d --%s options\n", p->name, CLI_MAX_REPEAT, o->name);
+            return CLI_EXIT_USAGE;
+        }
+        size_t slot = o->kind == CLI_REPEAT ? c->counts[i] : 0;
+        c->values[i][slot] = optarg ? optarg : "";
+        c->counts[i]++;
+    }
+    /* getopt has moved the operands after the options. */
+    c->operands = argv + optind;
+    c->noperands = argc - optind;
+    for (const char *r = c->verb->required; r && *r;) {
+        while (*r == ' ')
+            r++;
+        size_t w = strcspn(r, " ");
+        if (w) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)w, r);
+            int i = option_index(p, name);
+            if (i < 0 || c->counts[i] == 0)
+                return usage_error(p, "%s needs --%s", c->verb->name, name);
+        }
+        r += w;
+    }
+    if (c->noperands < c->verb->min_operands || c->noperands > c->verb->max_operands) {
+        if (c->noperands > c->verb->max_operands)
+            return usage_error(p, "unexpected argument \"%s\"%s",
+                               c->operands[c->verb->max_operands], "");
+        return usage_error(p, "%s needs more arguments%s", c->verb->name, "");
+    }
+    return 0;
+}
+
+int cli_main(const struct cli_program *p, int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(p->usage, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    if (!strcmp(verb, "-h") || !strcmp(verb, "--help")) {
+        fputs(p->usage, stdout);
+        return 0;
+    }
+    if (!strcmp(verb, "--version")) {
+        printf("%s %s\n", p->name, p->version);
+        return 0;
+    }
+    struct cli c;
+    memset(&c, 0, sizeof c);
+    c.program = p;
+    for (const struct cli_verb *v = p->verbs; v->name && !c.verb; v++)
+        if (!strcmp(v->name, verb))
+            c.verb = v;
+    if (!c.verb)
+        return usage_error(p, "unknown command \"%s\"%s", verb, "");
+    int status = parse(p, &c, argc - 1, argv + 1);
+    if (status)
+        return status;
+    if (p->init && p->init(c.verb) != 0)
+        return CLI_EXIT_FAIL;
+    struct diag d = DIAG_INIT;
+    int rc = c.verb->run(&c, &d);
+    diag_print(&d, stderr);
+    diag_free(&d);
+    return rc == CLI_OK ? 0 : rc == CLI_PARTIAL ? CLI_EXIT_PARTIAL : CLI_EXIT_FAIL;
+}
+
+const char *cli_get(const struct cli *c, const char *name)
+{
+    int i = option_index(c->program, name);
+    if (i < 0 || c->counts[i] == 0)
+        return NULL;
+    return c->values[i][c->program->options[i].kind == CLI_REPEAT ? c->counts[i] - 1 : 0];
+}
+
+size_t cli_count(const struct cli *c, const char *name)
+{
+    int i = option_index(c->program, name);
+    return i < 0 ? 0 : c->counts[i];
+}
+
+const char *cli_at(const struct cli *c, const char *name, size_t k)
+{
+    int i = option_index(c->program, name);
+    if (i < 0 || k >= c->counts[i])
+        return NULL;
+    return c->values[i][c->program->options[i].kind == CLI_REPEAT ? k : 0];
+}
+
+int cli_flag(const struct cli *c, const char *name)
+{
+    return cli_count(c, name) > 0;
+}
+
+long cli_number(const struct cli *c, const char *name, long def)
+{
+    const char *v = cli_get(c, name);
+    return v ? strtol(v, NULL, 10) : def;
+}

@@ -1,0 +1,88 @@
+#include "db.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int db_fail(sqlite3 *db, const char *path, const char *what, struct diag *d)
+{
+    diag_error(d, path, 0, 0, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+    return -1;
+}
+
+int db_exec(sqlite3 *db, const char *path, const char *sql, struct diag *d)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        diag_error(d, path, 0, 0, "%s", err ? err : "database error");
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+int db_prepare(sqlite3 *db, const char *path, const char *sql, sqlite3_stmt **st, struct diag *d)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+        return db_fail(db, path, "cannot prepare a statement", d);
+    return 0;
+}
+
+int db_open(const char *path, enum db_mode mode, int threads, sqlite3 **out, struct diag *d)
+{
+    int flags = threads ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX;
+    sqlite3 *db = NULL;
+    *out = NULL;
+    if (mode == DB_CREATE) {
+        /* Create the file ourselves so it is never world-readable, whatever the umask. */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+            diag_error(d, path, 0, 0, "cannot open the database: %m");
+            return -1;
+        }
+        close(fd);
+    }
+    flags |= mode == DB_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        db_fail(db, path, "cannot open the database", d);
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    const char *pragmas = mode == DB_READONLY ? "PRAGMA query_only=ON;"
+                                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                                " PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;";
+    if (db_exec(db, path, pragmas, d) < 0) {
+        sqlite3_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(sqlite3 *db)
+{
+    sqlite3_close(db);
+}
+
+int db_user_version(sqlite3 *db, const char *path, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (db_prepare(db, path, "PRAGMA user_version", &st, d) < 0)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    else
+        db_fail(db, path, "cannot read the schema version", d);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int db_checkpoint_truncate(sqlite3 *db, const char *path, struct diag *d)
+{
+    int log = 0, done = 0;
+    if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) != SQLITE_OK)
+        return db_fail(db, path, "cannot checkpoint the write-ahead log", d);
+    return 0;
+}

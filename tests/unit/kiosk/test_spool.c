@@ -1,0 +1,187 @@
+/* Unit tests for kiosk/spool.c: the kiosk's store of sealed envelopes. It
+ * holds ciphertext only (no plaintext marker in any of its files), is in WAL
+ * mode with synchronous=FULL and secure_delete, keeps envelopes across
+ * reopening, and deletes exactly the ids it is given. */
+#include "kiosk_support.h"
+
+#include <sqlite3.h>
+
+#include "spool.h"
+
+static struct adminkey *key;
+
+struct listed {
+    int n;
+    unsigned char ids[8][ENVELOPE_ID_BYTES];
+};
+
+static int collect(void *ctx, const unsigned char *env, size_t len)
+{
+    struct listed *l = ctx;
+    assert_true(l->n < 8);
+    envelope_id(env, len, l->ids[l->n++]);
+    return 0;
+}
+
+static int stop_early(void *ctx, const unsigned char *env, size_t len)
+{
+    (void)env;
+    (void)len;
+    (*(int *)ctx)++;
+    return -1;
+}
+
+static long pending(struct spool *s, char oldest[11])
+{
+    long n = -1;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(spool_status(s, &n, oldest, &d), 0);
+    diag_free(&d);
+    return n;
+}
+
+static void test_store_list_delete(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "spool.db");
+    struct spool *s = NULL;
+    struct diag d = DIAG_INIT;
+    char oldest[11];
+    assert_int_equal(spool_open(path, &s, &d), 0);
+    assert_int_equal(pending(s, oldest), 0);
+    assert_string_equal(oldest, "");
+
+    unsigned char ids[4][ENVELOPE_ID_BYTES];
+    for (int i = 0; i < 4; i++) {
+        size_t len;
+        unsigned char *env = seal_test(key, i, &len, NULL);
+        envelope_id(env, len, ids[i]);
+        assert_int_equal(spool_add(s, env, len, &d), 0);
+        if (i == 0) /* the same envelope twice is stored once */
+            assert_int_equal(spool_add(s, env, len, &d), 0);
+        free(env);
+    }
+    assert_int_equal(pending(s, oldest), 4);
+    assert_string_equal(oldest, "2026-11-25"); /* a day stamp, no time of day */
+
+    struct listed l = {0};
+    assert_int_equal(spool_foreach(s, collect, &l, &d), 0);
+    assert_int_equal(l.n, 4);
+    /* All written today: listed in id order, not in the order written. */
+    for (int i = 0; i < 4; i++) {
+        int found = 0;
+        for (int j = 0; j < 4; j++)
+            found += !memcmp(l.ids[i], ids[j], ENVELOPE_ID_BYTES);
+        assert_int_equal(found, 1);
+        if (i > 0)
+            assert_true(memcmp(l.ids[i - 1], l.ids[i], ENVELOPE_ID_BYTES) < 0);
+    }
+    int calls = 0;
+    assert_int_equal(spool_foreach(s, stop_early, &calls, &d), -1);
+    assert_int_equal(calls, 1);
+    diag_free(&d);
+
+    /* Delete two present ids and one the spool never had. */
+    unsigned char del[3][ENVELOPE_ID_BYTES];
+    memcpy(del[0], ids[1], ENVELOPE_ID_BYTES);
+    memcpy(del[1], ids[3], ENVELOPE_ID_BYTES);
+    randombytes_buf(del[2], ENVELOPE_ID_BYTES);
+    long deleted = -1;
+    assert_int_equal(spool_delete(s, (const unsigned char(*)[ENVELOPE_ID_BYTES])del, 3, &deleted,
+                                  &d),
+                     0);
+    assert_int_equal(deleted, 2);
+    spool_close(s);
+
+    /* Reopened: exactly the other two remain. */
+    assert_int_equal(spool_open(path, &s, &d), 0);
+    assert_int_equal(pending(s, oldest), 2);
+    struct listed rest = {0};
+    assert_int_equal(spool_foreach(s, collect, &rest, &d), 0);
+    assert_int_equal(rest.n, 2);
+    for (int i = 0; i < 2; i++)
+        assert_true(!memcmp(rest.ids[i], ids[0], ENVELOPE_ID_BYTES) ||
+                    !memcmp(rest.ids[i], ids[2], ENVELOPE_ID_BYTES));
+    assert_memory_not_equal(rest.ids[0], rest.ids[1], ENVELOPE_ID_BYTES);
+    assert_int_equal(spool_delete(s, NULL, 0, &deleted, &d), 0);
+    assert_int_equal(deleted, 0);
+    spool_close(s);
+    assert_int_equal(d.nerrors, 0);
+    free(path);
+    drop_dir(dir);
+}
+
+static void test_only_ciphertext_on_disk(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "spool.db"), *wal = join(dir, "spool.db-wal");
+    struct spool *s = NULL;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(spool_open(path, &s, &d), 0);
+    for (int i = 0; i < 20; i++) {
+        size_t len;
+        unsigned char *env = seal_test(key, i, &len, NULL);
+        assert_int_equal(spool_add(s, env, len, &d), 0);
+        free(env);
+    }
+    /* While open (WAL not yet checkpointed) and after closing. */
+    assert_true(fs_exists(wal));
+    assert_false(file_contains(path, MARKER));
+    assert_false(file_contains(wal, MARKER));
+    assert_false(file_contains(path, "Ada"));
+    spool_close(s);
+    assert_false(file_contains(path, MARKER));
+    assert_false(file_contains(wal, MARKER));
+
+    /* The settings that make a stored envelope durable and a deleted one gone. */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    /* Only three columns: id, day, data. */
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT * FROM envelopes", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_column_count(st), 3);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    diag_free(&d);
+    free(path);
+    free(wal);
+    drop_dir(dir);
+}
+
+static void test_unusable_path(void **state)
+{
+    (void)state;
+    struct spool *s = NULL;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(spool_open("/nonexistent-dir/spool.db", &s, &d), -1);
+    assert_null(s);
+    expect_message(&d, "/nonexistent-dir/spool.db");
+    diag_free(&d);
+    /* A file that is not a database. */
+    char *dir = scratch_dir();
+    put_file(dir, "junk.db", "this is not an SQLite database, just text that is long enough", 61);
+    char *junk = join(dir, "junk.db");
+    assert_int_equal(spool_open(junk, &s, &d), -1);
+    expect_message(&d, "junk.db");
+    diag_free(&d);
+    free(junk);
+    drop_dir(dir);
+}
+
+int main(void)
+{
+    kiosk_test_init();
+    key = keys_generate();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_list_delete),
+        cmocka_unit_test(test_only_ciphertext_on_disk),
+        cmocka_unit_test(test_unusable_path),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    keys_free(key);
+    return failed;
+}

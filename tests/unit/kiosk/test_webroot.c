@@ -1,0 +1,174 @@
+/* Unit tests for kiosk/webroot.c and kiosk/pages.c: the kiosk server's file
+ * resolution (index files, directory redirects, types, and no way out of the
+ * site through "..", backslashes or symlinks) and its own pages, dressed in
+ * the site's request page with everything escaped. */
+#include "kiosk_support.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "formspec.h"
+#include "pages.h"
+#include "webroot.h"
+
+static char *site;
+
+static enum webroot_result resolve(const char *path, char **body, const char **mime)
+{
+    struct webroot *w = webroot_open(site);
+    assert_non_null(w);
+    int fd = -1;
+    off_t size = 0;
+    *body = NULL;
+    enum webroot_result r = webroot_resolve(w, path, &fd, &size, mime);
+    if (r == WEBROOT_OK) {
+        *body = calloc(1, (size_t)size + 1);
+        assert_int_equal(read(fd, *body, (size_t)size), size);
+        close(fd);
+    }
+    webroot_close(w);
+    return r;
+}
+
+static void test_files_and_indexes(void **state)
+{
+    (void)state;
+    char *body;
+    const char *mime;
+    assert_int_equal(resolve("/", &body, &mime), WEBROOT_OK);
+    assert_string_equal(body, "home");
+    assert_string_equal(mime, "text/html; charset=utf-8");
+    free(body);
+    assert_int_equal(resolve("/faq/", &body, &mime), WEBROOT_OK);
+    assert_string_equal(body, "faq");
+    free(body);
+    assert_int_equal(resolve("/faq", &body, &mime), WEBROOT_REDIRECT);
+    assert_int_equal(resolve("/assets/style.css", &body, &mime), WEBROOT_OK);
+    assert_string_equal(mime, "text/css; charset=utf-8");
+    free(body);
+    assert_int_equal(resolve("/nothing.html", &body, &mime), WEBROOT_NOT_FOUND);
+    assert_int_equal(resolve("/empty/", &body, &mime), WEBROOT_NOT_FOUND); /* no index.html */
+    assert_string_equal(webroot_mime("a/b.JS"), "text/javascript; charset=utf-8");
+    assert_string_equal(webroot_mime("request-schema.json"), "application/json");
+    assert_string_equal(webroot_mime("admin.pub"), "text/plain; charset=utf-8");
+    assert_string_equal(webroot_mime("dir.v1/file"), "application/octet-stream");
+    assert_null(webroot_open("/nonexistent/site"));
+}
+
+static void test_no_way_out(void **state)
+{
+    (void)state;
+    static const char *const paths[] = {
+        "/../outside.txt", "/faq/../../outside.txt", "/..",           "/./index.html",
+        "/faq/..",         "/..\\outside.txt",       "relative.html", "/link-out/outside.txt",
+        "/link-file",
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char *body;
+        const char *mime;
+        enum webroot_result r = resolve(paths[i], &body, &mime);
+        if (r == WEBROOT_OK)
+            fail_msg("%s was served: %s", paths[i], body);
+    }
+    /* A symlink that stays inside the site is fine. */
+    char *body;
+    const char *mime;
+    assert_int_equal(resolve("/link-in/index.html", &body, &mime), WEBROOT_OK);
+    assert_string_equal(body, "faq");
+    free(body);
+}
+
+static void test_pages(void **state)
+{
+    (void)state;
+    struct formspec *schema;
+    struct pages *p;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(formspec_load(site, &schema, &d), 0);
+    assert_int_equal(pages_load(site, schema, &p, &d), 0);
+
+    struct buf out = BUF_INIT;
+    pages_thanks(p, "K7QF-3MXA", &out);
+    assert_non_null(strstr(out.data, "<title>Request sent · Site</title>"));
+    assert_non_null(strstr(out.data, "<strong>K7QF-3MXA</strong>"));
+    assert_non_null(strstr(out.data, "contact you today."));
+    assert_non_null(strstr(out.data,
+                           "<noscript><meta http-equiv=\"refresh\" content=\"60;url=../\">"
+                           "</noscript>\n</head>"));
+    assert_non_null(strstr(out.data, "data-return-home=\"60\""));
+    assert_non_null(strstr(out.data, "<footer>foot</footer>"));
+    assert_null(strstr(out.data, "<form")); /* the form is not repeated */
+    buf_free(&out);
+
+    /* Problems name the field by its label; everything is escaped. */
+    diag_error(&d, "name", 0, 0, "required: please fill this in");
+    diag_error(&d, "<script>", 0, 0, "not a field of this form");
+    pages_invalid(p, &d, &out);
+    assert_non_null(
+        strstr(out.data, "<li><strong>Name</strong> — required: please fill this in</li>"));
+    assert_non_null(strstr(out.data, "<strong>&lt;script&gt;</strong> — not a field"));
+    assert_null(strstr(out.data, "<script>"));
+    assert_non_null(strstr(out.data, "<form id=\"request-form\">")); /* the form again */
+    buf_free(&out);
+    diag_free(&d);
+
+    pages_message(p, "Too <many>", "Wait & see", &out);
+    assert_non_null(strstr(out.data, "<h1>Too &lt;many&gt;</h1>\n<p>Wait &amp; see</p>"));
+    buf_free(&out);
+    pages_free(p);
+
+    /* A request page that peersite did not build is refused. */
+    char *other = scratch_dir(), *req = join(other, "request");
+    assert_int_equal(mkdir(req, 0755), 0);
+    put_file(other, "request/index.html", "<html>no main</html>", 20);
+    assert_int_equal(pages_load(other, schema, &p, &d), -1);
+    expect_message(&d, "not a request page built by peersite");
+    diag_free(&d);
+    free(req);
+    drop_dir(other);
+    formspec_free(schema);
+}
+
+int main(void)
+{
+    kiosk_test_init();
+    char *dir = scratch_dir();
+    site = join(dir, "site");
+    char *path;
+    assert_int_equal(mkdir(site, 0755), 0);
+    const char *dirs[] = {"faq", "assets", "empty", "request"};
+    for (size_t i = 0; i < 4; i++) {
+        path = join(site, dirs[i]);
+        assert_int_equal(mkdir(path, 0755), 0);
+        free(path);
+    }
+    put_file(site, "index.html", "home", 4);
+    put_file(site, "faq/index.html", "faq", 3);
+    put_file(site, "assets/style.css", "body{}", 6);
+    put_file(dir, "outside.txt", "secret", 6);
+    put_file(site, "request-schema.json", SCHEMA_JSON, strlen(SCHEMA_JSON));
+    const char *req = "<!doctype html><html><head><title>Ask · Site</title></head><body>"
+                      "<main id=\"main\"><form id=\"request-form\"></form></main>"
+                      "<footer>foot</footer></body></html>";
+    put_file(site, "request/index.html", req, strlen(req));
+    char *out = join(dir, "outside.txt"), *link = join(site, "link-out"),
+         *lf = join(site, "link-file"), *in = join(site, "link-in"), *faq = join(site, "faq");
+    assert_int_equal(symlink(dir, link), 0);
+    assert_int_equal(symlink(out, lf), 0);
+    assert_int_equal(symlink(faq, in), 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_files_and_indexes),
+        cmocka_unit_test(test_no_way_out),
+        cmocka_unit_test(test_pages),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    free(out);
+    free(link);
+    free(lf);
+    free(in);
+    free(faq);
+    free(site);
+    drop_dir(dir);
+    return failed;
+}

@@ -1,0 +1,183 @@
+/* Unit tests for kiosk/form.c: the request schema as the site writes it,
+ * and validation of submitted values, which must name every problem (by
+ * field id) in one pass, the same way for peerkiosk submit and the server. */
+#include "kiosk_support.h"
+
+#include "formspec.h"
+
+static struct formspec *schema;
+
+static int validate(const char *values_json, json_t **normalized, struct diag *d)
+{
+    json_error_t err;
+    json_t *values = json_loads(values_json, 0, &err);
+    if (!values)
+        fail_msg("bad test JSON: %s", err.text);
+    *normalized = NULL;
+    int rc = formspec_validate(schema, values, normalized, d);
+    json_decref(values);
+    return rc;
+}
+
+static void test_schema_loads(void **state)
+{
+    (void)state;
+    assert_int_equal(json_array_size(formspec_fields(schema)), 8);
+    assert_string_equal(formspec_response_time(schema), "today");
+    assert_int_equal(formspec_idle(schema), 60);
+    /* The hash is BLAKE2b-256 of the file's bytes. */
+    unsigned char h[32];
+    char hex[65];
+    crypto_generichash(h, 32, (const unsigned char *)SCHEMA_JSON, strlen(SCHEMA_JSON), NULL, 0);
+    sodium_bin2hex(hex, sizeof hex, h, 32);
+    assert_string_equal(formspec_hash(schema), hex);
+}
+
+static void test_valid_values_normalized(void **state)
+{
+    (void)state;
+    json_t *out;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(validate("{\"name\": \"Ada Lovelace\", \"email\": \"\", \"phone\": "
+                              "\"+1 (555) 010-2233 x12\", \"note\": \"line one\\nline two\\tend\","
+                              " \"when\": \"later\", \"consent\": \"yes\", \"how\": [\"meet\"],"
+                              " \"who\": \"self\"}",
+                              &out, &d),
+                     0);
+    assert_int_equal(d.nerrors, 0);
+    /* The empty email is dropped; everything else is kept as given. */
+    assert_null(json_object_get(out, "email"));
+    assert_string_equal(json_string_value(json_object_get(out, "name")), "Ada Lovelace");
+    assert_int_equal(json_array_size(json_object_get(out, "how")), 1);
+    assert_int_equal(json_object_size(out), 7);
+    json_decref(out);
+    /* Only the required ones; an empty list of checkboxes is as good as none. */
+    assert_int_equal(validate("{\"name\": \"Bo\", \"when\": \"soon\", \"consent\": \"yes\","
+                              " \"how\": []}",
+                              &out, &d),
+                     0);
+    assert_int_equal(json_object_size(out), 3);
+    json_decref(out);
+    /* Exactly at the limit counts characters, not bytes: 20 x "é". */
+    assert_int_equal(validate("{\"name\": \"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+                              "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\""
+                              ","
+                              " \"when\": \"soon\", \"consent\": \"yes\"}",
+                              &out, &d),
+                     0);
+    json_decref(out);
+    diag_free(&d);
+}
+
+static void test_every_problem_named(void **state)
+{
+    (void)state;
+    json_t *out;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(validate("{\"name\": \"a name that is far too long for the field\","
+                              " \"email\": \"not-an-address\", \"phone\": \"call me\","
+                              " \"note\": \"bell\\u0007\", \"who\": \"someone else\","
+                              " \"consent\": \"no\", \"how\": [\"call\", \"call\", \"fax\"],"
+                              " \"shoe_size\": \"44\"}",
+                              &out, &d),
+                     -1);
+    assert_null(out);
+    static const char *const want[] = {
+        "name: too long (at most 20 characters)",
+        "email: not an email address",
+        "phone: not a phone or pager number",
+        "note: contains characters that are not allowed",
+        "when: required: please fill this in",
+        "who: not one of the choices",
+        "consent: must be \"yes\" when ticked",
+        "how: the same choice is given twice",
+        "how: not one of the choices",
+        "shoe_size: not a field of this form",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        expect_message(&d, want[i]);
+    assert_int_equal(d.nerrors, sizeof want / sizeof want[0]);
+    diag_free(&d);
+
+    /* Wrong JSON types. */
+    assert_int_equal(validate("{\"name\": 5, \"when\": [\"soon\"], \"consent\": \"yes\","
+                              " \"how\": \"call\"}",
+                              &out, &d),
+                     -1);
+    expect_message(&d, "name: expected text");
+    expect_message(&d, "when: expected text");
+    expect_message(&d, "how: expected a list of choices");
+    diag_free(&d);
+    assert_int_equal(validate("[\"name\"]", &out, &d), -1);
+    expect_message(&d, "expected an object of field values");
+    diag_free(&d);
+    /* A newline is allowed in a textarea only. */
+    assert_int_equal(validate("{\"name\": \"Ada\\nLovelace\", \"when\": \"soon\","
+                              " \"consent\": \"yes\"}",
+                              &out, &d),
+                     -1);
+    expect_message(&d, "name: contains characters that are not allowed");
+    diag_free(&d);
+}
+
+/* Writes text as DIR/request-schema.json and expects loading to fail. */
+static void expect_bad_schema(const char *text, const char *want)
+{
+    char *dir = scratch_dir();
+    put_file(dir, "request-schema.json", text, strlen(text));
+    struct formspec *s = NULL;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(formspec_load(dir, &s, &d), -1);
+    assert_null(s);
+    expect_message(&d, want);
+    diag_free(&d);
+    drop_dir(dir);
+}
+
+static void test_bad_schemas(void **state)
+{
+    (void)state;
+    expect_bad_schema("{\"version\": 1,\n \"fields\": [}", "request-schema.json:2:");
+    expect_bad_schema("{\"version\": 2, \"fields\": []}", "not a version 1 request schema");
+    expect_bad_schema("{\"version\": 1, \"fields\": [{\"id\": \"a\", \"label\": \"A\", \"type\":"
+                      " \"colour\", \"required\": true, \"max\": 5, \"options\": []}]}",
+                      "field 1 (\"a\") is malformed");
+    expect_bad_schema("{\"version\": 1, \"fields\": [{\"id\": \"a\", \"label\": \"A\", \"type\":"
+                      " \"select\", \"required\": true, \"max\": 5, \"options\": []}]}",
+                      "field 1 (\"a\") is malformed");
+    expect_bad_schema("{\"version\": 1, \"fields\": [{\"id\": \"a\", \"label\": \"A\", \"type\":"
+                      " \"text\", \"required\": true, \"max\": 5, \"options\": []}, {\"id\": "
+                      "\"a\", \"label\": \"B\", \"type\": \"text\", \"required\": false, \"max\":"
+                      " 5, \"options\": []}]}",
+                      "field id \"a\" appears twice");
+    char *dir = scratch_dir();
+    struct formspec *s = NULL;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(formspec_load(dir, &s, &d), -1);
+    expect_message(&d, "request-schema.json");
+    diag_free(&d);
+    drop_dir(dir);
+}
+
+int main(void)
+{
+    kiosk_test_init();
+    char *dir = scratch_dir();
+    struct diag d = DIAG_INIT;
+    put_file(dir, "request-schema.json", SCHEMA_JSON, strlen(SCHEMA_JSON));
+    if (formspec_load(dir, &schema, &d) < 0) {
+        diag_print(&d, stderr);
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schema_loads),
+        cmocka_unit_test(test_valid_values_normalized),
+        cmocka_unit_test(test_every_problem_named),
+        cmocka_unit_test(test_bad_schemas),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    formspec_free(schema);
+    diag_free(&d);
+    drop_dir(dir);
+    return failed;
+}
