@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "frontmatter.h"
+#include "promise.h"
 #include "tree.h"
 
 #define MAX_CONTENT_FILE (4u << 20)
@@ -376,6 +377,16 @@ static void check_kiosk(struct loader *L, yaml_node_t *n, json_t *v)
         diag_error(L->d, AT(L, n), "kiosk idle time must be between 15 and 86400 seconds");
 }
 
+static void check_response_within(struct loader *L, yaml_node_t *n, json_t *v)
+{
+    struct promise p;
+    if (promise_parse(json_string_value(v), &p) < 0)
+        diag_error(L->d, AT(L, n),
+                   "response_within \"%s\" is not a promise such as \"24 hours\", "
+                   "\"1 business day\" or \"3 business days\"",
+                   json_string_value(v));
+}
+
 static void check_max(struct loader *L, yaml_node_t *n, json_t *v)
 {
     json_int_t m = json_integer_value(v);
@@ -487,6 +498,7 @@ static const struct keyspec site_keys[] = {
     {"submit_url", KT_STRING, false, NULL, check_url, NULL},
     {"roles", KT_PAIRS, false, NULL, NULL, "id"},
     {"kiosk", KT_INT, false, NULL, check_kiosk, NULL},
+    {"response_within", KT_STRING, false, NULL, check_response_within, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -747,7 +759,12 @@ static void set_default(json_t *obj, const char *key, json_t *value)
 static void site_defaults(json_t *site)
 {
     set_default(site, "language", json_string("en"));
-    set_default(site, "response_time", json_string("within one business day"));
+    /* The words requesters read follow from the promise follow-up is measured against. */
+    struct promise p;
+    char text[64] = "within one business day";
+    if (promise_parse(json_string_value(json_object_get(site, "response_within")), &p) == 0)
+        promise_text(&p, text, sizeof text);
+    set_default(site, "response_time", json_string(text));
     set_default(site, "kiosk", json_integer(120));
     set_default(site, "contact", json_object());
     if (!json_object_get(site, "roles")) {

@@ -668,6 +668,9 @@ static int write_schema(struct build *b)
                                json_object_get(req, "intro"), "response_time",
                                json_object_get(site, "response_time"), "kiosk_idle",
                                json_object_get(site, "kiosk"), "fields", fields);
+    /* peeradmin measures follow-up against the promise (DESIGN §6). */
+    if (json_object_get(site, "response_within"))
+        json_object_set(schema, "response_within", json_object_get(site, "response_within"));
     int rc = emit_json(b, "request-schema.json", schema);
     json_decref(schema);
     return rc;
