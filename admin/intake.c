@@ -2,8 +2,10 @@
 
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "clock.h"
@@ -13,6 +15,12 @@
 
 /* One decrypted request: at most the largest plaintext an envelope holds. */
 #define SCRATCH_BYTES ENVELOPE_MAX
+#define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define MAC_BYTES 32
+/* The longest outcome note close accepts, and the longest fact value kept. */
+#define OUTCOME_MAX 2000
+#define FACT_MAX 64
 
 struct intake {
     sqlite3 *db;
@@ -22,6 +30,60 @@ struct intake {
     sqlite3_stmt *insert;
     sqlite3_stmt *has;
     unsigned char *scratch; /* secure memory for one decrypted request, reused */
+};
+
+/* Version 1, exactly as the first release wrote it. */
+static const char schema_v1[] = "CREATE TABLE IF NOT EXISTS requests ("
+                                " id INTEGER PRIMARY KEY,"
+                                " envelope_id BLOB NOT NULL UNIQUE CHECK (length(envelope_id) = 32),"
+                                " key_id TEXT NOT NULL,"
+                                " channel TEXT NOT NULL,"
+                                " reference TEXT NOT NULL,"
+                                " submitted TEXT NOT NULL,"
+                                " received TEXT NOT NULL,"
+                                " schema TEXT NOT NULL,"
+                                " status TEXT NOT NULL DEFAULT 'new',"
+                                " nonce BLOB NOT NULL,"
+                                " request BLOB NOT NULL);"
+                                "PRAGMA user_version = 1;";
+
+/* 1 -> 2: states, assignments, the audit log, encrypted facts, row MACs.
+ * A purged row keeps empty nonce and request blobs (the v1 columns are NOT
+ * NULL), its facts, state and times. */
+static const char migrate_v2[] =
+    "ALTER TABLE requests ADD COLUMN sealed INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE requests ADD COLUMN facts BLOB;"
+    "ALTER TABLE requests ADD COLUMN supporter TEXT;"
+    "ALTER TABLE requests ADD COLUMN assigned TEXT;"
+    "ALTER TABLE requests ADD COLUMN contacted TEXT;"
+    "ALTER TABLE requests ADD COLUMN closed TEXT;"
+    "ALTER TABLE requests ADD COLUMN purged TEXT;"
+    "ALTER TABLE requests ADD COLUMN outcome BLOB;"
+    "ALTER TABLE requests ADD COLUMN mac BLOB;"
+    "CREATE TABLE assignments ("
+    " id INTEGER PRIMARY KEY,"
+    " request INTEGER NOT NULL REFERENCES requests(id),"
+    " supporter TEXT NOT NULL,"
+    " assigned TEXT NOT NULL,"
+    " ended TEXT);"
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " request INTEGER,"
+    " detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX requests_state ON requests(status);"
+    "PRAGMA user_version = 2;";
+
+/* Every column in the order the MAC covers them (all but mac itself). */
+#define COLUMNS                                                                                    \
+    "id, envelope_id, key_id, channel, reference, submitted, received, schema,"                    \
+    " status, nonce, request, sealed, facts, supporter, assigned, contacted, closed, purged,"      \
+    " outcome, mac"
+enum {
+    C_ID, C_EID, C_KEY, C_CHANNEL, C_REF, C_SUBMITTED, C_RECEIVED, C_SCHEMA, C_STATE, C_NONCE,
+    C_REQUEST, C_SEALED, C_FACTS, C_SUPPORTER, C_ASSIGNED, C_CONTACTED, C_CLOSED, C_PURGED,
+    C_OUTCOME, C_MAC
 };
 
 static int fail(struct intake *db, struct diag *d, const char *what)
@@ -34,6 +96,288 @@ static int exec(struct intake *db, const char *sql, struct diag *d)
     return db_exec(db->db, db->path, sql, d);
 }
 
+static const struct adminkey *find_key(struct intake *db, const char *key_id)
+{
+    for (size_t i = 0; key_id && i < db->nkeys; i++)
+        if (!strcmp(db->keys[i]->pub.key_id_hex, key_id))
+            return db->keys[i];
+    return NULL;
+}
+
+/* The key that authenticates rows, derived from the data key so one secret
+ * serves both jobs without using the same key for two purposes. */
+static void mac_key(const struct adminkey *k, unsigned char out[32])
+{
+    static const char label[] = "peerkit intake row mac v2";
+    crypto_generichash(out, 32, (const unsigned char *)label, sizeof label - 1, k->data_key,
+                       sizeof k->data_key);
+}
+
+/* The MAC of a row selected with COLUMNS: every column with its type and
+ * length, so no two different rows encode alike. */
+static void row_mac(const struct adminkey *k, sqlite3_stmt *st, unsigned char out[MAC_BYTES])
+{
+    unsigned char key[32];
+    crypto_generichash_state h;
+    mac_key(k, key);
+    crypto_generichash_init(&h, key, sizeof key, MAC_BYTES);
+    for (int c = C_ID; c < C_MAC; c++) {
+        unsigned char head[9];
+        int type = sqlite3_column_type(st, c);
+        uint64_t len = 0;
+        const void *data = NULL;
+        int64_t v;
+        if (type == SQLITE_INTEGER) {
+            v = sqlite3_column_int64(st, c);
+            data = &v;
+            len = sizeof v;
+        } else if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
+            data = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(st, c)
+                                       : sqlite3_column_blob(st, c);
+            len = (uint64_t)sqlite3_column_bytes(st, c);
+        }
+        head[0] = (unsigned char)type;
+        for (int i = 0; i < 8; i++)
+            head[1 + i] = (unsigned char)(len >> (8 * i));
+        crypto_generichash_update(&h, head, sizeof head);
+        if (len)
+            crypto_generichash_update(&h, data, len);
+    }
+    crypto_generichash_final(&h, out, MAC_BYTES);
+    sodium_memzero(key, sizeof key);
+}
+
+/* Recomputes and stores the MAC of row id after a change. */
+static int seal_row(struct intake *db, long id, struct diag *d)
+{
+    sqlite3_stmt *st = NULL, *up = NULL;
+    unsigned char mac[MAC_BYTES];
+    int rc = -1;
+    if (db_prepare(db->db, db->path, "SELECT " COLUMNS " FROM requests WHERE id = ?", &st, d) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        fail(db, d, "cannot read a request back");
+        goto out;
+    }
+    const struct adminkey *k = find_key(db, (const char *)sqlite3_column_text(st, C_KEY));
+    if (!k) {
+        diag_error(d, db->path, 0, 0, "request %ld needs key %s, which is not loaded", id,
+                   (const char *)sqlite3_column_text(st, C_KEY));
+        goto out;
+    }
+    row_mac(k, st, mac);
+    if (db_prepare(db->db, db->path, "UPDATE requests SET mac = ? WHERE id = ?", &up, d) < 0)
+        goto out;
+    sqlite3_bind_blob(up, 1, mac, sizeof mac, SQLITE_STATIC);
+    sqlite3_bind_int64(up, 2, id);
+    if (sqlite3_step(up) != SQLITE_DONE) {
+        fail(db, d, "cannot update");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    return rc;
+}
+
+/* nonce || ciphertext of plain, bound to the envelope id and to what the blob
+ * is (tag), so blobs cannot be swapped between rows or columns. */
+static unsigned char *seal_blob(const struct adminkey *k, const unsigned char *eid, const char *tag,
+                                const void *plain, size_t len, size_t *out_len)
+{
+    unsigned char ad[ENVELOPE_ID_BYTES + 16] = {0};
+    size_t tlen = strlen(tag);
+    memcpy(ad, eid, ENVELOPE_ID_BYTES);
+    memcpy(ad + ENVELOPE_ID_BYTES, tag, tlen < 16 ? tlen : 16);
+    unsigned char *blob = xmalloc(NONCE_BYTES + len + TAG_BYTES);
+    unsigned long long clen;
+    randombytes_buf(blob, NONCE_BYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(blob + NONCE_BYTES, &clen, plain, len, ad,
+                                               sizeof ad, NULL, blob, k->data_key);
+    *out_len = NONCE_BYTES + (size_t)clen;
+    return blob;
+}
+
+/* Opens a seal_blob into db->scratch (NUL-terminated); the caller wipes it. */
+static int open_blob(struct intake *db, const struct adminkey *k, const unsigned char *eid,
+                     const char *tag, const unsigned char *blob, size_t len, size_t *out_len)
+{
+    unsigned char ad[ENVELOPE_ID_BYTES + 16] = {0};
+    size_t tlen = strlen(tag);
+    unsigned long long plen;
+    memcpy(ad, eid, ENVELOPE_ID_BYTES);
+    memcpy(ad + ENVELOPE_ID_BYTES, tag, tlen < 16 ? tlen : 16);
+    if (len < NONCE_BYTES + TAG_BYTES || len - NONCE_BYTES - TAG_BYTES >= SCRATCH_BYTES)
+        return -1;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(db->scratch, &plen, NULL, blob + NONCE_BYTES,
+                                                   len - NONCE_BYTES, ad, sizeof ad, blob,
+                                                   k->data_key) != 0)
+        return -1;
+    db->scratch[plen] = 0;
+    *out_len = (size_t)plen;
+    return 0;
+}
+
+/* A short string fact from hostile fields, or NULL. */
+static json_t *fact_string(json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s && *s && strlen(s) <= FACT_MAX ? json_string(s) : NULL;
+}
+
+/* The anonymous facts statistics count, taken from a request's fields. */
+static json_t *facts_of(json_t *fields)
+{
+    json_t *f = json_object(), *mods = json_array(), *m = json_object_get(fields, "modality"), *v;
+    static const char *const keys[] = {"role", "reason", "referral", NULL};
+    for (size_t i = 0; keys[i]; i++)
+        if ((v = fact_string(json_object_get(fields, keys[i]))))
+            json_object_set_new(f, keys[i], v);
+    if (json_is_string(m) && (v = fact_string(m))) {
+        json_array_append_new(mods, v);
+    } else {
+        size_t i;
+        json_t *item;
+        json_array_foreach (m, i, item)
+            if (i < 8 && (v = fact_string(item)))
+                json_array_append_new(mods, v);
+    }
+    json_object_set_new(f, "modality", mods);
+    return f;
+}
+
+/* Stores the facts of row id (encrypted). */
+static int store_facts(struct intake *db, const struct adminkey *k, long id,
+                       const unsigned char *eid, json_t *fields, struct diag *d)
+{
+    json_t *facts = facts_of(fields);
+    char *text = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS);
+    size_t blen;
+    unsigned char *blob = seal_blob(k, eid, "facts", text, strlen(text), &blen);
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (db_prepare(db->db, db->path, "UPDATE requests SET facts = ? WHERE id = ?", &st, d) < 0)
+        goto out;
+    sqlite3_bind_blob(st, 1, blob, (int)blen, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        fail(db, d, "cannot store facts");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    sodium_memzero(text, strlen(text));
+    free(text);
+    free(blob);
+    json_decref(facts);
+    return rc;
+}
+
+/* Decrypts a row's request blob (the v1 layout: its own nonce column, the
+ * envelope id as associated data) and returns its fields (new reference). */
+static json_t *open_request(struct intake *db, const struct adminkey *k, sqlite3_stmt *st)
+{
+    const unsigned char *eid = sqlite3_column_blob(st, C_EID);
+    const unsigned char *nonce = sqlite3_column_blob(st, C_NONCE);
+    const unsigned char *sealed = sqlite3_column_blob(st, C_REQUEST);
+    int slen = sqlite3_column_bytes(st, C_REQUEST);
+    unsigned long long clen = 0;
+    json_t *request = NULL, *fields = NULL;
+    if (sqlite3_column_bytes(st, C_NONCE) != NONCE_BYTES || slen < (int)TAG_BYTES ||
+        slen > SCRATCH_BYTES)
+        return NULL;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(db->scratch, &clen, NULL, sealed, (size_t)slen,
+                                                   eid, ENVELOPE_ID_BYTES, nonce,
+                                                   k->data_key) == 0 &&
+        (request = json_loadb((const char *)db->scratch, (size_t)clen, 0, NULL)) &&
+        json_is_object(json_object_get(request, "fields")))
+        fields = json_incref(json_object_get(request, "fields"));
+    json_decref(request);
+    sodium_memzero(db->scratch, (size_t)slen);
+    return fields;
+}
+
+/* Upgrades a version 1 database: the new columns, then facts and a MAC for
+ * every row. Runs inside the caller's transaction. */
+static int upgrade_v2(struct intake *db, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step;
+    if (exec(db, migrate_v2, d) < 0 ||
+        db_prepare(db->db, db->path, "SELECT " COLUMNS " FROM requests ORDER BY id", &st, d) < 0)
+        return -1;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long id = (long)sqlite3_column_int64(st, C_ID);
+        const char *key_id = (const char *)sqlite3_column_text(st, C_KEY);
+        const struct adminkey *k = find_key(db, key_id);
+        if (!k) {
+            diag_error(d, db->path, 0, 0,
+                       "upgrading the database: request %ld needs key %s, which is not loaded "
+                       "(give every key with --key)",
+                       id, key_id ? key_id : "?");
+            goto out;
+        }
+        json_t *fields = sqlite3_column_bytes(st, C_EID) == ENVELOPE_ID_BYTES
+                             ? open_request(db, k, st)
+                             : NULL;
+        /* A row that does not decrypt keeps no facts; list shows it as unreadable. */
+        int frc = fields ? store_facts(db, k, id, sqlite3_column_blob(st, C_EID), fields, d) : 0;
+        json_decref(fields);
+        if (frc < 0 || seal_row(db, id, d) < 0)
+            goto out;
+    }
+    if (step != SQLITE_DONE) {
+        fail(db, d, "cannot read");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Brings the schema to INTAKE_VERSION in one transaction. */
+static int migrate(struct intake *db, struct diag *d)
+{
+    int v = db_user_version(db->db, db->path, d);
+    if (v < 0)
+        return -1;
+    if (v > INTAKE_VERSION) {
+        diag_error(d, db->path, 0, 0,
+                   "written by a newer peeradmin (schema version %d; this one knows up to %d)", v,
+                   INTAKE_VERSION);
+        return -1;
+    }
+    if (v == INTAKE_VERSION)
+        return 0;
+    if (exec(db, "BEGIN IMMEDIATE", d) < 0)
+        return -1;
+    if ((v == 0 && exec(db, schema_v1, d) < 0) || upgrade_v2(db, d) < 0 ||
+        exec(db, "COMMIT", d) < 0) {
+        intake_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
+/* The database holds who asked for help: nobody but its owner may read it. */
+static int check_mode(const char *path, struct diag *d)
+{
+    struct stat sb;
+    if (stat(path, &sb) < 0)
+        return 0; /* created below, mode 0600 */
+    if (sb.st_mode & 077) {
+        diag_error(d, path, 0, 0,
+                   "the intake database is readable by others (mode %03o): run chmod 600 on it",
+                   (unsigned)(sb.st_mode & 0777));
+        return -1;
+    }
+    return 0;
+}
+
 int intake_open(const char *path, struct adminkey *const *keys, size_t nkeys, struct intake **out,
                 struct diag *d)
 {
@@ -41,37 +385,18 @@ int intake_open(const char *path, struct adminkey *const *keys, size_t nkeys, st
     db->path = xstrdup(path);
     db->keys = keys;
     db->nkeys = nkeys;
-    db->scratch = secmem_alloc(SCRATCH_BYTES);
-    if (db_open(path, DB_CREATE, 0, &db->db, d) < 0 ||
-        exec(db,
-             "CREATE TABLE IF NOT EXISTS requests ("
-             " id INTEGER PRIMARY KEY,"
-             " envelope_id BLOB NOT NULL UNIQUE CHECK (length(envelope_id) = 32),"
-             " key_id TEXT NOT NULL,"
-             " channel TEXT NOT NULL,"
-             " reference TEXT NOT NULL,"
-             " submitted TEXT NOT NULL,"
-             " received TEXT NOT NULL,"
-             " schema TEXT NOT NULL,"
-             " status TEXT NOT NULL DEFAULT 'new',"
-             " nonce BLOB NOT NULL,"
-             " request BLOB NOT NULL);"
-             "PRAGMA user_version = 1;",
-             d) < 0)
+    db->scratch = secmem_alloc(SCRATCH_BYTES + 1);
+    if (check_mode(path, d) < 0 || db_open(path, DB_CREATE, 0, &db->db, d) < 0 ||
+        migrate(db, d) < 0)
         goto fail;
-    if (sqlite3_prepare_v2(db->db,
-                           "INSERT OR IGNORE INTO requests (envelope_id, key_id, channel,"
-                           " reference, submitted, received, schema, nonce, request)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           -1, &db->insert, NULL) != SQLITE_OK) {
-        fail(db, d, "cannot prepare");
+    if (db_prepare(db->db, db->path,
+                   "INSERT OR IGNORE INTO requests (envelope_id, key_id, channel,"
+                   " reference, submitted, received, schema, nonce, request, sealed)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   &db->insert, d) < 0 ||
+        db_prepare(db->db, db->path, "SELECT 1 FROM requests WHERE envelope_id = ?", &db->has,
+                   d) < 0)
         goto fail;
-    }
-    if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM requests WHERE envelope_id = ?", -1, &db->has,
-                           NULL) != SQLITE_OK) {
-        fail(db, d, "cannot prepare");
-        goto fail;
-    }
     *out = db;
     return 0;
 fail:
@@ -106,23 +431,45 @@ void intake_rollback(struct intake *db)
     sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+static int audit(struct intake *db, const char *action, long request, const char *detail,
+                 struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    char at[CLOCK_ISO_LEN];
+    int rc = -1;
+    clock_iso(clock_now(), at);
+    if (db_prepare(db->db, db->path,
+                   "INSERT INTO audit (at, action, request, detail) VALUES (?, ?, ?, ?)", &st,
+                   d) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, request);
+    sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_DONE)
+        rc = 0;
+    else
+        fail(db, d, "cannot write the audit log");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], json_t *plain,
-                  const unsigned char *text, size_t text_len, int *added, struct diag *d)
+                  const unsigned char *text, size_t text_len, int sealed, int *added,
+                  long *row_id, struct diag *d)
 {
     const struct adminkey *k = db->keys[0];
-    unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+    unsigned char nonce[NONCE_BYTES];
     unsigned long long sealed_len;
-    char received[21];
+    char received[CLOCK_ISO_LEN];
     int rc = -1;
     if (text_len == 0 || text_len > SCRATCH_BYTES) {
         diag_error(d, db->path, 0, 0, "request too large to store (%zu bytes)", text_len);
         return -1;
     }
-    unsigned char *sealed = malloc(text_len + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-    if (!sealed)
-        abort();
+    unsigned char *box = xmalloc(text_len + TAG_BYTES);
     randombytes_buf(nonce, sizeof nonce);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, &sealed_len, text, text_len, id,
+    crypto_aead_xchacha20poly1305_ietf_encrypt(box, &sealed_len, text, text_len, id,
                                                ENVELOPE_ID_BYTES, NULL, nonce, k->data_key);
     clock_iso(clock_now(), received);
     sqlite3_stmt *st = db->insert;
@@ -139,17 +486,28 @@ int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], 
     sqlite3_bind_text(st, 7, json_string_value(json_object_get(plain, "schema")), -1,
                       SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 8, nonce, sizeof nonce, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 9, sealed, (int)sealed_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 9, box, (int)sealed_len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 10, sealed ? 1 : 0);
     if (sqlite3_step(st) != SQLITE_DONE) {
         fail(db, d, "cannot insert");
         goto out;
     }
     *added = sqlite3_changes(db->db) > 0;
+    if (*added) {
+        long rid = (long)sqlite3_last_insert_rowid(db->db);
+        if (store_facts(db, k, rid, id, json_object_get(plain, "fields"), d) < 0 ||
+            seal_row(db, rid, d) < 0 ||
+            audit(db, sealed ? "import" : "add", rid,
+                  json_string_value(json_object_get(plain, "channel")), d) < 0)
+            goto out;
+        if (row_id)
+            *row_id = rid;
+    }
     rc = 0;
 out:
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    free(sealed);
+    free(box);
     return rc;
 }
 
@@ -173,23 +531,20 @@ int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size
 {
     sqlite3_stmt *st = NULL;
     size_t cap = 64, count = 0;
-    unsigned char(*list)[ENVELOPE_ID_BYTES] = malloc(cap * ENVELOPE_ID_BYTES);
+    unsigned char(*list)[ENVELOPE_ID_BYTES] = xmalloc(cap * ENVELOPE_ID_BYTES);
     int step;
-    if (!list)
-        abort();
-    if (sqlite3_prepare_v2(db->db, "SELECT envelope_id FROM requests ORDER BY envelope_id", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (db_prepare(db->db, db->path,
+                   "SELECT envelope_id FROM requests WHERE sealed = 1 ORDER BY envelope_id", &st,
+                   d) < 0) {
         free(list);
-        return fail(db, d, "cannot read");
+        return -1;
     }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(st, 0) != ENVELOPE_ID_BYTES)
             continue;
         if (count == cap) {
             cap *= 2;
-            list = realloc(list, cap * ENVELOPE_ID_BYTES);
-            if (!list)
-                abort();
+            list = xrealloc(list, cap * ENVELOPE_ID_BYTES);
         }
         memcpy(list[count++], sqlite3_column_blob(st, 0), ENVELOPE_ID_BYTES);
     }
@@ -203,70 +558,101 @@ int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size
     return 0;
 }
 
-/* Decrypts one row into an object. */
-static json_t *row(struct intake *db, sqlite3_stmt *st, struct diag *d)
+static json_t *unreadable(long id, const char *why)
 {
-    const char *key_id = (const char *)sqlite3_column_text(st, 2);
-    const struct adminkey *k = NULL;
-    for (size_t i = 0; i < db->nkeys && !k; i++)
-        if (!strcmp(db->keys[i]->pub.key_id_hex, key_id))
-            k = db->keys[i];
-    long id = (long)sqlite3_column_int64(st, 0);
+    return json_pack("{s:I, s:s}", "id", (json_int_t)id, "unreadable", why);
+}
+
+static json_t *text_or_null(sqlite3_stmt *st, int c)
+{
+    const unsigned char *s = sqlite3_column_text(st, c);
+    return s ? json_string((const char *)s) : json_null();
+}
+
+/* The moment the promise runs from: the submission time the request carries
+ * when it is a real time no later than its arrival (it comes from the
+ * sender, so it is not trusted further), else the arrival. */
+static const char *since(sqlite3_stmt *st)
+{
+    const char *sub = (const char *)sqlite3_column_text(st, C_SUBMITTED);
+    const char *rec = (const char *)sqlite3_column_text(st, C_RECEIVED);
+    time_t ts, tr;
+    if (sub && rec && clock_parse_iso(sub, &ts) == 0 && clock_parse_iso(rec, &tr) == 0 &&
+        ts <= tr)
+        return sub;
+    return rec ? rec : "";
+}
+
+/* Checks and decrypts one row selected with COLUMNS into an object; a row
+ * that cannot be read is marked, never an error. */
+static json_t *row(struct intake *db, sqlite3_stmt *st)
+{
+    long id = (long)sqlite3_column_int64(st, C_ID);
+    const char *key_id = (const char *)sqlite3_column_text(st, C_KEY);
+    const struct adminkey *k = find_key(db, key_id);
+    char why[160];
     if (!k) {
-        diag_error(d, db->path, 0, 0, "request %ld needs key %s, which is not loaded", id, key_id);
-        return NULL;
+        snprintf(why, sizeof why, "needs key %s, which is not loaded", key_id ? key_id : "?");
+        return unreadable(id, why);
     }
-    const unsigned char *eid = sqlite3_column_blob(st, 1);
-    const unsigned char *nonce = sqlite3_column_blob(st, 9);
-    const unsigned char *sealed = sqlite3_column_blob(st, 10);
-    int slen = sqlite3_column_bytes(st, 10);
-    if (sqlite3_column_bytes(st, 1) != ENVELOPE_ID_BYTES ||
-        sqlite3_column_bytes(st, 9) != crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ||
-        slen < (int)crypto_aead_xchacha20poly1305_ietf_ABYTES || slen > SCRATCH_BYTES) {
-        diag_error(d, db->path, 0, 0, "request %ld is damaged", id);
-        return NULL;
+    unsigned char mac[MAC_BYTES];
+    row_mac(k, st, mac);
+    if (sqlite3_column_bytes(st, C_MAC) != MAC_BYTES ||
+        sodium_memcmp(mac, sqlite3_column_blob(st, C_MAC), MAC_BYTES) != 0 ||
+        sqlite3_column_bytes(st, C_EID) != ENVELOPE_ID_BYTES)
+        return unreadable(id, "fails its integrity check: it was changed outside peeradmin");
+    const unsigned char *eid = sqlite3_column_blob(st, C_EID);
+    json_t *facts = NULL, *fields = NULL, *outcome = NULL;
+    size_t len;
+    if (sqlite3_column_type(st, C_FACTS) == SQLITE_BLOB) {
+        if (open_blob(db, k, eid, "facts", sqlite3_column_blob(st, C_FACTS),
+                      (size_t)sqlite3_column_bytes(st, C_FACTS), &len) < 0)
+            return unreadable(id, "cannot be decrypted (damaged)");
+        facts = json_loadb((const char *)db->scratch, len, 0, NULL);
+        sodium_memzero(db->scratch, len);
     }
-    unsigned char *clear = db->scratch;
-    unsigned long long clen = 0;
-    json_t *request = NULL, *fields, *res = NULL;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(clear, &clen, NULL, sealed, (size_t)slen, eid,
-                                                   ENVELOPE_ID_BYTES, nonce, k->data_key) != 0 ||
-        !(request = json_loadb((const char *)clear, (size_t)clen, 0, NULL)) ||
-        !json_is_object(fields = json_object_get(request, "fields"))) {
-        diag_error(d, db->path, 0, 0, "request %ld cannot be decrypted (wrong key or damaged)", id);
-        goto out;
+    int purged = sqlite3_column_type(st, C_PURGED) != SQLITE_NULL;
+    if (!purged && !(fields = open_request(db, k, st))) {
+        json_decref(facts);
+        return unreadable(id, "cannot be decrypted (wrong key or damaged)");
+    }
+    if (sqlite3_column_type(st, C_OUTCOME) == SQLITE_BLOB &&
+        open_blob(db, k, eid, "outcome", sqlite3_column_blob(st, C_OUTCOME),
+                  (size_t)sqlite3_column_bytes(st, C_OUTCOME), &len) == 0) {
+        outcome = json_string((const char *)db->scratch);
+        sodium_memzero(db->scratch, len);
     }
     char hex[65];
     envelope_id_hex(eid, hex);
-    res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "id", (json_int_t)id, "envelope_id",
-                    hex, "channel", sqlite3_column_text(st, 3), "reference",
-                    sqlite3_column_text(st, 4), "submitted", sqlite3_column_text(st, 5), "received",
-                    sqlite3_column_text(st, 6), "status", sqlite3_column_text(st, 8), "fields",
-                    fields);
-out:
-    json_decref(request);
-    sodium_memzero(clear, (size_t)slen);
-    return res;
+    json_t *r = json_pack(
+        "{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "id", (json_int_t)id, "envelope_id", hex, "channel", text_or_null(st, C_CHANNEL),
+        "reference", text_or_null(st, C_REF), "submitted", text_or_null(st, C_SUBMITTED),
+        "received", text_or_null(st, C_RECEIVED), "state", text_or_null(st, C_STATE), "status",
+        text_or_null(st, C_STATE), "since", since(st), "sealed",
+        sqlite3_column_int(st, C_SEALED), "supporter", text_or_null(st, C_SUPPORTER), "assigned",
+        text_or_null(st, C_ASSIGNED), "contacted", text_or_null(st, C_CONTACTED), "closed",
+        text_or_null(st, C_CLOSED), "purged", text_or_null(st, C_PURGED), "facts",
+        facts ? facts : json_object(), "outcome", outcome ? outcome : json_null());
+    if (fields)
+        json_object_set_new(r, "fields", fields);
+    return r;
 }
-
-#define COLUMNS                                                                                    \
-    "id, envelope_id, key_id, channel, reference, submitted, received, schema,"                    \
-    " status, nonce, request"
 
 json_t *intake_get(struct intake *db, long id, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     json_t *res = NULL;
-    if (sqlite3_prepare_v2(db->db, "SELECT " COLUMNS " FROM requests WHERE id = ?", -1, &st,
-                           NULL) != SQLITE_OK) {
-        fail(db, d, "cannot read");
+    if (db_prepare(db->db, db->path, "SELECT " COLUMNS " FROM requests WHERE id = ?", &st, d) < 0)
         return NULL;
-    }
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        res = row(db, st, d);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        res = row(db, st);
+    else if (step == SQLITE_DONE)
+        diag_error(d, "ID", 0, 0, "no request %ld (see peeradmin list)", id);
     else
-        diag_error(d, db->path, 0, 0, "no request %ld", id);
+        fail(db, d, "cannot read");
     sqlite3_finalize(st);
     return res;
 }
@@ -276,21 +662,260 @@ json_t *intake_list(struct intake *db, struct diag *d)
     sqlite3_stmt *st = NULL;
     json_t *all = json_array();
     int step;
-    if (sqlite3_prepare_v2(db->db, "SELECT " COLUMNS " FROM requests ORDER BY id", -1, &st, NULL) !=
-        SQLITE_OK) {
-        fail(db, d, "cannot read");
+    if (db_prepare(db->db, db->path, "SELECT " COLUMNS " FROM requests ORDER BY id", &st, d) < 0) {
         json_decref(all);
         return NULL;
     }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *r = row(db, st, d);
-        if (!r) {
-            json_decref(all);
-            all = NULL;
-            break;
-        }
-        json_array_append_new(all, r);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(all, row(db, st));
+    if (step != SQLITE_DONE) {
+        fail(db, d, "cannot read");
+        json_decref(all);
+        all = NULL;
     }
+    sqlite3_finalize(st);
+    return all;
+}
+
+/* Stores the outcome note encrypted, or clears it. */
+static int set_outcome(struct intake *db, const struct adminkey *k, long id,
+                       const unsigned char *eid, const char *outcome, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    unsigned char *blob = NULL;
+    size_t blen = 0;
+    int rc = -1;
+    if (outcome)
+        blob = seal_blob(k, eid, "outcome", outcome, strlen(outcome) + 0, &blen);
+    if (db_prepare(db->db, db->path, "UPDATE requests SET outcome = ? WHERE id = ?", &st, d) < 0)
+        goto out;
+    if (blob)
+        sqlite3_bind_blob(st, 1, blob, (int)blen, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 1);
+    sqlite3_bind_int64(st, 2, id);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        fail(db, d, "cannot update");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    free(blob);
+    return rc;
+}
+
+/* Runs one UPDATE of row id with text values (NULL binds NULL). */
+static int update(struct intake *db, const char *sql, long id, const char *a, const char *b,
+                  struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (db_prepare(db->db, db->path, sql, &st, d) < 0)
+        return -1;
+    if (a)
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, id);
+    if (sqlite3_step(st) == SQLITE_DONE)
+        rc = 0;
+    else
+        fail(db, d, "cannot update");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int apply(struct intake *db, const struct adminkey *k, long id, const unsigned char *eid,
+                 enum state from, enum state to, enum state_action a, const char *supporter,
+                 const char *outcome, const char *now, struct diag *d)
+{
+    const char *name = state_name(to);
+    switch (a) {
+    case ACTION_ASSIGN:
+        if (update(db, "UPDATE assignments SET ended = ?1 WHERE request = ?3 AND ended IS NULL",
+                   id, now, NULL, d) < 0 ||
+            update(db, "INSERT INTO assignments (supporter, assigned, request) VALUES (?1, ?2, ?3)",
+                   id, supporter, now, d) < 0)
+            return -1;
+        return update(db,
+                      "UPDATE requests SET supporter = ?1, assigned = ?2, status = 'assigned'"
+                      " WHERE id = ?3",
+                      id, supporter, now, d);
+    case ACTION_CONTACTED:
+        /* The first contact is what the promise is measured by. */
+        return update(db,
+                      "UPDATE requests SET status = ?1, contacted = coalesce(contacted, ?2)"
+                      " WHERE id = ?3",
+                      id, name, now, d);
+    case ACTION_CLOSE:
+    case ACTION_DECLINE:
+        if (update(db, "UPDATE assignments SET ended = ?2 WHERE request = ?3 AND ended IS NULL",
+                   id, NULL, now, d) < 0 ||
+            update(db, "UPDATE requests SET status = ?1, closed = ?2 WHERE id = ?3", id, name,
+                   now, d) < 0)
+            return -1;
+        return a == ACTION_CLOSE && outcome ? set_outcome(db, k, id, eid, outcome, d) : 0;
+    case ACTION_REOPEN:
+        (void)from;
+        if (set_outcome(db, k, id, eid, NULL, d) < 0)
+            return -1;
+        return update(db,
+                      "UPDATE requests SET status = ?1, closed = NULL, supporter = NULL,"
+                      " assigned = NULL WHERE id = ?3",
+                      id, name, NULL, d);
+    }
+    return -1;
+}
+
+int intake_move(struct intake *db, long id, enum state_action action, const char *supporter,
+                const char *outcome, struct diag *d)
+{
+    json_t *r = intake_get(db, id, d);
+    enum state from, to;
+    char now[CLOCK_ISO_LEN], detail[160];
+    unsigned char eid[ENVELOPE_ID_BYTES];
+    int rc = -1;
+    if (!r)
+        return -1;
+    const char *why = json_string_value(json_object_get(r, "unreadable"));
+    if (why) {
+        diag_error(d, "ID", 0, 0, "request %ld %s; nothing was changed", id, why);
+        goto out;
+    }
+    if (state_parse(json_string_value(json_object_get(r, "state")), &from) < 0) {
+        diag_error(d, "ID", 0, 0, "request %ld has an unknown state", id);
+        goto out;
+    }
+    if (state_move(from, action, &to) < 0) {
+        diag_error(d, "ID", 0, 0, "request %ld is %s: it cannot be %s", id, state_name(from),
+                   action == ACTION_ASSIGN      ? "assigned"
+                   : action == ACTION_CONTACTED ? "marked contacted"
+                   : action == ACTION_CLOSE     ? "closed (mark it contacted first)"
+                   : action == ACTION_DECLINE   ? "declined"
+                                                : "reopened (it is not closed or declined)");
+        goto out;
+    }
+    if (action == ACTION_REOPEN && !json_is_null(json_object_get(r, "purged"))) {
+        diag_error(d, "ID", 0, 0,
+                   "request %ld was purged: its contact details are gone, so it cannot be "
+                   "reopened (enter it again with peeradmin add)",
+                   id);
+        goto out;
+    }
+    if (outcome && strlen(outcome) > OUTCOME_MAX) {
+        diag_error(d, "--outcome", 0, 0, "at most %d bytes", OUTCOME_MAX);
+        goto out;
+    }
+    if (sodium_hex2bin(eid, sizeof eid, json_string_value(json_object_get(r, "envelope_id")), 64,
+                       NULL, NULL, NULL) != 0)
+        goto out;
+    clock_iso(clock_now(), now);
+    snprintf(detail, sizeof detail, "%s -> %s%s%s", state_name(from), state_name(to),
+             supporter ? " " : "", supporter ? supporter : "");
+    const struct adminkey *k = db->keys[0];
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db->db, db->path, "SELECT key_id FROM requests WHERE id = ?", &st, d) < 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        k = find_key(db, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (!k || apply(db, k, id, eid, from, to, action, supporter, outcome, now, d) < 0 ||
+        seal_row(db, id, d) < 0 || audit(db, state_action_name(action), id, detail, d) < 0)
+        goto out;
+    rc = 0;
+out:
+    json_decref(r);
+    return rc;
+}
+
+json_t *intake_loads(struct intake *db, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *loads = json_object();
+    if (db_prepare(db->db, db->path,
+                   "SELECT supporter, count(*) FROM requests WHERE supporter IS NOT NULL AND"
+                   " status IN ('assigned', 'contacted') GROUP BY supporter",
+                   &st, d) < 0) {
+        json_decref(loads);
+        return NULL;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_object_set_new(loads, (const char *)sqlite3_column_text(st, 0),
+                            json_integer(sqlite3_column_int64(st, 1)));
+    sqlite3_finalize(st);
+    return loads;
+}
+
+int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    char before[CLOCK_ISO_LEN], now[CLOCK_ISO_LEN];
+    long *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1, step;
+    clock_iso(cutoff, before);
+    clock_iso(clock_now(), now);
+    if (db_prepare(db->db, db->path,
+                   "SELECT " COLUMNS " FROM requests WHERE purged IS NULL AND"
+                   " status IN ('closed', 'declined') AND closed < ? ORDER BY id",
+                   &st, d) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        /* Only rows that pass their MAC: an edited row is not evidence enough. */
+        json_t *r = row(db, st);
+        int good = !json_object_get(r, "unreadable");
+        json_decref(r);
+        if (!good)
+            continue;
+        if (n == cap)
+            ids = xrealloc(ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
+        ids[n++] = (long)sqlite3_column_int64(st, C_ID);
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE) {
+        fail(db, d, "cannot read");
+        goto out;
+    }
+    for (size_t i = 0; !dry_run && i < n; i++) {
+        if (update(db,
+                   "UPDATE requests SET request = x'', nonce = x'', outcome = NULL,"
+                   " reference = '', purged = ?1 WHERE id = ?3",
+                   ids[i], now, NULL, d) < 0 ||
+            seal_row(db, ids[i], d) < 0 || audit(db, "purge", ids[i], "", d) < 0)
+            goto out;
+    }
+    *count = (long)n;
+    rc = 0;
+out:
+    free(ids);
+    return rc;
+}
+
+int intake_compact(struct intake *db, struct diag *d)
+{
+    if (exec(db, "VACUUM", d) < 0)
+        return -1;
+    return db_checkpoint_truncate(db->db, db->path, d);
+}
+
+json_t *intake_audit(struct intake *db, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *all = json_array();
+    if (db_prepare(db->db, db->path,
+                   "SELECT at, action, request, detail FROM audit ORDER BY id", &st, d) < 0) {
+        json_decref(all);
+        return NULL;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(all, json_pack("{s:s, s:s, s:I, s:s}", "at",
+                                             sqlite3_column_text(st, 0), "action",
+                                             sqlite3_column_text(st, 1), "request",
+                                             (json_int_t)sqlite3_column_int64(st, 2), "detail",
+                                             sqlite3_column_text(st, 3)));
     sqlite3_finalize(st);
     return all;
 }

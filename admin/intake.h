@@ -1,24 +1,42 @@
-/* intake: the administrator's SQLite database of imported requests.
+/* intake: the administrator's SQLite database of requests, from every
+ * channel, and what happened to them.
  *
- * Each request's plaintext, exactly as it was sealed (the field values:
- * contact details and message), is stored encrypted with XChaCha20-Poly1305
- * under the data key of an administrator key (keys.h), with the envelope id
- * as associated data: the database file alone reveals no contact details.
- * Reference, channel and times are in clear, to list and sort by. Import is
- * idempotent on the envelope id. */
+ * What is secret is encrypted with XChaCha20-Poly1305 under the data key of
+ * an administrator key (keys.h): each request's plaintext exactly as it was
+ * sealed or entered (contact details and note), its anonymous facts (career
+ * stage, reason, referral, modality: what statistics count) and the
+ * coordinator's outcome note. What is clear (reference, channel, times,
+ * state, the supporter assigned) is there to list and sort by, and is
+ * authenticated: each row carries a keyed BLAKE2b MAC over every column, so
+ * a row edited outside peeradmin is detected and shown as unreadable, never
+ * trusted. The database file alone reveals no name, email, phone or note.
+ *
+ * The schema is versioned (PRAGMA user_version) and upgraded on open:
+ * 1 = the first release (requests only), 2 = states, assignments, audit log,
+ * facts and row MACs. A version 1 database is upgraded in one transaction,
+ * with every key its rows need loaded.
+ *
+ * The audit log holds actions (what, when, which request, which supporter),
+ * never personal data. Import is idempotent on the envelope id; requests
+ * entered by hand get a random id, and receipts list only sealed ones. */
 #ifndef PEERKIT_INTAKE_H
 #define PEERKIT_INTAKE_H
 
 #include <jansson.h>
+#include <time.h>
 
 #include "diag.h"
 #include "envelope.h"
 #include "keys.h"
+#include "states.h"
+
+#define INTAKE_VERSION 2
 
 struct intake;
 
-/* Opens (creating if needed) the database; keys decrypt rows (the first one
- * encrypts new rows). */
+/* Opens (creating if needed) the database and upgrades its schema; keys
+ * decrypt rows (the first one encrypts new rows). Refuses a database file
+ * readable by group or others, and one written by a newer release. */
 int intake_open(const char *path, struct adminkey *const *keys, size_t nkeys, struct intake **out,
                 struct diag *d);
 void intake_close(struct intake *db);
@@ -27,23 +45,55 @@ int intake_begin(struct intake *db, struct diag *d);
 int intake_commit(struct intake *db, struct diag *d);
 void intake_rollback(struct intake *db);
 
-/* Inserts an opened request: plain is its parsed object, text the plaintext
- * JSON it was parsed from (stored encrypted as it is, so the database keeps
- * exactly what was sealed). *added is 0 when the envelope was already there. */
+/* Inserts a request: plain is its parsed object ({fields, channel,
+ * reference, submitted, schema}), text the plaintext JSON it was parsed from
+ * (stored encrypted as it is). sealed: 1 for an opened envelope (id is its
+ * envelope id), 0 for a request entered by hand (id is random). *added is 0
+ * when the envelope was already there; *row_id (may be NULL) the row. */
 int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], json_t *plain,
-                  const unsigned char *text, size_t text_len, int *added, struct diag *d);
+                  const unsigned char *text, size_t text_len, int sealed, int *added,
+                  long *row_id, struct diag *d);
 
 /* 1 if the envelope is already in the database, 0 if not, -1 on error. */
 int intake_has(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], struct diag *d);
 
-/* Every envelope id in the database (malloc'd array, caller frees). */
+/* Every sealed envelope's id (malloc'd array, caller frees): what a receipt
+ * lists. */
 int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size_t *n,
                struct diag *d);
 
 /* One request as {id, envelope_id, channel, reference, submitted, received,
- * status, fields} (caller decrefs), or an array of all of them (oldest
- * first). A row whose key is not loaded is an error naming the key id. */
+ * state, status (the same), supporter, assigned, contacted, closed, purged,
+ * facts, outcome, fields} (caller decrefs); fields is absent once purged.
+ * A row that cannot be read (its key is not loaded, it fails its MAC, it does
+ * not decrypt) comes back as {id, unreadable: why}. NULL with an error only
+ * for an unknown id or a database error. */
 json_t *intake_get(struct intake *db, long id, struct diag *d);
+/* Every request, oldest first, unreadable ones marked as above. */
 json_t *intake_list(struct intake *db, struct diag *d);
+
+/* Moves request id by action (states.h), in the caller's transaction:
+ * supporter is the slug for ACTION_ASSIGN, outcome the note for
+ * ACTION_CLOSE (may be NULL; stored encrypted). Refuses an unknown id, an
+ * unreadable row, an illegal move and reopening a purged request. Writes
+ * the audit log and the assignment history. */
+int intake_move(struct intake *db, long id, enum state_action action, const char *supporter,
+                const char *outcome, struct diag *d);
+
+/* Open assignments (assigned or contacted) per supporter slug: {slug: n}. */
+json_t *intake_loads(struct intake *db, struct diag *d);
+
+/* Deletes the personal data (plaintext, outcome, reference) of closed and
+ * declined requests finished before cutoff, in the caller's transaction;
+ * their facts, state and times stay for statistics. dry_run: only count.
+ * *count: how many requests are (or would be) purged. */
+int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, struct diag *d);
+
+/* After a purge's commit: VACUUM (rewrites the file without free pages) and
+ * a truncated write-ahead log, so nothing deleted survives on disk. */
+int intake_compact(struct intake *db, struct diag *d);
+
+/* The audit log, oldest first: [{at, action, request, detail}]. */
+json_t *intake_audit(struct intake *db, struct diag *d);
 
 #endif

@@ -19,71 +19,32 @@
 #include "sign.h"
 #include "termsafe.h"
 #include "unseal.h"
+#include "workflow.h"
+#include "workspace.h"
 #include "xalloc.h"
 #include "secmem.h"
 
 static const char usage[] =
-    "usage: peeradmin keygen --out DIR [--passphrase-file F]\n"
-    "       peeradmin import --key FILE... --db FILE [--receipt OUT] [--site DIR]\n"
-    "                        [--passphrase-file F...] INPUT...\n"
-    "       peeradmin receipt --key FILE... --db FILE --out OUT [--passphrase-file F...]\n"
-    "       peeradmin list --key FILE... --db FILE [--json] [--passphrase-file F...]\n"
-    "       peeradmin show ID --key FILE... --db FILE [--json] [--passphrase-file F...]\n"
-    "       peeradmin --help | --version\n";
+    "usage: peeradmin init [DIR] [--key FILE] [--site SITE_DIR] [--passphrase-file F]\n"
+    "       peeradmin site SITE_DIR\n"
+    "       peeradmin keygen --out DIR [--passphrase-file F]\n"
+    "       peeradmin import [--receipt OUT] [--site DIR] [KEYS] INPUT...\n"
+    "       peeradmin receipt --out OUT [KEYS]\n"
+    "       peeradmin add --channel phone|email|referral [--fields FILE|-] [KEYS]\n"
+    "       peeradmin list [--state S] [--overdue] [--json] [KEYS]\n"
+    "       peeradmin show ID [--json] [KEYS]\n"
+    "       peeradmin match ID [--json] [KEYS]\n"
+    "       peeradmin assign ID SUPPORTER [KEYS]\n"
+    "       peeradmin contacted ID | decline ID | reopen ID [KEYS]\n"
+    "       peeradmin close ID [--outcome TEXT] [KEYS]\n"
+    "       peeradmin stats [--from DATE] [--to DATE] [--format csv|json|svg] [--min-cell N]\n"
+    "       peeradmin purge [--older-than DAYS] [--yes] [KEYS]\n"
+    "       peeradmin log [--json] [KEYS]\n"
+    "       peeradmin --help | --version\n"
+    "KEYS: [--key FILE...] [--db FILE] [--site DIR] [--passphrase-file F...]; without them,\n"
+    "the workspace named by PEERADMIN_HOME (peeradmin init) provides them.\n";
 
-#define MAX_KEYS 16
 #define INPUT_MAX_BYTES (1u << 30) /* one bundle: 1 GiB is ~16,000 maximal envelopes */
-
-/* The keys, loaded and decrypted. One --passphrase-file serves every key;
- * several are matched to the keys in order; without one, the terminal asks
- * for each key. */
-struct keyring {
-    struct adminkey *k[MAX_KEYS];
-    size_t n;
-};
-
-static int keyring_load(const struct cli *c, struct keyring *ring, struct diag *d)
-{
-    size_t nkeys = cli_count(c, "key"), npass = cli_count(c, "passphrase-file");
-    ring->n = 0;
-    if (nkeys == 0) {
-        diag_error(d, "--key", 0, 0, "at least one key file is required");
-        return -1;
-    }
-    if (npass > 1 && npass != nkeys) {
-        diag_error(d, "--passphrase-file", 0, 0,
-                   "give one passphrase file for all keys, or one "
-                   "per --key (%zu keys, %zu files)",
-                   nkeys, npass);
-        return -1;
-    }
-    for (size_t i = 0; i < nkeys; i++) {
-        const char *key = cli_at(c, "key", i);
-        const char *file = npass == 0 ? NULL : cli_at(c, "passphrase-file", npass == 1 ? 0 : i);
-        struct passphrase pass;
-        if (passphrase_read(file, key, 0, &pass, d) < 0)
-            return -1;
-        int rc = keys_load(key, &pass, &ring->k[ring->n], d);
-        passphrase_free(&pass);
-        if (rc < 0)
-            return -1;
-        for (size_t j = 0; j < ring->n; j++)
-            if (!memcmp(ring->k[j]->pub.key_id, ring->k[ring->n]->pub.key_id, PUBKEY_ID_BYTES)) {
-                diag_error(d, key, 0, 0, "the same key is given twice");
-                keys_free(ring->k[ring->n]);
-                return -1;
-            }
-        ring->n++;
-    }
-    return 0;
-}
-
-static void keyring_free(struct keyring *ring)
-{
-    for (size_t i = 0; i < ring->n; i++)
-        keys_free(ring->k[i]);
-    ring->n = 0;
-}
 
 static int cmd_keygen(const struct cli *c, struct diag *d)
 {
@@ -112,7 +73,7 @@ static int cmd_keygen(const struct cli *c, struct diag *d)
 
 /* One import run: every envelope from every input goes through take(). */
 struct import {
-    struct keyring *ring;
+    struct workspace *ws;
     struct intake *db;
     struct formspec *schema; /* --site: validate fields too */
     unsigned char *scratch;  /* secure memory for one plaintext, reused */
@@ -162,7 +123,7 @@ static void take(struct import *im, const char *what, size_t pos, int line,
     struct diag why = DIAG_INIT;
     json_t *plain = NULL, *normalized = NULL;
     size_t text_len = 0; /* plaintext left in im->scratch, wiped below */
-    if (unseal_envelope_into(im->ring->k, im->ring->n, im->scratch, env, len, &plain, &text_len,
+    if (unseal_envelope_into(im->ws->keys, im->ws->nkeys, im->scratch, env, len, &plain, &text_len,
                              &why) < 0) {
         skip(im, what, pos, line, diag_first(&why));
         goto out;
@@ -181,7 +142,7 @@ static void take(struct import *im, const char *what, size_t pos, int line,
         }
     }
     int added = 0;
-    if (intake_insert(im->db, id, plain, im->scratch, text_len, &added, im->d) < 0) {
+    if (intake_insert(im->db, id, plain, im->scratch, text_len, 1, &added, NULL, im->d) < 0) {
         im->fatal = 1;
         goto out;
     }
@@ -208,14 +169,14 @@ static void take_armored(void *ctx, size_t pos, int line, const unsigned char *e
     take(ctx, "request", pos, line, env, len, NULL, problem);
 }
 
-static int write_receipt(struct keyring *ring, struct intake *db, const char *out, size_t *count,
+static int write_receipt(struct workspace *ws, struct intake *db, const char *out, size_t *count,
                          struct diag *d)
 {
     unsigned char(*ids)[ENVELOPE_ID_BYTES] = NULL;
     size_t n = 0;
     struct buf text = BUF_INIT;
     int rc = -1;
-    if (intake_ids(db, &ids, &n, d) < 0 || sign_receipt(ring->k[0], ids, n, &text, d) < 0 ||
+    if (intake_ids(db, &ids, &n, d) < 0 || sign_receipt(ws->keys[0], ids, n, &text, d) < 0 ||
         fs_write_atomic(out, text.data, text.len, 0644, d) < 0)
         goto done;
     *count = n;
@@ -228,11 +189,11 @@ done:
 
 static int cmd_import(const struct cli *c, struct diag *d)
 {
-    const char *db = cli_get(c, "db"), *site = cli_get(c, "site"), *receipt = cli_get(c, "receipt");
+    const char *receipt = cli_get(c, "receipt");
     char **inputs = c->operands;
     int ninputs = c->noperands;
-    struct keyring ring = {{NULL}, 0};
-    struct import im = {.ring = &ring, .d = d, .scratch = secmem_alloc(ENVELOPE_MAX)};
+    struct workspace ws = {0};
+    struct import im = {.ws = &ws, .d = d, .scratch = secmem_alloc(ENVELOPE_MAX)};
     char **data = xcalloc((size_t)ninputs, sizeof *data);
     size_t *lens = xcalloc((size_t)ninputs, sizeof *lens);
     int rc = CLI_FAIL;
@@ -240,8 +201,13 @@ static int cmd_import(const struct cli *c, struct diag *d)
     for (int i = 0; i < ninputs; i++)
         if (fs_read_file(inputs[i], INPUT_MAX_BYTES, &data[i], &lens[i], d) < 0)
             goto out;
-    if (keyring_load(c, &ring, d) < 0 || (site && formspec_load(site, &im.schema, d) < 0) ||
-        intake_open(db, ring.k, ring.n, &im.db, d) < 0 || intake_begin(im.db, d) < 0)
+    /* The site's form (--site or the workspace's copy) checks the fields too. */
+    if (workspace_open(c, WS_DB | WS_SITE_MAYBE, &ws, d) < 0 ||
+        (ws.has_site && formspec_load(ws.site_dir, &im.schema, d) < 0))
+        goto out;
+    im.db = ws.db;
+    const char *db = ws.db_path;
+    if (intake_begin(im.db, d) < 0)
         goto out;
     for (int i = 0; i < ninputs && !im.fatal; i++) {
         const unsigned char *bytes = (const unsigned char *)data[i];
@@ -277,7 +243,7 @@ static int cmd_import(const struct cli *c, struct diag *d)
     rc = im.skipped ? CLI_PARTIAL : CLI_OK;
     if (receipt) {
         size_t n;
-        if (write_receipt(&ring, im.db, receipt, &n, d) < 0) {
+        if (write_receipt(&ws, im.db, receipt, &n, d) < 0) {
             diag_error(d, receipt, 0, 0,
                        "the requests are imported, but no receipt was "
                        "written: run peeradmin receipt");
@@ -292,149 +258,24 @@ out:
         free(data[i]);
     free(data);
     free(lens);
-    intake_close(im.db);
     sodium_free(im.scratch);
     formspec_free(im.schema);
-    keyring_free(&ring);
+    workspace_close(&ws);
     return rc;
 }
 
 static int cmd_receipt(const struct cli *c, struct diag *d)
 {
-    struct keyring ring = {{NULL}, 0};
-    struct intake *db = NULL;
+    struct workspace ws = {0};
     const char *out = cli_get(c, "out");
     size_t n;
     int rc = CLI_FAIL;
-    if (keyring_load(c, &ring, d) < 0 ||
-        intake_open(cli_get(c, "db"), ring.k, ring.n, &db, d) < 0 ||
-        write_receipt(&ring, db, out, &n, d) < 0)
+    if (workspace_open(c, WS_DB, &ws, d) < 0 || write_receipt(&ws, ws.db, out, &n, d) < 0)
         goto out;
     printf("peeradmin: receipt for %zu envelope%s written to %s\n", n, n == 1 ? "" : "s", out);
     rc = CLI_OK;
 out:
-    intake_close(db);
-    keyring_free(&ring);
-    return rc;
-}
-
-/* Prints text from a request with every control character made visible
- * (common/termsafe.h): its sender may be anyone. */
-static void print_safe(const char *s, const char *newline_indent)
-{
-    struct buf b = BUF_INIT;
-    termsafe_append(&b, s ? s : "", s ? strlen(s) : 0, newline_indent);
-    fwrite(b.data ? b.data : "", 1, b.len, stdout);
-    buf_free(&b);
-}
-
-/* Prints a value as text: lists joined with ", ". */
-static void print_value(json_t *v)
-{
-    if (json_is_string(v)) {
-        print_safe(json_string_value(v), "    ");
-        return;
-    }
-    size_t i;
-    json_t *item;
-    json_array_foreach (v, i, item) {
-        fputs(i ? ", " : "", stdout);
-        print_safe(json_string_value(item), "    ");
-    }
-}
-
-/* A column of the list, escaped and padded to width. */
-static void print_cell(json_t *v, int width, const char *sep)
-{
-    struct buf b = BUF_INIT;
-    const char *s = json_string_value(v);
-    termsafe_append(&b, s ? s : "", s ? strlen(s) : 0, NULL);
-    printf("%-*s%s", width, b.data ? b.data : "", sep);
-    buf_free(&b);
-}
-
-static void print_json(json_t *v)
-{
-    json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    putchar('\n');
-}
-
-static int cmd_list(const struct cli *c, struct diag *d)
-{
-    struct keyring ring = {{NULL}, 0};
-    struct intake *db = NULL;
-    json_t *all = NULL;
-    int rc = CLI_FAIL;
-    if (keyring_load(c, &ring, d) < 0 ||
-        intake_open(cli_get(c, "db"), ring.k, ring.n, &db, d) < 0 || !(all = intake_list(db, d)))
-        goto out;
-    if (cli_flag(c, "json")) {
-        print_json(all);
-    } else {
-        size_t i;
-        json_t *r;
-        printf("%-5s %-20s %-9s %-10s %s\n", "ID", "SUBMITTED", "REFERENCE", "STATUS", "CHANNEL");
-        json_array_foreach (all, i, r) {
-            printf("%-5lld ", (long long)json_integer_value(json_object_get(r, "id")));
-            print_cell(json_object_get(r, "submitted"), 20, " ");
-            print_cell(json_object_get(r, "reference"), 9, " ");
-            print_cell(json_object_get(r, "status"), 10, " ");
-            print_cell(json_object_get(r, "channel"), 0, "\n");
-        }
-        printf("%zu request%s\n", json_array_size(all), json_array_size(all) == 1 ? "" : "s");
-    }
-    rc = CLI_OK;
-out:
-    json_decref(all);
-    intake_close(db);
-    keyring_free(&ring);
-    return rc;
-}
-
-static int cmd_show(const struct cli *c, struct diag *d)
-{
-    struct keyring ring = {{NULL}, 0};
-    struct intake *db = NULL;
-    json_t *r = NULL;
-    char *end;
-    long id = strtol(c->operands[0], &end, 10);
-    int rc = CLI_FAIL;
-    if (*end || id <= 0) {
-        diag_error(d, "ID", 0, 0, "show takes one request id (a positive number, from list)");
-        return CLI_FAIL;
-    }
-    if (keyring_load(c, &ring, d) < 0 ||
-        intake_open(cli_get(c, "db"), ring.k, ring.n, &db, d) < 0 || !(r = intake_get(db, id, d)))
-        goto out;
-    if (cli_flag(c, "json")) {
-        print_json(r);
-    } else {
-        static const char *const meta[] = {"id",        "reference", "status",      "channel",
-                                           "submitted", "received",  "envelope_id", NULL};
-        for (size_t i = 0; meta[i]; i++) {
-            json_t *v = json_object_get(r, meta[i]);
-            printf("%-12s ", meta[i]);
-            if (json_is_integer(v))
-                printf("%lld", (long long)json_integer_value(v));
-            else
-                print_value(v);
-            putchar('\n');
-        }
-        putchar('\n');
-        const char *key;
-        json_t *v;
-        json_object_foreach (json_object_get(r, "fields"), key, v) {
-            print_safe(key, NULL);
-            fputs(": ", stdout);
-            print_value(v);
-            putchar('\n');
-        }
-    }
-    rc = CLI_OK;
-out:
-    json_decref(r);
-    intake_close(db);
-    keyring_free(&ring);
+    workspace_close(&ws);
     return rc;
 }
 
@@ -449,19 +290,40 @@ static int init(const struct cli_verb *verb)
 }
 
 static const struct cli_option options[] = {
-    {"out", CLI_VALUE, 0, 0},     {"db", CLI_VALUE, 0, 0},
-    {"key", CLI_REPEAT, 0, 0},    {"passphrase-file", CLI_REPEAT, 0, 0},
-    {"receipt", CLI_VALUE, 0, 0}, {"site", CLI_VALUE, 0, 0},
-    {"json", CLI_FLAG, 0, 0},     {NULL, 0, 0, 0},
+    {"out", CLI_VALUE, 0, 0},          {"db", CLI_VALUE, 0, 0},
+    {"key", CLI_REPEAT, 0, 0},         {"passphrase-file", CLI_REPEAT, 0, 0},
+    {"receipt", CLI_VALUE, 0, 0},      {"site", CLI_VALUE, 0, 0},
+    {"json", CLI_FLAG, 0, 0},          {"channel", CLI_VALUE, 0, 0},
+    {"fields", CLI_VALUE, 0, 0},       {"state", CLI_VALUE, 0, 0},
+    {"overdue", CLI_FLAG, 0, 0},       {"outcome", CLI_VALUE, 0, 0},
+    {"from", CLI_VALUE, 0, 0},         {"to", CLI_VALUE, 0, 0},
+    {"format", CLI_VALUE, 0, 0},       {"min-cell", CLI_NUMBER, 1, 1000},
+    {"older-than", CLI_NUMBER, 1, 36500}, {"yes", CLI_FLAG, 0, 0},
+    {NULL, 0, 0, 0},
 };
 
-#define KEYS "key passphrase-file"
+/* Every verb that reads the database takes the keys, the database and the
+ * site explicitly, or from the workspace (workspace.h). */
+#define KEYS "key passphrase-file db"
+#define SITE KEYS " site"
 static const struct cli_verb verbs[] = {
+    {"init", cmd_init, "", "key passphrase-file site", 0, 1},
+    {"site", cmd_site, "", "", 1, 1},
     {"keygen", cmd_keygen, "out", "passphrase-file", 0, 0},
-    {"import", cmd_import, "db", KEYS " receipt site", 1, 1 << 20},
-    {"receipt", cmd_receipt, "db out", KEYS, 0, 0},
-    {"list", cmd_list, "db", KEYS " json", 0, 0},
-    {"show", cmd_show, "db", KEYS " json", 1, 1},
+    {"import", cmd_import, "", SITE " receipt", 1, 1 << 20},
+    {"receipt", cmd_receipt, "out", KEYS, 0, 0},
+    {"add", cmd_add, "channel", SITE " fields", 0, 0},
+    {"list", cmd_list, "", SITE " json state overdue", 0, 0},
+    {"show", cmd_show, "", SITE " json", 1, 1},
+    {"match", cmd_match, "", SITE " json", 1, 1},
+    {"assign", cmd_assign, "", SITE, 2, 2},
+    {"contacted", cmd_contacted, "", KEYS, 1, 1},
+    {"close", cmd_close, "", KEYS " outcome", 1, 1},
+    {"decline", cmd_decline, "", KEYS, 1, 1},
+    {"reopen", cmd_reopen, "", KEYS, 1, 1},
+    {"stats", cmd_stats, "", SITE " from to format min-cell", 0, 0},
+    {"purge", cmd_purge, "", KEYS " older-than yes", 0, 0},
+    {"log", cmd_log, "", KEYS " json", 0, 0},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
 

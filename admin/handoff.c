@@ -1,0 +1,77 @@
+#include "handoff.h"
+
+#include <string.h>
+
+#include "termsafe.h"
+
+static void safe(struct buf *out, const char *s)
+{
+    termsafe_append(out, s ? s : "", s ? strlen(s) : 0, NULL);
+}
+
+/* A field's value in words: options' labels, lists joined with ", ". */
+static void value(struct buf *out, const struct sitedata *sd, const char *field, json_t *v)
+{
+    if (json_is_string(v)) {
+        const char *l = sitedata_label(sd, field, json_string_value(v));
+        safe(out, l ? l : json_string_value(v));
+        return;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach (v, i, item) {
+        const char *l = sitedata_label(sd, field, json_string_value(item));
+        buf_puts(out, i ? ", " : "");
+        safe(out, l ? l : json_string_value(item));
+    }
+}
+
+static void line(struct buf *out, const struct sitedata *sd, json_t *fields, const char *field,
+                 const char *label)
+{
+    json_t *v = json_object_get(fields, field);
+    if (!v || (json_is_string(v) && !json_string_length(v)) ||
+        (json_is_array(v) && !json_array_size(v)))
+        return;
+    buf_printf(out, "  %-20s ", label);
+    value(out, sd, field, v);
+    buf_putc(out, '\n');
+}
+
+void handoff_note(json_t *request, json_t *supporter, const struct sitedata *sd, struct buf *out)
+{
+    json_t *fields = json_object_get(request, "fields");
+    const char *sname = json_string_value(json_object_get(supporter, "name"));
+    const char *name = json_string_value(json_object_get(fields, "name"));
+    buf_puts(out, "Hand-off for ");
+    safe(out, sname);
+    buf_puts(out, " - request ");
+    safe(out, json_string_value(json_object_get(request, "reference")));
+    buf_puts(out, "\n\nHow to reach the requester\n");
+    line(out, sd, fields, "name", "Name:");
+    line(out, sd, fields, "email", "Email:");
+    line(out, sd, fields, "phone", "Phone:");
+    line(out, sd, fields, "pager", "Pager:");
+    buf_puts(out, "\nPreferences\n");
+    line(out, sd, fields, "modality", "Modality:");
+    line(out, sd, fields, "language", "Language:");
+    line(out, sd, fields, "role", "Career stage:");
+    const char *referral = json_string_value(json_object_get(fields, "referral"));
+    if (referral && !strcmp(referral, "colleague"))
+        buf_puts(out, "  A colleague asked for this person, who agreed to be contacted.\n");
+    buf_puts(out, "\nSuggested first message\n  Subject: Touching base\n\n  Hello");
+    if (name && *name) {
+        buf_putc(out, ' ');
+        safe(out, name);
+    }
+    buf_puts(out, ",\n\n  I am ");
+    safe(out, sname);
+    buf_puts(out, ", a member of our peer support program. I am reaching out because our\n"
+                  "  program coordinator asked me to touch base with you. Would you have some\n"
+                  "  time to talk in the next few days? Whatever suits you - in person, by\n"
+                  "  phone or by video - is fine with me.\n\n"
+                  "  Best wishes,\n  ");
+    safe(out, sname);
+    buf_puts(out, "\n\nKeep this note private. It holds no details of what happened: hear them\n"
+                  "from the requester, if they choose to share them.\n");
+}

@@ -1,0 +1,227 @@
+#include "match.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+#define NAMED_BONUS 1000
+
+/* Lower-case letters and digits only: "Emergency  medicine" and
+ * "emergency-Medicine" compare equal. Caller frees. */
+static char *fold(const char *s)
+{
+    char *out = xmalloc(strlen(s ? s : "") + 1), *o = out;
+    for (; s && *s; s++)
+        if (isalnum((unsigned char)*s))
+            *o++ = (char)tolower((unsigned char)*s);
+    *o = 0;
+    return out;
+}
+
+static int same_folded(const char *a, const char *b)
+{
+    char *x = fold(a), *y = fold(b);
+    int same = *x && !strcmp(x, y);
+    free(x);
+    free(y);
+    return same;
+}
+
+/* The requester named this supporter: by slug, or by a name that contains
+ * the supporter's full name ("Dr. Amara Okafor, MD"). */
+static int named(json_t *s, const char *asked)
+{
+    if (!asked || !*asked)
+        return 0;
+    char *a = fold(asked), *name = fold(json_string_value(json_object_get(s, "name")));
+    int hit = same_folded(asked, json_string_value(json_object_get(s, "slug"))) ||
+              (*name && strstr(a, name));
+    free(a);
+    free(name);
+    return hit;
+}
+
+static long role_index(json_t *roles, const char *id)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach (roles, i, r)
+        if (id && !strcmp(json_string_value(json_object_get(r, "id")) ?: "", id))
+            return (long)i;
+    return -1;
+}
+
+static const char *role_label(json_t *roles, const char *id)
+{
+    long i = role_index(roles, id);
+    const char *l = i < 0 ? NULL : json_string_value(json_object_get(json_array_get(roles, i), "label"));
+    return l ? l : id;
+}
+
+/* The request's wanted modalities as a list (a single string counts too). */
+static json_t *wanted_modalities(json_t *fields)
+{
+    json_t *m = json_object_get(fields, "modality");
+    if (json_is_string(m)) {
+        json_t *a = json_array();
+        json_array_append(a, m);
+        return a;
+    }
+    return json_is_array(m) ? json_incref(m) : json_array();
+}
+
+static int has_string(json_t *list, const char *s, int folded)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach (list, i, v) {
+        const char *x = json_string_value(v);
+        if (x && s && (folded ? same_folded(x, s) : !strcmp(x, s)))
+            return 1;
+    }
+    return 0;
+}
+
+static void reason(json_t *reasons, const char *fmt, const char *arg)
+{
+    struct buf b = BUF_INIT;
+    buf_printf(&b, fmt, arg ? arg : "");
+    json_array_append_new(reasons, json_string(b.data));
+    buf_free(&b);
+}
+
+/* Scores one eligible supporter; adds the reasons. */
+static long score(json_t *roles, json_t *s, json_t *fields, json_t *want, long load, int is_named,
+                  json_t *reasons)
+{
+    long points = 0;
+    if (is_named) {
+        points += NAMED_BONUS;
+        reason(reasons, "named by the requester%s", "");
+    }
+    const char *rrole = json_string_value(json_object_get(fields, "role"));
+    const char *srole = json_string_value(json_object_get(s, "role"));
+    long a = role_index(roles, rrole), b = role_index(roles, srole);
+    if (a >= 0 && b >= 0) {
+        long dist = labs(a - b);
+        if (dist == 0) {
+            points += 30;
+            reason(reasons, "same career stage (%s)", role_label(roles, srole));
+        } else if (dist <= 2) {
+            points += dist == 1 ? 20 : 10;
+            struct buf t = BUF_INIT;
+            buf_printf(&t, "%s, %ld step%s from the requester", role_label(roles, srole), dist,
+                       dist == 1 ? "" : "s");
+            reason(reasons, "similar career stage (%s)", t.data);
+            buf_free(&t);
+        } else {
+            reason(reasons, "different career stage (%s)", role_label(roles, srole));
+        }
+    } else {
+        reason(reasons, "career stage not compared (%s)", a < 0 ? "not given" : "unknown role");
+    }
+    json_t *offers = json_object_get(s, "modalities");
+    struct buf shared = BUF_INIT;
+    size_t i;
+    json_t *m;
+    json_array_foreach (want, i, m)
+        if (has_string(offers, json_string_value(m), 0))
+            buf_printf(&shared, "%s%s", shared.len ? ", " : "", json_string_value(m));
+    if (shared.len) {
+        points += 20;
+        reason(reasons, "offers %s", shared.data);
+    } else if (json_array_size(want)) {
+        reason(reasons, "offers none of the modalities asked for%s", "");
+    }
+    buf_free(&shared);
+    const char *lang = json_string_value(json_object_get(fields, "language"));
+    if (lang && *lang) {
+        if (has_string(json_object_get(s, "languages"), lang, 1)) {
+            points += 15;
+            reason(reasons, "speaks %s", lang);
+        } else {
+            reason(reasons, "does not list %s", lang);
+        }
+    }
+    points -= 5 * load;
+    struct buf t = BUF_INIT;
+    buf_printf(&t, "%ld open assignment%s", load, load == 1 ? "" : "s");
+    reason(reasons, "%s", t.data);
+    buf_free(&t);
+    return points;
+}
+
+static int by_rank(const void *x, const void *y)
+{
+    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+    json_int_t sa = json_integer_value(json_object_get(a, "score"));
+    json_int_t sb = json_integer_value(json_object_get(b, "score"));
+    if (sa != sb)
+        return sa > sb ? -1 : 1;
+    json_int_t la = json_integer_value(json_object_get(a, "load"));
+    json_int_t lb = json_integer_value(json_object_get(b, "load"));
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(a, "supporter")),
+                  json_string_value(json_object_get(b, "supporter")));
+}
+
+json_t *match_find(json_t *supporters, const char *slug)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach (json_object_get(supporters, "supporters"), i, s)
+        if (slug && !strcmp(json_string_value(json_object_get(s, "slug")) ?: "", slug))
+            return s;
+    return NULL;
+}
+
+json_t *match_rank(json_t *supporters, json_t *fields, json_t *loads)
+{
+    json_t *roles = json_object_get(supporters, "roles"), *want = wanted_modalities(fields);
+    json_t *excluded = json_array(), *s;
+    const char *dept = json_string_value(json_object_get(fields, "department"));
+    const char *asked = json_string_value(json_object_get(fields, "supporter"));
+    const char *own = json_string_value(json_object_get(fields, "same_department"));
+    size_t n = json_array_size(json_object_get(supporters, "supporters")), k = 0, i;
+    json_t **ranked = xcalloc(n ? n : 1, sizeof *ranked);
+    json_array_foreach (json_object_get(supporters, "supporters"), i, s) {
+        const char *slug = json_string_value(json_object_get(s, "slug"));
+        json_t *reasons = json_array();
+        int is_named = named(s, asked);
+        json_t *acc = json_object_get(s, "accepting");
+        int same_dept = dept && same_folded(dept, json_string_value(json_object_get(s, "department")));
+        if (is_named)
+            reason(reasons, "named by the requester%s", "");
+        if (acc && !json_is_true(acc)) {
+            reason(reasons, "not accepting new requests%s", "");
+        } else if (same_dept && !is_named && !(own && !strcmp(own, "yes"))) {
+            reason(reasons, "same department as the requester (%s)",
+                   json_string_value(json_object_get(s, "department")));
+        } else {
+            json_array_clear(reasons);
+            if (same_dept)
+                reason(reasons, "same department, as the request asks%s", "");
+            long load = (long)json_integer_value(json_object_get(loads, slug));
+            long points = score(roles, s, fields, want, load, is_named, reasons);
+            ranked[k++] = json_pack("{s:s, s:O, s:I, s:o, s:I}", "supporter", slug, "name",
+                                    json_object_get(s, "name"), "score", (json_int_t)points,
+                                    "reasons", reasons, "load", (json_int_t)load);
+            continue;
+        }
+        json_array_append_new(excluded, json_pack("{s:s, s:O, s:o}", "supporter", slug, "name",
+                                                  json_object_get(s, "name"), "reasons", reasons));
+    }
+    qsort(ranked, k, sizeof *ranked, by_rank);
+    json_t *list = json_array();
+    for (i = 0; i < k; i++) {
+        json_object_del(ranked[i], "load");
+        json_array_append_new(list, ranked[i]);
+    }
+    free(ranked);
+    json_decref(want);
+    return json_pack("{s:o, s:o}", "ranked", list, "excluded", excluded);
+}

@@ -1,0 +1,401 @@
+#include "stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "promise.h"
+#include "states.h"
+#include "xalloc.h"
+
+void stats_suppress(const long *counts, size_t n, long total, long min_cell, int *hidden,
+                    int *total_hidden)
+{
+    size_t nhidden = 0, only = 0;
+    for (size_t i = 0; i < n; i++) {
+        hidden[i] = counts[i] >= 1 && counts[i] < min_cell;
+        if (hidden[i]) {
+            nhidden++;
+            only = i;
+        }
+    }
+    *total_hidden = total >= 1 && total < min_cell;
+    if (nhidden != 1 || *total_hidden)
+        return;
+    /* One hidden cell beside a shown total: hide the smallest other cell,
+     * preferring one that is not zero (hiding a zero protects nothing when
+     * a reader can tell it is empty from the other breakdowns). */
+    size_t pick = n;
+    for (size_t pass = 0; pass < 2 && pick == n; pass++)
+        for (size_t i = 0; i < n; i++) {
+            if (i == only || (pass == 0 && counts[i] == 0))
+                continue;
+            if (pick == n || counts[i] < counts[pick])
+                pick = i;
+        }
+    if (pick < n)
+        hidden[pick] = 1;
+}
+
+/* ---- building breakdowns -------------------------------------------------- */
+
+static json_t *dim_new(json_t *dims, const char *name, const char *label)
+{
+    json_t *d = json_pack("{s:s, s:s, s:[]}", "dimension", name, "label", label, "cells");
+    json_array_append_new(dims, d);
+    return d;
+}
+
+static json_t *cell(json_t *dim, const char *category)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach (json_object_get(dim, "cells"), i, c)
+        if (!strcmp(json_string_value(json_object_get(c, "category")), category))
+            return c;
+    return NULL;
+}
+
+static void add_cat(json_t *dim, const char *category, const char *label)
+{
+    if (!cell(dim, category))
+        json_array_append_new(json_object_get(dim, "cells"),
+                              json_pack("{s:s, s:s, s:I}", "category", category, "label",
+                                        label ? label : category, "count", (json_int_t)0));
+}
+
+/* Counts one request in category (or in "other" when it is not one of the
+ * known categories: the value came from a request and may be anything). */
+static void bump(json_t *dim, const char *category)
+{
+    json_t *c = category ? cell(dim, category) : cell(dim, "not-given");
+    if (!c) {
+        add_cat(dim, "other", "Other (not on the form)");
+        c = cell(dim, "other");
+    }
+    json_object_set_new(c, "count", json_integer(json_integer_value(json_object_get(c, "count")) + 1));
+}
+
+static void add_options(json_t *dim, json_t *options, const char *key)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach (options, i, o) {
+        const char *v = json_string_value(json_object_get(o, key));
+        if (v)
+            add_cat(dim, v, json_string_value(json_object_get(o, "label")));
+    }
+}
+
+static void add_months(json_t *dim, const char *first, const char *last)
+{
+    int y = atoi(first), m = atoi(first + 5), ly = atoi(last), lm = atoi(last + 5);
+    for (int guard = 0; (y < ly || (y == ly && m <= lm)) && guard < 1200; guard++) {
+        char month[16];
+        snprintf(month, sizeof month, "%04d-%02d", y % 10000, m % 100);
+        add_cat(dim, month, month);
+        if (++m > 12) {
+            m = 1;
+            y++;
+        }
+    }
+}
+
+static const char *channel_kind(const char *channel)
+{
+    static const char *const kinds[] = {"web", "phone", "email", "referral", NULL};
+    if (!channel)
+        return NULL;
+    if (!strncmp(channel, "kiosk:", 6))
+        return "kiosk";
+    for (size_t i = 0; kinds[i]; i++)
+        if (!strcmp(channel, kinds[i]))
+            return kinds[i];
+    return "other";
+}
+
+/* within, later, waiting or never, against the promise (or contacted when
+ * the site sets none). */
+static const char *contact_kind(json_t *r, const struct sitedata *sd)
+{
+    const char *contacted = json_string_value(json_object_get(r, "contacted"));
+    enum state s = STATE_NEW;
+    state_parse(json_string_value(json_object_get(r, "state")), &s);
+    if (!contacted)
+        return state_waiting(s) ? "waiting" : "never";
+    time_t start, when;
+    if (!sd->has_promise || clock_parse_iso(json_string_value(json_object_get(r, "since")) ?: "",
+                                            &start) < 0 ||
+        clock_parse_iso(contacted, &when) < 0)
+        return "contacted";
+    return when <= promise_deadline(&sd->promise, start) ? "within" : "later";
+}
+
+static void fact_bump(json_t *dim, json_t *facts, const char *key)
+{
+    bump(dim, json_string_value(json_object_get(facts, key)));
+}
+
+/* Hides small cells dimension by dimension; a hidden count becomes null. */
+static void suppress_all(json_t *dims, long total, long min_cell, int *total_hidden)
+{
+    size_t i;
+    json_t *dim;
+    json_array_foreach (dims, i, dim) {
+        json_t *cells = json_object_get(dim, "cells");
+        size_t n = json_array_size(cells);
+        long *counts = xcalloc(n + 1, sizeof *counts);
+        int *hidden = xcalloc(n + 1, sizeof *hidden);
+        for (size_t j = 0; j < n; j++)
+            counts[j] = (long)json_integer_value(json_object_get(json_array_get(cells, j), "count"));
+        stats_suppress(counts, n, total, min_cell, hidden, total_hidden);
+        for (size_t j = 0; j < n; j++) {
+            json_t *c = json_array_get(cells, j);
+            json_object_set_new(c, "hidden", json_boolean(hidden[j]));
+            if (hidden[j])
+                json_object_set_new(c, "count", json_null());
+        }
+        json_object_set_new(dim, "total", *total_hidden ? json_null() : json_integer(total));
+        free(counts);
+        free(hidden);
+    }
+}
+
+json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from, const char *to,
+                      long min_cell)
+{
+    json_t *dims = json_array(), *r;
+    json_t *month = dim_new(dims, "month", "Month");
+    json_t *role = dim_new(dims, "role", "Career stage");
+    json_t *reason = dim_new(dims, "reason", "Reason");
+    json_t *channel = dim_new(dims, "channel", "Channel");
+    json_t *referral = dim_new(dims, "referral", "Referral");
+    json_t *modality = dim_new(dims, "modality", "Modality asked for");
+    json_t *state = dim_new(dims, "state", "State");
+    json_t *contact = dim_new(dims, "contact", "Time to first contact");
+    static const char *const channels[][2] = {{"kiosk", "Kiosk"},
+                                              {"web", "Web form"},
+                                              {"phone", "Phone"},
+                                              {"email", "Email"},
+                                              {"referral", "Manager's referral"}};
+    static const char *const states[] = {"New", "Assigned", "Contacted", "Closed", "Declined"};
+    char within[96] = "Within the promise", promise_words[64];
+    if (sd->has_promise) {
+        promise_text(&sd->promise, promise_words, sizeof promise_words);
+        snprintf(within, sizeof within, "Within the promise (%s)", promise_words);
+    }
+    add_options(role, sd->supporters ? sitedata_roles(sd) : NULL, "id");
+    add_options(reason, sd->schema ? sitedata_options(sd, "reason") : NULL, "value");
+    for (size_t i = 0; i < 5; i++)
+        add_cat(channel, channels[i][0], channels[i][1]);
+    if (sd->schema && sitedata_options(sd, "referral"))
+        add_options(referral, sitedata_options(sd, "referral"), "value");
+    else {
+        add_cat(referral, "self", "Self");
+        add_cat(referral, "colleague", "Colleague");
+    }
+    add_options(modality, sd->schema ? sitedata_options(sd, "modality") : NULL, "value");
+    for (int i = 0; i < STATE_COUNT; i++)
+        add_cat(state, state_name((enum state)i), states[i]);
+    if (sd->has_promise) {
+        add_cat(contact, "within", within);
+        add_cat(contact, "later", "Later than the promise");
+    } else {
+        add_cat(contact, "contacted", "Contacted");
+    }
+    add_cat(contact, "waiting", "Not yet contacted");
+    add_cat(contact, "never", "Declined before any contact");
+    for (json_t *d = role; d; d = d == role ? reason : d == reason ? referral : NULL)
+        add_cat(d, "not-given", "Not given");
+    /* The months of the period: from..to when both are given, else the data's. */
+    char first[8] = "", last[8] = "";
+    size_t i;
+    long total = 0;
+    json_array_foreach (rows, i, r) {
+        const char *since = json_string_value(json_object_get(r, "since"));
+        if (!since || strlen(since) < 10 || (from && strncmp(since, from, 10) < 0) ||
+            (to && strncmp(since, to, 10) > 0))
+            continue;
+        total++;
+        if (!*first || strncmp(since, first, 7) < 0)
+            memcpy(first, since, 7);
+        if (!*last || strncmp(since, last, 7) > 0)
+            memcpy(last, since, 7);
+    }
+    if (from && to) {
+        memcpy(first, from, 7);
+        memcpy(last, to, 7);
+    }
+    if (*first)
+        add_months(month, first, last);
+    json_array_foreach (rows, i, r) {
+        const char *since = json_string_value(json_object_get(r, "since"));
+        if (!since || strlen(since) < 10 || (from && strncmp(since, from, 10) < 0) ||
+            (to && strncmp(since, to, 10) > 0))
+            continue;
+        json_t *facts = json_object_get(r, "facts");
+        char m[8];
+        memcpy(m, since, 7);
+        m[7] = 0;
+        bump(month, m);
+        fact_bump(role, facts, "role");
+        fact_bump(reason, facts, "reason");
+        fact_bump(referral, facts, "referral");
+        bump(channel, channel_kind(json_string_value(json_object_get(r, "channel"))));
+        bump(state, json_string_value(json_object_get(r, "state")));
+        bump(contact, contact_kind(r, sd));
+        json_t *mods = json_object_get(facts, "modality"), *mo;
+        size_t j;
+        if (json_array_size(mods) == 0) {
+            add_cat(modality, "not-given", "Not given");
+            bump(modality, "not-given");
+        }
+        json_array_foreach (mods, j, mo)
+            bump(modality, json_string_value(mo));
+    }
+    int total_hidden = 0;
+    suppress_all(dims, total, min_cell, &total_hidden);
+    return json_pack("{s:s?, s:s?, s:I, s:o, s:b, s:s?, s:o}", "from", from, "to", to, "min_cell",
+                     (json_int_t)min_cell, "total", total_hidden ? json_null() : json_integer(total),
+                     "hidden_total", total_hidden, "promise",
+                     sd->has_promise ? promise_words : NULL, "dimensions", dims);
+}
+
+/* ---- writers ----------------------------------------------------------------- */
+
+static void csv_field(struct buf *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        buf_puts(out, s);
+        return;
+    }
+    buf_putc(out, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            buf_putc(out, '"');
+        buf_putc(out, *s);
+    }
+    buf_putc(out, '"');
+}
+
+static void count_text(struct buf *out, json_t *count, long min_cell)
+{
+    if (json_is_integer(count))
+        buf_printf(out, "%lld", (long long)json_integer_value(count));
+    else
+        buf_printf(out, "<%ld", min_cell);
+}
+
+void stats_csv(json_t *report, struct buf *out)
+{
+    long min_cell = (long)json_integer_value(json_object_get(report, "min_cell"));
+    size_t i, j;
+    json_t *dim, *c;
+    buf_puts(out, "dimension,category,count\n");
+    json_array_foreach (json_object_get(report, "dimensions"), i, dim) {
+        const char *name = json_string_value(json_object_get(dim, "dimension"));
+        json_array_foreach (json_object_get(dim, "cells"), j, c) {
+            buf_printf(out, "%s,", name);
+            csv_field(out, json_string_value(json_object_get(c, "label")));
+            buf_putc(out, ',');
+            count_text(out, json_object_get(c, "count"), min_cell);
+            buf_putc(out, '\n');
+        }
+        buf_printf(out, "%s,Total,", name);
+        count_text(out, json_object_get(dim, "total"), min_cell);
+        buf_putc(out, '\n');
+    }
+}
+
+void stats_json(json_t *report, struct buf *out)
+{
+    char *text = json_dumps(report, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+    buf_puts(out, text);
+    buf_putc(out, '\n');
+    free(text);
+}
+
+/* A bar chart, one group of horizontal bars per breakdown. Every bar has
+ * its label and count written beside it; hidden counts draw an outlined
+ * empty bar with the words "fewer than 11 (hidden)", so nothing is carried
+ * by colour alone and it prints in black and white. */
+void stats_svg(json_t *report, struct buf *out)
+{
+    long min_cell = (long)json_integer_value(json_object_get(report, "min_cell"));
+    json_t *dims = json_object_get(report, "dimensions"), *dim, *c;
+    size_t i, j, rows = 0;
+    json_array_foreach (dims, i, dim)
+        rows += json_array_size(json_object_get(dim, "cells")) + 2;
+    const int bar_h = 18, gap = 6, left = 260, width = 760, top = 70, span = 300;
+    long height = top + (long)rows * (bar_h + gap) + 20;
+    const char *from = json_string_value(json_object_get(report, "from"));
+    const char *to = json_string_value(json_object_get(report, "to"));
+    struct buf title = BUF_INIT;
+    buf_printf(&title, "Peer support requests%s%s%s%s", from || to ? ", " : "",
+               from ? from : "the start", from || to ? " to " : "", from || to ? (to ? to : "today") : "");
+    buf_printf(out,
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%d\" height=\"%ld\""
+               " viewBox=\"0 0 %d %ld\" aria-labelledby=\"t d\" font-family=\"sans-serif\""
+               " font-size=\"13\">\n<title id=\"t\">",
+               width, height, width, height);
+    buf_append_html(out, title.data, title.len);
+    buf_puts(out, "</title>\n<desc id=\"d\">Anonymous counts of requests by ");
+    json_array_foreach (dims, i, dim) {
+        const char *l = json_string_value(json_object_get(dim, "label"));
+        buf_printf(out, "%s", i ? (i + 1 == json_array_size(dims) ? " and " : ", ") : "");
+        buf_append_html(out, l, strlen(l));
+    }
+    buf_printf(out,
+               ". Counts from 1 to %ld are hidden (US CMS cell-size rule), with the next smallest "
+               "count hidden too where one alone would give it away.</desc>\n"
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
+               "<text x=\"10\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"#000\">",
+               min_cell - 1);
+    buf_append_html(out, title.data, title.len);
+    buf_free(&title);
+    buf_puts(out, "</text>\n");
+    long y = top;
+    json_array_foreach (dims, i, dim) {
+        const char *l = json_string_value(json_object_get(dim, "label"));
+        long max = 1;
+        json_array_foreach (json_object_get(dim, "cells"), j, c)
+            if (json_integer_value(json_object_get(c, "count")) > max)
+                max = (long)json_integer_value(json_object_get(c, "count"));
+        buf_printf(out, "<g>\n<text x=\"10\" y=\"%ld\" font-weight=\"bold\" fill=\"#000\">", y + 13);
+        buf_append_html(out, l, strlen(l));
+        buf_puts(out, " (total ");
+        if (json_is_integer(json_object_get(dim, "total")))
+            buf_printf(out, "%lld", (long long)json_integer_value(json_object_get(dim, "total")));
+        else
+            buf_printf(out, "fewer than %ld, hidden", min_cell);
+        buf_puts(out, ")</text>\n");
+        y += bar_h + gap;
+        json_array_foreach (json_object_get(dim, "cells"), j, c) {
+            const char *cl = json_string_value(json_object_get(c, "label"));
+            json_t *count = json_object_get(c, "count");
+            buf_printf(out, "<text x=\"%d\" y=\"%ld\" text-anchor=\"end\" fill=\"#000\">",
+                       left - 8, y + 13);
+            buf_append_html(out, cl, strlen(cl));
+            buf_puts(out, "</text>\n");
+            if (json_is_integer(count)) {
+                long v = (long)json_integer_value(count), w = v * span / max;
+                buf_printf(out,
+                           "<rect x=\"%d\" y=\"%ld\" width=\"%ld\" height=\"%d\" fill=\"#333\"/>\n"
+                           "<text x=\"%ld\" y=\"%ld\" fill=\"#000\">%ld</text>\n",
+                           left, y, w, bar_h, left + w + 6, y + 13, v);
+            } else {
+                buf_printf(out,
+                           "<rect x=\"%d\" y=\"%ld\" width=\"40\" height=\"%d\" fill=\"none\""
+                           " stroke=\"#000\" stroke-dasharray=\"3 2\"/>\n"
+                           "<text x=\"%d\" y=\"%ld\" fill=\"#000\">fewer than %ld (hidden)</text>\n",
+                           left, y, bar_h, left + 46, y + 13, min_cell);
+            }
+            y += bar_h + gap;
+        }
+        buf_puts(out, "</g>\n");
+        y += bar_h + gap;
+    }
+    buf_puts(out, "</svg>\n");
+}
