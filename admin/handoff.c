@@ -66,10 +66,10 @@ void handoff_note(json_t *request, json_t *supporter, const struct sitedata *sd,
     }
     buf_puts(out, ",\n\n  I am ");
     safe(out, sname);
-    buf_puts(out, ", a member of our peer support program. I am reaching out because our\n"
-                  "  program coordinator asked me to touch base with you. Would you have some\n"
-                  "  time to talk in the next few days? Whatever suits you - in person, by\n"
-                  "  phone or by video - is fine with me.\n\n"
+    buf_puts(out, ", a member of our peer support program. Our program\n"
+                  "  coordinator asked me to touch base with you. Would you have some time\n"
+                  "  to talk in the next few days? In person, by phone or by video:\n"
+                  "  whatever suits you.\n\n"
                   "  Best wishes,\n  ");
     safe(out, sname);
     buf_puts(out, "\n\nKeep this note private. It holds no details of what happened: hear them\n"

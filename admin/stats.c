@@ -184,7 +184,10 @@ json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from,
     char within[96] = "Within the promise", promise_words[64];
     if (sd->has_promise) {
         promise_text(&sd->promise, promise_words, sizeof promise_words);
-        snprintf(within, sizeof within, "Within the promise (%s)", promise_words);
+        const char *w = promise_words;
+        if (!strncmp(w, "within ", 7))
+            w += 7;
+        snprintf(within, sizeof within, "Within the promise (%s)", w);
     }
     add_options(role, sd->supporters ? sitedata_roles(sd) : NULL, "id");
     add_options(reason, sd->schema ? sitedata_options(sd, "reason") : NULL, "value");
