@@ -71,6 +71,10 @@ static void add_cat(json_t *dim, const char *category, const char *label)
 static void bump(json_t *dim, const char *category)
 {
     json_t *c = category ? cell(dim, category) : cell(dim, "not-given");
+    if (!c && category && json_is_true(json_object_get(dim, "open"))) {
+        add_cat(dim, category, category);
+        c = cell(dim, category);
+    }
     if (!c) {
         add_cat(dim, "other", "Other (not on the form)");
         c = cell(dim, "other");
@@ -78,10 +82,14 @@ static void bump(json_t *dim, const char *category)
     json_object_set_new(c, "count", json_integer(json_integer_value(json_object_get(c, "count")) + 1));
 }
 
+/* Without the site's list of options, a breakdown takes the values it
+ * meets as its categories ("open"), in the order it meets them. */
 static void add_options(json_t *dim, json_t *options, const char *key)
 {
     size_t i;
     json_t *o;
+    if (!json_array_size(options))
+        json_object_set_new(dim, "open", json_true());
     json_array_foreach (options, i, o) {
         const char *v = json_string_value(json_object_get(o, key));
         if (v)
@@ -158,6 +166,7 @@ static void suppress_all(json_t *dims, long total, long min_cell, int *total_hid
                 json_object_set_new(c, "count", json_null());
         }
         json_object_set_new(dim, "total", *total_hidden ? json_null() : json_integer(total));
+        json_object_del(dim, "open");
         free(counts);
         free(hidden);
     }

@@ -6,6 +6,9 @@
  * moves change nothing, and a purge keeps the facts but not the details. */
 #include "kiosk_support.h"
 
+#include <sqlite3.h>
+#include <sys/stat.h>
+
 #include "intake.h"
 
 static struct adminkey *key_a, *key_b;
@@ -167,6 +170,278 @@ static void test_encrypted_at_rest(void **state)
     drop_dir(dir);
 }
 
+/* The first release's schema, exactly as it wrote it (user_version 1). */
+static const char SCHEMA_V1[] =
+    "CREATE TABLE IF NOT EXISTS requests ("
+    " id INTEGER PRIMARY KEY,"
+    " envelope_id BLOB NOT NULL UNIQUE CHECK (length(envelope_id) = 32),"
+    " key_id TEXT NOT NULL, channel TEXT NOT NULL, reference TEXT NOT NULL,"
+    " submitted TEXT NOT NULL, received TEXT NOT NULL, schema TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'new', nonce BLOB NOT NULL, request BLOB NOT NULL);"
+    "PRAGMA user_version = 1;";
+
+/* Writes a version 1 database holding n requests sealed to k, the way the
+ * first release stored them (plaintext encrypted under the data key, the
+ * envelope id as associated data). */
+static void write_v1(const char *path, const struct adminkey *k, int n)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, SCHEMA_V1, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO requests (envelope_id, key_id, channel,"
+                                        " reference, submitted, received, schema, nonce, request)"
+                                        " VALUES (?, ?, 'kiosk:lounge-2', ?, '2026-01-05T09:00:00Z',"
+                                        " '2026-01-06T09:00:00Z', 'x', ?, ?)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < n; i++) {
+        unsigned char id[32], nonce[24], box[512];
+        unsigned long long blen;
+        json_t *fields = test_fields(i);
+        json_object_set_new(fields, "role", json_string("resident"));
+        json_t *plain = json_pack("{s:i, s:s, s:s, s:s, s:s, s:o}", "v", 1, "schema", "x",
+                                  "channel", "kiosk:lounge-2", "submitted",
+                                  "2026-01-05T09:00:00Z", "reference", "ABCD-EFGH", "fields",
+                                  fields);
+        char *text = json_dumps(plain, JSON_COMPACT);
+        randombytes_buf(id, sizeof id);
+        randombytes_buf(nonce, sizeof nonce);
+        assert_true(strlen(text) + 16 < sizeof box);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(box, &blen, (unsigned char *)text,
+                                                   strlen(text), id, 32, NULL, nonce, k->data_key);
+        sqlite3_reset(st);
+        sqlite3_bind_blob(st, 1, id, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, k->pub.key_id_hex, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, "ABCD-EFGH", -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, nonce, 24, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 5, box, (int)blen, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        free(text);
+        json_decref(plain);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_int_equal(chmod(path, 0600), 0);
+}
+
+static int user_version(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void sql(const char *path, const char *text)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, text, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_upgrade_from_v1(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db");
+    struct diag d = DIAG_INIT;
+    write_v1(path, key_a, 3);
+    assert_int_equal(user_version(path), 1);
+
+    /* Without the key its rows need, the upgrade is refused and nothing changes. */
+    struct intake *db = NULL;
+    static struct adminkey *only_b[1];
+    only_b[0] = key_b;
+    assert_int_equal(intake_open(path, only_b, 1, &db, &d), -1);
+    expect_message(&d, "which is not loaded (give every key with --key)");
+    diag_free(&d);
+    assert_int_equal(user_version(path), 1);
+
+    db = open_db(path, key_a);
+    assert_int_equal(user_version(path), INTAKE_VERSION);
+    json_t *all = intake_list(db, &d);
+    assert_int_equal(json_array_size(all), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *r = json_array_get(all, i), *want = test_fields((int)i);
+        json_object_set_new(want, "role", json_string("resident"));
+        if (json_object_get(r, "unreadable"))
+            fail_msg("row %zu unreadable after the upgrade: %s", i,
+                     json_string_value(json_object_get(r, "unreadable")));
+        assert_true(json_equal(json_object_get(r, "fields"), want));
+        assert_string_equal(json_string_value(json_object_get(r, "state")), "new");
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(r, "facts"), "role")), "resident");
+        json_decref(want);
+    }
+    json_decref(all);
+    /* The upgraded rows move like new ones. */
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_move(db, 2, ACTION_ASSIGN, "ana", NULL, &d), 0);
+    assert_int_equal(intake_commit(db, &d), 0);
+    intake_close(db);
+    /* Opening again is not an upgrade: nothing to do. */
+    db = open_db(path, key_a);
+    json_t *two = intake_get(db, 2, &d);
+    assert_string_equal(json_string_value(json_object_get(two, "supporter")), "ana");
+    json_decref(two);
+    assert_int_equal(d.nerrors, 0);
+    intake_close(db);
+    /* A database from a newer release is refused. */
+    sql(path, "PRAGMA user_version = 99");
+    assert_int_equal(intake_open(path, &key_a, 1, &db, &d), -1);
+    expect_message(&d, "written by a newer peeradmin");
+    diag_free(&d);
+    free(path);
+    drop_dir(dir);
+}
+
+static void test_edited_row_detected(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db");
+    struct intake *db = open_db(path, key_a);
+    struct diag d = DIAG_INIT;
+    assert_int_equal(intake_begin(db, &d), 0);
+    for (int i = 0; i < 3; i++) {
+        size_t len;
+        unsigned char *env = seal_test(key_a, i, &len, NULL);
+        insert(db, env, len);
+        free(env);
+    }
+    assert_int_equal(intake_commit(db, &d), 0);
+    intake_close(db);
+    static const char *const edits[] = {
+        "UPDATE requests SET status = 'closed' WHERE id = 2",
+        "UPDATE requests SET received = '2020-01-01T00:00:00Z' WHERE id = 2",
+        "UPDATE requests SET channel = 'phone' WHERE id = 2",
+        "UPDATE requests SET supporter = 'ana' WHERE id = 2",
+        "UPDATE requests SET mac = NULL WHERE id = 2",
+        "UPDATE requests SET facts = (SELECT facts FROM requests WHERE id = 3) WHERE id = 2",
+        NULL};
+    for (size_t e = 0; edits[e]; e++) {
+        char *copy = join(dir, "copy.db");
+        char *cmd = NULL;
+        if (asprintf(&cmd, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'", path, copy, copy, copy) < 0)
+            abort();
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+        sql(copy, edits[e]);
+        db = open_db(copy, key_a);
+        json_t *all = intake_list(db, &d);
+        assert_int_equal(json_array_size(all), 3);
+        const char *why = json_string_value(json_object_get(json_array_get(all, 1), "unreadable"));
+        if (!why || !strstr(why, "integrity"))
+            fail_msg("edit \"%s\": expected row 2 marked, got %s", edits[e], why ? why : "readable");
+        assert_null(json_object_get(json_array_get(all, 0), "unreadable"));
+        assert_null(json_object_get(json_array_get(all, 2), "unreadable"));
+        json_decref(all);
+        /* And it cannot be moved. */
+        assert_int_equal(intake_begin(db, &d), 0);
+        assert_int_equal(intake_move(db, 2, ACTION_DECLINE, NULL, NULL, &d), -1);
+        intake_rollback(db);
+        expect_message(&d, "nothing was changed");
+        diag_free(&d);
+        intake_close(db);
+        free(copy);
+    }
+    free(path);
+    drop_dir(dir);
+}
+
+static void test_moves_and_purge(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db");
+    struct intake *db = open_db(path, key_a);
+    struct diag d = DIAG_INIT;
+    size_t len;
+    unsigned char *env = seal_test(key_a, 1, &len, NULL);
+    assert_int_equal(intake_begin(db, &d), 0);
+    insert(db, env, len);
+    assert_int_equal(intake_commit(db, &d), 0);
+    free(env);
+
+    json_t *before = intake_get(db, 1, &d);
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_move(db, 1, ACTION_CLOSE, NULL, NULL, &d), -1);
+    intake_rollback(db);
+    expect_message(&d, "request 1 is new: it cannot be closed");
+    diag_free(&d);
+    json_t *after = intake_get(db, 1, &d);
+    assert_true(json_equal(before, after));
+    json_decref(after);
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_move(db, 7, ACTION_ASSIGN, "ana", NULL, &d), -1);
+    intake_rollback(db);
+    expect_message(&d, "no request 7");
+    diag_free(&d);
+
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_move(db, 1, ACTION_ASSIGN, "ana", NULL, &d), 0);
+    assert_int_equal(intake_move(db, 1, ACTION_ASSIGN, "ben", NULL, &d), 0); /* reassigned */
+    assert_int_equal(intake_move(db, 1, ACTION_CONTACTED, NULL, NULL, &d), 0);
+    assert_int_equal(intake_move(db, 1, ACTION_CLOSE, NULL, "met; " MARKER, &d), 0);
+    assert_int_equal(intake_commit(db, &d), 0);
+    json_t *loads = intake_loads(db, &d);
+    assert_int_equal(json_object_size(loads), 0); /* closed: nobody's open load */
+    json_decref(loads);
+    json_t *r = intake_get(db, 1, &d);
+    assert_string_equal(json_string_value(json_object_get(r, "state")), "closed");
+    assert_string_equal(json_string_value(json_object_get(r, "supporter")), "ben");
+    assert_string_equal(json_string_value(json_object_get(r, "outcome")), "met; " MARKER);
+    json_t *facts = json_incref(json_object_get(r, "facts"));
+    json_decref(r);
+    json_t *log = intake_audit(db, &d);
+    assert_int_equal(json_array_size(log), 5);
+    char *log_text = json_dumps(log, 0);
+    assert_null(strstr(log_text, MARKER));
+    assert_null(strstr(log_text, "Ada"));
+    free(log_text);
+    json_decref(log);
+    intake_close(db);
+    assert_false(file_contains(path, MARKER));
+
+    /* A dry run counts and changes nothing; the real one keeps the facts. */
+    db = open_db(path, key_a);
+    long n = -1;
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() - 3600, 0, &n, &d), 0);
+    assert_int_equal(n, 0); /* closed just now: not old enough */
+    assert_int_equal(intake_purge(db, clock_now() + 10, 1, &n, &d), 0);
+    assert_int_equal(n, 1);
+    r = intake_get(db, 1, &d);
+    assert_non_null(json_object_get(r, "fields"));
+    json_decref(r);
+    assert_int_equal(intake_purge(db, clock_now() + 10, 0, &n, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(intake_commit(db, &d), 0);
+    assert_int_equal(intake_compact(db, &d), 0);
+    r = intake_get(db, 1, &d);
+    assert_null(json_object_get(r, "unreadable"));
+    assert_null(json_object_get(r, "fields"));
+    assert_true(json_is_null(json_object_get(r, "outcome")));
+    assert_string_equal(json_string_value(json_object_get(r, "state")), "closed");
+    assert_true(json_equal(json_object_get(r, "facts"), facts));
+    json_decref(r);
+    json_decref(facts);
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_move(db, 1, ACTION_REOPEN, NULL, NULL, &d), -1);
+    intake_rollback(db);
+    expect_message(&d, "was purged");
+    diag_free(&d);
+    intake_close(db);
+    free(path);
+    drop_dir(dir);
+}
+
 int main(void)
 {
     kiosk_test_init();
@@ -176,6 +451,9 @@ int main(void)
         cmocka_unit_test(test_insert_idempotent_and_listed),
         cmocka_unit_test(test_rollback_leaves_nothing),
         cmocka_unit_test(test_encrypted_at_rest),
+        cmocka_unit_test(test_upgrade_from_v1),
+        cmocka_unit_test(test_edited_row_detected),
+        cmocka_unit_test(test_moves_and_purge),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     keys_free(key_a);

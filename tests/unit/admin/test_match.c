@@ -1,0 +1,179 @@
+/* Unit tests for admin/match.c: who is never offered (not accepting, the
+ * requester's own department however it is spelled), the order (career
+ * stage, modality, language, load, a named supporter first) and the reasons
+ * given for each. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <string.h>
+
+#include "match.h"
+
+static json_t *directory(void)
+{
+    json_error_t err;
+    json_t *doc = json_loads(
+        "{\"version\": 1, \"roles\": [{\"id\": \"faculty\", \"label\": \"Attending\"},"
+        " {\"id\": \"fellow\", \"label\": \"Fellow\"}, {\"id\": \"resident\", \"label\": \"Resident\"},"
+        " {\"id\": \"student\", \"label\": \"Student\"}],"
+        " \"supporters\": ["
+        "  {\"slug\": \"ana\", \"name\": \"Ana Alba\", \"role\": \"resident\", \"department\": \"Emergency Medicine\","
+        "   \"modalities\": [\"phone\"], \"languages\": [\"English\", \"Spanish\"], \"accepting\": true},"
+        "  {\"slug\": \"ben\", \"name\": \"Ben Bell\", \"role\": \"resident\", \"department\": \"Surgery\","
+        "   \"modalities\": [\"phone\", \"video\"], \"languages\": [\"English\"], \"accepting\": true},"
+        "  {\"slug\": \"cy\", \"name\": \"Cy Chen\", \"role\": \"fellow\", \"department\": \"Medicine\","
+        "   \"modalities\": [\"in-person\"], \"languages\": [\"English\", \"Spanish\"]},"
+        "  {\"slug\": \"di\", \"name\": \"Di Diaz\", \"role\": \"faculty\", \"department\": \"Pediatrics\","
+        "   \"modalities\": [\"phone\"], \"languages\": [\"Spanish\"], \"accepting\": false},"
+        "  {\"slug\": \"eve\", \"name\": \"Eve Eng\", \"role\": \"student\", \"department\": \"Anesthesia\","
+        "   \"modalities\": [\"video\"]}"
+        " ]}",
+        0, &err);
+    if (!doc)
+        fail_msg("test directory: %s", err.text);
+    return doc;
+}
+
+static json_t *rank(const char *fields_json, const char *loads_json)
+{
+    json_t *sup = directory(), *fields = json_loads(fields_json, 0, NULL);
+    json_t *loads = json_loads(loads_json ? loads_json : "{}", 0, NULL);
+    assert_non_null(fields);
+    json_t *m = match_rank(sup, fields, loads);
+    json_decref(sup);
+    json_decref(fields);
+    json_decref(loads);
+    return m;
+}
+
+/* The ranked slugs joined with spaces must be want. */
+static void expect_order(json_t *m, const char *want)
+{
+    char got[256] = "";
+    size_t i;
+    json_t *s;
+    json_array_foreach (json_object_get(m, "ranked"), i, s) {
+        if (i)
+            strcat(got, " ");
+        strcat(got, json_string_value(json_object_get(s, "supporter")));
+    }
+    if (strcmp(got, want))
+        fail_msg("expected order \"%s\", got \"%s\"", want, got);
+}
+
+static int has_reason(json_t *list, const char *slug, const char *text)
+{
+    size_t i, j;
+    json_t *s, *r;
+    json_array_foreach (list, i, s) {
+        if (strcmp(json_string_value(json_object_get(s, "supporter")), slug))
+            continue;
+        json_array_foreach (json_object_get(s, "reasons"), j, r)
+            if (strstr(json_string_value(r), text))
+                return 1;
+    }
+    return 0;
+}
+
+static void test_never_offered(void **state)
+{
+    (void)state;
+    /* Department spelled with other case and spacing: still the same one. */
+    json_t *m = rank("{\"role\": \"resident\", \"department\": \"  emergency   MEDICINE\","
+                     " \"modality\": [\"phone\"]}",
+                     NULL);
+    expect_order(m, "ben cy eve");
+    json_t *ex = json_object_get(m, "excluded");
+    assert_true(has_reason(ex, "ana", "same department as the requester"));
+    assert_true(has_reason(ex, "di", "not accepting"));
+    json_decref(m);
+    /* Named but not accepting: still never offered. */
+    m = rank("{\"supporter\": \"Di Diaz\"}", NULL);
+    assert_true(has_reason(json_object_get(m, "excluded"), "di", "not accepting"));
+    assert_false(has_reason(json_object_get(m, "ranked"), "di", "named"));
+    json_decref(m);
+}
+
+static void test_order_and_reasons(void **state)
+{
+    (void)state;
+    /* Resident, phone, Spanish, from Pediatrics: ana (same stage, phone,
+     * Spanish) 65, ben (same stage, phone) 50, cy (one step, Spanish) 35,
+     * eve (one step) 20. */
+    json_t *m = rank("{\"role\": \"resident\", \"department\": \"Pediatrics\","
+                     " \"modality\": [\"phone\"], \"language\": \"spanish\"}",
+                     NULL);
+    expect_order(m, "ana ben cy eve");
+    json_t *r = json_object_get(m, "ranked");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "score")), 65);
+    assert_true(has_reason(r, "ana", "same career stage (Resident)"));
+    assert_true(has_reason(r, "ana", "offers phone"));
+    assert_true(has_reason(r, "ana", "speaks spanish"));
+    assert_true(has_reason(r, "cy", "similar career stage (Fellow, 1 step"));
+    assert_true(has_reason(r, "ben", "does not list spanish"));
+    assert_true(has_reason(r, "eve", "0 open assignments"));
+    json_decref(m);
+    /* Load: three open assignments cost ana 15 points, ben passes her. */
+    m = rank("{\"role\": \"resident\", \"department\": \"Pediatrics\","
+             " \"modality\": [\"phone\"], \"language\": \"spanish\"}",
+             "{\"ana\": 4}");
+    expect_order(m, "ben ana cy eve");
+    assert_true(has_reason(json_object_get(m, "ranked"), "ana", "4 open assignments"));
+    json_decref(m);
+    /* Equal scores: fewer open assignments, then the slug. */
+    m = rank("{}", "{\"ben\": 0}");
+    expect_order(m, "ana ben cy eve");
+    json_decref(m);
+}
+
+static void test_named_first(void **state)
+{
+    (void)state;
+    /* eve would come last; named (in a longer string), she comes first. */
+    json_t *m = rank("{\"role\": \"resident\", \"modality\": [\"phone\"],"
+                     " \"supporter\": \"Dr. Eve  Eng, please\"}",
+                     NULL);
+    expect_order(m, "eve ana ben cy");
+    assert_true(has_reason(json_object_get(m, "ranked"), "eve", "named by the requester"));
+    json_decref(m);
+    /* Named from one's own department: that is asking for one's own. */
+    m = rank("{\"department\": \"Emergency Medicine\", \"supporter\": \"ana\"}", NULL);
+    expect_order(m, "ana ben cy eve");
+    assert_true(has_reason(json_object_get(m, "ranked"), "ana", "same department, as the request asks"));
+    json_decref(m);
+    /* Or says so. */
+    m = rank("{\"department\": \"Emergency Medicine\", \"same_department\": \"yes\","
+             " \"role\": \"resident\"}",
+             NULL);
+    expect_order(m, "ana ben cy eve");
+    json_decref(m);
+}
+
+static void test_hostile_fields(void **state)
+{
+    (void)state;
+    /* Wrong types where strings are expected: compared as absent, no crash. */
+    json_t *m = rank("{\"role\": 7, \"department\": [1], \"modality\": {\"x\": 1},"
+                     " \"language\": null, \"supporter\": 3}",
+                     NULL);
+    expect_order(m, "ana ben cy eve");
+    json_decref(m);
+    m = rank("{\"modality\": \"video\"}", NULL);
+    expect_order(m, "ben eve ana cy");
+    json_decref(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_never_offered),
+        cmocka_unit_test(test_order_and_reasons),
+        cmocka_unit_test(test_named_first),
+        cmocka_unit_test(test_hostile_fields),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
