@@ -377,6 +377,7 @@ static void test_moves_and_purge(void **state)
     diag_free(&d);
     json_t *after = intake_get(db, 1, &d);
     assert_true(json_equal(before, after));
+    json_decref(before);
     json_decref(after);
     assert_int_equal(intake_begin(db, &d), 0);
     assert_int_equal(intake_move(db, 7, ACTION_ASSIGN, "ana", NULL, &d), -1);
