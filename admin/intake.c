@@ -33,19 +33,20 @@ struct intake {
 };
 
 /* Version 1, exactly as the first release wrote it. */
-static const char schema_v1[] = "CREATE TABLE IF NOT EXISTS requests ("
-                                " id INTEGER PRIMARY KEY,"
-                                " envelope_id BLOB NOT NULL UNIQUE CHECK (length(envelope_id) = 32),"
-                                " key_id TEXT NOT NULL,"
-                                " channel TEXT NOT NULL,"
-                                " reference TEXT NOT NULL,"
-                                " submitted TEXT NOT NULL,"
-                                " received TEXT NOT NULL,"
-                                " schema TEXT NOT NULL,"
-                                " status TEXT NOT NULL DEFAULT 'new',"
-                                " nonce BLOB NOT NULL,"
-                                " request BLOB NOT NULL);"
-                                "PRAGMA user_version = 1;";
+static const char schema_v1[] =
+    "CREATE TABLE IF NOT EXISTS requests ("
+    " id INTEGER PRIMARY KEY,"
+    " envelope_id BLOB NOT NULL UNIQUE CHECK (length(envelope_id) = 32),"
+    " key_id TEXT NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " reference TEXT NOT NULL,"
+    " submitted TEXT NOT NULL,"
+    " received TEXT NOT NULL,"
+    " schema TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'new',"
+    " nonce BLOB NOT NULL,"
+    " request BLOB NOT NULL);"
+    "PRAGMA user_version = 1;";
 
 /* 1 -> 2: states, assignments, the audit log, encrypted facts, row MACs.
  * A purged row keeps empty nonce and request blobs (the v1 columns are NOT
@@ -81,9 +82,26 @@ static const char migrate_v2[] =
     " status, nonce, request, sealed, facts, supporter, assigned, contacted, closed, purged,"      \
     " outcome, mac"
 enum {
-    C_ID, C_EID, C_KEY, C_CHANNEL, C_REF, C_SUBMITTED, C_RECEIVED, C_SCHEMA, C_STATE, C_NONCE,
-    C_REQUEST, C_SEALED, C_FACTS, C_SUPPORTER, C_ASSIGNED, C_CONTACTED, C_CLOSED, C_PURGED,
-    C_OUTCOME, C_MAC
+    C_ID,
+    C_EID,
+    C_KEY,
+    C_CHANNEL,
+    C_REF,
+    C_SUBMITTED,
+    C_RECEIVED,
+    C_SCHEMA,
+    C_STATE,
+    C_NONCE,
+    C_REQUEST,
+    C_SEALED,
+    C_FACTS,
+    C_SUPPORTER,
+    C_ASSIGNED,
+    C_CONTACTED,
+    C_CLOSED,
+    C_PURGED,
+    C_OUTCOME,
+    C_MAC
 };
 
 static int fail(struct intake *db, struct diag *d, const char *what)
@@ -194,8 +212,8 @@ static unsigned char *seal_blob(const struct adminkey *k, const unsigned char *e
     unsigned char *blob = xmalloc(NONCE_BYTES + len + TAG_BYTES);
     unsigned long long clen;
     randombytes_buf(blob, NONCE_BYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(blob + NONCE_BYTES, &clen, plain, len, ad,
-                                               sizeof ad, NULL, blob, k->data_key);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(blob + NONCE_BYTES, &clen, plain, len, ad, sizeof ad,
+                                               NULL, blob, k->data_key);
     *out_len = NONCE_BYTES + (size_t)clen;
     return blob;
 }
@@ -320,9 +338,8 @@ static int upgrade_v2(struct intake *db, struct diag *d)
                        id, key_id ? key_id : "?");
             goto out;
         }
-        json_t *fields = sqlite3_column_bytes(st, C_EID) == ENVELOPE_ID_BYTES
-                             ? open_request(db, k, st)
-                             : NULL;
+        json_t *fields =
+            sqlite3_column_bytes(st, C_EID) == ENVELOPE_ID_BYTES ? open_request(db, k, st) : NULL;
         /* A row that does not decrypt keeps no facts; list shows it as unreadable. */
         int frc = fields ? store_facts(db, k, id, sqlite3_column_blob(st, C_EID), fields, d) : 0;
         json_decref(fields);
@@ -394,8 +411,8 @@ int intake_open(const char *path, struct adminkey *const *keys, size_t nkeys, st
                    " reference, submitted, received, schema, nonce, request, sealed)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    &db->insert, d) < 0 ||
-        db_prepare(db->db, db->path, "SELECT 1 FROM requests WHERE envelope_id = ?", &db->has,
-                   d) < 0)
+        db_prepare(db->db, db->path, "SELECT 1 FROM requests WHERE envelope_id = ?", &db->has, d) <
+            0)
         goto fail;
     *out = db;
     return 0;
@@ -455,8 +472,8 @@ static int audit(struct intake *db, const char *action, long request, const char
 }
 
 int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], json_t *plain,
-                  const unsigned char *text, size_t text_len, int sealed, int *added,
-                  long *row_id, struct diag *d)
+                  const unsigned char *text, size_t text_len, int sealed, int *added, long *row_id,
+                  struct diag *d)
 {
     const struct adminkey *k = db->keys[0];
     unsigned char nonce[NONCE_BYTES];
@@ -577,8 +594,7 @@ static const char *since(sqlite3_stmt *st)
     const char *sub = (const char *)sqlite3_column_text(st, C_SUBMITTED);
     const char *rec = (const char *)sqlite3_column_text(st, C_RECEIVED);
     time_t ts, tr;
-    if (sub && rec && clock_parse_iso(sub, &ts) == 0 && clock_parse_iso(rec, &tr) == 0 &&
-        ts <= tr)
+    if (sub && rec && clock_parse_iso(sub, &ts) == 0 && clock_parse_iso(rec, &tr) == 0 && ts <= tr)
         return sub;
     return rec ? rec : "";
 }
@@ -629,11 +645,11 @@ static json_t *row(struct intake *db, sqlite3_stmt *st)
         "id", (json_int_t)id, "envelope_id", hex, "channel", text_or_null(st, C_CHANNEL),
         "reference", text_or_null(st, C_REF), "submitted", text_or_null(st, C_SUBMITTED),
         "received", text_or_null(st, C_RECEIVED), "state", text_or_null(st, C_STATE), "status",
-        text_or_null(st, C_STATE), "since", since(st), "sealed",
-        sqlite3_column_int(st, C_SEALED), "supporter", text_or_null(st, C_SUPPORTER), "assigned",
-        text_or_null(st, C_ASSIGNED), "contacted", text_or_null(st, C_CONTACTED), "closed",
-        text_or_null(st, C_CLOSED), "purged", text_or_null(st, C_PURGED), "facts",
-        facts ? facts : json_object(), "outcome", outcome ? outcome : json_null());
+        text_or_null(st, C_STATE), "since", since(st), "sealed", sqlite3_column_int(st, C_SEALED),
+        "supporter", text_or_null(st, C_SUPPORTER), "assigned", text_or_null(st, C_ASSIGNED),
+        "contacted", text_or_null(st, C_CONTACTED), "closed", text_or_null(st, C_CLOSED), "purged",
+        text_or_null(st, C_PURGED), "facts", facts ? facts : json_object(), "outcome",
+        outcome ? outcome : json_null());
     if (fields)
         json_object_set_new(r, "fields", fields);
     return r;
@@ -733,8 +749,8 @@ static int apply(struct intake *db, const struct adminkey *k, long id, const uns
     const char *name = state_name(to);
     switch (a) {
     case ACTION_ASSIGN:
-        if (update(db, "UPDATE assignments SET ended = ?1 WHERE request = ?3 AND ended IS NULL",
-                   id, now, NULL, d) < 0 ||
+        if (update(db, "UPDATE assignments SET ended = ?1 WHERE request = ?3 AND ended IS NULL", id,
+                   now, NULL, d) < 0 ||
             update(db, "INSERT INTO assignments (supporter, assigned, request) VALUES (?1, ?2, ?3)",
                    id, supporter, now, d) < 0)
             return -1;
@@ -750,10 +766,10 @@ static int apply(struct intake *db, const struct adminkey *k, long id, const uns
                       id, name, now, d);
     case ACTION_CLOSE:
     case ACTION_DECLINE:
-        if (update(db, "UPDATE assignments SET ended = ?2 WHERE request = ?3 AND ended IS NULL",
-                   id, NULL, now, d) < 0 ||
-            update(db, "UPDATE requests SET status = ?1, closed = ?2 WHERE id = ?3", id, name,
-                   now, d) < 0)
+        if (update(db, "UPDATE assignments SET ended = ?2 WHERE request = ?3 AND ended IS NULL", id,
+                   NULL, now, d) < 0 ||
+            update(db, "UPDATE requests SET status = ?1, closed = ?2 WHERE id = ?3", id, name, now,
+                   d) < 0)
             return -1;
         return a == ACTION_CLOSE && outcome ? set_outcome(db, k, id, eid, outcome, d) : 0;
     case ACTION_REOPEN:
@@ -905,17 +921,17 @@ json_t *intake_audit(struct intake *db, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     json_t *all = json_array();
-    if (db_prepare(db->db, db->path,
-                   "SELECT at, action, request, detail FROM audit ORDER BY id", &st, d) < 0) {
+    if (db_prepare(db->db, db->path, "SELECT at, action, request, detail FROM audit ORDER BY id",
+                   &st, d) < 0) {
         json_decref(all);
         return NULL;
     }
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(all, json_pack("{s:s, s:s, s:I, s:s}", "at",
-                                             sqlite3_column_text(st, 0), "action",
-                                             sqlite3_column_text(st, 1), "request",
-                                             (json_int_t)sqlite3_column_int64(st, 2), "detail",
-                                             sqlite3_column_text(st, 3)));
+        json_array_append_new(all,
+                              json_pack("{s:s, s:s, s:I, s:s}", "at", sqlite3_column_text(st, 0),
+                                        "action", sqlite3_column_text(st, 1), "request",
+                                        (json_int_t)sqlite3_column_int64(st, 2), "detail",
+                                        sqlite3_column_text(st, 3)));
     sqlite3_finalize(st);
     return all;
 }

@@ -51,8 +51,8 @@ void intake_rollback(struct intake *db);
  * envelope id), 0 for a request entered by hand (id is random). *added is 0
  * when the envelope was already there; *row_id (may be NULL) the row. */
 int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], json_t *plain,
-                  const unsigned char *text, size_t text_len, int sealed, int *added,
-                  long *row_id, struct diag *d);
+                  const unsigned char *text, size_t text_len, int sealed, int *added, long *row_id,
+                  struct diag *d);
 
 /* 1 if the envelope is already in the database, 0 if not, -1 on error. */
 int intake_has(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], struct diag *d);

@@ -57,7 +57,8 @@ static long role_index(json_t *roles, const char *id)
 static const char *role_label(json_t *roles, const char *id)
 {
     long i = role_index(roles, id);
-    const char *l = i < 0 ? NULL : json_string_value(json_object_get(json_array_get(roles, i), "label"));
+    const char *l =
+        i < 0 ? NULL : json_string_value(json_object_get(json_array_get(roles, i), "label"));
     return l ? l : id;
 }
 
@@ -193,7 +194,8 @@ json_t *match_rank(json_t *supporters, json_t *fields, json_t *loads)
         json_t *reasons = json_array();
         int is_named = named(s, asked);
         json_t *acc = json_object_get(s, "accepting");
-        int same_dept = dept && same_folded(dept, json_string_value(json_object_get(s, "department")));
+        int same_dept =
+            dept && same_folded(dept, json_string_value(json_object_get(s, "department")));
         if (is_named)
             reason(reasons, "named by the requester%s", "");
         if (acc && !json_is_true(acc)) {

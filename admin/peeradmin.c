@@ -290,15 +290,24 @@ static int init(const struct cli_verb *verb)
 }
 
 static const struct cli_option options[] = {
-    {"out", CLI_VALUE, 0, 0},          {"db", CLI_VALUE, 0, 0},
-    {"key", CLI_REPEAT, 0, 0},         {"passphrase-file", CLI_REPEAT, 0, 0},
-    {"receipt", CLI_VALUE, 0, 0},      {"site", CLI_VALUE, 0, 0},
-    {"json", CLI_FLAG, 0, 0},          {"channel", CLI_VALUE, 0, 0},
-    {"fields", CLI_VALUE, 0, 0},       {"state", CLI_VALUE, 0, 0},
-    {"overdue", CLI_FLAG, 0, 0},       {"outcome", CLI_VALUE, 0, 0},
-    {"from", CLI_VALUE, 0, 0},         {"to", CLI_VALUE, 0, 0},
-    {"format", CLI_VALUE, 0, 0},       {"min-cell", CLI_NUMBER, 1, 1000},
-    {"older-than", CLI_NUMBER, 1, 36500}, {"yes", CLI_FLAG, 0, 0},
+    {"out", CLI_VALUE, 0, 0},
+    {"db", CLI_VALUE, 0, 0},
+    {"key", CLI_REPEAT, 0, 0},
+    {"passphrase-file", CLI_REPEAT, 0, 0},
+    {"receipt", CLI_VALUE, 0, 0},
+    {"site", CLI_VALUE, 0, 0},
+    {"json", CLI_FLAG, 0, 0},
+    {"channel", CLI_VALUE, 0, 0},
+    {"fields", CLI_VALUE, 0, 0},
+    {"state", CLI_VALUE, 0, 0},
+    {"overdue", CLI_FLAG, 0, 0},
+    {"outcome", CLI_VALUE, 0, 0},
+    {"from", CLI_VALUE, 0, 0},
+    {"to", CLI_VALUE, 0, 0},
+    {"format", CLI_VALUE, 0, 0},
+    {"min-cell", CLI_NUMBER, 1, 1000},
+    {"older-than", CLI_NUMBER, 1, 36500},
+    {"yes", CLI_FLAG, 0, 0},
     {NULL, 0, 0, 0},
 };
 

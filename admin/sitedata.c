@@ -144,7 +144,8 @@ int sitedata_copy(const char *site_dir, const char *dest, struct diag *d)
     if (fs_mkdirs(dest, 0700, d) < 0)
         return -1;
     for (size_t i = 0; names[i]; i++) {
-        char *from = xasprintf("%s/%s", site_dir, names[i]), *to = xasprintf("%s/%s", dest, names[i]);
+        char *from = xasprintf("%s/%s", site_dir, names[i]),
+             *to = xasprintf("%s/%s", dest, names[i]);
         char *text = NULL;
         size_t len;
         int ok = fs_read_file(from, SITEDATA_MAX, &text, &len, d) == 0 &&

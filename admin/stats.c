@@ -79,7 +79,8 @@ static void bump(json_t *dim, const char *category)
         add_cat(dim, "other", "Other (not on the form)");
         c = cell(dim, "other");
     }
-    json_object_set_new(c, "count", json_integer(json_integer_value(json_object_get(c, "count")) + 1));
+    json_object_set_new(c, "count",
+                        json_integer(json_integer_value(json_object_get(c, "count")) + 1));
 }
 
 /* Without the site's list of options, a breakdown takes the values it
@@ -134,8 +135,8 @@ static const char *contact_kind(json_t *r, const struct sitedata *sd)
     if (!contacted)
         return state_waiting(s) ? "waiting" : "never";
     time_t start, when;
-    if (!sd->has_promise || clock_parse_iso(json_string_value(json_object_get(r, "since")) ?: "",
-                                            &start) < 0 ||
+    if (!sd->has_promise ||
+        clock_parse_iso(json_string_value(json_object_get(r, "since")) ?: "", &start) < 0 ||
         clock_parse_iso(contacted, &when) < 0)
         return "contacted";
     return when <= promise_deadline(&sd->promise, start) ? "within" : "later";
@@ -157,7 +158,8 @@ static void suppress_all(json_t *dims, long total, long min_cell, int *total_hid
         long *counts = xcalloc(n + 1, sizeof *counts);
         int *hidden = xcalloc(n + 1, sizeof *hidden);
         for (size_t j = 0; j < n; j++)
-            counts[j] = (long)json_integer_value(json_object_get(json_array_get(cells, j), "count"));
+            counts[j] =
+                (long)json_integer_value(json_object_get(json_array_get(cells, j), "count"));
         stats_suppress(counts, n, total, min_cell, hidden, total_hidden);
         for (size_t j = 0; j < n; j++) {
             json_t *c = json_array_get(cells, j);
@@ -270,9 +272,9 @@ json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from,
     int total_hidden = 0;
     suppress_all(dims, total, min_cell, &total_hidden);
     return json_pack("{s:s?, s:s?, s:I, s:o, s:b, s:s?, s:o}", "from", from, "to", to, "min_cell",
-                     (json_int_t)min_cell, "total", total_hidden ? json_null() : json_integer(total),
-                     "hidden_total", total_hidden, "promise",
-                     sd->has_promise ? promise_words : NULL, "dimensions", dims);
+                     (json_int_t)min_cell, "total",
+                     total_hidden ? json_null() : json_integer(total), "hidden_total", total_hidden,
+                     "promise", sd->has_promise ? promise_words : NULL, "dimensions", dims);
 }
 
 /* ---- writers ----------------------------------------------------------------- */
@@ -346,7 +348,8 @@ void stats_svg(json_t *report, struct buf *out)
     const char *to = json_string_value(json_object_get(report, "to"));
     struct buf title = BUF_INIT;
     buf_printf(&title, "Peer support requests%s%s%s%s", from || to ? ", " : "",
-               from ? from : "the start", from || to ? " to " : "", from || to ? (to ? to : "today") : "");
+               from ? from : "the start", from || to ? " to " : "",
+               from || to ? (to ? to : "today") : "");
     buf_printf(out,
                "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%d\" height=\"%ld\""
                " viewBox=\"0 0 %d %ld\" aria-labelledby=\"t d\" font-family=\"sans-serif\""
@@ -375,7 +378,8 @@ void stats_svg(json_t *report, struct buf *out)
         json_array_foreach (json_object_get(dim, "cells"), j, c)
             if (json_integer_value(json_object_get(c, "count")) > max)
                 max = (long)json_integer_value(json_object_get(c, "count"));
-        buf_printf(out, "<g>\n<text x=\"10\" y=\"%ld\" font-weight=\"bold\" fill=\"#000\">", y + 13);
+        buf_printf(out, "<g>\n<text x=\"10\" y=\"%ld\" font-weight=\"bold\" fill=\"#000\">",
+                   y + 13);
         buf_append_html(out, l, strlen(l));
         buf_puts(out, " (total ");
         if (json_is_integer(json_object_get(dim, "total")))
@@ -387,8 +391,8 @@ void stats_svg(json_t *report, struct buf *out)
         json_array_foreach (json_object_get(dim, "cells"), j, c) {
             const char *cl = json_string_value(json_object_get(c, "label"));
             json_t *count = json_object_get(c, "count");
-            buf_printf(out, "<text x=\"%d\" y=\"%ld\" text-anchor=\"end\" fill=\"#000\">",
-                       left - 8, y + 13);
+            buf_printf(out, "<text x=\"%d\" y=\"%ld\" text-anchor=\"end\" fill=\"#000\">", left - 8,
+                       y + 13);
             buf_append_html(out, cl, strlen(cl));
             buf_puts(out, "</text>\n");
             if (json_is_integer(count)) {
@@ -401,7 +405,8 @@ void stats_svg(json_t *report, struct buf *out)
                 buf_printf(out,
                            "<rect x=\"%d\" y=\"%ld\" width=\"40\" height=\"%d\" fill=\"none\""
                            " stroke=\"#000\" stroke-dasharray=\"3 2\"/>\n"
-                           "<text x=\"%d\" y=\"%ld\" fill=\"#000\">fewer than %ld (hidden)</text>\n",
+                           "<text x=\"%d\" y=\"%ld\" fill=\"#000\">fewer than %ld "
+                           "(hidden)</text>\n",
                            left, y, bar_h, left + 46, y + 13, min_cell);
             }
             y += bar_h + gap;

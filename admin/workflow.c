@@ -201,7 +201,8 @@ static json_t *ask_fields(json_t *form)
         if (json_array_size(opts)) {
             fputs(!strcmp(type, "checkboxes") ? " [one or more of: " : " [one of: ", stderr);
             json_array_foreach (opts, j, o)
-                fprintf(stderr, "%s%s", j ? ", " : "", json_string_value(json_object_get(o, "value")));
+                fprintf(stderr, "%s%s", j ? ", " : "",
+                        json_string_value(json_object_get(o, "value")));
             fputs("]", stderr);
         } else if (!strcmp(type, "checkbox")) {
             fputs(" [yes/no]", stderr);
@@ -277,9 +278,9 @@ static int check_shape(json_t *values, struct diag *d)
     json_t *v;
     size_t before = d->nerrors;
     json_object_foreach (values, key, v) {
-        int ok = formspec_id_valid(key) &&
-                 (json_is_string(v) ? json_string_length(v) <= FORMSPEC_MAX_CHARS
-                                    : json_is_array(v));
+        int ok =
+            formspec_id_valid(key) &&
+            (json_is_string(v) ? json_string_length(v) <= FORMSPEC_MAX_CHARS : json_is_array(v));
         size_t i;
         json_t *item;
         json_array_foreach (json_is_array(v) ? v : NULL, i, item)
@@ -405,8 +406,8 @@ int cmd_list(const struct cli *c, struct diag *d)
     if (cli_flag(c, "json")) {
         print_json(shown);
     } else {
-        printf("%-5s %-10s %-11s %-10s %-14s %-28s %-16s %-18s %s\n", "ID", "REFERENCE",
-               "RECEIVED", "STATE", "CHANNEL", "CAREER STAGE", "SUPPORTER", "DUE", "REASON");
+        printf("%-5s %-10s %-11s %-10s %-14s %-28s %-16s %-18s %s\n", "ID", "REFERENCE", "RECEIVED",
+               "STATE", "CHANNEL", "CAREER STAGE", "SUPPORTER", "DUE", "REASON");
         json_array_foreach (shown, i, r) {
             printf("%-5lld ", (long long)json_integer_value(json_object_get(r, "id")));
             const char *why = json_string_value(json_object_get(r, "unreadable"));
@@ -416,7 +417,8 @@ int cmd_list(const struct cli *c, struct diag *d)
                 continue;
             }
             char day[11] = "";
-            snprintf(day, sizeof day, "%s", json_string_value(json_object_get(r, "received")) ?: "");
+            snprintf(day, sizeof day, "%s",
+                     json_string_value(json_object_get(r, "received")) ?: "");
             print_cell(json_string_value(json_object_get(r, "reference")), 10, " ");
             print_cell(day, 11, " ");
             print_cell(json_string_value(json_object_get(r, "state")), 10, " ");
@@ -467,10 +469,10 @@ int cmd_show(const struct cli *c, struct diag *d)
     if (cli_flag(c, "json")) {
         print_json(r);
     } else {
-        static const char *const meta[] = {
-            "id",       "reference", "state",     "channel", "submitted", "received",
-            "due",      "supporter", "assigned",  "contacted", "closed",  "purged",
-            "outcome",  "unreadable", "envelope_id", NULL};
+        static const char *const meta[] = {"id",        "reference",  "state",       "channel",
+                                           "submitted", "received",   "due",         "supporter",
+                                           "assigned",  "contacted",  "closed",      "purged",
+                                           "outcome",   "unreadable", "envelope_id", NULL};
         for (size_t i = 0; meta[i]; i++) {
             json_t *v = json_object_get(r, meta[i]);
             if (!v || json_is_null(v))
@@ -580,7 +582,8 @@ int cmd_match(const struct cli *c, struct diag *d)
         print_cell(json_string_value(json_object_get(s, "name")), 0, ": ");
         json_t *why;
         json_array_foreach (json_object_get(s, "reasons"), j, why)
-            print_cell(json_string_value(why), 0, j + 1 < json_array_size(json_object_get(s, "reasons")) ? "; " : "");
+            print_cell(json_string_value(why), 0,
+                       j + 1 < json_array_size(json_object_get(s, "reasons")) ? "; " : "");
         putchar('\n');
     }
     printf("Assign with: peeradmin assign %ld SUPPORTER\n", id);

@@ -189,8 +189,7 @@ int workspace_init(const char *dir, const char *key_file, const char *pass_file,
             goto out;
         sitedata_free(&sd);
     }
-    if (init_key(dir, key_file, pass_file, &k, d) < 0 ||
-        intake_open(db_path, &k, 1, &db, d) < 0 ||
+    if (init_key(dir, key_file, pass_file, &k, d) < 0 || intake_open(db_path, &k, 1, &db, d) < 0 ||
         (site_dir && workspace_site(dir, site_dir, d) < 0))
         goto out;
     rc = 0;

@@ -159,7 +159,8 @@ static void test_encrypted_at_rest(void **state)
     char want[128];
     snprintf(want, sizeof want, "needs key %s, which is not loaded", key_a->pub.key_id_hex);
     for (size_t i = 0; i < 10; i++)
-        assert_string_equal(json_string_value(json_object_get(json_array_get(all, i), "unreadable")),
+        assert_string_equal(json_string_value(
+                                json_object_get(json_array_get(all, i), "unreadable")),
                             want);
     assert_int_equal(d.nerrors, 0);
     json_decref(all);
@@ -192,7 +193,8 @@ static void write_v1(const char *path, const struct adminkey *k, int n)
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "INSERT INTO requests (envelope_id, key_id, channel,"
                                         " reference, submitted, received, schema, nonce, request)"
-                                        " VALUES (?, ?, 'kiosk:lounge-2', ?, '2026-01-05T09:00:00Z',"
+                                        " VALUES (?, ?, 'kiosk:lounge-2', ?, "
+                                        "'2026-01-05T09:00:00Z',"
                                         " '2026-01-06T09:00:00Z', 'x', ?, ?)",
                                         -1, &st, NULL),
                      SQLITE_OK);
@@ -202,15 +204,14 @@ static void write_v1(const char *path, const struct adminkey *k, int n)
         json_t *fields = test_fields(i);
         json_object_set_new(fields, "role", json_string("resident"));
         json_t *plain = json_pack("{s:i, s:s, s:s, s:s, s:s, s:o}", "v", 1, "schema", "x",
-                                  "channel", "kiosk:lounge-2", "submitted",
-                                  "2026-01-05T09:00:00Z", "reference", "ABCD-EFGH", "fields",
-                                  fields);
+                                  "channel", "kiosk:lounge-2", "submitted", "2026-01-05T09:00:00Z",
+                                  "reference", "ABCD-EFGH", "fields", fields);
         char *text = json_dumps(plain, JSON_COMPACT);
         randombytes_buf(id, sizeof id);
         randombytes_buf(nonce, sizeof nonce);
         assert_true(strlen(text) + 16 < sizeof box);
-        crypto_aead_xchacha20poly1305_ietf_encrypt(box, &blen, (unsigned char *)text,
-                                                   strlen(text), id, 32, NULL, nonce, k->data_key);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(box, &blen, (unsigned char *)text, strlen(text),
+                                                   id, 32, NULL, nonce, k->data_key);
         sqlite3_reset(st);
         sqlite3_bind_blob(st, 1, id, 32, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, k->pub.key_id_hex, -1, SQLITE_TRANSIENT);
@@ -277,8 +278,8 @@ static void test_upgrade_from_v1(void **state)
                      json_string_value(json_object_get(r, "unreadable")));
         assert_true(json_equal(json_object_get(r, "fields"), want));
         assert_string_equal(json_string_value(json_object_get(r, "state")), "new");
-        assert_string_equal(
-            json_string_value(json_object_get(json_object_get(r, "facts"), "role")), "resident");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(r, "facts"), "role")),
+                            "resident");
         json_decref(want);
     }
     json_decref(all);
@@ -318,14 +319,14 @@ static void test_edited_row_detected(void **state)
     }
     assert_int_equal(intake_commit(db, &d), 0);
     intake_close(db);
-    static const char *const edits[] = {
-        "UPDATE requests SET status = 'closed' WHERE id = 2",
-        "UPDATE requests SET received = '2020-01-01T00:00:00Z' WHERE id = 2",
-        "UPDATE requests SET channel = 'phone' WHERE id = 2",
-        "UPDATE requests SET supporter = 'ana' WHERE id = 2",
-        "UPDATE requests SET mac = NULL WHERE id = 2",
-        "UPDATE requests SET facts = (SELECT facts FROM requests WHERE id = 3) WHERE id = 2",
-        NULL};
+    static const char *const edits[] =
+        {"UPDATE requests SET status = 'closed' WHERE id = 2",
+         "UPDATE requests SET received = '2020-01-01T00:00:00Z' WHERE id = 2",
+         "UPDATE requests SET channel = 'phone' WHERE id = 2",
+         "UPDATE requests SET supporter = 'ana' WHERE id = 2",
+         "UPDATE requests SET mac = NULL WHERE id = 2",
+         "UPDATE requests SET facts = (SELECT facts FROM requests WHERE id = 3) WHERE id = 2",
+         NULL};
     for (size_t e = 0; edits[e]; e++) {
         char *copy = join(dir, "copy.db");
         char *cmd = NULL;
@@ -339,7 +340,8 @@ static void test_edited_row_detected(void **state)
         assert_int_equal(json_array_size(all), 3);
         const char *why = json_string_value(json_object_get(json_array_get(all, 1), "unreadable"));
         if (!why || !strstr(why, "integrity"))
-            fail_msg("edit \"%s\": expected row 2 marked, got %s", edits[e], why ? why : "readable");
+            fail_msg("edit \"%s\": expected row 2 marked, got %s", edits[e],
+                     why ? why : "readable");
         assert_null(json_object_get(json_array_get(all, 0), "unreadable"));
         assert_null(json_object_get(json_array_get(all, 2), "unreadable"));
         json_decref(all);

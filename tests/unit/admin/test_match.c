@@ -16,23 +16,32 @@
 static json_t *directory(void)
 {
     json_error_t err;
-    json_t *doc = json_loads(
-        "{\"version\": 1, \"roles\": [{\"id\": \"faculty\", \"label\": \"Attending\"},"
-        " {\"id\": \"fellow\", \"label\": \"Fellow\"}, {\"id\": \"resident\", \"label\": \"Resident\"},"
-        " {\"id\": \"student\", \"label\": \"Student\"}],"
-        " \"supporters\": ["
-        "  {\"slug\": \"ana\", \"name\": \"Ana Alba\", \"role\": \"resident\", \"department\": \"Emergency Medicine\","
-        "   \"modalities\": [\"phone\"], \"languages\": [\"English\", \"Spanish\"], \"accepting\": true},"
-        "  {\"slug\": \"ben\", \"name\": \"Ben Bell\", \"role\": \"resident\", \"department\": \"Surgery\","
-        "   \"modalities\": [\"phone\", \"video\"], \"languages\": [\"English\"], \"accepting\": true},"
-        "  {\"slug\": \"cy\", \"name\": \"Cy Chen\", \"role\": \"fellow\", \"department\": \"Medicine\","
-        "   \"modalities\": [\"in-person\"], \"languages\": [\"English\", \"Spanish\"]},"
-        "  {\"slug\": \"di\", \"name\": \"Di Diaz\", \"role\": \"faculty\", \"department\": \"Pediatrics\","
-        "   \"modalities\": [\"phone\"], \"languages\": [\"Spanish\"], \"accepting\": false},"
-        "  {\"slug\": \"eve\", \"name\": \"Eve Eng\", \"role\": \"student\", \"department\": \"Anesthesia\","
-        "   \"modalities\": [\"video\"]}"
-        " ]}",
-        0, &err);
+    json_t *doc =
+        json_loads("{\"version\": 1, \"roles\": [{\"id\": \"faculty\", \"label\": \"Attending\"},"
+                   " {\"id\": \"fellow\", \"label\": \"Fellow\"}, {\"id\": \"resident\", "
+                   "\"label\": \"Resident\"},"
+                   " {\"id\": \"student\", \"label\": \"Student\"}],"
+                   " \"supporters\": ["
+                   "  {\"slug\": \"ana\", \"name\": \"Ana Alba\", \"role\": \"resident\", "
+                   "\"department\": \"Emergency Medicine\","
+                   "   \"modalities\": [\"phone\"], \"languages\": [\"English\", \"Spanish\"], "
+                   "\"accepting\": true},"
+                   "  {\"slug\": \"ben\", \"name\": \"Ben Bell\", \"role\": \"resident\", "
+                   "\"department\": \"Surgery\","
+                   "   \"modalities\": [\"phone\", \"video\"], \"languages\": [\"English\"], "
+                   "\"accepting\": true},"
+                   "  {\"slug\": \"cy\", \"name\": \"Cy Chen\", \"role\": \"fellow\", "
+                   "\"department\": \"Medicine\","
+                   "   \"modalities\": [\"in-person\"], \"languages\": [\"English\", \"Spanish\"]},"
+                   "  {\"slug\": \"di\", \"name\": \"Di Diaz\", \"role\": \"faculty\", "
+                   "\"department\": \"Pediatrics\","
+                   "   \"modalities\": [\"phone\"], \"languages\": [\"Spanish\"], \"accepting\": "
+                   "false},"
+                   "  {\"slug\": \"eve\", \"name\": \"Eve Eng\", \"role\": \"student\", "
+                   "\"department\": \"Anesthesia\","
+                   "   \"modalities\": [\"video\"]}"
+                   " ]}",
+                   0, &err);
     if (!doc)
         fail_msg("test directory: %s", err.text);
     return doc;
@@ -143,7 +152,8 @@ static void test_named_first(void **state)
     /* Named from one's own department: that is asking for one's own. */
     m = rank("{\"department\": \"Emergency Medicine\", \"supporter\": \"ana\"}", NULL);
     expect_order(m, "ana ben cy eve");
-    assert_true(has_reason(json_object_get(m, "ranked"), "ana", "same department, as the request asks"));
+    assert_true(
+        has_reason(json_object_get(m, "ranked"), "ana", "same department, as the request asks"));
     json_decref(m);
     /* Or says so. */
     m = rank("{\"department\": \"Emergency Medicine\", \"same_department\": \"yes\","

@@ -25,8 +25,8 @@ static void test_every_move(void **state)
             int rc = state_move((enum state)s, (enum state_action)a, &to);
             int got = rc < 0 ? -1 : (int)to;
             if (got != want[s][a])
-                fail_msg("%s from %s: expected %s, got %s", state_action_name(a),
-                         state_name(s), want[s][a] < 0 ? "refused" : state_name(want[s][a]),
+                fail_msg("%s from %s: expected %s, got %s", state_action_name(a), state_name(s),
+                         want[s][a] < 0 ? "refused" : state_name(want[s][a]),
                          got < 0 ? "refused" : state_name(got));
             if (rc < 0 && to != (enum state)99)
                 fail_msg("a refused move must not write its result");

@@ -14,8 +14,7 @@
 #include "stats.h"
 
 /* suppress(counts) with min 11 must hide exactly the cells marked 1 in want. */
-static void expect_hidden(const long *counts, size_t n, long total, const int *want,
-                          int want_total)
+static void expect_hidden(const long *counts, size_t n, long total, const int *want, int want_total)
 {
     int hidden[16], th = -1;
     stats_suppress(counts, n, total, 11, hidden, &th);
@@ -100,12 +99,13 @@ static json_t *rows(int n_phone, int n_email)
 {
     json_t *a = json_array();
     for (int i = 0; i < n_phone + n_email; i++)
-        json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:[s]}}", "since",
-                         i % 2 ? "2026-03-04T10:00:00Z" : "2026-04-02T10:00:00Z", "state", "closed",
-                         "contacted", "2026-05-01T10:00:00Z", "channel",
-                         i < n_phone ? "phone" : "kiosk:lounge", "facts", "role", "resident",
-                         "reason", i < n_phone ? "burnout" : "zzz-unknown", "modality", "phone"));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:[s]}}", "since",
+                                           i % 2 ? "2026-03-04T10:00:00Z" : "2026-04-02T10:00:00Z",
+                                           "state", "closed", "contacted", "2026-05-01T10:00:00Z",
+                                           "channel", i < n_phone ? "phone" : "kiosk:lounge",
+                                           "facts", "role", "resident", "reason",
+                                           i < n_phone ? "burnout" : "zzz-unknown", "modality",
+                                           "phone"));
     return a;
 }
 
@@ -131,7 +131,8 @@ static void test_compute(void **state)
     json_t *r = rows(20, 3);
     json_t *rep = stats_compute(r, &none, NULL, NULL, 11);
     assert_int_equal(json_integer_value(json_object_get(rep, "total")), 23);
-    assert_int_equal(json_integer_value(json_object_get(cell(rep, "role", "resident"), "count")), 23);
+    assert_int_equal(json_integer_value(json_object_get(cell(rep, "role", "resident"), "count")),
+                     23);
     /* kiosk 3 is hidden; total - phone would give it away, so phone (the
      * next smallest non-zero cell) is hidden too. */
     assert_true(json_is_null(json_object_get(cell(rep, "channel", "kiosk"), "count")));
@@ -140,8 +141,10 @@ static void test_compute(void **state)
     /* Without the site's form, values are their own categories. */
     assert_true(json_is_true(json_object_get(cell(rep, "reason", "zzz-unknown"), "hidden")));
     /* The months between the first and the last request are all there. */
-    assert_int_equal(json_integer_value(json_object_get(cell(rep, "month", "2026-03"), "count")), 11);
-    assert_int_equal(json_integer_value(json_object_get(cell(rep, "month", "2026-04"), "count")), 12);
+    assert_int_equal(json_integer_value(json_object_get(cell(rep, "month", "2026-03"), "count")),
+                     11);
+    assert_int_equal(json_integer_value(json_object_get(cell(rep, "month", "2026-04"), "count")),
+                     12);
     struct buf csv = BUF_INIT;
     stats_csv(rep, &csv);
     assert_non_null(strstr(csv.data, "dimension,category,count\n"));
@@ -168,7 +171,8 @@ static void test_compute(void **state)
                           "options", "value", "burnout", "label", "Stress or burnout", "value",
                           "lawsuit", "label", "A lawsuit");
     rep = stats_compute(r, &sd, NULL, NULL, 11);
-    assert_int_equal(json_integer_value(json_object_get(cell(rep, "reason", "lawsuit"), "count")), 0);
+    assert_int_equal(json_integer_value(json_object_get(cell(rep, "reason", "lawsuit"), "count")),
+                     0);
     assert_true(json_is_true(json_object_get(cell(rep, "reason", "other"), "hidden")));
     assert_string_equal(json_string_value(json_object_get(cell(rep, "reason", "burnout"), "label")),
                         "Stress or burnout");

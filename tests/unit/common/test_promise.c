@@ -45,9 +45,10 @@ static void test_parse(void **state)
     assert_int_equal(promise_parse("3 business days", &p), 0);
     assert_int_equal(p.amount, 3);
     assert_int_equal(promise_parse("1 hour", &p), 0);
-    static const char *const bad[] = {"", "hours", "0 hours", "-1 hours", "24hours", "1 hours",
-                                      "3 business day", "2 days", "1 business  day", "31 business days",
-                                      "721 hours", " 24 hours", "24 hours ", "1e2 hours", NULL};
+    static const char *const bad[] =
+        {"",          "hours",          "0 hours",   "-1 hours",        "24hours",
+         "1 hours",   "3 business day", "2 days",    "1 business  day", "31 business days",
+         "721 hours", " 24 hours",      "24 hours ", "1e2 hours",       NULL};
     for (size_t i = 0; bad[i]; i++)
         if (promise_parse(bad[i], &p) == 0)
             fail_msg("expected \"%s\" to be refused", bad[i]);
@@ -59,11 +60,14 @@ static void test_business_days(void **state)
     (void)state;
     /* 2026-03-06 is a Friday. */
     expect_deadline("1 business day", "2026-03-05T10:00:00Z", "2026-03-06T10:00:00Z"); /* Thu */
-    expect_deadline("1 business day", "2026-03-06T16:00:00Z", "2026-03-09T16:00:00Z"); /* Fri->Mon */
+    expect_deadline("1 business day", "2026-03-06T16:00:00Z",
+                    "2026-03-09T16:00:00Z"); /* Fri->Mon */
     expect_deadline("1 business day", "2026-03-07T10:00:00Z", "2026-03-10T00:00:00Z"); /* Sat */
     expect_deadline("1 business day", "2026-03-08T23:59:59Z", "2026-03-10T00:00:00Z"); /* Sun */
-    expect_deadline("3 business days", "2026-03-05T10:00:00Z", "2026-03-10T10:00:00Z"); /* Thu->Tue */
-    expect_deadline("3 business days", "2026-03-09T00:00:00Z", "2026-03-12T00:00:00Z"); /* Mon->Thu */
+    expect_deadline("3 business days", "2026-03-05T10:00:00Z",
+                    "2026-03-10T10:00:00Z"); /* Thu->Tue */
+    expect_deadline("3 business days", "2026-03-09T00:00:00Z",
+                    "2026-03-12T00:00:00Z"); /* Mon->Thu */
     expect_deadline("5 business days", "2026-03-06T12:00:00Z", "2026-03-13T12:00:00Z"); /* a week */
     expect_deadline("10 business days", "2026-02-27T09:00:00Z", "2026-03-13T09:00:00Z");
     /* Across a month and a year end. */
