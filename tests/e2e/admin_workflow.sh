@@ -20,6 +20,19 @@ grep -q '^response_within: 1 business day' "$T/content/site.yml" ||
 "$PEERSITE" build --content "$T/content" --theme "$ROOT/themes/default" --out "$T/site" >/dev/null 2>&1 ||
     { fail "site build for the test"; exit 1; }
 
+# site.yml response_within: the built site carries it for peeradmin, and the
+# requester-facing response_time follows from it when absent.
+expect_contains "request-schema.json carries response_within" "$T/site/request-schema.json" '"response_within": "1 business day"'
+expect_contains "  and response_time follows from it" "$T/site/request-schema.json" '"response_time": "within one business day"'
+cp -R "$T/content" "$T/content3"
+sed -i 's/^response_within: .*/response_within: 3 business days/' "$T/content3/site.yml"
+"$PEERSITE" build --content "$T/content3" --theme "$ROOT/themes/default" --out "$T/site3" >/dev/null 2>&1
+expect_contains "3 business days: within 3 business days" "$T/site3/request-schema.json" '"response_time": "within 3 business days"'
+sed -i 's/^response_within: .*/response_within: 2 days/' "$T/content3/site.yml"
+"$PEERSITE" build --content "$T/content3" --theme "$ROOT/themes/default" --out "$T/site4" >"$T/bad-promise.out" 2>&1
+expect_status "a promise that is not hours or business days: the build fails" 1 $?
+expect_match "  with file, line and what is wrong" "$T/bad-promise.out" 'site.yml:[0-9]+:[0-9]+: .*response_within "2 days"'
+
 export PEERADMIN_HOME=$T/home
 # pa WHEN ARGS...: peeradmin at a given UTC time, workspace paths only.
 pa() {
