@@ -93,6 +93,13 @@ int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, str
  * a truncated write-ahead log, so nothing deleted survives on disk. */
 int intake_compact(struct intake *db, struct diag *d);
 
+/* Adds an entry to the audit log (in the caller's transaction): action,
+ * the request it concerns (0 for none) and a detail that must hold no
+ * personal data. Moves and hand entries log themselves; an import logs
+ * once per run. */
+int intake_log(struct intake *db, const char *action, long request, const char *detail,
+               struct diag *d);
+
 /* The audit log, oldest first: [{at, action, request, detail}]. */
 json_t *intake_audit(struct intake *db, struct diag *d);
 

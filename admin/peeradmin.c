@@ -227,7 +227,10 @@ static int cmd_import(const struct cli *c, struct diag *d)
                       "armored requests)");
         }
     }
-    if (im.fatal || intake_commit(im.db, d) < 0) {
+    char detail[64];
+    snprintf(detail, sizeof detail, "%ld new, %ld already present, %ld skipped", im.added,
+             im.already, im.skipped);
+    if (im.fatal || intake_log(im.db, "import", 0, detail, d) < 0 || intake_commit(im.db, d) < 0) {
         intake_rollback(im.db);
         diag_error(d, db, 0, 0, "nothing was imported");
         goto out;
