@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "formspec.h"
 #include "promise.h"
 #include "states.h"
 #include "xalloc.h"
@@ -71,7 +72,10 @@ static void add_cat(json_t *dim, const char *category, const char *label)
 static void bump(json_t *dim, const char *category)
 {
     json_t *c = category ? cell(dim, category) : cell(dim, "not-given");
-    if (!c && category && json_is_true(json_object_get(dim, "open"))) {
+    /* Only a plain id becomes a category of its own: the value came from a
+     * request, and the report may be printed on a terminal. */
+    if (!c && category && json_is_true(json_object_get(dim, "open")) &&
+        formspec_id_valid(category)) {
         add_cat(dim, category, category);
         c = cell(dim, category);
     }

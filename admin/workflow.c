@@ -148,11 +148,11 @@ int cmd_site(const struct cli *c, struct diag *d)
     struct sitedata sd;
     char *dir = xasprintf("%s/site", home);
     if (sitedata_load(dir, &sd, d) == 0) {
-        char words[64] = "not set (no follow-up deadlines)";
+        char words[64] = "none set (no follow-up deadlines)";
         if (sd.has_promise)
             promise_text(&sd.promise, words, sizeof words);
         printf("peeradmin: site data copied to %s: %zu supporters, %zu career stages; "
-               "response within: %s\n",
+               "promise: %s\n",
                dir, json_array_size(json_object_get(sd.supporters, "supporters")),
                json_array_size(sitedata_roles(&sd)), words);
         sitedata_free(&sd);

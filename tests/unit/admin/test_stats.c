@@ -140,6 +140,18 @@ static void test_compute(void **state)
     assert_int_equal(json_integer_value(json_object_get(cell(rep, "channel", "web"), "count")), 0);
     /* Without the site's form, values are their own categories. */
     assert_true(json_is_true(json_object_get(cell(rep, "reason", "zzz-unknown"), "hidden")));
+    json_decref(rep);
+    /* ...but only plain ids: anything else (an escape sequence) is "other". */
+    json_object_set_new(json_object_get(json_array_get(r, 0), "facts"), "role",
+                        json_string("\x1b[2Jevil"));
+    rep = stats_compute(r, &none, NULL, NULL, 11);
+    assert_true(json_is_true(json_object_get(cell(rep, "role", "other"), "hidden")));
+    struct buf text = BUF_INIT;
+    stats_csv(rep, &text);
+    assert_null(strchr(text.data, '\x1b'));
+    buf_free(&text);
+    json_object_set_new(json_object_get(json_array_get(r, 0), "facts"), "role",
+                        json_string("resident"));
     /* The months between the first and the last request are all there. */
     assert_int_equal(json_integer_value(json_object_get(cell(rep, "month", "2026-03"), "count")),
                      11);
