@@ -308,7 +308,7 @@ static const struct cli_option options[] = {
     {"from", CLI_VALUE, 0, 0},
     {"to", CLI_VALUE, 0, 0},
     {"format", CLI_VALUE, 0, 0},
-    {"min-cell", CLI_NUMBER, 1, 1000},
+    {"min-cell", CLI_NUMBER, 11, 1000},
     {"older-than", CLI_NUMBER, 1, 36500},
     {"yes", CLI_FLAG, 0, 0},
     {NULL, 0, 0, 0},

@@ -210,8 +210,10 @@ expect_contains "SVG: a description" "$T/stats.svg" "<desc"
 expect_contains "SVG: hidden counts in words" "$T/stats.svg" "fewer than 11 (hidden)"
 expect_contains "SVG: text labels on bars" "$T/stats.svg" ">14</text>"
 if xmllint --noout "$T/stats.svg" 2>"$T/xml.err"; then ok "SVG is well-formed XML"; else fail "SVG is well-formed XML" "$(cat "$T/xml.err")"; fi
-pa "2026-04-01 09:00:00" stats --min-cell 0 >"$T/mc.out" 2>&1
-expect_status "stats --min-cell 0 is a usage error" 2 $?
+pa "2026-04-01 09:00:00" stats --min-cell 10 >"$T/mc.out" 2>&1
+expect_status "stats --min-cell below 11 is a usage error (1 to 10 are never shown)" 2 $?
+pa "2026-04-01 09:00:00" stats --from 2026-03-01 --to 2026-03-31 --min-cell 15 >"$T/mc15.csv" 2>&1
+expect_contains "stats --min-cell 15 hides 14" "$T/mc15.csv" "role,Resident,<15"
 
 # --- no name in the database file -------------------------------------------------------
 no_names() {
