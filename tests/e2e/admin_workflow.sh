@@ -66,6 +66,15 @@ chmod 600 "$T/home/intake.db"
 env -u PEERADMIN_HOME "$PEERADMIN" list --passphrase-file "$PASS" >"$T/nohome.out" 2>&1
 expect_status "no workspace and no --key: exit 1" 1 $?
 expect_contains "  and names what to give" "$T/nohome.out" "PEERADMIN_HOME"
+# init with a new key (the real keygen cost), then a command with no paths at all.
+"$PEERADMIN" init "$T/fresh" --passphrase-file "$PASS" >"$T/fresh.out" 2>&1
+expect_status "init DIR makes a new key pair" 0 $?
+expect_status "  its admin.key is mode 0600" 600 "$(stat -c %a "$T/fresh/admin.key" 2>/dev/null || echo missing)"
+PEERADMIN_HOME=$T/fresh "$PEERADMIN" list --passphrase-file "$PASS" >"$T/fresh-list.out" 2>&1
+expect_status "  and the workspace works without the site data" 0 $?
+chmod 640 "$T/fresh/admin.key"
+PEERADMIN_HOME=$T/fresh "$PEERADMIN" list --passphrase-file "$PASS" >"$T/fresh-ro.out" 2>&1
+expect_status "a key readable by the group is refused" 1 $?
 pa "2026-03-02 08:00:00" list --db "$T/other.db" >/dev/null 2>&1
 expect_status "explicit --db wins over the workspace" 0 $?
 expect_exists "  (the other database is created)" "$T/other.db"
