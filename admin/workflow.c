@@ -636,6 +636,17 @@ int cmd_assign(const struct cli *c, struct diag *d)
         diag_error(d, "SUPPORTER", 0, 0, "%s is not accepting new requests", slug);
         goto out;
     }
+    /* The coordinator may overrule matching, but not without being told. */
+    json_t *loads = intake_loads(w.db, d);
+    json_t *m = match_rank(w.site.supporters, json_object_get(r, "fields"), loads);
+    size_t i;
+    json_t *x;
+    json_array_foreach (json_object_get(m, "excluded"), i, x)
+        if (!strcmp(json_string_value(json_object_get(x, "supporter")), slug))
+            diag_warn(d, "SUPPORTER", 0, 0, "%s would not be offered: %s", slug,
+                      json_string_value(json_array_get(json_object_get(x, "reasons"), 0)));
+    json_decref(m);
+    json_decref(loads);
     if (move(c, ACTION_ASSIGN, slug, NULL, &w, id, d) < 0)
         goto out;
     struct buf note = BUF_INIT;

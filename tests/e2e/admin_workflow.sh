@@ -165,6 +165,13 @@ expect_status "unknown supporter: exit 1" 1 $?
 expect_contains "  named" "$T/u2.out" "unknown supporter"
 pa "2026-03-09 17:06:00" assign 3 hannah-whitfield >"$T/u3.out" 2>&1
 expect_status "a supporter who is not accepting cannot be assigned" 1 $?
+# Overruling matching is possible, with a warning: request 1's requester is
+# in Surgery, and so is Daniel Reyes.
+pa "2026-03-09 17:07:00" assign 1 daniel-reyes >"$T/overrule.out" 2>&1
+expect_status "assign overrules matching" 0 $?
+expect_contains "  with a warning" "$T/overrule.out" "daniel-reyes would not be offered: same department as the requester"
+pa "2026-03-09 17:08:00" assign 1 jordan-blake >/dev/null 2>&1
+expect_status "reassign (assigned -> assigned)" 0 $?
 pa "2026-03-10 10:00:00" contacted 2 >/dev/null 2>&1                      # late (due Mon 16:00)
 pa "2026-03-10 10:05:00" close 2 --outcome "met once; $MARK" >/dev/null 2>&1
 expect_status "contacted, then close with an outcome" 0 $?
