@@ -40,12 +40,12 @@ pa() {
     shift
     at "$when" "$PEERADMIN" "$@" --passphrase-file "$PASS"
 }
-# hostile_json NAME ROLE DEPT MODALITY LANGUAGE SUPPORTER REASON REFERRAL
+# fields NAME ROLE DEPT MODALITY LANGUAGE SUPPORTER REASON REFERRAL: a request as JSON
 fields() {
     printf '{"referral": "%s", "name": "%s", "email": "%s@example.org", "phone": "555-01%02d",
              "role": "%s", "department": "%s", "modality": ["%s"], "language": "%s",
              "supporter": "%s", "reason": "%s", "message": "%s", "consent": "yes"}' \
-        "$8" "$1" "$(echo "$1" | tr -dc a-z)" "$((RANDOM % 100))" "$2" "$3" "$4" "$5" "$6" "$7" "$MARK"
+        "$8" "$1" "$(echo "$1" | tr -dc a-z)" "${#1}" "$2" "$3" "$4" "$5" "$6" "$7" "$MARK"
 }
 
 # --- workspace ------------------------------------------------------------------------
