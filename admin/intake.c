@@ -840,8 +840,8 @@ static int update(struct intake *db, const char *sql, long id, const char *a, co
 }
 
 static int apply(struct intake *db, const struct adminkey *k, long id, const unsigned char *eid,
-                 enum state from, enum state to, enum state_action a, const char *supporter,
-                 const char *outcome, const char *now, struct diag *d)
+                 enum state to, enum state_action a, const char *supporter, const char *outcome,
+                 const char *now, struct diag *d)
 {
     const char *name = state_name(to);
     switch (a) {
@@ -870,7 +870,6 @@ static int apply(struct intake *db, const struct adminkey *k, long id, const uns
             return -1;
         return a == ACTION_CLOSE && outcome ? set_outcome(db, k, id, eid, outcome, d) : 0;
     case ACTION_REOPEN:
-        (void)from;
         if (set_outcome(db, k, id, eid, NULL, d) < 0)
             return -1;
         return update(db,
@@ -934,7 +933,7 @@ int intake_move(struct intake *db, long id, enum state_action action, const char
     if (sqlite3_step(st) == SQLITE_ROW)
         k = find_key(db, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    if (!k || apply(db, k, id, eid, from, to, action, supporter, outcome, now, d) < 0 ||
+    if (!k || apply(db, k, id, eid, to, action, supporter, outcome, now, d) < 0 ||
         seal_row(db, id, d) < 0 || intake_log(db, state_action_name(action), id, detail, d) < 0)
         goto out;
     rc = 0;

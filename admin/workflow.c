@@ -597,8 +597,8 @@ out:
 }
 
 /* One move in one transaction; prints the new state. */
-static int move(const struct cli *c, enum state_action a, const char *supporter,
-                const char *outcome, struct workspace *w, long id, struct diag *d)
+static int move(enum state_action a, const char *supporter, const char *outcome,
+                struct workspace *w, long id, struct diag *d)
 {
     if (intake_begin(w->db, d) < 0)
         return -1;
@@ -606,7 +606,6 @@ static int move(const struct cli *c, enum state_action a, const char *supporter,
         intake_rollback(w->db);
         return -1;
     }
-    (void)c;
     json_t *r = intake_get(w->db, id, d);
     printf("peeradmin: request %ld is now %s\n", id,
            r ? json_string_value(json_object_get(r, "state")) : "?");
@@ -647,7 +646,7 @@ int cmd_assign(const struct cli *c, struct diag *d)
                       json_string_value(json_array_get(json_object_get(x, "reasons"), 0)));
     json_decref(m);
     json_decref(loads);
-    if (move(c, ACTION_ASSIGN, slug, NULL, &w, id, d) < 0)
+    if (move(ACTION_ASSIGN, slug, NULL, &w, id, d) < 0)
         goto out;
     struct buf note = BUF_INIT;
     handoff_note(r, s, &w.site, &note);
@@ -670,7 +669,7 @@ static int simple_move(const struct cli *c, enum state_action a, struct diag *d)
     if (parse_id(c, &id, d) < 0)
         return CLI_FAIL;
     if (workspace_open(c, WS_DB, &w, d) == 0 &&
-        move(c, a, NULL, a == ACTION_CLOSE ? cli_get(c, "outcome") : NULL, &w, id, d) == 0)
+        move(a, NULL, a == ACTION_CLOSE ? cli_get(c, "outcome") : NULL, &w, id, d) == 0)
         rc = CLI_OK;
     workspace_close(&w);
     return rc;
