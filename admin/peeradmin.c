@@ -225,7 +225,7 @@ static void mail_without_request(void *ctx, size_t message, int line, const char
     struct buf safe = BUF_INIT;
     if (subject)
         termsafe_append(&safe, subject, strnlen(subject, 80), NULL);
-    diag_warn(im->d, im->input, line, 0, "message %zu%s%s%s holds no sealed request", message,
+    diag_warn(im->d, im->input, line, 1, "message %zu%s%s%s holds no sealed request", message,
               subject ? " (\"" : "", subject ? safe.data : "", subject ? "\")" : "");
     buf_free(&safe);
 }
