@@ -29,7 +29,7 @@ struct headers {
     bool seen; /* at least one header line */
 };
 
-/* ---- lines ------------------------------------------------------------------ */
+/* ---- lines ---------------------------------------------------------------------------------- */
 
 /* The line at p (without "\n" or "\r\n"); *next is the start of the next. */
 static size_t line_at(const char *p, const char *end, const char **next)
@@ -59,7 +59,7 @@ static size_t header_name(const char *p, size_t n)
     return i > 0 && i < n && p[i] == ':' ? i : 0;
 }
 
-/* ---- headers ------------------------------------------------------------------ */
+/* ---- headers -------------------------------------------------------------------------------- */
 
 static void keep(char *dst, const char *src, size_t n, bool continued)
 {
@@ -146,7 +146,7 @@ static bool starts_with_ci(const char *s, const char *prefix)
     return !strncasecmp(s, prefix, strlen(prefix));
 }
 
-/* ---- transfer encodings --------------------------------------------------------------- */
+/* ---- transfer encodings --------------------------------------------------------------------- */
 
 static int hexval(int c)
 {
@@ -192,7 +192,7 @@ static int decode_base64(const char *p, size_t n, struct buf *out)
     return rc == 0 && stop == p + n ? 0 : -1;
 }
 
-/* ---- requests in text ---------------------------------------------------------------------- */
+/* ---- requests in text ----------------------------------------------------------------------- */
 
 /* The text without quoting: each line loses its leading "> " or ">" marks
  * (any depth, spaces between them too), so a reply that quotes the armored
@@ -247,7 +247,7 @@ static void scan_text(struct scan *sc, const char *p, size_t n, int line0, bool 
     buf_free(&plain);
 }
 
-/* ---- parts ------------------------------------------------------------------------------------ */
+/* ---- parts ---------------------------------------------------------------------------------- */
 
 static void scan_part(struct scan *sc, const char *p, const char *end, int line0, int depth);
 
@@ -350,7 +350,7 @@ static void scan_part(struct scan *sc, const char *p, const char *end, int line0
     buf_free(&decoded);
 }
 
-/* ---- messages ---------------------------------------------------------------------------------- */
+/* ---- messages ------------------------------------------------------------------------------- */
 
 static bool is_from_line(const char *p, const char *end)
 {
@@ -359,9 +359,11 @@ static bool is_from_line(const char *p, const char *end)
 
 int mail_detect(const char *text, size_t len)
 {
-    static const char *const names[] = {"From", "Subject", "To", "Date", "Message-ID",
-                                        "MIME-Version", "Content-Type", "Received", "Return-Path",
-                                        NULL};
+    static const char *const names[] = {"From",         "Subject",
+                                        "To",           "Date",
+                                        "Message-ID",   "MIME-Version",
+                                        "Content-Type", "Received",
+                                        "Return-Path",  NULL};
     const char *p = text, *end = text + len;
     if (is_from_line(p, end))
         return 1;

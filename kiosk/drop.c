@@ -45,7 +45,9 @@ void drop_config_defaults(struct drop_config *c)
 
 int drop_origin_valid(const char *o)
 {
-    const char *host = !strncmp(o, "https://", 8) ? o + 8 : !strncmp(o, "http://", 7) ? o + 7 : NULL;
+    const char *host = !strncmp(o, "https://", 8)  ? o + 8
+                       : !strncmp(o, "http://", 7) ? o + 7
+                                                   : NULL;
     if (!host || !*host || strlen(o) > 200)
         return 0;
     const char *p = host;
@@ -74,7 +76,7 @@ int drop_origin_valid(const char *o)
     return *p == '\0';
 }
 
-/* ---- the body ------------------------------------------------------------------ */
+/* ---- the body ------------------------------------------------------------------------------- */
 
 /* Header, version, a padded size from the buckets, and the key id. */
 static int check_shape(const struct pubkey *pk, const unsigned char *env, size_t len,
@@ -173,7 +175,7 @@ int drop_parse(const struct pubkey *pk, const unsigned char *body, size_t len, u
     return 0;
 }
 
-/* ---- HTTP ------------------------------------------------------------------------ */
+/* ---- HTTP ----------------------------------------------------------------------------------- */
 
 struct drop *drop_new(const struct drop_config *c, struct spool *spool)
 {
@@ -228,7 +230,8 @@ static void add_headers(const struct drop *dp, struct MHD_Connection *conn, stru
     MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "Vary", "Origin");
     if (origin && origin_listed(dp, origin))
@@ -301,8 +304,8 @@ static enum MHD_Result headers_in(struct drop *dp, struct MHD_Connection *conn, 
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length && strtoull(length, NULL, 10) > dp->c.body_max)
         return answer(dp, conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large for a sealed request");
-    if (!type_accepted(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_CONTENT_TYPE)))
+    if (!type_accepted(
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return answer(dp, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                       "send application/octet-stream or text/plain");
     r->answered = false;
@@ -358,7 +361,7 @@ enum MHD_Result drop_handle(struct drop *dp, struct MHD_Connection *conn, const 
     return body_done(dp, conn, r);
 }
 
-/* ---- peerkiosk drop's own daemon ---------------------------------------------------- */
+/* ---- peerkiosk drop's own daemon ------------------------------------------------------------ */
 
 struct drop_server {
     struct MHD_Daemon *daemon;
@@ -438,13 +441,14 @@ int drop_start(const struct drop_config *c, const char *listen, const char *spoo
     s->drop = drop_new(c, s->spool);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, daemon_handle, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)c->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds, MHD_OPTION_NOTIFY_COMPLETED,
-        daemon_completed, s, MHD_OPTION_END);
+    s->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, daemon_handle, s, MHD_OPTION_EXTERNAL_LOGGER,
+                         log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds,
+                         MHD_OPTION_NOTIFY_COMPLETED, daemon_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         diag_error(d, listen, 0, 0, "cannot listen: %s", strerror(errno));
         goto fail;

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = 0;
     unsigned status = 0;
     int rc = drop_parse(&pk, data, size, &env, &len, &status, &d);
-    if (rc == 0 && (!env || len < ENVELOPE_MIN || len > ENVELOPE_MAX || memcmp(env + 5, pk.key_id, 8)))
+    if (rc == 0 &&
+        (!env || len < ENVELOPE_MIN || len > ENVELOPE_MAX || memcmp(env + 5, pk.key_id, 8)))
         abort();
     if (rc < 0 && (env || (status != 400 && status != 403) || d.nerrors == 0))
         abort();

@@ -35,11 +35,12 @@ int main(void)
     struct pubkey pk;
     pubkey_from_keys(box_pk, sign_pk, &pk);
     json_error_t err;
-    json_t *fields = json_loads(
-        "{\"referral\":\"colleague\",\"name\":\"Dr Zoë O’Brien \\\"Z\\\" <b>&amp;</b>\","
-        "\"email\":\"zoe@example.org\",\"modality\":[\"phone\",\"in-person\"],"
-        "\"message\":\"Two lines,\\nwith a tab\\there, a slash / and 🙂\",\"consent\":\"yes\"}",
-        0, &err);
+    json_t *fields =
+        json_loads("{\"referral\":\"colleague\",\"name\":\"Dr Zoë O’Brien \\\"Z\\\" <b>&amp;</b>\","
+                   "\"email\":\"zoe@example.org\",\"modality\":[\"phone\",\"in-person\"],"
+                   "\"message\":\"Two lines,\\nwith a tab\\there, a slash / and "
+                   "🙂\",\"consent\":\"yes\"}",
+                   0, &err);
     const char *schema = "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
     json_t *plain = envelope_plain_new(schema, "web", "2026-01-02T03:04:05Z", "K7QF-3MXA", fields);
     char *text = json_dumps(plain, JSON_COMPACT);
@@ -60,13 +61,13 @@ int main(void)
     envelope_id_hex(id, id_hex);
     sodium_bin2hex(sk_hex, sizeof sk_hex, box_sk, 32);
     json_t *out = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:i, s:s, s:s, s:s, s:s}",
-        "about", "peerkit envelope test vectors: made by tests/helpers/make_vectors.c",
-        "box_pk", b64(box_pk, 32), "box_sk_hex", sk_hex, "sign_pk", b64(sign_pk, 32), "key_id",
-        pk.key_id_hex, "fingerprint", pk.fingerprint, "schema", schema, "channel", "web",
-        "submitted", "2026-01-02T03:04:05Z", "fields", fields, "reference", "K7QF-3MXA",
-        "padded_len", (int)padded_len, "plaintext", text, "padded", b64(padded, padded_len),
-        "envelope", b64(env, env_len), "armor", armor.data);
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:i, s:s, s:s, s:s, s:s}", "about",
+        "peerkit envelope test vectors: made by tests/helpers/make_vectors.c", "box_pk",
+        b64(box_pk, 32), "box_sk_hex", sk_hex, "sign_pk", b64(sign_pk, 32), "key_id", pk.key_id_hex,
+        "fingerprint", pk.fingerprint, "schema", schema, "channel", "web", "submitted",
+        "2026-01-02T03:04:05Z", "fields", fields, "reference", "K7QF-3MXA", "padded_len",
+        (int)padded_len, "plaintext", text, "padded", b64(padded, padded_len), "envelope",
+        b64(env, env_len), "armor", armor.data);
     json_object_set_new(out, "envelope_id", json_string(id_hex));
     json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     putchar('\n');
