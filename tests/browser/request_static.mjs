@@ -5,6 +5,7 @@
 // request leaves the origin, nothing is posted, stored or put in the URL; with
 // JavaScript off nothing can be sent at all. Then the same page built with
 // submit_url pointing at `peerkiosk drop`: sent, exported, imported, compared.
+import AxeBuilder from '@axe-core/playwright';
 import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,6 +98,11 @@ function watch(page, origin, allowed = []) {
   return w;
 }
 
+async function axe(page, name) {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  check(r.violations.length === 0, `axe WCAG 2.1 A/AA: ${name}`, ...r.violations.map((v) => `${v.id}: ${v.help}`));
+}
+
 function importAndShow(db, file) {
   execFileSync(PEERADMIN, ['import', ...keyArgs, '--db', db, file], { env, stdio: 'pipe' });
   const rows = JSON.parse(execFileSync(PEERADMIN, ['list', ...keyArgs, '--db', db, '--json'], { env }));
@@ -150,6 +156,7 @@ try {
         'the armored request is in #sealed-request as envelope_armor writes it', armored.slice(0, 200));
   check(await page.getAttribute('#sealed-request', 'readonly') !== null, '#sealed-request is read-only');
   const reference = (await page.textContent('#seal-armor .seal-reference')).trim();
+  await axe(page, 'the sealed request with its steps');
   check(await page.getByLabel('Your name').inputValue() === '' && await page.getByLabel('Anything else?').inputValue() === '',
         'the form is cleared after sealing');
   check(page.url() === before, 'nothing was put in the URL', page.url());
@@ -215,6 +222,7 @@ try {
   await page3.getByRole('button', { name: 'Seal and send' }).click();
   await page3.waitForSelector('#seal-sent:not([hidden]), #seal-armor:not([hidden])');
   const sent = await page3.locator('main').innerText();
+  await axe(page3, 'the confirmation after sending');
   check(await page3.locator('#seal-sent').isVisible() && /within one business day/.test(sent),
         'after sending, the page shows the reference and the response time', sent.slice(0, 600));
   const ref3 = (await page3.textContent('#seal-sent .seal-reference')).trim();
