@@ -195,6 +195,17 @@ try {
   await page2.waitForTimeout(300);
   check(w2.posts.length === 0 && page2.url() === host.url + 'request/', 'without JavaScript nothing is posted', ...w2.posts, page2.url());
   await noJs.close();
+  // The library fails to load (blocked here): the same, with JavaScript on.
+  const broken = await browser.newContext();
+  const page4 = await broken.newPage();
+  const w4 = watch(page4, host.url);
+  await page4.route(/\/vendor\/libsodium\.[0-9a-f]+\.js$/, (r) => r.abort());
+  await page4.goto(host.url + 'request/');
+  await page4.waitForSelector('#request-form[data-ready]');
+  check(await page4.getAttribute('#request-form', 'data-ready') === 'no' && await page4.getByLabel('Your name').isDisabled() &&
+        await page4.locator('#seal-off').isVisible() && w4.posts.length === 0,
+        'when the library cannot load, the form stays disabled with the phone and email, and nothing is posted');
+  await broken.close();
   const log = host.log();
   check(!/"POST/.test(log), 'the static host never received a POST', log.split('\n').filter((l) => /POST/.test(l)).join('\n'));
 
