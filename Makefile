@@ -51,7 +51,7 @@ TEST_LIBS  := $(BUILD)/libadmin.a $(BUILD)/libkiosk.a $(BUILD)/libgenerator.a \
               $(BUILD)/libsealed.a $(BUILD)/libcommon.a
 TEST_LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
-.PHONY: all deps test unit-tests demo bench bench-site bench-import bench-kiosk fuzz install clean
+.PHONY: all deps test unit-tests demo bench bench-site bench-import bench-kiosk bench-request fuzz install clean
 
 all: $(PROGRAMS) $(UNIT_BIN) $(HELPER_BIN)
 
@@ -99,7 +99,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@DEMO_SERVE=$(DEMO_SERVE) scripts/demo.sh
 
-bench: bench-site bench-import bench-kiosk
+bench: bench-site bench-import bench-kiosk bench-request
 
 bench-site: all
 	@scripts/bench-site.sh
@@ -109,6 +109,9 @@ bench-import: all
 
 bench-kiosk: all
 	@scripts/bench-kiosk.sh
+
+bench-request: all
+	@scripts/bench-request.sh
 
 
 fuzz:

@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "intake.h"
 #include "keys.h"
+#include "mail.h"
 #include "receipt.h"
 #include "sign.h"
 #include "termsafe.h"
@@ -169,6 +170,27 @@ static void take_armored(void *ctx, size_t pos, int line, const unsigned char *e
     take(ctx, "request", pos, line, env, len, NULL, problem);
 }
 
+static void take_mailed(void *ctx, size_t message, size_t pos, int line,
+                        const unsigned char *env, size_t len, const char *problem)
+{
+    char what[48];
+    snprintf(what, sizeof what, "message %zu, request", message);
+    take(ctx, what, pos, line, env, len, NULL, problem);
+}
+
+/* A message with no request is named (position, line, subject escaped):
+ * the administrator may have saved the wrong one. */
+static void mail_without_request(void *ctx, size_t message, int line, const char *subject)
+{
+    struct import *im = ctx;
+    struct buf safe = BUF_INIT;
+    if (subject)
+        termsafe_append(&safe, subject, strnlen(subject, 80), NULL);
+    diag_warn(im->d, im->input, line, 1, "message %zu%s%s%s holds no sealed request", message,
+              subject ? " (\"" : "", subject ? safe.data : "", subject ? "\")" : "");
+    buf_free(&safe);
+}
+
 static int write_receipt(struct workspace *ws, struct intake *db, const char *out, size_t *count,
                          struct diag *d)
 {
@@ -221,6 +243,8 @@ static int cmd_import(const struct cli *c, struct diag *d)
                 im.skipped++;
             diag_print(&whole, stderr);
             diag_free(&whole);
+        } else if (mail_detect(data[i], lens[i])) {
+            mail_scan(data[i], lens[i], take_mailed, mail_without_request, &im);
         } else if (envelope_dearmor(data[i], lens[i], take_armored, &im) == 0) {
             diag_warn(d, inputs[i], 0, 0,
                       "no sealed requests found (neither a bundle nor "

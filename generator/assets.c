@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "xalloc.h"
 
 #define MAX_ASSET (16u << 20)
 
@@ -49,6 +50,48 @@ out:
     return res;
 }
 
+/* Copies the regular files of src_dir/sub (sorted) and, one level at a
+ * time, its subdirectories ("vendor/" holds third-party code with its
+ * licence); keys name the path with '/', '.' and '-' as '_'. */
+static int copy_dir(struct tree *t, const char *src_dir, const char *sub, const char *out_dir,
+                    struct linkcheck *lc, json_t *all, struct diag *d)
+{
+    int rc = -1;
+    char *src_sub = xasprintf("%s%s%s", src_dir, *sub ? "/" : "", sub);
+    char *dir = xasprintf("%s/assets%s%s", out_dir, *sub ? "/" : "", sub);
+    char **names = tree_list(t, src_sub, d);
+    if (!names || fs_mkdirs(dir, 0755, d) < 0)
+        goto out;
+    rc = 0;
+    for (size_t i = 0; names[i] && rc == 0; i++) {
+        char *src = xasprintf("%s/%s", src_sub, names[i]);
+        char *name = xasprintf("%s%s%s", sub, *sub ? "/" : "", names[i]);
+        enum tree_kind kind = tree_kind(t, src);
+        if (kind == TREE_FILE) {
+            json_t *one = assets_copy_file(t, src, name, out_dir, lc, d);
+            if (one) {
+                char *key = xstrdup(name);
+                for (char *p = key; *p; p++)
+                    if (*p == '.' || *p == '-' || *p == '/')
+                        *p = '_';
+                json_object_set_new(all, key, one);
+                free(key);
+            }
+        } else if (kind == TREE_DIR && !*sub) {
+            rc = copy_dir(t, src_dir, names[i], out_dir, lc, all, d);
+        } else {
+            diag_warn(d, src, 0, 0, "skipped: not a regular file");
+        }
+        free(src);
+        free(name);
+    }
+out:
+    tree_list_free(names);
+    free(src_sub);
+    free(dir);
+    return rc;
+}
+
 json_t *assets_copy(struct tree *t, const char *src_dir, const char *out_dir,
                     struct linkcheck *lc, struct diag *d)
 {
@@ -56,34 +99,10 @@ json_t *assets_copy(struct tree *t, const char *src_dir, const char *out_dir,
         diag_error(d, src_dir, 0, 0, "theme assets directory not found");
         return NULL;
     }
-    char **names = tree_list(t, src_dir, d);
-    size_t n = 0;
-    while (names && names[n])
-        n++;
-    char *dir = NULL;
-    if (asprintf(&dir, "%s/assets", out_dir) < 0)
-        abort();
-    json_t *all = fs_mkdirs(dir, 0755, d) == 0 ? json_object() : NULL;
-    for (size_t i = 0; i < n && all; i++) {
-        char *src = NULL;
-        if (asprintf(&src, "%s/%s", src_dir, names[i]) < 0)
-            abort();
-        if (tree_kind(t, src) == TREE_FILE) {
-            json_t *one = assets_copy_file(t, src, names[i], out_dir, lc, d);
-            if (one) {
-                char *key = strdup(names[i]);
-                for (char *p = key; *p; p++)
-                    if (*p == '.' || *p == '-')
-                        *p = '_';
-                json_object_set_new(all, key, one);
-                free(key);
-            }
-        } else {
-            diag_warn(d, src, 0, 0, "skipped: not a regular file");
-        }
-        free(src);
+    json_t *all = json_object();
+    if (copy_dir(t, src_dir, "", out_dir, lc, all, d) < 0) {
+        json_decref(all);
+        return NULL;
     }
-    tree_list_free(names);
-    free(dir);
     return all;
 }

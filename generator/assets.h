@@ -2,7 +2,7 @@
  * ("style.3f9a0c1d2e.css") and computes their Subresource Integrity values.
  *
  * The result is a JSON object for the templates: for each asset, a key made
- * from its file name with '.' and '-' as '_' ("style_css") holding
+ * from its file name with '.', '-' and '/' as '_' ("style_css") holding
  * {"path": "assets/style.3f9a0c1d2e.css", "integrity": "sha256-..."}. */
 #ifndef PEERKIT_ASSETS_H
 #define PEERKIT_ASSETS_H
@@ -13,7 +13,8 @@
 #include "linkcheck.h"
 #include "tree.h"
 
-/* Copies every regular file of src_dir (not recursive, sorted) into
+/* Copies every regular file of src_dir and of its direct subdirectories
+ * (sorted; "vendor/x.js" keeps its folder and has the key "vendor_x_js") into
  * out_dir/assets/. Returns the object described above (caller decrefs), or
  * NULL with errors in d. */
 json_t *assets_copy(struct tree *t, const char *src_dir, const char *out_dir,

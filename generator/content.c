@@ -355,6 +355,35 @@ static void check_url(struct loader *L, yaml_node_t *n, json_t *v)
     }
 }
 
+/* submit_url is where browsers POST sealed requests, and it is written into
+ * the page's Content-Security-Policy (connect-src): https only (http only to
+ * the loopback host, for testing), no characters that could end a CSP
+ * source, used exactly as written (no slash added). */
+static void check_submit_url(struct loader *L, yaml_node_t *n, json_t *v)
+{
+    static const char *const loopback[] = {"http://127.0.0.1", "http://localhost", "http://[::1]",
+                                           NULL};
+    const char *s = json_string_value(v), *host = NULL;
+    if (!strncmp(s, "https://", 8))
+        host = s + 8;
+    for (size_t i = 0; !host && loopback[i]; i++) {
+        size_t k = strlen(loopback[i]);
+        if (!strncmp(s, loopback[i], k) && (s[k] == ':' || s[k] == '/' || !s[k]))
+            host = s + 7;
+    }
+    if (!host || !*host || *host == '/' || *host == ':') {
+        diag_error(L->d, AT(L, n),
+                   "\"%s\" must be an https:// URL (http:// only on 127.0.0.1, localhost or [::1])",
+                   s);
+        return;
+    }
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("\"'<>;,\\#", *p)) {
+            diag_error(L->d, AT(L, n), "\"%s\" is not a URL that can be allowed by the page", s);
+            return;
+        }
+}
+
 static void check_language(struct loader *L, yaml_node_t *n, json_t *v)
 {
     const char *s = json_string_value(v);
@@ -495,7 +524,7 @@ static const struct keyspec site_keys[] = {
     {"contact", KT_OBJECT, false, contact_keys, NULL, NULL},
     {"response_time", KT_STRING, false, NULL, NULL, NULL},
     {"crisis", KT_STRING, false, NULL, NULL, NULL},
-    {"submit_url", KT_STRING, false, NULL, check_url, NULL},
+    {"submit_url", KT_STRING, false, NULL, check_submit_url, NULL},
     {"roles", KT_PAIRS, false, NULL, NULL, "id"},
     {"kiosk", KT_INT, false, NULL, check_kiosk, NULL},
     {"response_within", KT_STRING, false, NULL, check_response_within, NULL},

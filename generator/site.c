@@ -773,9 +773,15 @@ static int load_pubkey(struct build *b)
     int rc = emit(b, "admin.pub", text.data, text.len);
     linkcheck_add_file(b->lc, "admin.pub");
     buf_free(&text);
-    json_object_set_new(b->globals, "pubkey", json_pack("{s:s, s:s, s:s}", "fingerprint",
-                                                        pk.fingerprint, "key_id", pk.key_id_hex,
-                                                        "path", "admin.pub"));
+    /* The request page seals in the browser with these keys and shows the
+     * fingerprint it computes from them (DESIGN §5). */
+    char box[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)], sign[sizeof box];
+    sodium_bin2base64(box, sizeof box, pk.box_pk, 32, sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(sign, sizeof sign, pk.sign_pk, 32, sodium_base64_VARIANT_ORIGINAL);
+    json_object_set_new(b->globals, "pubkey",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "fingerprint", pk.fingerprint,
+                                  "key_id", pk.key_id_hex, "path", "admin.pub", "box", box,
+                                  "sign", sign));
     return rc;
 }
 

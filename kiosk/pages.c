@@ -12,6 +12,7 @@ struct pages {
     char *before_main; /* from </title> to the end of the <main ...> start tag */
     char *form_main;   /* the request page's main content: intro and form */
     char *after_main;  /* from </main> to the end */
+    char *request;     /* the whole request page as the kiosk serves it */
     const struct formspec *schema;
 };
 
@@ -23,14 +24,57 @@ static char *dup_range(const char *from, const char *to)
     return s;
 }
 
-int pages_load(const char *site_dir, const struct formspec *s, struct pages **out, struct diag *d)
+/* The theme's request page fails closed: its fields are disabled until the
+ * browser can seal, and it tells a visitor without JavaScript to phone or
+ * email. At the kiosk the kiosk itself seals a form posted without
+ * JavaScript, so the fields are enabled, the page's script is told to
+ * deliver to the kiosk's own /drop with the kiosk's channel, and the words
+ * say what really happens here. */
+#define FIELDS_DISABLED "<fieldset class=\"request-fields\" id=\"request-fields\" disabled>"
+#define HOW_BEGIN "<!-- peerkit:how -->"
+#define HOW_END "<!-- /peerkit:how -->"
+
+static char *kiosk_page(const char *html, const char *channel)
 {
-    char *path = NULL, *html = NULL;
+    const char *fs = strstr(html, FIELDS_DISABLED);
+    const char *how = strstr(html, HOW_BEGIN);
+    const char *how_end = how ? strstr(how, HOW_END) : NULL;
+    if (!fs || !how_end || fs < how_end)
+        return NULL;
+    struct buf b = BUF_INIT;
+    buf_append(&b, html, (size_t)(how - html));
+    buf_puts(&b, "<div class=\"seal-how\" id=\"seal-how\">\n<p>Your request is sealed for the "
+                 "program administrator’s key the moment you send it: by this kiosk’s browser, "
+                 "or by the kiosk itself if scripts are off. Only the sealed text is stored on "
+                 "this kiosk, and nobody here can read it.</p>\n</div>");
+    const char *after_how = how_end + strlen(HOW_END);
+    buf_append(&b, after_how, (size_t)(fs - after_how));
+    buf_printf(&b,
+               "<fieldset class=\"request-fields\" id=\"request-fields\" data-drop=\"../drop\" "
+               "data-channel=\"%s\">",
+               channel);
+    buf_puts(&b, fs + strlen(FIELDS_DISABLED));
+    return buf_detach(&b);
+}
+
+int pages_load(const char *site_dir, const struct formspec *s, const char *channel,
+               struct pages **out, struct diag *d)
+{
+    char *path = NULL, *file = NULL, *html = NULL;
     size_t len;
     if (asprintf(&path, "%s/request/index.html", site_dir) < 0)
         abort();
-    int rc = fs_read_file(path, 4u << 20, &html, &len, d);
+    int rc = fs_read_file(path, 4u << 20, &file, &len, d);
     if (rc < 0) {
+        free(path);
+        return -1;
+    }
+    html = kiosk_page(file, channel);
+    free(file);
+    if (!html) {
+        diag_error(d, path, 0, 0,
+                   "not a request page built by peersite (no sealing fields or explanation: "
+                   "rebuild the site with this version)");
         free(path);
         return -1;
     }
@@ -57,6 +101,8 @@ int pages_load(const char *site_dir, const struct formspec *s, struct pages **ou
     p->before_main = dup_range(title_end, main_open + 1);
     p->form_main = dup_range(main_open + 1, main_close);
     p->after_main = strdup(main_close);
+    p->request = html;
+    html = NULL;
     p->schema = s;
     if (!p->after_main)
         abort();
@@ -75,6 +121,7 @@ void pages_free(struct pages *p)
     free(p->before_main);
     free(p->form_main);
     free(p->after_main);
+    free(p->request);
     free(p);
 }
 
@@ -99,6 +146,11 @@ static void open_page(const struct pages *p, const char *title, const char *extr
         buf_puts(out, p->before_main);
     }
     buf_putc(out, '\n');
+}
+
+void pages_request(const struct pages *p, struct buf *out)
+{
+    buf_puts(out, p->request);
 }
 
 void pages_thanks(const struct pages *p, const char *reference, struct buf *out)

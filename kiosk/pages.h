@@ -14,8 +14,15 @@
 
 struct pages;
 
-int pages_load(const char *site_dir, const struct formspec *s, struct pages **out, struct diag *d);
+/* channel is sealed with requests made in the kiosk's browser ("kiosk:<id>"). */
+int pages_load(const char *site_dir, const struct formspec *s, const char *channel,
+               struct pages **out, struct diag *d);
 void pages_free(struct pages *p);
+
+/* The request page as the kiosk serves it: the site's, with the fields
+ * enabled (the kiosk seals a form posted without JavaScript), the browser
+ * told to seal and deliver to the kiosk's own /drop, and the kiosk's words. */
+void pages_request(const struct pages *p, struct buf *out);
 
 /* The thank-you page: the reference code and the promised response time; it
  * returns to the home page after the site's idle time, even without

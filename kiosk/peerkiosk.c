@@ -11,6 +11,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "drop.h"
 #include "diag.h"
 #include "envelope.h"
 #include "formspec.h"
@@ -28,6 +29,8 @@ static const char usage[] =
     "       peerkiosk ack --spool FILE --pubkey FILE --receipt FILE\n"
     "       peerkiosk serve --site DIR --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
     "                       [--kiosk-id ID] [--rate N] [--timeout SECONDS]\n"
+    "       peerkiosk drop --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
+    "                      [--allow-origin ORIGIN]... [--rate N] [--timeout SECONDS]\n"
     "       peerkiosk --help | --version\n";
 
 /* The kiosk must seal to the key the site was built with. */
@@ -236,10 +239,55 @@ static int cmd_serve(const struct cli *cl, struct diag *d)
     return 0;
 }
 
+/* Blocks SIGTERM and SIGINT for sigwait (before any thread starts); a full
+ * disk must fail a write (and answer 503), not kill the server. */
+static void block_stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGTERM);
+    sigaddset(stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+/* The drop box for submit_url: no site, only POST /drop of envelopes for
+ * --pubkey's key, into the spool. */
+static int cmd_drop(const struct cli *cl, struct diag *d)
+{
+    struct drop_config c;
+    drop_config_defaults(&c);
+    const char *listen = cli_get(cl, "listen") ? cli_get(cl, "listen") : "127.0.0.1:8090";
+    c.rate_per_minute = (unsigned)cli_number(cl, "rate", (long)c.rate_per_minute);
+    c.timeout_seconds = (unsigned)cli_number(cl, "timeout", (long)c.timeout_seconds);
+    c.norigins = cli_count(cl, "allow-origin");
+    for (size_t i = 0; i < c.norigins && i < DROP_MAX_ORIGINS; i++)
+        c.origins[i] = cli_at(cl, "allow-origin", i);
+    if (pubkey_load(cli_get(cl, "pubkey"), &c.pubkey, d) < 0)
+        return -1;
+    sigset_t stop;
+    block_stop_signals(&stop);
+    struct drop_server *s;
+    if (drop_start(&c, listen, cli_get(cl, "spool"), &s, d) < 0)
+        return -1;
+    printf("peerkiosk: drop box listening on port %u for key %s (fingerprint %s), %zu allowed "
+           "origin%s\n",
+           (unsigned)drop_port(s), c.pubkey.key_id_hex, c.pubkey.fingerprint, c.norigins,
+           c.norigins == 1 ? "" : "s");
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    printf("peerkiosk: stopping: finishing requests in flight\n");
+    fflush(stdout);
+    drop_stop(s, 10);
+    printf("peerkiosk: stopped\n");
+    return 0;
+}
+
 /* The long-running server warns when it cannot lock its memory. */
 static int init(const struct cli_verb *verb)
 {
-    if (secmem_init(strcmp(verb->name, "serve") != 0) < 0) {
+    if (secmem_init(strcmp(verb->name, "serve") != 0 && strcmp(verb->name, "drop") != 0) < 0) {
         fputs("peerkiosk: cannot initialise libsodium\n", stderr);
         return -1;
     }
@@ -257,6 +305,7 @@ static const struct cli_option options[] = {
     {"listen", CLI_VALUE, 0, 0},
     {"rate", CLI_NUMBER, 0, 1000000},
     {"timeout", CLI_NUMBER, 1, 3600},
+    {"allow-origin", CLI_REPEAT, 0, 0},
     {NULL, 0, 0, 0},
 };
 
@@ -266,6 +315,7 @@ static const struct cli_verb verbs[] = {
     {"status", cmd_status, "spool", "json", 0, 0},
     {"ack", cmd_ack, "spool pubkey receipt", "", 0, 0},
     {"serve", cmd_serve, "site pubkey spool", "listen kiosk-id rate timeout", 0, 0},
+    {"drop", cmd_drop, "pubkey spool", "listen allow-origin rate timeout", 0, 0},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
 

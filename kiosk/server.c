@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "drop.h"
 #include "envelope.h"
 #include "formspec.h"
 #include "formbody.h"
@@ -48,6 +49,7 @@ struct server {
     struct formspec *schema;
     struct pages *pages;
     struct spool *spool;
+    struct drop *drop; /* the kiosk's own /drop, for requests its browser sealed */
     char channel[48];
     uint16_t port;
     pthread_mutex_t lock; /* tokens, rate slots, in_flight */
@@ -60,6 +62,7 @@ struct server {
 /* Per-request state for POST /request. */
 struct post {
     struct formbody *body;
+    void *drop; /* drop_handle's state for a request to /drop */
     int refused; /* an answer was queued before the body was read */
 };
 
@@ -78,7 +81,8 @@ void server_config_defaults(struct server_config *c)
 static void security_headers(struct MHD_Response *r, bool no_store)
 {
     MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; script-src 'self'; style-src 'self'; "
+                            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "
+                            "style-src 'self'; "
                             "img-src 'self'; connect-src 'self'; form-action 'self'; "
                             "base-uri 'none'; frame-ancestors 'none'");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -395,6 +399,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (post && (!strcmp(url, "/request") || !strcmp(url, "/request/")))
         return handle_post(s, conn, upload_data, upload_data_size, req_cls);
+    if (!strcmp(url, DROP_PATH)) {
+        struct post *p = *req_cls == s ? NULL : *req_cls;
+        if (!p) {
+            p = calloc(1, sizeof *p);
+            if (!p)
+                abort();
+            *req_cls = p;
+        }
+        return drop_handle(s->drop, conn, method, upload_data, upload_data_size, &p->drop);
+    }
     if (*upload_data_size) {
         *upload_data_size = 0; /* a body where none is expected: ignored */
         return MHD_YES;
@@ -404,6 +418,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                           post ? "GET, HEAD" : "GET, HEAD, POST");
     if (!strcmp(url, THANKS_PATH))
         return serve_thanks(s, conn);
+    if (is_request_page(url)) {
+        struct buf html = BUF_INIT;
+        pages_request(s->pages, &html);
+        return send_html(conn, MHD_HTTP_OK, &html, true);
+    }
     return serve_file(s, conn, url);
 }
 
@@ -418,6 +437,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (*req_cls != s) {
         struct post *p = *req_cls;
         formbody_free(p->body);
+        drop_state_free(p->drop);
         free(p);
     }
     *req_cls = NULL;
@@ -499,8 +519,14 @@ int server_start(const struct server_config *c, struct server **out, struct diag
         goto fail;
     }
     if (formspec_load(c->site, &s->schema, d) < 0 ||
-        pages_load(c->site, s->schema, &s->pages, d) < 0 || spool_open(c->spool, &s->spool, d) < 0)
+        pages_load(c->site, s->schema, s->channel, &s->pages, d) < 0 ||
+        spool_open(c->spool, &s->spool, d) < 0)
         goto fail;
+    struct drop_config dc;
+    drop_config_defaults(&dc);
+    dc.pubkey = c->pubkey;
+    dc.rate_per_minute = c->rate_per_minute;
+    s->drop = drop_new(&dc, s->spool);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon =
@@ -544,6 +570,7 @@ void server_stop(struct server *s, unsigned grace_seconds)
         }
         MHD_stop_daemon(s->daemon);
     }
+    drop_free(s->drop);
     spool_close(s->spool);
     pages_free(s->pages);
     formspec_free(s->schema);

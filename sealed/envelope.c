@@ -36,6 +36,13 @@ void envelope_id_hex(const unsigned char id[ENVELOPE_ID_BYTES], char hex[65])
     sodium_bin2hex(hex, 65, id, ENVELOPE_ID_BYTES);
 }
 
+json_t *envelope_plain_new(const char *schema_hash, const char *channel, const char *when,
+                           const char *reference, json_t *fields)
+{
+    return json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "v", 1, "schema", schema_hash, "channel",
+                     channel, "submitted", when, "reference", reference, "fields", fields);
+}
+
 int envelope_seal(const struct pubkey *pk, const char *schema_hash, const char *channel,
                   json_t *fields, char reference[16], unsigned char **env, size_t *len,
                   struct diag *d)
@@ -43,9 +50,7 @@ int envelope_seal(const struct pubkey *pk, const char *schema_hash, const char *
     char when[CLOCK_ISO_LEN];
     clock_iso(clock_now(), when);
     envelope_reference(reference);
-    json_t *plain =
-        json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "v", 1, "schema", schema_hash, "channel",
-                  channel, "submitted", when, "reference", reference, "fields", fields);
+    json_t *plain = envelope_plain_new(schema_hash, channel, when, reference, fields);
     if (!plain) {
         diag_error(d, "request", 0, 0, "cannot build the request");
         return -1;

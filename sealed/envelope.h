@@ -33,6 +33,12 @@ int envelope_seal(const struct pubkey *pk, const char *schema_hash, const char *
                   json_t *fields, char reference[16], unsigned char **env, size_t *len,
                   struct diag *d);
 
+/* The plaintext object itself, members in this order (caller decrefs; its
+ * compact JSON is what is padded and sealed, byte for byte the same as the
+ * request page's script writes: tests/fixtures/vectors/envelope.json). */
+json_t *envelope_plain_new(const char *schema_hash, const char *channel, const char *when,
+                           const char *reference, json_t *fields);
+
 /* Checks a decrypted plaintext's structure: exactly the members and formats
  * envelope_seal writes (channel "web" or "kiosk:<id>", an ISO UTC time, a
  * reference code, safe field ids, string or list-of-string values). The

@@ -1,6 +1,7 @@
 // A real browser against a real `peerkiosk serve` on 127.0.0.1: fill the request
-// form by its labels, send it, see the thank-you page; the back button and the
-// idle timer leave no trace of what was typed; the server's own pages pass axe;
+// form by its labels; the browser seals it and posts it to the kiosk's /drop;
+// the back button and the idle timer leave no trace of what was typed; without
+// JavaScript the kiosk seals it itself (its 422 and thank-you pages pass axe);
 // then `peerkiosk export` + `peeradmin import` + `peeradmin show` give back
 // exactly the values typed, and no kiosk file holds them in plaintext.
 import AxeBuilder from '@axe-core/playwright';
@@ -50,76 +51,112 @@ const typed = {
   email: 'browser@example.org',
   message: `I would like to talk.\nNot urgent. ${MARK}`,
 };
-let reference = null;
+let reference = null, noJsReference = null;
+async function fillForm(page, who) {
+  await page.getByLabel('Myself').check();
+  await page.getByLabel('Your name').fill(who.name);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Your role').selectOption('resident');
+  await page.getByLabel('Phone').check();
+  await page.getByLabel('Anything else?').fill(who.message);
+  await page.getByLabel('I understand this is not an emergency service.').check();
+}
 try {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const errors = [], foreign = [];
+  const errors = [], foreign = [], posts = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  // Failed loads are checked by status below (the 422 page is one, on purpose).
+  // Failed loads are checked by status below.
   page.on('console', (m) => {
     if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) errors.push(m.text());
   });
-  page.on('request', (r) => { if (!r.url().startsWith(server.url)) foreign.push(r.url()); });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(server.url)) foreign.push(r.url());
+    if (r.method() === 'POST') posts.push(new URL(r.url()).pathname);
+  });
   const badStatus = [];
   page.on('response', (r) => {
     const path = new URL(r.url()).pathname;
-    if (r.status() >= 400 && !(r.status() === 422 && path === '/request') && path !== '/favicon.ico')
-      badStatus.push(`${r.status()} ${path}`);
+    if (r.status() >= 400 && path !== '/favicon.ico') badStatus.push(`${r.status()} ${path}`);
   });
   await page.clock.install();
   await page.goto(server.url + 'request/');
+  await page.waitForSelector('#request-form[data-ready]');
+  check(await page.getAttribute('#request-form', 'data-ready') === 'yes', 'the kiosk page is ready to seal in the browser');
+  const how = await page.locator('#seal-how').innerText();
+  check(/this kiosk’s browser/.test(how) && !/needs JavaScript/.test(how), 'the kiosk page says where sealing happens here', how);
 
   // The idle timer clears a half-filled form (the fixture's kiosk idle time is 90 s).
   await page.getByLabel('Your name').fill('Someone who walked away');
   await page.clock.runFor(91_000);
   check(await page.getByLabel('Your name').inputValue() === '', 'an idle form is cleared');
 
-  await page.getByLabel('Myself').check();
-  await page.getByLabel('Your name').fill(typed.name);
-  await page.getByLabel('Email').fill(typed.email);
-  await page.getByLabel('Your role').selectOption('resident');
-  await page.getByLabel('Phone').check();
-  await page.getByLabel('Anything else?').fill(typed.message);
-  await page.getByLabel('I understand this is not an emergency service.').check();
-  await Promise.all([page.waitForURL(/\/request\/thanks\?t=/), page.getByRole('button', { name: 'Send my request' }).click()]);
-  const text = await page.locator('main').innerText();
+  await fillForm(page, typed);
+  await page.getByRole('button', { name: 'Seal my request' }).click();
+  await page.waitForSelector('#seal-sent:not([hidden])');
+  const text = await page.locator('#seal-sent').innerText();
   const m = /Your reference: ([A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})/.exec(text);
-  check(m, 'the thank-you page shows the reference code', text);
+  check(m, 'the page shows the reference code once the kiosk stored the sealed request', text);
   reference = m && m[1];
-  check(/within one business day/.test(text), 'the thank-you page promises the response time');
+  check(/within one business day/.test(text), 'the page promises the response time');
+  check(JSON.stringify(posts) === '["/drop"]', 'the browser sealed and posted to the kiosk\'s /drop only', JSON.stringify(posts));
+  check(await page.getByLabel('Your name').inputValue() === '', 'the form is cleared once sealed');
   const axeThanks = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  check(axeThanks.violations.length === 0, 'axe WCAG 2.1 A/AA: thank-you page',
+  check(axeThanks.violations.length === 0, 'axe WCAG 2.1 A/AA: request page with its confirmation',
         ...axeThanks.violations.map((v) => `${v.id}: ${v.help}`));
 
-  // After the idle time the thank-you page gives way to the home page.
+  // After the idle time the confirmation gives way to the home page.
   await page.clock.runFor(91_000);
   const home = await page.waitForURL(server.url, { timeout: 5000 }).then(() => true, () => false);
-  check(home, 'the thank-you page returns home after the idle time', page.url());
+  check(home, 'the confirmation returns home after the idle time', page.url());
 
-  // Back: the form comes back empty (no-store, and the script clears it).
-  await page.goBack();
+  // Back: the confirmation replaced itself with the home page; whatever the
+  // back button shows holds neither the reference nor what was typed.
+  await page.goBack().catch(() => {});
   await page.waitForLoadState();
-  const after = await page.getByLabel('Your name').inputValue();
-  check(after === '', 'the back button never shows a sent form', `name field holds "${after}"`);
-
-  // A request the browser's own checks would stop, sent anyway: the server's 422 page.
-  await page.goto(server.url + 'request/');
-  await page.evaluate(() => { document.getElementById('request-form').noValidate = true; });
-  await page.getByLabel('Email').fill('not-an-address');
-  await page.getByRole('button', { name: 'Send my request' }).click();
-  await page.waitForLoadState();
-  const problems = await page.locator('[role=alert]').innerText().catch(() => '');
-  check(/Your name/.test(problems) && /not an email address/.test(problems),
-        'an invalid request shows every problem by label', problems);
-  const axe422 = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  check(axe422.violations.length === 0, 'axe WCAG 2.1 A/AA: the problems page',
-        ...axe422.violations.map((v) => `${v.id}: ${v.help}`));
-
+  const back = await page.content();
+  const nameField = await page.locator('#f-name').count() ? await page.locator('#f-name').inputValue() : '';
+  check(!back.includes(reference) && !back.includes(MARK) && nameField === '',
+        'the back button never shows a sent form or its reference', `url ${page.url()}, name field "${nameField}"`);
   check(errors.length === 0, 'no JavaScript or Content-Security-Policy errors', ...errors);
   check(badStatus.length === 0, 'every page and asset loads', ...badStatus);
   check(foreign.length === 0, 'no request leaves the kiosk', ...foreign);
   await context.close();
+
+  // JavaScript off: the kiosk's form can still be filled and sent (the kiosk seals it).
+  const off = await browser.newContext({ javaScriptEnabled: false });
+  const page0 = await off.newPage();
+  await page0.goto(server.url + 'request/');
+  check(await page0.getByLabel('Your name').isEnabled() && await page0.getByRole('button', { name: 'Seal my request' }).isEnabled(),
+        'without JavaScript the kiosk form stays usable');
+  await off.close();
+
+  // Without the sealing script (blocked here, so that axe can still run), the
+  // kiosk seals: the server's 422 page, then its thank-you page.
+  const noJs = await browser.newContext();
+  const page2 = await noJs.newPage();
+  await page2.route(/\/assets\/request\.[0-9a-f]+\.js$/, (r) => r.abort());
+  await page2.goto(server.url + 'request/');
+  // A request the browser's own checks would stop, sent anyway: the server's 422 page.
+  await page2.evaluate(() => { document.getElementById('request-form').noValidate = true; });
+  await page2.getByLabel('Email').fill('not-an-address');
+  await Promise.all([page2.waitForNavigation(), page2.getByRole('button', { name: 'Seal my request' }).click()]);
+  const problems = await page2.locator('[role=alert]:not([hidden])').innerText().catch(() => '');
+  check(/Your name/.test(problems) && /not an email address/.test(problems),
+        'without browser sealing, an invalid request shows every problem by label', problems);
+  const axe422 = await new AxeBuilder({ page: page2 }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  check(axe422.violations.length === 0, 'axe WCAG 2.1 A/AA: the problems page',
+        ...axe422.violations.map((v) => `${v.id}: ${v.help}`));
+  await fillForm(page2, { name: 'No script', email: 'noscript@example.org', message: 'Sealed by the kiosk.' });
+  await Promise.all([page2.waitForURL(/\/request\/thanks\?t=/), page2.getByRole('button', { name: 'Seal my request' }).click()]);
+  const thanks = await page2.locator('main').innerText();
+  const m2 = /Your reference: ([A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})/.exec(thanks);
+  check(m2, 'without browser sealing the kiosk seals and shows the reference', thanks);
+  noJsReference = m2 && m2[1];
+  const axeNoJs = await new AxeBuilder({ page: page2 }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  check(axeNoJs.violations.length === 0, 'axe WCAG 2.1 A/AA: thank-you page',
+        ...axeNoJs.violations.map((v) => `${v.id}: ${v.help}`));
+  await noJs.close();
 } catch (e) {
   fail('browser test ran to the end', e.stack || e);
 } finally {
@@ -142,12 +179,15 @@ try {
                            '--db', db, bundle], { env, stdio: 'ignore' });
   const rows = JSON.parse(execFileSync(PEERADMIN, ['list', '--key', join(dir, 'keys/admin.key'),
                                                    '--passphrase-file', pass, '--db', db, '--json'], { env }));
-  check(rows.length === 1, 'exactly one request reached the administrator', JSON.stringify(rows));
-  const shown = JSON.parse(execFileSync(PEERADMIN, ['show', String(rows[0].id), '--key', join(dir, 'keys/admin.key'),
-                                                    '--passphrase-file', pass, '--db', db, '--json'], { env }));
-  const f = shown.fields;
-  check(shown.reference === reference, 'peeradmin show has the reference the browser showed', shown.reference);
-  check(shown.channel === 'kiosk:browser', 'peeradmin show has the kiosk channel', shown.channel);
+  check(rows.length === 2, 'both requests reached the administrator', JSON.stringify(rows));
+  const shown = rows.map((r) => JSON.parse(execFileSync(PEERADMIN, ['show', String(r.id), '--key', join(dir, 'keys/admin.key'),
+                                                                   '--passphrase-file', pass, '--db', db, '--json'], { env })));
+  const js = shown.find((r) => r.reference === reference);
+  const nojs = shown.find((r) => r.reference === noJsReference);
+  check(js && nojs, 'peeradmin show has the references the browser showed', shown.map((r) => r.reference).join(' '));
+  check(js && js.channel === 'kiosk:browser' && nojs && nojs.channel === 'kiosk:browser',
+        'both carry the kiosk channel', shown.map((r) => r.channel).join(' '));
+  const f = js.fields;
   check(f.name === typed.name && f.email === typed.email && f.message === typed.message &&
         f.referral === 'self' && f.role === 'resident' && f.consent === 'yes' &&
         JSON.stringify(f.modality) === '["phone"]',

@@ -86,7 +86,7 @@ static void test_pages(void **state)
     struct pages *p;
     struct diag d = DIAG_INIT;
     assert_int_equal(formspec_load(site, &schema, &d), 0);
-    assert_int_equal(pages_load(site, schema, &p, &d), 0);
+    assert_int_equal(pages_load(site, schema, "kiosk:test", &p, &d), 0);
 
     struct buf out = BUF_INIT;
     pages_thanks(p, "K7QF-3MXA", &out);
@@ -110,6 +110,18 @@ static void test_pages(void **state)
     assert_non_null(strstr(out.data, "<strong>&lt;script&gt;</strong> — not a field"));
     assert_null(strstr(out.data, "<script>"));
     assert_non_null(strstr(out.data, "<form id=\"request-form\">")); /* the form again */
+    assert_null(strstr(out.data, " disabled>")); /* ... that the kiosk can take without JS */
+    buf_free(&out);
+
+    /* The kiosk's request page: fields enabled, the browser told to seal to
+     * the kiosk's /drop with its channel, the kiosk's words instead of the
+     * public site's "needs JavaScript". */
+    pages_request(p, &out);
+    assert_non_null(strstr(out.data, "<fieldset class=\"request-fields\" id=\"request-fields\" "
+                                     "data-drop=\"../drop\" data-channel=\"kiosk:test\">"));
+    assert_null(strstr(out.data, "needs JavaScript"));
+    assert_non_null(strstr(out.data, "by the kiosk itself if scripts are off"));
+    assert_non_null(strstr(out.data, "<footer>foot</footer>"));
     buf_free(&out);
     diag_free(&d);
 
@@ -122,7 +134,7 @@ static void test_pages(void **state)
     char *other = scratch_dir(), *req = join(other, "request");
     assert_int_equal(mkdir(req, 0755), 0);
     put_file(other, "request/index.html", "<html>no main</html>", 20);
-    assert_int_equal(pages_load(other, schema, &p, &d), -1);
+    assert_int_equal(pages_load(other, schema, "kiosk:test", &p, &d), -1);
     expect_message(&d, "not a request page built by peersite");
     diag_free(&d);
     free(req);
@@ -149,7 +161,10 @@ int main(void)
     put_file(dir, "outside.txt", "secret", 6);
     put_file(site, "request-schema.json", SCHEMA_JSON, strlen(SCHEMA_JSON));
     const char *req = "<!doctype html><html><head><title>Ask · Site</title></head><body>"
-                      "<main id=\"main\"><form id=\"request-form\"></form></main>"
+                      "<main id=\"main\"><!-- peerkit:how --><p>needs JavaScript</p>"
+                      "<!-- /peerkit:how --><form id=\"request-form\"><fieldset "
+                      "class=\"request-fields\" id=\"request-fields\" disabled></fieldset>"
+                      "</form></main>"
                       "<footer>foot</footer></body></html>";
     put_file(site, "request/index.html", req, strlen(req));
     char *out = join(dir, "outside.txt"), *link = join(site, "link-out"),

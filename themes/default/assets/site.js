@@ -98,7 +98,11 @@
       document.addEventListener(ev, arm, { passive: true });
     });
     window.addEventListener('pageshow', function (ev) { if (ev.persisted) clear(); });
-    form.addEventListener('submit', function () { setTimeout(clear, 0); });
+    /* A submission the request script took over (sealing, or a problem to
+       fix) is not a page change: it clears the form itself when done. */
+    form.addEventListener('submit', function (ev) {
+      setTimeout(function () { if (!ev.defaultPrevented) clear(); }, 0);
+    });
     arm();
   }
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The request page peersite writes: fails closed without JavaScript (fields
+# disabled, phone and email given), carries the key for sealing and the
+# vendored libsodium with SRI, and a CSP whose connect-src allows submit_url
+# and nothing else; submit_url must be https (http only on loopback) and safe
+# inside the policy.
+source "$(dirname "$0")/lib.sh"
+keyed_site || exit 1
+P=$SITE/request/index.html
+expect_contains "the fields are disabled until the browser can seal" "$P" '<fieldset class="request-fields" id="request-fields" disabled>'
+expect_contains "without JavaScript the page gives the phone" "$P" "call 555-0100"
+expect_contains "and the email" "$P" 'email <a href="mailto:peers@example.org">peers@example.org</a>'
+expect_contains "the box key is embedded for sealing" "$P" "data-box=\"$(sed -n 's/^box: //p' "$K/admin.pub")\""
+expect_contains "the key id is embedded" "$P" "data-key-id=\"$(sed -n 's/^key-id: //p' "$K/admin.pub")\""
+expect_match "libsodium is loaded by the page with its SRI hash" "$P" 'data-sodium="\.\./assets/vendor/libsodium\.[0-9a-f]{10}\.js" data-sodium-integrity="sha256-'
+expect_contains "without submit_url connect-src is the site only" "$P" "connect-src 'self'; form-action 'self'"
+expect_contains "only the request page allows WebAssembly" "$P" "script-src 'self' 'wasm-unsafe-eval';"
+expect_not_contains "other pages do not" "$SITE/faq/index.html" "wasm-unsafe-eval"
+expect_contains "without submit_url the page offers the sealed text to send" "$P" '<textarea id="sealed-request" rows="12" readonly'
+
+with_submit() { # with_submit NAME URL: builds with submit_url: URL; status in $BS, output in $T/NAME.out
+    rm -rf "$T/c-$1" "$T/s-$1"
+    cp -R "$T/content" "$T/c-$1"
+    printf 'submit_url: %s\n' "$2" >>"$T/c-$1/site.yml"
+    "$PEERSITE" build --content "$T/c-$1" --theme "$ROOT/themes/default" --out "$T/s-$1" >"$T/$1.out" 2>&1
+    BS=$?
+}
+with_submit https https://drop.example.org/drop
+expect_status "an https submit_url builds" 0 "$BS"
+expect_contains "connect-src allows exactly submit_url" "$T/s-https/request/index.html" \
+    "connect-src 'self' https://drop.example.org/drop; form-action 'self'"
+expect_contains "the page posts to it" "$T/s-https/request/index.html" 'data-submit-url="https://drop.example.org/drop"'
+expect_contains "with submit_url the button says it sends" "$T/s-https/request/index.html" "Seal and send"
+with_submit loop http://127.0.0.1:8090/drop
+expect_status "http on loopback builds (for testing)" 0 "$BS"
+with_submit plain http://drop.example.org/drop
+expect_status "plain http elsewhere is refused" 1 "$BS"
+expect_match "the error names the file and line" "$T/plain.out" 'site\.yml:[0-9]+:[0-9]+: .*must be an https:// URL'
+with_submit inject "https://drop.example.org/drop;script-src"
+expect_status "a URL that would end the CSP source is refused" 1 "$BS"
+with_submit sneaky http://127.0.0.1.evil.example/drop
+expect_status "a host that only starts like loopback is refused" 1 "$BS"

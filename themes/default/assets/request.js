@@ -1,0 +1,358 @@
+/* peerkit default theme: the request page seals in the browser (DESIGN §5).
+ *
+ * Fails closed: the form's fields stay disabled (the page's HTML says so)
+ * until libsodium, the form's rules and the administrator's key are ready,
+ * and every submission is taken over here, so no plaintext is ever posted.
+ * The envelope is byte for byte the C one (sealed/envelope.c): "PKEV", version
+ * 1, the 8-byte key id, then crypto_box_seal of the plaintext JSON
+ * {v, schema, channel, submitted, reference, fields} padded ISO/IEC 7816-4 to
+ * 1, 2, 4 ... 64 KiB. Delivery: the kiosk's own /drop (the kiosk marks its
+ * page), else submit_url (a peerkiosk drop), else armored text to copy,
+ * download or email. Nothing is stored: no localStorage, nothing in the URL;
+ * the form is cleared once sealed. */
+(function () {
+  'use strict';
+
+  var BEGIN = '-----BEGIN PEERKIT REQUEST-----';
+  var END = '-----END PEERKIT REQUEST-----';
+  var REF_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  var MAILTO_MAX = 2000; /* longer mailto links are cut by some mail programs */
+
+  /* ---- the envelope format (pure functions of sodium and their inputs) ---- */
+
+  function keyId(sodium, boxPk) {
+    return sodium.crypto_generichash(32, boxPk).subarray(0, 8);
+  }
+
+  /* "3F2A 91C0 ...": the first 16 bytes of BLAKE2b-256(box_pk || sign_pk). */
+  function fingerprint(sodium, boxPk, signPk) {
+    var both = new Uint8Array(64);
+    both.set(boxPk, 0);
+    both.set(signPk, 32);
+    var h = sodium.crypto_generichash(32, both), groups = [];
+    for (var g = 0; g < 8; g++) {
+      groups.push(sodium.to_hex(h.subarray(2 * g, 2 * g + 2)).toUpperCase());
+    }
+    return groups.join(' ');
+  }
+
+  function reference(sodium) {
+    var out = '';
+    for (var i = 0; i < 8; i++) {
+      if (i === 4) out += '-';
+      out += REF_ALPHABET.charAt(sodium.randombytes_uniform(32));
+    }
+    return out;
+  }
+
+  /* "2026-01-01T12:00:00Z", as clock_iso writes it. */
+  function isoNow(date) {
+    return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  /* The plaintext JSON, members in envelope_seal's order. */
+  function plaintext(schemaHash, channel, submitted, ref, fields) {
+    return JSON.stringify({ v: 1, schema: schemaHash, channel: channel, submitted: submitted,
+                            reference: ref, fields: fields });
+  }
+
+  function bucket(len) {
+    var b = 1024;
+    while (b < len + 1) b *= 2;
+    return b;
+  }
+
+  /* The padded plaintext (the caller wipes it), or null when too large. */
+  function padded(sodium, text) {
+    var bytes = sodium.from_string(text);
+    if (bytes.length === 0 || bytes.length >= 65536) return null;
+    var out = sodium.pad(bytes, bucket(bytes.length));
+    sodium.memzero(bytes);
+    return out;
+  }
+
+  function envelope(sodium, boxPk, pad) {
+    var sealed = sodium.crypto_box_seal(pad, boxPk);
+    var env = new Uint8Array(13 + sealed.length);
+    env.set([0x50, 0x4b, 0x45, 0x56, 1], 0); /* "PKEV", version 1 */
+    env.set(keyId(sodium, boxPk), 5);
+    env.set(sealed, 13);
+    return env;
+  }
+
+  function armor(sodium, env) {
+    var b64 = sodium.to_base64(env, sodium.base64_variants.ORIGINAL), lines = [BEGIN];
+    for (var i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+    lines.push(END);
+    return lines.join('\n') + '\n';
+  }
+
+  /* ---- the form's rules (sealed/formspec.c, from request-schema.json) ---- */
+
+  function codePoints(s) { return Array.from(s).length; }
+
+  function badControls(s, multiline) {
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if ((c < 0x20 || c === 0x7f) && !(multiline && (c === 10 || c === 13 || c === 9))) return true;
+    }
+    return false;
+  }
+
+  function emailShape(s) {
+    var at = s.indexOf('@');
+    if (at <= 0 || s.indexOf('@', at + 1) !== -1 || s.indexOf(' ') !== -1) return false;
+    var dot = s.lastIndexOf('.');
+    return dot > at + 1 && dot < s.length - 1;
+  }
+
+  function telShape(s) {
+    var digits = 0;
+    for (var i = 0; i < s.length; i++) {
+      var ch = s.charAt(i);
+      if (ch >= '0' && ch <= '9') digits++;
+      else if (' +-().x'.indexOf(ch) === -1) return false;
+    }
+    return digits >= 3;
+  }
+
+  function hasOption(field, value) {
+    return (field.options || []).some(function (o) { return o.value === value; });
+  }
+
+  /* {fields, problems}: the values given (empty ones dropped), and
+     [{id, label, message}] for each rule broken. */
+  function validate(schema, values) {
+    var fields = {}, problems = [];
+    schema.fields.forEach(function (f) {
+      var v = values[f.id], given, msg = null;
+      if (f.type === 'checkboxes') {
+        v = v || [];
+        given = v.length > 0;
+        if (v.some(function (x) { return !hasOption(f, x); })) msg = 'not one of the choices';
+      } else {
+        v = v || '';
+        given = v.length > 0;
+        if (given) {
+          if (badControls(v, f.type === 'textarea')) msg = 'contains characters that are not allowed';
+          else if (codePoints(v) > f.max) msg = 'too long (at most ' + f.max + ' characters)';
+          else if (f.type === 'email' && !emailShape(v)) msg = 'not an email address';
+          else if (f.type === 'tel' && !telShape(v)) msg = 'not a phone or pager number';
+          else if ((f.type === 'select' || f.type === 'radio') && !hasOption(f, v)) msg = 'not one of the choices';
+          else if (f.type === 'checkbox' && v !== 'yes') msg = 'must be "yes" when ticked';
+        }
+      }
+      if (!msg && !given && f.required) msg = 'required: please fill this in';
+      if (msg) problems.push({ id: f.id, label: f.label, message: msg });
+      else if (given) fields[f.id] = v;
+    });
+    return { fields: fields, problems: problems };
+  }
+
+  /* The values of the form's controls by field id, as the kiosk reads a
+     form body: text as typed, a ticked checkbox "yes", checkboxes a list. */
+  function readForm(form, schema) {
+    var values = {};
+    schema.fields.forEach(function (f) {
+      var els = form.querySelectorAll('[name="' + f.id + '"]');
+      if (f.type === 'checkboxes') {
+        values[f.id] = Array.prototype.filter.call(els, function (e) { return e.checked; })
+          .map(function (e) { return e.value; });
+      } else if (f.type === 'radio' || f.type === 'checkbox') {
+        var on = Array.prototype.filter.call(els, function (e) { return e.checked; })[0];
+        values[f.id] = on ? on.value : '';
+      } else if (els.length) {
+        values[f.id] = els[0].value;
+      }
+    });
+    return values;
+  }
+
+  /* ---- the page ------------------------------------------------------------ */
+
+  function loadScript(src, integrity) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = src;
+      s.integrity = integrity;
+      s.onload = resolve;
+      s.onerror = function () { reject(new Error('cannot load ' + src)); };
+      document.head.appendChild(s);
+    });
+  }
+
+  /* libsodium (the wrappers need the module first), the form's rules and
+     their hash, the administrator's key. */
+  function prepare(form) {
+    var schemaBytes;
+    var schema = fetch(form.getAttribute('data-schema'), { cache: 'no-cache', credentials: 'same-origin' })
+      .then(function (r) {
+        if (!r.ok) throw new Error('request-schema.json: ' + r.status);
+        return r.arrayBuffer();
+      })
+      .then(function (buf) { schemaBytes = new Uint8Array(buf); });
+    var lib = loadScript(form.getAttribute('data-sodium'), form.getAttribute('data-sodium-integrity'))
+      .then(function () {
+        return loadScript(form.getAttribute('data-wrappers'), form.getAttribute('data-wrappers-integrity'));
+      })
+      .then(function () { return window.sodium.ready; });
+    return Promise.all([schema, lib]).then(function () {
+      var sodium = window.sodium;
+      var boxPk = sodium.from_base64(form.getAttribute('data-box'), sodium.base64_variants.ORIGINAL);
+      var signPk = sodium.from_base64(form.getAttribute('data-sign'), sodium.base64_variants.ORIGINAL);
+      if (boxPk.length !== 32 || signPk.length !== 32) throw new Error('bad key');
+      if (sodium.to_hex(keyId(sodium, boxPk)) !== form.getAttribute('data-key-id')) throw new Error('key id');
+      return {
+        sodium: sodium, boxPk: boxPk, signPk: signPk,
+        schema: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(schemaBytes)),
+        schemaHash: sodium.to_hex(sodium.crypto_generichash(32, schemaBytes)),
+      };
+    });
+  }
+
+  function showProblems(box, problems) {
+    box.textContent = '';
+    var h = document.createElement('h2');
+    h.textContent = 'Please check your request';
+    var p = document.createElement('p');
+    p.textContent = 'Nothing was sealed or sent yet. Please correct:';
+    var ul = document.createElement('ul');
+    problems.forEach(function (pr) {
+      var li = document.createElement('li'), b = document.createElement('strong');
+      b.textContent = pr.label;
+      li.appendChild(b);
+      li.appendChild(document.createTextNode(' — ' + pr.message));
+      ul.appendChild(li);
+    });
+    box.appendChild(h);
+    box.appendChild(p);
+    box.appendChild(ul);
+    box.hidden = false;
+    box.focus();
+  }
+
+  function showResult(id, ref) {
+    ['seal-sent', 'seal-armor'].forEach(function (s) { document.getElementById(s).hidden = s !== id; });
+    var section = document.getElementById(id);
+    section.querySelector('.seal-reference').textContent = ref;
+    section.focus();
+    return section;
+  }
+
+  function showArmor(form, text, ref, unsent) {
+    var section = showResult('seal-armor', ref);
+    document.getElementById('seal-unsent').hidden = !unsent;
+    var area = document.getElementById('sealed-request');
+    area.value = text;
+    var dl = document.getElementById('seal-download');
+    if (dl.href.indexOf('blob:') === 0) URL.revokeObjectURL(dl.href);
+    dl.href = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
+    var email = form.getAttribute('data-email') || '';
+    var head = 'mailto:' + encodeURIComponent(email).replace(/%40/g, '@') + '?subject=' +
+               encodeURIComponent('Sealed message');
+    var full = head + '&body=' + encodeURIComponent(text);
+    var fits = full.length <= MAILTO_MAX;
+    document.getElementById('seal-email').href = fits ? full : head;
+    document.getElementById('seal-email-long').hidden = fits;
+    return section;
+  }
+
+  function deliver(url, env) {
+    return fetch(url, {
+      method: 'POST', body: env, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
+      headers: { 'Content-Type': 'application/octet-stream' },
+    }).then(function (r) { if (!r.ok) throw new Error('drop box: ' + r.status); });
+  }
+
+  function setup(form) {
+    var fieldset = document.getElementById('request-fields');
+    var errors = document.getElementById('seal-errors');
+    var kioskDrop = fieldset.getAttribute('data-drop');
+    var ready = null, busy = false;
+    if (!form.getAttribute('data-box') || !window.fetch || !window.Promise || !window.TextDecoder ||
+        !window.crypto || !window.crypto.getRandomValues || !Array.from) return;
+
+    /* Attached before anything is enabled, and preventDefault comes first:
+       the browser never posts this form itself, except at a kiosk whose own
+       server seals when the browser cannot. */
+    form.addEventListener('submit', function (ev) {
+      if (!ready) {
+        if (!kioskDrop) ev.preventDefault();
+        return;
+      }
+      ev.preventDefault();
+      if (busy) return;
+      var r = ready, s = r.sodium;
+      var checked = validate(r.schema, readForm(form, r.schema));
+      if (checked.problems.length) { showProblems(errors, checked.problems); return; }
+      errors.hidden = true;
+      var ref = reference(s);
+      var channel = fieldset.getAttribute('data-channel') || 'web';
+      var pad = padded(s, plaintext(r.schemaHash, channel, isoNow(new Date()), ref, checked.fields));
+      checked = null;
+      if (!pad) {
+        showProblems(errors, [{ label: 'Your request', message: 'too long to seal: please shorten it' }]);
+        return;
+      }
+      var env = envelope(s, r.boxPk, pad);
+      s.memzero(pad);
+      form.reset();
+      var target = kioskDrop || form.getAttribute('data-submit-url');
+      if (!target) { showArmor(form, armor(s, env), ref, false); return; }
+      busy = true;
+      fieldset.disabled = true;
+      deliver(target, env)
+        .then(function () {
+          showResult('seal-sent', ref);
+          if (kioskDrop) {
+            var idle = parseInt(document.body.getAttribute('data-idle'), 10) || 120;
+            setTimeout(function () { location.replace(document.querySelector('.site-name a').href); }, idle * 1000);
+          }
+        })
+        .catch(function () { showArmor(form, armor(s, env), ref, true); })
+        .then(function () { busy = false; fieldset.disabled = false; });
+    });
+
+    document.getElementById('seal-copy').addEventListener('click', function () {
+      var area = document.getElementById('sealed-request'), done = document.getElementById('seal-copied');
+      area.select();
+      var p = navigator.clipboard ? navigator.clipboard.writeText(area.value) : Promise.reject(new Error('no clipboard'));
+      p.then(function () { done.textContent = 'Copied.'; },
+             function () { done.textContent = document.execCommand('copy') ? 'Copied.' : 'Select the text and copy it.'; });
+    });
+
+    prepare(form).then(function (r) {
+      ready = r;
+      var fp = document.getElementById('seal-fingerprint');
+      if (fp) {
+        fp.textContent = fingerprint(r.sodium, r.boxPk, r.signPk);
+        fp.setAttribute('data-computed', 'browser');
+      }
+      var off = document.getElementById('seal-off'), on = document.getElementById('seal-on');
+      if (off && on) { off.hidden = true; on.hidden = false; }
+      fieldset.disabled = false;
+      form.setAttribute('data-ready', 'yes');
+    }, function (e) {
+      if (window.console) console.warn('peerkit: cannot seal here: ' + e.message);
+      /* The page's own words (contact the program) stay; at a kiosk the
+         kiosk seals instead. */
+      form.setAttribute('data-ready', 'no');
+    });
+  }
+
+  /* For the test vectors (tests/browser/request_vectors.mjs): the format
+     functions only, never the form's values. */
+  window.peerkitEnvelope = { keyId: keyId, fingerprint: fingerprint, plaintext: plaintext,
+                             padded: padded, envelope: envelope, armor: armor, bucket: bucket,
+                             validate: validate };
+
+  function init() {
+    var form = document.getElementById('request-form');
+    if (!form) return;
+    /* After the page has rendered: the library is large, the page is not. */
+    if (document.readyState === 'complete') setup(form);
+    else window.addEventListener('load', function () { setup(form); });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
