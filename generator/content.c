@@ -8,341 +8,26 @@
 #include <string.h>
 
 #include "buf.h"
+#include "formspec.h"
 #include "frontmatter.h"
 #include "promise.h"
 #include "tree.h"
+#include "yamlschema.h"
 
 #define MAX_CONTENT_FILE (4u << 20)
 
-/* ---- a small declarative schema for front matter ------------------------- */
-
-enum ktype {
-    KT_STRING,  /* any scalar, kept as a string */
-    KT_INT,     /* plain scalar of digits */
-    KT_BOOL,    /* plain true/false/yes/no */
-    KT_STRINGS, /* sequence of scalars */
-    KT_OBJECT,  /* mapping checked against sub */
-    KT_OBJECTS, /* sequence of mappings checked against sub */
-    KT_PAIRS,   /* sequence of scalars or {KEY, label} mappings (roles, options) */
-};
-
-struct loader;
-typedef void (*check_fn)(struct loader *L, yaml_node_t *node, json_t *value);
-
-struct keyspec {
-    const char *name;
-    enum ktype type;
-    bool required;
-    const struct keyspec *sub; /* KT_OBJECT / KT_OBJECTS */
-    check_fn check;            /* extra validation of the converted value */
-    const char *pair_key;      /* KT_PAIRS: "id" or "value" */
-};
-
-struct loader {
-    struct content *c;
-    struct diag *d;
-    const char *path;
-    yaml_document_t *doc;
-    int line0; /* file line of YAML line 0 */
-};
-
-#define AT(L, node) (L)->path, (int)(node)->start_mark.line + (L)->line0, \
-                    (int)(node)->start_mark.column + 1
-
-static const char *scalar(yaml_node_t *n)
-{
-    return (const char *)n->data.scalar.value;
-}
-
-/* A plain empty scalar, "~" or "null" means "no value". */
-static bool is_null(yaml_node_t *n)
-{
-    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return false;
-    const char *s = scalar(n);
-    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-           !strcmp(s, "NULL");
-}
-
-static const char *node_kind(yaml_node_t *n)
-{
-    switch (n->type) {
-    case YAML_SCALAR_NODE: return "a single value";
-    case YAML_SEQUENCE_NODE: return "a list";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
-    }
-}
-
-static json_t *convert_map(struct loader *L, yaml_node_t *map, const struct keyspec *spec,
-                           const char *what);
-
-/* Machine values (role ids, option values, field ids): short ASCII tokens. */
-static bool is_token(const char *s)
-{
-    if (!*s || strlen(s) > 64)
-        return false;
-    for (; *s; s++)
-        if (!(((*s | 32) >= 'a' && (*s | 32) <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-              *s == '_' || *s == '.'))
-            return false;
-    return true;
-}
-
-static json_t *convert_string(struct loader *L, yaml_node_t *n, const char *key)
-{
-    if (n->type != YAML_SCALAR_NODE) {
-        diag_error(L->d, AT(L, n), "\"%s\" must be text, not %s", key, node_kind(n));
-        return NULL;
-    }
-    json_t *s = json_stringn(scalar(n), n->data.scalar.length);
-    if (!s)
-        diag_error(L->d, AT(L, n), "\"%s\" is not valid UTF-8 text", key);
-    return s;
-}
-
-static json_t *convert_value(struct loader *L, yaml_node_t *n, const struct keyspec *k)
-{
-    switch (k->type) {
-    case KT_STRING:
-        return convert_string(L, n, k->name);
-    case KT_INT: {
-        const char *s = scalar(n);
-        char *end = NULL;
-        errno = 0;
-        long v = n->type == YAML_SCALAR_NODE ? strtol(s, &end, 10) : 0;
-        if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-            !*s || *end || errno || v < INT_MIN || v > INT_MAX) {
-            diag_error(L->d, AT(L, n), "\"%s\" must be a whole number", k->name);
-            return NULL;
-        }
-        return json_integer(v);
-    }
-    case KT_BOOL: {
-        const char *s = n->type == YAML_SCALAR_NODE ? scalar(n) : "";
-        bool plain = n->type == YAML_SCALAR_NODE &&
-                     n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        if (plain && (!strcasecmp(s, "true") || !strcasecmp(s, "yes")))
-            return json_true();
-        if (plain && (!strcasecmp(s, "false") || !strcasecmp(s, "no")))
-            return json_false();
-        diag_error(L->d, AT(L, n), "\"%s\" must be true or false", k->name);
-        return NULL;
-    }
-    case KT_STRINGS: {
-        if (n->type != YAML_SEQUENCE_NODE) {
-            diag_error(L->d, AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
-            return NULL;
-        }
-        json_t *arr = json_array();
-        for (yaml_node_item_t *it = n->data.sequence.items.start;
-             it < n->data.sequence.items.top; it++) {
-            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
-            json_t *s = convert_string(L, item, k->name);
-            if (s)
-                json_array_append_new(arr, s);
-        }
-        return arr;
-    }
-    case KT_OBJECT:
-        if (n->type != YAML_MAPPING_NODE) {
-            diag_error(L->d, AT(L, n), "\"%s\" must be a mapping of keys, not %s", k->name,
-                       node_kind(n));
-            return NULL;
-        }
-        return convert_map(L, n, k->sub, k->name);
-    case KT_OBJECTS: {
-        if (n->type != YAML_SEQUENCE_NODE) {
-            diag_error(L->d, AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
-            return NULL;
-        }
-        json_t *arr = json_array();
-        for (yaml_node_item_t *it = n->data.sequence.items.start;
-             it < n->data.sequence.items.top; it++) {
-            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
-            if (item->type != YAML_MAPPING_NODE) {
-                diag_error(L->d, AT(L, item), "each item of \"%s\" must be a mapping, not %s",
-                           k->name, node_kind(item));
-                continue;
-            }
-            json_t *o = convert_map(L, item, k->sub, k->name);
-            if (o)
-                json_array_append_new(arr, o);
-        }
-        return arr;
-    }
-    case KT_PAIRS: {
-        if (n->type != YAML_SEQUENCE_NODE) {
-            diag_error(L->d, AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
-            return NULL;
-        }
-        const struct keyspec pair[] = {
-            {k->pair_key, KT_STRING, true, NULL, NULL, NULL},
-            {"label", KT_STRING, false, NULL, NULL, NULL},
-            {NULL, 0, false, NULL, NULL, NULL},
-        };
-        json_t *arr = json_array();
-        json_t *seen = json_object();
-        for (yaml_node_item_t *it = n->data.sequence.items.start;
-             it < n->data.sequence.items.top; it++) {
-            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
-            json_t *o = NULL;
-            if (item->type == YAML_SCALAR_NODE && !is_null(item)) {
-                o = json_object();
-                json_object_set_new(o, k->pair_key, convert_string(L, item, k->name));
-            } else if (item->type == YAML_MAPPING_NODE) {
-                o = convert_map(L, item, pair, k->name);
-            } else {
-                diag_error(L->d, AT(L, item), "each item of \"%s\" must be text or a mapping "
-                           "with \"%s\" and \"label\"", k->name, k->pair_key);
-            }
-            if (!o)
-                continue;
-            json_t *key = json_object_get(o, k->pair_key);
-            if (!json_is_string(key)) {
-                json_decref(o);
-                continue;
-            }
-            const char *v = json_string_value(key);
-            if (!is_token(v)) {
-                diag_error(L->d, AT(L, item), "\"%s\" %s \"%s\" may only use letters, digits, "
-                           "'.', '_' and '-'", k->name, k->pair_key, v);
-            } else if (json_object_get(seen, v)) {
-                diag_error(L->d, AT(L, item), "\"%s\": %s \"%s\" appears twice", k->name,
-                           k->pair_key, v);
-            }
-            json_object_set_new(seen, v, json_true());
-            if (!json_object_get(o, "label"))
-                json_object_set(o, "label", key);
-            json_array_append_new(arr, o);
-        }
-        json_decref(seen);
-        return arr;
-    }
-    }
-    return NULL;
-}
-
-/* Edit distance, to suggest the key a typo meant. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
-    size_t row[41];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
-static void unknown_key(struct loader *L, yaml_node_t *key, const struct keyspec *spec,
-                        const char *what)
-{
-    const char *name = scalar(key), *near = NULL;
-    size_t best = 3;
-    for (const struct keyspec *k = spec; k->name; k++) {
-        size_t dist = distance(name, k->name);
-        if (dist < best) {
-            best = dist;
-            near = k->name;
-        }
-    }
-    if (near)
-        diag_error(L->d, AT(L, key), "unknown key \"%s\" in %s (did you mean \"%s\"?)", name, what,
-                   near);
-    else
-        diag_error(L->d, AT(L, key), "unknown key \"%s\" in %s", name, what);
-}
-
-/* Converts a mapping to a JSON object holding only the keys of spec; reports
- * unknown, duplicate, missing and mistyped keys. Returns NULL only when the
- * mapping was unusable; a partial object is returned otherwise (errors are in
- * the diag either way). */
-static json_t *convert_map(struct loader *L, yaml_node_t *map, const struct keyspec *spec,
-                           const char *what)
-{
-    json_t *obj = json_object();
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *key = yaml_document_get_node(L->doc, p->key);
-        yaml_node_t *val = yaml_document_get_node(L->doc, p->value);
-        if (key->type != YAML_SCALAR_NODE) {
-            diag_error(L->d, AT(L, key), "keys must be plain names in %s", what);
-            continue;
-        }
-        const struct keyspec *k = spec;
-        while (k->name && strcmp(k->name, scalar(key)))
-            k++;
-        if (!k->name) {
-            unknown_key(L, key, spec, what);
-            continue;
-        }
-        char marker[80];
-        snprintf(marker, sizeof marker, "\x01%s", k->name);
-        if (json_object_get(obj, marker)) {
-            diag_error(L->d, AT(L, key), "key \"%s\" appears twice in %s", k->name, what);
-            continue;
-        }
-        json_object_set_new(obj, marker, json_true());
-        if (is_null(val)) {
-            if (k->required)
-                diag_error(L->d, AT(L, key), "\"%s\" has no value", k->name);
-            continue;
-        }
-        json_t *v = convert_value(L, val, k);
-        if (!v)
-            continue;
-        if (k->check && k->type != KT_OBJECTS)
-            k->check(L, val, v);
-        if (k->check && k->type == KT_OBJECTS) {
-            size_t i = 0;
-            for (yaml_node_item_t *it = val->data.sequence.items.start;
-                 it < val->data.sequence.items.top && i < json_array_size(v); it++) {
-                yaml_node_t *item = yaml_document_get_node(L->doc, *it);
-                if (item->type == YAML_MAPPING_NODE)
-                    k->check(L, item, json_array_get(v, i++));
-            }
-        }
-        json_object_set_new(obj, k->name, v);
-    }
-    /* Drop the duplicate markers; report what is missing. */
-    for (const struct keyspec *k = spec; k->name; k++) {
-        char marker[80];
-        snprintf(marker, sizeof marker, "\x01%s", k->name);
-        bool present = json_object_get(obj, marker) != NULL;
-        json_object_del(obj, marker);
-        if (k->required && !present)
-            diag_error(L->d, AT(L, map), "missing required key \"%s\" in %s", k->name, what);
-    }
-    return obj;
-}
-
 /* ---- checks with positions ----------------------------------------------- */
 
-static void check_url(struct loader *L, yaml_node_t *n, json_t *v)
+static void check_url(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     const char *s = json_string_value(v);
     if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) {
-        diag_error(L->d, AT(L, n), "\"%s\" must start with https:// or http://", s);
+        diag_error(L->d, YS_AT(L, n), "\"%s\" must start with https:// or http://", s);
         return;
     }
     for (const char *p = s; *p; p++)
         if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>') {
-            diag_error(L->d, AT(L, n), "\"%s\" is not a valid URL", s);
+            diag_error(L->d, YS_AT(L, n), "\"%s\" is not a valid URL", s);
             return;
         }
     if (s[strlen(s) - 1] != '/') {
@@ -359,7 +44,7 @@ static void check_url(struct loader *L, yaml_node_t *n, json_t *v)
  * the page's Content-Security-Policy (connect-src): https only (http only to
  * the loopback host, for testing), no characters that could end a CSP
  * source, used exactly as written (no slash added). */
-static void check_submit_url(struct loader *L, yaml_node_t *n, json_t *v)
+static void check_submit_url(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     static const char *const loopback[] = {"http://127.0.0.1", "http://localhost", "http://[::1]",
                                            NULL};
@@ -372,19 +57,19 @@ static void check_submit_url(struct loader *L, yaml_node_t *n, json_t *v)
             host = s + 7;
     }
     if (!host || !*host || *host == '/' || *host == ':') {
-        diag_error(L->d, AT(L, n),
+        diag_error(L->d, YS_AT(L, n),
                    "\"%s\" must be an https:// URL (http:// only on 127.0.0.1, localhost or [::1])",
                    s);
         return;
     }
     for (const char *p = s; *p; p++)
         if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("\"'<>;,\\#", *p)) {
-            diag_error(L->d, AT(L, n), "\"%s\" is not a URL that can be allowed by the page", s);
+            diag_error(L->d, YS_AT(L, n), "\"%s\" is not a URL that can be allowed by the page", s);
             return;
         }
 }
 
-static void check_language(struct loader *L, yaml_node_t *n, json_t *v)
+static void check_language(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     const char *s = json_string_value(v);
     size_t i = 0;
@@ -395,205 +80,204 @@ static void check_language(struct loader *L, yaml_node_t *n, json_t *v)
         ok = s[i] == '-' || ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z') ||
              (s[i] >= '0' && s[i] <= '9');
     if (!ok)
-        diag_error(L->d, AT(L, n), "language \"%s\" is not a language tag such as en or en-US",
+        diag_error(L->d, YS_AT(L, n), "language \"%s\" is not a language tag such as en or en-US",
                    s);
 }
 
-static void check_kiosk(struct loader *L, yaml_node_t *n, json_t *v)
+static void check_kiosk(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     json_int_t s = json_integer_value(v);
     if (s < 15 || s > 86400)
-        diag_error(L->d, AT(L, n), "kiosk idle time must be between 15 and 86400 seconds");
+        diag_error(L->d, YS_AT(L, n), "kiosk idle time must be between 15 and 86400 seconds");
 }
 
-static void check_response_within(struct loader *L, yaml_node_t *n, json_t *v)
+static void check_response_within(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     struct promise p;
     if (promise_parse(json_string_value(v), &p) < 0)
-        diag_error(L->d, AT(L, n),
+        diag_error(L->d, YS_AT(L, n),
                    "response_within \"%s\" is not a promise such as \"24 hours\", "
                    "\"1 business day\" or \"3 business days\"",
                    json_string_value(v));
 }
 
-static void check_max(struct loader *L, yaml_node_t *n, json_t *v)
+static void check_max(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     json_int_t m = json_integer_value(v);
-    if (m < 1 || m > 20000)
-        diag_error(L->d, AT(L, n), "\"max\" must be between 1 and 20000 characters");
+    if (m < 1 || m > FORMSPEC_MAX_CHARS)
+        diag_error(L->d, YS_AT(L, n), "\"max\" must be between 1 and %d characters",
+                   FORMSPEC_MAX_CHARS);
 }
 
-static void check_role(struct loader *L, yaml_node_t *n, json_t *v)
+static void check_role(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
-    json_t *roles = L->c->site ? json_object_get(L->c->site, "roles") : NULL;
+    const struct content *c = L->ctx;
+    json_t *roles = c->site ? json_object_get(c->site, "roles") : NULL;
     if (!roles)
         return;
     size_t i;
     json_t *r;
-    json_array_foreach(roles, i, r) {
+    json_array_foreach (roles, i, r) {
         if (json_equal(json_object_get(r, "id"), v))
             return;
     }
     struct buf known = BUF_INIT;
-    json_array_foreach(roles, i, r) {
+    json_array_foreach (roles, i, r) {
         buf_printf(&known, "%s%s", i ? ", " : "", json_string_value(json_object_get(r, "id")));
     }
-    diag_error(L->d, AT(L, n), "unknown role \"%s\" (site.yml roles: %s)", json_string_value(v),
+    diag_error(L->d, YS_AT(L, n), "unknown role \"%s\" (site.yml roles: %s)", json_string_value(v),
                known.data ? known.data : "none");
     buf_free(&known);
 }
 
 static const char *const modalities[] = {"in-person", "phone", "video", NULL};
 
-static void check_modalities(struct loader *L, yaml_node_t *n, json_t *v)
+static void check_modalities(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     if (json_array_size(v) == 0)
-        diag_error(L->d, AT(L, n), "\"modalities\" must list at least one of in-person, phone, "
+        diag_error(L->d, YS_AT(L, n),
+                   "\"modalities\" must list at least one of in-person, phone, "
                    "video");
     size_t i;
     json_t *m;
-    json_array_foreach(v, i, m) {
+    json_array_foreach (v, i, m) {
         const char *s = json_string_value(m);
         size_t j = 0;
         while (modalities[j] && strcmp(modalities[j], s))
             j++;
         yaml_node_t *item = yaml_document_get_node(L->doc, n->data.sequence.items.start[i]);
         if (!modalities[j])
-            diag_error(L->d, AT(L, item), "unknown modality \"%s\" (use in-person, phone or "
-                       "video)", s);
+            diag_error(L->d, YS_AT(L, item),
+                       "unknown modality \"%s\" (use in-person, phone or "
+                       "video)",
+                       s);
         for (size_t k = 0; k < i; k++)
             if (json_equal(json_array_get(v, k), m))
-                diag_error(L->d, AT(L, item), "modality \"%s\" appears twice", s);
+                diag_error(L->d, YS_AT(L, item), "modality \"%s\" appears twice", s);
     }
 }
 
-static const char *const field_types[] = {"text",  "email",    "tel",      "textarea", "select",
-                                          "radio", "checkbox", "checkboxes", NULL};
-
-static bool is_choice(const char *type)
-{
-    return !strcmp(type, "select") || !strcmp(type, "radio") || !strcmp(type, "checkboxes");
-}
-
-/* One item of request.yml "fields": type known, options where needed, unique id. */
-static void check_field(struct loader *L, yaml_node_t *n, json_t *f)
+/* One item of request.yml "fields": type known, options where needed, unique
+ * id. The rules themselves are sealed/formspec's, shared with the kiosk and
+ * the administrator. */
+static void check_field(struct ys_loader *L, yaml_node_t *n, json_t *f)
 {
     const char *id = json_string_value(json_object_get(f, "id"));
     const char *type = json_string_value(json_object_get(f, "type"));
     json_t *options = json_object_get(f, "options");
-    json_t *seen = json_object_get(L->c->request, "\x01ids");
-    if (id && !is_token(id))
-        diag_error(L->d, AT(L, n), "field id \"%s\" may only use letters, digits, '.', '_' and "
-                   "'-'", id);
+    const struct content *c = L->ctx;
+    json_t *seen = json_object_get(c->request, "\x01ids");
+    if (id && !formspec_id_valid(id))
+        diag_error(L->d, YS_AT(L, n),
+                   "field id \"%s\" may only use letters, digits, '.', '_' "
+                   "and '-'",
+                   id);
     else if (id && seen && json_object_get(seen, id))
-        diag_error(L->d, AT(L, n), "field id \"%s\" appears twice", id);
+        diag_error(L->d, YS_AT(L, n), "field id \"%s\" appears twice", id);
     else if (id && seen)
         json_object_set_new(seen, id, json_true());
     if (!type)
         return;
-    size_t j = 0;
-    while (field_types[j] && strcmp(field_types[j], type))
-        j++;
-    if (!field_types[j]) {
-        diag_error(L->d, AT(L, n), "field \"%s\": unknown type \"%s\" (use text, email, tel, "
-                   "textarea, select, radio, checkbox or checkboxes)", id ? id : "?", type);
+    if (!formspec_type_known(type)) {
+        diag_error(L->d, YS_AT(L, n), "field \"%s\": unknown type \"%s\" (use %s)", id ? id : "?",
+                   type, formspec_type_list());
         return;
     }
-    if (is_choice(type) && json_array_size(options) == 0)
-        diag_error(L->d, AT(L, n), "field \"%s\": type %s needs \"options\"", id ? id : "?",
+    if (formspec_type_is_choice(type) && json_array_size(options) == 0)
+        diag_error(L->d, YS_AT(L, n), "field \"%s\": type %s needs \"options\"", id ? id : "?",
                    type);
-    if (!is_choice(type) && options)
-        diag_error(L->d, AT(L, n), "field \"%s\": type %s takes no \"options\"", id ? id : "?",
+    if (!formspec_type_is_choice(type) && options)
+        diag_error(L->d, YS_AT(L, n), "field \"%s\": type %s takes no \"options\"", id ? id : "?",
                    type);
 }
 
 /* ---- the schemas of each file -------------------------------------------- */
 
-static const struct keyspec contact_keys[] = {
-    {"email", KT_STRING, false, NULL, NULL, NULL},
-    {"phone", KT_STRING, false, NULL, NULL, NULL},
-    {"hours", KT_STRING, false, NULL, NULL, NULL},
+static const struct ys_key contact_keys[] = {
+    {"email", YS_STRING, false, NULL, NULL, NULL},
+    {"phone", YS_STRING, false, NULL, NULL, NULL},
+    {"hours", YS_STRING, false, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec site_keys[] = {
-    {"name", KT_STRING, true, NULL, NULL, NULL},
-    {"organization", KT_STRING, false, NULL, NULL, NULL},
-    {"base_url", KT_STRING, true, NULL, check_url, NULL},
-    {"language", KT_STRING, false, NULL, check_language, NULL},
-    {"contact", KT_OBJECT, false, contact_keys, NULL, NULL},
-    {"response_time", KT_STRING, false, NULL, NULL, NULL},
-    {"crisis", KT_STRING, false, NULL, NULL, NULL},
-    {"submit_url", KT_STRING, false, NULL, check_submit_url, NULL},
-    {"roles", KT_PAIRS, false, NULL, NULL, "id"},
-    {"kiosk", KT_INT, false, NULL, check_kiosk, NULL},
-    {"response_within", KT_STRING, false, NULL, check_response_within, NULL},
+static const struct ys_key site_keys[] = {
+    {"name", YS_STRING, true, NULL, NULL, NULL},
+    {"organization", YS_STRING, false, NULL, NULL, NULL},
+    {"base_url", YS_STRING, true, NULL, check_url, NULL},
+    {"language", YS_STRING, false, NULL, check_language, NULL},
+    {"contact", YS_OBJECT, false, contact_keys, NULL, NULL},
+    {"response_time", YS_STRING, false, NULL, NULL, NULL},
+    {"crisis", YS_STRING, false, NULL, NULL, NULL},
+    {"submit_url", YS_STRING, false, NULL, check_submit_url, NULL},
+    {"roles", YS_PAIRS, false, NULL, NULL, "id"},
+    {"kiosk", YS_INT, false, NULL, check_kiosk, NULL},
+    {"response_within", YS_STRING, false, NULL, check_response_within, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec page_keys[] = {
-    {"title", KT_STRING, true, NULL, NULL, NULL},
-    {"description", KT_STRING, false, NULL, NULL, NULL},
-    {"menu", KT_INT, false, NULL, NULL, NULL},
+static const struct ys_key page_keys[] = {
+    {"title", YS_STRING, true, NULL, NULL, NULL},
+    {"description", YS_STRING, false, NULL, NULL, NULL},
+    {"menu", YS_INT, false, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec faq_keys[] = {
-    {"question", KT_STRING, true, NULL, NULL, NULL},
-    {"category", KT_STRING, true, NULL, NULL, NULL},
-    {"order", KT_INT, false, NULL, NULL, NULL},
+static const struct ys_key faq_keys[] = {
+    {"question", YS_STRING, true, NULL, NULL, NULL},
+    {"category", YS_STRING, true, NULL, NULL, NULL},
+    {"order", YS_INT, false, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec who_knows_keys[] = {
-    {"item", KT_STRING, true, NULL, NULL, NULL},
-    {"known_by", KT_STRINGS, true, NULL, NULL, NULL},
+static const struct ys_key who_knows_keys[] = {
+    {"item", YS_STRING, true, NULL, NULL, NULL},
+    {"known_by", YS_STRINGS, true, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec limit_keys[] = {
-    {"title", KT_STRING, true, NULL, NULL, NULL},
-    {"text", KT_STRING, true, NULL, NULL, NULL},
+static const struct ys_key limit_keys[] = {
+    {"title", YS_STRING, true, NULL, NULL, NULL},
+    {"text", YS_STRING, true, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec confidentiality_keys[] = {
-    {"title", KT_STRING, true, NULL, NULL, NULL},
-    {"who_knows", KT_OBJECTS, true, who_knows_keys, NULL, NULL},
-    {"limits", KT_OBJECTS, true, limit_keys, NULL, NULL},
+static const struct ys_key confidentiality_keys[] = {
+    {"title", YS_STRING, true, NULL, NULL, NULL},
+    {"who_knows", YS_OBJECTS, true, who_knows_keys, NULL, NULL},
+    {"limits", YS_OBJECTS, true, limit_keys, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec supporter_keys[] = {
-    {"name", KT_STRING, true, NULL, NULL, NULL},
-    {"role", KT_STRING, true, NULL, check_role, NULL},
-    {"department", KT_STRING, true, NULL, NULL, NULL},
-    {"modalities", KT_STRINGS, true, NULL, check_modalities, NULL},
-    {"credentials", KT_STRING, false, NULL, NULL, NULL},
-    {"pronouns", KT_STRING, false, NULL, NULL, NULL},
-    {"specialty", KT_STRING, false, NULL, NULL, NULL},
-    {"languages", KT_STRINGS, false, NULL, NULL, NULL},
-    {"campus", KT_STRING, false, NULL, NULL, NULL},
-    {"accepting", KT_BOOL, false, NULL, NULL, NULL},
-    {"photo", KT_STRING, false, NULL, NULL, NULL},
+static const struct ys_key supporter_keys[] = {
+    {"name", YS_STRING, true, NULL, NULL, NULL},
+    {"role", YS_STRING, true, NULL, check_role, NULL},
+    {"department", YS_STRING, true, NULL, NULL, NULL},
+    {"modalities", YS_STRINGS, true, NULL, check_modalities, NULL},
+    {"credentials", YS_STRING, false, NULL, NULL, NULL},
+    {"pronouns", YS_STRING, false, NULL, NULL, NULL},
+    {"specialty", YS_STRING, false, NULL, NULL, NULL},
+    {"languages", YS_STRINGS, false, NULL, NULL, NULL},
+    {"campus", YS_STRING, false, NULL, NULL, NULL},
+    {"accepting", YS_BOOL, false, NULL, NULL, NULL},
+    {"photo", YS_STRING, false, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec field_keys[] = {
-    {"id", KT_STRING, true, NULL, NULL, NULL},
-    {"label", KT_STRING, true, NULL, NULL, NULL},
-    {"type", KT_STRING, true, NULL, NULL, NULL},
-    {"required", KT_BOOL, false, NULL, NULL, NULL},
-    {"help", KT_STRING, false, NULL, NULL, NULL},
-    {"max", KT_INT, false, NULL, check_max, NULL},
-    {"options", KT_PAIRS, false, NULL, NULL, "value"},
+static const struct ys_key field_keys[] = {
+    {"id", YS_STRING, true, NULL, NULL, NULL},
+    {"label", YS_STRING, true, NULL, NULL, NULL},
+    {"type", YS_STRING, true, NULL, NULL, NULL},
+    {"required", YS_BOOL, false, NULL, NULL, NULL},
+    {"help", YS_STRING, false, NULL, NULL, NULL},
+    {"max", YS_INT, false, NULL, check_max, NULL},
+    {"options", YS_PAIRS, false, NULL, NULL, "value"},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const struct keyspec request_keys[] = {
-    {"title", KT_STRING, true, NULL, NULL, NULL},
-    {"intro", KT_STRING, false, NULL, NULL, NULL},
-    {"fields", KT_OBJECTS, true, field_keys, check_field, NULL},
+static const struct ys_key request_keys[] = {
+    {"title", YS_STRING, true, NULL, NULL, NULL},
+    {"intro", YS_STRING, false, NULL, NULL, NULL},
+    {"fields", YS_OBJECTS, true, field_keys, check_field, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -634,8 +318,7 @@ static char *join(const char *a, const char *b)
     return p;
 }
 
-static int add_source(struct content *c, const char *path, const char *body, size_t len,
-                      int line)
+static int add_source(struct content *c, const char *path, const char *body, size_t len, int line)
 {
     struct content_source *s = realloc(c->sources, (c->nsources + 1) * sizeof *s);
     if (!s)
@@ -650,36 +333,8 @@ static int add_source(struct content *c, const char *path, const char *body, siz
     return (int)c->nsources++;
 }
 
-/* Loads a YAML mapping (a whole .yml file, or the front matter of a .md file)
- * against spec. Returns the object, or NULL when the file is unusable. */
-static json_t *load_mapping(struct content *c, const char *path, const char *yaml, size_t len,
-                            int first_line, const struct keyspec *spec, const char *what,
-                            struct diag *d)
-{
-    yaml_document_t doc;
-    json_t *obj = NULL;
-    if (fm_load_yaml(path, yaml, len, first_line, &doc, d) < 0)
-        return NULL;
-    struct loader L = {c, d, path, &doc, first_line};
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root || is_null(root)) {
-        obj = json_object();
-        for (const struct keyspec *k = spec; k->name; k++)
-            if (k->required)
-                diag_error(d, path, first_line, 1, "missing required key \"%s\" in %s", k->name,
-                           what);
-    } else if (root->type != YAML_MAPPING_NODE) {
-        diag_error(d, AT(&L, root), "%s must be a mapping of keys, not %s", what,
-                   node_kind(root));
-    } else {
-        obj = convert_map(&L, root, spec, what);
-    }
-    yaml_document_delete(&doc);
-    return obj;
-}
-
 /* Loads one .md file: front matter against spec, body kept as a source. */
-static json_t *load_md(struct content *c, const char *path, const struct keyspec *spec,
+static json_t *load_md(struct content *c, const char *path, const struct ys_key *spec,
                        const char *what, struct diag *d)
 {
     char *text = NULL;
@@ -694,7 +349,7 @@ static json_t *load_md(struct content *c, const char *path, const struct keyspec
     }
     if (fm_split(path, text, len, &fm, d) < 0)
         goto out;
-    obj = load_mapping(c, path, fm.yaml, fm.yaml_len, fm.yaml_line, spec, what, d);
+    obj = ys_load(path, fm.yaml, fm.yaml_len, fm.yaml_line, spec, what, c, d);
     if (obj) {
         int src = add_source(c, path, fm.body, fm.body_len, fm.body_line);
         json_object_set_new(obj, "src", json_integer(src));
@@ -704,14 +359,14 @@ out:
     return obj;
 }
 
-static json_t *load_yml(struct content *c, const char *path, const struct keyspec *spec,
+static json_t *load_yml(struct content *c, const char *path, const struct ys_key *spec,
                         const char *what, struct diag *d)
 {
     char *text = NULL;
     size_t len;
     if (tree_read(c->tree, path, MAX_CONTENT_FILE, &text, &len, d) < 0)
         return NULL;
-    json_t *obj = load_mapping(c, path, text, len, 1, spec, what, d);
+    json_t *obj = ys_load(path, text, len, 1, spec, what, c, d);
     free(text);
     return obj;
 }
@@ -742,7 +397,7 @@ static char **list_md(struct content *c, const char *dir, bool required, struct 
 }
 
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
-static json_t *load_collection(struct content *c, const char *sub, const struct keyspec *spec,
+static json_t *load_collection(struct content *c, const char *sub, const struct ys_key *spec,
                                const char *what, bool required, struct diag *d)
 {
     char *dir = join(c->dir, sub);
@@ -804,8 +459,8 @@ static void site_defaults(json_t *site)
         };
         json_t *arr = json_array();
         for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-            json_array_append_new(arr, json_pack("{s:s, s:s}", "id", roles[i][0], "label",
-                                                 roles[i][1]));
+            json_array_append_new(arr,
+                                  json_pack("{s:s, s:s}", "id", roles[i][0], "label", roles[i][1]));
         json_object_set_new(site, "roles", arr);
     }
 }
@@ -876,11 +531,11 @@ static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
 
 /* Drops entries that lack a required key (their errors are already reported),
  * so later stages can rely on every required key being present. */
-static void keep_complete(json_t *arr, const struct keyspec *spec)
+static void keep_complete(json_t *arr, const struct ys_key *spec)
 {
     for (size_t i = json_array_size(arr); i-- > 0;) {
         json_t *o = json_array_get(arr, i);
-        for (const struct keyspec *k = spec; k->name; k++)
+        for (const struct ys_key *k = spec; k->name; k++)
             if (k->required && !json_object_get(o, k->name)) {
                 json_array_remove(arr, i);
                 break;
@@ -895,7 +550,7 @@ static json_t *faq_categories(json_t *faq)
     json_t *cats = json_array(), *byname = json_object();
     size_t i;
     json_t *q;
-    json_array_foreach(faq, i, q) {
+    json_array_foreach (faq, i, q) {
         const char *name = json_string_value(json_object_get(q, "category"));
         json_t *cat = json_object_get(byname, name);
         if (!cat) {
@@ -909,11 +564,11 @@ static json_t *faq_categories(json_t *faq)
             json_object_set_new(cat, "order", json_integer(order_of(q)));
     }
     sort_array(cats, by_category);
-    json_array_foreach(cats, i, q) {
+    json_array_foreach (cats, i, q) {
         json_object_set_new(q, "rank", json_integer((json_int_t)i));
         json_object_del(q, "order");
     }
-    json_array_foreach(faq, i, q) {
+    json_array_foreach (faq, i, q) {
         json_t *cat = json_object_get(byname, json_string_value(json_object_get(q, "category")));
         json_object_set(q, "category_slug", json_object_get(cat, "slug"));
         json_object_set(q, "category_rank", json_object_get(cat, "rank"));
@@ -923,14 +578,14 @@ static json_t *faq_categories(json_t *faq)
 }
 
 static const char *const reserved_pages[] = {"faq",    "confidentiality", "supporters", "request",
-                                              "search", "assets",          "404",        NULL};
+                                             "search", "assets",          "404",        NULL};
 
 static void check_pages(struct content *c, struct diag *d)
 {
     bool home = false;
     size_t i;
     json_t *p;
-    json_array_foreach(c->pages, i, p) {
+    json_array_foreach (c->pages, i, p) {
         const char *slug = json_string_value(json_object_get(p, "slug"));
         if (!strcmp(slug, "index"))
             home = true;
@@ -952,7 +607,7 @@ static void check_photos(struct content *c, struct diag *d)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(c->supporters, i, s) {
+    json_array_foreach (c->supporters, i, s) {
         const char *photo = json_string_value(json_object_get(s, "photo"));
         if (!photo)
             continue;
@@ -961,8 +616,10 @@ static void check_photos(struct content *c, struct diag *d)
         if (strchr(photo, '/') || photo[0] == '.' || !ext ||
             (strcasecmp(ext, ".jpg") && strcasecmp(ext, ".jpeg") && strcasecmp(ext, ".png") &&
              strcasecmp(ext, ".webp"))) {
-            diag_error(d, path, 1, 1, "photo \"%s\" must be a .jpg, .jpeg, .png or .webp file "
-                       "next to this file", photo);
+            diag_error(d, path, 1, 1,
+                       "photo \"%s\" must be a .jpg, .jpeg, .png or .webp file "
+                       "next to this file",
+                       photo);
             continue;
         }
         char *dir = join(c->dir, "supporters");
@@ -982,11 +639,11 @@ static void request_defaults(json_t *request)
     set_default(request, "intro", json_string(""));
     size_t i;
     json_t *f;
-    json_array_foreach(fields, i, f) {
+    json_array_foreach (fields, i, f) {
         const char *type = json_string_value(json_object_get(f, "type"));
         set_default(f, "required", json_false());
         set_default(f, "help", json_string(""));
-        set_default(f, "max", json_integer(type && !strcmp(type, "textarea") ? 4000 : 200));
+        set_default(f, "max", json_integer(formspec_default_max(type)));
         set_default(f, "options", json_array());
     }
 }
@@ -1028,7 +685,7 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
     check_photos(c, d);
     size_t i;
     json_t *s;
-    json_array_foreach(c->supporters, i, s) {
+    json_array_foreach (c->supporters, i, s) {
         set_default(s, "accepting", json_true());
         set_default(s, "languages", json_array());
     }
@@ -1077,7 +734,7 @@ const char *content_role_label(const struct content *c, const char *id)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(json_object_get(c->site, "roles"), i, r) {
+    json_array_foreach (json_object_get(c->site, "roles"), i, r) {
         if (!strcmp(json_string_value(json_object_get(r, "id")), id))
             return json_string_value(json_object_get(r, "label"));
     }

@@ -1,0 +1,306 @@
+#include "yamlschema.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "formspec.h"
+#include "frontmatter.h"
+
+static const char *scalar(yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+/* A plain empty scalar, "~" or "null" means "no value". */
+static bool is_null(yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *s = scalar(n);
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static const char *node_kind(yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a single value";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+static json_t *convert_map(struct ys_loader *L, yaml_node_t *map, const struct ys_key *spec,
+                           const char *what);
+
+static json_t *convert_string(struct ys_loader *L, yaml_node_t *n, const char *key)
+{
+    if (n->type != YAML_SCALAR_NODE) {
+        diag_error(L->d, YS_AT(L, n), "\"%s\" must be text, not %s", key, node_kind(n));
+        return NULL;
+    }
+    json_t *s = json_stringn(scalar(n), n->data.scalar.length);
+    if (!s)
+        diag_error(L->d, YS_AT(L, n), "\"%s\" is not valid UTF-8 text", key);
+    return s;
+}
+
+static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct ys_key *k)
+{
+    switch (k->type) {
+    case YS_STRING: return convert_string(L, n, k->name);
+    case YS_INT: {
+        const char *s = scalar(n);
+        char *end = NULL;
+        errno = 0;
+        long v = n->type == YAML_SCALAR_NODE ? strtol(s, &end, 10) : 0;
+        if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !*s ||
+            *end || errno || v < INT_MIN || v > INT_MAX) {
+            diag_error(L->d, YS_AT(L, n), "\"%s\" must be a whole number", k->name);
+            return NULL;
+        }
+        return json_integer(v);
+    }
+    case YS_BOOL: {
+        const char *s = n->type == YAML_SCALAR_NODE ? scalar(n) : "";
+        bool plain = n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        if (plain && (!strcasecmp(s, "true") || !strcasecmp(s, "yes")))
+            return json_true();
+        if (plain && (!strcasecmp(s, "false") || !strcasecmp(s, "no")))
+            return json_false();
+        diag_error(L->d, YS_AT(L, n), "\"%s\" must be true or false", k->name);
+        return NULL;
+    }
+    case YS_STRINGS: {
+        if (n->type != YAML_SEQUENCE_NODE) {
+            diag_error(L->d, YS_AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
+            return NULL;
+        }
+        json_t *arr = json_array();
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+             it++) {
+            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
+            json_t *s = convert_string(L, item, k->name);
+            if (s)
+                json_array_append_new(arr, s);
+        }
+        return arr;
+    }
+    case YS_OBJECT:
+        if (n->type != YAML_MAPPING_NODE) {
+            diag_error(L->d, YS_AT(L, n), "\"%s\" must be a mapping of keys, not %s", k->name,
+                       node_kind(n));
+            return NULL;
+        }
+        return convert_map(L, n, k->sub, k->name);
+    case YS_OBJECTS: {
+        if (n->type != YAML_SEQUENCE_NODE) {
+            diag_error(L->d, YS_AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
+            return NULL;
+        }
+        json_t *arr = json_array();
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+             it++) {
+            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
+            if (item->type != YAML_MAPPING_NODE) {
+                diag_error(L->d, YS_AT(L, item), "each item of \"%s\" must be a mapping, not %s",
+                           k->name, node_kind(item));
+                continue;
+            }
+            json_t *o = convert_map(L, item, k->sub, k->name);
+            if (o)
+                json_array_append_new(arr, o);
+        }
+        return arr;
+    }
+    case YS_PAIRS: {
+        if (n->type != YAML_SEQUENCE_NODE) {
+            diag_error(L->d, YS_AT(L, n), "\"%s\" must be a list, not %s", k->name, node_kind(n));
+            return NULL;
+        }
+        const struct ys_key pair[] = {
+            {k->pair_key, YS_STRING, true, NULL, NULL, NULL},
+            {"label", YS_STRING, false, NULL, NULL, NULL},
+            {NULL, 0, false, NULL, NULL, NULL},
+        };
+        json_t *arr = json_array();
+        json_t *seen = json_object();
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+             it++) {
+            yaml_node_t *item = yaml_document_get_node(L->doc, *it);
+            json_t *o = NULL;
+            if (item->type == YAML_SCALAR_NODE && !is_null(item)) {
+                o = json_object();
+                json_object_set_new(o, k->pair_key, convert_string(L, item, k->name));
+            } else if (item->type == YAML_MAPPING_NODE) {
+                o = convert_map(L, item, pair, k->name);
+            } else {
+                diag_error(L->d, YS_AT(L, item),
+                           "each item of \"%s\" must be text or a mapping "
+                           "with \"%s\" and \"label\"",
+                           k->name, k->pair_key);
+            }
+            if (!o)
+                continue;
+            json_t *key = json_object_get(o, k->pair_key);
+            if (!json_is_string(key)) {
+                json_decref(o);
+                continue;
+            }
+            const char *v = json_string_value(key);
+            if (!formspec_id_valid(v)) {
+                diag_error(L->d, YS_AT(L, item),
+                           "\"%s\" %s \"%s\" may only use letters, digits, "
+                           "'.', '_' and '-'",
+                           k->name, k->pair_key, v);
+            } else if (json_object_get(seen, v)) {
+                diag_error(L->d, YS_AT(L, item), "\"%s\": %s \"%s\" appears twice", k->name,
+                           k->pair_key, v);
+            }
+            json_object_set_new(seen, v, json_true());
+            if (!json_object_get(o, "label"))
+                json_object_set(o, "label", key);
+            json_array_append_new(arr, o);
+        }
+        json_decref(seen);
+        return arr;
+    }
+    }
+    return NULL;
+}
+
+/* Edit distance, to suggest the key a typo meant. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    size_t row[41];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static void unknown_key(struct ys_loader *L, yaml_node_t *key, const struct ys_key *spec,
+                        const char *what)
+{
+    const char *name = scalar(key), *near = NULL;
+    size_t best = 3;
+    for (const struct ys_key *k = spec; k->name; k++) {
+        size_t dist = distance(name, k->name);
+        if (dist < best) {
+            best = dist;
+            near = k->name;
+        }
+    }
+    if (near)
+        diag_error(L->d, YS_AT(L, key), "unknown key \"%s\" in %s (did you mean \"%s\"?)", name,
+                   what, near);
+    else
+        diag_error(L->d, YS_AT(L, key), "unknown key \"%s\" in %s", name, what);
+}
+
+/* Converts a mapping to a JSON object holding only the keys of spec; reports
+ * unknown, duplicate, missing and mistyped keys. Returns NULL only when the
+ * mapping was unusable; a partial object is returned otherwise (errors are in
+ * the diag either way). */
+static json_t *convert_map(struct ys_loader *L, yaml_node_t *map, const struct ys_key *spec,
+                           const char *what)
+{
+    json_t *obj = json_object();
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *key = yaml_document_get_node(L->doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(L->doc, p->value);
+        if (key->type != YAML_SCALAR_NODE) {
+            diag_error(L->d, YS_AT(L, key), "keys must be plain names in %s", what);
+            continue;
+        }
+        const struct ys_key *k = spec;
+        while (k->name && strcmp(k->name, scalar(key)))
+            k++;
+        if (!k->name) {
+            unknown_key(L, key, spec, what);
+            continue;
+        }
+        char marker[80];
+        snprintf(marker, sizeof marker, "\x01%s", k->name);
+        if (json_object_get(obj, marker)) {
+            diag_error(L->d, YS_AT(L, key), "key \"%s\" appears twice in %s", k->name, what);
+            continue;
+        }
+        json_object_set_new(obj, marker, json_true());
+        if (is_null(val)) {
+            if (k->required)
+                diag_error(L->d, YS_AT(L, key), "\"%s\" has no value", k->name);
+            continue;
+        }
+        json_t *v = convert_value(L, val, k);
+        if (!v)
+            continue;
+        if (k->check && k->type != YS_OBJECTS)
+            k->check(L, val, v);
+        if (k->check && k->type == YS_OBJECTS) {
+            size_t i = 0;
+            for (yaml_node_item_t *it = val->data.sequence.items.start;
+                 it < val->data.sequence.items.top && i < json_array_size(v); it++) {
+                yaml_node_t *item = yaml_document_get_node(L->doc, *it);
+                if (item->type == YAML_MAPPING_NODE)
+                    k->check(L, item, json_array_get(v, i++));
+            }
+        }
+        json_object_set_new(obj, k->name, v);
+    }
+    /* Drop the duplicate markers; report what is missing. */
+    for (const struct ys_key *k = spec; k->name; k++) {
+        char marker[80];
+        snprintf(marker, sizeof marker, "\x01%s", k->name);
+        bool present = json_object_get(obj, marker) != NULL;
+        json_object_del(obj, marker);
+        if (k->required && !present)
+            diag_error(L->d, YS_AT(L, map), "missing required key \"%s\" in %s", k->name, what);
+    }
+    return obj;
+}
+
+json_t *ys_load(const char *path, const char *yaml, size_t len, int first_line,
+                const struct ys_key *spec, const char *what, void *ctx, struct diag *d)
+{
+    yaml_document_t doc;
+    json_t *obj = NULL;
+    if (fm_load_yaml(path, yaml, len, first_line, &doc, d) < 0)
+        return NULL;
+    struct ys_loader L = {ctx, d, path, &doc, first_line};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root || is_null(root)) {
+        obj = json_object();
+        for (const struct ys_key *k = spec; k->name; k++)
+            if (k->required)
+                diag_error(d, path, first_line, 1, "missing required key \"%s\" in %s", k->name,
+                           what);
+    } else if (root->type != YAML_MAPPING_NODE) {
+        diag_error(d, YS_AT(&L, root), "%s must be a mapping of keys, not %s", what,
+                   node_kind(root));
+    } else {
+        obj = convert_map(&L, root, spec, what);
+    }
+    yaml_document_delete(&doc);
+    return obj;
+}

@@ -1,0 +1,60 @@
+/* yamlschema: converts a YAML mapping (a .yml file or a Markdown file's front
+ * matter) to JSON against a small declarative schema, reporting every unknown,
+ * duplicate, missing or mistyped key as path:line:column (DESIGN §3).
+ *
+ * The schema is a table of struct ys_key ending with a NULL name. A key may
+ * carry a check that validates the converted value further; checks receive the
+ * loader, so they can report at the node and reach the caller's context. */
+#ifndef PEERKIT_YAMLSCHEMA_H
+#define PEERKIT_YAMLSCHEMA_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <yaml.h>
+
+#include "diag.h"
+
+enum ys_type {
+    YS_STRING,  /* any scalar, kept as a string */
+    YS_INT,     /* plain scalar of digits */
+    YS_BOOL,    /* plain true/false/yes/no */
+    YS_STRINGS, /* sequence of scalars */
+    YS_OBJECT,  /* mapping checked against sub */
+    YS_OBJECTS, /* sequence of mappings checked against sub */
+    YS_PAIRS,   /* sequence of tokens or {KEY, label} mappings (roles, options) */
+};
+
+struct ys_loader;
+typedef void (*ys_check_fn)(struct ys_loader *L, yaml_node_t *node, json_t *value);
+
+struct ys_key {
+    const char *name;
+    enum ys_type type;
+    bool required;
+    const struct ys_key *sub; /* YS_OBJECT / YS_OBJECTS */
+    ys_check_fn check;        /* extra validation of the converted value */
+    const char *pair_key;     /* YS_PAIRS: "id" or "value" */
+};
+
+/* What a check sees: the caller's context, the diagnostics and the document. */
+struct ys_loader {
+    void *ctx;
+    struct diag *d;
+    const char *path;
+    yaml_document_t *doc;
+    int line0; /* file line of YAML line 0 */
+};
+
+/* The file, line and column of a node, for diag_error. */
+#define YS_AT(L, node)                                                                             \
+    (L)->path, (int)(node)->start_mark.line + (L)->line0, (int)(node)->start_mark.column + 1
+
+/* Parses yaml (starting at file line first_line of path) and converts its
+ * mapping against spec; what names the mapping in messages ("site.yml").
+ * An empty document is an empty mapping. Returns a new object (caller decrefs)
+ * that holds only known keys, even when errors were reported; NULL when the
+ * document is unusable. Errors are in d either way. */
+json_t *ys_load(const char *path, const char *yaml, size_t len, int first_line,
+                const struct ys_key *spec, const char *what, void *ctx, struct diag *d);
+
+#endif
