@@ -19,10 +19,10 @@ void assets_integrity(const void *data, size_t len, char *out, size_t outlen)
     snprintf(out, outlen, "sha256-%s", b64);
 }
 
-json_t *assets_copy_file(struct tree *t, const char *src, const char *name, const char *out_dir,
+json_t *assets_copy_file(struct tree *t, const char *src, const char *name, struct outdir *out,
                          struct linkcheck *lc, struct diag *d)
 {
-    char *data = NULL, *rel = NULL, *dst = NULL;
+    char *data = NULL, *rel = NULL;
     size_t len;
     json_t *res = NULL;
     if (tree_read(t, src, MAX_ASSET, &data, &len, d) < 0)
@@ -34,10 +34,8 @@ json_t *assets_copy_file(struct tree *t, const char *src, const char *name, cons
     hex[10] = '\0';
     const char *dot = strrchr(name, '.');
     int stem = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
-    if (asprintf(&rel, "assets/%.*s.%s%s", stem, name, hex, dot && dot != name ? dot : "") < 0 ||
-        asprintf(&dst, "%s/%s", out_dir, rel) < 0)
-        abort();
-    if (fs_write_file(dst, data, len, d) < 0)
+    rel = xasprintf("assets/%.*s.%s%s", stem, name, hex, dot && dot != name ? dot : "");
+    if (outdir_write(out, rel, data, len, d) < 0)
         goto out;
     if (lc)
         linkcheck_add_file(lc, rel);
@@ -46,21 +44,19 @@ json_t *assets_copy_file(struct tree *t, const char *src, const char *name, cons
 out:
     free(data);
     free(rel);
-    free(dst);
     return res;
 }
 
 /* Copies the regular files of src_dir/sub (sorted) and, one level at a
  * time, its subdirectories ("vendor/" holds third-party code with its
  * licence); keys name the path with '/', '.' and '-' as '_'. */
-static int copy_dir(struct tree *t, const char *src_dir, const char *sub, const char *out_dir,
+static int copy_dir(struct tree *t, const char *src_dir, const char *sub, struct outdir *out,
                     struct linkcheck *lc, json_t *all, struct diag *d)
 {
     int rc = -1;
     char *src_sub = xasprintf("%s%s%s", src_dir, *sub ? "/" : "", sub);
-    char *dir = xasprintf("%s/assets%s%s", out_dir, *sub ? "/" : "", sub);
     char **names = tree_list(t, src_sub, d);
-    if (!names || fs_mkdirs(dir, 0755, d) < 0)
+    if (!names)
         goto out;
     rc = 0;
     for (size_t i = 0; names[i] && rc == 0; i++) {
@@ -68,7 +64,7 @@ static int copy_dir(struct tree *t, const char *src_dir, const char *sub, const 
         char *name = xasprintf("%s%s%s", sub, *sub ? "/" : "", names[i]);
         enum tree_kind kind = tree_kind(t, src);
         if (kind == TREE_FILE) {
-            json_t *one = assets_copy_file(t, src, name, out_dir, lc, d);
+            json_t *one = assets_copy_file(t, src, name, out, lc, d);
             if (one) {
                 char *key = xstrdup(name);
                 for (char *p = key; *p; p++)
@@ -78,7 +74,7 @@ static int copy_dir(struct tree *t, const char *src_dir, const char *sub, const 
                 free(key);
             }
         } else if (kind == TREE_DIR && !*sub) {
-            rc = copy_dir(t, src_dir, names[i], out_dir, lc, all, d);
+            rc = copy_dir(t, src_dir, names[i], out, lc, all, d);
         } else {
             diag_warn(d, src, 0, 0, "skipped: not a regular file");
         }
@@ -88,19 +84,18 @@ static int copy_dir(struct tree *t, const char *src_dir, const char *sub, const 
 out:
     tree_list_free(names);
     free(src_sub);
-    free(dir);
     return rc;
 }
 
-json_t *assets_copy(struct tree *t, const char *src_dir, const char *out_dir,
-                    struct linkcheck *lc, struct diag *d)
+json_t *assets_copy(struct tree *t, const char *src_dir, struct outdir *out, struct linkcheck *lc,
+                    struct diag *d)
 {
     if (tree_kind(t, src_dir) != TREE_DIR) {
         diag_error(d, src_dir, 0, 0, "theme assets directory not found");
         return NULL;
     }
     json_t *all = json_object();
-    if (copy_dir(t, src_dir, "", out_dir, lc, all, d) < 0) {
+    if (copy_dir(t, src_dir, "", out, lc, all, d) < 0) {
         json_decref(all);
         return NULL;
     }

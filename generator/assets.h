@@ -11,18 +11,19 @@
 
 #include "diag.h"
 #include "linkcheck.h"
+#include "outdir.h"
 #include "tree.h"
 
 /* Copies every regular file of src_dir and of its direct subdirectories
  * (sorted; "vendor/x.js" keeps its folder and has the key "vendor_x_js") into
- * out_dir/assets/. Returns the object described above (caller decrefs), or
+ * the output's assets/. Returns the object described above (caller decrefs), or
  * NULL with errors in d. */
-json_t *assets_copy(struct tree *t, const char *src_dir, const char *out_dir,
-                    struct linkcheck *lc, struct diag *d);
+json_t *assets_copy(struct tree *t, const char *src_dir, struct outdir *out, struct linkcheck *lc,
+                    struct diag *d);
 
-/* Copies one file into out_dir/assets/ under a hashed name; returns its
+/* Copies one file into the output's assets/ under a hashed name; returns its
  * {"path", "integrity"} object (caller decrefs) or NULL. */
-json_t *assets_copy_file(struct tree *t, const char *src, const char *name, const char *out_dir,
+json_t *assets_copy_file(struct tree *t, const char *src, const char *name, struct outdir *out,
                          struct linkcheck *lc, struct diag *d);
 
 /* "sha256-BASE64" of data, into out (at least 64 bytes). */

@@ -23,16 +23,13 @@ struct gitinfo {
     int from_rev;       /* 1: building from a commit, not the working tree */
 };
 
-static void git_fail(struct diag *d, const char *where, const char *what)
+void gitinfo_fail(struct diag *d, const char *where, const char *what)
 {
     const git_error *e = git_error_last();
     diag_error(d, where, 0, 0, "%s: %s", what, e && e->message ? e->message : "unknown error");
 }
 
-/* Lexically normalises path (absolute or relative to g->cwd) and returns it
- * relative to the work tree ("" for the work tree itself), or NULL when it
- * lies outside. Caller frees. */
-static char *repo_path(struct gitinfo *g, const char *path)
+char *gitinfo_repo_path(struct gitinfo *g, const char *path)
 {
     struct buf abs = BUF_INIT, norm = BUF_INIT;
     if (path[0] != '/')
@@ -90,13 +87,14 @@ int gitinfo_open(const char *repo_dir, const char *content_dir, const char *rev,
     int rc = git_repository_open_ext(&g->repo, start, repo_dir ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0,
                                      NULL);
     if (rc == GIT_ENOTFOUND && !repo_dir) {
-        diag_warn(d, content_dir, 0, 0, "not in a git repository: pages show no last-reviewed "
+        diag_warn(d, content_dir, 0, 0,
+                  "not in a git repository: pages show no last-reviewed "
                   "dates");
         gitinfo_free(g);
         return rev ? (diag_error(d, content_dir, 0, 0, "--ref needs a git repository"), -1) : 0;
     }
     if (rc < 0) {
-        git_fail(d, start, "cannot open the git repository");
+        gitinfo_fail(d, start, "cannot open the git repository");
         goto fail;
     }
     const char *wd = git_repository_workdir(g->repo);
@@ -112,7 +110,8 @@ int gitinfo_open(const char *repo_dir, const char *content_dir, const char *rev,
     if (!realpath(".", buf) || !(g->cwd = strdup(buf)))
         goto fail_errno;
     if (git_repository_is_shallow(g->repo) == 1)
-        diag_warn(d, wd, 0, 0, "shallow clone: last-reviewed dates may be wrong (older history "
+        diag_warn(d, wd, 0, 0,
+                  "shallow clone: last-reviewed dates may be wrong (older history "
                   "is missing)");
     if (rev) {
         g->from_rev = 1;
@@ -128,11 +127,11 @@ int gitinfo_open(const char *repo_dir, const char *content_dir, const char *rev,
         rc = git_repository_head(&head, g->repo);
         if (rc == 0) {
             if (git_reference_peel((git_object **)&g->commit, head, GIT_OBJECT_COMMIT) < 0) {
-                git_fail(d, wd, "cannot read HEAD");
+                gitinfo_fail(d, wd, "cannot read HEAD");
                 goto fail;
             }
         } else if (rc != GIT_EUNBORNBRANCH && rc != GIT_ENOTFOUND) {
-            git_fail(d, wd, "cannot read HEAD");
+            gitinfo_fail(d, wd, "cannot read HEAD");
             goto fail;
         }
     }
@@ -159,6 +158,21 @@ void gitinfo_free(struct gitinfo *g)
     free(g->cwd);
     free(g);
     git_libgit2_shutdown();
+}
+
+git_repository *gitinfo_repo(struct gitinfo *g)
+{
+    return g->repo;
+}
+
+git_commit *gitinfo_commit(struct gitinfo *g)
+{
+    return g->commit;
+}
+
+const char *gitinfo_workdir(struct gitinfo *g)
+{
+    return g->workdir;
 }
 
 /* ---- last-reviewed dates ------------------------------------------------- */
@@ -335,7 +349,7 @@ static void cache_apply(struct walk *w, json_t *cache)
     json_t *dates = json_object_get(cache, "dates");
     const char *path;
     json_t *v, *tmp;
-    json_object_foreach_safe(w->remaining, tmp, path, v) {
+    json_object_foreach_safe (w->remaining, tmp, path, v) {
         json_t *date = json_object_get(dates, path);
         int y, m, day;
         char extra;
@@ -362,14 +376,13 @@ static int date_walk(struct gitinfo *g, const char *prefix, json_t *remaining, j
     git_oid oid, cached;
     int rc = -1;
     json_t *cache = cache_load(g, prefix);
-    bool have_cache = cache && git_oid_fromstr(&cached, json_string_value(json_object_get(
-                                                            cache, "commit"))) == 0;
-    struct walk w = {g->repo, remaining, dates, json_object(), content_dir, prefix, "",
-                     BUF_INIT};
+    bool have_cache =
+        cache && git_oid_fromstr(&cached, json_string_value(json_object_get(cache, "commit"))) == 0;
+    struct walk w = {g->repo, remaining, dates, json_object(), content_dir, prefix, "", BUF_INIT};
     if (git_revwalk_new(&walk, g->repo) < 0 ||
         git_revwalk_push(walk, git_commit_id(g->commit)) < 0 ||
         git_revwalk_simplify_first_parent(walk) < 0) {
-        git_fail(d, g->workdir, "cannot walk history");
+        gitinfo_fail(d, g->workdir, "cannot walk history");
         goto out;
     }
     while (json_object_size(remaining) > 0 && git_revwalk_next(&oid, walk) == 0) {
@@ -394,7 +407,7 @@ static int date_walk(struct gitinfo *g, const char *prefix, json_t *remaining, j
         git_commit_free(parent);
         git_commit_free(c);
         if (!ok) {
-            git_fail(d, g->workdir, "cannot read history");
+            gitinfo_fail(d, g->workdir, "cannot read history");
             goto out;
         }
     }
@@ -425,7 +438,7 @@ static int local_changes(struct gitinfo *g, const char *prefix, const char *them
     if (!*prefix)
         opts.pathspec.count = 0;
     if (git_status_list_new(&list, g->repo, &opts) < 0) {
-        git_fail(d, g->workdir, "cannot read the working tree status");
+        gitinfo_fail(d, g->workdir, "cannot read the working tree status");
         return -1;
     }
     const char *sde = getenv("SOURCE_DATE_EPOCH");
@@ -436,8 +449,7 @@ static int local_changes(struct gitinfo *g, const char *prefix, const char *them
     size_t pl = strlen(prefix);
     for (size_t i = 0; i < n; i++) {
         const git_status_entry *e = git_status_byindex(list, i);
-        const git_diff_delta *delta = e->index_to_workdir ? e->index_to_workdir
-                                                          : e->head_to_index;
+        const git_diff_delta *delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
         const char *path = delta ? delta->new_file.path : NULL;
         if (!path || (pl && (strncmp(path, prefix, pl) || path[pl] != '/')))
             continue;
@@ -457,7 +469,8 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
     clock_gettime(CLOCK_MONOTONIC, &t0);
     json_t *dates = json_object(), *remaining = json_object(), *res = NULL;
     git_tree *tree = NULL;
-    char *prefix = repo_path(g, content_dir), *theme_prefix = repo_path(g, theme_dir);
+    char *prefix = gitinfo_repo_path(g, content_dir),
+         *theme_prefix = gitinfo_repo_path(g, theme_dir);
     int dirty = 0;
     if (!prefix) {
         diag_error(d, content_dir, 0, 0, "the content directory is outside the repository %s",
@@ -468,7 +481,7 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
         struct collect c = {prefix, remaining};
         if (git_commit_tree(&tree, g->commit) < 0 ||
             git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, &c) < 0) {
-            git_fail(d, g->workdir, "cannot read the commit's tree");
+            gitinfo_fail(d, g->workdir, "cannot read the commit's tree");
             goto out;
         }
         if (date_walk(g, prefix, remaining, dates, content_dir, d) < 0)
@@ -480,8 +493,8 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
     if (g->commit) {
         git_buf id = {0};
         if (git_object_short_id(&id, (const git_object *)g->commit) == 0) {
-            json_object_set_new(res, "commit", json_pack("{s:s, s:b}", "id", id.ptr, "dirty",
-                                                         dirty));
+            json_object_set_new(res, "commit",
+                                json_pack("{s:s, s:b}", "id", id.ptr, "dirty", dirty));
             git_buf_dispose(&id);
         }
     }
@@ -495,266 +508,4 @@ out:
     free(prefix);
     free(theme_prefix);
     return res;
-}
-
-/* ---- a commit's tree as a tree view (--ref) ------------------------------ */
-
-struct gtree {
-    struct gitinfo *g;
-    git_tree *root;
-};
-
-/* The entry at a build path, or NULL (also for paths outside the repo). */
-static git_tree_entry *entry_at(struct gtree *t, const char *path, int *is_root)
-{
-    char *rp = repo_path(t->g, path);
-    git_tree_entry *e = NULL;
-    *is_root = rp && !*rp;
-    if (rp && *rp && git_tree_entry_bypath(&e, t->root, rp) < 0)
-        e = NULL;
-    free(rp);
-    return e;
-}
-
-static int gt_read(void *self, const char *path, size_t max, char **data, size_t *len,
-                   struct diag *d)
-{
-    struct gtree *t = self;
-    int is_root, rc = -1;
-    git_blob *blob = NULL;
-    git_tree_entry *e = entry_at(t, path, &is_root);
-    if (!e || git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
-        git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
-        diag_error(d, path, 0, 0, "not a file in the commit being built");
-        goto out;
-    }
-    if (git_blob_lookup(&blob, t->g->repo, git_tree_entry_id(e)) < 0) {
-        git_fail(d, path, "cannot read from git");
-        goto out;
-    }
-    git_object_size_t size = git_blob_rawsize(blob);
-    if (size > max) {
-        diag_error(d, path, 0, 0, "file too large (%llu bytes, limit %zu)",
-                   (unsigned long long)size, max);
-        goto out;
-    }
-    *data = malloc((size_t)size + 1);
-    if (!*data)
-        abort();
-    memcpy(*data, git_blob_rawcontent(blob), (size_t)size);
-    (*data)[size] = '\0';
-    *len = (size_t)size;
-    rc = 0;
-out:
-    git_blob_free(blob);
-    git_tree_entry_free(e);
-    return rc;
-}
-
-static char **gt_list(void *self, const char *dir, struct diag *d)
-{
-    struct gtree *t = self;
-    int is_root;
-    git_tree *sub = NULL;
-    git_tree_entry *e = entry_at(t, dir, &is_root);
-    const git_tree *tree = t->root;
-    if (!is_root) {
-        if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
-            git_tree_lookup(&sub, t->g->repo, git_tree_entry_id(e)) < 0) {
-            git_tree_entry_free(e);
-            (void)d;
-            return NULL;
-        }
-        tree = sub;
-    }
-    size_t n = git_tree_entrycount(tree), o = 0;
-    char **names = malloc((n + 1) * sizeof *names);
-    if (!names)
-        abort();
-    for (size_t i = 0; i < n; i++) {
-        const char *name = git_tree_entry_name(git_tree_entry_byindex(tree, i));
-        if (name[0] != '.' && !(names[o++] = strdup(name)))
-            abort();
-    }
-    names[o] = NULL;
-    tree_list_sort(names, o);
-    git_tree_free(sub);
-    git_tree_entry_free(e);
-    return names;
-}
-
-static enum tree_kind gt_kind(void *self, const char *path)
-{
-    int is_root;
-    git_tree_entry *e = entry_at(self, path, &is_root);
-    enum tree_kind k = is_root ? TREE_DIR : TREE_NONE;
-    if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE)
-        k = TREE_DIR;
-    else if (e && git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
-             git_tree_entry_filemode(e) != GIT_FILEMODE_LINK)
-        k = TREE_FILE;
-    git_tree_entry_free(e);
-    return k;
-}
-
-static void gt_free(void *self)
-{
-    struct gtree *t = self;
-    git_tree_free(t->root);
-    free(t);
-}
-
-static const struct tree_ops git_tree_ops = {gt_read, gt_list, gt_kind, gt_free};
-
-struct tree *gitinfo_tree(struct gitinfo *g, struct diag *d)
-{
-    if (!g->commit) {
-        diag_error(d, g->workdir, 0, 0, "no commit to build from");
-        return NULL;
-    }
-    struct gtree *t = calloc(1, sizeof *t);
-    struct tree *tree = malloc(sizeof *tree);
-    if (!t || !tree)
-        abort();
-    t->g = g;
-    if (git_commit_tree(&t->root, g->commit) < 0) {
-        git_fail(d, g->workdir, "cannot read the commit's tree");
-        free(t);
-        free(tree);
-        return NULL;
-    }
-    tree->ops = &git_tree_ops;
-    tree->self = t;
-    return tree;
-}
-
-/* ---- publish ------------------------------------------------------------- */
-
-/* Writes dir (recursively) into the object database as a tree. */
-static int write_tree(git_repository *repo, const char *dir, git_oid *out, struct diag *d)
-{
-    git_treebuilder *tb = NULL;
-    struct dirent **list = NULL;
-    int rc = -1;
-    int n = scandir(dir, &list, NULL, alphasort);
-    if (n < 0) {
-        diag_error(d, dir, 0, 0, "cannot read directory: %s", strerror(errno));
-        return -1;
-    }
-    if (git_treebuilder_new(&tb, repo, NULL) < 0) {
-        git_fail(d, dir, "cannot build a tree");
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        const char *name = list[i]->d_name;
-        if (!strcmp(name, ".") || !strcmp(name, ".."))
-            continue;
-        char *path = NULL;
-        struct stat st;
-        git_oid oid;
-        if (asprintf(&path, "%s/%s", dir, name) < 0)
-            abort();
-        int ok = lstat(path, &st) == 0;
-        if (ok && S_ISDIR(st.st_mode)) {
-            ok = write_tree(repo, path, &oid, d) == 0 &&
-                 git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_TREE) == 0;
-        } else if (ok && S_ISREG(st.st_mode)) {
-            ok = git_blob_create_from_disk(&oid, repo, path) == 0 &&
-                 git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_BLOB) == 0;
-        }
-        if (!ok)
-            git_fail(d, path, "cannot add to the published tree");
-        free(path);
-        if (!ok)
-            goto out;
-    }
-    if (git_treebuilder_write(out, tb) < 0) {
-        git_fail(d, dir, "cannot write the tree");
-        goto out;
-    }
-    rc = 0;
-out:
-    for (int i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
-    git_treebuilder_free(tb);
-    return rc;
-}
-
-int gitinfo_publish(struct gitinfo *g, const char *site_dir, const char *branch,
-                    const char *message, int *created, char shortid[16], struct diag *d)
-{
-    int rc = -1, valid = 0;
-    char *refname = NULL, *msg = NULL;
-    git_reference *ref = NULL, *head = NULL;
-    git_commit *tip = NULL;
-    git_tree *tree = NULL;
-    git_signature *sig = NULL;
-    git_oid tree_id, commit_id;
-    git_buf src_id = {0};
-    *created = 0;
-    if (!g->commit) {
-        diag_error(d, g->workdir, 0, 0, "nothing committed yet to publish from");
-        return -1;
-    }
-    if (asprintf(&refname, "refs/heads/%s", branch) < 0)
-        abort();
-    if (git_reference_name_is_valid(&valid, refname) < 0 || !valid) {
-        diag_error(d, branch, 0, 0, "not a valid branch name");
-        goto out;
-    }
-    if (git_repository_head(&head, g->repo) == 0 && !strcmp(git_reference_name(head), refname)) {
-        diag_error(d, branch, 0, 0, "refusing to publish onto the checked-out branch");
-        goto out;
-    }
-    if (write_tree(g->repo, site_dir, &tree_id, d) < 0 ||
-        git_tree_lookup(&tree, g->repo, &tree_id) < 0)
-        goto out;
-    int found = git_reference_lookup(&ref, g->repo, refname);
-    if (found == 0) {
-        if (git_reference_peel((git_object **)&tip, ref, GIT_OBJECT_COMMIT) < 0) {
-            git_fail(d, branch, "cannot read the branch");
-            goto out;
-        }
-        if (git_oid_equal(git_commit_tree_id(tip), &tree_id)) {
-            git_oid_tostr(shortid, 8, git_commit_id(tip));
-            rc = 0; /* the branch already holds this site */
-            goto out;
-        }
-    } else if (found != GIT_ENOTFOUND) {
-        git_fail(d, branch, "cannot read the branch");
-        goto out;
-    }
-    /* The source commit's identity and times make publishing reproducible. */
-    const git_signature *src = git_commit_committer(g->commit);
-    if (git_signature_new(&sig, src->name, src->email, src->when.time, src->when.offset) < 0 ||
-        git_object_short_id(&src_id, (const git_object *)g->commit) < 0) {
-        git_fail(d, branch, "cannot prepare the commit");
-        goto out;
-    }
-    if (message)
-        msg = strdup(message);
-    else if (asprintf(&msg, "Publish site built from %s\n", src_id.ptr) < 0)
-        msg = NULL;
-    if (!msg)
-        abort();
-    const git_commit *parents[1] = {tip};
-    if (git_commit_create(&commit_id, g->repo, refname, sig, sig, NULL, msg, tree, tip ? 1 : 0,
-                          parents) < 0) {
-        git_fail(d, branch, "cannot commit the site");
-        goto out;
-    }
-    git_oid_tostr(shortid, 8, &commit_id);
-    *created = 1;
-    rc = 0;
-out:
-    git_buf_dispose(&src_id);
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_commit_free(tip);
-    git_reference_free(ref);
-    git_reference_free(head);
-    free(refname);
-    free(msg);
-    return rc;
 }

@@ -1,6 +1,7 @@
 /* gitinfo: what the content's git repository tells a build, through libgit2
- * (never the git program): last-reviewed dates, the source commit, a tree
- * view of a commit for `--ref`, and publishing the built site to a branch.
+ * (never the git program): last-reviewed dates and the source commit. The
+ * repository it opens also serves the --ref tree view (gittree.h) and
+ * publishing (publish.h).
  *
  * Dates for all files come from ONE first-parent walk over history, newest
  * first, diffing each commit against its parent and recording the first time
@@ -8,6 +9,7 @@
 #ifndef PEERKIT_GITINFO_H
 #define PEERKIT_GITINFO_H
 
+#include <git2.h>
 #include <jansson.h>
 
 #include "diag.h"
@@ -31,15 +33,19 @@ void gitinfo_free(struct gitinfo *g);
 json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *theme_dir,
                       double *seconds, struct diag *d);
 
-/* A tree view of the commit (for --ref builds): paths are mapped from the
- * current directory to the repository. Caller frees with tree_free. */
-struct tree *gitinfo_tree(struct gitinfo *g, struct diag *d);
+/* The opened repository and the source commit (NULL on an unborn branch),
+ * borrowed for as long as g lives. */
+git_repository *gitinfo_repo(struct gitinfo *g);
+git_commit *gitinfo_commit(struct gitinfo *g);
+/* The work tree's real path, ending in '/'. */
+const char *gitinfo_workdir(struct gitinfo *g);
 
-/* Commits the directory site_dir as the whole tree of branch (created if
- * absent, parent = its tip) with the source commit's dates, without touching
- * the working tree, the index or HEAD. *created is 0 when the branch already
- * held that exact tree (nothing to do). */
-int gitinfo_publish(struct gitinfo *g, const char *site_dir, const char *branch,
-                    const char *message, int *created, char shortid[16], struct diag *d);
+/* Lexically normalises path (absolute or relative to the current directory)
+ * and returns it relative to the work tree ("" for the work tree itself), or
+ * NULL when it lies outside. Caller frees. */
+char *gitinfo_repo_path(struct gitinfo *g, const char *path);
+
+/* Adds "what: libgit2's last error" at where. */
+void gitinfo_fail(struct diag *d, const char *where, const char *what);
 
 #endif

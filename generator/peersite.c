@@ -8,6 +8,8 @@
 
 #include "diag.h"
 #include "gitinfo.h"
+#include "gittree.h"
+#include "publish.h"
 #include "site.h"
 
 static const char usage[] =
@@ -127,7 +129,7 @@ static int run(int argc, char **argv, enum verb v)
         facts = gitinfo_facts(g, a.content, a.theme, &date_pass, &d);
         if (!facts)
             goto out;
-        if (a.ref && !(tree = gitinfo_tree(g, &d)))
+        if (a.ref && !(tree = gittree_new(g, &d)))
             goto out;
     }
     struct site_options o = {.content_dir = a.content, .theme_dir = a.theme,
@@ -140,7 +142,7 @@ static int run(int argc, char **argv, enum verb v)
     if (rc == 0 && v == PUBLISH) {
         int created;
         char id[16] = "";
-        rc = gitinfo_publish(g, a.out, a.branch, a.message, &created, id, &d);
+        rc = publish_site(g, a.out, a.branch, a.message, &created, id, &d);
         if (rc == 0 && created)
             printf("peersite: published %s to branch %s as commit %s\n", a.out, a.branch, id);
         else if (rc == 0)

@@ -1,9 +1,6 @@
 #include "site.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdbool.h>
@@ -19,24 +16,25 @@
 #include "linkcheck.h"
 #include "markdown.h"
 #include "mustache.h"
+#include "outdir.h"
 #include "pubkey.h"
+#include "sitedata.h"
 
 #define MAX_TEMPLATE (1u << 20)
 
 /* Everything one build needs, passed to each page renderer. */
 struct build {
     const struct site_options *opt;
-    struct tree *tree;      /* content and theme files */
+    struct tree *tree; /* content and theme files */
     struct content c;
     struct diag *d;
-    char *tmp;              /* temporary output directory, NULL in check mode */
+    struct outdir *out; /* where pages are written; NULL renders without writing */
     struct mustache *mu;
     struct linkcheck *lc;
-    json_t *globals;        /* site, assets, pubkey, commit: shared by every page */
-    json_t *search;         /* search index entries */
-    json_t *sitemap;        /* site-relative page URLs */
-    json_t *dirs;           /* directories created in the output so far */
-    struct buf html;        /* scratch for rendering */
+    json_t *globals; /* site, assets, pubkey, commit: shared by every page */
+    json_t *search;  /* search index entries */
+    json_t *sitemap; /* site-relative page URLs */
+    struct buf html; /* scratch for rendering */
 };
 
 /* ---- theme loading ------------------------------------------------------- */
@@ -66,47 +64,11 @@ static char *load_template(void *ctx, const char *name, size_t *len)
 
 /* ---- output -------------------------------------------------------------- */
 
-/* Creates the directories of rel (a file path inside the output) that this
- * build has not created yet. The output starts empty, so remembering what we
- * made saves a failing mkdir per page, which costs on a slow file system. */
-static int make_parents(struct build *b, const char *rel)
-{
-    const char *slash = strrchr(rel, '/');
-    if (!slash)
-        return 0;
-    char *dir = strndup(rel, (size_t)(slash - rel));
-    if (!dir)
-        abort();
-    int rc = 0;
-    if (!json_object_get(b->dirs, dir)) {
-        rc = make_parents(b, dir);
-        char *path = NULL;
-        if (asprintf(&path, "%s/%s", b->tmp, dir) < 0)
-            abort();
-        if (rc == 0 && mkdir(path, 0755) < 0 && errno != EEXIST) {
-            diag_error(b->d, path, 0, 0, "cannot create directory: %s", strerror(errno));
-            rc = -1;
-        }
-        free(path);
-        json_object_set_new(b->dirs, dir, json_true());
-    }
-    free(dir);
-    return rc;
-}
-
-/* Writes a file of the site (relative path) unless this is a check. */
+/* Writes a file of the site (relative path); a render without output writes
+ * nothing. */
 static int emit(struct build *b, const char *rel, const void *data, size_t len)
 {
-    if (!b->tmp)
-        return 0;
-    if (make_parents(b, rel) < 0)
-        return -1;
-    char *path = NULL;
-    if (asprintf(&path, "%s/%s", b->tmp, rel) < 0)
-        abort();
-    int rc = fs_write_file(path, data, len, b->d);
-    free(path);
-    return rc;
+    return b->out ? outdir_write(b->out, rel, data, len, b->d) : 0;
 }
 
 static int emit_json(struct build *b, const char *rel, json_t *value)
@@ -146,7 +108,7 @@ static json_t *md_html(struct build *b, const char *md, size_t len, int first_li
     md_render(md, len, first_line, root, &html, links, text);
     size_t i;
     json_t *l;
-    json_array_foreach(links, i, l) {
+    json_array_foreach (links, i, l) {
         linkcheck_add_origin(b->lc, rel, json_string_value(json_array_get(l, 0)), source,
                              (int)json_integer_value(json_array_get(l, 1)),
                              (int)json_integer_value(json_array_get(l, 2)));
@@ -230,19 +192,21 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
     json_object_set_new(ctx, "home_href", json_string(*root ? root : "./"));
     json_object_set_new(page, "path", json_string(path));
     json_object_set_new(page, "canonical",
-                        json_sprintf("%s%s", json_string_value(json_object_get(
-                                                 json_object_get(b->globals, "site"), "base_url")),
+                        json_sprintf("%s%s",
+                                     json_string_value(
+                                         json_object_get(json_object_get(b->globals, "site"),
+                                                         "base_url")),
                                      path));
     json_object_set_new(ctx, "page", page);
 
     json_t *nav = json_array(), *item;
     size_t i;
-    json_array_foreach(json_object_get(b->globals, "nav_items"), i, item) {
+    json_array_foreach (json_object_get(b->globals, "nav_items"), i, item) {
         const char *p = json_string_value(json_object_get(item, "path"));
-        json_t *n = json_pack("{s:O, s:s+, s:b}", "title", json_object_get(item, "title"),
-                              "href", root, *p || *root ? p : "./", "current",
-                              nav_key && !strcmp(nav_key, json_string_value(
-                                                              json_object_get(item, "key"))));
+        json_t *n =
+            json_pack("{s:O, s:s+, s:b}", "title", json_object_get(item, "title"), "href", root,
+                      *p || *root ? p : "./", "current",
+                      nav_key && !strcmp(nav_key, json_string_value(json_object_get(item, "key"))));
         json_array_append_new(nav, n);
     }
     json_object_set_new(ctx, "nav", nav);
@@ -272,29 +236,13 @@ static json_t *page_info(const char *title, const char *description)
     return p;
 }
 
-/* Adds a search index entry; text is cut to a few hundred bytes on a UTF-8
- * boundary to keep the index small. */
-static void search_add(struct build *b, const char *title, const char *url, const char *section,
-                       const char *text)
-{
-    size_t n = strlen(text);
-    if (n > 400) {
-        n = 400;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
-    }
-    json_t *e = json_pack("{s:s, s:s, s:s, s:s%}", "t", title, "u", url, "s", section, "x", text,
-                          n);
-    json_array_append_new(b->search, e);
-}
-
 static int build_pages(struct build *b)
 {
     int rc = 0;
     size_t i;
     json_t *p;
     struct buf text = BUF_INIT;
-    json_array_foreach(b->c.pages, i, p) {
+    json_array_foreach (b->c.pages, i, p) {
         const char *slug = json_string_value(json_object_get(p, "slug"));
         const char *title = json_string_value(json_object_get(p, "title"));
         bool home = !strcmp(slug, "index");
@@ -306,7 +254,7 @@ static int build_pages(struct build *b)
         json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
         set_reviewed(page, reviewed_one(b, p));
         json_t *extra = json_pack("{s:o}", "content", md_body(b, p, rel, &text));
-        search_add(b, title, url, "Page", text.data ? text.data : "");
+        sitedata_search_add(b->search, title, url, "Page", text.data ? text.data : "");
         json_array_append_new(b->sitemap, json_string(url));
         rc |= render_page(b, home ? "home" : "page", rel, page, extra, home ? "home" : slug, NULL);
         free(rel);
@@ -326,9 +274,9 @@ static int build_faq(struct build *b)
     const char **paths = calloc(npaths + 1, sizeof *paths);
     if (!paths)
         abort();
-    json_array_foreach(b->c.categories, i, cat) {
+    json_array_foreach (b->c.categories, i, cat) {
         json_t *questions = json_array();
-        json_array_foreach(b->c.faq, j, q) {
+        json_array_foreach (b->c.faq, j, q) {
             if (!json_equal(json_object_get(q, "category_slug"), json_object_get(cat, "slug")))
                 continue;
             const char *slug = json_string_value(json_object_get(q, "slug"));
@@ -341,16 +289,17 @@ static int build_faq(struct build *b)
             char *url = NULL;
             if (asprintf(&url, "faq/#%s", slug) < 0)
                 abort();
-            search_add(b, question, url, json_string_value(json_object_get(cat, "name")),
-                       text.data ? text.data : "");
+            sitedata_search_add(b->search, question, url,
+                                json_string_value(json_object_get(cat, "name")),
+                                text.data ? text.data : "");
             free(url);
         }
-        json_array_append_new(cats, json_pack("{s:O, s:O, s:o}", "name",
-                                              json_object_get(cat, "name"), "slug",
-                                              json_object_get(cat, "slug"), "questions",
-                                              questions));
+        json_array_append_new(cats,
+                              json_pack("{s:O, s:O, s:o}", "name", json_object_get(cat, "name"),
+                                        "slug", json_object_get(cat, "slug"), "questions",
+                                        questions));
     }
-    json_array_foreach(b->c.faq, j, q) {
+    json_array_foreach (b->c.faq, j, q) {
         paths[j] = json_string_value(json_object_get(q, "path"));
     }
     json_t *page = page_info("Frequently asked questions", NULL);
@@ -371,18 +320,17 @@ static int build_confidentiality(struct build *b)
     struct buf text = BUF_INIT;
     json_t *who = json_array(), *limits = json_array(), *w;
     size_t i;
-    json_array_foreach(json_object_get(conf, "who_knows"), i, w) {
+    json_array_foreach (json_object_get(conf, "who_knows"), i, w) {
         json_array_append_new(who, json_pack("{s:O, s:O}", "item", json_object_get(w, "item"),
                                              "known_by", json_object_get(w, "known_by")));
     }
-    json_array_foreach(json_object_get(conf, "limits"), i, w) {
+    json_array_foreach (json_object_get(conf, "limits"), i, w) {
         char *slug = content_slugify(json_string_value(json_object_get(w, "title")));
-        json_array_append_new(limits, json_pack("{s:O, s:s+, s:o}", "title",
-                                                json_object_get(w, "title"), "slug", "limit-",
-                                                slug, "text",
-                                                md_value(b, json_string_value(json_object_get(
-                                                                w, "text")),
-                                                         source, rel)));
+        json_array_append_new(limits,
+                              json_pack("{s:O, s:s+, s:o}", "title", json_object_get(w, "title"),
+                                        "slug", "limit-", slug, "text",
+                                        md_value(b, json_string_value(json_object_get(w, "text")),
+                                                 source, rel)));
         free(slug);
     }
     const char *title = json_string_value(json_object_get(conf, "title"));
@@ -390,7 +338,8 @@ static int build_confidentiality(struct build *b)
     set_reviewed(page, reviewed(b, &source, 1));
     json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, conf, rel, &text),
                               "who_knows", who, "limits", limits);
-    search_add(b, title, "confidentiality/", "Confidentiality", text.data ? text.data : "");
+    sitedata_search_add(b->search, title, "confidentiality/", "Confidentiality",
+                        text.data ? text.data : "");
     buf_free(&text);
     json_array_append_new(b->sitemap, json_string("confidentiality/"));
     return render_page(b, "confidentiality", rel, page, extra, "confidentiality", NULL);
@@ -411,7 +360,7 @@ static json_t *joined(json_t *arr, const char *sep, bool lower)
     struct buf s = BUF_INIT;
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) {
+    json_array_foreach (arr, i, v) {
         if (i)
             buf_puts(&s, sep);
         const char *t = json_string_value(v);
@@ -426,9 +375,9 @@ static json_t *joined(json_t *arr, const char *sep, bool lower)
 /* The template values of one supporter; bio rendered for page rel. */
 static json_t *supporter_values(struct build *b, json_t *s, const char *rel, bool bio)
 {
-    static const char *const copy[] = {"slug",      "name",    "credentials", "pronouns",
-                                       "role",      "department", "specialty", "campus",
-                                       "accepting", "languages", NULL};
+    static const char *const copy[] = {"slug",      "name",       "credentials", "pronouns",
+                                       "role",      "department", "specialty",   "campus",
+                                       "accepting", "languages",  NULL};
     json_t *v = json_object();
     for (size_t i = 0; copy[i]; i++) {
         json_t *x = json_object_get(s, copy[i]);
@@ -439,22 +388,20 @@ static json_t *supporter_values(struct build *b, json_t *s, const char *rel, boo
     json_object_set_new(v, "role_label", json_string(content_role_label(&b->c, role)));
     json_t *mods = json_array(), *names = json_array(), *m;
     size_t i;
-    json_array_foreach(json_object_get(s, "modalities"), i, m) {
+    json_array_foreach (json_object_get(s, "modalities"), i, m) {
         const char *id = json_string_value(m);
-        json_array_append_new(mods, json_pack("{s:s, s:s}", "id", id, "label",
-                                              modality_label(id)));
+        json_array_append_new(mods, json_pack("{s:s, s:s}", "id", id, "label", modality_label(id)));
         json_array_append_new(names, json_string(modality_label(id)));
     }
     json_object_set_new(v, "modalities", mods);
     json_object_set_new(v, "modalities_text", joined(names, ", ", false));
-    json_object_set_new(v, "modalities_data", joined(json_object_get(s, "modalities"), " ",
-                                                     true));
+    json_object_set_new(v, "modalities_data", joined(json_object_get(s, "modalities"), " ", true));
     json_decref(names);
-    json_object_set_new(v, "languages_text", joined(json_object_get(s, "languages"), ", ",
-                                                    false));
+    json_object_set_new(v, "languages_text", joined(json_object_get(s, "languages"), ", ", false));
     json_object_set_new(v, "languages_data", joined(json_object_get(s, "languages"), "|", true));
-    json_object_set_new(v, "href", json_sprintf("supporters/%s/", json_string_value(
-                                                                       json_object_get(s, "slug"))));
+    json_object_set_new(v, "href",
+                        json_sprintf("supporters/%s/",
+                                     json_string_value(json_object_get(s, "slug"))));
     json_t *photo = json_object_get(s, "photo_asset");
     if (photo)
         json_object_set(v, "photo", photo);
@@ -474,21 +421,21 @@ static json_t *distinct(json_t *arr, const char *key)
 {
     json_t *set = json_object(), *res = json_array(), *s;
     size_t i;
-    json_array_foreach(arr, i, s) {
+    json_array_foreach (arr, i, s) {
         json_t *v = json_object_get(s, key);
         if (json_is_string(v)) {
             json_object_set_new(set, json_string_value(v), json_true());
         } else {
             size_t j;
             json_t *x;
-            json_array_foreach(v, j, x) {
+            json_array_foreach (v, j, x) {
                 json_object_set_new(set, json_string_value(x), json_true());
             }
         }
     }
     const char *k;
     json_t *unused;
-    json_object_foreach(set, k, unused) {
+    json_object_foreach (set, k, unused) {
         json_array_append_new(res, json_string(k));
     }
     json_decref(set);
@@ -516,16 +463,16 @@ static int build_supporters(struct build *b)
     const char *rel = "supporters/index.html";
     json_t *cards = json_array();
     size_t accepting = 0;
-    json_array_foreach(b->c.supporters, i, s) {
+    json_array_foreach (b->c.supporters, i, s) {
         json_array_append_new(cards, supporter_values(b, s, rel, false));
         accepting += json_is_true(json_object_get(s, "accepting"));
     }
     json_t *roles = json_array(), *r;
-    json_array_foreach(json_object_get(b->c.site, "roles"), i, r) {
+    json_array_foreach (json_object_get(b->c.site, "roles"), i, r) {
         json_array_append(roles, r);
     }
     json_t *languages = distinct(b->c.supporters, "languages"), *langs = json_array(), *l;
-    json_array_foreach(languages, i, l) {
+    json_array_foreach (languages, i, l) {
         json_t *one = json_pack("[O]", l);
         json_t *lower = joined(one, "", true);
         json_decref(one);
@@ -537,15 +484,15 @@ static int build_supporters(struct build *b)
     for (i = 0; i < 3; i++)
         json_array_append_new(mods, json_pack("{s:s, s:s}", "id", ids[i], "label",
                                               modality_label(ids[i])));
-    json_t *extra = json_pack("{s:o, s:{s:o, s:o, s:o}, s:i, s:i}", "supporters", cards,
-                              "filters", "roles", roles, "modalities", mods, "languages", langs,
-                              "count", (int)json_array_size(b->c.supporters), "accepting_count",
-                              (int)accepting);
+    json_t *extra =
+        json_pack("{s:o, s:{s:o, s:o, s:o}, s:i, s:i}", "supporters", cards, "filters", "roles",
+                  roles, "modalities", mods, "languages", langs, "count",
+                  (int)json_array_size(b->c.supporters), "accepting_count", (int)accepting);
     json_t *page = page_info("Peer supporters", NULL);
     json_array_append_new(b->sitemap, json_string("supporters/"));
     rc |= render_page(b, "supporters", rel, page, extra, "supporters", NULL);
 
-    json_array_foreach(b->c.supporters, i, s) {
+    json_array_foreach (b->c.supporters, i, s) {
         const char *slug = json_string_value(json_object_get(s, "slug"));
         char *prel = NULL, *url = NULL;
         if (asprintf(&prel, "supporters/%s/index.html", slug) < 0 ||
@@ -557,10 +504,11 @@ static int build_supporters(struct build *b)
                    json_string_value(json_object_get(s, "department")),
                    json_string_value(json_object_get(v, "languages_text")),
                    json_string_value(json_object_get(v, "modalities_text")),
-                   json_string_value(json_object_get(s, "specialty")) ?
-                   json_string_value(json_object_get(s, "specialty")) : "");
+                   json_string_value(json_object_get(s, "specialty"))
+                       ? json_string_value(json_object_get(s, "specialty"))
+                       : "");
         const char *name = json_string_value(json_object_get(s, "name"));
-        search_add(b, name, url, "Supporter", text.data);
+        sitedata_search_add(b->search, name, url, "Supporter", text.data);
         buf_free(&text);
         json_t *spage = page_info(name, NULL);
         json_t *r2 = json_object_get(v, "reviewed");
@@ -597,7 +545,7 @@ static int build_request(struct build *b)
     if (asprintf(&path, "%s/request.yml", b->c.dir) < 0)
         abort();
     source = path;
-    json_array_foreach(json_object_get(req, "fields"), i, f) {
+    json_array_foreach (json_object_get(req, "fields"), i, f) {
         const char *id = json_string_value(json_object_get(f, "id"));
         const char *type = json_string_value(json_object_get(f, "type"));
         json_t *v = json_deep_copy(f);
@@ -612,119 +560,52 @@ static int build_request(struct build *b)
         json_object_set_new(v, "is_radio", json_boolean(!strcmp(type, "radio")));
         json_object_set_new(v, "is_checkbox", json_boolean(!strcmp(type, "checkbox")));
         json_object_set_new(v, "is_checkboxes", json_boolean(!strcmp(type, "checkboxes")));
-        json_object_set_new(v, "is_group", json_boolean(!strcmp(type, "radio") ||
-                                                        !strcmp(type, "checkboxes")));
+        json_object_set_new(v, "is_group",
+                            json_boolean(!strcmp(type, "radio") || !strcmp(type, "checkboxes")));
         const char *ac = autocomplete_for(id);
         if (ac)
             json_object_set_new(v, "autocomplete", json_string(ac));
         size_t j;
         json_t *o;
-        json_array_foreach(json_object_get(v, "options"), j, o) {
-            json_object_set_new(o, "input_id", json_sprintf("f-%s-%s", id,
-                                                            json_string_value(json_object_get(
-                                                                o, "value"))));
+        json_array_foreach (json_object_get(v, "options"), j, o) {
+            json_object_set_new(o, "input_id",
+                                json_sprintf("f-%s-%s", id,
+                                             json_string_value(json_object_get(o, "value"))));
         }
         json_array_append_new(fields, v);
     }
     const char *title = json_string_value(json_object_get(req, "title"));
-    json_t *form = json_pack("{s:s, s:o, s:o}", "title", title, "intro",
-                             md_value(b, json_string_value(json_object_get(req, "intro")), source,
-                                      rel),
-                             "fields", fields);
+    json_t *form =
+        json_pack("{s:s, s:o, s:o}", "title", title, "intro",
+                  md_value(b, json_string_value(json_object_get(req, "intro")), source, rel),
+                  "fields", fields);
     json_t *page = page_info(title, NULL);
     const char *paths[] = {source};
     set_reviewed(page, reviewed(b, paths, 1));
     json_array_append_new(b->sitemap, json_string("request/"));
-    int rc = render_page(b, "request", rel, page, json_pack("{s:o}", "form", form), "request",
-                         NULL);
+    int rc =
+        render_page(b, "request", rel, page, json_pack("{s:o}", "form", form), "request", NULL);
     free(path);
     return rc;
 }
 
-/* request-schema.json: the form as the kiosk validates it (docs/content.md). */
-static int write_schema(struct build *b)
+/* The files other programs read (sitedata.h). */
+static int write_data_files(struct build *b)
 {
-    json_t *req = b->c.request, *fields = json_array(), *f;
-    size_t i;
-    json_array_foreach(json_object_get(req, "fields"), i, f) {
-        json_t *opts = json_array(), *o;
-        size_t j;
-        json_array_foreach(json_object_get(f, "options"), j, o) {
-            json_array_append_new(opts, json_pack("{s:O, s:O}", "value",
-                                                  json_object_get(o, "value"), "label",
-                                                  json_object_get(o, "label")));
-        }
-        json_array_append_new(fields, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id",
-                                                json_object_get(f, "id"), "label",
-                                                json_object_get(f, "label"), "type",
-                                                json_object_get(f, "type"), "required",
-                                                json_object_get(f, "required"), "help",
-                                                json_object_get(f, "help"), "max",
-                                                json_object_get(f, "max"), "options", opts));
-    }
-    json_t *site = b->c.site;
-    json_t *schema = json_pack("{s:i, s:O, s:O, s:O, s:O, s:o}", "version", 1, "title",
-                               json_object_get(req, "title"), "intro",
-                               json_object_get(req, "intro"), "response_time",
-                               json_object_get(site, "response_time"), "kiosk_idle",
-                               json_object_get(site, "kiosk"), "fields", fields);
-    /* peeradmin measures follow-up against the promise (DESIGN §6). */
-    if (json_object_get(site, "response_within"))
-        json_object_set(schema, "response_within", json_object_get(site, "response_within"));
+    json_t *schema = sitedata_schema(&b->c), *supporters = sitedata_supporters(&b->c);
     int rc = emit_json(b, "request-schema.json", schema);
+    rc |= emit_json(b, "supporters.json", supporters);
     json_decref(schema);
-    return rc;
-}
-
-/* supporters.json: the public directory for peeradmin's matching. */
-static int write_supporters_json(struct build *b)
-{
-    static const char *const keys[] = {"slug",     "name",      "credentials", "pronouns",
-                                       "role",     "department", "specialty",  "modalities",
-                                       "languages", "campus",    "accepting",  NULL};
-    json_t *list = json_array(), *s;
-    size_t i;
-    json_array_foreach(b->c.supporters, i, s) {
-        json_t *o = json_object();
-        for (size_t k = 0; keys[k]; k++) {
-            json_t *v = json_object_get(s, keys[k]);
-            if (v)
-                json_object_set(o, keys[k], v);
-        }
-        json_object_set_new(o, "url", json_sprintf("supporters/%s/",
-                                                   json_string_value(json_object_get(s, "slug"))));
-        json_array_append_new(list, o);
-    }
-    json_t *doc = json_pack("{s:i, s:O, s:o}", "version", 1, "roles",
-                            json_object_get(b->c.site, "roles"), "supporters", list);
-    int rc = emit_json(b, "supporters.json", doc);
-    json_decref(doc);
+    json_decref(supporters);
     return rc;
 }
 
 static int write_sitemap(struct build *b)
 {
-    const char *base = json_string_value(json_object_get(b->c.site, "base_url"));
     struct buf x = BUF_INIT;
-    size_t n = json_array_size(b->sitemap);
-    const char **urls = malloc((n + 1) * sizeof *urls);
-    if (!urls)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        urls[i] = json_string_value(json_array_get(b->sitemap, i));
-    qsort(urls, n, sizeof *urls, cmp_cstr);
-    buf_puts(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                 "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for (size_t i = 0; i < n; i++) {
-        buf_puts(&x, "<url><loc>");
-        buf_append_html(&x, base, strlen(base));
-        buf_append_html(&x, urls[i], strlen(urls[i]));
-        buf_puts(&x, "</loc></url>\n");
-    }
-    buf_puts(&x, "</urlset>\n");
+    sitedata_sitemap(json_string_value(json_object_get(b->c.site, "base_url")), b->sitemap, &x);
     int rc = emit(b, "sitemap.xml", x.data, x.len);
     linkcheck_add_file(b->lc, "sitemap.xml");
-    free(urls);
     buf_free(&x);
     return rc;
 }
@@ -744,10 +625,10 @@ static int build_search_and_404(struct build *b)
     rc |= render_page(b, "404", "404.html", page_info("Page not found", NULL), NULL, NULL,
                       p ? p : "/");
     struct build check = *b;
-    check.tmp = NULL;
+    check.out = NULL;
     check.html = (struct buf)BUF_INIT;
-    rc |= render_page(&check, "404", "404.html", page_info("Page not found", NULL), NULL, NULL,
-                      NULL);
+    rc |=
+        render_page(&check, "404", "404.html", page_info("Page not found", NULL), NULL, NULL, NULL);
     buf_free(&check.html);
     return rc;
 }
@@ -760,7 +641,8 @@ static int load_pubkey(struct build *b)
         char *path = NULL;
         if (asprintf(&path, "%s/keys/admin.pub", b->c.dir) < 0)
             abort();
-        diag_warn(b->d, path, 0, 0, "missing: requests cannot be sealed until the administrator "
+        diag_warn(b->d, path, 0, 0,
+                  "missing: requests cannot be sealed until the administrator "
                   "runs `peeradmin keygen` and the key is copied here");
         free(path);
         return 0;
@@ -780,8 +662,8 @@ static int load_pubkey(struct build *b)
     sodium_bin2base64(sign, sizeof sign, pk.sign_pk, 32, sodium_base64_VARIANT_ORIGINAL);
     json_object_set_new(b->globals, "pubkey",
                         json_pack("{s:s, s:s, s:s, s:s, s:s}", "fingerprint", pk.fingerprint,
-                                  "key_id", pk.key_id_hex, "path", "admin.pub", "box", box,
-                                  "sign", sign));
+                                  "key_id", pk.key_id_hex, "path", "admin.pub", "box", box, "sign",
+                                  sign));
     return rc;
 }
 
@@ -789,12 +671,13 @@ static int copy_photos(struct build *b)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(b->c.supporters, i, s) {
+    json_array_foreach (b->c.supporters, i, s) {
         const char *src = json_string_value(json_object_get(s, "photo_path"));
         if (!src)
             continue;
-        json_t *asset = assets_copy_file(b->tree, src, json_string_value(json_object_get(s, "photo")),
-                                         b->tmp, b->lc, b->d);
+        json_t *asset =
+            assets_copy_file(b->tree, src, json_string_value(json_object_get(s, "photo")), b->out,
+                             b->lc, b->d);
         if (!asset)
             return -1;
         json_object_set_new(s, "photo_asset", asset);
@@ -805,10 +688,10 @@ static int copy_photos(struct build *b)
 static json_t *nav_items(struct build *b)
 {
     json_t *nav = json_array(), *p;
-    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "home", "title", "Home",
-                                         "path", ""));
-    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "faq", "title", "FAQ",
-                                         "path", "faq/"));
+    json_array_append_new(nav,
+                          json_pack("{s:s, s:s, s:s}", "key", "home", "title", "Home", "path", ""));
+    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "faq", "title", "FAQ", "path",
+                                         "faq/"));
     json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "confidentiality", "title",
                                          "Confidentiality", "path", "confidentiality/"));
     json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "supporters", "title",
@@ -818,9 +701,9 @@ static json_t *nav_items(struct build *b)
     json_t **menu = malloc((json_array_size(b->c.pages) + 1) * sizeof *menu);
     if (!menu)
         abort();
-    json_array_foreach(b->c.pages, i, p) {
-        if (json_object_get(p, "menu") && strcmp(json_string_value(json_object_get(p, "slug")),
-                                                  "index"))
+    json_array_foreach (b->c.pages, i, p) {
+        if (json_object_get(p, "menu") &&
+            strcmp(json_string_value(json_object_get(p, "slug")), "index"))
             menu[n++] = p;
     }
     for (i = 1; i < n; i++)
@@ -834,8 +717,7 @@ static json_t *nav_items(struct build *b)
     for (i = 0; i < n; i++) {
         const char *slug = json_string_value(json_object_get(menu[i], "slug"));
         json_array_append_new(nav, json_pack("{s:s, s:O, s:s+}", "key", slug, "title",
-                                             json_object_get(menu[i], "title"), "path", slug,
-                                             "/"));
+                                             json_object_get(menu[i], "title"), "path", slug, "/"));
     }
     free(menu);
     json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "search", "title", "Search",
@@ -847,87 +729,6 @@ static json_t *nav_items(struct build *b)
 
 /* ---- the build ----------------------------------------------------------- */
 
-/* A directory we may replace: absent, empty, or a previous peersite output. */
-static int replaceable(const char *out, struct diag *d)
-{
-    if (!fs_exists(out))
-        return 0;
-    if (!fs_is_dir(out)) {
-        diag_error(d, out, 0, 0, "exists and is not a directory; refusing to replace it");
-        return -1;
-    }
-    char *a = NULL, *b = NULL;
-    if (asprintf(&a, "%s/request-schema.json", out) < 0 || asprintf(&b, "%s/sitemap.xml", out) < 0)
-        abort();
-    bool ours = fs_exists(a) && fs_exists(b);
-    free(a);
-    free(b);
-    if (ours)
-        return 0;
-    int empty = 1;
-    DIR *dp = opendir(out);
-    struct dirent *e;
-    while (dp && (e = readdir(dp)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            empty = 0;
-    if (dp)
-        closedir(dp);
-    if (!empty) {
-        diag_error(d, out, 0, 0, "exists and is not a site built by peersite; refusing to "
-                   "replace it (remove it or choose another --out)");
-        return -1;
-    }
-    return 0;
-}
-
-/* Puts the finished temporary directory in place of out, atomically when out
- * already exists (the old site is swapped out, then removed). */
-static int swap_into_place(const char *tmp, const char *out, struct diag *d)
-{
-    if (chmod(tmp, 0755) < 0) {
-        diag_error(d, tmp, 0, 0, "chmod failed: %s", strerror(errno));
-        return -1;
-    }
-    if (fs_exists(out)) {
-        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) < 0) {
-            diag_error(d, out, 0, 0, "cannot replace the site: %s", strerror(errno));
-            return -1;
-        }
-        if (fs_remove_tree(tmp, d) < 0)
-            return -1;
-    } else if (rename(tmp, out) < 0) {
-        diag_error(d, out, 0, 0, "cannot move the site into place: %s", strerror(errno));
-        return -1;
-    }
-    char *copy = strdup(out);
-    if (!copy)
-        abort();
-    int rc = fs_sync_dir(dirname(copy), d);
-    free(copy);
-    return rc;
-}
-
-static char *make_tmp_dir(const char *out, struct diag *d)
-{
-    char *copy = strdup(out), *copy2 = strdup(out), *tmp = NULL;
-    if (!copy || !copy2)
-        abort();
-    const char *parent = dirname(copy), *base = basename(copy2);
-    if (fs_mkdirs(parent, 0755, d) < 0)
-        goto out;
-    if (asprintf(&tmp, "%s/.%s.tmp-XXXXXX", parent, base) < 0)
-        abort();
-    if (!mkdtemp(tmp)) {
-        diag_error(d, parent, 0, 0, "cannot create a temporary directory: %s", strerror(errno));
-        free(tmp);
-        tmp = NULL;
-    }
-out:
-    free(copy);
-    free(copy2);
-    return tmp;
-}
-
 int site_build(const struct site_options *o, struct diag *d)
 {
     struct build b;
@@ -936,7 +737,7 @@ int site_build(const struct site_options *o, struct diag *d)
     b.d = d;
     size_t before = d->nerrors;
     int rc = -1;
-    char *assets_dir = NULL, *check_dir = NULL;
+    char *assets_dir = NULL;
     struct tree *own_tree = NULL;
 
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
@@ -946,21 +747,8 @@ int site_build(const struct site_options *o, struct diag *d)
         diag_error(d, o->theme_dir, 0, 0, "theme directory not found");
         goto out;
     }
-    if (o->out_dir && replaceable(o->out_dir, d) < 0)
-        goto out;
     /* A check builds into a scratch directory and throws it away. */
-    if (!o->out_dir) {
-        check_dir = strdup("/tmp/peersite-check-XXXXXX");
-        if (!check_dir || !mkdtemp(check_dir)) {
-            diag_error(d, "/tmp", 0, 0, "cannot create a temporary directory: %s",
-                       strerror(errno));
-            goto out;
-        }
-        b.tmp = strdup(check_dir);
-    } else {
-        b.tmp = make_tmp_dir(o->out_dir, d);
-    }
-    if (!b.tmp)
+    if (outdir_open(o->out_dir, &b.out, d) < 0)
         goto out;
 
     b.lc = linkcheck_new();
@@ -968,15 +756,13 @@ int site_build(const struct site_options *o, struct diag *d)
     b.globals = json_object();
     b.search = json_array();
     b.sitemap = json_array();
-    b.dirs = json_object();
-    json_object_set_new(b.dirs, "assets", json_true()); /* made by assets_copy */
     json_object_set(b.globals, "site", b.c.site);
     if (o->git && json_object_get(o->git, "commit"))
         json_object_set(b.globals, "commit", json_object_get(o->git, "commit"));
     json_object_set_new(b.globals, "nav_items", nav_items(&b));
     if (asprintf(&assets_dir, "%s/assets", o->theme_dir) < 0)
         abort();
-    json_t *assets = assets_copy(b.tree, assets_dir, b.tmp, b.lc, d);
+    json_t *assets = assets_copy(b.tree, assets_dir, b.out, b.lc, d);
     if (!assets)
         goto out;
     json_object_set_new(b.globals, "assets", assets);
@@ -988,36 +774,24 @@ int site_build(const struct site_options *o, struct diag *d)
     build_confidentiality(&b);
     build_supporters(&b);
     build_request(&b);
-    write_schema(&b);
-    write_supporters_json(&b);
+    write_data_files(&b);
     build_search_and_404(&b);
     write_sitemap(&b);
     if (d->nerrors > before)
         goto out;
     if (linkcheck_run(b.lc, d) > 0)
         goto out;
-    if (o->out_dir) {
-        if (swap_into_place(b.tmp, o->out_dir, d) < 0)
-            goto out;
-        free(b.tmp);
-        b.tmp = NULL;
-    }
+    if (outdir_commit(b.out, d) < 0)
+        goto out;
     rc = 0;
 out:
-    if (b.tmp) {
-        struct diag ignore = DIAG_INIT;
-        fs_remove_tree(b.tmp, &ignore);
-        diag_free(&ignore);
-    }
-    free(b.tmp);
-    free(check_dir);
+    outdir_free(b.out);
     free(assets_dir);
     mustache_free(b.mu);
     linkcheck_free(b.lc);
     json_decref(b.globals);
     json_decref(b.search);
     json_decref(b.sitemap);
-    json_decref(b.dirs);
     buf_free(&b.html);
     content_free(&b.c);
     tree_free(own_tree);

@@ -1,0 +1,177 @@
+#include "outdir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "xalloc.h"
+
+struct outdir {
+    char *out;    /* the final directory; NULL for a check */
+    char *tmp;    /* where this build writes; NULL once committed */
+    json_t *dirs; /* directories created in tmp so far */
+};
+
+/* A directory we may replace: absent, empty, or a previous peersite output. */
+static int replaceable(const char *out, struct diag *d)
+{
+    if (!fs_exists(out))
+        return 0;
+    if (!fs_is_dir(out)) {
+        diag_error(d, out, 0, 0, "exists and is not a directory; refusing to replace it");
+        return -1;
+    }
+    char *schema = xasprintf("%s/request-schema.json", out);
+    char *sitemap = xasprintf("%s/sitemap.xml", out);
+    bool ours = fs_exists(schema) && fs_exists(sitemap);
+    free(schema);
+    free(sitemap);
+    if (ours)
+        return 0;
+    int empty = 1;
+    DIR *dp = opendir(out);
+    struct dirent *e;
+    while (dp && (e = readdir(dp)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            empty = 0;
+    if (dp)
+        closedir(dp);
+    if (!empty) {
+        diag_error(d, out, 0, 0,
+                   "exists and is not a site built by peersite; refusing to "
+                   "replace it (remove it or choose another --out)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ".site.tmp-XXXXXX" next to out, so the final rename stays on one file system. */
+static char *make_tmp_dir(const char *out, struct diag *d)
+{
+    char *copy = xstrdup(out), *copy2 = xstrdup(out), *tmp = NULL;
+    const char *parent = dirname(copy), *base = basename(copy2);
+    if (fs_mkdirs(parent, 0755, d) < 0)
+        goto out;
+    tmp = xasprintf("%s/.%s.tmp-XXXXXX", parent, base);
+    if (!mkdtemp(tmp)) {
+        diag_error(d, parent, 0, 0, "cannot create a temporary directory: %s", strerror(errno));
+        free(tmp);
+        tmp = NULL;
+    }
+out:
+    free(copy);
+    free(copy2);
+    return tmp;
+}
+
+int outdir_open(const char *out, struct outdir **od, struct diag *d)
+{
+    *od = NULL;
+    if (out && replaceable(out, d) < 0)
+        return -1;
+    char *tmp;
+    if (out) {
+        tmp = make_tmp_dir(out, d);
+    } else {
+        tmp = xstrdup("/tmp/peersite-check-XXXXXX");
+        if (!mkdtemp(tmp)) {
+            diag_error(d, "/tmp", 0, 0, "cannot create a temporary directory: %s", strerror(errno));
+            free(tmp);
+            tmp = NULL;
+        }
+    }
+    if (!tmp)
+        return -1;
+    struct outdir *o = xcalloc(1, sizeof *o);
+    o->out = out ? xstrdup(out) : NULL;
+    o->tmp = tmp;
+    o->dirs = json_object();
+    *od = o;
+    return 0;
+}
+
+/* Creates the directories of rel that this build has not created yet. The
+ * output starts empty, so remembering what we made saves a failing mkdir per
+ * page, which costs on a slow file system. */
+static int make_parents(struct outdir *o, const char *rel, struct diag *d)
+{
+    const char *slash = strrchr(rel, '/');
+    if (!slash)
+        return 0;
+    char *dir = xstrndup(rel, (size_t)(slash - rel));
+    int rc = 0;
+    if (!json_object_get(o->dirs, dir)) {
+        rc = make_parents(o, dir, d);
+        char *path = xasprintf("%s/%s", o->tmp, dir);
+        if (rc == 0 && mkdir(path, 0755) < 0 && errno != EEXIST) {
+            diag_error(d, path, 0, 0, "cannot create directory: %s", strerror(errno));
+            rc = -1;
+        }
+        free(path);
+        json_object_set_new(o->dirs, dir, json_true());
+    }
+    free(dir);
+    return rc;
+}
+
+int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
+{
+    if (make_parents(o, rel, d) < 0)
+        return -1;
+    char *path = xasprintf("%s/%s", o->tmp, rel);
+    int rc = fs_write_file(path, data, len, d);
+    free(path);
+    return rc;
+}
+
+int outdir_commit(struct outdir *o, struct diag *d)
+{
+    if (!o->out)
+        return 0;
+    if (chmod(o->tmp, 0755) < 0) {
+        diag_error(d, o->tmp, 0, 0, "chmod failed: %s", strerror(errno));
+        return -1;
+    }
+    if (fs_exists(o->out)) {
+        if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->out, RENAME_EXCHANGE) < 0) {
+            diag_error(d, o->out, 0, 0, "cannot replace the site: %s", strerror(errno));
+            return -1;
+        }
+        /* tmp now holds the previous site. */
+        if (fs_remove_tree(o->tmp, d) < 0)
+            return -1;
+    } else if (rename(o->tmp, o->out) < 0) {
+        diag_error(d, o->out, 0, 0, "cannot move the site into place: %s", strerror(errno));
+        return -1;
+    }
+    free(o->tmp);
+    o->tmp = NULL;
+    char *copy = xstrdup(o->out);
+    int rc = fs_sync_dir(dirname(copy), d);
+    free(copy);
+    return rc;
+}
+
+void outdir_free(struct outdir *o)
+{
+    if (!o)
+        return;
+    if (o->tmp) {
+        struct diag ignore = DIAG_INIT;
+        fs_remove_tree(o->tmp, &ignore);
+        diag_free(&ignore);
+    }
+    free(o->tmp);
+    free(o->out);
+    json_decref(o->dirs);
+    free(o);
+}

@@ -1,0 +1,33 @@
+/* outdir: where a build writes the site. Files go into a temporary directory
+ * next to the output and the whole directory is swapped into place only when
+ * the build succeeded, so a failed build never leaves a partial site and the
+ * previous one stays served (DESIGN §4).
+ *
+ * A check (no output) writes into a scratch directory under /tmp that is
+ * thrown away. outdir_free removes whatever was not committed. */
+#ifndef PEERKIT_OUTDIR_H
+#define PEERKIT_OUTDIR_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+struct outdir;
+
+/* Prepares a build of out (NULL for a check). out may be absent, empty or a
+ * site peersite built before; anything else is refused, so a typo in --out
+ * cannot replace a directory of the user's. */
+int outdir_open(const char *out, struct outdir **od, struct diag *d);
+
+/* Writes rel (a path inside the site, "faq/index.html"), creating its
+ * directories. */
+int outdir_write(struct outdir *od, const char *rel, const void *data, size_t len, struct diag *d);
+
+/* Puts the finished site in place of out: atomically when out exists (the
+ * old site is swapped out, then removed). A check commits nothing. */
+int outdir_commit(struct outdir *od, struct diag *d);
+
+/* Removes an uncommitted temporary directory; NULL-safe. */
+void outdir_free(struct outdir *od);
+
+#endif

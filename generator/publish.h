@@ -1,0 +1,18 @@
+/* publish: commits a built site to a branch of the content's repository
+ * (`peersite publish`), without touching the working tree, the index or HEAD.
+ * The commit takes the source commit's author, committer and times, so
+ * publishing the same source twice gives the same commit. */
+#ifndef PEERKIT_PUBLISH_H
+#define PEERKIT_PUBLISH_H
+
+#include "diag.h"
+#include "gitinfo.h"
+
+/* Commits the directory site_dir as the whole tree of branch (created if
+ * absent, parent = its tip). *created is 0 when the branch already held that
+ * exact tree (nothing to do); shortid receives the branch's commit. message
+ * NULL: "Publish site built from <source>". Refuses the checked-out branch. */
+int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, const char *message,
+                 int *created, char shortid[16], struct diag *d);
+
+#endif

@@ -1,0 +1,78 @@
+#include "sitedata.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "formspec.h"
+#include "xalloc.h"
+
+json_t *sitedata_schema(const struct content *c)
+{
+    json_t *site = c->site;
+    json_t *schema = formspec_schema_new(c->request, json_object_get(site, "response_time"),
+                                         json_object_get(site, "kiosk"));
+    /* peeradmin measures follow-up against the promise (DESIGN §6). */
+    if (json_object_get(site, "response_within"))
+        json_object_set(schema, "response_within", json_object_get(site, "response_within"));
+    return schema;
+}
+
+json_t *sitedata_supporters(const struct content *c)
+{
+    static const char *const keys[] = {"slug",      "name",       "credentials", "pronouns",
+                                       "role",      "department", "specialty",   "modalities",
+                                       "languages", "campus",     "accepting",   NULL};
+    json_t *list = json_array(), *s;
+    size_t i;
+    json_array_foreach (c->supporters, i, s) {
+        json_t *o = json_object();
+        for (size_t k = 0; keys[k]; k++) {
+            json_t *v = json_object_get(s, keys[k]);
+            if (v)
+                json_object_set(o, keys[k], v);
+        }
+        json_object_set_new(o, "url",
+                            json_sprintf("supporters/%s/",
+                                         json_string_value(json_object_get(s, "slug"))));
+        json_array_append_new(list, o);
+    }
+    return json_pack("{s:i, s:O, s:o}", "version", 1, "roles", json_object_get(c->site, "roles"),
+                     "supporters", list);
+}
+
+void sitedata_search_add(json_t *index, const char *title, const char *url, const char *section,
+                         const char *text)
+{
+    size_t n = strlen(text);
+    if (n > 400) {
+        n = 400;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    }
+    json_array_append_new(index, json_pack("{s:s, s:s, s:s, s:s%}", "t", title, "u", url, "s",
+                                           section, "x", text, n));
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void sitedata_sitemap(const char *base_url, json_t *urls, struct buf *out)
+{
+    size_t n = json_array_size(urls);
+    const char **sorted = xmalloc((n + 1) * sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = json_string_value(json_array_get(urls, i));
+    qsort(sorted, n, sizeof *sorted, by_string);
+    buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(out, "<url><loc>");
+        buf_append_html(out, base_url, strlen(base_url));
+        buf_append_html(out, sorted[i], strlen(sorted[i]));
+        buf_puts(out, "</loc></url>\n");
+    }
+    buf_puts(out, "</urlset>\n");
+    free(sorted);
+}

@@ -1,0 +1,32 @@
+/* sitedata: the machine-readable files of a built site, which other programs
+ * read (DESIGN §2): request-schema.json (the kiosk validates requests against
+ * it, peeradmin checks imports and measures follow-up), supporters.json
+ * (peeradmin's matching), the search index (the site's own search page) and
+ * sitemap.xml (search engines). Each function returns a new value; the site
+ * module writes it. */
+#ifndef PEERKIT_SITEDATA_H
+#define PEERKIT_SITEDATA_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "content.h"
+
+/* request-schema.json: the form as sealed/formspec reads it, with the
+ * response_within promise when site.yml gives one. Caller decrefs. */
+json_t *sitedata_schema(const struct content *c);
+
+/* supporters.json: {version, roles, supporters: [public fields + url]}. */
+json_t *sitedata_supporters(const struct content *c);
+
+/* Appends one entry to the search index (a JSON array): title, site-relative
+ * url, the section it belongs to and its plain text (cut to a few hundred
+ * bytes on a UTF-8 boundary to keep the index small). */
+void sitedata_search_add(json_t *index, const char *title, const char *url, const char *section,
+                         const char *text);
+
+/* sitemap.xml for the site-relative urls (sorted here, so the order pages
+ * were built in does not matter), absolute under base_url. */
+void sitedata_sitemap(const char *base_url, json_t *urls, struct buf *out);
+
+#endif
