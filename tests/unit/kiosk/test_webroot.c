@@ -1,4 +1,4 @@
-/* Unit tests for kiosk/webroot.c and kiosk/pages.c: the kiosk server's file
+/* Unit tests for common/webroot.c and kiosk/pages.c: the kiosk server's file
  * resolution (index files, directory redirects, types, and no way out of the
  * site through "..", backslashes or symlinks) and its own pages, dressed in
  * the site's request page with everything escaped. */
