@@ -61,14 +61,19 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
     yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
     if (!yaml_parser_load(&parser, doc)) {
-        const yaml_mark_t *m = &parser.problem_mark;
+        const yaml_mark_t *m = &parser.problem_mark, *c = &parser.context_mark;
         const char *problem = parser.problem ? parser.problem : "invalid YAML";
-        if (parser.context)
-            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1,
-                       "YAML: %s %s", problem, parser.context);
+        /* libyaml notices an unclosed bracket or quote only lines later:
+         * point at where the construct starts, and say where it noticed. */
+        if (parser.context && c->line < m->line)
+            diag_error(d, path, (int)c->line + first_line, (int)c->column + 1,
+                       "YAML: %s %s that starts here (noticed at line %d, column %d)", problem,
+                       parser.context, (int)m->line + first_line, (int)m->column + 1);
+        else if (parser.context)
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s %s",
+                       problem, parser.context);
         else
-            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s",
-                       problem);
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s", problem);
         goto out;
     }
     rc = 0;

@@ -12,12 +12,12 @@
 #include "diag.h"
 
 struct fm {
-    const char *yaml;   /* points into the caller's text */
+    const char *yaml; /* points into the caller's text */
     size_t yaml_len;
-    int yaml_line;      /* file line (1-based) of the first YAML line */
-    const char *body;   /* Markdown after the closing --- line */
+    int yaml_line;    /* file line (1-based) of the first YAML line */
+    const char *body; /* Markdown after the closing --- line */
     size_t body_len;
-    int body_line;      /* file line (1-based) of the first body line */
+    int body_line; /* file line (1-based) of the first body line */
 };
 
 /* Finds the front matter of a .md file: the first line must be "---", the
