@@ -139,6 +139,9 @@ int cli_main(const struct cli_program *p, int argc, char **argv)
     struct diag d = DIAG_INIT;
     int rc = c.verb->run(&c, &d);
     diag_print(&d, stderr);
+    /* Content checks report many problems at once: say how many. */
+    if (rc == CLI_FAIL && d.nerrors > 1)
+        fprintf(stderr, "%s: %zu errors\n", p->name, d.nerrors);
     diag_free(&d);
     return rc == CLI_OK ? 0 : rc == CLI_PARTIAL ? CLI_EXIT_PARTIAL : CLI_EXIT_FAIL;
 }

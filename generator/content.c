@@ -12,6 +12,7 @@
 #include "frontmatter.h"
 #include "promise.h"
 #include "tree.h"
+#include "xalloc.h"
 #include "yamlschema.h"
 
 #define MAX_CONTENT_FILE (4u << 20)
@@ -212,6 +213,7 @@ static const struct ys_key site_keys[] = {
     {"roles", YS_PAIRS, false, NULL, NULL, "id"},
     {"kiosk", YS_INT, false, NULL, check_kiosk, NULL},
     {"response_within", YS_STRING, false, NULL, check_response_within, NULL},
+    {"theme", YS_STRING, false, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -646,6 +648,26 @@ static void request_defaults(json_t *request)
         set_default(f, "max", json_integer(formspec_default_max(type)));
         set_default(f, "options", json_array());
     }
+}
+
+char *content_theme_setting(struct tree *t, const char *dir)
+{
+    struct content c;
+    struct diag ignore = DIAG_INIT;
+    char *path = join(dir, "site.yml"), *text = NULL, *setting = NULL;
+    size_t len;
+    memset(&c, 0, sizeof c);
+    c.tree = t;
+    if (tree_read(t, path, MAX_CONTENT_FILE, &text, &len, &ignore) == 0) {
+        json_t *site = ys_load(path, text, len, 1, site_keys, "site.yml", &c, &ignore);
+        const char *v = json_string_value(json_object_get(site, "theme"));
+        setting = v ? xstrdup(v) : NULL;
+        json_decref(site);
+    }
+    diag_free(&ignore);
+    free(text);
+    free(path);
+    return setting;
 }
 
 int content_load(struct tree *t, const char *dir, struct content *c, struct diag *d)

@@ -14,23 +14,23 @@
 
 /* One Markdown source: where its body starts, for messages about links. */
 struct content_source {
-    char *path;      /* e.g. "content/faq/x.md" */
-    char *body;      /* Markdown body, NUL-terminated */
-    int body_line;   /* file line of the body's first line */
+    char *path;    /* e.g. "content/faq/x.md" */
+    char *body;    /* Markdown body, NUL-terminated */
+    int body_line; /* file line of the body's first line */
 };
 
 struct content {
-    struct tree *tree;     /* where files are read from (not owned) */
+    struct tree *tree; /* where files are read from (not owned) */
     char *dir;
-    json_t *site;          /* site.yml with defaults applied */
-    json_t *pages;         /* array, sorted by slug: {slug, title, description?, menu?, src} */
-    json_t *faq;           /* array, sorted by category order, order, question: {slug, question,
-                              category, category_slug, order?, src} */
-    json_t *categories;    /* array of {name, slug} in display order */
+    json_t *site;            /* site.yml with defaults applied */
+    json_t *pages;           /* array, sorted by slug: {slug, title, description?, menu?, src} */
+    json_t *faq;             /* array, sorted by category order, order, question: {slug, question,
+                                category, category_slug, order?, src} */
+    json_t *categories;      /* array of {name, slug} in display order */
     json_t *confidentiality; /* {title, who_knows, limits, src} */
-    json_t *supporters;    /* array sorted by name then slug */
-    json_t *request;       /* {title, intro, fields} */
-    char *pubkey_path;     /* content/keys/admin.pub if present, else NULL */
+    json_t *supporters;      /* array sorted by name then slug */
+    json_t *request;         /* {title, intro, fields} */
+    char *pubkey_path;       /* content/keys/admin.pub if present, else NULL */
     /* Markdown sources; "src" in the JSON values above is an index into this. */
     struct content_source *sources;
     size_t nsources;
@@ -40,6 +40,11 @@ struct content {
  * (errors in d). */
 int content_load(struct tree *t, const char *dir, struct content *c, struct diag *d);
 void content_free(struct content *c);
+
+/* site.yml's theme: setting, read before the content is loaded because the
+ * theme must be known first; NULL when absent or unreadable (content_load
+ * reports site.yml's problems). Caller frees. */
+char *content_theme_setting(struct tree *t, const char *dir);
 
 /* Derives a slug from a file name ("Is It Safe.md" -> "is-it-safe"): lowercase
  * ASCII letters and digits, other runs become one '-'. Returns a malloc'd

@@ -9,7 +9,18 @@
 struct gtree {
     struct gitinfo *g;
     git_tree *root;
+    struct tree *outside; /* the file system, for paths outside the repository */
 };
+
+/* 1 when path lies outside the work tree: read from the file system (a theme
+ * installed elsewhere is not part of the commit being built). */
+static int outside(struct gtree *t, const char *path)
+{
+    char *rp = gitinfo_repo_path(t->g, path);
+    int out = rp == NULL;
+    free(rp);
+    return out;
+}
 
 /* The entry at a build path, or NULL (also for paths outside the repo). */
 static git_tree_entry *entry_at(struct gtree *t, const char *path, int *is_root)
@@ -27,6 +38,8 @@ static int gt_read(void *self, const char *path, size_t max, char **data, size_t
                    struct diag *d)
 {
     struct gtree *t = self;
+    if (outside(t, path))
+        return tree_read(t->outside, path, max, data, len, d);
     int is_root, rc = -1;
     git_blob *blob = NULL;
     git_tree_entry *e = entry_at(t, path, &is_root);
@@ -61,6 +74,8 @@ out:
 static char **gt_list(void *self, const char *dir, struct diag *d)
 {
     struct gtree *t = self;
+    if (outside(t, dir))
+        return tree_list(t->outside, dir, d);
     int is_root;
     git_tree *sub = NULL;
     git_tree_entry *e = entry_at(t, dir, &is_root);
@@ -92,6 +107,8 @@ static char **gt_list(void *self, const char *dir, struct diag *d)
 
 static enum tree_kind gt_kind(void *self, const char *path)
 {
+    if (outside(self, path))
+        return tree_kind(((struct gtree *)self)->outside, path);
     int is_root;
     git_tree_entry *e = entry_at(self, path, &is_root);
     enum tree_kind k = is_root ? TREE_DIR : TREE_NONE;
@@ -108,6 +125,7 @@ static void gt_free(void *self)
 {
     struct gtree *t = self;
     git_tree_free(t->root);
+    tree_free(t->outside);
     free(t);
 }
 
@@ -122,8 +140,10 @@ struct tree *gittree_new(struct gitinfo *g, struct diag *d)
     struct gtree *t = xcalloc(1, sizeof *t);
     struct tree *tree = xmalloc(sizeof *tree);
     t->g = g;
+    t->outside = tree_fs_new();
     if (git_commit_tree(&t->root, gitinfo_commit(g)) < 0) {
         gitinfo_fail(d, gitinfo_workdir(g), "cannot read the commit's tree");
+        tree_free(t->outside);
         free(t);
         free(tree);
         return NULL;

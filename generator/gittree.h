@@ -1,7 +1,8 @@
 /* gittree: a commit's tree as a tree view (tree.h), so `peersite build --ref
  * REV` reads content and theme exactly as the commit holds them. Build paths
  * are mapped from the current directory into the repository; a path outside
- * the repository is not in the tree. Symbolic links are not files. */
+ * the repository is read from the file system (a theme installed elsewhere).
+ * Symbolic links in the commit are not files. */
 #ifndef PEERKIT_GITTREE_H
 #define PEERKIT_GITTREE_H
 

@@ -1,100 +1,59 @@
-/* peersite: builds the program's static site from content/ and a theme. */
-#include <getopt.h>
+/* peersite: builds a peer-support program's public site from its content
+ * repository (DESIGN §3–4): build, check, publish to a branch, start a new
+ * content repository, and preview with live rebuilds while editing. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "build.h"
+#include "cli.h"
 #include "diag.h"
-#include "gitinfo.h"
-#include "gittree.h"
+#include "fsutil.h"
 #include "publish.h"
-#include "site.h"
+#include "serve.h"
+#include "starter.h"
+#include "xalloc.h"
 
 static const char usage[] =
     "usage: peersite build [--content DIR] [--theme DIR] [--out DIR] [--ref REV] [--repo DIR]\n"
     "       peersite check [--content DIR] [--theme DIR] [--ref REV] [--repo DIR]\n"
-    "       peersite publish --branch NAME [--message TEXT] [--content DIR] [--theme DIR]\n"
-    "                        [--out DIR] [--ref REV] [--repo DIR]\n"
+    "       peersite publish --branch NAME [--message TEXT] [--allow-dirty] [--content DIR]\n"
+    "                        [--theme DIR] [--ref REV] [--repo DIR]\n"
+    "       peersite serve [--content DIR] [--theme DIR] [--repo DIR] [--port N]\n"
+    "       peersite new DIR\n"
     "       peersite --help | --version\n"
     "\n"
-    "  build    validate the content and write the site (default: content, themes/default, site)\n"
-    "  check    validate and render everything, link check included, without writing the site\n"
-    "  publish  build, then commit the site as the whole tree of branch NAME\n"
+    "  build    validate the content and write the site (default: content/ into site/)\n"
+    "  check    validate and render everything, link check included, without writing\n"
+    "  publish  build in a temporary directory, then commit the site to branch NAME\n"
+    "  serve    preview on http://127.0.0.1:PORT/, rebuilding and reloading on every edit\n"
+    "  new      start a new program's content repository in DIR\n"
+    "  --theme  the theme directory (default: site.yml's theme, themes/NAME next to the\n"
+    "           content, then the installed themes; NAME is \"default\")\n"
     "  --ref    build from commit REV instead of the working tree\n"
     "  --repo   the git repository (default: found upward from the content directory)\n";
-
-enum verb { BUILD, CHECK, PUBLISH };
-
-struct args {
-    char *content;
-    const char *theme;
-    const char *out;
-    const char *ref;
-    const char *repo;
-    const char *branch;
-    const char *message;
-    int timings;
-};
 
 /* Drops trailing slashes so source paths read "content/faq/x.md". */
 static char *trim_slashes(const char *s)
 {
-    char *t = strdup(s);
-    if (!t)
-        abort();
+    char *t = xstrdup(s);
     size_t n = strlen(t);
     while (n > 1 && t[n - 1] == '/')
         t[--n] = '\0';
     return t;
 }
 
-/* Parses the options of a verb; returns 0, or 2 on a usage error. */
-static int parse_args(int argc, char **argv, struct args *a, enum verb v)
+/* The request every building verb starts from. content is malloc'd (free it). */
+static struct build_request request_from(const struct cli *c, char **content)
 {
-    static const struct option opts[] = {
-        {"content", required_argument, NULL, 'c'}, {"theme", required_argument, NULL, 't'},
-        {"out", required_argument, NULL, 'o'},     {"ref", required_argument, NULL, 'r'},
-        {"repo", required_argument, NULL, 'R'},    {"branch", required_argument, NULL, 'b'},
-        {"message", required_argument, NULL, 'm'}, {"timings", no_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
-    const char *content = "content";
-    memset(a, 0, sizeof *a);
-    a->theme = "themes/default";
-    a->out = "site";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': content = optarg; break;
-        case 't': a->theme = optarg; break;
-        case 'o':
-            if (v == CHECK)
-                goto bad;
-            a->out = optarg;
-            break;
-        case 'r': a->ref = optarg; break;
-        case 'R': a->repo = optarg; break;
-        case 'b':
-        case 'm':
-            if (v != PUBLISH)
-                goto bad;
-            *(c == 'b' ? &a->branch : &a->message) = optarg;
-            break;
-        case 'T': a->timings = 1; break;
-        case 'h': fputs(usage, stdout); exit(0);
-        default: goto bad;
-        }
-    }
-    if (optind != argc || (v == PUBLISH && !a->branch))
-        goto bad;
-    a->content = trim_slashes(content);
-    return 0;
-bad:
-    fputs(usage, stderr);
-    return 2;
+    *content = trim_slashes(cli_get(c, "content") ? cli_get(c, "content") : "content");
+    struct build_request r = {.content = *content,
+                              .theme = cli_get(c, "theme"),
+                              .repo = cli_get(c, "repo"),
+                              .ref = cli_get(c, "ref")};
+    return r;
 }
 
 static double since(const struct timespec *t0)
@@ -104,90 +63,145 @@ static double since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* build, check and publish share everything up to writing the site. */
-static int run(int argc, char **argv, enum verb v)
+/* build and check differ only in writing the site. */
+static int build_or_check(const struct cli *c, struct diag *d, int write)
 {
-    struct args a;
-    if (parse_args(argc, argv, &a, v))
-        return 2;
+    char *content;
+    struct build_request r = request_from(c, &content);
+    struct build_result res;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct diag d = DIAG_INIT;
-    struct gitinfo *g = NULL;
-    struct tree *tree = NULL;
-    json_t *facts = NULL;
-    double date_pass = 0;
-    int rc = -1;
-    int found = gitinfo_open(a.repo, a.content, a.ref, &g, &d);
-    if (found < 0)
-        goto out;
-    if (v == PUBLISH && !found) {
-        diag_error(&d, a.content, 0, 0, "publish needs a git repository");
-        goto out;
-    }
-    if (found) {
-        facts = gitinfo_facts(g, a.content, a.theme, &date_pass, &d);
-        if (!facts)
-            goto out;
-        if (a.ref && !(tree = gittree_new(g, &d)))
-            goto out;
-    }
-    struct site_options o = {.content_dir = a.content, .theme_dir = a.theme,
-                             .out_dir = v == CHECK ? NULL : a.out, .tree = tree, .git = facts};
-    rc = site_build(&o, &d);
-    if (rc == 0 && v == BUILD)
-        printf("peersite: built %s from %s\n", a.out, a.content);
-    if (rc == 0 && v == CHECK)
-        printf("peersite: %s is valid\n", a.content);
-    if (rc == 0 && v == PUBLISH) {
-        int created;
-        char id[16] = "";
-        rc = publish_site(g, a.out, a.branch, a.message, &created, id, &d);
-        if (rc == 0 && created)
-            printf("peersite: published %s to branch %s as commit %s\n", a.out, a.branch, id);
-        else if (rc == 0)
-            printf("peersite: branch %s already holds this site (commit %s); nothing to do\n",
-                   a.branch, id);
-    }
-    if (a.timings)
-        fprintf(stderr, "peersite: timings: date pass %.3f s, total %.3f s\n", date_pass,
+    const char *out = cli_get(c, "out") ? cli_get(c, "out") : "site";
+    r.out = write ? out : NULL;
+    int rc = build_run(&r, &res, d);
+    if (rc == 0 && write)
+        printf("peersite: built %s from %s\n", out, content);
+    if (rc == 0 && !write)
+        printf("peersite: %s is valid\n", content);
+    if (cli_flag(c, "timings"))
+        fprintf(stderr, "peersite: timings: date pass %.3f s, total %.3f s\n", res.date_pass,
                 since(&t0));
-out:
-    diag_print(&d, stderr);
-    if (rc < 0 && d.nerrors)
-        fprintf(stderr, "peersite: %zu error%s\n", d.nerrors, d.nerrors == 1 ? "" : "s");
-    diag_free(&d);
-    json_decref(facts);
-    tree_free(tree);
-    gitinfo_free(g);
-    free(a.content);
-    return rc < 0 ? 1 : 0;
+    build_result_free(&res);
+    free(content);
+    return rc;
 }
+
+static int cmd_build(const struct cli *c, struct diag *d)
+{
+    return build_or_check(c, d, 1);
+}
+
+static int cmd_check(const struct cli *c, struct diag *d)
+{
+    return build_or_check(c, d, 0);
+}
+
+/* Builds in a private temporary directory (nothing is written into the working
+ * tree) and commits the result to the branch. */
+static int cmd_publish(const struct cli *c, struct diag *d)
+{
+    char *content, tmp[] = "/tmp/peersite-publish-XXXXXX", *out = NULL;
+    struct build_request r = request_from(c, &content);
+    struct build_result res = {0};
+    const char *branch = cli_get(c, "branch");
+    int rc = -1;
+    if (!mkdtemp(tmp)) {
+        diag_error(d, "/tmp", 0, 0, "cannot create a temporary directory");
+        goto out;
+    }
+    out = xasprintf("%s/site", tmp);
+    r.out = out;
+    r.need_git = 1;
+    if (build_run(&r, &res, d) < 0)
+        goto out;
+    if (res.dirty && !cli_flag(c, "allow-dirty")) {
+        diag_error(d, content, 0, 0,
+                   "the working tree has uncommitted changes to the content or the theme: "
+                   "commit them first, or publish them with --allow-dirty (the commit message "
+                   "will say so)");
+        goto out;
+    }
+    int created;
+    char id[16] = "";
+    if (publish_site(res.git, out, branch, cli_get(c, "message"), res.dirty, &created, id, d) < 0)
+        goto out;
+    if (created)
+        printf("peersite: published %s%s to branch %s as commit %s\n", res.source,
+               res.dirty ? " + local changes" : "", branch, id);
+    else
+        printf("peersite: branch %s already holds this site (commit %s); nothing to do\n", branch,
+               id);
+    rc = 0;
+out:
+    if (out) {
+        struct diag ignore = DIAG_INIT;
+        fs_remove_tree(tmp, &ignore);
+        diag_free(&ignore);
+    }
+    build_result_free(&res);
+    free(out);
+    free(content);
+    return rc;
+}
+
+static int cmd_serve(const struct cli *c, struct diag *d)
+{
+    char *content;
+    struct build_request r = request_from(c, &content);
+    int rc = serve_run(&r, (int)cli_number(c, "port", 8000), d);
+    free(content);
+    return rc;
+}
+
+static int cmd_new(const struct cli *c, struct diag *d)
+{
+    const char *dir = c->operands[0];
+    if (starter_create(dir, d) < 0)
+        return -1;
+    printf("peersite: started a new program in %s\n"
+           "  cd %s && peersite serve      (preview while you edit)\n"
+           "  peersite check                 (before you commit)\n"
+           "Read %s/README.md first.\n",
+           dir, dir, dir);
+    return 0;
+}
+
+static int init(const struct cli_verb *verb)
+{
+    (void)verb;
+    if (sodium_init() < 0) {
+        fputs("peersite: cannot initialise libsodium\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static const struct cli_option options[] = {
+    {"content", CLI_VALUE, 0, 0},
+    {"theme", CLI_VALUE, 0, 0},
+    {"out", CLI_VALUE, 0, 0},
+    {"ref", CLI_VALUE, 0, 0},
+    {"repo", CLI_VALUE, 0, 0},
+    {"branch", CLI_VALUE, 0, 0},
+    {"message", CLI_VALUE, 0, 0},
+    {"allow-dirty", CLI_FLAG, 0, 0},
+    {"timings", CLI_FLAG, 0, 0},
+    {"port", CLI_NUMBER, 0, 65535},
+    {NULL, 0, 0, 0},
+};
+
+static const struct cli_verb verbs[] = {
+    {"build", cmd_build, "", "content theme out ref repo timings", 0, 0},
+    {"check", cmd_check, "", "content theme ref repo timings", 0, 0},
+    {"publish", cmd_publish, "branch", "message allow-dirty content theme ref repo", 0, 0},
+    {"serve", cmd_serve, "", "content theme repo port", 0, 0},
+    {"new", cmd_new, "", "", 1, 1},
+    {NULL, NULL, NULL, NULL, 0, 0},
+};
+
+static const struct cli_program program = {"peersite", "0.1.0", usage, options, verbs, init};
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    if (!strcmp(argv[1], "--version")) {
-        puts("peersite 0.1.0");
-        return 0;
-    }
-    if (sodium_init() < 0) {
-        fputs("peersite: cannot initialise libsodium\n", stderr);
-        return 1;
-    }
-    if (!strcmp(argv[1], "build"))
-        return run(argc - 1, argv + 1, BUILD);
-    if (!strcmp(argv[1], "check"))
-        return run(argc - 1, argv + 1, CHECK);
-    if (!strcmp(argv[1], "publish"))
-        return run(argc - 1, argv + 1, PUBLISH);
-    fprintf(stderr, "peersite: unknown command \"%s\"\n%s", argv[1], usage);
-    return 2;
+    return cli_main(&program, argc, argv);
 }

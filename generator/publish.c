@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "xalloc.h"
+
 /* Writes dir (recursively) into the object database as a tree. */
 static int write_tree(git_repository *repo, const char *dir, git_oid *out, struct diag *d)
 {
@@ -60,7 +62,7 @@ out:
 }
 
 int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, const char *message,
-                 int *created, char shortid[16], struct diag *d)
+                 int dirty, int *created, char shortid[16], struct diag *d)
 {
     int rc = -1, valid = 0;
     char *refname = NULL, *msg = NULL;
@@ -111,12 +113,12 @@ int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, co
         gitinfo_fail(d, branch, "cannot prepare the commit");
         goto out;
     }
+    /* Say what the site was built from, local changes included. */
+    const char *local = dirty ? " + local changes not committed" : "";
     if (message)
-        msg = strdup(message);
-    else if (asprintf(&msg, "Publish site built from %s\n", src_id.ptr) < 0)
-        msg = NULL;
-    if (!msg)
-        abort();
+        msg = xasprintf("%s\n\nBuilt from %s%s\n", message, src_id.ptr, local);
+    else
+        msg = xasprintf("Publish site built from %s%s\n", src_id.ptr, local);
     const git_commit *parents[1] = {tip};
     if (git_commit_create(&commit_id, repo, refname, sig, sig, NULL, msg, tree, tip ? 1 : 0,
                           parents) < 0) {

@@ -10,9 +10,11 @@
 
 /* Commits the directory site_dir as the whole tree of branch (created if
  * absent, parent = its tip). *created is 0 when the branch already held that
- * exact tree (nothing to do); shortid receives the branch's commit. message
- * NULL: "Publish site built from <source>". Refuses the checked-out branch. */
+ * exact tree (nothing to do); shortid receives the branch's commit. The
+ * message names the source commit, and says so when the site holds local
+ * changes that are not committed (dirty); a message given is kept as its
+ * first paragraph. Refuses the checked-out branch. */
 int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, const char *message,
-                 int *created, char shortid[16], struct diag *d);
+                 int dirty, int *created, char shortid[16], struct diag *d);
 
 #endif

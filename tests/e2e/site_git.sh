@@ -77,7 +77,7 @@ expect_contains "unknown revision named" "$T/badref.log" "no-such-rev: unknown r
 # Publish: a commit on a branch, idempotent, nothing else touched.
 git -C "$R" checkout -q -- content
 status_before=$(git -C "$R" status --porcelain; git -C "$R" rev-parse HEAD; cat "$R/.git/index" | sha256sum)
-build_pub() { (cd "$R" && "$PEERSITE" publish --branch site --out "$T/pub" "$@") }
+build_pub() { (cd "$R" && "$PEERSITE" publish --branch site "$@") }
 build_pub >"$T/pub1.log" 2>&1
 expect_status "publish creates the branch" 0 $?
 expect_contains "publish reports the commit" "$T/pub1.log" "published"
@@ -91,6 +91,29 @@ status_after=$(git -C "$R" status --porcelain; git -C "$R" rev-parse HEAD; cat "
 if [ "$status_before" = "$status_after" ]; then ok "publish leaves working tree, index and HEAD alone"; else
     fail "publish leaves working tree, index and HEAD alone" "before: $status_before" "after: $status_after"; fi
 if git -C "$R" show site:faq/index.html | grep -q 'id="why-talk"'; then ok "branch holds the built site"; else fail "branch holds the built site"; fi
+expect_missing "publish writes no site/ into the working tree" "$R/site"
+expect_contains "the publish commit names its source" <(git -C "$R" log -1 --format=%B site) \
+    "Publish site built from $(git -C "$R" rev-parse --short=7 HEAD)"
+
+# Uncommitted edits are never published by accident.
+echo "Not committed yet." >>"$R/content/faq/why-talk.md"
+build_pub >"$T/dirty.log" 2>&1
+expect_status "publish refuses uncommitted content" 1 $?
+expect_contains "and says how to go on" "$T/dirty.log" "--allow-dirty"
+if [ "$(git -C "$R" rev-parse site)" = "$tip1" ]; then ok "a refused publish leaves the branch alone"; else
+    fail "a refused publish leaves the branch alone"; fi
+build_pub --allow-dirty --message "Urgent fix" >"$T/dirty2.log" 2>&1
+expect_status "publish --allow-dirty publishes" 0 $?
+git -C "$R" log -1 --format=%B site >"$T/dirty-msg.txt"
+expect_contains "the message keeps the editor's words" "$T/dirty-msg.txt" "Urgent fix"
+expect_contains "the message says the site holds local changes" "$T/dirty-msg.txt" \
+    "+ local changes not committed"
+if git -C "$R" show site:faq/index.html | grep -q "Not committed yet"; then ok "the dirty publish holds the edit"; else
+    fail "the dirty publish holds the edit"; fi
+git -C "$R" update-ref refs/heads/site "$tip1"
+git -C "$R" checkout -q -- content
+(cd "$R" && "$PEERSITE" publish --branch site --ref HEAD) >"$T/ref-pub.log" 2>&1
+expect_status "publish --ref HEAD ignores the working tree" 0 $?
 pubdate=$(git -C "$R" log -1 --format=%cI site)
 case "$pubdate" in 2025-06-20T09:00:00*) ok "publish commit dated by the source commit";;
     *) fail "publish commit dated by the source commit" "got $pubdate";; esac
@@ -101,7 +124,7 @@ tip3=$(git -C "$R" rev-parse site)
 parent=$(git -C "$R" rev-parse site~1)
 if [ "$parent" = "$tip1" ] && [ "$tip3" != "$tip1" ]; then ok "new source publishes on top of the previous tip"; else
     fail "new source publishes on top of the previous tip" "tip3=$tip3 parent=$parent tip1=$tip1"; fi
-(cd "$R" && "$PEERSITE" publish --branch main --out "$T/pub") >"$T/pubmain.log" 2>&1
+(cd "$R" && "$PEERSITE" publish --branch main) >"$T/pubmain.log" 2>&1
 expect_status "refuses to publish onto the checked-out branch" 1 $?
 
 # --repo overrides discovery; outside a repository: one warning, no dates.

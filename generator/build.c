@@ -1,0 +1,61 @@
+#include "build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content.h"
+#include "gittree.h"
+#include "site.h"
+#include "theme.h"
+#include "tree.h"
+
+int build_run(const struct build_request *r, struct build_result *res, struct diag *d)
+{
+    memset(res, 0, sizeof *res);
+    struct tree *tree = NULL;
+    json_t *facts = NULL;
+    char *setting = NULL;
+    int rc = -1;
+    int found = gitinfo_open(r->repo, r->content, r->ref, &res->git, d);
+    if (found < 0)
+        goto out;
+    if (r->need_git && !found) {
+        diag_error(d, r->content, 0, 0, "publish needs a git repository");
+        goto out;
+    }
+    if (found && r->ref && !(tree = gittree_new(res->git, d)))
+        goto out;
+    if (!tree)
+        tree = tree_fs_new();
+    setting = content_theme_setting(tree, r->content);
+    if (theme_find(tree, r->content, r->theme, setting, &res->theme, d) < 0)
+        goto out;
+    if (found) {
+        facts = gitinfo_facts(res->git, r->content, res->theme, &res->date_pass, d);
+        if (!facts)
+            goto out;
+        json_t *commit = json_object_get(facts, "commit");
+        snprintf(res->source, sizeof res->source, "%s",
+                 commit ? json_string_value(json_object_get(commit, "id")) : "");
+        res->dirty = json_is_true(json_object_get(commit, "dirty"));
+    }
+    struct site_options o = {.content_dir = r->content,
+                             .theme_dir = res->theme,
+                             .out_dir = r->out,
+                             .tree = tree,
+                             .git = facts};
+    rc = site_build(&o, d);
+out:
+    free(setting);
+    json_decref(facts);
+    tree_free(tree);
+    return rc;
+}
+
+void build_result_free(struct build_result *res)
+{
+    gitinfo_free(res->git);
+    free(res->theme);
+    memset(res, 0, sizeof *res);
+}
