@@ -4,7 +4,7 @@
 # `make test` install it too. `make SAN=1` builds with ASan+UBSan into build/asan/
 # (used by `make test` for the sanitizer pass).
 
-PKGS_generator := libcmark yaml-0.1 libgit2 libsodium jansson
+PKGS_generator := libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd
 PKGS_kiosk     := libsodium jansson libmicrohttpd sqlite3
 PKGS_admin     := libsodium jansson sqlite3
 PKGS     := $(sort $(PKGS_generator) $(PKGS_kiosk) $(PKGS_admin))
@@ -71,7 +71,7 @@ $(foreach f,$(FOLDERS),$(eval $(call folder_rules,$(f))))
 
 $(BINDIR)/peersite: $(BUILD)/generator/peersite.o $(BUILD)/libgenerator.a $(BUILD)/libsealed.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_generator)) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_generator)) -lpthread -lm
 
 $(BINDIR)/peerkiosk: $(BUILD)/kiosk/peerkiosk.o $(BUILD)/libkiosk.a $(BUILD)/libsealed.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
@@ -117,12 +117,18 @@ bench-request: all
 fuzz:
 	@scripts/fuzz.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+# Themes and the starter content are found relative to the installed binary
+# (PREFIX/bin/../share/peerkit), so a relocated install keeps working.
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/peerkit $(DESTDIR)$(PREFIX)/share/doc/peerkit
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -d $(DESTDIR)$(PREFIX)/share/peerkit
 	install -m 0755 scripts/kiosk-session.sh $(DESTDIR)$(PREFIX)/share/peerkit/
+	rm -rf $(DESTDIR)$(PREFIX)/share/peerkit/themes $(DESTDIR)$(PREFIX)/share/peerkit/starter
+	cp -R themes $(DESTDIR)$(PREFIX)/share/peerkit/themes
+	cp -R generator/starter $(DESTDIR)$(PREFIX)/share/peerkit/starter
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/peerkit/
 
 clean:
 	rm -rf build bin
