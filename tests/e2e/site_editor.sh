@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# End-to-end: the editor's loop with an installed peersite and a content
+# repository of its own, outside the checkout: `new`, `check`, builds from
+# another directory and with --ref, theme lookup (installed, relocated, named,
+# missing), `serve` with live rebuilds, errors shown and recovered from, and
+# publish leaving the working tree as it was.
+. "$(dirname "$0")/lib.sh"
+unset SOURCE_DATE_EPOCH
+export GIT_CONFIG_NOSYSTEM=1 HOME=$T
+git config --global user.name "Content Editor"
+git config --global user.email "editor@example.org"
+git config --global init.defaultBranch main
+
+# --- an installed peersite --------------------------------------------------
+make -s -C "$ROOT" install PREFIX="$T/usr" PROGRAMS="$PEERSITE $PEERKIOSK $PEERADMIN" \
+    >"$T/install.log" 2>&1
+expect_status "make install" 0 $?
+expect_exists "make install installs the default theme" "$T/usr/share/peerkit/themes/default/templates/base.mustache"
+expect_exists "make install installs the starter" "$T/usr/share/peerkit/starter/content/site.yml"
+expect_exists "make install installs the man page" "$T/usr/share/man/man1/peersite.1"
+expect_exists "make install installs the docs" "$T/usr/share/doc/peerkit/publishing.md"
+PS=$T/usr/bin/peersite
+
+# --- new, then check, from anywhere ------------------------------------------
+mkdir "$T/elsewhere"
+(cd "$T/elsewhere" && "$PS" new "$T/program") >"$T/new.log" 2>&1
+expect_status "new" 0 $?
+for f in .gitignore README.md content/site.yml content/request.yml content/confidentiality.md \
+    content/pages/index.md content/supporters/example-supporter.md; do
+    expect_exists "new writes $f" "$T/program/$f"
+done
+expect_exists "new makes a git repository" "$T/program/.git/HEAD"
+expect_contains "site.yml explains submit_url" "$T/program/content/site.yml" "# submit_url:"
+(cd "$T/program" && "$PS" check) >"$T/check.log" 2>&1
+expect_status "the new repository passes check at once" 0 $?
+(cd "$T/elsewhere" && "$PS" new "$T/program") >"$T/new2.log" 2>&1
+expect_status "new refuses a directory that is not empty" 1 $?
+expect_contains "and says so" "$T/new2.log" "not empty"
+git -C "$T/program" add -A && git -C "$T/program" commit -q -m "Start the program's site"
+
+(cd "$T/elsewhere" && "$PS" build --content "$T/program/content" --out "$T/out1") >"$T/b1.log" 2>&1
+expect_status "an installed peersite builds a repository from another directory" 0 $?
+expect_exists "with the installed theme" "$T/out1/faq/index.html"
+(cd "$T/program" && "$PS" build --ref HEAD --out "$T/out2") >"$T/b2.log" 2>&1
+expect_status "--ref HEAD with a theme outside the repository" 0 $?
+if diff -r "$T/out1" "$T/out2" >/dev/null; then ok "--ref HEAD equals the working tree's build"; else
+    fail "--ref HEAD equals the working tree's build" "$(diff -r "$T/out1" "$T/out2" | head -5)"; fi
+
+# A relocated install still finds its themes.
+mv "$T/usr" "$T/moved"
+(cd "$T/program" && "$T/moved/bin/peersite" check) >"$T/moved.log" 2>&1
+expect_status "a relocated install finds its theme" 0 $?
+mv "$T/moved" "$T/usr"
+
+# Themes: one next to the content wins; a named one that is missing is an error
+# that lists where it looked.
+mkdir -p "$T/program/themes"
+cp -R "$T/usr/share/peerkit/themes/default" "$T/program/themes/default"
+sed -i 's|<body|<body data-local-theme|' "$T/program/themes/default/templates/base.mustache"
+(cd "$T/program" && "$PS" build --out "$T/out3") >/dev/null 2>&1
+expect_contains "themes/NAME next to the content comes first" "$T/out3/index.html" "data-local-theme"
+rm -rf "$T/program/themes"
+sed -i 's|^# theme: default|theme: harbour|' "$T/program/content/site.yml"
+(cd "$T/program" && "$PS" check) >"$T/theme.log" 2>&1
+expect_status "a missing named theme fails" 1 $?
+expect_contains "the error lists where it looked (next to the content)" "$T/theme.log" "themes/harbour"
+expect_contains "the error lists where it looked (installed)" "$T/theme.log" "share/peerkit/themes/harbour"
+git -C "$T/program" checkout -q -- content
+
+# --- serve: live rebuilds, errors shown, the last good site kept -------------
+(cd "$T/program" && exec "$PS" serve --port 0) >"$T/serve.out" 2>"$T/serve.err" &
+SPID=$!
+URL=
+for _ in $(seq 100); do
+    URL=$(sed -n 's|.*on \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$T/serve.err" | head -1)
+    [ -n "$URL" ] && grep -q "built in" "$T/serve.err" && break
+    sleep 0.1
+done
+if [ -n "$URL" ]; then ok "serve listens on 127.0.0.1"; else fail "serve listens on 127.0.0.1" "$(cat "$T/serve.err")"; fi
+generation() { curl -s "${URL}__peersite/status" | jq -r .generation; }
+# wait_for GEN: until the generation differs from GEN (at most 10 s).
+wait_for() {
+    for _ in $(seq 100); do [ "$(generation)" != "$1" ] && return 0; sleep 0.1; done
+    return 1
+}
+curl -s "$URL" >"$T/home1.html"
+expect_contains "serve shows the home page" "$T/home1.html" "A colleague who gets it"
+expect_contains "pages load the live-reload script" "$T/home1.html" '<script src="/__peersite/live.js"></script>'
+curl -s "${URL}__peersite/live.js" >"$T/live.js"
+expect_contains "the live script reloads on a new build" "$T/live.js" "location.reload()"
+expect_status "directories redirect to their slash" 301 "$(curl -s -o /dev/null -w '%{http_code}' "${URL}faq")"
+expect_status "a missing page is a 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${URL}no-such-page/")"
+expect_status "serve takes no requests" 405 "$(curl -s -o /dev/null -w '%{http_code}' -d x=1 "${URL}request/")"
+
+g=$(generation)
+sed -i 's/A colleague who gets it/A colleague who understands/' "$T/program/content/pages/index.md"
+wait_for "$g"
+expect_status "an edit starts a rebuild" 0 $?
+curl -s "$URL" >"$T/home2.html"
+expect_contains "the rebuilt page shows the edit" "$T/home2.html" "A colleague who understands"
+
+g=$(generation)
+printf -- '---\nquestion: [unclosed\ncategory: Getting support\n---\nText.\n' >"$T/program/content/faq/broken.md"
+wait_for "$g"
+curl -s "${URL}__peersite/status" >"$T/status-bad.json"
+expect_contains "the error reaches the page's status" "$T/status-bad.json" "content/faq/broken.md:2"
+expect_contains "and the terminal" "$T/serve.err" "content/faq/broken.md:2"
+expect_contains "an unclosed bracket is reported where it starts" "$T/status-bad.json" \
+    "content/faq/broken.md:2:11: YAML: did not find expected ',' or ']' while parsing a flow sequence that starts here"
+curl -s "$URL" >"$T/home3.html"
+expect_contains "the last good site keeps being served" "$T/home3.html" "A colleague who understands"
+
+g=$(generation)
+rm "$T/program/content/faq/broken.md"
+wait_for "$g"
+curl -s "${URL}__peersite/status" >"$T/status-ok.json"
+expect_contains "fixing the error clears it" "$T/status-ok.json" '"errors":null'
+
+servedir=$(ls -d /tmp/peersite-serve-* 2>/dev/null | wc -l)
+kill -TERM "$SPID"
+wait "$SPID"
+expect_status "serve stops on SIGTERM" 0 $?
+expect_status "serve removes its private directory" "$((servedir - 1))" "$(ls -d /tmp/peersite-serve-* 2>/dev/null | wc -l)"
+
+# --- publish from the installed peersite --------------------------------------
+git -C "$T/program" checkout -q -- content
+before=$(git -C "$T/program" status --porcelain --ignored)
+(cd "$T/program" && "$PS" publish --branch site) >"$T/pub.log" 2>&1
+expect_status "publish" 0 $?
+after=$(git -C "$T/program" status --porcelain --ignored)
+if [ "$before" = "$after" ]; then ok "publish leaves git status as it was"; else
+    fail "publish leaves git status as it was" "before: $before" "after: $after"; fi
