@@ -19,6 +19,8 @@
 
 /* ---- checks with positions ----------------------------------------------- */
 
+static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v);
+
 static void check_url(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     const char *s = json_string_value(v);
@@ -261,7 +263,7 @@ static const struct ys_key supporter_keys[] = {
     {"languages", YS_STRINGS, false, NULL, NULL, NULL},
     {"campus", YS_STRING, false, NULL, NULL, NULL},
     {"accepting", YS_BOOL, false, NULL, NULL, NULL},
-    {"photo", YS_STRING, false, NULL, NULL, NULL},
+    {"photo", YS_STRING, false, NULL, check_photo, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -533,12 +535,19 @@ static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
 
 /* Drops entries that lack a required key (their errors are already reported),
  * so later stages can rely on every required key being present. */
-static void keep_complete(json_t *arr, const struct ys_key *spec)
+/* Drops the items missing a required key (their errors are reported), and
+ * remembers their slugs so links to them are not reported as broken too. */
+static void keep_complete(struct content *c, json_t *arr, const struct ys_key *spec,
+                          const char *kind)
 {
     for (size_t i = json_array_size(arr); i-- > 0;) {
         json_t *o = json_array_get(arr, i);
         for (const struct ys_key *k = spec; k->name; k++)
             if (k->required && !json_object_get(o, k->name)) {
+                json_t *slug = json_object_get(o, "slug");
+                if (kind && slug)
+                    json_array_append_new(c->left_out,
+                                          json_pack("{s:s, s:O}", "kind", kind, "slug", slug));
                 json_array_remove(arr, i);
                 break;
             }
@@ -605,33 +614,40 @@ static void check_pages(struct content *c, struct diag *d)
 
 /* A photo sits next to its supporter file: a plain file name with an image
  * extension. Records its full path as "photo_path". */
-static void check_photos(struct content *c, struct diag *d)
+/* A supporter's photo: an image file next to the supporter's file, reported
+ * at its photo: line. */
+static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
+{
+    const struct content *c = L->ctx;
+    const char *photo = json_string_value(v);
+    const char *ext = strrchr(photo, '.');
+    if (strchr(photo, '/') || photo[0] == '.' || !ext ||
+        (strcasecmp(ext, ".jpg") && strcasecmp(ext, ".jpeg") && strcasecmp(ext, ".png") &&
+         strcasecmp(ext, ".webp"))) {
+        diag_error(L->d, YS_AT(L, n),
+                   "photo \"%s\" must be a .jpg, .jpeg, .png or .webp file next to this file",
+                   photo);
+        return;
+    }
+    char *full = xasprintf("%s/supporters/%s", c->dir, photo);
+    if (tree_kind(c->tree, full) != TREE_FILE)
+        diag_error(L->d, YS_AT(L, n), "photo \"%s\" not found next to this file", photo);
+    free(full);
+}
+
+/* Where each valid photo is read from when the site is built. */
+static void find_photos(struct content *c)
 {
     size_t i;
     json_t *s;
     json_array_foreach (c->supporters, i, s) {
         const char *photo = json_string_value(json_object_get(s, "photo"));
-        if (!photo)
+        if (!photo || strchr(photo, '/') || photo[0] == '.')
             continue;
-        const char *path = json_string_value(json_object_get(s, "path"));
-        const char *ext = strrchr(photo, '.');
-        if (strchr(photo, '/') || photo[0] == '.' || !ext ||
-            (strcasecmp(ext, ".jpg") && strcasecmp(ext, ".jpeg") && strcasecmp(ext, ".png") &&
-             strcasecmp(ext, ".webp"))) {
-            diag_error(d, path, 1, 1,
-                       "photo \"%s\" must be a .jpg, .jpeg, .png or .webp file "
-                       "next to this file",
-                       photo);
-            continue;
-        }
-        char *dir = join(c->dir, "supporters");
-        char *full = join(dir, photo);
-        if (tree_kind(c->tree, full) != TREE_FILE)
-            diag_error(d, path, 1, 1, "photo \"%s\" not found", photo);
-        else
+        char *full = xasprintf("%s/supporters/%s", c->dir, photo);
+        if (tree_kind(c->tree, full) == TREE_FILE)
             json_object_set_new(s, "photo_path", json_string(full));
         free(full);
-        free(dir);
     }
 }
 
@@ -675,9 +691,8 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
     size_t before = d->nerrors;
     memset(c, 0, sizeof *c);
     c->tree = t;
-    c->dir = strdup(dir);
-    if (!c->dir)
-        abort();
+    c->dir = xstrdup(dir);
+    c->left_out = json_array();
     if (tree_kind(t, dir) != TREE_DIR) {
         diag_error(d, dir, 0, 0, "content directory not found");
         return -1;
@@ -689,12 +704,12 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
         site_defaults(c->site);
 
     c->pages = load_collection(c, "pages", page_keys, "a page", true, d);
-    keep_complete(c->pages, page_keys);
+    keep_complete(c, c->pages, page_keys, "page");
     sort_array(c->pages, by_slug);
     check_pages(c, d);
 
     c->faq = load_collection(c, "faq", faq_keys, "a FAQ entry", false, d);
-    keep_complete(c->faq, faq_keys);
+    keep_complete(c, c->faq, faq_keys, "faq");
     c->categories = faq_categories(c->faq);
     sort_array(c->faq, by_faq_order);
 
@@ -703,8 +718,8 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
     free(path);
 
     c->supporters = load_collection(c, "supporters", supporter_keys, "a supporter", false, d);
-    keep_complete(c->supporters, supporter_keys);
-    check_photos(c, d);
+    keep_complete(c, c->supporters, supporter_keys, "supporter");
+    find_photos(c);
     size_t i;
     json_t *s;
     json_array_foreach (c->supporters, i, s) {
@@ -721,7 +736,7 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
     json_decref(c->request);
     c->request = req;
     if (req) {
-        keep_complete(json_object_get(req, "fields"), field_keys);
+        keep_complete(c, json_object_get(req, "fields"), field_keys, NULL);
         request_defaults(req);
     }
 
@@ -731,6 +746,25 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
     else
         free(path);
     return d->nerrors > before ? -1 : 0;
+}
+
+int content_renderable(const struct content *c)
+{
+    static const char *const site_needs[] = {"name", "base_url", NULL};
+    static const char *const conf_needs[] = {"title", "who_knows", "limits", NULL};
+    static const char *const request_needs[] = {"title", "fields", NULL};
+    if (!c->site || !c->pages || !c->faq || !c->supporters || !c->confidentiality || !c->request)
+        return 0;
+    for (size_t i = 0; site_needs[i]; i++)
+        if (!json_is_string(json_object_get(c->site, site_needs[i])))
+            return 0;
+    for (size_t i = 0; conf_needs[i]; i++)
+        if (!json_object_get(c->confidentiality, conf_needs[i]))
+            return 0;
+    for (size_t i = 0; request_needs[i]; i++)
+        if (!json_object_get(c->request, request_needs[i]))
+            return 0;
+    return 1;
 }
 
 void content_free(struct content *c)
@@ -743,6 +777,7 @@ void content_free(struct content *c)
     json_decref(c->confidentiality);
     json_decref(c->supporters);
     json_decref(c->request);
+    json_decref(c->left_out);
     free(c->pubkey_path);
     for (size_t i = 0; i < c->nsources; i++) {
         free(c->sources[i].path);

@@ -31,6 +31,7 @@ struct content {
     json_t *supporters;      /* array sorted by name then slug */
     json_t *request;         /* {title, intro, fields} */
     char *pubkey_path;       /* content/keys/admin.pub if present, else NULL */
+    json_t *left_out;        /* [{kind: page|faq|supporter, slug}] left out for errors */
     /* Markdown sources; "src" in the JSON values above is an index into this. */
     struct content_source *sources;
     size_t nsources;
@@ -40,6 +41,12 @@ struct content {
  * (errors in d). */
 int content_load(struct tree *t, const char *dir, struct content *c, struct diag *d);
 void content_free(struct content *c);
+
+/* 1 when content that failed to load is still whole enough to render (site,
+ * confidentiality and request have their required keys; incomplete FAQ
+ * entries, pages and supporters were left out), so one run can report its
+ * broken links along with the other errors. */
+int content_renderable(const struct content *c);
 
 /* site.yml's theme: setting, read before the content is loaded because the
  * theme must be known first; NULL when absent or unreadable (content_load

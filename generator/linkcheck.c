@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "editdist.h"
 
 struct strset {
     char **items;
@@ -19,6 +20,7 @@ struct link {
 struct origin {
     char *page;
     char *url;
+    char *written;
     char *source;
     int line, col;
 };
@@ -103,6 +105,7 @@ void linkcheck_free(struct linkcheck *lc)
     for (size_t i = 0; i < lc->norigins; i++) {
         free(lc->origins[i].page);
         free(lc->origins[i].url);
+        free(lc->origins[i].written);
         free(lc->origins[i].source);
     }
     free(lc->origins);
@@ -112,6 +115,13 @@ void linkcheck_free(struct linkcheck *lc)
 void linkcheck_add_file(struct linkcheck *lc, const char *relpath)
 {
     set_add(&lc->files, xstrndup(relpath, strlen(relpath)));
+}
+
+void linkcheck_add_id(struct linkcheck *lc, const char *relpath, const char *id)
+{
+    struct buf key = BUF_INIT;
+    buf_printf(&key, "%s#%s", relpath, id);
+    set_add(&lc->ids, buf_detach(&key));
 }
 
 /* Decodes the HTML entities our renderers emit inside attribute values. */
@@ -193,12 +203,13 @@ void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *h
 }
 
 void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,
-                          const char *source, int line, int col)
+                          const char *written, const char *source, int line, int col)
 {
     lc->origins = grow(lc->origins, &lc->caporigins, lc->norigins, sizeof *lc->origins);
     struct origin *o = &lc->origins[lc->norigins++];
     o->page = xstrndup(relpath, strlen(relpath));
     o->url = xstrndup(url, strlen(url));
+    o->written = xstrndup(written, strlen(written));
     o->source = xstrndup(source, strlen(source));
     o->line = line;
     o->col = col;
@@ -297,13 +308,76 @@ static const struct origin *find_origin(struct linkcheck *lc, const struct link 
     return NULL;
 }
 
-static void report(struct linkcheck *lc, const struct link *l, struct diag *d, const char *why)
+/* Suggestions cost a scan of every page or id: only for the first few. */
+#define MAX_SUGGESTIONS 50
+
+/* "faq/index.html" -> "/faq/", "admin.pub" -> "/admin.pub": how an author
+ * writes a link to a file of the site. */
+static void site_url(const char *file, struct buf *out)
+{
+    size_t n = strlen(file);
+    buf_putc(out, '/');
+    if (n >= 10 && !strcmp(file + n - 10, "index.html"))
+        n -= 10;
+    buf_append(out, file, n);
+}
+
+/* The page nearest to target (a missing file), as a root-absolute URL. */
+static int near_page(struct linkcheck *lc, const char *target, struct buf *out)
+{
+    struct buf want = BUF_INIT, have = BUF_INIT;
+    site_url(target, &want);
+    size_t best = want.len / 4 > 2 ? want.len / 4 : 2;
+    int found = 0;
+    for (size_t i = 0; i < lc->files.n; i++) {
+        buf_reset(&have);
+        site_url(lc->files.items[i], &have);
+        size_t dist = editdist(want.data, have.data);
+        if (dist <= best && (!found || dist < best)) {
+            best = dist;
+            buf_reset(out);
+            buf_puts(out, have.data);
+            found = 1;
+        }
+    }
+    buf_free(&want);
+    buf_free(&have);
+    return found;
+}
+
+/* The #anchor of page nearest to frag. */
+static int near_anchor(struct linkcheck *lc, const char *page, const char *frag, struct buf *out)
+{
+    size_t plen = strlen(page), best = strlen(frag) / 3 > 2 ? strlen(frag) / 3 : 2;
+    int found = 0;
+    for (size_t i = 0; i < lc->ids.n; i++) {
+        const char *key = lc->ids.items[i];
+        if (strncmp(key, page, plen) || key[plen] != '#')
+            continue;
+        size_t dist = editdist(frag, key + plen + 1);
+        if (dist <= best && (!found || dist < best)) {
+            best = dist;
+            buf_reset(out);
+            buf_printf(out, "#%s", key + plen + 1);
+            found = 1;
+        }
+    }
+    return found;
+}
+
+static void report(struct linkcheck *lc, const struct link *l, struct diag *d, const char *why,
+                   const char *near)
 {
     const struct origin *o = find_origin(lc, l);
+    const char *open = near ? " (did you mean \"" : "", *close = near ? "\"?)" : "";
+    if (!near)
+        near = "";
     if (o)
-        diag_error(d, o->source, o->line, o->col, "broken link \"%s\": %s", l->url, why);
+        diag_error(d, o->source, o->line, o->col, "broken link \"%s\": %s%s%s%s", o->written, why,
+                   open, near, close);
     else
-        diag_error(d, l->page, 0, 0, "broken link \"%s\" (from the theme): %s", l->url, why);
+        diag_error(d, l->page, 0, 0, "broken link \"%s\" (from the theme): %s%s%s%s", l->url, why,
+                   open, near, close);
 }
 
 size_t linkcheck_run(struct linkcheck *lc, struct diag *d)
@@ -319,7 +393,7 @@ size_t linkcheck_run(struct linkcheck *lc, struct diag *d)
         if (is_external(l->url))
             continue;
         if (resolve(l->page, l->url, &target, &frag) < 0) {
-            report(lc, l, d, "it points above the site root");
+            report(lc, l, d, "it points above the site root", NULL);
             broken++;
             continue;
         }
@@ -327,7 +401,10 @@ size_t linkcheck_run(struct linkcheck *lc, struct diag *d)
             buf_reset(&alt);
             buf_printf(&alt, "%s/index.html", target.data);
             if (!set_has(&lc->files, alt.data)) {
-                report(lc, l, d, "no such page or file");
+                int near = broken < MAX_SUGGESTIONS && near_page(lc, target.data, &alt);
+                if (near && frag.len)
+                    buf_printf(&alt, "#%s", frag.data);
+                report(lc, l, d, "no such page or file", near ? alt.data : NULL);
                 broken++;
                 continue;
             }
@@ -339,7 +416,9 @@ size_t linkcheck_run(struct linkcheck *lc, struct diag *d)
         buf_reset(&key);
         buf_printf(&key, "%s#%s", target.data, frag.data);
         if (!set_has(&lc->ids, key.data)) {
-            report(lc, l, d, "no such #anchor on that page");
+            buf_reset(&alt);
+            int near = broken < MAX_SUGGESTIONS && near_anchor(lc, target.data, frag.data, &alt);
+            report(lc, l, d, "no such #anchor on that page", near ? alt.data : NULL);
             broken++;
         }
     }

@@ -18,12 +18,18 @@ struct linkcheck *linkcheck_new(void);
 void linkcheck_free(struct linkcheck *lc);
 /* A file of the site, by its path relative to the site root ("faq/index.html"). */
 void linkcheck_add_file(struct linkcheck *lc, const char *relpath);
+/* An id of a page that exists without being rendered (content left out for
+ * its errors), so links to it are not reported a second time. */
+void linkcheck_add_id(struct linkcheck *lc, const char *relpath, const char *id);
 /* An HTML page: registers the file, its ids and its links. */
 void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *html, size_t len);
-/* Where a link of a page came from (a Markdown source position). */
+/* Where a link of a page came from: a Markdown source position, and the link
+ * as the author wrote it (url is what the page holds after rewriting). */
 void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,
-                          const char *source, int line, int col);
-/* Reports every broken link (and duplicate id) to d; returns how many. */
+                          const char *written, const char *source, int line, int col);
+/* Reports every broken link (and duplicate id) to d, quoting it as its
+ * author wrote it and suggesting the nearest page or #anchor; returns how
+ * many. */
 size_t linkcheck_run(struct linkcheck *lc, struct diag *d);
 
 #endif

@@ -40,19 +40,18 @@ void md_render(const char *md, size_t len, int first_line, const char *root, str
             const char *u = cmark_node_get_url(n);
             buf_reset(&url);
             md_rewrite_url(u ? u : "", root, &url);
-            cmark_node_set_url(n, url.data);
-            if (links) {
+            if (links) { /* before set_url, which frees u */
                 int line, col;
                 node_position(n, &line, &col);
-                json_array_append_new(links, json_pack("[s, i, i]", url.data,
-                                                       line + first_line - 1, col));
+                json_array_append_new(links, json_pack("[s, i, i, s]", url.data,
+                                                       line + first_line - 1, col, u ? u : ""));
             }
+            cmark_node_set_url(n, url.data);
         }
         if (!text)
             continue;
         if (ev == CMARK_EVENT_ENTER &&
-            (type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE ||
-             type == CMARK_NODE_CODE_BLOCK)) {
+            (type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE || type == CMARK_NODE_CODE_BLOCK)) {
             const char *lit = cmark_node_get_literal(n);
             buf_puts(text, lit ? lit : "");
         } else if ((ev == CMARK_EVENT_ENTER &&

@@ -13,8 +13,9 @@
 #include "buf.h"
 
 /* Appends the HTML of md to html. If links is not NULL, appends one
- * [url, line, column] array per link or image (url after rewriting; line
- * counted from first_line, the file line of md's first line). If text is
+ * [url, line, column, written] array per link or image (url after rewriting,
+ * written as the author wrote it; line counted from first_line, the file line
+ * of md's first line). If text is
  * not NULL, appends the plain text (for the search index). */
 void md_render(const char *md, size_t len, int first_line, const char *root, struct buf *html,
                json_t *links, struct buf *text);

@@ -19,6 +19,7 @@
 #include "outdir.h"
 #include "pubkey.h"
 #include "sitedata.h"
+#include "xalloc.h"
 
 #define MAX_TEMPLATE (1u << 20)
 
@@ -109,7 +110,8 @@ static json_t *md_html(struct build *b, const char *md, size_t len, int first_li
     size_t i;
     json_t *l;
     json_array_foreach (links, i, l) {
-        linkcheck_add_origin(b->lc, rel, json_string_value(json_array_get(l, 0)), source,
+        linkcheck_add_origin(b->lc, rel, json_string_value(json_array_get(l, 0)),
+                             json_string_value(json_array_get(l, 3)), source,
                              (int)json_integer_value(json_array_get(l, 1)),
                              (int)json_integer_value(json_array_get(l, 2)));
     }
@@ -729,6 +731,28 @@ static json_t *nav_items(struct build *b)
 
 /* ---- the build ----------------------------------------------------------- */
 
+/* Content left out for its errors still "exists" for the link check: its
+ * errors are reported, links to it need not be. */
+static void register_left_out(struct build *b)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach (b->c.left_out, i, item) {
+        const char *kind = json_string_value(json_object_get(item, "kind"));
+        const char *slug = json_string_value(json_object_get(item, "slug"));
+        char *rel = NULL;
+        if (!strcmp(kind, "faq"))
+            linkcheck_add_id(b->lc, "faq/index.html", slug);
+        else if (!strcmp(kind, "supporter"))
+            rel = xasprintf("supporters/%s/index.html", slug);
+        else
+            rel = strcmp(slug, "index") ? xasprintf("%s/index.html", slug) : xstrdup("index.html");
+        if (rel)
+            linkcheck_add_file(b->lc, rel);
+        free(rel);
+    }
+}
+
 int site_build(const struct site_options *o, struct diag *d)
 {
     struct build b;
@@ -741,7 +765,9 @@ int site_build(const struct site_options *o, struct diag *d)
     struct tree *own_tree = NULL;
 
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
-    if (content_load(b.tree, o->content_dir, &b.c, d) < 0)
+    /* Content with errors is still rendered when it can be, so broken links
+     * are reported in the same run as every other error. */
+    if (content_load(b.tree, o->content_dir, &b.c, d) < 0 && !content_renderable(&b.c))
         goto out;
     if (tree_kind(b.tree, o->theme_dir) != TREE_DIR) {
         diag_error(d, o->theme_dir, 0, 0, "theme directory not found");
@@ -777,9 +803,9 @@ int site_build(const struct site_options *o, struct diag *d)
     write_data_files(&b);
     build_search_and_404(&b);
     write_sitemap(&b);
+    register_left_out(&b);
+    linkcheck_run(b.lc, d);
     if (d->nerrors > before)
-        goto out;
-    if (linkcheck_run(b.lc, d) > 0)
         goto out;
     if (outdir_commit(b.out, d) < 0)
         goto out;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "editdist.h"
 #include "formspec.h"
 #include "frontmatter.h"
 
@@ -172,39 +173,13 @@ static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct y
     return NULL;
 }
 
-/* Edit distance, to suggest the key a typo meant. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
-    size_t row[41];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 static void unknown_key(struct ys_loader *L, yaml_node_t *key, const struct ys_key *spec,
                         const char *what)
 {
     const char *name = scalar(key), *near = NULL;
     size_t best = 3;
     for (const struct ys_key *k = spec; k->name; k++) {
-        size_t dist = distance(name, k->name);
+        size_t dist = editdist(name, k->name);
         if (dist < best) {
             best = dist;
             near = k->name;

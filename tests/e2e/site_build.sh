@@ -124,8 +124,29 @@ See [nobody](/supporters/nobody/) and [gone](/faq/#gone).
 MD
 "$PEERSITE" check --content "$T/links" --theme "$THEME" >"$T/links.log" 2>&1
 expect_status "broken links fail the check" 1 $?
-expect_contains "broken page link named" "$T/links.log" "$T/links/faq/why-talk.md:7:5: broken link \"../supporters/nobody/\": no such page or file"
-expect_contains "broken anchor named" "$T/links.log" "$T/links/faq/why-talk.md:7:39: broken link \"../faq/#gone\": no such #anchor on that page"
+expect_contains "broken page link named" "$T/links.log" "$T/links/faq/why-talk.md:7:5: broken link \"/supporters/nobody/\": no such page or file"
+expect_contains "broken anchor named" "$T/links.log" "$T/links/faq/why-talk.md:7:39: broken link \"/faq/#gone\": no such #anchor on that page"
+
+# One run reports every error: content errors and broken links together, with
+# the page or anchor a typo meant; links to an entry left out for its own
+# errors are not reported again.
+cat >"$T/links/faq/why-talk.md" <<'MD'
+---
+question: Why?
+category: About
+---
+See [the supporters](/supporter/) and [why](/faq/#why-tal).
+MD
+printf -- '---\nquestoin: Broken?\ncategory: About\n---\nText.\n' >"$T/links/faq/broken.md"
+printf '\nSee [broken](/faq/#broken).\n' >>"$T/links/pages/about.md"
+"$PEERSITE" check --content "$T/links" --theme "$THEME" >"$T/all.log" 2>&1
+expect_status "content errors and broken links fail together" 1 $?
+expect_contains "the content error is reported" "$T/all.log" "$T/links/faq/broken.md:2:1: unknown key \"questoin\""
+expect_contains "a broken page link suggests the page meant" "$T/all.log" \
+    "$T/links/faq/why-talk.md:5:5: broken link \"/supporter/\": no such page or file (did you mean \"/supporters/\"?)"
+expect_contains "a broken anchor suggests the anchor meant" "$T/all.log" \
+    "broken link \"/faq/#why-tal\": no such #anchor on that page (did you mean \"#why-talk\"?)"
+expect_not_contains "a link to an entry left out is not reported again" "$T/all.log" "/faq/#broken"
 
 # Refuses to replace a directory that is not a site.
 mkdir -p "$T/precious" && echo keep >"$T/precious/notes.txt"

@@ -92,8 +92,8 @@ static void test_minimal_loads(void **state)
     json_t *bob = json_array_get(c.supporters, 1);
     assert_true(json_is_false(json_object_get(bob, "accepting")));
     /* Category "About" has order 1, so it comes before "Confidentiality". */
-    assert_string_equal(json_string_value(json_object_get(json_array_get(c.categories, 0),
-                                                          "name")), "About");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c.categories, 0), "name")),
+                        "About");
     assert_string_equal(json_string_value(json_object_get(json_array_get(c.faq, 0), "slug")),
                         "why-talk");
     /* Options given as plain strings get a label equal to the value. */
@@ -153,15 +153,32 @@ static void test_unknown_role_and_modality(void **state)
                  "supporters/bob-baker.md:5:13: \"modalities\" must list at least one");
 }
 
+static void test_photo_errors_at_their_line(void **state)
+{
+    (void)state;
+    expect_error("supporters/bob-baker.md",
+                 "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
+                 "photo: bob.jpg\n---\n",
+                 "supporters/bob-baker.md:6:8: photo \"bob.jpg\" not found next to this file");
+    expect_error("supporters/bob-baker.md",
+                 "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
+                 "photo: ../bob.png\n---\n",
+                 "supporters/bob-baker.md:6:8: photo \"../bob.png\" must be a .jpg, .jpeg, .png "
+                 "or .webp file next to this file");
+}
+
 static void test_bad_yaml(void **state)
 {
     (void)state;
     expect_error("faq/why-talk.md", "---\nquestion: Why?\ncategory: [About\n---\nBody\n",
-                 "faq/why-talk.md:4:1: YAML:");
+                 "faq/why-talk.md:3:11: YAML: did not find expected ',' or ']' while parsing a "
+                 "flow sequence that starts here (noticed at line 4, column 1)");
     expect_error("site.yml", "name: X\n  base_url: https://x/\n", "site.yml:2:11: YAML:");
-    expect_error("faq/why-talk.md", "question: no fences\n", "faq/why-talk.md:1:1: missing front "
+    expect_error("faq/why-talk.md", "question: no fences\n",
+                 "faq/why-talk.md:1:1: missing front "
                  "matter");
-    expect_error("faq/why-talk.md", "---\nquestion: x\n", "faq/why-talk.md:1:1: front matter is "
+    expect_error("faq/why-talk.md", "---\nquestion: x\n",
+                 "faq/why-talk.md:1:1: front matter is "
                  "not closed");
 }
 
@@ -182,18 +199,15 @@ static void test_duplicate_key(void **state)
 static void test_field_errors(void **state)
 {
     (void)state;
-    expect_error("request.yml",
-                 "title: T\nfields:\n  - id: a\n    label: A\n    type: colour\n",
+    expect_error("request.yml", "title: T\nfields:\n  - id: a\n    label: A\n    type: colour\n",
                  "request.yml:3:5: field \"a\": unknown type \"colour\"");
-    expect_error("request.yml",
-                 "title: T\nfields:\n  - id: a\n    label: A\n    type: radio\n",
+    expect_error("request.yml", "title: T\nfields:\n  - id: a\n    label: A\n    type: radio\n",
                  "request.yml:3:5: field \"a\": type radio needs \"options\"");
     expect_error("request.yml",
                  "title: T\nfields:\n  - {id: a, label: A, type: text}\n"
                  "  - {id: a, label: B, type: text}\n",
                  "request.yml:4:5: field id \"a\" appears twice");
-    expect_error("request.yml",
-                 "title: T\nfields:\n  - {id: a, label: A, type: text, max: 0}\n",
+    expect_error("request.yml", "title: T\nfields:\n  - {id: a, label: A, type: text, max: 0}\n",
                  "request.yml:3:40: \"max\" must be between 1 and 20000");
 }
 
@@ -255,7 +269,7 @@ static void test_slugify(void **state)
     (void)state;
     const char *cases[][2] = {
         {"Is It Safe.md", "is-it-safe"}, {"a--b__c.md", "a-b-c"}, {"--x--.md", "x"},
-        {"Ünïcode.md", "n-code"},        {"...md", ""},         {"007.md", "007"},
+        {"Ünïcode.md", "n-code"},        {"...md", ""},           {"007.md", "007"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *s = content_slugify(cases[i][0]);
@@ -290,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_missing_required_key),
         cmocka_unit_test(test_wrong_type),
         cmocka_unit_test(test_unknown_role_and_modality),
+        cmocka_unit_test(test_photo_errors_at_their_line),
         cmocka_unit_test(test_bad_yaml),
         cmocka_unit_test(test_duplicate_slug),
         cmocka_unit_test(test_duplicate_key),

@@ -29,8 +29,9 @@ static void test_resolving_links(void **state)
          " <a href=\"https://example.org/x\">ext</a> <a href=\"mailto:a@b\">m</a>"
          " <a href=\"#top\">t</a> <p id=\"top\"></p> <img src=\"assets/a.1.css\">"
          " <a href=\"faq/index.html?x=1#q1\">q</a> <a href=\"supporters\">dir</a>");
-    page(lc, "faq/index.html", "<h2 id=\"q1\">Q</h2><a href=\"../\">up</a>"
-                               "<a href=\"../supporters/a%20b/\">sp</a>");
+    page(lc, "faq/index.html",
+         "<h2 id=\"q1\">Q</h2><a href=\"../\">up</a>"
+         "<a href=\"../supporters/a%20b/\">sp</a>");
     page(lc, "supporters/index.html", "");
     page(lc, "supporters/a b/index.html", "");
     linkcheck_add_file(lc, "assets/a.1.css");
@@ -48,11 +49,22 @@ static void test_broken_links_are_reported(void **state)
 {
     (void)state;
     struct linkcheck *lc = linkcheck_new();
-    page(lc, "index.html", "<a href=\"nope/\">x</a><a href=\"faq/#missing\">y</a>"
-                           "<a href=\"../../etc/passwd\">z</a><a href=\"#gone\">w</a>");
-    page(lc, "faq/index.html", "<p id=\"dup\"></p><p id=\"dup\"></p>"
-                               "<a href=\"../faq/#nothing\">md</a>");
-    linkcheck_add_origin(lc, "faq/index.html", "../faq/#nothing", "content/faq/a.md", 7, 3);
+    page(lc, "index.html",
+         "<a href=\"nope/\">x</a><a href=\"faq/#missing\">y</a>"
+         "<a href=\"../../etc/passwd\">z</a><a href=\"#gone\">w</a>");
+    page(lc, "faq/index.html",
+         "<p id=\"dup\"></p><p id=\"dup\"></p>"
+         "<h2 id=\"is-it-safe\">Q</h2>"
+         "<a href=\"../faq/#nothing\">md</a>"
+         "<a href=\"../faq/#is-it-saf\">near</a>"
+         "<a href=\"../supporter/\">typo</a>");
+    page(lc, "supporters/index.html", "");
+    linkcheck_add_origin(lc, "faq/index.html", "../faq/#nothing", "/faq/#nothing",
+                         "content/faq/a.md", 7, 3);
+    linkcheck_add_origin(lc, "faq/index.html", "../faq/#is-it-saf", "/faq/#is-it-saf",
+                         "content/faq/a.md", 8, 1);
+    linkcheck_add_origin(lc, "faq/index.html", "../supporter/", "/supporter/", "content/faq/a.md",
+                         9, 1);
     struct diag d = DIAG_INIT;
     size_t broken = linkcheck_run(lc, &d);
     char *got = printed(&d);
@@ -61,13 +73,17 @@ static void test_broken_links_are_reported(void **state)
         "index.html: broken link \"faq/#missing\" (from the theme): no such #anchor",
         "index.html: broken link \"../../etc/passwd\" (from the theme): it points above",
         "index.html: broken link \"#gone\" (from the theme): no such #anchor",
-        "content/faq/a.md:7:3: broken link \"../faq/#nothing\": no such #anchor",
+        "content/faq/a.md:7:3: broken link \"/faq/#nothing\": no such #anchor on that page\n",
+        "content/faq/a.md:8:1: broken link \"/faq/#is-it-saf\": no such #anchor on that page "
+        "(did you mean \"#is-it-safe\"?)",
+        "content/faq/a.md:9:1: broken link \"/supporter/\": no such page or file (did you mean "
+        "\"/supporters/\"?)",
         "faq/index.html#dup: id used twice on the page",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(got, want[i]))
             fail_msg("expected:\n  %s\ngot:\n%s", want[i], got);
-    assert_int_equal(broken, 6);
+    assert_int_equal(broken, 8);
     free(got);
     diag_free(&d);
     linkcheck_free(lc);
@@ -90,6 +106,7 @@ static void test_markdown_safe_and_rewritten(void **state)
     assert_int_equal(json_array_size(links), 4);
     json_t *first = json_array_get(links, 0);
     assert_string_equal(json_string_value(json_array_get(first, 0)), "../faq/#q");
+    assert_string_equal(json_string_value(json_array_get(first, 3)), "/faq/#q"); /* as written */
     assert_int_equal(json_integer_value(json_array_get(first, 1)), 12);
     assert_non_null(strstr(text.data, "Hello"));
     json_decref(links);
