@@ -716,6 +716,8 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
     path = join(dir, "confidentiality.md");
     c->confidentiality = load_md(c, path, confidentiality_keys, "confidentiality.md", d);
     free(path);
+    keep_complete(c, json_object_get(c->confidentiality, "who_knows"), who_knows_keys, NULL);
+    keep_complete(c, json_object_get(c->confidentiality, "limits"), limit_keys, NULL);
 
     c->supporters = load_collection(c, "supporters", supporter_keys, "a supporter", false, d);
     keep_complete(c, c->supporters, supporter_keys, "supporter");
