@@ -5,7 +5,7 @@
 # (used by `make test` for the sanitizer pass).
 
 PKGS_generator := libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd
-PKGS_kiosk     := libsodium jansson libmicrohttpd sqlite3
+PKGS_kiosk     := libsodium jansson libmicrohttpd sqlite3 libseccomp
 PKGS_admin     := libsodium jansson sqlite3
 PKGS     := $(sort $(PKGS_generator) $(PKGS_kiosk) $(PKGS_admin))
 CC       ?= cc

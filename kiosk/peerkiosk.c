@@ -1,6 +1,7 @@
 /* peerkiosk: the kiosk side of sealed requests: seal and spool submissions,
  * export them for the administrator, and forget them once a signed receipt
  * says they are safe. The kiosk never holds a key that can read a request. */
+#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -11,6 +12,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "confine.h"
 #include "drop.h"
 #include "diag.h"
 #include "envelope.h"
@@ -32,6 +34,31 @@ static const char usage[] =
     "       peerkiosk drop --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
     "                      [--allow-origin ORIGIN]... [--rate N] [--timeout SECONDS]\n"
     "       peerkiosk --help | --version\n";
+
+/* The directory holding the spool (SQLite writes its journal and WAL next to
+ * it), for confinement. Caller frees. */
+static char *spool_dir(const char *spool)
+{
+    char *copy = strdup(spool);
+    if (!copy)
+        abort();
+    char *dir = strdup(dirname(copy));
+    free(copy);
+    if (!dir)
+        abort();
+    return dir;
+}
+
+/* Confines the server's process: file access before its threads start,
+ * system calls once it listens (confine.h). */
+static int confine_before_start(const char *site, const char *spool, struct diag *d)
+{
+    char *dir = spool_dir(spool);
+    int landlock;
+    int rc = confine_paths(site, dir, &landlock, d);
+    free(dir);
+    return rc;
+}
 
 /* The kiosk must seal to the key the site was built with. */
 static int check_site_key(const char *site, const struct pubkey *pk, struct diag *d)
@@ -225,8 +252,12 @@ static int cmd_serve(const struct cli *cl, struct diag *d)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
     struct server *s;
-    if (server_start(&c, &s, d) < 0)
+    if (confine_before_start(c.site, c.spool, d) < 0 || server_start(&c, &s, d) < 0)
         return -1;
+    if (confine_syscalls(d) < 0) {
+        server_stop(s, 0);
+        return -1;
+    }
     printf("peerkiosk: serving %s on port %u for key %s (fingerprint %s)\n", c.site,
            (unsigned)server_port(s), c.pubkey.key_id_hex, c.pubkey.fingerprint);
     fflush(stdout);
@@ -268,8 +299,13 @@ static int cmd_drop(const struct cli *cl, struct diag *d)
     sigset_t stop;
     block_stop_signals(&stop);
     struct drop_server *s;
-    if (drop_start(&c, listen, cli_get(cl, "spool"), &s, d) < 0)
+    if (confine_before_start(NULL, cli_get(cl, "spool"), d) < 0 ||
+        drop_start(&c, listen, cli_get(cl, "spool"), &s, d) < 0)
         return -1;
+    if (confine_syscalls(d) < 0) {
+        drop_stop(s, 0);
+        return -1;
+    }
     printf("peerkiosk: drop box listening on port %u for key %s (fingerprint %s), %zu allowed "
            "origin%s\n",
            (unsigned)drop_port(s), c.pubkey.key_id_hex, c.pubkey.fingerprint, c.norigins,

@@ -46,6 +46,7 @@ post() {
 pending() { "$PEERKIOSK" status --spool "$1" --json | sed -n 's/.*"pending":\([0-9]*\).*/\1/p'; }
 
 start_drop drop --pubkey "$K/admin.pub" --spool "$T/drop.db" --allow-origin "$ORIGIN" --rate 1000 || exit 1
+expect_confined "the drop box confines itself (seccomp, no_new_privs)" "$DPID"
 expect_contains "the drop box names its key and fingerprint" "$T/drop.out" "$(sed -n 's/^fingerprint: //p' "$K/admin.pub")"
 
 post "an armored envelope is stored (201)" 201 --data-binary @"$T/one.txt" -H 'Content-Type: text/plain' "$DURL/drop"

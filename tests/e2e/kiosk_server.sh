@@ -20,6 +20,7 @@ http() {
 }
 
 start_kiosk kiosk --site "$SITE" --pubkey "$K/admin.pub" --spool "$SPOOL" --kiosk-id lounge-1 || exit 0
+expect_confined "the kiosk server confines itself (seccomp, no_new_privs)" "$KPID"
 expect_contains "serve prints the key fingerprint" "$T/kiosk.out" "fingerprint"
 
 # --- the site, read-only ------------------------------------------------------

@@ -76,6 +76,14 @@ start_kiosk() {
     KURL=http://127.0.0.1:$port
 }
 
+# expect_confined NAME PID: /proc shows the seccomp filter and no_new_privs.
+expect_confined() {
+    local st
+    st=$(grep -E '^(Seccomp|NoNewPrivs):' "/proc/$2/status" 2>/dev/null | tr -s '\t ' ' ')
+    if grep -q "Seccomp: 2" <<<"$st" && grep -q "NoNewPrivs: 1" <<<"$st"; then ok "$1"; else
+        fail "$1" "expected Seccomp: 2 and NoNewPrivs: 1 in /proc/$2/status" "got: $st"; fi
+}
+
 # stop_kiosk: SIGTERM and wait; sets KSTATUS to its exit status.
 stop_kiosk() {
     kill -TERM "$KPID" 2>/dev/null
