@@ -40,3 +40,18 @@ with_submit inject "https://drop.example.org/drop;script-src"
 expect_status "a URL that would end the CSP source is refused" 1 "$BS"
 with_submit sneaky http://127.0.0.1.evil.example/drop
 expect_status "a host that only starts like loopback is refused" 1 "$BS"
+
+# The request page always has a way out: an address for the sealed text
+# (unless submit_url takes it) and a phone or email for when it cannot seal.
+rm -rf "$T/c-nocontact"
+cp -R "$T/content" "$T/c-nocontact"
+sed -i '/^contact:/,/^  hours:/d' "$T/c-nocontact/site.yml"
+"$PEERSITE" build --content "$T/c-nocontact" --theme "$ROOT/themes/default" --out "$T/s-nocontact" \
+    >"$T/nocontact.out" 2>&1
+expect_status "a site with no contact and no submit_url is refused" 1 $?
+expect_match "  naming site.yml and contact.email" "$T/nocontact.out" 'site\.yml: contact\.email: missing, and there is no submit_url'
+expect_match "  and that there is no phone or email" "$T/nocontact.out" 'site\.yml: contact: neither phone nor email'
+printf 'submit_url: https://drop.example.org/drop\ncontact:\n  phone: 555-0100\n' >>"$T/c-nocontact/site.yml"
+"$PEERSITE" build --content "$T/c-nocontact" --theme "$ROOT/themes/default" --out "$T/s-nocontact" \
+    >"$T/nocontact.out" 2>&1
+expect_status "a drop box and a phone are enough" 0 $?
