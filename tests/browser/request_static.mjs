@@ -206,6 +206,38 @@ try {
         await page4.locator('#seal-off').isVisible() && w4.posts.length === 0,
         'when the library cannot load, the form stays disabled with the phone and email, and nothing is posted');
   await broken.close();
+  // Even with its fields forced open and no script to take the submission
+  // over, the form cannot send to the host: it has no method or action that
+  // posts, and the page's policy allows no form submission at all.
+  const forced = await browser.newContext();
+  const page5 = await forced.newPage();
+  const w5 = watch(page5, host.url);
+  const sent5 = [];
+  page5.on('request', (r) => { if (new URL(r.url()).search || r.method() !== 'GET') sent5.push(`${r.method()} ${r.url()}`); });
+  await page5.route(/\/assets\/request\.[0-9a-f]+\.js$/, (r) => r.abort());
+  await page5.goto(host.url + 'request/');
+  await page5.evaluate(() => { document.getElementById('request-fields').disabled = false; });
+  await page5.getByLabel('Your name').fill('Forced open');
+  await page5.getByLabel('I understand this is not an emergency service.').check();
+  await page5.getByLabel('Myself').check();
+  await page5.getByRole('button', { name: 'Seal my request' }).click();
+  await page5.waitForTimeout(300);
+  check(sent5.length === 0 && page5.url() === host.url + 'request/',
+        'with its fields forced open and no script, the form sends nothing to the host', ...sent5, page5.url());
+  const csp5 = await page5.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  check(/form-action 'none'/.test(csp5), "the request page's policy allows no form submission", csp5);
+  const blocked = new Promise((resolve) => page5.on('console', (m) => { if (/form-action/.test(m.text())) resolve(true); }));
+  await page5.evaluate(() => {
+    const f = document.getElementById('request-form');
+    f.method = 'post';
+    f.action = '../request';
+    f.submit();
+  });
+  await Promise.race([blocked, page5.waitForTimeout(1000)]);
+  await page5.waitForTimeout(200);
+  check(sent5.length === 0, 'a form made to post anyway is stopped by form-action', ...sent5);
+  check(w5.posts.length === 0, 'forced open: nothing is posted', ...w5.posts);
+  await forced.close();
   const log = host.log();
   check(!/"POST/.test(log), 'the static host never received a POST', log.split('\n').filter((l) => /POST/.test(l)).join('\n'));
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The request page peersite writes: fails closed without JavaScript (fields
-# disabled, phone and email given), carries the key for sealing and the
+# disabled, phone and email given, no form submission to the host), carries the key for sealing and the
 # vendored libsodium with SRI, and a CSP whose connect-src allows submit_url
 # and nothing else; submit_url must be https (http only on loopback) and safe
 # inside the policy.
@@ -13,7 +13,12 @@ expect_contains "and the email" "$P" 'email <a href="mailto:peers@example.org">p
 expect_contains "the box key is embedded for sealing" "$P" "data-box=\"$(sed -n 's/^box: //p' "$K/admin.pub")\""
 expect_contains "the key id is embedded" "$P" "data-key-id=\"$(sed -n 's/^key-id: //p' "$K/admin.pub")\""
 expect_match "libsodium is loaded by the page with its SRI hash" "$P" 'data-sodium="\.\./assets/vendor/libsodium\.[0-9a-f]{10}\.js" data-sodium-integrity="sha256-'
-expect_contains "without submit_url connect-src is the site only" "$P" "connect-src 'self'; form-action 'self'"
+expect_contains "without submit_url connect-src is the site only" "$P" "connect-src 'self'; form-action 'none'"
+expect_contains "the request page allows no form submission at all" "$P" "form-action 'none'; base-uri 'none'"
+expect_contains "other pages keep their own forms (search)" "$SITE/search/index.html" "form-action 'self'"
+expect_contains "the request form has no method that sends anything" "$P" '<form class="request-form" id="request-form" method="dialog" autocomplete="off"'
+expect_not_contains "  and no action to post to" "$P" ' action="'
+
 expect_contains "only the request page allows WebAssembly" "$P" "script-src 'self' 'wasm-unsafe-eval';"
 expect_not_contains "other pages do not" "$SITE/faq/index.html" "wasm-unsafe-eval"
 expect_contains "without submit_url the page offers the sealed text to send" "$P" '<textarea id="sealed-request" rows="12" readonly'
@@ -28,7 +33,7 @@ with_submit() { # with_submit NAME URL: builds with submit_url: URL; status in $
 with_submit https https://drop.example.org/drop
 expect_status "an https submit_url builds" 0 "$BS"
 expect_contains "connect-src allows exactly submit_url" "$T/s-https/request/index.html" \
-    "connect-src 'self' https://drop.example.org/drop; form-action 'self'"
+    "connect-src 'self' https://drop.example.org/drop; form-action 'none'"
 expect_contains "the page posts to it" "$T/s-https/request/index.html" 'data-submit-url="https://drop.example.org/drop"'
 expect_contains "with submit_url the button says it sends" "$T/s-https/request/index.html" "Seal and send"
 with_submit loop http://127.0.0.1:8090/drop
