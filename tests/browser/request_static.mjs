@@ -238,8 +238,44 @@ try {
   check(sent5.length === 0, 'a form made to post anyway is stopped by form-action', ...sent5);
   check(w5.posts.length === 0, 'forced open: nothing is posted', ...w5.posts);
   await forced.close();
+  // While the library loads (held here), the page says it is preparing to
+  // seal, not that JavaScript is off; then it is ready.
+  const slow = await browser.newContext();
+  const page6 = await slow.newPage();
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page6.route(/\/vendor\/libsodium\.[0-9a-f]+\.js$/, async (r) => { await held; await r.continue(); });
+  await page6.goto(host.url + 'request/');
+  const waiting = await page6.locator('#seal-how').innerText();
+  check(/Preparing to seal/.test(waiting) && !/needs JavaScript/.test(waiting) &&
+        await page6.getByLabel('Your name').isDisabled(),
+        'while the library loads, the page says it is preparing to seal (not that JavaScript is off)', waiting);
+  release();
+  await page6.waitForSelector('#request-form[data-ready]');
+  const readyHow = await page6.locator('#seal-how').innerText();
+  check(await page6.getAttribute('#request-form', 'data-ready') === 'yes' && /When you press/.test(readyHow) &&
+        !/Preparing/.test(readyHow), 'once loaded, the page says how it seals', readyHow);
+  await slow.close();
   const log = host.log();
   check(!/"POST/.test(log), 'the static host never received a POST', log.split('\n').filter((l) => /POST/.test(l)).join('\n'));
+
+  // ---- no key in the content: the page says so, with or without JavaScript ----
+  const noKeySite = join(dir, 'nokey-site');
+  buildSite(`${ROOT}/tests/fixtures/minimal`, noKeySite);
+  const noKeyHost = await staticHost(noKeySite);
+  hosts.push(noKeyHost);
+  for (const js of [true, false]) {
+    const ctx = await browser.newContext({ javaScriptEnabled: js });
+    const pg = await ctx.newPage();
+    await pg.goto(noKeyHost.url + 'request/');
+    if (js) await pg.waitForLoadState('load');
+    await pg.waitForTimeout(200);
+    const how = await pg.locator('#seal-how').innerText();
+    check(/cannot take requests online yet/.test(how) && /555-0100/.test(how) && /peers@example\.org/.test(how) &&
+          !/needs JavaScript/.test(how) && !/Preparing/.test(how) && await pg.getByLabel('Your name').isDisabled(),
+          `without a key (JavaScript ${js ? 'on' : 'off'}) the page says it cannot take requests online yet, with the phone and email`, how);
+    await ctx.close();
+  }
 
   // ---- submit_url: the same page posts to peerkiosk drop ----
   const dropPort = await freePort();

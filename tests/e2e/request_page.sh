@@ -23,6 +23,16 @@ expect_contains "only the request page allows WebAssembly" "$P" "script-src 'sel
 expect_not_contains "other pages do not" "$SITE/faq/index.html" "wasm-unsafe-eval"
 expect_contains "without submit_url the page offers the sealed text to send" "$P" '<textarea id="sealed-request" rows="12" readonly'
 
+# Without content/keys/admin.pub the page cannot seal at all: it says so,
+# JavaScript or not, and gives the phone and email.
+"$PEERSITE" build --content "$FIXTURES/minimal" --theme "$ROOT/themes/default" --out "$T/s-nokey" >/dev/null 2>&1
+expect_contains "without a key the page says it cannot take requests online yet" "$T/s-nokey/request/index.html" \
+    '<p id="seal-nokey"><strong>This site cannot take requests online yet.</strong>'
+expect_contains "  and gives the phone and email" "$T/s-nokey/request/index.html" \
+    'call 555-0100 or email <a href="mailto:peers@example.org">peers@example.org</a>.</p>'
+expect_not_contains "  not that JavaScript is off" "$T/s-nokey/request/index.html" "needs JavaScript"
+expect_contains "with a key, the words for while the library loads are there" "$P" '<p id="seal-wait" hidden>Preparing to seal'
+
 with_submit() { # with_submit NAME URL: builds with submit_url: URL; status in $BS, output in $T/NAME.out
     rm -rf "$T/c-$1" "$T/s-$1"
     cp -R "$T/content" "$T/c-$1"

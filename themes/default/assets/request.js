@@ -264,13 +264,29 @@
     }).then(function (r) { if (!r.ok) throw new Error('drop box: ' + r.status); });
   }
 
+  /* Whether this page can try to seal here at all: a key to seal for and a
+     browser with what sealing needs. */
+  function canSeal(form) {
+    return !!(form.getAttribute('data-box') && window.fetch && window.Promise && window.TextDecoder &&
+              window.crypto && window.crypto.getRandomValues && Array.from);
+  }
+
+  /* Which of the page's explanations shows: "off" (the page's own words:
+     JavaScript off or not working), "wait" (the library is loading) or
+     "on" (ready to seal). The kiosk's page has its own words and none of
+     these. */
+  function showHow(state) {
+    ['off', 'wait', 'on'].forEach(function (s) {
+      var el = document.getElementById('seal-' + s);
+      if (el) el.hidden = s !== state;
+    });
+  }
+
   function setup(form) {
     var fieldset = document.getElementById('request-fields');
     var errors = document.getElementById('seal-errors');
     var kioskDrop = fieldset.getAttribute('data-drop');
     var ready = null, busy = false;
-    if (!form.getAttribute('data-box') || !window.fetch || !window.Promise || !window.TextDecoder ||
-        !window.crypto || !window.crypto.getRandomValues || !Array.from) return;
 
     /* Attached before anything is enabled, and preventDefault comes first:
        the browser never posts this form itself, except at a kiosk whose own
@@ -328,14 +344,14 @@
         fp.textContent = fingerprint(r.sodium, r.boxPk, r.signPk);
         fp.setAttribute('data-computed', 'browser');
       }
-      var off = document.getElementById('seal-off'), on = document.getElementById('seal-on');
-      if (off && on) { off.hidden = true; on.hidden = false; }
+      showHow('on');
       fieldset.disabled = false;
       form.setAttribute('data-ready', 'yes');
     }, function (e) {
       if (window.console) console.warn('peerkit: cannot seal here: ' + e.message);
-      /* The page's own words (contact the program) stay; at a kiosk the
+      /* The page's own words (contact the program) again; at a kiosk the
          kiosk seals instead. */
+      showHow('off');
       form.setAttribute('data-ready', 'no');
     });
   }
@@ -348,7 +364,9 @@
 
   function init() {
     var form = document.getElementById('request-form');
-    if (!form) return;
+    if (!form || !canSeal(form)) return;
+    /* The words for JavaScript off are for when it is off or fails. */
+    showHow('wait');
     /* After the page has rendered: the library is large, the page is not. */
     if (document.readyState === 'complete') setup(form);
     else window.addEventListener('load', function () { setup(form); });
