@@ -310,6 +310,34 @@ try {
   check(w3.foreign.length === 0, 'submit_url: no request to any other origin', ...w3.foreign);
   check(w3.errors.length === 0, 'submit_url: no JavaScript or CSP errors', ...w3.errors);
   await ctx3.close();
+
+  // A drop box that does not take the request: the sealed text to email,
+  // with why nothing was sent, worded by the drop box's answer.
+  const refusals = [
+    [429, /busy, so nothing was sent: please try again in a minute/],
+    [413, /too large for the drop box, so nothing was sent/],
+    [403, /does not accept requests for this key, so nothing was sent: please contact the program/],
+    [503, /cannot store requests right now, so nothing was sent/],
+    [0, /could not be reached, so nothing was sent/],
+  ];
+  for (const [status, words] of refusals) {
+    const ctx = await browser.newContext();
+    const pg = await ctx.newPage();
+    await pg.route(`http://127.0.0.1:${dropPort}/drop`, (r) => {
+      if (status === 0) return r.abort('connectionrefused');
+      return r.fulfill({ status, body: 'no', headers: { 'Access-Control-Allow-Origin': webOrigin } });
+    });
+    await pg.goto(webOrigin + '/request/');
+    await pg.waitForSelector('#request-form[data-ready="yes"]');
+    await fill(pg);
+    await pg.getByRole('button', { name: 'Seal and send' }).click();
+    await pg.waitForSelector('#seal-armor:not([hidden])');
+    const unsent = await pg.locator('#seal-unsent').innerText();
+    check(words.test(unsent) && /sealed below/.test(unsent) && (status === 0 || !/could not be reached/.test(unsent)) &&
+          /^-----BEGIN PEERKIT REQUEST-----/.test(await pg.inputValue('#sealed-request')),
+          `a drop box answer of ${status || 'none'} is worded as such, and the sealed text is offered`, unsent);
+    await ctx.close();
+  }
   const bundle = join(dir, 'drop.bundle');
   execFileSync(PEERKIOSK, ['export', '--spool', spool, '--out', bundle], { env, stdio: 'ignore' });
   const shown3 = importAndShow(join(dir, 'drop-import.db'), bundle);

@@ -239,9 +239,13 @@
     return section;
   }
 
+  /* unsent: why delivery failed (failure()), or null when nothing was to be
+     delivered. */
   function showArmor(form, text, ref, unsent) {
     var section = showResult('seal-armor', ref);
-    document.getElementById('seal-unsent').hidden = !unsent;
+    var note = document.getElementById('seal-unsent');
+    note.querySelector('.seal-why').textContent = unsent || '';
+    note.hidden = !unsent;
     var area = document.getElementById('sealed-request');
     area.value = text;
     var dl = document.getElementById('seal-download');
@@ -257,11 +261,31 @@
     return section;
   }
 
+  /* Rejects with .status: the drop box's answer, 0 when there was none. */
   function deliver(url, env) {
     return fetch(url, {
       method: 'POST', body: env, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
       headers: { 'Content-Type': 'application/octet-stream' },
-    }).then(function (r) { if (!r.ok) throw new Error('drop box: ' + r.status); });
+    }).then(function (r) {
+      if (r.ok) return;
+      var e = new Error('drop box: ' + r.status);
+      e.status = r.status;
+      throw e;
+    });
+  }
+
+  /* Why nothing was sent, by the drop box's answer (docs/drop-box.md); who
+     is "the drop box" or "the kiosk's server". */
+  function failure(status, who) {
+    var Who = who.charAt(0).toUpperCase() + who.slice(1);
+    switch (status) {
+    case 0: return Who + ' could not be reached, so nothing was sent.';
+    case 403: return Who + ' does not accept requests for this key, so nothing was sent: please contact the program.';
+    case 413: return 'Your request is too large for ' + who + ', so nothing was sent.';
+    case 429: return Who + ' is busy, so nothing was sent: please try again in a minute.';
+    case 503: return Who + ' cannot store requests right now, so nothing was sent.';
+    default: return Who + ' did not take your request (error ' + status + '), so nothing was sent.';
+    }
   }
 
   /* Whether this page can try to seal here at all: a key to seal for and a
@@ -314,7 +338,7 @@
       s.memzero(pad);
       form.reset();
       var target = kioskDrop || form.getAttribute('data-submit-url');
-      if (!target) { showArmor(form, armor(s, env), ref, false); return; }
+      if (!target) { showArmor(form, armor(s, env), ref, null); return; }
       busy = true;
       fieldset.disabled = true;
       deliver(target, env)
@@ -325,7 +349,7 @@
             setTimeout(function () { location.replace(document.querySelector('.site-name a').href); }, idle * 1000);
           }
         })
-        .catch(function () { showArmor(form, armor(s, env), ref, true); })
+        .catch(function (e) { showArmor(form, armor(s, env), ref, failure(e.status || 0, 'the drop box')); })
         .then(function () { busy = false; fieldset.disabled = false; });
     });
 
