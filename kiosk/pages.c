@@ -30,14 +30,16 @@ static char *dup_range(const char *from, const char *to)
  * without JavaScript to phone or email. At the kiosk the kiosk itself seals
  * a form posted without JavaScript, so the fields are enabled, the form
  * posts to the kiosk's POST /request, the page's script is told to deliver
- * to the kiosk's own /drop with the kiosk's channel, and the words say what
- * really happens here. */
+ * to the kiosk's own /drop with the kiosk's channel, and the words (how it
+ * seals, what happened once sent) say what really happens here. */
 #define FIELDS_DISABLED "<fieldset class=\"request-fields\" id=\"request-fields\" disabled>"
 #define FORM_STATIC "<form class=\"request-form\" id=\"request-form\" method=\"dialog\""
 #define FORM_KIOSK                                                                                 \
     "<form class=\"request-form\" id=\"request-form\" method=\"post\" action=\"../request\""
 #define HOW_BEGIN "<!-- peerkit:how -->"
 #define HOW_END "<!-- /peerkit:how -->"
+#define SENT_BEGIN "<!-- peerkit:sent -->"
+#define SENT_END "<!-- /peerkit:sent -->"
 #define POLICY_STATIC "form-action 'none'"
 #define POLICY_KIOSK "form-action 'self'"
 
@@ -76,6 +78,10 @@ static char *kiosk_page(const char *html, const char *channel)
                   "program administrator’s key the moment you send it: by this kiosk’s browser, "
                   "or by the kiosk itself if scripts are off. Only the sealed text is stored on "
                   "this kiosk, and nobody here can read it.</p>\n</div>");
+    /* Not "only the sealed text left this device": it is stored right here. */
+    page = splice(page, SENT_BEGIN, SENT_END,
+                  "It was sealed in this kiosk’s browser before it was stored on this kiosk, so "
+                  "nobody here can read it; the form has been cleared.");
     page = splice(page, FORM_STATIC, NULL, FORM_KIOSK);
     if (asprintf(&fields,
                  "<fieldset class=\"request-fields\" id=\"request-fields\" data-drop=\"../drop\" "

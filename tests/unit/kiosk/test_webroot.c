@@ -129,6 +129,10 @@ static void test_pages(void **state)
     assert_null(strstr(out.data, "method=\"dialog\""));
     assert_non_null(strstr(out.data, "default-src 'none'; form-action 'self'\""));
     assert_null(strstr(out.data, "form-action 'none'"));
+    /* Once sent, the kiosk's own words: the sealed text is stored right here. */
+    assert_null(strstr(out.data, "left this device"));
+    assert_non_null(strstr(out.data, "<p>Sent. It was sealed in this kiosk’s browser before it was "
+                                     "stored on this kiosk"));
     assert_non_null(strstr(out.data, "<footer>foot</footer>"));
     buf_free(&out);
     diag_free(&d);
@@ -178,15 +182,17 @@ int main(void)
     put_file(site, "assets/style.css", "body{}", 6);
     put_file(dir, "outside.txt", "secret", 6);
     put_file(site, "request-schema.json", SCHEMA_JSON, strlen(SCHEMA_JSON));
-    const char *req = "<!doctype html><html><head><meta http-equiv=\"Content-Security-Policy\" "
-                      "content=\"default-src 'none'; form-action 'none'\">"
-                      "<title>Ask · Site</title></head><body>"
-                      "<main id=\"main\"><!-- peerkit:how --><p>needs JavaScript</p>"
-                      "<!-- /peerkit:how --><form class=\"request-form\" id=\"request-form\" "
-                      "method=\"dialog\"><fieldset "
-                      "class=\"request-fields\" id=\"request-fields\" disabled></fieldset>"
-                      "</form></main>"
-                      "<footer>foot</footer></body></html>";
+    const char *req =
+        "<!doctype html><html><head><meta http-equiv=\"Content-Security-Policy\" "
+        "content=\"default-src 'none'; form-action 'none'\">"
+        "<title>Ask · Site</title></head><body>"
+        "<main id=\"main\"><!-- peerkit:how --><p>needs JavaScript</p>"
+        "<!-- /peerkit:how --><p>Sent. <!-- peerkit:sent -->Only the sealed text left this "
+        "device.<!-- /peerkit:sent --></p><form class=\"request-form\" id=\"request-form\" "
+        "method=\"dialog\"><fieldset "
+        "class=\"request-fields\" id=\"request-fields\" disabled></fieldset>"
+        "</form></main>"
+        "<footer>foot</footer></body></html>";
     put_file(site, "request/index.html", req, strlen(req));
     char *out = join(dir, "outside.txt"), *link = join(site, "link-out"),
          *lf = join(site, "link-file"), *in = join(site, "link-in"), *faq = join(site, "faq");

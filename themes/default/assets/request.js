@@ -7,7 +7,9 @@
  * 1, the 8-byte key id, then crypto_box_seal of the plaintext JSON
  * {v, schema, channel, submitted, reference, fields} padded ISO/IEC 7816-4 to
  * 1, 2, 4 ... 64 KiB. Delivery: the kiosk's own /drop (the kiosk marks its
- * page), else submit_url (a peerkiosk drop), else armored text to copy,
+ * page; when it fails, the page says so and returns home, since a shared
+ * machine must not offer the sealed text), else submit_url (a peerkiosk
+ * drop; when it fails, the armored text), else armored text to copy,
  * download or email. Nothing is stored: no localStorage, nothing in the URL;
  * the form is cleared once sealed. */
 (function () {
@@ -232,11 +234,36 @@
   }
 
   function showResult(id, ref) {
-    ['seal-sent', 'seal-armor'].forEach(function (s) { document.getElementById(s).hidden = s !== id; });
+    ['seal-sent', 'seal-armor', 'seal-failed'].forEach(function (s) {
+      var el = document.getElementById(s);
+      if (el) el.hidden = s !== id;
+    });
     var section = document.getElementById(id);
-    section.querySelector('.seal-reference').textContent = ref;
+    var shown = section.querySelector('.seal-reference');
+    if (shown) shown.textContent = ref;
     section.focus();
     return section;
+  }
+
+  /* At the kiosk, a result (sent or not) gives way to the home page after
+     the site's idle time without a touch, so the next person sees nothing of
+     it; the section says so. */
+  var homeTimer = null;
+  function returnHomeWhenIdle(section) {
+    var idle = parseInt(document.body.getAttribute('data-idle'), 10) || 120;
+    var note = section.querySelector('.seal-idle');
+    if (note) note.hidden = false;
+    function arm() {
+      clearTimeout(homeTimer);
+      homeTimer = setTimeout(function () { location.replace(document.querySelector('.site-name a').href); },
+                             idle * 1000);
+    }
+    if (homeTimer === null) {
+      ['input', 'keydown', 'pointerdown'].forEach(function (ev) {
+        document.addEventListener(ev, function () { if (homeTimer !== null) arm(); }, { passive: true });
+      });
+    }
+    arm();
   }
 
   /* unsent: why delivery failed (failure()), or null when nothing was to be
@@ -343,13 +370,19 @@
       fieldset.disabled = true;
       deliver(target, env)
         .then(function () {
-          showResult('seal-sent', ref);
+          var sent = showResult('seal-sent', ref);
+          if (kioskDrop) returnHomeWhenIdle(sent);
+        }, function (e) {
           if (kioskDrop) {
-            var idle = parseInt(document.body.getAttribute('data-idle'), 10) || 120;
-            setTimeout(function () { location.replace(document.querySelector('.site-name a').href); }, idle * 1000);
+            /* A shared machine: no sealed text to carry away, and no
+               reference, since nothing was stored. */
+            var failed = showResult('seal-failed', '');
+            failed.querySelector('.seal-why').textContent = failure(e.status || 0, 'the kiosk’s server');
+            returnHomeWhenIdle(failed);
+          } else {
+            showArmor(form, armor(s, env), ref, failure(e.status || 0, 'the drop box'));
           }
         })
-        .catch(function (e) { showArmor(form, armor(s, env), ref, failure(e.status || 0, 'the drop box')); })
         .then(function () { busy = false; fieldset.disabled = false; });
     });
 
