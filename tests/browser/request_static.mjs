@@ -165,6 +165,8 @@ try {
   const mailto = await page.getAttribute('#seal-email', 'href');
   check(mailto.startsWith('mailto:peers@example.org?subject=') && decodeURIComponent(mailto).includes(armored.trim()),
         '"Email it" is a mailto to the program with the sealed text in the body', mailto.slice(0, 120));
+  const steps = await page.locator('#seal-armor ol').innerText();
+  check(/with the sealed text in it/.test(steps) && !/too long/.test(steps), 'the steps say the message opens with the sealed text in it', steps);
   check(await page.getAttribute('#seal-download', 'download') === 'request.peerreq' &&
         (await page.getAttribute('#seal-download', 'href')).startsWith('blob:'), 'Download offers a .peerreq file');
   await page.getByRole('button', { name: 'Copy' }).click();
@@ -179,6 +181,24 @@ try {
   check(w.foreign.length === 0, 'static host: no request leaves the origin', ...w.foreign);
   check(w.posts.length === 0, 'static host: nothing is posted anywhere', ...w.posts);
   await context.close();
+
+  // ---- a sealed request too long for an email link ----
+  const longCtx = await browser.newContext();
+  const pageL = await longCtx.newPage();
+  await pageL.goto(host.url + 'request/');
+  await pageL.waitForSelector('#request-form[data-ready="yes"]');
+  await fill(pageL);
+  await pageL.getByLabel('Anything else?').fill('€'.repeat(500));
+  await pageL.getByRole('button', { name: 'Seal my request' }).click();
+  await pageL.waitForSelector('#seal-armor:not([hidden])');
+  const longHref = await pageL.getAttribute('#seal-email', 'href');
+  const longSteps = await pageL.locator('#seal-armor ol').innerText();
+  check(!/body=/.test(longHref) && longHref.startsWith('mailto:peers@example.org?subject='),
+        'a sealed request too long for a mailto link is not put in it', longHref.slice(0, 120));
+  check(/too long to fit in an email link/.test(longSteps) && /paste the sealed text into it/.test(longSteps) &&
+        !/with the sealed text in it/.test(longSteps),
+        'then the steps say to paste or attach it, not that the message opens with it', longSteps);
+  await longCtx.close();
 
   // ---- JavaScript off: nothing can be sent ----
   const noJs = await browser.newContext({ javaScriptEnabled: false });

@@ -284,6 +284,7 @@
     var full = head + '&body=' + encodeURIComponent(text);
     var fits = full.length <= MAILTO_MAX;
     document.getElementById('seal-email').href = fits ? full : head;
+    document.getElementById('seal-email-short').hidden = !fits;
     document.getElementById('seal-email-long').hidden = fits;
     return section;
   }
