@@ -93,10 +93,20 @@
 
   function codePoints(s) { return Array.from(s).length; }
 
+  /* Controls (but tab and line breaks in a textarea), and a UTF-16
+     surrogate without its pair: JSON.stringify keeps that as "\ud800",
+     which is no Unicode text and which import refuses. The kiosk reads only
+     UTF-8, where neither can hide (sealed/formspec.c). */
   function badControls(s, multiline) {
     for (var i = 0; i < s.length; i++) {
       var c = s.charCodeAt(i);
       if ((c < 0x20 || c === 0x7f) && !(multiline && (c === 10 || c === 13 || c === 9))) return true;
+      if (c >= 0xdc00 && c <= 0xdfff) return true;
+      if (c >= 0xd800 && c <= 0xdbff) {
+        var next = s.charCodeAt(i + 1);
+        if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+        i++;
+      }
     }
     return false;
   }
