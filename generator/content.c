@@ -651,6 +651,26 @@ static void find_photos(struct content *c)
     }
 }
 
+/* The request page must always leave the requester a way to reach the
+ * program: without submit_url the sealed text is emailed to contact.email,
+ * and where the browser cannot seal the page gives contact.phone or
+ * contact.email instead. Reported at site.yml, naming the key to set. */
+static void check_ways_out(json_t *site, const char *path, struct diag *d)
+{
+    json_t *contact = json_object_get(site, "contact");
+    bool email = json_string_length(json_object_get(contact, "email")) > 0;
+    bool phone = json_string_length(json_object_get(contact, "phone")) > 0;
+    if (!email && !json_object_get(site, "submit_url"))
+        diag_error(d, path, 0, 0,
+                   "contact.email: missing, and there is no submit_url: the request page would "
+                   "have nowhere to send sealed requests (set contact.email, or submit_url for a "
+                   "drop box)");
+    if (!email && !phone)
+        diag_error(d, path, 0, 0,
+                   "contact: neither phone nor email: the request page would have nowhere to send "
+                   "people when it cannot take a request (set contact.phone or contact.email)");
+}
+
 static void request_defaults(json_t *request)
 {
     json_t *fields = json_object_get(request, "fields");
@@ -699,9 +719,11 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
     }
     char *path = join(dir, "site.yml");
     c->site = load_yml(c, path, site_keys, "site.yml", d);
-    free(path);
-    if (c->site)
+    if (c->site) {
         site_defaults(c->site);
+        check_ways_out(c->site, path, d);
+    }
+    free(path);
 
     c->pages = load_collection(c, "pages", page_keys, "a page", true, d);
     keep_complete(c, c->pages, page_keys, "page");

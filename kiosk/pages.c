@@ -25,36 +25,72 @@ static char *dup_range(const char *from, const char *to)
 }
 
 /* The theme's request page fails closed: its fields are disabled until the
- * browser can seal, and it tells a visitor without JavaScript to phone or
- * email. At the kiosk the kiosk itself seals a form posted without
- * JavaScript, so the fields are enabled, the page's script is told to
- * deliver to the kiosk's own /drop with the kiosk's channel, and the words
- * say what really happens here. */
+ * browser can seal, the form has no way to post to the host (method
+ * "dialog", form-action 'none' in its policy), and it tells a visitor
+ * without JavaScript to phone or email. At the kiosk the kiosk itself seals
+ * a form posted without JavaScript, so the fields are enabled, the form
+ * posts to the kiosk's POST /request, the page's script is told to deliver
+ * to the kiosk's own /drop with the kiosk's channel, and the words (how it
+ * seals, what happened once sent) say what really happens here. */
 #define FIELDS_DISABLED "<fieldset class=\"request-fields\" id=\"request-fields\" disabled>"
+#define FORM_STATIC "<form class=\"request-form\" id=\"request-form\" method=\"dialog\""
+#define FORM_KIOSK                                                                                 \
+    "<form class=\"request-form\" id=\"request-form\" method=\"post\" action=\"../request\""
 #define HOW_BEGIN "<!-- peerkit:how -->"
 #define HOW_END "<!-- /peerkit:how -->"
+#define SENT_BEGIN "<!-- peerkit:sent -->"
+#define SENT_END "<!-- /peerkit:sent -->"
+#define POLICY_STATIC "form-action 'none'"
+#define POLICY_KIOSK "form-action 'self'"
+
+/* Replaces, in html (taken), the text from the first `begin` through the
+ * next `end` (both included; end NULL: `begin` alone) with `to`. Returns the
+ * new page (caller frees), or NULL when the text is not there. */
+static char *splice(char *html, const char *begin, const char *end, const char *to)
+{
+    char *from = html ? strstr(html, begin) : NULL;
+    char *stop = from && end ? strstr(from, end) : NULL;
+    if (!from || (end && !stop)) {
+        free(html);
+        return NULL;
+    }
+    stop = end ? stop + strlen(end) : from + strlen(begin);
+    struct buf b = BUF_INIT;
+    buf_append(&b, html, (size_t)(from - html));
+    buf_puts(&b, to);
+    buf_puts(&b, stop);
+    free(html);
+    return buf_detach(&b);
+}
 
 static char *kiosk_page(const char *html, const char *channel)
 {
-    const char *fs = strstr(html, FIELDS_DISABLED);
-    const char *how = strstr(html, HOW_BEGIN);
-    const char *how_end = how ? strstr(how, HOW_END) : NULL;
-    if (!fs || !how_end || fs < how_end)
-        return NULL;
-    struct buf b = BUF_INIT;
-    buf_append(&b, html, (size_t)(how - html));
-    buf_puts(&b, "<div class=\"seal-how\" id=\"seal-how\">\n<p>Your request is sealed for the "
-                 "program administrator’s key the moment you send it: by this kiosk’s browser, "
-                 "or by the kiosk itself if scripts are off. Only the sealed text is stored on "
-                 "this kiosk, and nobody here can read it.</p>\n</div>");
-    const char *after_how = how_end + strlen(HOW_END);
-    buf_append(&b, after_how, (size_t)(fs - after_how));
-    buf_printf(&b,
-               "<fieldset class=\"request-fields\" id=\"request-fields\" data-drop=\"../drop\" "
-               "data-channel=\"%s\">",
-               channel);
-    buf_puts(&b, fs + strlen(FIELDS_DISABLED));
-    return buf_detach(&b);
+    char *page = strdup(html), *fields = NULL;
+    if (!page)
+        abort();
+    /* The policy is in the <head>: the form's own text cannot provide it. */
+    const char *body = strstr(page, "<body");
+    const char *policy = strstr(page, POLICY_STATIC);
+    if (body && policy && policy < body)
+        page = splice(page, POLICY_STATIC, NULL, POLICY_KIOSK);
+    page = splice(page, HOW_BEGIN, HOW_END,
+                  "<div class=\"seal-how\" id=\"seal-how\">\n<p>Your request is sealed for the "
+                  "program administrator’s key the moment you send it: by this kiosk’s browser, "
+                  "or by the kiosk itself if scripts are off. Only the sealed text is stored on "
+                  "this kiosk, and nobody here can read it.</p>\n</div>");
+    /* Not "only the sealed text left this device": it is stored right here. */
+    page = splice(page, SENT_BEGIN, SENT_END,
+                  "It was sealed in this kiosk’s browser before it was stored on this kiosk, so "
+                  "nobody here can read it; the form has been cleared.");
+    page = splice(page, FORM_STATIC, NULL, FORM_KIOSK);
+    if (asprintf(&fields,
+                 "<fieldset class=\"request-fields\" id=\"request-fields\" data-drop=\"../drop\" "
+                 "data-channel=\"%s\">",
+                 channel) < 0)
+        abort();
+    page = splice(page, FIELDS_DISABLED, NULL, fields);
+    free(fields);
+    return page;
 }
 
 int pages_load(const char *site_dir, const struct formspec *s, const char *channel,

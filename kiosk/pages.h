@@ -20,8 +20,9 @@ int pages_load(const char *site_dir, const struct formspec *s, const char *chann
 void pages_free(struct pages *p);
 
 /* The request page as the kiosk serves it: the site's, with the fields
- * enabled (the kiosk seals a form posted without JavaScript), the browser
- * told to seal and deliver to the kiosk's own /drop, and the kiosk's words. */
+ * enabled and the form posting to POST /request (the kiosk seals a form
+ * posted without JavaScript; the page's policy allows it), the browser told
+ * to seal and deliver to the kiosk's own /drop, and the kiosk's words. */
 void pages_request(const struct pages *p, struct buf *out);
 
 /* The thank-you page: the reference code and the promised response time; it

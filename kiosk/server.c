@@ -19,6 +19,7 @@
 #include "envelope.h"
 #include "formspec.h"
 #include "formbody.h"
+#include "netaddr.h"
 #include "pages.h"
 #include "spool.h"
 #include "webroot.h"
@@ -62,7 +63,7 @@ struct server {
 /* Per-request state for POST /request. */
 struct post {
     struct formbody *body;
-    void *drop; /* drop_handle's state for a request to /drop */
+    void *drop;  /* drop_handle's state for a request to /drop */
     int refused; /* an answer was queued before the body was read */
 };
 
@@ -351,6 +352,13 @@ static enum MHD_Result handle_post(struct server *s, struct MHD_Connection *conn
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         p->refused = 1;
+        /* The form's plaintext comes only from the kiosk's own browser:
+         * over the network it would travel unsealed. */
+        if (!netaddr_client_is_loopback(conn))
+            return send_message(s, conn, MHD_HTTP_FORBIDDEN, "Requests are taken on the kiosk only",
+                                "Nothing was kept. This form can be sent only from the kiosk "
+                                "itself; please use the program's own site, or contact the "
+                                "program directly.");
         if (!rate_allows(s, conn))
             return send_message(s, conn, MHD_HTTP_TOO_MANY_REQUESTS, "Too many requests",
                                 "Nothing was kept. Please wait a minute and send your request "

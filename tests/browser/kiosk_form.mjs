@@ -2,6 +2,8 @@
 // form by its labels; the browser seals it and posts it to the kiosk's /drop;
 // the back button and the idle timer leave no trace of what was typed; without
 // JavaScript the kiosk seals it itself (its 422 and thank-you pages pass axe);
+// a request the kiosk refuses (over --rate) says it was not sent, offers no
+// sealed text and goes home after the idle time;
 // then `peerkiosk export` + `peeradmin import` + `peeradmin show` give back
 // exactly the values typed, and no kiosk file holds them in plaintext.
 import AxeBuilder from '@axe-core/playwright';
@@ -28,9 +30,9 @@ buildSite(join(dir, 'content'), site);
 const spool = join(dir, 'spool.db');
 
 // Starts the server on a free port and resolves with its base URL.
-function serve() {
+function serve(spoolFile = spool, extra = []) {
   const child = spawn(PEERKIOSK, ['serve', '--site', site, '--pubkey', join(dir, 'keys/admin.pub'),
-                                  '--spool', spool, '--listen', '127.0.0.1:0', '--kiosk-id', 'browser'],
+                                  '--spool', spoolFile, '--listen', '127.0.0.1:0', '--kiosk-id', 'browser', ...extra],
                       { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stderr.on('data', (d) => { out += d; });
@@ -99,6 +101,9 @@ try {
   check(m, 'the page shows the reference code once the kiosk stored the sealed request', text);
   reference = m && m[1];
   check(/within one business day/.test(text), 'the page promises the response time');
+  check(!/left this device/.test(text) && /stored on this kiosk, so nobody here can read it/.test(text) &&
+        /goes back to the home page after 90 seconds/.test(text),
+        'the kiosk says the sealed request is stored here, and when the page goes home', text);
   check(JSON.stringify(posts) === '["/drop"]', 'the browser sealed and posted to the kiosk\'s /drop only', JSON.stringify(posts));
   check(await page.getByLabel('Your name').inputValue() === '', 'the form is cleared once sealed');
   const axeThanks = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
@@ -157,6 +162,47 @@ try {
   check(axeNoJs.violations.length === 0, 'axe WCAG 2.1 A/AA: thank-you page',
         ...axeNoJs.violations.map((v) => `${v.id}: ${v.help}`));
   await noJs.close();
+
+  // A kiosk that does not take the request (here: over its --rate): the
+  // page says it was not sent and how else to reach the program, offers no
+  // sealed text to carry away on this shared machine, and goes home after
+  // the idle time like a sent one.
+  const rated = await serve(join(dir, 'rated.db'), ['--rate', '1']);
+  try {
+    const ctx = await browser.newContext();
+    const pg = await ctx.newPage();
+    await pg.clock.install();
+    await pg.goto(rated.url + 'request/');
+    await pg.waitForSelector('#request-form[data-ready="yes"]');
+    await fillForm(pg, { name: 'First', email: 'first@example.org', message: 'One.' });
+    await pg.getByRole('button', { name: 'Seal my request' }).click();
+    await pg.waitForSelector('#seal-sent:not([hidden])');
+    // A fresh page (no timer left from the sent one) for the second request.
+    await pg.goto(rated.url + 'request/');
+    await pg.waitForSelector('#request-form[data-ready="yes"]');
+    await fillForm(pg, { name: `Second ${MARK}`, email: 'second@example.org', message: 'Two.' });
+    await pg.getByRole('button', { name: 'Seal my request' }).click();
+    await pg.waitForSelector('#seal-failed:not([hidden]), #seal-armor:not([hidden])');
+    const failedText = await pg.locator('main').innerText();
+    check(await pg.locator('#seal-failed').isVisible() && /Your request was not sent/.test(failedText) &&
+          /busy, so nothing was sent: please try again in a minute/.test(failedText) &&
+          /Please try again, or contact the program directly: call 555-0100/.test(failedText),
+          'at the kiosk a refused request says it was not sent, to try again or call', failedText.slice(0, 800));
+    check(await pg.locator('#seal-armor').isHidden() && await pg.inputValue('#sealed-request') === '' &&
+          !/BEGIN PEERKIT REQUEST|send it by email/.test(failedText) && await pg.locator('#seal-sent').isHidden(),
+          'at the kiosk a refused request offers no sealed text, copy, download or email');
+    check(await pg.getByLabel('Your name').inputValue() === '', 'the form is cleared after a refused request');
+    const axeFailed = await new AxeBuilder({ page: pg }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    check(axeFailed.violations.length === 0, 'axe WCAG 2.1 A/AA: request page saying it was not sent',
+          ...axeFailed.violations.map((v) => `${v.id}: ${v.help}`));
+    await pg.clock.runFor(91_000);
+    const wentHome = await pg.waitForURL(rated.url, { timeout: 5000 }).then(() => true, () => false);
+    check(wentHome, 'after a refused request the kiosk page returns home after the idle time', pg.url());
+    await ctx.close();
+  } finally {
+    rated.child.kill('SIGTERM');
+    await new Promise((r) => rated.child.on('exit', r));
+  }
 } catch (e) {
   fail('browser test ran to the end', e.stack || e);
 } finally {

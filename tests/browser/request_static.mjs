@@ -165,6 +165,8 @@ try {
   const mailto = await page.getAttribute('#seal-email', 'href');
   check(mailto.startsWith('mailto:peers@example.org?subject=') && decodeURIComponent(mailto).includes(armored.trim()),
         '"Email it" is a mailto to the program with the sealed text in the body', mailto.slice(0, 120));
+  const steps = await page.locator('#seal-armor ol').innerText();
+  check(/with the sealed text in it/.test(steps) && !/too long/.test(steps), 'the steps say the message opens with the sealed text in it', steps);
   check(await page.getAttribute('#seal-download', 'download') === 'request.peerreq' &&
         (await page.getAttribute('#seal-download', 'href')).startsWith('blob:'), 'Download offers a .peerreq file');
   await page.getByRole('button', { name: 'Copy' }).click();
@@ -179,6 +181,24 @@ try {
   check(w.foreign.length === 0, 'static host: no request leaves the origin', ...w.foreign);
   check(w.posts.length === 0, 'static host: nothing is posted anywhere', ...w.posts);
   await context.close();
+
+  // ---- a sealed request too long for an email link ----
+  const longCtx = await browser.newContext();
+  const pageL = await longCtx.newPage();
+  await pageL.goto(host.url + 'request/');
+  await pageL.waitForSelector('#request-form[data-ready="yes"]');
+  await fill(pageL);
+  await pageL.getByLabel('Anything else?').fill('€'.repeat(500));
+  await pageL.getByRole('button', { name: 'Seal my request' }).click();
+  await pageL.waitForSelector('#seal-armor:not([hidden])');
+  const longHref = await pageL.getAttribute('#seal-email', 'href');
+  const longSteps = await pageL.locator('#seal-armor ol').innerText();
+  check(!/body=/.test(longHref) && longHref.startsWith('mailto:peers@example.org?subject='),
+        'a sealed request too long for a mailto link is not put in it', longHref.slice(0, 120));
+  check(/too long to fit in an email link/.test(longSteps) && /paste the sealed text into it/.test(longSteps) &&
+        !/with the sealed text in it/.test(longSteps),
+        'then the steps say to paste or attach it, not that the message opens with it', longSteps);
+  await longCtx.close();
 
   // ---- JavaScript off: nothing can be sent ----
   const noJs = await browser.newContext({ javaScriptEnabled: false });
@@ -206,8 +226,76 @@ try {
         await page4.locator('#seal-off').isVisible() && w4.posts.length === 0,
         'when the library cannot load, the form stays disabled with the phone and email, and nothing is posted');
   await broken.close();
+  // Even with its fields forced open and no script to take the submission
+  // over, the form cannot send to the host: it has no method or action that
+  // posts, and the page's policy allows no form submission at all.
+  const forced = await browser.newContext();
+  const page5 = await forced.newPage();
+  const w5 = watch(page5, host.url);
+  const sent5 = [];
+  page5.on('request', (r) => { if (new URL(r.url()).search || r.method() !== 'GET') sent5.push(`${r.method()} ${r.url()}`); });
+  await page5.route(/\/assets\/request\.[0-9a-f]+\.js$/, (r) => r.abort());
+  await page5.goto(host.url + 'request/');
+  await page5.evaluate(() => { document.getElementById('request-fields').disabled = false; });
+  await page5.getByLabel('Your name').fill('Forced open');
+  await page5.getByLabel('I understand this is not an emergency service.').check();
+  await page5.getByLabel('Myself').check();
+  await page5.getByRole('button', { name: 'Seal my request' }).click();
+  await page5.waitForTimeout(300);
+  check(sent5.length === 0 && page5.url() === host.url + 'request/',
+        'with its fields forced open and no script, the form sends nothing to the host', ...sent5, page5.url());
+  const csp5 = await page5.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  check(/form-action 'none'/.test(csp5), "the request page's policy allows no form submission", csp5);
+  const blocked = new Promise((resolve) => page5.on('console', (m) => { if (/form-action/.test(m.text())) resolve(true); }));
+  await page5.evaluate(() => {
+    const f = document.getElementById('request-form');
+    f.method = 'post';
+    f.action = '../request';
+    f.submit();
+  });
+  await Promise.race([blocked, page5.waitForTimeout(1000)]);
+  await page5.waitForTimeout(200);
+  check(sent5.length === 0, 'a form made to post anyway is stopped by form-action', ...sent5);
+  check(w5.posts.length === 0, 'forced open: nothing is posted', ...w5.posts);
+  await forced.close();
+  // While the library loads (held here), the page says it is preparing to
+  // seal, not that JavaScript is off; then it is ready.
+  const slow = await browser.newContext();
+  const page6 = await slow.newPage();
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page6.route(/\/vendor\/libsodium\.[0-9a-f]+\.js$/, async (r) => { await held; await r.continue(); });
+  await page6.goto(host.url + 'request/');
+  const waiting = await page6.locator('#seal-how').innerText();
+  check(/Preparing to seal/.test(waiting) && !/needs JavaScript/.test(waiting) &&
+        await page6.getByLabel('Your name').isDisabled(),
+        'while the library loads, the page says it is preparing to seal (not that JavaScript is off)', waiting);
+  release();
+  await page6.waitForSelector('#request-form[data-ready]');
+  const readyHow = await page6.locator('#seal-how').innerText();
+  check(await page6.getAttribute('#request-form', 'data-ready') === 'yes' && /When you press/.test(readyHow) &&
+        !/Preparing/.test(readyHow), 'once loaded, the page says how it seals', readyHow);
+  await slow.close();
   const log = host.log();
   check(!/"POST/.test(log), 'the static host never received a POST', log.split('\n').filter((l) => /POST/.test(l)).join('\n'));
+
+  // ---- no key in the content: the page says so, with or without JavaScript ----
+  const noKeySite = join(dir, 'nokey-site');
+  buildSite(`${ROOT}/tests/fixtures/minimal`, noKeySite);
+  const noKeyHost = await staticHost(noKeySite);
+  hosts.push(noKeyHost);
+  for (const js of [true, false]) {
+    const ctx = await browser.newContext({ javaScriptEnabled: js });
+    const pg = await ctx.newPage();
+    await pg.goto(noKeyHost.url + 'request/');
+    if (js) await pg.waitForLoadState('load');
+    await pg.waitForTimeout(200);
+    const how = await pg.locator('#seal-how').innerText();
+    check(/cannot take requests online yet/.test(how) && /555-0100/.test(how) && /peers@example\.org/.test(how) &&
+          !/needs JavaScript/.test(how) && !/Preparing/.test(how) && await pg.getByLabel('Your name').isDisabled(),
+          `without a key (JavaScript ${js ? 'on' : 'off'}) the page says it cannot take requests online yet, with the phone and email`, how);
+    await ctx.close();
+  }
 
   // ---- submit_url: the same page posts to peerkiosk drop ----
   const dropPort = await freePort();
@@ -242,6 +330,34 @@ try {
   check(w3.foreign.length === 0, 'submit_url: no request to any other origin', ...w3.foreign);
   check(w3.errors.length === 0, 'submit_url: no JavaScript or CSP errors', ...w3.errors);
   await ctx3.close();
+
+  // A drop box that does not take the request: the sealed text to email,
+  // with why nothing was sent, worded by the drop box's answer.
+  const refusals = [
+    [429, /busy, so nothing was sent: please try again in a minute/],
+    [413, /too large for the drop box, so nothing was sent/],
+    [403, /does not accept requests for this key, so nothing was sent: please contact the program/],
+    [503, /cannot store requests right now, so nothing was sent/],
+    [0, /could not be reached, so nothing was sent/],
+  ];
+  for (const [status, words] of refusals) {
+    const ctx = await browser.newContext();
+    const pg = await ctx.newPage();
+    await pg.route(`http://127.0.0.1:${dropPort}/drop`, (r) => {
+      if (status === 0) return r.abort('connectionrefused');
+      return r.fulfill({ status, body: 'no', headers: { 'Access-Control-Allow-Origin': webOrigin } });
+    });
+    await pg.goto(webOrigin + '/request/');
+    await pg.waitForSelector('#request-form[data-ready="yes"]');
+    await fill(pg);
+    await pg.getByRole('button', { name: 'Seal and send' }).click();
+    await pg.waitForSelector('#seal-armor:not([hidden])');
+    const unsent = await pg.locator('#seal-unsent').innerText();
+    check(words.test(unsent) && /sealed below/.test(unsent) && (status === 0 || !/could not be reached/.test(unsent)) &&
+          /^-----BEGIN PEERKIT REQUEST-----/.test(await pg.inputValue('#sealed-request')),
+          `a drop box answer of ${status || 'none'} is worded as such, and the sealed text is offered`, unsent);
+    await ctx.close();
+  }
   const bundle = join(dir, 'drop.bundle');
   execFileSync(PEERKIOSK, ['export', '--spool', spool, '--out', bundle], { env, stdio: 'ignore' });
   const shown3 = importAndShow(join(dir, 'drop-import.db'), bundle);

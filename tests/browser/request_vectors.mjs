@@ -72,6 +72,11 @@ try {
       bad: one({ referral: 'nobody', name: 'x'.repeat(201), email: 'a@b', role: 'dean', modality: ['phone', 'fax'],
                  message: 'bell\u0007', consent: 'no' }),
       good: one({ referral: 'self', name: 'Ann', email: 'ann@example.org', consent: 'yes', message: 'a\nb' }),
+      // A lone UTF-16 surrogate would seal as "\ud800" in the JSON, which import refuses.
+      lone: one({ referral: 'self', name: 'Ann\uD800', email: 'ann@example.org', consent: 'yes',
+                  message: 'x\uDC00y' }),
+      paired: one({ referral: 'self', name: 'Ann \uD83D\uDE42', consent: 'yes', message: '\uD83D\uDE42\n\uD83D\uDE42' }),
+      loneAtEnd: one({ referral: 'self', name: 'Ann', consent: 'yes', message: 'ok \uDBFF' }),
     };
   });
   check(problems.empty === 'referral: required: please fill this in; name: required: please fill this in; consent: required: please fill this in',
@@ -80,6 +85,10 @@ try {
         'role: not one of the choices; modality: not one of the choices; message: contains characters that are not allowed; ' +
         'consent: must be "yes" when ticked', 'JS: types, max and options', problems.bad);
   check(problems.good === '', 'JS: a valid request passes', problems.good);
+  check(problems.lone === 'name: contains characters that are not allowed; message: contains characters that are not allowed' &&
+        problems.loneAtEnd === 'message: contains characters that are not allowed',
+        'JS: a lone UTF-16 surrogate is refused before sealing', problems.lone, problems.loneAtEnd);
+  check(problems.paired === '', 'JS: a surrogate pair (an emoji) is fine', problems.paired);
 
   // One envelope from the page's script and one from C, opened by the same import.
   const armored = await page.evaluate(async () => {

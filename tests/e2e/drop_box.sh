@@ -127,6 +127,10 @@ post "the kiosk's /drop refuses other origins (403)" 403 -H 'Origin: https://evi
 curl -s -D "$T/kh" -o "$T/kiosk-request.html" "$KURL/request/"
 expect_contains "the kiosk's page tells the browser to seal to its /drop" "$T/kiosk-request.html" 'data-drop="../drop" data-channel="kiosk:lounge"'
 expect_not_contains "the kiosk's page does not say it needs JavaScript" "$T/kiosk-request.html" "needs JavaScript"
+expect_contains "without JavaScript the kiosk's form posts to its POST /request" "$T/kiosk-request.html" \
+    'id="request-form" method="post" action="../request"'
+expect_contains "  which the page's own policy allows there" "$T/kiosk-request.html" "form-action 'self'"
+expect_not_contains "  (not the public page's form-action 'none')" "$T/kiosk-request.html" "form-action 'none'"
 expect_contains "the kiosk allows WebAssembly for libsodium, nothing more" "$T/kh" "script-src 'self' 'wasm-unsafe-eval';"
 stop_kiosk
 [ "$(pending "$T/kiosk.db")" = 1 ] && ok "the kiosk's spool holds exactly the accepted envelope" || fail "the kiosk's spool holds exactly the accepted envelope" "pending $(pending "$T/kiosk.db")"

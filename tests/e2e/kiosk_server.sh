@@ -150,6 +150,32 @@ expect_status "rate limit: the 4th request within a minute is 429" 0 "$([ "$code
 expect_contains "429 says to wait" "$T/rate4.b" "Please wait a minute"
 stop_kiosk
 
+# --- the form's plaintext only from this machine ---------------------------------
+# A browser elsewhere on the network would send the form unsealed: 403, nothing kept.
+addr=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1)
+if [ -z "$addr" ]; then
+    echo "skip - POST /request from another machine is refused (no non-loopback address here)"
+else
+    "$PEERKIOSK" serve --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/net.db" \
+        --listen 0.0.0.0:0 >"$T/net.out" 2>"$T/net.err" &
+    KPID=$!
+    port=""
+    for _ in $(seq 200); do
+        port=$(sed -n 's/^peerkiosk: serving .* on port \([0-9]*\) .*/\1/p' "$T/net.out")
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    form=(-d referral=self -d "name=Net $MARK" -d email=n@example.org -d consent=yes)
+    expect_status "POST /request from another address ($addr) is refused: 403" 403 \
+        "$(http net "${form[@]}" "http://$addr:$port/request")"
+    expect_contains "  and the page says so" "$T/net.b" "can be sent only from the kiosk itself"
+    expect_status "  the site itself is still served there" 200 "$(http netget "http://$addr:$port/")"
+    expect_status "POST /request from loopback on the same server: 303" 303 \
+        "$(http netlo "${form[@]}" "http://127.0.0.1:$port/request")"
+    stop_kiosk
+    expect_status "only the loopback request was kept" 1 "$(SPOOL=$T/net.db pending)"
+fi
+
 # --- slow clients -----------------------------------------------------------------------
 start_kiosk slow --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/slow.db" --timeout 1 || exit 0
 port=${KURL##*:}

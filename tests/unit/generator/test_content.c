@@ -221,6 +221,38 @@ static void test_site_errors(void **state)
                  "site.yml:3:8: kiosk idle time must be between 15 and 86400 seconds");
 }
 
+/* The request page always has a way out: an address for sealed text (unless
+ * a drop box takes it), and a phone or email for when it cannot seal. */
+static void test_site_ways_out(void **state)
+{
+    (void)state;
+    expect_error("site.yml", "name: X\nbase_url: https://x/\ncontact: {phone: 555-0100}\n",
+                 "site.yml: contact.email: missing, and there is no submit_url");
+    expect_error("site.yml",
+                 "name: X\nbase_url: https://x/\nsubmit_url: https://drop.example.org/drop\n",
+                 "site.yml: contact: neither phone nor email");
+    expect_error("site.yml", "name: X\nbase_url: https://x/\ncontact: {email: ''}\n",
+                 "site.yml: contact.email: missing");
+    const char *good[] = {
+        "name: X\nbase_url: https://x/\ncontact: {email: a@example.org}\n",
+        "name: X\nbase_url: https://x/\nsubmit_url: https://drop.example.org/drop\n"
+        "contact: {phone: 555-0100}\n",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char *dir = scratch();
+        put(dir, "site.yml", good[i]);
+        struct content c;
+        struct diag d = DIAG_INIT;
+        if (content_load(tree, dir, &c, &d) != 0) {
+            char *got = printed(&d);
+            fail_msg("expected site.yml to load:\n%s\ngot:\n%s", good[i], got);
+        }
+        content_free(&c);
+        diag_free(&d);
+        drop(dir);
+    }
+}
+
 static void test_reserved_and_missing_home(void **state)
 {
     (void)state;
@@ -310,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_field_errors),
         cmocka_unit_test(test_site_errors),
+        cmocka_unit_test(test_site_ways_out),
         cmocka_unit_test(test_reserved_and_missing_home),
         cmocka_unit_test(test_all_errors_listed),
         cmocka_unit_test(test_slugify),

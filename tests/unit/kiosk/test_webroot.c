@@ -109,8 +109,11 @@ static void test_pages(void **state)
         strstr(out.data, "<li><strong>Name</strong> — required: please fill this in</li>"));
     assert_non_null(strstr(out.data, "<strong>&lt;script&gt;</strong> — not a field"));
     assert_null(strstr(out.data, "<script>"));
-    assert_non_null(strstr(out.data, "<form id=\"request-form\">")); /* the form again */
-    assert_null(strstr(out.data, " disabled>")); /* ... that the kiosk can take without JS */
+    /* The form again, which the kiosk can take without JS. */
+    assert_non_null(strstr(out.data, "<form class=\"request-form\" id=\"request-form\" "
+                                     "method=\"post\" action=\"../request\">"));
+    assert_null(strstr(out.data, " disabled>"));
+    assert_non_null(strstr(out.data, "form-action 'self'"));
     buf_free(&out);
 
     /* The kiosk's request page: fields enabled, the browser told to seal to
@@ -121,6 +124,15 @@ static void test_pages(void **state)
                                      "data-drop=\"../drop\" data-channel=\"kiosk:test\">"));
     assert_null(strstr(out.data, "needs JavaScript"));
     assert_non_null(strstr(out.data, "by the kiosk itself if scripts are off"));
+    /* The public page posts nowhere; the kiosk's posts to its POST /request. */
+    assert_non_null(strstr(out.data, "id=\"request-form\" method=\"post\" action=\"../request\""));
+    assert_null(strstr(out.data, "method=\"dialog\""));
+    assert_non_null(strstr(out.data, "default-src 'none'; form-action 'self'\""));
+    assert_null(strstr(out.data, "form-action 'none'"));
+    /* Once sent, the kiosk's own words: the sealed text is stored right here. */
+    assert_null(strstr(out.data, "left this device"));
+    assert_non_null(strstr(out.data, "<p>Sent. It was sealed in this kiosk’s browser before it was "
+                                     "stored on this kiosk"));
     assert_non_null(strstr(out.data, "<footer>foot</footer>"));
     buf_free(&out);
     diag_free(&d);
@@ -136,6 +148,16 @@ static void test_pages(void **state)
     put_file(other, "request/index.html", "<html>no main</html>", 20);
     assert_int_equal(pages_load(other, schema, "kiosk:test", &p, &d), -1);
     expect_message(&d, "not a request page built by peersite");
+    diag_free(&d);
+    /* ... nor one from before the form stopped posting to the host. */
+    const char *old = "<html><head><title>Ask · Site</title></head><body><main>"
+                      "<!-- peerkit:how --><!-- /peerkit:how -->"
+                      "<form class=\"request-form\" id=\"request-form\" method=\"post\">"
+                      "<fieldset class=\"request-fields\" id=\"request-fields\" disabled>"
+                      "</fieldset></form></main></body></html>";
+    put_file(other, "request/index.html", old, strlen(old));
+    assert_int_equal(pages_load(other, schema, "kiosk:test", &p, &d), -1);
+    expect_message(&d, "rebuild the site with this version");
     diag_free(&d);
     free(req);
     drop_dir(other);
@@ -160,12 +182,17 @@ int main(void)
     put_file(site, "assets/style.css", "body{}", 6);
     put_file(dir, "outside.txt", "secret", 6);
     put_file(site, "request-schema.json", SCHEMA_JSON, strlen(SCHEMA_JSON));
-    const char *req = "<!doctype html><html><head><title>Ask · Site</title></head><body>"
-                      "<main id=\"main\"><!-- peerkit:how --><p>needs JavaScript</p>"
-                      "<!-- /peerkit:how --><form id=\"request-form\"><fieldset "
-                      "class=\"request-fields\" id=\"request-fields\" disabled></fieldset>"
-                      "</form></main>"
-                      "<footer>foot</footer></body></html>";
+    const char *req =
+        "<!doctype html><html><head><meta http-equiv=\"Content-Security-Policy\" "
+        "content=\"default-src 'none'; form-action 'none'\">"
+        "<title>Ask · Site</title></head><body>"
+        "<main id=\"main\"><!-- peerkit:how --><p>needs JavaScript</p>"
+        "<!-- /peerkit:how --><p>Sent. <!-- peerkit:sent -->Only the sealed text left this "
+        "device.<!-- /peerkit:sent --></p><form class=\"request-form\" id=\"request-form\" "
+        "method=\"dialog\"><fieldset "
+        "class=\"request-fields\" id=\"request-fields\" disabled></fieldset>"
+        "</form></main>"
+        "<footer>foot</footer></body></html>";
     put_file(site, "request/index.html", req, strlen(req));
     char *out = join(dir, "outside.txt"), *link = join(site, "link-out"),
          *lf = join(site, "link-file"), *in = join(site, "link-in"), *faq = join(site, "faq");

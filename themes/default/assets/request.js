@@ -7,7 +7,9 @@
  * 1, the 8-byte key id, then crypto_box_seal of the plaintext JSON
  * {v, schema, channel, submitted, reference, fields} padded ISO/IEC 7816-4 to
  * 1, 2, 4 ... 64 KiB. Delivery: the kiosk's own /drop (the kiosk marks its
- * page), else submit_url (a peerkiosk drop), else armored text to copy,
+ * page; when it fails, the page says so and returns home, since a shared
+ * machine must not offer the sealed text), else submit_url (a peerkiosk
+ * drop; when it fails, the armored text), else armored text to copy,
  * download or email. Nothing is stored: no localStorage, nothing in the URL;
  * the form is cleared once sealed. */
 (function () {
@@ -91,10 +93,20 @@
 
   function codePoints(s) { return Array.from(s).length; }
 
+  /* Controls (but tab and line breaks in a textarea), and a UTF-16
+     surrogate without its pair: JSON.stringify keeps that as "\ud800",
+     which is no Unicode text and which import refuses. The kiosk reads only
+     UTF-8, where neither can hide (sealed/formspec.c). */
   function badControls(s, multiline) {
     for (var i = 0; i < s.length; i++) {
       var c = s.charCodeAt(i);
       if ((c < 0x20 || c === 0x7f) && !(multiline && (c === 10 || c === 13 || c === 9))) return true;
+      if (c >= 0xdc00 && c <= 0xdfff) return true;
+      if (c >= 0xd800 && c <= 0xdbff) {
+        var next = s.charCodeAt(i + 1);
+        if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+        i++;
+      }
     }
     return false;
   }
@@ -232,16 +244,45 @@
   }
 
   function showResult(id, ref) {
-    ['seal-sent', 'seal-armor'].forEach(function (s) { document.getElementById(s).hidden = s !== id; });
+    ['seal-sent', 'seal-armor', 'seal-failed'].forEach(function (s) {
+      var el = document.getElementById(s);
+      if (el) el.hidden = s !== id;
+    });
     var section = document.getElementById(id);
-    section.querySelector('.seal-reference').textContent = ref;
+    var shown = section.querySelector('.seal-reference');
+    if (shown) shown.textContent = ref;
     section.focus();
     return section;
   }
 
+  /* At the kiosk, a result (sent or not) gives way to the home page after
+     the site's idle time without a touch, so the next person sees nothing of
+     it; the section says so. */
+  var homeTimer = null;
+  function returnHomeWhenIdle(section) {
+    var idle = parseInt(document.body.getAttribute('data-idle'), 10) || 120;
+    var note = section.querySelector('.seal-idle');
+    if (note) note.hidden = false;
+    function arm() {
+      clearTimeout(homeTimer);
+      homeTimer = setTimeout(function () { location.replace(document.querySelector('.site-name a').href); },
+                             idle * 1000);
+    }
+    if (homeTimer === null) {
+      ['input', 'keydown', 'pointerdown'].forEach(function (ev) {
+        document.addEventListener(ev, function () { if (homeTimer !== null) arm(); }, { passive: true });
+      });
+    }
+    arm();
+  }
+
+  /* unsent: why delivery failed (failure()), or null when nothing was to be
+     delivered. */
   function showArmor(form, text, ref, unsent) {
     var section = showResult('seal-armor', ref);
-    document.getElementById('seal-unsent').hidden = !unsent;
+    var note = document.getElementById('seal-unsent');
+    note.querySelector('.seal-why').textContent = unsent || '';
+    note.hidden = !unsent;
     var area = document.getElementById('sealed-request');
     area.value = text;
     var dl = document.getElementById('seal-download');
@@ -253,15 +294,54 @@
     var full = head + '&body=' + encodeURIComponent(text);
     var fits = full.length <= MAILTO_MAX;
     document.getElementById('seal-email').href = fits ? full : head;
+    document.getElementById('seal-email-short').hidden = !fits;
     document.getElementById('seal-email-long').hidden = fits;
     return section;
   }
 
+  /* Rejects with .status: the drop box's answer, 0 when there was none. */
   function deliver(url, env) {
     return fetch(url, {
       method: 'POST', body: env, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
       headers: { 'Content-Type': 'application/octet-stream' },
-    }).then(function (r) { if (!r.ok) throw new Error('drop box: ' + r.status); });
+    }).then(function (r) {
+      if (r.ok) return;
+      var e = new Error('drop box: ' + r.status);
+      e.status = r.status;
+      throw e;
+    });
+  }
+
+  /* Why nothing was sent, by the drop box's answer (docs/drop-box.md); who
+     is "the drop box" or "the kiosk's server". */
+  function failure(status, who) {
+    var Who = who.charAt(0).toUpperCase() + who.slice(1);
+    switch (status) {
+    case 0: return Who + ' could not be reached, so nothing was sent.';
+    case 403: return Who + ' does not accept requests for this key, so nothing was sent: please contact the program.';
+    case 413: return 'Your request is too large for ' + who + ', so nothing was sent.';
+    case 429: return Who + ' is busy, so nothing was sent: please try again in a minute.';
+    case 503: return Who + ' cannot store requests right now, so nothing was sent.';
+    default: return Who + ' did not take your request (error ' + status + '), so nothing was sent.';
+    }
+  }
+
+  /* Whether this page can try to seal here at all: a key to seal for and a
+     browser with what sealing needs. */
+  function canSeal(form) {
+    return !!(form.getAttribute('data-box') && window.fetch && window.Promise && window.TextDecoder &&
+              window.crypto && window.crypto.getRandomValues && Array.from);
+  }
+
+  /* Which of the page's explanations shows: "off" (the page's own words:
+     JavaScript off or not working), "wait" (the library is loading) or
+     "on" (ready to seal). The kiosk's page has its own words and none of
+     these. */
+  function showHow(state) {
+    ['off', 'wait', 'on'].forEach(function (s) {
+      var el = document.getElementById('seal-' + s);
+      if (el) el.hidden = s !== state;
+    });
   }
 
   function setup(form) {
@@ -269,8 +349,6 @@
     var errors = document.getElementById('seal-errors');
     var kioskDrop = fieldset.getAttribute('data-drop');
     var ready = null, busy = false;
-    if (!form.getAttribute('data-box') || !window.fetch || !window.Promise || !window.TextDecoder ||
-        !window.crypto || !window.crypto.getRandomValues || !Array.from) return;
 
     /* Attached before anything is enabled, and preventDefault comes first:
        the browser never posts this form itself, except at a kiosk whose own
@@ -298,18 +376,24 @@
       s.memzero(pad);
       form.reset();
       var target = kioskDrop || form.getAttribute('data-submit-url');
-      if (!target) { showArmor(form, armor(s, env), ref, false); return; }
+      if (!target) { showArmor(form, armor(s, env), ref, null); return; }
       busy = true;
       fieldset.disabled = true;
       deliver(target, env)
         .then(function () {
-          showResult('seal-sent', ref);
+          var sent = showResult('seal-sent', ref);
+          if (kioskDrop) returnHomeWhenIdle(sent);
+        }, function (e) {
           if (kioskDrop) {
-            var idle = parseInt(document.body.getAttribute('data-idle'), 10) || 120;
-            setTimeout(function () { location.replace(document.querySelector('.site-name a').href); }, idle * 1000);
+            /* A shared machine: no sealed text to carry away, and no
+               reference, since nothing was stored. */
+            var failed = showResult('seal-failed', '');
+            failed.querySelector('.seal-why').textContent = failure(e.status || 0, 'the kiosk’s server');
+            returnHomeWhenIdle(failed);
+          } else {
+            showArmor(form, armor(s, env), ref, failure(e.status || 0, 'the drop box'));
           }
         })
-        .catch(function () { showArmor(form, armor(s, env), ref, true); })
         .then(function () { busy = false; fieldset.disabled = false; });
     });
 
@@ -328,14 +412,14 @@
         fp.textContent = fingerprint(r.sodium, r.boxPk, r.signPk);
         fp.setAttribute('data-computed', 'browser');
       }
-      var off = document.getElementById('seal-off'), on = document.getElementById('seal-on');
-      if (off && on) { off.hidden = true; on.hidden = false; }
+      showHow('on');
       fieldset.disabled = false;
       form.setAttribute('data-ready', 'yes');
     }, function (e) {
       if (window.console) console.warn('peerkit: cannot seal here: ' + e.message);
-      /* The page's own words (contact the program) stay; at a kiosk the
+      /* The page's own words (contact the program) again; at a kiosk the
          kiosk seals instead. */
+      showHow('off');
       form.setAttribute('data-ready', 'no');
     });
   }
@@ -348,7 +432,9 @@
 
   function init() {
     var form = document.getElementById('request-form');
-    if (!form) return;
+    if (!form || !canSeal(form)) return;
+    /* The words for JavaScript off are for when it is off or fails. */
+    showHow('wait');
     /* After the page has rendered: the library is large, the page is not. */
     if (document.readyState === 'complete') setup(form);
     else window.addEventListener('load', function () { setup(form); });
