@@ -51,7 +51,7 @@ TEST_LIBS  := $(BUILD)/libadmin.a $(BUILD)/libkiosk.a $(BUILD)/libgenerator.a \
               $(BUILD)/libsealed.a $(BUILD)/libcommon.a
 TEST_LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
-.PHONY: all deps test unit-tests demo bench bench-site bench-import bench-kiosk bench-request fuzz install clean
+.PHONY: all deps test unit-tests demo bench bench-site bench-import bench-kiosk bench-request fuzz valgrind install clean
 
 all: $(PROGRAMS) $(UNIT_BIN) $(HELPER_BIN)
 
@@ -116,6 +116,9 @@ bench-request: all
 
 fuzz:
 	@scripts/fuzz.sh
+
+valgrind: all
+	@scripts/valgrind.sh
 
 # Themes and the starter content are found relative to the installed binary
 # (PREFIX/bin/../share/peerkit), so a relocated install keeps working.
