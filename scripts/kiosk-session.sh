@@ -64,6 +64,25 @@ IPAddressDeny=any
 IPAddressAllow=localhost
 CapabilityBoundingSet=
 SystemCallArchitectures=native
+# The same limits the server sets itself once it listens (seccomp allow-list,
+# Landlock), kept by systemd too should a build lack them.
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources @mount @module @raw-io @reboot @swap @cpu-emulation @obsolete
+SystemCallErrorNumber=EPERM
+MemoryDenyWriteExecute=yes
+LockPersonality=yes
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+ProcSubset=pid
+UMask=0077
 
 [Install]
 WantedBy=multi-user.target
