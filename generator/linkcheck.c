@@ -1,5 +1,6 @@
 #include "linkcheck.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,9 +13,11 @@ struct strset {
     int sorted;
 };
 
+/* Pages and URLs are interned: the same navigation links stand on every
+ * page, so each distinct string is stored once. */
 struct link {
-    char *page;
-    char *url;
+    const char *page;
+    const char *url;
 };
 
 struct origin {
@@ -33,6 +36,7 @@ struct linkcheck {
     struct origin *origins;
     size_t norigins, caporigins;
     struct strset dup_ids; /* "page#id" seen twice */
+    json_t *strings;       /* interned page names and URLs (the keys) */
 };
 
 static char *xstrndup(const char *s, size_t n)
@@ -87,7 +91,21 @@ struct linkcheck *linkcheck_new(void)
     struct linkcheck *lc = calloc(1, sizeof *lc);
     if (!lc)
         abort();
+    lc->strings = json_object();
     return lc;
+}
+
+/* The one stored copy of s (n bytes), valid as long as lc. */
+static const char *intern(struct linkcheck *lc, const char *s, size_t n, struct buf *scratch)
+{
+    buf_reset(scratch);
+    buf_append(scratch, s, n);
+    void *it = json_object_iter_at(lc->strings, scratch->data);
+    if (!it) {
+        json_object_set_new(lc->strings, scratch->data, json_null());
+        it = json_object_iter_at(lc->strings, scratch->data);
+    }
+    return json_object_iter_key(it);
 }
 
 void linkcheck_free(struct linkcheck *lc)
@@ -97,11 +115,8 @@ void linkcheck_free(struct linkcheck *lc)
     set_free(&lc->files);
     set_free(&lc->ids);
     set_free(&lc->dup_ids);
-    for (size_t i = 0; i < lc->nlinks; i++) {
-        free(lc->links[i].page);
-        free(lc->links[i].url);
-    }
     free(lc->links);
+    json_decref(lc->strings);
     for (size_t i = 0; i < lc->norigins; i++) {
         free(lc->origins[i].page);
         free(lc->origins[i].url);
@@ -154,8 +169,9 @@ static void attr_decode(const char *s, size_t n, struct buf *out)
 void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *html, size_t len)
 {
     linkcheck_add_file(lc, relpath);
-    struct buf val = BUF_INIT, key = BUF_INIT;
+    struct buf val = BUF_INIT, key = BUF_INIT, scratch = BUF_INIT;
     struct strset page_ids = {0};
+    const char *page = intern(lc, relpath, strlen(relpath), &scratch);
     const char *end = html + len;
     /* Attributes are always written as name="value" after a space or a
      * newline: find each =" and look at the name before it. */
@@ -181,8 +197,8 @@ void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *h
         attr_decode(v, (size_t)(q - v), &val);
         if (kind == 1) {
             lc->links = grow(lc->links, &lc->caplinks, lc->nlinks, sizeof *lc->links);
-            lc->links[lc->nlinks].page = xstrndup(relpath, strlen(relpath));
-            lc->links[lc->nlinks++].url = xstrndup(val.data, val.len);
+            lc->links[lc->nlinks].page = page;
+            lc->links[lc->nlinks++].url = intern(lc, val.data, val.len, &scratch);
         } else {
             buf_reset(&key);
             buf_printf(&key, "%s#%s", relpath, val.data);
@@ -200,6 +216,7 @@ void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *h
     free(page_ids.items);
     buf_free(&val);
     buf_free(&key);
+    buf_free(&scratch);
 }
 
 void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,
