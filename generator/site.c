@@ -594,11 +594,14 @@ static int build_request(struct build *b)
 /* The files other programs read (sitedata.h). */
 static int write_data_files(struct build *b)
 {
-    json_t *schema = sitedata_schema(&b->c), *supporters = sitedata_supporters(&b->c);
+    json_t *schema = sitedata_schema(&b->c);
     int rc = emit_json(b, "request-schema.json", schema);
-    rc |= emit_json(b, "supporters.json", supporters);
     json_decref(schema);
-    json_decref(supporters);
+    struct buf supporters = BUF_INIT;
+    sitedata_supporters(&b->c, &supporters);
+    rc |= emit(b, "supporters.json", supporters.data, supporters.len);
+    linkcheck_add_file(b->lc, "supporters.json");
+    buf_free(&supporters);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 #include "sitedata.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,15 +18,34 @@ json_t *sitedata_schema(const struct content *c)
     return schema;
 }
 
-json_t *sitedata_supporters(const struct content *c)
+/* Appends v as json_dumps writes it with JSON_INDENT(1) at nesting depth
+ * depth (each line after the first indented by depth more spaces), so a large
+ * document can be written one member at a time. */
+static void append_indented(json_t *v, int depth, struct buf *out)
+{
+    char *text = json_dumps(v, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    if (!text)
+        abort();
+    for (const char *p = text; *p; p++) {
+        buf_putc(out, *p);
+        if (*p == '\n') /* JSON strings hold no raw newline: this is layout */
+            buf_printf(out, "%*s", depth, "");
+    }
+    free(text);
+}
+
+void sitedata_supporters(const struct content *c, struct buf *out)
 {
     static const char *const keys[] = {"slug",      "name",       "credentials", "pronouns",
                                        "role",      "department", "specialty",   "modalities",
                                        "languages", "campus",     "accepting",   NULL};
-    json_t *list = json_array(), *s;
-    size_t i;
-    json_array_foreach (c->supporters, i, s) {
-        json_t *o = json_object();
+    buf_puts(out, "{\n \"version\": 1,\n \"roles\": ");
+    append_indented(json_object_get(c->site, "roles"), 1, out);
+    buf_puts(out, ",\n \"supporters\": ");
+    size_t n = json_array_size(c->supporters);
+    buf_puts(out, n ? "[\n" : "[]");
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(c->supporters, i), *o = json_object();
         for (size_t k = 0; keys[k]; k++) {
             json_t *v = json_object_get(s, keys[k]);
             if (v)
@@ -34,10 +54,12 @@ json_t *sitedata_supporters(const struct content *c)
         json_object_set_new(o, "url",
                             json_sprintf("supporters/%s/",
                                          json_string_value(json_object_get(s, "slug"))));
-        json_array_append_new(list, o);
+        buf_puts(out, "  ");
+        append_indented(o, 2, out);
+        buf_puts(out, i + 1 < n ? ",\n" : "\n ]");
+        json_decref(o);
     }
-    return json_pack("{s:i, s:O, s:o}", "version", 1, "roles", json_object_get(c->site, "roles"),
-                     "supporters", list);
+    buf_puts(out, "\n}\n");
 }
 
 void sitedata_search_add(json_t *index, const char *title, const char *url, const char *section,

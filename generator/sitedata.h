@@ -16,8 +16,10 @@
  * response_within promise when site.yml gives one. Caller decrefs. */
 json_t *sitedata_schema(const struct content *c);
 
-/* supporters.json: {version, roles, supporters: [public fields + url]}. */
-json_t *sitedata_supporters(const struct content *c);
+/* supporters.json, {version, roles, supporters: [public fields + url]},
+ * appended to out one supporter at a time (a large directory is never held
+ * twice), in exactly json_dumps's indented layout. */
+void sitedata_supporters(const struct content *c, struct buf *out);
 
 /* Appends one entry to the search index (a JSON array): title, site-relative
  * url, the section it belongs to and its plain text (cut to a few hundred
