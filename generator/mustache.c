@@ -11,17 +11,18 @@ enum kind { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_PARTIAL, N_PARENT, N_
 
 struct node {
     enum kind kind;
-    char *text;          /* text, or the tag's name */
+    char *text; /* text, or the tag's name */
     size_t len;
-    char *indent;        /* PARTIAL/PARENT: standalone indentation to apply */
+    char *indent;         /* PARTIAL/PARENT: standalone indentation to apply */
     char *content_indent; /* BLOCK: indentation of its content's first line */
-    char *site_indent;   /* BLOCK: indentation at the expansion site; NULL inline */
+    char *site_indent;    /* BLOCK: indentation at the expansion site; NULL inline */
     struct node *kids;
     size_t nkids, cap;
     int line, col;
 };
 
-struct template {
+struct template
+{
     char *key;
     struct node root; /* a N_SECTION-like container */
 };
@@ -35,16 +36,27 @@ struct mustache {
 
 /* ---- tokens ---------------------------------------------------------------- */
 
-enum tok { T_TEXT, T_VAR, T_RAW, T_SECTION, T_INVERTED, T_CLOSE, T_COMMENT, T_PARTIAL,
-           T_PARENT, T_BLOCK, T_DELIM };
+enum tok {
+    T_TEXT,
+    T_VAR,
+    T_RAW,
+    T_SECTION,
+    T_INVERTED,
+    T_CLOSE,
+    T_COMMENT,
+    T_PARTIAL,
+    T_PARENT,
+    T_BLOCK,
+    T_DELIM
+};
 
 struct token {
     enum tok type;
     const char *s; /* text, or name */
     size_t n;
     int line, col;
-    bool removed;      /* whitespace of a standalone line */
-    char *indent;      /* standalone indentation (partials, parents, blocks) */
+    bool removed; /* whitespace of a standalone line */
+    char *indent; /* standalone indentation (partials, parents, blocks) */
     bool standalone;
 };
 
@@ -115,8 +127,7 @@ static void trim(const char **s, size_t *n)
 }
 
 /* Splits src into text (at most one newline each, at its end) and tags. */
-static int tokenize(const char *name, const char *src, size_t len, struct toks *t,
-                    struct diag *d)
+static int tokenize(const char *name, const char *src, size_t len, struct toks *t, struct diag *d)
 {
     char otag[16] = "{{", ctag[16] = "}}";
     const char *p = src, *end = src + len;
@@ -223,8 +234,8 @@ static void standalone(struct toks *t)
     size_t start = 0;
     while (start < t->n) {
         size_t end = start;
-        while (end < t->n && !(t->v[end].type == T_TEXT && t->v[end].n &&
-                               t->v[end].s[t->v[end].n - 1] == '\n'))
+        while (end < t->n &&
+               !(t->v[end].type == T_TEXT && t->v[end].n && t->v[end].s[t->v[end].n - 1] == '\n'))
             end++;
         size_t last = end < t->n ? end : t->n - 1; /* inclusive */
         bool ok = true, any = false;
@@ -277,8 +288,8 @@ static void standalone(struct toks *t)
 
 /* ---- compiling ------------------------------------------------------------- */
 
-static struct node *add_kid(struct node *parent, enum kind kind, const char *s, size_t n,
-                            int line, int col)
+static struct node *add_kid(struct node *parent, enum kind kind, const char *s, size_t n, int line,
+                            int col)
 {
     if (parent->nkids == parent->cap) {
         parent->cap = parent->cap ? parent->cap * 2 : 8;
@@ -348,8 +359,7 @@ static int build(const char *name, struct toks *t, struct node *root, struct dia
                 add_text(top, k->s, k->n, k->line, k->col);
             break;
         case T_COMMENT:
-        case T_DELIM:
-            break;
+        case T_DELIM: break;
         case T_VAR:
         case T_RAW:
             add_kid(top, k->type == T_VAR ? N_VAR : N_RAW, k->s, k->n, k->line, k->col);
@@ -381,8 +391,10 @@ static int build(const char *name, struct toks *t, struct node *root, struct dia
         }
         case T_CLOSE: {
             if (depth == 0) {
-                diag_error(d, name, k->line, k->col, "closing tag {{/%.*s}} without an opening "
-                           "tag", (int)k->n, k->s);
+                diag_error(d, name, k->line, k->col,
+                           "closing tag {{/%.*s}} without an opening "
+                           "tag",
+                           (int)k->n, k->s);
                 return -1;
             }
             if (top->len != k->n || memcmp(top->text, k->s, k->n)) {
@@ -488,8 +500,8 @@ void mustache_free(struct mustache *m)
 
 /* The compiled template NAME with indentation (cached). *missing is set when
  * the loader has no such template. */
-static struct template *get(struct mustache *m, const char *name, const char *indent,
-                            bool *missing, struct diag *d)
+static struct template *get(struct mustache *m, const char *name, const char *indent, bool *missing,
+                            struct diag *d)
 {
     struct buf key = BUF_INIT;
     buf_printf(&key, "%s%c%s", name, 1, indent ? indent : "");
@@ -641,8 +653,10 @@ static int render_template(struct render *r, const struct node *at, const char *
                            const char *indent, struct frames *f, struct buf *out)
 {
     if (r->nesting >= MAX_DEPTH) {
-        diag_error(r->d, name, at->line, at->col, "partials or parents nested deeper than %d "
-                   "levels (recursion?)", MAX_DEPTH);
+        diag_error(r->d, name, at->line, at->col,
+                   "partials or parents nested deeper than %d "
+                   "levels (recursion?)",
+                   MAX_DEPTH);
         return -1;
     }
     bool missing;
@@ -671,9 +685,7 @@ static const struct node *find_block(const struct node *block, struct frames *f)
 static int render_node(struct render *r, const struct node *n, struct frames *f, struct buf *out)
 {
     switch (n->kind) {
-    case N_TEXT:
-        buf_append(out, n->text, n->len);
-        return 0;
+    case N_TEXT: buf_append(out, n->text, n->len); return 0;
     case N_VAR:
     case N_RAW: {
         json_t *v = lookup(r, n->text);
@@ -688,7 +700,7 @@ static int render_node(struct render *r, const struct node *n, struct frames *f,
         if (json_is_array(v)) {
             size_t i;
             json_t *item;
-            json_array_foreach(v, i, item) {
+            json_array_foreach (v, i, item) {
                 push(r, item);
                 int rc = render_nodes(r, n, f, out);
                 r->depth--;
@@ -702,10 +714,8 @@ static int render_node(struct render *r, const struct node *n, struct frames *f,
         r->depth--;
         return rc;
     }
-    case N_INVERTED:
-        return truthy(lookup(r, n->text)) ? 0 : render_nodes(r, n, f, out);
-    case N_PARTIAL:
-        return render_template(r, n, n->text, n->indent, f, out);
+    case N_INVERTED: return truthy(lookup(r, n->text)) ? 0 : render_nodes(r, n, f, out);
+    case N_PARTIAL: return render_template(r, n, n->text, n->indent, f, out);
     case N_PARENT: {
         struct frames g;
         g.n = f->n + 1;
@@ -725,8 +735,8 @@ static int render_node(struct render *r, const struct node *n, struct frames *f,
         struct buf tmp = BUF_INIT;
         int rc = render_nodes(r, def, f, &tmp);
         if (rc == 0)
-            reindent(tmp.data ? tmp.data : "", tmp.len, strip,
-                     n->site_indent ? n->site_indent : "", out);
+            reindent(tmp.data ? tmp.data : "", tmp.len, strip, n->site_indent ? n->site_indent : "",
+                     out);
         buf_free(&tmp);
         return rc;
     }
@@ -743,11 +753,13 @@ static int render_nodes(struct render *r, const struct node *parent, struct fram
     return 0;
 }
 
-static int render_root(struct mustache *m, const struct node *root, json_t *data,
+static int render_root(struct mustache *m, const struct node *root, json_t *base, json_t *data,
                        struct buf *out, struct diag *d)
 {
     struct render r = {m, d, NULL, 0, 0, 0};
     struct frames f = {NULL, 0};
+    if (base)
+        push(&r, base);
     push(&r, data);
     int rc = render_nodes(&r, root, &f, out);
     free(r.stack);
@@ -757,6 +769,12 @@ static int render_root(struct mustache *m, const struct node *root, json_t *data
 int mustache_render(struct mustache *m, const char *name, json_t *data, struct buf *out,
                     struct diag *d)
 {
+    return mustache_render_layered(m, name, NULL, data, out, d);
+}
+
+int mustache_render_layered(struct mustache *m, const char *name, json_t *base, json_t *data,
+                            struct buf *out, struct diag *d)
+{
     bool missing;
     struct template *t = get(m, name, NULL, &missing, d);
     if (!t) {
@@ -764,7 +782,7 @@ int mustache_render(struct mustache *m, const char *name, json_t *data, struct b
             diag_error(d, name, 0, 0, "template not found");
         return -1;
     }
-    return render_root(m, &t->root, data, out, d);
+    return render_root(m, &t->root, base, data, out, d);
 }
 
 int mustache_render_string(struct mustache *m, const char *name, const char *src, size_t len,
@@ -773,7 +791,7 @@ int mustache_render_string(struct mustache *m, const char *name, const char *src
     struct template *t = compile(name, src, len, NULL, d);
     if (!t)
         return -1;
-    int rc = render_root(m, &t->root, data, out, d);
+    int rc = render_root(m, &t->root, NULL, data, out, d);
     template_free(t);
     return rc;
 }

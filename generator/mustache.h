@@ -31,6 +31,12 @@ void mustache_free(struct mustache *m);
 int mustache_render(struct mustache *m, const char *name, json_t *data, struct buf *out,
                     struct diag *d);
 
+/* Renders NAME with data in front of base (may be NULL) on the context
+ * stack: a name is looked up in data, then in base, which is what rendering a
+ * merge of the two would do, without copying base for every page. */
+int mustache_render_layered(struct mustache *m, const char *name, json_t *base, json_t *data,
+                            struct buf *out, struct diag *d);
+
 /* Renders src (compiled afresh, not cached); partials come from the loader. */
 int mustache_render_string(struct mustache *m, const char *name, const char *src, size_t len,
                            json_t *data, struct buf *out, struct diag *d);

@@ -183,8 +183,9 @@ struct nav_item {
 static int render_page(struct build *b, const char *tmpl, const char *rel, json_t *page,
                        json_t *extra, const char *nav_key, const char *root_override)
 {
+    /* The page's own values sit in front of the globals on the template's
+     * context stack (mustache_render_layered): nothing is copied per page. */
     json_t *ctx = json_object();
-    json_object_update(ctx, b->globals);
     char *root = root_override ? strdup(root_override) : root_for(rel);
     const char *slash = strrchr(rel, '/');
     char *path = slash ? strndup(rel, (size_t)(slash - rel + 1)) : strdup("");
@@ -218,7 +219,7 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
     }
 
     buf_reset(&b->html);
-    int rc = mustache_render(b->mu, tmpl, ctx, &b->html, b->d);
+    int rc = mustache_render_layered(b->mu, tmpl, b->globals, ctx, &b->html, b->d);
     if (rc == 0) {
         rc = emit(b, rel, b->html.data, b->html.len);
         if (!root_override)
