@@ -106,3 +106,15 @@ void diag_free(struct diag *d)
     d->items = NULL;
     d->n = d->cap = d->nerrors = 0;
 }
+
+void diag_move(struct diag *to, struct diag *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        const struct diag_item *it = &from->items[i];
+        if (it->level == DIAG_ERROR)
+            diag_error(to, it->where, it->line, it->col, "%s", it->msg);
+        else
+            diag_warn(to, it->where, it->line, it->col, "%s", it->msg);
+    }
+    diag_free(from);
+}

@@ -42,5 +42,7 @@ void diag_print(struct diag *d, FILE *f);
 /* Text of the first error, for callers that only need one line ("" if none). */
 const char *diag_first(const struct diag *d);
 void diag_free(struct diag *d);
+/* Adds every item of from to to, then frees from (a worker's findings). */
+void diag_move(struct diag *to, struct diag *from);
 
 #endif

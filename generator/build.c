@@ -44,7 +44,8 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
                              .theme_dir = res->theme,
                              .out_dir = r->out,
                              .tree = tree,
-                             .git = facts};
+                             .git = facts,
+                             .jobs = r->jobs};
     rc = site_build(&o, d);
 out:
     free(setting);

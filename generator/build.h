@@ -15,6 +15,7 @@ struct build_request {
     const char *ref;     /* --ref: build from this commit; NULL: the working tree */
     const char *out;     /* the output directory; NULL checks without writing */
     int need_git;        /* 1: a content directory outside git is an error */
+    int jobs;            /* threads rendering pages; 0: one per CPU */
 };
 
 struct build_result {

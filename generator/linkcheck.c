@@ -166,12 +166,21 @@ static void attr_decode(const char *s, size_t n, struct buf *out)
     }
 }
 
-void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *html, size_t len)
+/* What one page holds, found without touching the checker, so pages can be
+ * scanned on several threads. */
+struct linkcheck_scan {
+    char *page;
+    struct strset ids;   /* "page#id", sorted */
+    struct strset links; /* URLs in page order */
+};
+
+struct linkcheck_scan *linkcheck_scan_page(const char *relpath, const char *html, size_t len)
 {
-    linkcheck_add_file(lc, relpath);
-    struct buf val = BUF_INIT, key = BUF_INIT, scratch = BUF_INIT;
-    struct strset page_ids = {0};
-    const char *page = intern(lc, relpath, strlen(relpath), &scratch);
+    struct linkcheck_scan *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        abort();
+    sc->page = xstrndup(relpath, strlen(relpath));
+    struct buf val = BUF_INIT, key = BUF_INIT;
     const char *end = html + len;
     /* Attributes are always written as name="value" after a space or a
      * newline: find each =" and look at the name before it. */
@@ -196,27 +205,57 @@ void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *h
             continue;
         attr_decode(v, (size_t)(q - v), &val);
         if (kind == 1) {
-            lc->links = grow(lc->links, &lc->caplinks, lc->nlinks, sizeof *lc->links);
-            lc->links[lc->nlinks].page = page;
-            lc->links[lc->nlinks++].url = intern(lc, val.data, val.len, &scratch);
+            set_add(&sc->links, xstrndup(val.data, val.len));
         } else {
             buf_reset(&key);
             buf_printf(&key, "%s#%s", relpath, val.data);
-            set_add(&page_ids, xstrndup(key.data, key.len));
+            set_add(&sc->ids, xstrndup(key.data, key.len));
         }
     }
-    /* Sort once per page to find ids used twice, then keep them all. */
-    if (page_ids.n > 1)
-        qsort(page_ids.items, page_ids.n, sizeof *page_ids.items, cmp_str);
-    for (size_t i = 0; i < page_ids.n; i++) {
-        if (i > 0 && !strcmp(page_ids.items[i], page_ids.items[i - 1]))
-            set_add(&lc->dup_ids, xstrndup(page_ids.items[i], strlen(page_ids.items[i])));
-        set_add(&lc->ids, page_ids.items[i]);
-    }
-    free(page_ids.items);
+    if (sc->ids.n > 1)
+        qsort(sc->ids.items, sc->ids.n, sizeof *sc->ids.items, cmp_str);
     buf_free(&val);
     buf_free(&key);
+    return sc;
+}
+
+void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *sc)
+{
+    struct buf scratch = BUF_INIT;
+    linkcheck_add_file(lc, sc->page);
+    const char *page = intern(lc, sc->page, strlen(sc->page), &scratch);
+    for (size_t i = 0; i < sc->links.n; i++) {
+        lc->links = grow(lc->links, &lc->caplinks, lc->nlinks, sizeof *lc->links);
+        lc->links[lc->nlinks].page = page;
+        lc->links[lc->nlinks++].url =
+            intern(lc, sc->links.items[i], strlen(sc->links.items[i]), &scratch);
+    }
+    /* The page's ids are sorted: one used twice stands next to itself. */
+    for (size_t i = 0; i < sc->ids.n; i++) {
+        if (i > 0 && !strcmp(sc->ids.items[i], sc->ids.items[i - 1]))
+            set_add(&lc->dup_ids, xstrndup(sc->ids.items[i], strlen(sc->ids.items[i])));
+        set_add(&lc->ids, sc->ids.items[i]); /* ownership moves */
+    }
+    free(sc->ids.items);
+    set_free(&sc->links);
+    free(sc->page);
+    free(sc);
     buf_free(&scratch);
+}
+
+void linkcheck_scan_free(struct linkcheck_scan *sc)
+{
+    if (!sc)
+        return;
+    set_free(&sc->ids);
+    set_free(&sc->links);
+    free(sc->page);
+    free(sc);
+}
+
+void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *html, size_t len)
+{
+    linkcheck_add_scan(lc, linkcheck_scan_page(relpath, html, len));
 }
 
 void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,

@@ -23,6 +23,12 @@ void linkcheck_add_file(struct linkcheck *lc, const char *relpath);
 void linkcheck_add_id(struct linkcheck *lc, const char *relpath, const char *id);
 /* An HTML page: registers the file, its ids and its links. */
 void linkcheck_add_page(struct linkcheck *lc, const char *relpath, const char *html, size_t len);
+/* The same in two steps: scanning a page touches nothing shared (any thread
+ * may do it); adding the scan (which it frees) must happen on one thread. */
+struct linkcheck_scan;
+struct linkcheck_scan *linkcheck_scan_page(const char *relpath, const char *html, size_t len);
+void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *scan);
+void linkcheck_scan_free(struct linkcheck_scan *scan);
 /* Where a link of a page came from: a Markdown source position, and the link
  * as the author wrote it (url is what the page holds after rewriting). */
 void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,10 @@
 #include "xalloc.h"
 
 struct outdir {
-    char *out;    /* the final directory; NULL for a check */
-    char *tmp;    /* where this build writes; NULL once committed */
-    json_t *dirs; /* directories created in tmp so far */
+    char *out;            /* the final directory; NULL for a check */
+    char *tmp;            /* where this build writes; NULL once committed */
+    json_t *dirs;         /* directories created in tmp so far */
+    pthread_mutex_t lock; /* pages are written from several threads */
 };
 
 /* A directory we may replace: absent, empty, or a previous peersite output. */
@@ -95,6 +97,7 @@ int outdir_open(const char *out, struct outdir **od, struct diag *d)
     o->out = out ? xstrdup(out) : NULL;
     o->tmp = tmp;
     o->dirs = json_object();
+    pthread_mutex_init(&o->lock, NULL);
     *od = o;
     return 0;
 }
@@ -125,7 +128,10 @@ static int make_parents(struct outdir *o, const char *rel, struct diag *d)
 
 int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
 {
-    if (make_parents(o, rel, d) < 0)
+    pthread_mutex_lock(&o->lock);
+    int made = make_parents(o, rel, d);
+    pthread_mutex_unlock(&o->lock);
+    if (made < 0)
         return -1;
     char *path = xasprintf("%s/%s", o->tmp, rel);
     int rc = fs_write_file(path, data, len, d);
@@ -173,5 +179,6 @@ void outdir_free(struct outdir *o)
     free(o->tmp);
     free(o->out);
     json_decref(o->dirs);
+    pthread_mutex_destroy(&o->lock);
     free(o);
 }

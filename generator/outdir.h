@@ -20,7 +20,7 @@ struct outdir;
 int outdir_open(const char *out, struct outdir **od, struct diag *d);
 
 /* Writes rel (a path inside the site, "faq/index.html"), creating its
- * directories. */
+ * directories. Safe to call from several threads (d must be the thread's). */
 int outdir_write(struct outdir *od, const char *rel, const void *data, size_t len, struct diag *d);
 
 /* Puts the finished site in place of out: atomically when out exists (the

@@ -18,7 +18,8 @@
 
 static const char usage[] =
     "usage: peersite build [--content DIR] [--theme DIR] [--out DIR] [--ref REV] [--repo DIR]\n"
-    "       peersite check [--content DIR] [--theme DIR] [--ref REV] [--repo DIR]\n"
+    "                      [--jobs N]\n"
+    "       peersite check [--content DIR] [--theme DIR] [--ref REV] [--repo DIR] [--jobs N]\n"
     "       peersite publish --branch NAME [--message TEXT] [--allow-dirty] [--content DIR]\n"
     "                        [--theme DIR] [--ref REV] [--repo DIR]\n"
     "       peersite serve [--content DIR] [--theme DIR] [--repo DIR] [--port N]\n"
@@ -33,7 +34,8 @@ static const char usage[] =
     "  --theme  the theme directory (default: site.yml's theme, themes/NAME next to the\n"
     "           content, then the installed themes; NAME is \"default\")\n"
     "  --ref    build from commit REV instead of the working tree\n"
-    "  --repo   the git repository (default: found upward from the content directory)\n";
+    "  --repo   the git repository (default: found upward from the content directory)\n"
+    "  --jobs   threads that render pages (default: one per CPU; the output is the same)\n";
 
 /* Drops trailing slashes so source paths read "content/faq/x.md". */
 static char *trim_slashes(const char *s)
@@ -52,7 +54,8 @@ static struct build_request request_from(const struct cli *c, char **content)
     struct build_request r = {.content = *content,
                               .theme = cli_get(c, "theme"),
                               .repo = cli_get(c, "repo"),
-                              .ref = cli_get(c, "ref")};
+                              .ref = cli_get(c, "ref"),
+                              .jobs = (int)cli_number(c, "jobs", 0)};
     return r;
 }
 
@@ -177,24 +180,17 @@ static int init(const struct cli_verb *verb)
 }
 
 static const struct cli_option options[] = {
-    {"content", CLI_VALUE, 0, 0},
-    {"theme", CLI_VALUE, 0, 0},
-    {"out", CLI_VALUE, 0, 0},
-    {"ref", CLI_VALUE, 0, 0},
-    {"repo", CLI_VALUE, 0, 0},
-    {"branch", CLI_VALUE, 0, 0},
-    {"message", CLI_VALUE, 0, 0},
-    {"allow-dirty", CLI_FLAG, 0, 0},
-    {"timings", CLI_FLAG, 0, 0},
-    {"port", CLI_NUMBER, 0, 65535},
-    {NULL, 0, 0, 0},
+    {"content", CLI_VALUE, 0, 0},   {"theme", CLI_VALUE, 0, 0},      {"out", CLI_VALUE, 0, 0},
+    {"ref", CLI_VALUE, 0, 0},       {"repo", CLI_VALUE, 0, 0},       {"branch", CLI_VALUE, 0, 0},
+    {"message", CLI_VALUE, 0, 0},   {"allow-dirty", CLI_FLAG, 0, 0}, {"timings", CLI_FLAG, 0, 0},
+    {"port", CLI_NUMBER, 0, 65535}, {"jobs", CLI_NUMBER, 1, 64},     {NULL, 0, 0, 0},
 };
 
 static const struct cli_verb verbs[] = {
-    {"build", cmd_build, "", "content theme out ref repo timings", 0, 0},
-    {"check", cmd_check, "", "content theme ref repo timings", 0, 0},
-    {"publish", cmd_publish, "branch", "message allow-dirty content theme ref repo", 0, 0},
-    {"serve", cmd_serve, "", "content theme repo port", 0, 0},
+    {"build", cmd_build, "", "content theme out ref repo timings jobs", 0, 0},
+    {"check", cmd_check, "", "content theme ref repo timings jobs", 0, 0},
+    {"publish", cmd_publish, "branch", "message allow-dirty content theme ref repo jobs", 0, 0},
+    {"serve", cmd_serve, "", "content theme repo port jobs", 0, 0},
     {"new", cmd_new, "", "", 1, 1},
     {NULL, NULL, NULL, NULL, 0, 0},
 };

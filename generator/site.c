@@ -1,6 +1,7 @@
 #include "site.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 #include "markdown.h"
 #include "mustache.h"
 #include "outdir.h"
+#include "pool.h"
 #include "pubkey.h"
 #include "sitedata.h"
 #include "xalloc.h"
@@ -30,12 +32,27 @@ struct build {
     struct content c;
     struct diag *d;
     struct outdir *out; /* where pages are written; NULL renders without writing */
-    struct mustache *mu;
     struct linkcheck *lc;
     json_t *globals; /* site, assets, pubkey, commit: shared by every page */
     json_t *search;  /* search index entries */
     json_t *sitemap; /* site-relative page URLs */
-    struct buf html; /* scratch for rendering */
+    /* Pages are rendered and written by a pool of workers (pool.h); each has
+     * its own template cache and buffer. Templates are read under a lock. */
+    struct pool *pool;
+    int nworkers;
+    struct mustache **mu; /* [nworkers] */
+    struct buf *html;     /* [nworkers] */
+    pthread_mutex_t *template_lock;
+    struct diag *template_errors; /* found while a worker loaded a template */
+};
+
+/* One page for a worker: the template, its values, and what came of it. */
+struct page_job {
+    char *tmpl, *rel;
+    json_t *ctx;
+    bool write, scan; /* write the file; scan it for the link check */
+    struct diag d;
+    struct linkcheck_scan *found;
 };
 
 /* ---- theme loading ------------------------------------------------------- */
@@ -47,19 +64,23 @@ static char *load_template(void *ctx, const char *name, size_t *len)
     static const char *const dirs[] = {"templates", "partials"};
     if (!*name || strchr(name, '/') || name[0] == '.')
         return NULL;
+    /* Workers load their templates on first use; the tree (a git tree with
+     * --ref) and the error list are shared. */
+    pthread_mutex_lock(b->template_lock);
     for (size_t i = 0; i < 2 && !data; i++) {
         if (asprintf(&path, "%s/%s/%s.mustache", b->opt->theme_dir, dirs[i], name) < 0)
             abort();
         if (tree_kind(b->tree, path) == TREE_FILE) {
             struct diag tmp = DIAG_INIT;
             if (tree_read(b->tree, path, MAX_TEMPLATE, &data, len, &tmp) < 0) {
-                diag_error(b->d, path, 0, 0, "%s", diag_first(&tmp));
+                diag_error(b->template_errors, path, 0, 0, "%s", diag_first(&tmp));
                 data = NULL;
             }
             diag_free(&tmp);
         }
         free(path);
     }
+    pthread_mutex_unlock(b->template_lock);
     return data;
 }
 
@@ -218,17 +239,48 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
         json_decref(extra);
     }
 
-    buf_reset(&b->html);
-    int rc = mustache_render_layered(b->mu, tmpl, b->globals, ctx, &b->html, b->d);
-    if (rc == 0) {
-        rc = emit(b, rel, b->html.data, b->html.len);
-        if (!root_override)
-            linkcheck_add_page(b->lc, rel, b->html.data, b->html.len);
-    }
-    json_decref(ctx);
+    struct page_job *job = xcalloc(1, sizeof *job);
+    job->tmpl = xstrdup(tmpl);
+    job->rel = xstrdup(rel);
+    job->ctx = ctx;
+    job->write = b->out != NULL;
+    job->scan = !root_override;
+    job->d = (struct diag)DIAG_INIT;
+    pool_submit(b->pool, job);
     free(root);
     free(path);
-    return rc;
+    return 0; /* a failure is reported when the job comes back (page_done) */
+}
+
+/* On a worker: renders, writes and scans one page. The values it reads are
+ * shared read-only; jansson's reference counts are atomic. */
+static void page_work(void *arg, int worker, void *ctx)
+{
+    struct page_job *job = arg;
+    struct build *b = ctx;
+    struct buf *html = &b->html[worker];
+    buf_reset(html);
+    if (mustache_render_layered(b->mu[worker], job->tmpl, b->globals, job->ctx, html, &job->d) ==
+        0) {
+        if (job->write)
+            outdir_write(b->out, job->rel, html->data, html->len, &job->d);
+        if (job->scan)
+            job->found = linkcheck_scan_page(job->rel, html->data, html->len);
+    }
+    json_decref(job->ctx);
+}
+
+/* Back on the building thread, in the order pages were submitted. */
+static void page_done(void *arg, void *ctx)
+{
+    struct page_job *job = arg;
+    struct build *b = ctx;
+    if (job->found)
+        linkcheck_add_scan(b->lc, job->found);
+    diag_move(b->d, &job->d);
+    free(job->tmpl);
+    free(job->rel);
+    free(job);
 }
 
 static json_t *page_info(const char *title, const char *description)
@@ -632,10 +684,8 @@ static int build_search_and_404(struct build *b)
                       p ? p : "/");
     struct build check = *b;
     check.out = NULL;
-    check.html = (struct buf)BUF_INIT;
     rc |=
         render_page(&check, "404", "404.html", page_info("Page not found", NULL), NULL, NULL, NULL);
-    buf_free(&check.html);
     return rc;
 }
 
@@ -757,6 +807,32 @@ static void register_left_out(struct build *b)
     }
 }
 
+/* The page workers: o->jobs threads (0: one per CPU); one job at a time
+ * renders inline, on this thread. */
+static void start_workers(struct build *b, pthread_mutex_t *lock, struct diag *errors)
+{
+    int jobs = b->opt->jobs > 0 ? b->opt->jobs : pool_cpus();
+    b->nworkers = jobs;
+    b->template_lock = lock;
+    b->template_errors = errors;
+    b->mu = xcalloc((size_t)jobs, sizeof *b->mu);
+    b->html = xcalloc((size_t)jobs, sizeof *b->html);
+    for (int i = 0; i < jobs; i++)
+        b->mu[i] = mustache_new(load_template, b);
+    b->pool = pool_new(jobs > 1 ? jobs : 0, page_work, page_done, b);
+}
+
+static void stop_workers(struct build *b)
+{
+    pool_free(b->pool);
+    for (int i = 0; i < b->nworkers; i++) {
+        mustache_free(b->mu[i]);
+        buf_free(&b->html[i]);
+    }
+    free(b->mu);
+    free(b->html);
+}
+
 int site_build(const struct site_options *o, struct diag *d)
 {
     struct build b;
@@ -767,6 +843,8 @@ int site_build(const struct site_options *o, struct diag *d)
     int rc = -1;
     char *assets_dir = NULL;
     struct tree *own_tree = NULL;
+    pthread_mutex_t template_lock = PTHREAD_MUTEX_INITIALIZER;
+    struct diag template_errors = DIAG_INIT;
 
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
     /* Content with errors is still rendered when it can be, so broken links
@@ -782,7 +860,7 @@ int site_build(const struct site_options *o, struct diag *d)
         goto out;
 
     b.lc = linkcheck_new();
-    b.mu = mustache_new(load_template, &b);
+    start_workers(&b, &template_lock, &template_errors);
     b.globals = json_object();
     b.search = json_array();
     b.sitemap = json_array();
@@ -806,6 +884,8 @@ int site_build(const struct site_options *o, struct diag *d)
     build_request(&b);
     write_data_files(&b);
     build_search_and_404(&b);
+    pool_finish(b.pool); /* every page written and scanned */
+    diag_move(d, &template_errors);
     write_sitemap(&b);
     register_left_out(&b);
     linkcheck_run(b.lc, d);
@@ -815,14 +895,14 @@ int site_build(const struct site_options *o, struct diag *d)
         goto out;
     rc = 0;
 out:
+    stop_workers(&b); /* before anything they might still read is freed */
+    diag_move(d, &template_errors);
     outdir_free(b.out);
     free(assets_dir);
-    mustache_free(b.mu);
     linkcheck_free(b.lc);
     json_decref(b.globals);
     json_decref(b.search);
     json_decref(b.sitemap);
-    buf_free(&b.html);
     content_free(&b.c);
     tree_free(own_tree);
     return rc;

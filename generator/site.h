@@ -23,6 +23,9 @@ struct site_options {
      * (as content_load names it) to "YYYY-MM-DD" or to null for "not yet
      * committed"; "commit" is {"id": short id, "dirty": bool}. */
     json_t *git;
+    /* Threads that render and write pages; 0: one per CPU. The output is the
+     * same byte for byte whatever the number. */
+    int jobs;
 };
 
 /* Builds (or, with out_dir NULL, checks) the site. Returns 0 on success;

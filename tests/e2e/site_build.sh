@@ -148,6 +148,17 @@ expect_contains "a broken anchor suggests the anchor meant" "$T/all.log" \
     "broken link \"/faq/#why-tal\": no such #anchor on that page (did you mean \"#why-talk\"?)"
 expect_not_contains "a link to an entry left out is not reported again" "$T/all.log" "/faq/#broken"
 
+# Pages are rendered on several threads: the output is the same byte for byte
+# as a one-thread build, and so are the errors.
+"$PEERSITE" build --content "$ROOT/content" --theme "$THEME" --out "$T/j1" --jobs 1 >/dev/null 2>&1
+"$PEERSITE" build --content "$ROOT/content" --theme "$THEME" --out "$T/j4" --jobs 4 >/dev/null 2>&1
+if diff -r "$T/j1" "$T/j4" >"$T/jdiff.log"; then ok "four threads build what one thread builds"; else
+    fail "four threads build what one thread builds" "$(head -5 "$T/jdiff.log")"; fi
+"$PEERSITE" check --content "$T/links" --theme "$THEME" --jobs 1 >"$T/e1.log" 2>&1
+"$PEERSITE" check --content "$T/links" --theme "$THEME" --jobs 4 >"$T/e4.log" 2>&1
+if diff "$T/e1.log" "$T/e4.log" >/dev/null; then ok "four threads report what one thread reports"; else
+    fail "four threads report what one thread reports" "$(diff "$T/e1.log" "$T/e4.log" | head -5)"; fi
+
 # Refuses to replace a directory that is not a site.
 mkdir -p "$T/precious" && echo keep >"$T/precious/notes.txt"
 "$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$T/precious" >/dev/null 2>&1

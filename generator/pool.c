@@ -1,0 +1,149 @@
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+enum slot_state { SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
+
+struct slot {
+    void *job;
+    enum slot_state state;
+};
+
+struct pool {
+    pool_work_fn work;
+    pool_done_fn done;
+    void *ctx;
+    int nthreads;
+    pthread_t *threads;
+    pthread_mutex_t lock;
+    pthread_cond_t queued;   /* a job to take, or stopping */
+    pthread_cond_t finished; /* a job is done */
+    struct slot *ring;
+    size_t window;
+    size_t submitted; /* jobs submitted so far */
+    size_t taken;     /* jobs a worker has started */
+    size_t handed;    /* jobs handed back (done called) */
+    int stopping;
+};
+
+struct worker_arg {
+    struct pool *p;
+    int id;
+};
+
+static void *worker(void *arg)
+{
+    struct worker_arg *a = arg;
+    struct pool *p = a->p;
+    int id = a->id;
+    free(a);
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->stopping && p->taken == p->submitted)
+            pthread_cond_wait(&p->queued, &p->lock);
+        if (p->taken == p->submitted) /* stopping, nothing left */
+            break;
+        struct slot *s = &p->ring[p->taken++ % p->window];
+        s->state = SLOT_RUNNING;
+        pthread_mutex_unlock(&p->lock);
+        p->work(s->job, id, p->ctx);
+        pthread_mutex_lock(&p->lock);
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&p->finished);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+int pool_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+struct pool *pool_new(int threads, pool_work_fn work, pool_done_fn done, void *ctx)
+{
+    struct pool *p = xcalloc(1, sizeof *p);
+    p->work = work;
+    p->done = done;
+    p->ctx = ctx;
+    p->window = threads > 0 ? 8 * (size_t)threads + 16 : 1;
+    p->ring = xcalloc(p->window, sizeof *p->ring);
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->queued, NULL);
+    pthread_cond_init(&p->finished, NULL);
+    p->threads = xcalloc(threads > 0 ? (size_t)threads : 1, sizeof *p->threads);
+    for (int i = 0; i < threads; i++) {
+        struct worker_arg *a = xmalloc(sizeof *a);
+        a->p = p;
+        a->id = i;
+        if (pthread_create(&p->threads[p->nthreads], NULL, worker, a) != 0) {
+            free(a);
+            break; /* fewer threads, or none: jobs then run inline */
+        }
+        p->nthreads++;
+    }
+    return p;
+}
+
+/* Hands back the oldest job, waiting for it if it is not done yet. Called
+ * with the lock held. */
+static void hand_back_oldest(struct pool *p)
+{
+    struct slot *s = &p->ring[p->handed % p->window];
+    while (s->state != SLOT_DONE)
+        pthread_cond_wait(&p->finished, &p->lock);
+    void *job = s->job;
+    p->handed++;
+    pthread_mutex_unlock(&p->lock);
+    p->done(job, p->ctx);
+    pthread_mutex_lock(&p->lock);
+}
+
+void pool_submit(struct pool *p, void *job)
+{
+    if (p->nthreads == 0) {
+        p->work(job, 0, p->ctx);
+        p->done(job, p->ctx);
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    if (p->submitted - p->handed == p->window)
+        hand_back_oldest(p);
+    struct slot *s = &p->ring[p->submitted++ % p->window];
+    s->job = job;
+    s->state = SLOT_QUEUED;
+    pthread_cond_signal(&p->queued);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void pool_finish(struct pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->handed < p->submitted)
+        hand_back_oldest(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void pool_free(struct pool *p)
+{
+    if (!p)
+        return;
+    pool_finish(p);
+    pthread_mutex_lock(&p->lock);
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->queued);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->queued);
+    pthread_cond_destroy(&p->finished);
+    free(p->threads);
+    free(p->ring);
+    free(p);
+}

@@ -1,0 +1,29 @@
+/* pool: runs a build's page jobs on worker threads and hands each finished
+ * job back to the submitting thread in the order it was submitted, so what a
+ * build records (links to check, errors) and writes is the same whatever the
+ * number of threads: output is byte-identical to a one-thread build.
+ *
+ * At most a window of jobs is in flight; submitting beyond it first finishes
+ * the oldest. With zero threads every job runs inline, at submission. */
+#ifndef PEERKIT_POOL_H
+#define PEERKIT_POOL_H
+
+/* Runs on a worker thread (or inline); worker is 0 .. threads-1 (0 inline),
+ * for per-worker resources. */
+typedef void (*pool_work_fn)(void *job, int worker, void *ctx);
+/* Runs on the submitting thread, in submission order, once the job is done. */
+typedef void (*pool_done_fn)(void *job, void *ctx);
+
+struct pool;
+
+struct pool *pool_new(int threads, pool_work_fn work, pool_done_fn done, void *ctx);
+void pool_submit(struct pool *p, void *job);
+/* Waits for every job and hands it back. */
+void pool_finish(struct pool *p);
+/* Finishes, then stops the threads; NULL-safe. */
+void pool_free(struct pool *p);
+
+/* Worker threads for this machine: its online CPUs (at least 1). */
+int pool_cpus(void);
+
+#endif
