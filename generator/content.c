@@ -1,6 +1,7 @@
 #include "content.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -400,34 +401,115 @@ static char **list_md(struct content *c, const char *dir, bool required, struct 
     return names;
 }
 
+/* One Markdown file of a collection, parsed on its own (possibly on another
+ * thread): its values, its body, and what was wrong with it. */
+struct parsed_md {
+    char *path;
+    json_t *obj;
+    char *body;
+    int body_line;
+    struct diag d;
+};
+
+struct parse_range {
+    struct content *c;
+    struct parsed_md *items;
+    size_t from, to;
+    const struct ys_key *spec;
+    const char *what;
+};
+
+/* Reads and converts items [from, to); touches nothing shared but the
+ * content's settings, read only (a supporter's role is checked against
+ * site.yml's roles). */
+static void *parse_range(void *arg)
+{
+    struct parse_range *r = arg;
+    for (size_t i = r->from; i < r->to; i++) {
+        struct parsed_md *m = &r->items[i];
+        char *text = NULL;
+        size_t len;
+        struct fm fm;
+        m->d = (struct diag)DIAG_INIT;
+        if (tree_read(r->c->tree, m->path, MAX_CONTENT_FILE, &text, &len, &m->d) < 0)
+            continue;
+        if (memchr(text, '\0', len))
+            diag_error(&m->d, m->path, 1, 1, "file contains a NUL byte (is it a text file?)");
+        else if (fm_split(m->path, text, len, &fm, &m->d) == 0) {
+            m->obj =
+                ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c, &m->d);
+            m->body = xstrndup(fm.body, fm.body_len);
+            m->body_line = fm.body_line;
+        }
+        free(text);
+    }
+    return NULL;
+}
+
+/* Parses the files on up to c->jobs threads when the tree allows it. */
+static void parse_all(struct content *c, struct parsed_md *items, size_t n,
+                      const struct ys_key *spec, const char *what)
+{
+    size_t threads = c->jobs > 1 && tree_concurrent(c->tree) ? (size_t)c->jobs : 1;
+    if (threads > n / 64 + 1) /* threads cost more than a few files */
+        threads = n / 64 + 1;
+    struct parse_range ranges[64];
+    pthread_t ids[64];
+    size_t started = 0;
+    for (size_t t = 0; t < threads && t < 64; t++) {
+        ranges[t] =
+            (struct parse_range){c, items, n * t / threads, n * (t + 1) / threads, spec, what};
+        if (t > 0 && pthread_create(&ids[t], NULL, parse_range, &ranges[t]) == 0)
+            started = t;
+        else if (t > 0)
+            parse_range(&ranges[t]); /* no thread: do it here */
+    }
+    parse_range(&ranges[0]);
+    for (size_t t = 1; t <= started; t++)
+        pthread_join(ids[t], NULL);
+}
+
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
 static json_t *load_collection(struct content *c, const char *sub, const struct ys_key *spec,
                                const char *what, bool required, struct diag *d)
 {
     char *dir = join(c->dir, sub);
     char **names = list_md(c, dir, required, d);
+    size_t n = 0;
+    while (names && names[n])
+        n++;
+    struct parsed_md *items = xcalloc(n ? n : 1, sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i].path = join(dir, names[i]);
+    parse_all(c, items, n, spec, what);
+    /* In file order from here: source numbers and slugs do not depend on
+     * how the parsing was shared out. */
     json_t *arr = json_array();
     json_t *slugs = json_object();
-    for (char **p = names; p && *p; p++) {
-        char *path = join(dir, *p);
-        char *slug = content_slugify(*p);
-        json_t *obj = load_md(c, path, spec, what, d);
+    for (size_t i = 0; i < n; i++) {
+        struct parsed_md *m = &items[i];
+        char *slug = content_slugify(names[i]);
         json_t *other = json_object_get(slugs, slug);
+        diag_move(d, &m->d);
         if (!*slug)
-            diag_error(d, path, 1, 1, "file name gives an empty slug: use letters or digits");
+            diag_error(d, m->path, 1, 1, "file name gives an empty slug: use letters or digits");
         else if (other)
-            diag_error(d, path, 1, 1, "duplicate slug \"%s\" (also from %s)", slug,
+            diag_error(d, m->path, 1, 1, "duplicate slug \"%s\" (also from %s)", slug,
                        json_string_value(other));
         else
-            json_object_set_new(slugs, slug, json_string(path));
-        if (obj) {
-            json_object_set_new(obj, "slug", json_string(slug));
-            json_object_set_new(obj, "path", json_string(path));
-            json_array_append_new(arr, obj);
+            json_object_set_new(slugs, slug, json_string(m->path));
+        if (m->obj) {
+            int src = add_source(c, m->path, m->body, strlen(m->body), m->body_line);
+            json_object_set_new(m->obj, "src", json_integer(src));
+            json_object_set_new(m->obj, "slug", json_string(slug));
+            json_object_set_new(m->obj, "path", json_string(m->path));
+            json_array_append_new(arr, m->obj);
         }
         free(slug);
-        free(path);
+        free(m->body);
+        free(m->path);
     }
+    free(items);
     json_decref(slugs);
     tree_list_free(names);
     free(dir);
@@ -708,8 +790,14 @@ char *content_theme_setting(struct tree *t, const char *dir)
 
 int content_load(struct tree *t, const char *dir, struct content *c, struct diag *d)
 {
+    return content_load_jobs(t, dir, 1, c, d);
+}
+
+int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content *c, struct diag *d)
+{
     size_t before = d->nerrors;
     memset(c, 0, sizeof *c);
+    c->jobs = jobs;
     c->tree = t;
     c->dir = xstrdup(dir);
     c->left_out = json_array();

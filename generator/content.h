@@ -31,6 +31,7 @@ struct content {
     json_t *supporters;      /* array sorted by name then slug */
     json_t *request;         /* {title, intro, fields} */
     char *pubkey_path;       /* content/keys/admin.pub if present, else NULL */
+    int jobs;                /* threads that parse collections */
     json_t *left_out;        /* [{kind: page|faq|supporter, slug}] left out for errors */
     /* Markdown sources; "src" in the JSON values above is an index into this. */
     struct content_source *sources;
@@ -40,6 +41,9 @@ struct content {
 /* Loads DIR from tree t. Returns 0 if the content is valid, -1 otherwise
  * (errors in d). */
 int content_load(struct tree *t, const char *dir, struct content *c, struct diag *d);
+/* The same, parsing the files of each collection on up to jobs threads (when
+ * the tree can be read from several); the result does not depend on jobs. */
+int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content *c, struct diag *d);
 void content_free(struct content *c);
 
 /* 1 when content that failed to load is still whole enough to render (site,

@@ -129,7 +129,8 @@ static void gt_free(void *self)
     free(t);
 }
 
-static const struct tree_ops git_tree_ops = {gt_read, gt_list, gt_kind, gt_free};
+/* libgit2 objects are not shared between threads: read a commit on one. */
+static const struct tree_ops git_tree_ops = {gt_read, gt_list, gt_kind, gt_free, 0};
 
 struct tree *gittree_new(struct gitinfo *g, struct diag *d)
 {

@@ -849,7 +849,8 @@ int site_build(const struct site_options *o, struct diag *d)
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
     /* Content with errors is still rendered when it can be, so broken links
      * are reported in the same run as every other error. */
-    if (content_load(b.tree, o->content_dir, &b.c, d) < 0 && !content_renderable(&b.c))
+    int jobs = o->jobs > 0 ? o->jobs : pool_cpus();
+    if (content_load_jobs(b.tree, o->content_dir, jobs, &b.c, d) < 0 && !content_renderable(&b.c))
         goto out;
     if (tree_kind(b.tree, o->theme_dir) != TREE_DIR) {
         diag_error(d, o->theme_dir, 0, 0, "theme directory not found");

@@ -71,7 +71,7 @@ static void fs_free(void *self)
     (void)self;
 }
 
-static const struct tree_ops fs_ops = {fs_read, fs_list, fs_kind, fs_free};
+static const struct tree_ops fs_ops = {fs_read, fs_list, fs_kind, fs_free, 1};
 
 struct tree *tree_fs_new(void)
 {
@@ -112,4 +112,9 @@ void tree_list_free(char **names)
     for (char **p = names; p && *p; p++)
         free(*p);
     free(names);
+}
+
+int tree_concurrent(const struct tree *t)
+{
+    return t->ops->concurrent;
 }

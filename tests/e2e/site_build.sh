@@ -159,6 +159,25 @@ if diff -r "$T/j1" "$T/j4" >"$T/jdiff.log"; then ok "four threads build what one
 if diff "$T/e1.log" "$T/e4.log" >/dev/null; then ok "four threads report what one thread reports"; else
     fail "four threads report what one thread reports" "$(diff "$T/e1.log" "$T/e4.log" | head -5)"; fi
 
+# Enough files for several parsing threads, some of them wrong.
+cp -R "$FIXTURES/minimal" "$T/many"
+for i in $(seq 300); do
+    role=resident
+    [ $((i % 97)) = 0 ] && role=chief
+    printf -- '---\nname: Helper %03d\nrole: %s\ndepartment: Dept %d\nmodalities: [phone]\n---\nBio %d.\n' \
+        "$i" "$role" "$((i % 7))" "$i" >"$T/many/supporters/helper-$i.md"
+done
+"$PEERSITE" check --content "$T/many" --theme "$THEME" --jobs 1 >"$T/m1.log" 2>&1
+"$PEERSITE" check --content "$T/many" --theme "$THEME" --jobs 4 >"$T/m4.log" 2>&1
+expect_contains "a wrong file among many is reported" "$T/m4.log" "helper-97.md:3:7: unknown role"
+if diff "$T/m1.log" "$T/m4.log" >/dev/null; then ok "parsing on four threads reports what one thread reports"; else
+    fail "parsing on four threads reports what one thread reports" "$(diff "$T/m1.log" "$T/m4.log" | head -5)"; fi
+sed -i 's/^role: chief/role: resident/' "$T"/many/supporters/helper-*.md
+"$PEERSITE" build --content "$T/many" --theme "$THEME" --out "$T/m1" --jobs 1 >/dev/null 2>&1
+"$PEERSITE" build --content "$T/many" --theme "$THEME" --out "$T/m4" --jobs 4 >/dev/null 2>&1
+if diff -r "$T/m1" "$T/m4" >/dev/null; then ok "300 supporters on four threads build what one thread builds"; else
+    fail "300 supporters on four threads build what one thread builds" "$(diff -r "$T/m1" "$T/m4" | head -5)"; fi
+
 # Refuses to replace a directory that is not a site.
 mkdir -p "$T/precious" && echo keep >"$T/precious/notes.txt"
 "$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$T/precious" >/dev/null 2>&1
