@@ -201,3 +201,10 @@ int fs_is_dir(const char *path)
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+void fs_discard(const char *path)
+{
+    struct diag ignore = DIAG_INIT;
+    fs_remove_tree(path, &ignore);
+    diag_free(&ignore);
+}

@@ -22,6 +22,9 @@ int fs_write_file(const char *path, const void *data, size_t len, struct diag *d
 int fs_mkdirs(const char *path, mode_t mode, struct diag *d);
 /* rm -rf; a missing path is not an error. Does not follow symbolic links. */
 int fs_remove_tree(const char *path, struct diag *d);
+/* rm -rf of a temporary directory on a way out, where a failure to remove
+ * it has nothing left to report to. */
+void fs_discard(const char *path);
 /* fsync a directory so that a rename inside it is durable. */
 int fs_sync_dir(const char *dir, struct diag *d);
 /* 1 if path exists (any type), else 0. */

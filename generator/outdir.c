@@ -172,9 +172,7 @@ void outdir_free(struct outdir *o)
     if (!o)
         return;
     if (o->tmp) {
-        struct diag ignore = DIAG_INIT;
-        fs_remove_tree(o->tmp, &ignore);
-        diag_free(&ignore);
+        fs_discard(o->tmp);
     }
     free(o->tmp);
     free(o->out);

@@ -137,9 +137,7 @@ static int cmd_publish(const struct cli *c, struct diag *d)
     rc = 0;
 out:
     if (out) {
-        struct diag ignore = DIAG_INIT;
-        fs_remove_tree(tmp, &ignore);
-        diag_free(&ignore);
+        fs_discard(tmp);
     }
     build_result_free(&res);
     free(out);

@@ -370,9 +370,7 @@ out:
         MHD_stop_daemon(daemon);
     if (ino >= 0)
         close(ino);
-    struct diag ignore = DIAG_INIT;
-    fs_remove_tree(tmp, &ignore);
-    diag_free(&ignore);
+    fs_discard(tmp);
     free(p.theme);
     free(p.site);
     free(p.errors);

@@ -115,9 +115,7 @@ int starter_create(const char *dir, struct diag *d)
     rc = 0;
 out:
     if (tmp) {
-        struct diag ignore = DIAG_INIT;
-        fs_remove_tree(tmp, &ignore);
-        diag_free(&ignore);
+        fs_discard(tmp);
     }
     free(tmp);
     free(src);

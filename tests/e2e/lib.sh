@@ -21,6 +21,15 @@ fail() {
     for line in "$@"; do printf '#   %s\n' "$line"; done
 }
 
+# git_identity: a git of its own for the test (no system or user config) with
+# a fixed author, committer and default branch.
+git_identity() {
+    export GIT_CONFIG_NOSYSTEM=1 HOME=$T
+    git config --global user.name "Content Editor"
+    git config --global user.email "editor@example.org"
+    git config --global init.defaultBranch main
+}
+
 # expect_status NAME WANT STATUS
 expect_status() {
     if [ "$3" -eq "$2" ]; then ok "$1"; else fail "$1" "expected exit status $2, got $3"; fi

@@ -6,10 +6,7 @@
 # publish leaving the working tree as it was.
 . "$(dirname "$0")/lib.sh"
 unset SOURCE_DATE_EPOCH
-export GIT_CONFIG_NOSYSTEM=1 HOME=$T
-git config --global user.name "Content Editor"
-git config --global user.email "editor@example.org"
-git config --global init.defaultBranch main
+git_identity
 
 # --- an installed peersite --------------------------------------------------
 make -s -C "$ROOT" install PREFIX="$T/usr" PROGRAMS="$PEERSITE $PEERKIOSK $PEERADMIN" \

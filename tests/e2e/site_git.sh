@@ -4,10 +4,7 @@
 # uncommitted changes, --ref builds, and publishing to a branch.
 . "$(dirname "$0")/lib.sh"
 unset SOURCE_DATE_EPOCH
-export GIT_CONFIG_NOSYSTEM=1 HOME=$T
-git config --global user.name "Content Editor"
-git config --global user.email "editor@example.org"
-git config --global init.defaultBranch main
+git_identity
 
 R=$T/repo
 mkdir -p "$R/themes"
