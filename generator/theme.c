@@ -90,16 +90,19 @@ int theme_find(struct tree *t, const char *content_dir, const char *explicit_dir
     if (setting && (strchr(setting, '/') || setting[0] == '.')) {
         if (try_dir(t, path_in(content_dir, setting), &looked, out))
             return 0;
-        diag_error(d, content_dir, 0, 0,
-                   "site.yml theme \"%s\": no such directory (paths are relative to the "
-                   "content directory)",
+        char *where = xasprintf("%s/site.yml", content_dir);
+        diag_error(d, where, 0, 0,
+                   "theme \"%s\": no such directory (paths are relative to the content "
+                   "directory)",
                    setting);
+        free(where);
         goto out;
     }
     if (setting) {
         if (!formspec_id_valid(setting)) {
-            diag_error(d, content_dir, 0, 0,
-                       "site.yml theme \"%s\" is neither a theme name nor a path", setting);
+            char *where = xasprintf("%s/site.yml", content_dir);
+            diag_error(d, where, 0, 0, "theme \"%s\" is neither a theme name nor a path", setting);
+            free(where);
             goto out;
         }
         name = setting;
@@ -120,8 +123,10 @@ int theme_find(struct tree *t, const char *content_dir, const char *explicit_dir
     } else {
         buf_puts(&looked, "\n  (no installed themes next to this peersite)");
     }
-    diag_error(d, name, 0, 0, "theme not found; looked in:%s\n(give one with --theme DIR)",
-               looked.data);
+    char *where = setting ? xasprintf("%s/site.yml", content_dir) : xstrdup(name);
+    diag_error(d, where, 0, 0, "theme \"%s\" not found; looked in:%s\n(give one with --theme DIR)",
+               name, looked.data);
+    free(where);
 out:
     buf_free(&looked);
     return rc;
