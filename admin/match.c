@@ -9,16 +9,114 @@
 
 #define NAMED_BONUS 1000
 
-/* Lower-case letters and digits only: "Emergency  medicine" and
- * "emergency-Medicine" compare equal. Caller frees. */
+/* The base letters of U+00C0..U+017F (Latin-1 Supplement and Latin
+ * Extended-A), one per code point: '-' for the two signs among them (the
+ * multiplication and division signs), '*' for the letters written with two
+ * (see pair()). */
+static const char latin[] = "aaaaaa*ceeeeiiii"  /* U+00C0 */
+                            "dnooooo-ouuuuy**"  /* U+00D0 */
+                            "aaaaaa*ceeeeiiii"  /* U+00E0 */
+                            "dnooooo-ouuuuy*y"  /* U+00F0 */
+                            "aaaaaaccccccccdd"  /* U+0100 */
+                            "ddeeeeeeeeeegggg"  /* U+0110 */
+                            "gggghhhhiiiiiiii"  /* U+0120 */
+                            "ii**jjkkklllllll"  /* U+0130 */
+                            "lllnnnnnnnnnoooo"  /* U+0140 */
+                            "oo**rrrrrrssssss"  /* U+0150 */
+                            "ssttttttuuuuuuuu"  /* U+0160 */
+                            "uuuuwwyyyzzzzzzs"; /* U+0170 */
+_Static_assert(sizeof latin == 0x180 - 0xC0 + 1, "one letter per code point");
+
+static const char *pair(long cp)
+{
+    switch (cp) {
+    case 0xC6:
+    case 0xE6: return "ae";
+    case 0xDE:
+    case 0xFE: return "th";
+    case 0xDF: return "ss";
+    case 0x132:
+    case 0x133: return "ij";
+    default: return "oe"; /* U+0152, U+0153 */
+    }
+}
+
+/* Decodes the UTF-8 sequence at s (n bytes left) into *cp and returns its
+ * length; a byte that starts no valid sequence is one byte with *cp -1. */
+static size_t utf8_next(const unsigned char *s, size_t n, long *cp)
+{
+    size_t len = s[0] < 0x80                   ? 1
+                 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2
+                 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
+                 : s[0] >= 0xF0 && s[0] < 0xF5 ? 4
+                                               : 0;
+    long v = len == 1 ? s[0] : len == 2 ? s[0] & 0x1F : len == 3 ? s[0] & 0x0F : s[0] & 0x07;
+    if (len == 0 || len > n) {
+        *cp = -1;
+        return 1;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *cp = -1;
+            return 1;
+        }
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    static const long least[] = {0, 0, 0x80, 0x800, 0x10000};
+    *cp = v < least[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ? -1 : v;
+    return len;
+}
+
+/* Names and departments as people type them: letters and digits in lower
+ * case, Latin letters without their accents ("Médecine" is "medecine",
+ * "Æ" is "ae"), combining accents dropped, and everything else (spaces,
+ * punctuation, dashes, quotes) a break between words. Letters of other
+ * scripts are kept as they are. With words set, the words are separated by
+ * one space; without, they are run together, so "Emergency  medicine" and
+ * "emergency-Médicine" compare equal. Caller frees. */
+static char *fold_text(const char *s, int words)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    struct buf out = BUF_INIT;
+    int gap = 0;
+    buf_puts(&out, "");
+    for (size_t i = 0; i < n;) {
+        long cp;
+        size_t len = utf8_next(p + i, n - i, &cp);
+        char one[2] = {0};
+        const char *letters = NULL;
+        if (cp >= 0 && cp < 0x80 && isalnum((int)cp)) {
+            one[0] = (char)tolower((int)cp);
+            letters = one;
+        } else if (cp >= 0xC0 && cp <= 0x17F && latin[cp - 0xC0] != '-') {
+            one[0] = latin[cp - 0xC0];
+            letters = one[0] == '*' ? pair(cp) : one;
+        } else if (cp >= 0x300 && cp <= 0x36F) {
+            i += len; /* a combining accent belongs to the letter before it */
+            continue;
+        } else if (cp >= 0x180 && !(cp >= 0x2000 && cp <= 0x206F) && cp != 0x3000 && cp != 0xFEFF) {
+            letters = ""; /* another script: kept as written */
+        }
+        if (!letters) {
+            gap = 1;
+        } else {
+            if (gap && words && out.len)
+                buf_putc(&out, ' ');
+            gap = 0;
+            if (*letters)
+                buf_puts(&out, letters);
+            else
+                buf_append(&out, p + i, len);
+        }
+        i += len;
+    }
+    return buf_detach(&out);
+}
+
 static char *fold(const char *s)
 {
-    char *out = xmalloc(strlen(s ? s : "") + 1), *o = out;
-    for (; s && *s; s++)
-        if (isalnum((unsigned char)*s))
-            *o++ = (char)tolower((unsigned char)*s);
-    *o = 0;
-    return out;
+    return fold_text(s, 0);
 }
 
 static int same_folded(const char *a, const char *b)

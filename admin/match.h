@@ -3,7 +3,7 @@
  * Rules (DESIGN §6), in order:
  *  - never a supporter who is not accepting;
  *  - never one from the requester's department (compared without case,
- *    spacing or punctuation) unless the request asks for its own: the
+ *    spacing, punctuation or the accents of Latin letters) unless the request asks for its own: the
  *    requester named that supporter, or the field same_department is "yes";
  *  - then points: same career stage 30, one step apart on the seniority
  *    scale (the order of roles) 20, two 10; a shared modality 20; a shared

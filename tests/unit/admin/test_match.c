@@ -163,6 +163,71 @@ static void test_named_first(void **state)
     json_decref(m);
 }
 
+/* A directory written with accents: the program is in Quebec. */
+static json_t *accented(void)
+{
+    json_t *doc = json_loads(
+        "{\"roles\": [{\"id\": \"resident\", \"label\": \"R\u00e9sident\"}], \"supporters\": ["
+        " {\"slug\": \"lucia\", \"name\": \"Luc\u00eda Ferreira\", \"role\": \"resident\","
+        "  \"department\": \"M\u00e9decine familiale\", \"modalities\": [\"phone\"]},"
+        " {\"slug\": \"tomas\", \"name\": \"Tom\u00e1s Nov\u00e1k\", \"role\": \"resident\","
+        "  \"department\": \"\u00c6rztliche Stra\u00dfe \u0141\u00f3d\u017a\", \"modalities\": "
+        "[\"phone\"]},"
+        " {\"slug\": \"eleni\", \"name\": \"Eleni Pappas\", \"role\": \"resident\","
+        "  \"department\": \"\u03a0\u03b1\u03b9\u03b4\u03b9\u03b1\u03c4\u03c1\u03b9\u03ba\u03ae\","
+        "  \"modalities\": [\"phone\"]}]}",
+        0, NULL);
+    assert_non_null(doc);
+    return doc;
+}
+
+/* The slugs match_rank leaves out for a request from department dept. */
+static void expect_excluded(const char *dept, const char *want)
+{
+    json_t *sup = accented(), *fields = json_object();
+    /* Unchecked: jansson would refuse the bytes that are not UTF-8. */
+    json_object_set_new(fields, "department", json_string_nocheck(dept));
+    json_t *m = match_rank(sup, fields, NULL);
+    char got[128] = "";
+    size_t i;
+    json_t *s;
+    json_array_foreach (json_object_get(m, "excluded"), i, s) {
+        if (i)
+            strcat(got, " ");
+        strcat(got, json_string_value(json_object_get(s, "supporter")));
+    }
+    if (strcmp(got, want))
+        fail_msg("department \"%s\": expected \"%s\" left out, got \"%s\"", dept, want, got);
+    if (*want && !has_reason(json_object_get(m, "excluded"), want, "same department"))
+        fail_msg("department \"%s\": expected the reason \"same department\"", dept);
+    json_decref(m);
+    json_decref(fields);
+    json_decref(sup);
+}
+
+static void test_accents(void **state)
+{
+    (void)state;
+    /* Accents, case and spacing do not make another department. */
+    expect_excluded("Medecine Familiale", "lucia");
+    expect_excluded("M\u00c9DECINE  familiale", "lucia");
+    expect_excluded("me\xcc\x81"
+                    "decine-familiale",
+                    "lucia");                             /* e + combining acute */
+    expect_excluded("aerztliche strasse, lodz", "tomas"); /* AE, sharp s, L with stroke */
+    /* Other scripts are compared as written (without spacing). */
+    expect_excluded("\xce\xa0\xce\xb1\xce\xb9\xce\xb4\xce\xb9\xce\xb1\xcf\x84\xcf\x81"
+                    "\xce\xb9\xce\xba\xce\xae",
+                    "eleni");
+    expect_excluded("Medecine", "");
+    expect_excluded("\xce\xa0", "");
+    /* A byte that is not UTF-8 counts as punctuation, never as a letter. */
+    expect_excluded("M\xff"
+                    "edecine familiale",
+                    "lucia");
+    expect_excluded("M\xff", "");
+}
+
 static void test_hostile_fields(void **state)
 {
     (void)state;
@@ -180,9 +245,8 @@ static void test_hostile_fields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_never_offered),
-        cmocka_unit_test(test_order_and_reasons),
-        cmocka_unit_test(test_named_first),
+        cmocka_unit_test(test_never_offered),  cmocka_unit_test(test_order_and_reasons),
+        cmocka_unit_test(test_named_first),    cmocka_unit_test(test_accents),
         cmocka_unit_test(test_hostile_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
