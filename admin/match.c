@@ -128,15 +128,51 @@ static int same_folded(const char *a, const char *b)
     return same;
 }
 
-/* The requester named this supporter: by slug, or by a name that contains
- * the supporter's full name ("Dr. Amara Okafor, MD"). */
+/* Titles and credentials written around a name ("Dr. Amara Okafor, MD"):
+ * not part of it. */
+static int title_word(const char *w, size_t n)
+{
+    static const char *const titles[] = {"dr",  "doctor", "prof", "professor", "mr",   "mrs", "ms",
+                                         "mx",  "md",     "do",   "phd",       "rn",   "np",  "pa",
+                                         "dnp", "msn",    "mph",  "lcsw",      "psyd", NULL};
+    for (size_t i = 0; titles[i]; i++)
+        if (strlen(titles[i]) == n && !memcmp(titles[i], w, n))
+            return 1;
+    return 0;
+}
+
+/* The folded words of a name without titles, each between spaces
+ * (" amara okafor "), so that one name can be looked for inside another
+ * word by word. Caller frees. */
+static char *name_words(const char *s)
+{
+    char *folded = fold_text(s, 1), *w = folded;
+    struct buf out = BUF_INIT;
+    buf_putc(&out, ' ');
+    while (*w) {
+        size_t n = strcspn(w, " ");
+        if (!title_word(w, n)) {
+            buf_append(&out, w, n);
+            buf_putc(&out, ' ');
+        }
+        w += n + (w[n] == ' ');
+    }
+    free(folded);
+    return buf_detach(&out);
+}
+
+/* The requester named this supporter: by slug, or by the supporter's full
+ * name among what they wrote, in any case, with or without accents and
+ * titles ("Dr. Tomas Novak" names Tomás Novák; "Lucia Ferreira, MD" names
+ * Lucía Ferreira). Whole words only: "Susana Albano" does not name Ana
+ * Alba. */
 static int named(json_t *s, const char *asked)
 {
     if (!asked || !*asked)
         return 0;
-    char *a = fold(asked), *name = fold(json_string_value(json_object_get(s, "name")));
+    char *a = name_words(asked), *name = name_words(json_string_value(json_object_get(s, "name")));
     int hit = same_folded(asked, json_string_value(json_object_get(s, "slug"))) ||
-              (*name && strstr(a, name));
+              (strcmp(name, " ") && strstr(a, name));
     free(a);
     free(name);
     return hit;
@@ -294,15 +330,17 @@ json_t *match_rank(json_t *supporters, json_t *fields, json_t *loads)
         json_t *acc = json_object_get(s, "accepting");
         int same_dept =
             dept && same_folded(dept, json_string_value(json_object_get(s, "department")));
-        if (is_named)
-            reason(reasons, "named by the requester%s", "");
         if (acc && !json_is_true(acc)) {
-            reason(reasons, "not accepting new requests%s", "");
-        } else if (same_dept && !is_named && !(own && !strcmp(own, "yes"))) {
-            reason(reasons, "same department as the requester (%s)",
+            reason(reasons, "%snot accepting new requests",
+                   is_named ? "named by the requester, but " : "");
+        } else if (same_dept && !(own && !strcmp(own, "yes"))) {
+            /* Naming someone is not asking for one's own department: the
+             * requester may not know where the supporter works. */
+            reason(reasons,
+                   is_named ? "named by the requester, but from the requester's department (%s)"
+                            : "same department as the requester (%s)",
                    json_string_value(json_object_get(s, "department")));
         } else {
-            json_array_clear(reasons);
             if (same_dept)
                 reason(reasons, "same department, as the request asks%s", "");
             long load = (long)json_integer_value(json_object_get(loads, slug));

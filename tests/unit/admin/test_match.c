@@ -149,17 +149,26 @@ static void test_named_first(void **state)
     expect_order(m, "eve ana ben cy");
     assert_true(has_reason(json_object_get(m, "ranked"), "eve", "named by the requester"));
     json_decref(m);
-    /* Named from one's own department: that is asking for one's own. */
-    m = rank("{\"department\": \"Emergency Medicine\", \"supporter\": \"ana\"}", NULL);
-    expect_order(m, "ana ben cy eve");
-    assert_true(
-        has_reason(json_object_get(m, "ranked"), "ana", "same department, as the request asks"));
+    /* Named from one's own department: still left out (naming someone is not
+     * asking for one's own department), and the reason says both. */
+    m = rank("{\"department\": \"Emergency Medicine\", \"supporter\": \"Dr. Ana Alba\"}", NULL);
+    expect_order(m, "ben cy eve");
+    assert_true(has_reason(json_object_get(m, "excluded"), "ana",
+                           "named by the requester, but from the requester's department"));
+    assert_false(has_reason(json_object_get(m, "ranked"), "ana", "as the request asks"));
     json_decref(m);
-    /* Or says so. */
+    /* Whole words only: "Susana Albano" does not name Ana Alba. */
+    m = rank("{\"role\": \"student\", \"supporter\": \"Susana Albano\"}", NULL);
+    expect_order(m, "eve ana ben cy");
+    assert_false(has_reason(json_object_get(m, "ranked"), "ana", "named"));
+    json_decref(m);
+    /* Asking for one's own department lets a supporter from it be offered. */
     m = rank("{\"department\": \"Emergency Medicine\", \"same_department\": \"yes\","
              " \"role\": \"resident\"}",
              NULL);
     expect_order(m, "ana ben cy eve");
+    assert_true(
+        has_reason(json_object_get(m, "ranked"), "ana", "same department, as the request asks"));
     json_decref(m);
 }
 
@@ -221,6 +230,25 @@ static void test_accents(void **state)
                     "eleni");
     expect_excluded("Medecine", "");
     expect_excluded("\xce\xa0", "");
+    /* Named without the accents, with a title or a credential. */
+    static const char *const asked[][2] = {{"Dr. Tomas Novak", "tomas"},
+                                           {"Lucia Ferreira, MD", "lucia"},
+                                           {"dr lucía ferreira please", "lucia"},
+                                           {"Prof. NOVAK", ""},
+                                           {"Ferreira", ""}};
+    for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+        json_t *sup = accented(), *fields = json_pack("{s:s}", "supporter", asked[i][0]);
+        json_t *m = match_rank(sup, fields, NULL);
+        const char *first = json_string_value(
+            json_object_get(json_array_get(json_object_get(m, "ranked"), 0), "supporter"));
+        int hit = has_reason(json_object_get(m, "ranked"), first, "named by the requester");
+        if (*asked[i][1] ? !hit || strcmp(first, asked[i][1]) : hit)
+            fail_msg("\"%s\": expected %s named first, got %s (%s)", asked[i][0],
+                     *asked[i][1] ? asked[i][1] : "nobody", first, hit ? "named" : "not named");
+        json_decref(m);
+        json_decref(fields);
+        json_decref(sup);
+    }
     /* A byte that is not UTF-8 counts as punctuation, never as a letter. */
     expect_excluded("M\xff"
                     "edecine familiale",
