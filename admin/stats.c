@@ -11,31 +11,35 @@
 #include "states.h"
 #include "xalloc.h"
 
+static int small(long count, long min_cell)
+{
+    return count >= 1 && count < min_cell;
+}
+
 void stats_suppress(const long *counts, size_t n, long total, long min_cell, int *hidden,
                     int *total_hidden)
 {
-    size_t nhidden = 0, only = 0;
+    size_t nhidden = 0;
+    long sum = 0;
     for (size_t i = 0; i < n; i++) {
-        hidden[i] = counts[i] >= 1 && counts[i] < min_cell;
-        if (hidden[i]) {
-            nhidden++;
-            only = i;
-        }
+        hidden[i] = small(counts[i], min_cell);
+        nhidden += (size_t)hidden[i];
+        sum += hidden[i] ? counts[i] : 0;
     }
-    *total_hidden = total >= 1 && total < min_cell;
-    if (nhidden != 1 || *total_hidden)
+    *total_hidden = small(total, min_cell);
+    /* A shown total tells the sum of the hidden cells. It protects them
+     * when there are two or more, the sum is at least min_cell (never a
+     * small number itself) and it exceeds their number (11 hidden cells
+     * summing to 11 would each be 1). Otherwise hide the smallest shown
+     * cell that is not zero: it is min_cell or more, so one is enough.
+     * Zeros are never hidden, so a reader knows every hidden cell is at
+     * least 1, and the sum still leaves each one a range. */
+    if (*total_hidden || nhidden == 0 || (nhidden >= 2 && sum >= min_cell && sum > (long)nhidden))
         return;
-    /* One hidden cell beside a shown total: hide the smallest other cell,
-     * preferring one that is not zero (hiding a zero protects nothing when
-     * a reader can tell it is empty from the other breakdowns). */
     size_t pick = n;
-    for (size_t pass = 0; pass < 2 && pick == n; pass++)
-        for (size_t i = 0; i < n; i++) {
-            if (i == only || (pass == 0 && counts[i] == 0))
-                continue;
-            if (pick == n || counts[i] < counts[pick])
-                pick = i;
-        }
+    for (size_t i = 0; i < n; i++)
+        if (!hidden[i] && counts[i] > 0 && (pick == n || counts[i] < counts[pick]))
+            pick = i;
     if (pick < n)
         hidden[pick] = 1;
 }
@@ -129,20 +133,23 @@ static const char *channel_kind(const char *channel)
     return "other";
 }
 
-/* within, later, waiting or never, against the promise (or contacted when
- * the site sets none). */
+/* Within or later than the promise (or "contacted" when the site sets
+ * none), for a request that is contacted or closed; NULL for the others,
+ * which the state breakdown counts (see suppress_linked). */
 static const char *contact_kind(json_t *r, const struct sitedata *sd)
 {
     const char *contacted = json_string_value(json_object_get(r, "contacted"));
     enum state s = STATE_NEW;
     state_parse(json_string_value(json_object_get(r, "state")), &s);
-    if (!contacted)
-        return state_waiting(s) ? "waiting" : "never";
+    if (s != STATE_CONTACTED && s != STATE_CLOSED)
+        return NULL;
+    if (!sd->has_promise)
+        return "contacted";
     time_t start, when;
-    if (!sd->has_promise ||
+    if (!contacted ||
         clock_parse_iso(json_string_value(json_object_get(r, "since")) ?: "", &start) < 0 ||
         clock_parse_iso(contacted, &when) < 0)
-        return "contacted";
+        return "later"; /* no time to show it was within */
     return when <= promise_deadline(&sd->promise, start) ? "within" : "later";
 }
 
@@ -151,31 +158,115 @@ static void fact_bump(json_t *dim, json_t *facts, const char *key)
     bump(dim, json_string_value(json_object_get(facts, key)));
 }
 
-/* Hides small cells dimension by dimension; a hidden count becomes null. */
-static void suppress_all(json_t *dims, long total, long min_cell, int *total_hidden)
+static long cell_count(json_t *c)
+{
+    return (long)json_integer_value(json_object_get(c, "count"));
+}
+
+/* Marks the cells of dim whose hidden[] is set (their count becomes null)
+ * and sets its total, null when total_hidden. */
+static void mark(json_t *dim, const int *hidden, long total, int total_hidden)
+{
+    size_t j;
+    json_t *c;
+    json_array_foreach (json_object_get(dim, "cells"), j, c) {
+        json_object_set_new(c, "hidden", json_boolean(hidden[j]));
+        if (hidden[j])
+            json_object_set_new(c, "count", json_null());
+    }
+    json_object_set_new(dim, "total", total_hidden ? json_null() : json_integer(total));
+}
+
+/* One breakdown whose cells add up to total (modality's need not: a request
+ * may ask for several, and its hidden cells stay within 1..total). */
+static void suppress_dim(json_t *dim, long total, long min_cell)
+{
+    json_t *cells = json_object_get(dim, "cells");
+    size_t n = json_array_size(cells);
+    long *counts = xcalloc(n + 1, sizeof *counts);
+    int *hidden = xcalloc(n + 1, sizeof *hidden), th;
+    for (size_t j = 0; j < n; j++)
+        counts[j] = cell_count(json_array_get(cells, j));
+    stats_suppress(counts, n, total, min_cell, hidden, &th);
+    mark(dim, hidden, total, th);
+    free(counts);
+    free(hidden);
+}
+
+/* state and contact count the same requests: contact splits those that are
+ * contacted or closed (g, its total) by the time to first contact. A reader
+ * who has g from contact knows the sum of state's two cells for them too,
+ * so state is protected as two parts with totals of their own, g and
+ * total - g, each as a breakdown. When either is small, g would give a
+ * small count away: contact is hidden whole (its total too) and state is
+ * protected as one breakdown, which then hides a cell on each side of g
+ * (a small part's cells add up to less than min_cell). */
+static void suppress_linked(json_t *state, json_t *contact, long total, long min_cell)
+{
+    json_t *cells = json_object_get(state, "cells"), *c;
+    size_t n = json_array_size(cells), j, part_n[2] = {0, 0};
+    long g = 0, *counts[2], part_total[2];
+    int *hidden[2], all_hidden[64] = {0}, th;
+    json_array_foreach (cells, j, c) {
+        const char *cat = json_string_value(json_object_get(c, "category"));
+        if (!strcmp(cat, "contacted") || !strcmp(cat, "closed"))
+            g += cell_count(c);
+    }
+    if (small(g, min_cell) || small(total - g, min_cell) || n > 64) {
+        suppress_dim(state, total, min_cell);
+        json_array_foreach (json_object_get(contact, "cells"), j, c)
+            all_hidden[j] = cell_count(c) > 0;
+        mark(contact, all_hidden, g, 1);
+        return;
+    }
+    for (int p = 0; p < 2; p++) {
+        counts[p] = xcalloc(n, sizeof *counts[p]);
+        hidden[p] = xcalloc(n, sizeof *hidden[p]);
+    }
+    /* part 1: contacted and closed; part 0: every other state. */
+    int part_of[64];
+    json_array_foreach (cells, j, c) {
+        const char *cat = json_string_value(json_object_get(c, "category"));
+        int p = !strcmp(cat, "contacted") || !strcmp(cat, "closed");
+        part_of[j] = p;
+        counts[p][part_n[p]++] = cell_count(c);
+    }
+    part_total[0] = total - g;
+    part_total[1] = g;
+    for (int p = 0; p < 2; p++)
+        stats_suppress(counts[p], part_n[p], part_total[p], min_cell, hidden[p], &th);
+    size_t at[2] = {0, 0};
+    for (j = 0; j < n; j++)
+        all_hidden[j] = hidden[part_of[j]][at[part_of[j]]++];
+    mark(state, all_hidden, total, 0);
+    suppress_dim(contact, g, min_cell);
+    for (int p = 0; p < 2; p++) {
+        free(counts[p]);
+        free(hidden[p]);
+    }
+}
+
+/* Applies the cell-size rule to every breakdown. A small total hides more
+ * than every cell: the cells themselves go, zeros and all, because which
+ * categories exist can depend on the data (an "other" row, the months of
+ * the requests) and would bound the total. */
+static void suppress_all(json_t *dims, json_t *state, json_t *contact, long total, long min_cell,
+                         int *total_hidden)
 {
     size_t i;
     json_t *dim;
+    *total_hidden = small(total, min_cell);
     json_array_foreach (dims, i, dim) {
-        json_t *cells = json_object_get(dim, "cells");
-        size_t n = json_array_size(cells);
-        long *counts = xcalloc(n + 1, sizeof *counts);
-        int *hidden = xcalloc(n + 1, sizeof *hidden);
-        for (size_t j = 0; j < n; j++)
-            counts[j] =
-                (long)json_integer_value(json_object_get(json_array_get(cells, j), "count"));
-        stats_suppress(counts, n, total, min_cell, hidden, total_hidden);
-        for (size_t j = 0; j < n; j++) {
-            json_t *c = json_array_get(cells, j);
-            json_object_set_new(c, "hidden", json_boolean(hidden[j]));
-            if (hidden[j])
-                json_object_set_new(c, "count", json_null());
-        }
-        json_object_set_new(dim, "total", *total_hidden ? json_null() : json_integer(total));
         json_object_del(dim, "open");
-        free(counts);
-        free(hidden);
+        if (*total_hidden) {
+            json_object_set_new(dim, "cells", json_array());
+            json_object_set_new(dim, "total", json_null());
+        } else if (dim != state && dim != contact) {
+            suppress_dim(dim, total, min_cell);
+        }
     }
+    if (!*total_hidden)
+        suppress_linked(state, contact, total, min_cell);
 }
 
 json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from, const char *to,
@@ -189,7 +280,7 @@ json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from,
     json_t *referral = dim_new(dims, "referral", "Referral");
     json_t *modality = dim_new(dims, "modality", "Modality asked for");
     json_t *state = dim_new(dims, "state", "State");
-    json_t *contact = dim_new(dims, "contact", "Time to first contact");
+    json_t *contact = dim_new(dims, "contact", "Time to first contact (contacted or closed)");
     static const char *const channels[][2] = {{"kiosk", "Kiosk"},
                                               {"web", "Web form"},
                                               {"phone", "Phone"},
@@ -223,8 +314,6 @@ json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from,
     } else {
         add_cat(contact, "contacted", "Contacted");
     }
-    add_cat(contact, "waiting", "Not yet contacted");
-    add_cat(contact, "never", "Declined before any contact");
     for (json_t *d = role; d; d = d == role ? reason : d == reason ? referral : NULL)
         add_cat(d, "not-given", "Not given");
     /* The months of the period: from..to when both are given, else the data's. */
@@ -263,7 +352,9 @@ json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from,
         fact_bump(referral, facts, "referral");
         bump(channel, channel_kind(json_string_value(json_object_get(r, "channel"))));
         bump(state, json_string_value(json_object_get(r, "state")));
-        bump(contact, contact_kind(r, sd));
+        const char *kind = contact_kind(r, sd);
+        if (kind)
+            bump(contact, kind);
         json_t *mods = json_object_get(facts, "modality"), *mo;
         size_t j;
         if (json_array_size(mods) == 0) {
@@ -274,7 +365,7 @@ json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from,
             bump(modality, json_string_value(mo));
     }
     int total_hidden = 0;
-    suppress_all(dims, total, min_cell, &total_hidden);
+    suppress_all(dims, state, contact, total, min_cell, &total_hidden);
     return json_pack("{s:s?, s:s?, s:I, s:o, s:b, s:s?, s:o}", "from", from, "to", to, "min_cell",
                      (json_int_t)min_cell, "total",
                      total_hidden ? json_null() : json_integer(total), "hidden_total", total_hidden,
@@ -367,8 +458,8 @@ void stats_svg(json_t *report, struct buf *out)
         buf_append_html(out, l, strlen(l));
     }
     buf_printf(out,
-               ". Counts from 1 to %ld are hidden (US CMS cell-size rule), with the next smallest "
-               "count hidden too where one alone would give it away.</desc>\n"
+               ". Counts from 1 to %ld are hidden (US CMS cell-size rule), with the smallest shown "
+               "count hidden too where the hidden ones could otherwise be worked out.</desc>\n"
                "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
                "<text x=\"10\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"#000\">",
                min_cell - 1);
