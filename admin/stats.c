@@ -389,17 +389,20 @@ static void csv_field(struct buf *out, const char *s)
     buf_putc(out, '"');
 }
 
-static void count_text(struct buf *out, json_t *count, long min_cell)
+/* A count, or the word for a hidden one. Every hidden count reads the same,
+ * whether it is small or was hidden beside a small one: writing "<11" for
+ * the small ones would be false for the others, and telling them apart
+ * would tell a reader which hidden count is the large one. */
+static void count_text(struct buf *out, json_t *count)
 {
     if (json_is_integer(count))
         buf_printf(out, "%lld", (long long)json_integer_value(count));
     else
-        buf_printf(out, "<%ld", min_cell);
+        buf_puts(out, STATS_HIDDEN);
 }
 
 void stats_csv(json_t *report, struct buf *out)
 {
-    long min_cell = (long)json_integer_value(json_object_get(report, "min_cell"));
     size_t i, j;
     json_t *dim, *c;
     buf_puts(out, "dimension,category,count\n");
@@ -409,11 +412,11 @@ void stats_csv(json_t *report, struct buf *out)
             buf_printf(out, "%s,", name);
             csv_field(out, json_string_value(json_object_get(c, "label")));
             buf_putc(out, ',');
-            count_text(out, json_object_get(c, "count"), min_cell);
+            count_text(out, json_object_get(c, "count"));
             buf_putc(out, '\n');
         }
         buf_printf(out, "%s,Total,", name);
-        count_text(out, json_object_get(dim, "total"), min_cell);
+        count_text(out, json_object_get(dim, "total"));
         buf_putc(out, '\n');
     }
 }
@@ -428,7 +431,7 @@ void stats_json(json_t *report, struct buf *out)
 
 /* A bar chart, one group of horizontal bars per breakdown. Every bar has
  * its label and count written beside it; hidden counts draw an outlined
- * empty bar with the words "fewer than 11 (hidden)", so nothing is carried
+ * empty bar with the word "suppressed", so nothing is carried
  * by colour alone and it prints in black and white. */
 void stats_svg(json_t *report, struct buf *out)
 {
@@ -458,8 +461,10 @@ void stats_svg(json_t *report, struct buf *out)
         buf_append_html(out, l, strlen(l));
     }
     buf_printf(out,
-               ". Counts from 1 to %ld are hidden (US CMS cell-size rule), with the smallest shown "
-               "count hidden too where the hidden ones could otherwise be worked out.</desc>\n"
+               ". Counts from 1 to %ld are " STATS_HIDDEN " (US CMS cell-size rule), and so is the "
+               "smallest other count where the " STATS_HIDDEN
+               " ones could otherwise be worked out; "
+               "every " STATS_HIDDEN " count is marked the same way.</desc>\n"
                "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
                "<text x=\"10\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"#000\">",
                min_cell - 1);
@@ -480,7 +485,7 @@ void stats_svg(json_t *report, struct buf *out)
         if (json_is_integer(json_object_get(dim, "total")))
             buf_printf(out, "%lld", (long long)json_integer_value(json_object_get(dim, "total")));
         else
-            buf_printf(out, "fewer than %ld, hidden", min_cell);
+            buf_puts(out, STATS_HIDDEN);
         buf_puts(out, ")</text>\n");
         y += bar_h + gap;
         json_array_foreach (json_object_get(dim, "cells"), j, c) {
@@ -500,9 +505,8 @@ void stats_svg(json_t *report, struct buf *out)
                 buf_printf(out,
                            "<rect x=\"%d\" y=\"%ld\" width=\"40\" height=\"%d\" fill=\"none\""
                            " stroke=\"#000\" stroke-dasharray=\"3 2\"/>\n"
-                           "<text x=\"%d\" y=\"%ld\" fill=\"#000\">fewer than %ld "
-                           "(hidden)</text>\n",
-                           left, y, bar_h, left + 46, y + 13, min_cell);
+                           "<text x=\"%d\" y=\"%ld\" fill=\"#000\">" STATS_HIDDEN "</text>\n",
+                           left, y, bar_h, left + 46, y + 13);
             }
             y += bar_h + gap;
         }

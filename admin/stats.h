@@ -52,8 +52,11 @@ void stats_suppress(const long *counts, size_t n, long total, long min_cell, int
 json_t *stats_compute(json_t *rows, const struct sitedata *sd, const char *from, const char *to,
                       long min_cell);
 
-/* Writers: CSV (dimension,category,count; a hidden count as "<11"), JSON,
- * and an accessible SVG bar chart. */
+/* How every hidden count is written, small or not. */
+#define STATS_HIDDEN "suppressed"
+
+/* Writers: CSV (dimension,category,count; a hidden count as "suppressed"),
+ * JSON (a hidden count is null), and an accessible SVG bar chart. */
 void stats_csv(json_t *report, struct buf *out);
 void stats_json(json_t *report, struct buf *out);
 void stats_svg(json_t *report, struct buf *out);

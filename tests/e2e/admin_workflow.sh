@@ -213,10 +213,11 @@ expect_status "stats (CSV)" 0 $?
 expect_contains "CSV header" "$T/stats.csv" "dimension,category,count"
 expect_contains "a large cell is shown" "$T/stats.csv" "channel,Email,13"
 expect_contains "the total is shown" "$T/stats.csv" "month,Total,28"
-expect_contains "a small cell is hidden as <11" "$T/stats.csv" "channel,Kiosk,<11"
-expect_contains "two small cells adding up to 2: the smallest shown cell is hidden too" "$T/stats.csv" "channel,Phone,<11"
-expect_contains "complementary suppression: the only other referral cell is hidden" "$T/stats.csv" "referral,Myself,<11"
-expect_contains "  (the small one too)" "$T/stats.csv" "referral,A colleague who has agreed to be contacted,<11"
+expect_contains "a small cell is written suppressed" "$T/stats.csv" "channel,Kiosk,suppressed"
+expect_contains "two small cells adding up to 2: the smallest shown cell is hidden too" "$T/stats.csv" "channel,Phone,suppressed"
+expect_contains "complementary suppression: the only other referral cell is hidden" "$T/stats.csv" "referral,Myself,suppressed"
+expect_contains "  (the small one too)" "$T/stats.csv" "referral,A colleague who has agreed to be contacted,suppressed"
+expect_not_contains "a hidden count is never claimed to be under 11 (the complements are not)" "$T/stats.csv" "<11"
 small=$(awk -F, 'NR > 1 && $NF ~ /^[0-9]+$/ && $NF >= 1 && $NF <= 10' "$T/stats.csv")
 if [ -z "$small" ]; then ok "no count from 1 to 10 anywhere"; else fail "no count from 1 to 10 anywhere" "$small"; fi
 # In every breakdown whose cells add up to its total, the hidden cells number
@@ -233,13 +234,13 @@ pa "2026-04-01 09:00:00" stats --from 2026-03-01 --to 2026-03-31 --format svg >"
 expect_contains "SVG: role=img" "$T/stats.svg" 'role="img"'
 expect_contains "SVG: a title" "$T/stats.svg" "<title"
 expect_contains "SVG: a description" "$T/stats.svg" "<desc"
-expect_contains "SVG: hidden counts in words" "$T/stats.svg" "fewer than 11 (hidden)"
+expect_contains "SVG: hidden counts in words" "$T/stats.svg" ">suppressed</text>"
 expect_contains "SVG: text labels on bars" "$T/stats.svg" ">28</text>"
 if xmllint --noout "$T/stats.svg" 2>"$T/xml.err"; then ok "SVG is well-formed XML"; else fail "SVG is well-formed XML" "$(cat "$T/xml.err")"; fi
 pa "2026-04-01 09:00:00" stats --min-cell 10 >"$T/mc.out" 2>&1
 expect_status "stats --min-cell below 11 is a usage error (1 to 10 are never shown)" 2 $?
 pa "2026-04-01 09:00:00" stats --from 2026-03-01 --to 2026-03-31 --min-cell 15 >"$T/mc15.csv" 2>&1
-expect_contains "stats --min-cell 15 hides 13" "$T/mc15.csv" "channel,Email,<15"
+expect_contains "stats --min-cell 15 hides 13" "$T/mc15.csv" "channel,Email,suppressed"
 
 # --- no name in the database file -------------------------------------------------------
 no_names() {
