@@ -429,28 +429,96 @@ void stats_json(json_t *report, struct buf *out)
     free(text);
 }
 
+/* Characters, not bytes: labels may be written in any language. */
+static long chars(const char *s)
+{
+    long n = 0;
+    for (; s && *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Widths in pixels, estimated: sans-serif at 13 px averages about 6.5 px a
+ * character, capitals and bold more, so 7.5 (8.5 bold, 11 for the 18 px
+ * title) leaves room for long words without measuring fonts. */
+#define CHAR_W 7.5
+#define BOLD_W 8.5
+#define TITLE_W 11.0
+
+static void total_text(struct buf *out, json_t *dim)
+{
+    json_t *t = json_object_get(dim, "total");
+    if (json_is_integer(t))
+        buf_printf(out, "%lld", (long long)json_integer_value(t));
+    else
+        buf_puts(out, STATS_HIDDEN);
+}
+
+/* The numbers in words for screen readers, which read the description but
+ * not the bars: "Channel (total 28): Kiosk suppressed, Web form 0, ...". */
+static void describe_counts(json_t *dims, struct buf *out)
+{
+    size_t i, j;
+    json_t *dim, *c;
+    json_array_foreach (dims, i, dim) {
+        const char *l = json_string_value(json_object_get(dim, "label"));
+        struct buf t = BUF_INIT;
+        total_text(&t, dim);
+        buf_putc(out, ' ');
+        buf_append_html(out, l, strlen(l));
+        buf_printf(out, " (total %s)%s", t.data,
+                   json_array_size(json_object_get(dim, "cells")) ? ":" : ".");
+        buf_free(&t);
+        json_array_foreach (json_object_get(dim, "cells"), j, c) {
+            const char *cl = json_string_value(json_object_get(c, "label"));
+            buf_puts(out, j ? ", " : " ");
+            buf_append_html(out, cl, strlen(cl));
+            buf_putc(out, ' ');
+            count_text(out, json_object_get(c, "count"));
+        }
+        if (json_array_size(json_object_get(dim, "cells")))
+            buf_putc(out, '.');
+    }
+}
+
 /* A bar chart, one group of horizontal bars per breakdown. Every bar has
  * its label and count written beside it; hidden counts draw an outlined
- * empty bar with the word "suppressed", so nothing is carried
- * by colour alone and it prints in black and white. */
+ * empty bar with the word "suppressed", so nothing is carried by colour
+ * alone and it prints in black and white. The labels' column is as wide as
+ * the longest label needs, and the description carries every number. */
 void stats_svg(json_t *report, struct buf *out)
 {
     long min_cell = (long)json_integer_value(json_object_get(report, "min_cell"));
     json_t *dims = json_object_get(report, "dimensions"), *dim, *c;
     size_t i, j, rows = 0;
-    json_array_foreach (dims, i, dim)
-        rows += json_array_size(json_object_get(dim, "cells")) + 2;
-    const int bar_h = 18, gap = 6, left = 260, width = 760, top = 70, span = 300;
-    long height = top + (long)rows * (bar_h + gap) + 20;
+    const int bar_h = 18, gap = 6, top = 70, span = 300, room = 120;
     const char *from = json_string_value(json_object_get(report, "from"));
     const char *to = json_string_value(json_object_get(report, "to"));
     struct buf title = BUF_INIT;
     buf_printf(&title, "Peer support requests%s%s%s%s", from || to ? ", " : "",
                from ? from : "the start", from || to ? " to " : "",
                from || to ? (to ? to : "today") : "");
+    long label_w = 0, width = 20 + (long)(TITLE_W * (double)chars(title.data));
+    json_array_foreach (dims, i, dim) {
+        rows += json_array_size(json_object_get(dim, "cells")) + 2;
+        /* the heading: label, " (total suppressed)" */
+        long heading =
+            20 +
+            (long)(BOLD_W * (double)(chars(json_string_value(json_object_get(dim, "label"))) + 19));
+        width = heading > width ? heading : width;
+        json_array_foreach (json_object_get(dim, "cells"), j, c) {
+            long w = (long)(CHAR_W * (double)chars(json_string_value(json_object_get(c, "label"))));
+            label_w = w > label_w ? w : label_w;
+        }
+    }
+    long left = 10 + label_w + 8 + 10;
+    if (left < 120)
+        left = 120;
+    width = left + span + room > width ? left + span + room : width;
+    long height = top + (long)rows * (bar_h + gap) + 20;
     buf_printf(out,
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%d\" height=\"%ld\""
-               " viewBox=\"0 0 %d %ld\" aria-labelledby=\"t d\" font-family=\"sans-serif\""
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%ld\" height=\"%ld\""
+               " viewBox=\"0 0 %ld %ld\" aria-labelledby=\"t d\" font-family=\"sans-serif\""
                " font-size=\"13\">\n<title id=\"t\">",
                width, height, width, height);
     buf_append_html(out, title.data, title.len);
@@ -464,10 +532,12 @@ void stats_svg(json_t *report, struct buf *out)
                ". Counts from 1 to %ld are " STATS_HIDDEN " (US CMS cell-size rule), and so is the "
                "smallest other count where the " STATS_HIDDEN
                " ones could otherwise be worked out; "
-               "every " STATS_HIDDEN " count is marked the same way.</desc>\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
-               "<text x=\"10\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"#000\">",
+               "every " STATS_HIDDEN " count is marked the same way.",
                min_cell - 1);
+    describe_counts(dims, out);
+    buf_puts(out, "</desc>\n"
+                  "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
+                  "<text x=\"10\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"#000\">");
     buf_append_html(out, title.data, title.len);
     buf_free(&title);
     buf_puts(out, "</text>\n");
@@ -482,30 +552,27 @@ void stats_svg(json_t *report, struct buf *out)
                    y + 13);
         buf_append_html(out, l, strlen(l));
         buf_puts(out, " (total ");
-        if (json_is_integer(json_object_get(dim, "total")))
-            buf_printf(out, "%lld", (long long)json_integer_value(json_object_get(dim, "total")));
-        else
-            buf_puts(out, STATS_HIDDEN);
+        total_text(out, dim);
         buf_puts(out, ")</text>\n");
         y += bar_h + gap;
         json_array_foreach (json_object_get(dim, "cells"), j, c) {
             const char *cl = json_string_value(json_object_get(c, "label"));
             json_t *count = json_object_get(c, "count");
-            buf_printf(out, "<text x=\"%d\" y=\"%ld\" text-anchor=\"end\" fill=\"#000\">", left - 8,
-                       y + 13);
+            buf_printf(out, "<text x=\"%ld\" y=\"%ld\" text-anchor=\"end\" fill=\"#000\">",
+                       left - 8, y + 13);
             buf_append_html(out, cl, strlen(cl));
             buf_puts(out, "</text>\n");
             if (json_is_integer(count)) {
                 long v = (long)json_integer_value(count), w = v * span / max;
                 buf_printf(out,
-                           "<rect x=\"%d\" y=\"%ld\" width=\"%ld\" height=\"%d\" fill=\"#333\"/>\n"
+                           "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%d\" fill=\"#333\"/>\n"
                            "<text x=\"%ld\" y=\"%ld\" fill=\"#000\">%ld</text>\n",
                            left, y, w, bar_h, left + w + 6, y + 13, v);
             } else {
                 buf_printf(out,
-                           "<rect x=\"%d\" y=\"%ld\" width=\"40\" height=\"%d\" fill=\"none\""
+                           "<rect x=\"%ld\" y=\"%ld\" width=\"40\" height=\"%d\" fill=\"none\""
                            " stroke=\"#000\" stroke-dasharray=\"3 2\"/>\n"
-                           "<text x=\"%d\" y=\"%ld\" fill=\"#000\">" STATS_HIDDEN "</text>\n",
+                           "<text x=\"%ld\" y=\"%ld\" fill=\"#000\">" STATS_HIDDEN "</text>\n",
                            left, y, bar_h, left + 46, y + 13);
             }
             y += bar_h + gap;

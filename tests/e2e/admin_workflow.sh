@@ -236,6 +236,7 @@ expect_contains "SVG: a title" "$T/stats.svg" "<title"
 expect_contains "SVG: a description" "$T/stats.svg" "<desc"
 expect_contains "SVG: hidden counts in words" "$T/stats.svg" ">suppressed</text>"
 expect_contains "SVG: text labels on bars" "$T/stats.svg" ">28</text>"
+expect_contains "SVG: the description carries the numbers" "$T/stats.svg" "Channel (total 28): Kiosk suppressed, Web form 0, Phone suppressed, Email 13"
 if xmllint --noout "$T/stats.svg" 2>"$T/xml.err"; then ok "SVG is well-formed XML"; else fail "SVG is well-formed XML" "$(cat "$T/xml.err")"; fi
 pa "2026-04-01 09:00:00" stats --min-cell 10 >"$T/mc.out" 2>&1
 expect_status "stats --min-cell below 11 is a usage error (1 to 10 are never shown)" 2 $?

@@ -503,12 +503,67 @@ static void test_compute(void **state)
     json_decref(r);
 }
 
+/* The x of the text element holding exactly label in svg, or -1. */
+static long label_x(const char *svg, const char *label)
+{
+    char want[256];
+    snprintf(want, sizeof want, "text-anchor=\"end\" fill=\"#000\">%s</text>", label);
+    const char *at = strstr(svg, want), *x;
+    if (!at)
+        return -1;
+    for (x = at; x > svg && strncmp(x, "<text x=\"", 9); x--)
+        ;
+    return atol(x + 9);
+}
+
+static void test_svg_layout(void **state)
+{
+    (void)state;
+    static const char long_label[] = "Something that happened at work and that I would rather "
+                                     "talk about with a peer";
+    struct sitedata sd = {0};
+    sd.schema = json_pack("{s:[{s:s, s:[{s:s, s:s}, {s:s, s:s}]}]}", "fields", "id", "reason",
+                          "options", "value", "burnout", "label", "Stress or burnout", "value",
+                          "other", "label", long_label);
+    json_t *r = rows(20, 3), *rep;
+    rep = stats_compute(r, &sd, NULL, NULL, 11);
+    struct buf svg = BUF_INIT;
+    stats_svg(rep, &svg);
+    /* The label ends at the bars and must fit left of them: at 13 px, a
+     * character of a sans-serif font is about 6.5 px wide on average. */
+    long x = label_x(svg.data, long_label), need = (long)(6.5 * (double)strlen(long_label));
+    if (x < need)
+        fail_msg("a label of %zu characters ends at x = %ld: it needs %ld px", strlen(long_label),
+                 x, need);
+    long width = atol(strstr(svg.data, "width=\"") + 7);
+    if (width < x + 8 + 300)
+        fail_msg("the chart is %ld px wide, the bars start at %ld", width, x + 8);
+    /* Screen readers read the description: every number is in it. */
+    const char *desc = strstr(svg.data, "<desc"), *end = strstr(svg.data, "</desc>");
+    assert_non_null(desc);
+    char *d = strndup(desc, (size_t)(end - desc));
+    static const char *const said[] = {"Channel (total 23): Kiosk suppressed, Web form 0, Phone "
+                                       "suppressed",
+                                       "Career stage (total 23): Not given 0, resident 23",
+                                       "Reason (total 23): Stress or burnout suppressed",
+                                       "Month (total 23): 2026-03 11, 2026-04 12", NULL};
+    for (size_t i = 0; said[i]; i++)
+        if (!strstr(d, said[i]))
+            fail_msg("expected the description to say \"%s\", got: %s", said[i], d);
+    free(d);
+    buf_free(&svg);
+    json_decref(rep);
+    json_decref(r);
+    json_decref(sd.schema);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cell_size_rule),  cmocka_unit_test(test_complementary),
         cmocka_unit_test(test_property),        cmocka_unit_test(test_report_property),
         cmocka_unit_test(test_report_examples), cmocka_unit_test(test_compute),
+        cmocka_unit_test(test_svg_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
