@@ -38,7 +38,7 @@ static const char usage[] =
     "       peeradmin assign ID SUPPORTER [KEYS]\n"
     "       peeradmin contacted ID | decline ID | reopen ID [KEYS]\n"
     "       peeradmin close ID [--outcome TEXT] [KEYS]\n"
-    "       peeradmin stats [--from DATE] [--to DATE] [--format csv|json|svg] [--min-cell N]\n"
+    "       peeradmin stats [--from MONTH] [--to MONTH] [--format csv|json|svg] [--min-cell N]\n"
     "       peeradmin purge [--older-than DAYS] [--yes] [KEYS]\n"
     "       peeradmin log [--json] [KEYS]\n"
     "       peeradmin --help | --version\n"

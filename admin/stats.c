@@ -44,6 +44,20 @@ void stats_suppress(const long *counts, size_t n, long total, long min_cell, int
         hidden[pick] = 1;
 }
 
+void stats_whole_months(const char *from, const char *to, char out_from[11], char out_to[11])
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    out_from[0] = out_to[0] = 0;
+    if (from)
+        snprintf(out_from, 11, "%.7s-01", from);
+    if (to) {
+        int y = atoi(to), m = atoi(to + 5);
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        int last = m >= 1 && m <= 12 ? days[m - 1] + (m == 2 && leap) : 31;
+        snprintf(out_to, 11, "%.7s-%02d", to, last);
+    }
+}
+
 /* ---- building breakdowns -------------------------------------------------- */
 
 static json_t *dim_new(json_t *dims, const char *name, const char *label)

@@ -41,6 +41,14 @@
 void stats_suppress(const long *counts, size_t n, long total, long min_cell, int *hidden,
                     int *total_hidden);
 
+/* A report's period in whole calendar months: out_from is the first day of
+ * from's month, out_to the last day of to's month ("YYYY-MM-DD" or
+ * "YYYY-MM" in, "YYYY-MM-DD" out; either may be NULL, and its out is then
+ * empty). Two reports whose periods differ by a few days could be
+ * subtracted from each other to single out the requests of those days; in
+ * whole months the difference is at least a month of requests. */
+void stats_whole_months(const char *from, const char *to, char out_from[11], char out_to[11]);
+
 /* Counts rows (intake_list objects; unreadable ones must be left out by the
  * caller) whose start day lies in [from, to] ("YYYY-MM-DD", either may be
  * NULL). sd (may have no data: labels fall back to ids) gives the

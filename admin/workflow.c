@@ -697,13 +697,15 @@ int cmd_reopen(const struct cli *c, struct diag *d)
 
 /* ---- stats, purge ------------------------------------------------------------------- */
 
+/* A date (YYYY-MM-DD) or a month (YYYY-MM). */
 static int check_day(const char *opt, const char *day, struct diag *d)
 {
     char iso[32];
     time_t t;
-    snprintf(iso, sizeof iso, "%.10sT00:00:00Z", day ? day : "");
-    if (day && (strlen(day) != 10 || clock_parse_iso(iso, &t) < 0)) {
-        diag_error(d, opt, 0, 0, "\"%s\" is not a date (YYYY-MM-DD)", day);
+    size_t n = day ? strlen(day) : 0;
+    snprintf(iso, sizeof iso, "%.10s%sT00:00:00Z", day ? day : "", n == 7 ? "-01" : "");
+    if (day && ((n != 10 && n != 7) || clock_parse_iso(iso, &t) < 0)) {
+        diag_error(d, opt, 0, 0, "\"%s\" is not a date (YYYY-MM-DD) or a month (YYYY-MM)", day);
         return -1;
     }
     return 0;
@@ -724,6 +726,16 @@ int cmd_stats(const struct cli *c, struct diag *d)
     }
     if (check_day("--from", from, d) < 0 || check_day("--to", to, d) < 0)
         goto out;
+    /* Whole months only: reports for periods a few days apart could be
+     * subtracted from each other to single out a day's requests. */
+    char month_from[11], month_to[11];
+    stats_whole_months(from, to, month_from, month_to);
+    if ((from && strlen(from) == 10 && strcmp(from, month_from)) ||
+        (to && strlen(to) == 10 && strcmp(to, month_to)))
+        fprintf(stderr, "peeradmin: note: statistics cover whole months: %s%s%s\n",
+                from ? month_from : "the start", " to ", to ? month_to : "today");
+    from = from ? month_from : NULL;
+    to = to ? month_to : NULL;
     if (from && to && strcmp(from, to) > 0) {
         diag_error(d, "--from", 0, 0, "the period starts after it ends");
         goto out;

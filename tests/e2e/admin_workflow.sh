@@ -238,6 +238,17 @@ expect_contains "SVG: hidden counts in words" "$T/stats.svg" ">suppressed</text>
 expect_contains "SVG: text labels on bars" "$T/stats.svg" ">28</text>"
 expect_contains "SVG: the description carries the numbers" "$T/stats.svg" "Channel (total 28): Kiosk suppressed, Web form 0, Phone suppressed, Email 13"
 if xmllint --noout "$T/stats.svg" 2>"$T/xml.err"; then ok "SVG is well-formed XML"; else fail "SVG is well-formed XML" "$(cat "$T/xml.err")"; fi
+# Periods are whole months: two reports a few days apart could be subtracted
+# to single out the requests of those days.
+pa "2026-04-01 09:00:00" stats --from 2026-03-09 --to 2026-03-30 >"$T/days.csv" 2>"$T/days.err"
+expect_status "stats with a period inside a month" 0 $?
+if cmp -s "$T/stats.csv" "$T/days.csv"; then ok "  counts the whole month, as --from 2026-03-01 --to 2026-03-31 does"; else
+    fail "  counts the whole month, as --from 2026-03-01 --to 2026-03-31 does" "$(diff "$T/stats.csv" "$T/days.csv" | head -5)"; fi
+expect_contains "  and says so" "$T/days.err" "statistics cover whole months: 2026-03-01 to 2026-03-31"
+pa "2026-04-01 09:00:00" stats --from 2026-03 --to 2026-03 --format json >"$T/month.json" 2>"$T/month.err"
+if jq -e '.from == "2026-03-01" and .to == "2026-03-31" and .total == 28' "$T/month.json" >/dev/null; then
+    ok "stats --from YYYY-MM --to YYYY-MM"; else fail "stats --from YYYY-MM --to YYYY-MM" "$(head -c 300 "$T/month.json")"; fi
+expect_not_contains "  (no note: those are months)" "$T/month.err" "note"
 pa "2026-04-01 09:00:00" stats --min-cell 10 >"$T/mc.out" 2>&1
 expect_status "stats --min-cell below 11 is a usage error (1 to 10 are never shown)" 2 $?
 pa "2026-04-01 09:00:00" stats --from 2026-03-01 --to 2026-03-31 --min-cell 15 >"$T/mc15.csv" 2>&1

@@ -503,6 +503,30 @@ static void test_compute(void **state)
     json_decref(r);
 }
 
+static void test_whole_months(void **state)
+{
+    (void)state;
+    static const char *const cases[][4] = {{"2026-03-02", "2026-03-30", "2026-03-01", "2026-03-31"},
+                                           {"2026-01-01", "2026-02-14", "2026-01-01", "2026-02-28"},
+                                           {"2028-02-29", "2028-02-01", "2028-02-01",
+                                            "2028-02-29"}, /* a leap year */
+                                           {"2000-02", "1900-02", "2000-02-01", "1900-02-28"},
+                                           {"2026-12-31", "2026-12", "2026-12-01", "2026-12-31"},
+                                           {"2026-04-30", "2026-04-30", "2026-04-01",
+                                            "2026-04-30"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char from[11], to[11];
+        stats_whole_months(cases[i][0], cases[i][1], from, to);
+        if (strcmp(from, cases[i][2]) || strcmp(to, cases[i][3]))
+            fail_msg("%s..%s: expected %s..%s, got %s..%s", cases[i][0], cases[i][1], cases[i][2],
+                     cases[i][3], from, to);
+    }
+    char from[11], to[11];
+    stats_whole_months(NULL, "2026-06-03", from, to);
+    assert_string_equal(from, "");
+    assert_string_equal(to, "2026-06-30");
+}
+
 /* The x of the text element holding exactly label in svg, or -1. */
 static long label_x(const char *svg, const char *label)
 {
@@ -563,7 +587,7 @@ int main(void)
         cmocka_unit_test(test_cell_size_rule),  cmocka_unit_test(test_complementary),
         cmocka_unit_test(test_property),        cmocka_unit_test(test_report_property),
         cmocka_unit_test(test_report_examples), cmocka_unit_test(test_compute),
-        cmocka_unit_test(test_svg_layout),
+        cmocka_unit_test(test_svg_layout),      cmocka_unit_test(test_whole_months),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
