@@ -20,6 +20,8 @@
 #define MAC_BYTES 32
 /* The longest outcome note close accepts, and the longest fact value kept. */
 #define OUTCOME_MAX 2000
+/* How long before its arrival a request may say it was submitted. */
+#define SUBMITTED_SLACK (10 * 86400)
 #define FACT_MAX 64
 
 struct intake {
@@ -683,15 +685,20 @@ static json_t *text_or_null(sqlite3_stmt *st, int c)
     return s ? json_string((const char *)s) : json_null();
 }
 
-/* The moment the promise runs from: the submission time the request carries
- * when it is a real time no later than its arrival (it comes from the
- * sender, so it is not trusted further), else the arrival. */
+/* The moment the promise runs from, and the month statistics count a
+ * request in: the submission time the request carries when it is a real
+ * time no later than its arrival and at most SUBMITTED_SLACK before it, else
+ * the arrival. The submission time comes from the sender (anyone can seal
+ * any time): a request dated 2001 would be overdue at once and add 300
+ * empty months to a report. The slack covers a kiosk emptied weekly (a
+ * request can wait a week and a long weekend on it). */
 static const char *since(sqlite3_stmt *st)
 {
     const char *sub = (const char *)sqlite3_column_text(st, C_SUBMITTED);
     const char *rec = (const char *)sqlite3_column_text(st, C_RECEIVED);
     time_t ts, tr;
-    if (sub && rec && clock_parse_iso(sub, &ts) == 0 && clock_parse_iso(rec, &tr) == 0 && ts <= tr)
+    if (sub && rec && clock_parse_iso(sub, &ts) == 0 && clock_parse_iso(rec, &tr) == 0 &&
+        ts <= tr && tr - ts <= SUBMITTED_SLACK)
         return sub;
     return rec ? rec : "";
 }

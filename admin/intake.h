@@ -63,8 +63,11 @@ int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size
                struct diag *d);
 
 /* One request as {id, envelope_id, channel, reference, submitted, received,
- * state, status (the same), supporter, assigned, contacted, closed, purged,
- * facts, outcome, fields} (caller decrefs); fields is absent once purged.
+ * state, status (the same), since, supporter, assigned, contacted, closed,
+ * purged, facts, outcome, fields} (caller decrefs); fields is absent once
+ * purged. since is when the promise runs from (and the month statistics
+ * count): submitted when it lies before received by at most 10 days (the
+ * sender chose it), else received.
  * A row that cannot be read (its key is not loaded, it fails its MAC, it does
  * not decrypt) comes back as {id, unreadable: why}. NULL with an error only
  * for an unknown id or a database error. */

@@ -79,6 +79,27 @@ pa "2026-03-02 08:00:00" list --db "$T/other.db" >/dev/null 2>&1
 expect_status "explicit --db wins over the workspace" 0 $?
 expect_exists "  (the other database is created)" "$T/other.db"
 
+# --- the submission time a request carries is the sender's ----------------------------------
+# Anyone can seal any date: a request dated 2001 (or tomorrow) is measured from
+# its arrival; one that waited three days on the kiosk, from its submission.
+dated() { # dated NAME SUBMITTED
+    printf '{"v":1,"schema":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","channel":"web","submitted":"%s","reference":"ABCD-EFGH","fields":{"referral":"self","name":"Dated Request","email":"dr@example.org","consent":"yes"}}' "$2" |
+        "$TEST_HELPERS/seal_raw" "$K/admin.pub" >"$T/$1.txt"
+}
+dated future 2026-03-11T09:00:00Z
+dated waited 2026-03-07T09:00:00Z
+for i in $(seq 11); do dated "old$i" 2001-01-01T00:00:00Z; done
+pa "2026-03-10 09:00:00" import --db "$T/dated.db" "$T/future.txt" "$T/waited.txt" "$T"/old*.txt >"$T/dated.out" 2>&1
+expect_status "import requests dated by their sender" 0 $?
+pa "2026-03-10 10:00:00" list --db "$T/dated.db" --json >"$T/dated.json" 2>&1
+if [ "$(jq -c '[.[] | [.since, .overdue]] | unique' "$T/dated.json")" = '[["2026-03-07T09:00:00Z",true],["2026-03-10T09:00:00Z",false]]' ] &&
+    [ "$(jq -c '.[1] | [.since, .overdue]' "$T/dated.json")" = '["2026-03-07T09:00:00Z",true]' ]; then
+    ok "a submission time long before the arrival, or after it, is not believed"; else
+    fail "a submission time long before the arrival, or after it, is not believed" "$(jq -c '[.[] | [.submitted, .since, .overdue]]' "$T/dated.json")"; fi
+pa "2026-03-10 10:00:00" stats --db "$T/dated.db" >"$T/dated.csv" 2>&1
+if [ "$(grep -c '^month,' "$T/dated.csv")" = 2 ] && grep -q '^month,2026-03,13$' "$T/dated.csv"; then ok "  and adds no month of 2001 to the statistics"; else
+    fail "  and adds no month of 2001 to the statistics" "$(grep -c '^month,' "$T/dated.csv") month lines"; fi
+
 # --- requests from every channel ------------------------------------------------------
 # A kiosk request, sealed Friday 6 March, exported and imported Monday.
 fields "Kiran Sealwell" resident "Surgery" video English "" burnout self >"$T/k.json"

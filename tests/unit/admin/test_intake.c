@@ -445,6 +445,62 @@ static void test_moves_and_purge(void **state)
     drop_dir(dir);
 }
 
+/* Inserts a request that says it was submitted at submitted. */
+static void insert_dated(struct intake *db, const char *submitted)
+{
+    struct diag d = DIAG_INIT;
+    unsigned char id[ENVELOPE_ID_BYTES];
+    int added = 0;
+    json_t *plain =
+        json_pack("{s:i, s:s, s:s, s:s, s:s, s:o}", "v", 1, "schema", "x", "channel", "web",
+                  "submitted", submitted, "reference", "ABCD-EFGH", "fields", test_fields(0));
+    char *text = json_dumps(plain, JSON_COMPACT);
+    randombytes_buf(id, sizeof id);
+    assert_int_equal(intake_insert(db, id, plain, (unsigned char *)text, strlen(text), 1, &added,
+                                   NULL, &d),
+                     0);
+    assert_int_equal(added, 1);
+    free(text);
+    json_decref(plain);
+    diag_free(&d);
+}
+
+/* The sender chooses the submission time: it counts only when it lies
+ * before the arrival, and by at most 10 days. */
+static void test_since(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db");
+    struct intake *db = open_db(path, key_a);
+    struct diag d = DIAG_INIT;
+    char three_days[CLOCK_ISO_LEN], a_month[CLOCK_ISO_LEN], an_hour_on[CLOCK_ISO_LEN];
+    clock_iso(clock_now() - 3 * 86400, three_days);
+    clock_iso(clock_now() - 30 * 86400, a_month);
+    clock_iso(clock_now() + 3600, an_hour_on);
+    static const int trusted[] = {1, 0, 0, 0};
+    const char *dates[] = {three_days, a_month, "2001-01-01T00:00:00Z", an_hour_on};
+    assert_int_equal(intake_begin(db, &d), 0);
+    for (size_t i = 0; i < 4; i++)
+        insert_dated(db, dates[i]);
+    assert_int_equal(intake_commit(db, &d), 0);
+    json_t *all = intake_list(db, &d);
+    for (size_t i = 0; i < 4; i++) {
+        json_t *r = json_array_get(all, i);
+        const char *since = json_string_value(json_object_get(r, "since"));
+        const char *want =
+            json_string_value(json_object_get(r, trusted[i] ? "submitted" : "received"));
+        if (!since || strcmp(since, want))
+            fail_msg("submitted %s, received %s: expected the promise to run from %s, got %s",
+                     dates[i], json_string_value(json_object_get(r, "received")), want,
+                     since ? since : "(none)");
+    }
+    json_decref(all);
+    diag_free(&d);
+    intake_close(db);
+    free(path);
+    drop_dir(dir);
+}
+
 int main(void)
 {
     kiosk_test_init();
@@ -457,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_from_v1),
         cmocka_unit_test(test_edited_row_detected),
         cmocka_unit_test(test_moves_and_purge),
+        cmocka_unit_test(test_since),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     keys_free(key_a);
