@@ -58,6 +58,17 @@ static void print_cell(const char *s, int width, const char *sep)
     buf_free(&b);
 }
 
+/* A time from a row (ISO, UTC) for people: in the local time zone, the
+ * one follow-up is measured in. */
+static void local_time(const char *iso, int with_zone, char *out, size_t size)
+{
+    time_t t;
+    if (iso && clock_parse_iso(iso, &t) == 0)
+        clock_local(t, with_zone, out, size);
+    else
+        snprintf(out, size, "%s", iso ? iso : "");
+}
+
 static void print_json(json_t *v)
 {
     json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -416,21 +427,22 @@ int cmd_list(const struct cli *c, struct diag *d)
                 print_cell(why, 0, "\n");
                 continue;
             }
-            char day[11] = "";
-            snprintf(day, sizeof day, "%s",
-                     json_string_value(json_object_get(r, "received")) ?: "");
+            char day[32] = "";
+            local_time(json_string_value(json_object_get(r, "received")), 0, day, sizeof day);
+            day[10] = 0;
             print_cell(json_string_value(json_object_get(r, "reference")), 10, " ");
             print_cell(day, 11, " ");
             print_cell(json_string_value(json_object_get(r, "state")), 10, " ");
             print_cell(json_string_value(json_object_get(r, "channel")), 14, " ");
             print_cell(json_string_value(json_object_get(r, "role_label")) ?: "-", 28, " ");
             print_cell(json_string_value(json_object_get(r, "supporter")) ?: "-", 16, " ");
-            char due[32] = "-";
+            char due[48] = "-", when[32];
             const char *dv = json_string_value(json_object_get(r, "due"));
+            local_time(dv, 0, when, sizeof when);
             if (dv && json_is_true(json_object_get(r, "overdue")))
-                snprintf(due, sizeof due, "%.10s OVERDUE", dv);
+                snprintf(due, sizeof due, "%.10s OVERDUE", when);
             else if (dv && !json_string_value(json_object_get(r, "contacted")))
-                snprintf(due, sizeof due, "%.16s", dv);
+                snprintf(due, sizeof due, "%s", when);
             else if (json_is_true(json_object_get(r, "contacted_late")))
                 snprintf(due, sizeof due, "contacted late");
             print_cell(due, 18, " ");
@@ -478,10 +490,15 @@ int cmd_show(const struct cli *c, struct diag *d)
             if (!v || json_is_null(v))
                 continue;
             printf("%-12s ", meta[i]);
-            if (json_is_integer(v))
+            char when[48];
+            if (!strcmp(meta[i], "due")) {
+                local_time(json_string_value(v), 1, when, sizeof when);
+                printf("%s", when);
+            } else if (json_is_integer(v)) {
                 printf("%lld", (long long)json_integer_value(v));
-            else
+            } else {
                 print_value(v);
+            }
             putchar('\n');
         }
         putchar('\n');

@@ -100,6 +100,26 @@ pa "2026-03-10 10:00:00" stats --db "$T/dated.db" >"$T/dated.csv" 2>&1
 if [ "$(grep -c '^month,' "$T/dated.csv")" = 2 ] && grep -q '^month,2026-03,13$' "$T/dated.csv"; then ok "  and adds no month of 2001 to the statistics"; else
     fail "  and adds no month of 2001 to the statistics" "$(grep -c '^month,' "$T/dated.csv") month lines"; fi
 
+# --- business days are the administrator's ------------------------------------------------
+# Friday 23:30 in New York is Saturday 04:30 in UTC. In New York the request
+# is due on Monday at 23:30 (Tuesday 03:30 UTC, daylight saving time having
+# begun on Sunday); counted in UTC it would be due on Tuesday at 00:00 UTC.
+dated friday 2026-03-07T04:30:00Z
+pa "2026-03-07 04:40:00" import --db "$T/tz.db" "$T/friday.txt" >/dev/null 2>&1
+# (AT_TZ: the times given to faketime are New York's.)
+AT_TZ=America/New_York pa "2026-03-09 21:00:00" list --db "$T/tz.db" --json >"$T/tz.json" 2>&1
+if [ "$(jq -c '[.[0].due, .[0].overdue]' "$T/tz.json")" = '["2026-03-10T03:30:00Z",false]' ]; then
+    ok "business days in the local time zone: Friday evening in New York is due Monday evening there"; else
+    fail "business days in the local time zone: Friday evening in New York is due Monday evening there" "$(jq -c '.[0] | [.since, .due, .overdue]' "$T/tz.json")"; fi
+AT_TZ=America/New_York pa "2026-03-09 21:00:00" list --db "$T/tz.db" >"$T/tz.txt" 2>&1
+expect_contains "  list shows the due time in local time" "$T/tz.txt" "2026-03-09 23:30"
+expect_contains "  and the day received in local time" "$T/tz.txt" "2026-03-06"
+AT_TZ=America/New_York pa "2026-03-09 21:00:00" show 1 --db "$T/tz.db" >"$T/tz-show.txt" 2>&1
+expect_match "  show names the zone" "$T/tz-show.txt" "^due +2026-03-09 23:30 EDT"
+AT_TZ=America/New_York pa "2026-03-09 23:31:00" list --db "$T/tz.db" --overdue --json >"$T/tz2.json" 2>&1
+if [ "$(jq -c 'map(.id)' "$T/tz2.json")" = "[1]" ]; then ok "  and it is overdue a minute after"; else
+    fail "  and it is overdue a minute after" "$(cat "$T/tz2.json")"; fi
+
 # --- requests from every channel ------------------------------------------------------
 # A kiosk request, sealed Friday 6 March, exported and imported Monday.
 fields "Kiran Sealwell" resident "Surgery" video English "" burnout self >"$T/k.json"
