@@ -75,6 +75,27 @@ expect_status "  and the workspace works without the site data" 0 $?
 chmod 640 "$T/fresh/admin.key"
 PEERADMIN_HOME=$T/fresh "$PEERADMIN" list --passphrase-file "$PASS" >"$T/fresh-ro.out" 2>&1
 expect_status "a key readable by the group is refused" 1 $?
+# README's order: keygen first (the key for content/keys/admin.pub), then init
+# in the same directory, which takes that key.
+"$PEERADMIN" keygen --out "$T/kg" --passphrase-file "$PASS" >/dev/null 2>&1
+cp "$T/kg/admin.pub" "$T/kg.pub"
+printf 'not the passphrase at all\n' >"$T/wrong-pass"
+chmod 600 "$T/wrong-pass"
+"$PEERADMIN" init "$T/kg" --site "$T/site" --passphrase-file "$T/wrong-pass" >"$T/kg-wrong.out" 2>&1
+expect_status "init DIR after keygen --out DIR: a wrong passphrase is refused" 1 $?
+expect_contains "  and says so" "$T/kg-wrong.out" "wrong passphrase"
+expect_missing "  and makes no database" "$T/kg/intake.db"
+"$PEERADMIN" init "$T/kg" --site "$T/site" --key "$K/admin.key" --passphrase-file "$PASS" >"$T/kg-key.out" 2>&1
+expect_status "  with --key as well: refused" 1 $?
+"$PEERADMIN" init "$T/kg" --site "$T/site" --passphrase-file "$PASS" >"$T/kg.out" 2>&1
+expect_status "init DIR after keygen --out DIR takes the key keygen made" 0 $?
+if cmp -s "$T/kg.pub" "$T/kg/admin.pub"; then ok "  the same key pair"; else fail "  the same key pair"; fi
+for f in admin.key admin.pub intake.db site/supporters.json; do
+    expect_status "  $f is mode 0600" 600 "$(stat -c %a "$T/kg/$f" 2>/dev/null || echo missing)"
+done
+"$PEERADMIN" init "$T/kg" --passphrase-file "$PASS" >"$T/kg2.out" 2>&1
+expect_status "  init again: refused" 1 $?
+expect_contains "  as a workspace already" "$T/kg2.out" "already a workspace"
 pa "2026-03-02 08:00:00" list --db "$T/other.db" >/dev/null 2>&1
 expect_status "explicit --db wins over the workspace" 0 $?
 expect_exists "  (the other database is created)" "$T/other.db"
