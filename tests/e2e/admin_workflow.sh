@@ -11,6 +11,7 @@ MARK=NOTE-MARKER-wf-5e1a
 K=$T/keys
 PASS=$T/pass
 printf 'a long enough test passphrase\n' >"$PASS"
+chmod 600 "$PASS"
 "$TEST_HELPERS/fast_keygen" "$K" "$PASS" >/dev/null 2>&1 || { fail "keygen for the test"; exit 1; }
 cp -R "$ROOT/content" "$T/content"
 mkdir -p "$T/content/keys"
@@ -72,6 +73,11 @@ expect_status "init DIR makes a new key pair" 0 $?
 expect_status "  its admin.key is mode 0600" 600 "$(stat -c %a "$T/fresh/admin.key" 2>/dev/null || echo missing)"
 PEERADMIN_HOME=$T/fresh "$PEERADMIN" list --passphrase-file "$PASS" >"$T/fresh-list.out" 2>&1
 expect_status "  and the workspace works without the site data" 0 $?
+cp "$PASS" "$T/loose-pass"
+chmod 644 "$T/loose-pass"
+PEERADMIN_HOME=$T/fresh "$PEERADMIN" list --passphrase-file "$T/loose-pass" >"$T/loose-pass.out" 2>&1
+expect_status "a passphrase file readable by others is refused, like a readable key" 1 $?
+expect_contains "  and says how to fix it" "$T/loose-pass.out" "chmod 600"
 chmod 640 "$T/fresh/admin.key"
 PEERADMIN_HOME=$T/fresh "$PEERADMIN" list --passphrase-file "$PASS" >"$T/fresh-ro.out" 2>&1
 expect_status "a key readable by the group is refused" 1 $?

@@ -104,6 +104,7 @@ keyed_site() {
     PASS=$T/pass
     SITE=$T/site
     printf 'a long enough test passphrase\n' >"$PASS"
+    chmod 600 "$PASS"
     "$TEST_HELPERS/fast_keygen" "$K" "$PASS" >/dev/null 2>&1 ||
         { fail "keygen for the test" "$("$TEST_HELPERS/fast_keygen" "$T/k2" "$PASS" 2>&1)"; return 1; }
     cp -R "$FIXTURES/minimal" "$T/content"
