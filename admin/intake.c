@@ -967,27 +967,31 @@ json_t *intake_loads(struct intake *db, struct diag *d)
     return loads;
 }
 
-int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, struct diag *d)
+int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, long *unreadable,
+                 struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     char before[CLOCK_ISO_LEN], now[CLOCK_ISO_LEN];
-    long *ids = NULL;
+    long *ids = NULL, bad = 0;
     size_t n = 0, cap = 0;
     int rc = -1, step;
     clock_iso(cutoff, before);
     clock_iso(clock_now(), now);
-    if (db_prepare(db->db, db->path,
-                   "SELECT " COLUMNS " FROM requests WHERE purged IS NULL AND"
-                   " status IN ('closed', 'declined') AND closed < ? ORDER BY id",
-                   &st, d) < 0)
+    /* Every row, judged by its checked values: an edited state, date or
+     * purge mark is not evidence enough either way. */
+    if (db_prepare(db->db, db->path, "SELECT " COLUMNS " FROM requests ORDER BY id", &st, d) < 0)
         return -1;
-    sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        /* Only rows that pass their MAC: an edited row is not evidence enough. */
         json_t *r = row(db, st);
-        int good = !json_object_get(r, "unreadable");
+        const char *state = json_string_value(json_object_get(r, "state"));
+        const char *closed = json_string_value(json_object_get(r, "closed"));
+        int take = !json_object_get(r, "unreadable") &&
+                   json_is_null(json_object_get(r, "purged")) && state &&
+                   (!strcmp(state, "closed") || !strcmp(state, "declined")) && closed &&
+                   strcmp(closed, before) < 0;
+        bad += json_object_get(r, "unreadable") != NULL;
         json_decref(r);
-        if (!good)
+        if (!take)
             continue;
         if (n == cap)
             ids = xrealloc(ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
@@ -1007,6 +1011,7 @@ int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, str
             goto out;
     }
     *count = (long)n;
+    *unreadable = bad;
     rc = 0;
 out:
     free(ids);

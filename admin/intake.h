@@ -89,8 +89,11 @@ json_t *intake_loads(struct intake *db, struct diag *d);
 /* Deletes the personal data (plaintext, outcome, reference) of closed and
  * declined requests finished before cutoff, in the caller's transaction;
  * their facts, state and times stay for statistics. dry_run: only count.
- * *count: how many requests are (or would be) purged. */
-int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, struct diag *d);
+ * *count: how many requests are (or would be) purged; *unreadable: how many
+ * rows could not be checked (their key is not loaded, they fail their MAC):
+ * they are left as they are, whatever their state or purge mark says. */
+int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, long *unreadable,
+                 struct diag *d);
 
 /* After a purge's commit: VACUUM (rewrites the file without free pages) and
  * a truncated write-ahead log, so nothing deleted survives on disk. */

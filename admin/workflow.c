@@ -789,14 +789,14 @@ out:
 int cmd_purge(const struct cli *c, struct diag *d)
 {
     struct workspace w = {0};
-    long days = cli_number(c, "older-than", 90), n = 0;
+    long days = cli_number(c, "older-than", 90), n = 0, bad = 0;
     int yes = cli_flag(c, "yes"), rc = CLI_FAIL;
     time_t cutoff = clock_now() - (time_t)days * DAY;
     char day[CLOCK_DAY_LEN];
     clock_day(cutoff, day);
     if (workspace_open(c, WS_DB, &w, d) < 0 || intake_begin(w.db, d) < 0)
         goto out;
-    if (intake_purge(w.db, cutoff, !yes, &n, d) < 0 || (yes && intake_commit(w.db, d) < 0)) {
+    if (intake_purge(w.db, cutoff, !yes, &n, &bad, d) < 0 || (yes && intake_commit(w.db, d) < 0)) {
         intake_rollback(w.db);
         goto out;
     }
@@ -805,19 +805,24 @@ int cmd_purge(const struct cli *c, struct diag *d)
         printf("peeradmin: %ld closed or declined request%s finished before %s would lose "
                "%s personal data (dry run: run again with --yes)\n",
                n, n == 1 ? "" : "s", day, n == 1 ? "its" : "their");
-        rc = CLI_OK;
-        goto out;
-    }
-    if (intake_compact(w.db, d) < 0) {
+    } else if (intake_compact(w.db, d) < 0) {
         diag_error(d, w.db_path, 0, 0,
                    "the personal data is deleted, but the file could not be compacted: "
                    "run peeradmin purge --yes again");
         goto out;
+    } else {
+        printf("peeradmin: purged the personal data of %ld request%s finished before %s; "
+               "statistics keep their anonymous facts\n",
+               n, n == 1 ? "" : "s", day);
     }
-    printf("peeradmin: purged the personal data of %ld request%s finished before %s; "
-           "statistics keep their anonymous facts\n",
-           n, n == 1 ? "" : "s", day);
-    rc = CLI_OK;
+    /* Not a silent skip: these may hold personal data past the retention. */
+    if (bad)
+        diag_warn(d, w.db_path, 0, 0,
+                  "%ld request%s could not be checked (unreadable: see peeradmin list) and %s "
+                  "kept as %s: load every key, or look into the edited row%s",
+                  bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are",
+                  bad == 1 ? "it is" : "they are", bad == 1 ? "" : "s");
+    rc = bad ? CLI_PARTIAL : CLI_OK;
 out:
     workspace_close(&w);
     return rc;

@@ -365,3 +365,6 @@ expect_match "  the row is marked" "$T/tampered.txt" "^3 +! unreadable: fails it
 expect_contains "  and the others are still listed" "$T/tampered.txt" "28 requests"
 pa "2026-07-02 09:00:00" contacted 3 >"$T/t3.out" 2>&1
 expect_status "an edited row cannot be moved" 1 $?
+pa "2026-07-03 09:00:00" purge --older-than 90 --yes >"$T/purge-tampered.out" 2>&1
+expect_status "purge with an edited row: exit 3" 3 $?
+expect_contains "  and it says so" "$T/purge-tampered.out" "1 request could not be checked"

@@ -414,16 +414,16 @@ static void test_moves_and_purge(void **state)
 
     /* A dry run counts and changes nothing; the real one keeps the facts. */
     db = open_db(path, key_a);
-    long n = -1;
+    long n = -1, bad = -1;
     assert_int_equal(intake_begin(db, &d), 0);
-    assert_int_equal(intake_purge(db, clock_now() - 3600, 0, &n, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() - 3600, 0, &n, &bad, &d), 0);
     assert_int_equal(n, 0); /* closed just now: not old enough */
-    assert_int_equal(intake_purge(db, clock_now() + 10, 1, &n, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() + 10, 1, &n, &bad, &d), 0);
     assert_int_equal(n, 1);
     r = intake_get(db, 1, &d);
     assert_non_null(json_object_get(r, "fields"));
     json_decref(r);
-    assert_int_equal(intake_purge(db, clock_now() + 10, 0, &n, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() + 10, 0, &n, &bad, &d), 0);
     assert_int_equal(n, 1);
     assert_int_equal(intake_commit(db, &d), 0);
     assert_int_equal(intake_compact(db, &d), 0);
@@ -441,6 +441,54 @@ static void test_moves_and_purge(void **state)
     expect_message(&d, "was purged");
     diag_free(&d);
     intake_close(db);
+    free(path);
+    drop_dir(dir);
+}
+
+/* A purge leaves a row it cannot check alone, and says how many there were. */
+static void test_purge_reports_unreadable(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db");
+    struct intake *db = open_db(path, key_a);
+    struct diag d = DIAG_INIT;
+    assert_int_equal(intake_begin(db, &d), 0);
+    for (int i = 0; i < 3; i++) {
+        size_t len;
+        unsigned char *env = seal_test(key_a, i, &len, NULL);
+        insert(db, env, len);
+        free(env);
+        assert_int_equal(intake_move(db, i + 1, ACTION_DECLINE, NULL, NULL, &d), 0);
+    }
+    assert_int_equal(intake_commit(db, &d), 0);
+    intake_close(db);
+    /* Row 2 edited: its channel; row 3: marked purged by hand. */
+    sql(path, "UPDATE requests SET channel = 'phone' WHERE id = 2;"
+              "UPDATE requests SET purged = '2026-01-01T00:00:00Z' WHERE id = 3");
+    db = open_db(path, key_a);
+    long n = -1, bad = -1;
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() + 10, 0, &n, &bad, &d), 0);
+    assert_int_equal(intake_commit(db, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(bad, 2);
+    intake_close(db);
+    /* Their personal data is still there (for the administrator to look
+     * into); row 1's is gone. */
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id, length(request) FROM requests ORDER BY id",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    for (int i = 1; i <= 3; i++) {
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        if ((sqlite3_column_int(st, 1) > 0) != (i != 1))
+            fail_msg("row %d: request of %d bytes after the purge", i, sqlite3_column_int(st, 1));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    diag_free(&d);
     free(path);
     drop_dir(dir);
 }
@@ -514,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_edited_row_detected),
         cmocka_unit_test(test_moves_and_purge),
         cmocka_unit_test(test_since),
+        cmocka_unit_test(test_purge_reports_unreadable),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     keys_free(key_a);
