@@ -49,12 +49,16 @@ static void print_value(json_t *v)
     }
 }
 
-/* A column, escaped and padded to width. */
+/* A column, escaped and padded to width characters (not bytes: names
+ * are written with accents). */
 static void print_cell(const char *s, int width, const char *sep)
 {
     struct buf b = BUF_INIT;
     termsafe_append(&b, s ? s : "", s ? strlen(s) : 0, NULL);
-    printf("%-*s%s", width, b.data ? b.data : "", sep);
+    int chars = 0;
+    for (size_t i = 0; i < b.len; i++)
+        chars += ((unsigned char)b.data[i] & 0xC0) != 0x80;
+    printf("%s%*s%s", b.data ? b.data : "", chars < width ? width - chars : 0, "", sep);
     buf_free(&b);
 }
 
@@ -105,6 +109,12 @@ static void annotate(const struct workspace *w, json_t *r, time_t now)
     json_object_set_new(r, "role_label", role ? json_string(label(w, "role", role)) : json_null());
     json_object_set_new(r, "reason_label",
                         reason ? json_string(label(w, "reason", reason)) : json_null());
+    /* The supporter by name, as the directory has it (the slug is an id). */
+    json_t *who = w->has_site ? match_find(w->site.supporters,
+                                           json_string_value(json_object_get(r, "supporter")))
+                              : NULL;
+    if (json_is_string(json_object_get(who, "name")))
+        json_object_set(r, "supporter_name", json_object_get(who, "name"));
     time_t start, contacted;
     if (!w->has_site || !w->site.has_promise ||
         clock_parse_iso(json_string_value(json_object_get(r, "since")) ?: "", &start) < 0)
@@ -417,7 +427,7 @@ int cmd_list(const struct cli *c, struct diag *d)
     if (cli_flag(c, "json")) {
         print_json(shown);
     } else {
-        printf("%-5s %-10s %-11s %-10s %-14s %-28s %-16s %-18s %s\n", "ID", "REFERENCE", "RECEIVED",
+        printf("%-5s %-10s %-11s %-10s %-14s %-28s %-20s %-18s %s\n", "ID", "REFERENCE", "RECEIVED",
                "STATE", "CHANNEL", "CAREER STAGE", "SUPPORTER", "DUE", "REASON");
         json_array_foreach (shown, i, r) {
             printf("%-5lld ", (long long)json_integer_value(json_object_get(r, "id")));
@@ -435,7 +445,9 @@ int cmd_list(const struct cli *c, struct diag *d)
             print_cell(json_string_value(json_object_get(r, "state")), 10, " ");
             print_cell(json_string_value(json_object_get(r, "channel")), 14, " ");
             print_cell(json_string_value(json_object_get(r, "role_label")) ?: "-", 28, " ");
-            print_cell(json_string_value(json_object_get(r, "supporter")) ?: "-", 16, " ");
+            print_cell(json_string_value(json_object_get(r, "supporter_name"))
+                           ?: json_string_value(json_object_get(r, "supporter")) ?: "-",
+                       20, " ");
             char due[48] = "-", when[32];
             const char *dv = json_string_value(json_object_get(r, "due"));
             local_time(dv, 0, when, sizeof when);
@@ -494,6 +506,11 @@ int cmd_show(const struct cli *c, struct diag *d)
             if (!strcmp(meta[i], "due")) {
                 local_time(json_string_value(v), 1, when, sizeof when);
                 printf("%s", when);
+            } else if (!strcmp(meta[i], "supporter") && json_object_get(r, "supporter_name")) {
+                print_value(json_object_get(r, "supporter_name"));
+                fputs(" (", stdout);
+                print_value(v);
+                fputs(")", stdout);
             } else if (json_is_integer(v)) {
                 printf("%lld", (long long)json_integer_value(v));
             } else {

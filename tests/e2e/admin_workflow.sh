@@ -219,6 +219,11 @@ expect_contains "hand-off: the supporter introduces themself" "$T/handoff.txt" "
 expect_not_contains "hand-off: never the note" "$T/handoff.txt" "$MARK"
 expect_not_contains "hand-off: never the reason" "$T/handoff.txt" "adverse"
 expect_not_contains "hand-off: never the department" "$T/handoff.txt" "MEDICINE"
+pa "2026-03-09 17:05:30" list >"$T/list-assigned.txt" 2>&1
+expect_contains "list names the supporter" "$T/list-assigned.txt" "Lucía Ferreira"
+expect_not_contains "  not by slug" "$T/list-assigned.txt" "lucia-ferreira"
+pa "2026-03-09 17:05:30" show 2 >"$T/show-assigned.txt" 2>&1
+expect_match "show names the supporter" "$T/show-assigned.txt" "^supporter +Lucía Ferreira \(lucia-ferreira\)"
 pa "2026-03-09 17:06:00" list --json >"$T/before-close.json" 2>/dev/null
 pa "2026-03-09 17:06:00" close 2 >"$T/illegal.out" 2>&1
 expect_status "assigned -> closed is illegal: exit 1" 1 $?
