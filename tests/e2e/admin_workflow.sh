@@ -266,6 +266,7 @@ if [ "$(jq -c 'map(.id)' "$T/closed.json")" = "[2,3]" ]; then ok "list --state c
 pa "2026-03-10 09:05:00" log >"$T/log.txt" 2>&1
 expect_contains "the audit log records moves" "$T/log.txt" "contacted -> closed"
 expect_not_contains "the audit log holds no personal data" "$T/log.txt" "Quill"
+expect_not_contains "  nor who supports whom" "$T/log.txt" "lucia-ferreira"
 
 # --- statistics -------------------------------------------------------------------------
 # Twenty-four more requests from residents about burnout (all "self"), twelve
@@ -332,13 +333,14 @@ no_names() {
     local name=$1 found=""
     for f in "$T/home/intake.db" "$T/home/intake.db-wal"; do
         [ -e "$f" ] || continue
-        for word in Quill Nunez Oduya Sealwell Batch "$MARK" "@example.org" "555-01"; do
+        for word in Quill Nunez Oduya Sealwell Batch "$MARK" "@example.org" "555-01" \
+            lucia-ferreira amara-okafor jordan-blake daniel-reyes; do
             strings -a "$f" | grep -qF -- "$word" && found="$found $(basename "$f"):$word"
         done
     done
     if [ -z "$found" ]; then ok "$name"; else fail "$name" "found:$found"; fi
 }
-no_names "strings on the database: no name, email, phone or note before purge"
+no_names "strings on the database: no name, email, phone, note or supporter before purge"
 
 # --- purge ------------------------------------------------------------------------------
 pa "2026-07-01 09:00:00" purge --older-than 90 >"$T/dry.out" 2>&1
@@ -357,7 +359,7 @@ if cmp -s "$T/stats.csv" "$T/stats2.csv"; then ok "statistics are the same after
     fail "statistics are the same after the purge" "$(diff "$T/stats.csv" "$T/stats2.csv" | head -5)"; fi
 wal=$(stat -c %s "$T/home/intake.db-wal" 2>/dev/null || echo 0)
 expect_status "the write-ahead log is truncated" 0 "$wal"
-no_names "strings on the database: no name, email, phone or note after purge"
+no_names "strings on the database: no name, email, phone, note or supporter after purge"
 pa "2026-07-02 09:00:00" reopen 2 >"$T/reopen.out" 2>&1
 expect_status "a purged request cannot be reopened" 1 $?
 expect_contains "  and says why" "$T/reopen.out" "purged"
