@@ -170,8 +170,8 @@ static void take_armored(void *ctx, size_t pos, int line, const unsigned char *e
     take(ctx, "request", pos, line, env, len, NULL, problem);
 }
 
-static void take_mailed(void *ctx, size_t message, size_t pos, int line,
-                        const unsigned char *env, size_t len, const char *problem)
+static void take_mailed(void *ctx, size_t message, size_t pos, int line, const unsigned char *env,
+                        size_t len, const char *problem)
 {
     char what[48];
     snprintf(what, sizeof what, "message %zu, request", message);
