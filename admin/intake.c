@@ -20,6 +20,8 @@
 #define MAC_BYTES 32
 /* The longest outcome note close accepts, and the longest fact value kept. */
 #define OUTCOME_MAX 2000
+/* How long before its arrival a request may say it was submitted. */
+#define SUBMITTED_SLACK (10 * 86400)
 #define FACT_MAX 64
 
 struct intake {
@@ -387,6 +389,109 @@ out:
     return rc;
 }
 
+/* Runs one statement with a blob and an id (?1, ?2); the blob may be NULL. */
+static int set_blob(struct intake *db, const char *sql, const unsigned char *blob, size_t len,
+                    long id, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (db_prepare(db->db, db->path, sql, &st, d) < 0)
+        return -1;
+    if (blob)
+        sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    if (sqlite3_step(st) == SQLITE_DONE)
+        rc = 0;
+    else
+        fail(db, d, "cannot update");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* 2 -> 3: the supporter of a request (requests.supporter, the assignment
+ * history) was kept in clear beside the request's times, and the audit log
+ * named them; it is now encrypted like the request, and the log keeps the
+ * move only. A row that failed its MAC before stays failing: it is
+ * encrypted, never sealed again. Runs inside the caller's transaction. */
+static int upgrade_v3(struct intake *db, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step;
+    if (db_prepare(db->db, db->path,
+                   "SELECT " COLUMNS " FROM requests WHERE typeof(supporter) = 'text' ORDER BY id",
+                   &st, d) < 0)
+        return -1;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long id = (long)sqlite3_column_int64(st, C_ID);
+        const char *key_id = (const char *)sqlite3_column_text(st, C_KEY);
+        const struct adminkey *k = find_key(db, key_id);
+        unsigned char mac[MAC_BYTES];
+        if (!k || sqlite3_column_bytes(st, C_EID) != ENVELOPE_ID_BYTES) {
+            diag_error(d, db->path, 0, 0,
+                       "upgrading the database: request %ld needs key %s, which is not loaded "
+                       "(give every key with --key)",
+                       id, key_id ? key_id : "?");
+            goto out;
+        }
+        row_mac(k, st, mac);
+        int good = sqlite3_column_bytes(st, C_MAC) == MAC_BYTES &&
+                   sodium_memcmp(mac, sqlite3_column_blob(st, C_MAC), MAC_BYTES) == 0;
+        const char *slug = (const char *)sqlite3_column_text(st, C_SUPPORTER);
+        size_t blen;
+        unsigned char *blob =
+            seal_blob(k, sqlite3_column_blob(st, C_EID), "supporter", slug, strlen(slug), &blen);
+        int urc =
+            set_blob(db, "UPDATE requests SET supporter = ?1 WHERE id = ?2", blob, blen, id, d);
+        free(blob);
+        if (urc < 0 || (good && seal_row(db, id, d) < 0))
+            goto out;
+    }
+    if (step != SQLITE_DONE) {
+        fail(db, d, "cannot read");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (db_prepare(db->db, db->path,
+                   "SELECT a.id, a.supporter, r.key_id, r.envelope_id FROM assignments a"
+                   " JOIN requests r ON r.id = a.request WHERE typeof(a.supporter) = 'text'",
+                   &st, d) < 0)
+        return -1;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const struct adminkey *k = find_key(db, (const char *)sqlite3_column_text(st, 2));
+        const char *slug = (const char *)sqlite3_column_text(st, 1);
+        size_t blen;
+        if (!k || sqlite3_column_bytes(st, 3) != ENVELOPE_ID_BYTES) {
+            diag_error(d, db->path, 0, 0,
+                       "upgrading the database: an assignment needs key %s, which is not loaded "
+                       "(give every key with --key)",
+                       (const char *)sqlite3_column_text(st, 2));
+            goto out;
+        }
+        unsigned char *blob =
+            seal_blob(k, sqlite3_column_blob(st, 3), "assignment", slug, strlen(slug), &blen);
+        int urc = set_blob(db, "UPDATE assignments SET supporter = ?1 WHERE id = ?2", blob, blen,
+                           (long)sqlite3_column_int64(st, 0), d);
+        free(blob);
+        if (urc < 0)
+            goto out;
+    }
+    if (step != SQLITE_DONE) {
+        fail(db, d, "cannot read");
+        goto out;
+    }
+    /* An assignment in the log read "new -> assigned SLUG": keep the move. */
+    rc = exec(db,
+              "DELETE FROM assignments WHERE request NOT IN (SELECT id FROM requests);"
+              "UPDATE audit SET detail = substr(detail, 1, instr(detail, ' -> assigned') + 11)"
+              " WHERE action = 'assign' AND instr(detail, ' -> assigned ') > 0;"
+              "PRAGMA user_version = 3;",
+              d);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Brings the schema to INTAKE_VERSION in one transaction. */
 static int migrate(struct intake *db, struct diag *d)
 {
@@ -403,8 +508,8 @@ static int migrate(struct intake *db, struct diag *d)
         return 0;
     if (exec(db, "BEGIN IMMEDIATE", d) < 0)
         return -1;
-    if ((v == 0 && exec(db, schema_v1, d) < 0) || upgrade_v2(db, d) < 0 ||
-        exec(db, "COMMIT", d) < 0) {
+    if ((v == 0 && exec(db, schema_v1, d) < 0) || (v < 2 && upgrade_v2(db, d) < 0) ||
+        upgrade_v3(db, d) < 0 || exec(db, "COMMIT", d) < 0) {
         intake_rollback(db);
         return -1;
     }
@@ -683,15 +788,20 @@ static json_t *text_or_null(sqlite3_stmt *st, int c)
     return s ? json_string((const char *)s) : json_null();
 }
 
-/* The moment the promise runs from: the submission time the request carries
- * when it is a real time no later than its arrival (it comes from the
- * sender, so it is not trusted further), else the arrival. */
+/* The moment the promise runs from, and the month statistics count a
+ * request in: the submission time the request carries when it is a real
+ * time no later than its arrival and at most SUBMITTED_SLACK before it, else
+ * the arrival. The submission time comes from the sender (anyone can seal
+ * any time): a request dated 2001 would be overdue at once and add 300
+ * empty months to a report. The slack covers a kiosk emptied weekly (a
+ * request can wait a week and a long weekend on it). */
 static const char *since(sqlite3_stmt *st)
 {
     const char *sub = (const char *)sqlite3_column_text(st, C_SUBMITTED);
     const char *rec = (const char *)sqlite3_column_text(st, C_RECEIVED);
     time_t ts, tr;
-    if (sub && rec && clock_parse_iso(sub, &ts) == 0 && clock_parse_iso(rec, &tr) == 0 && ts <= tr)
+    if (sub && rec && clock_parse_iso(sub, &ts) == 0 && clock_parse_iso(rec, &tr) == 0 &&
+        ts <= tr && tr - ts <= SUBMITTED_SLACK)
         return sub;
     return rec ? rec : "";
 }
@@ -735,6 +845,18 @@ static json_t *row(struct intake *db, sqlite3_stmt *st)
         outcome = json_string((const char *)db->scratch);
         sodium_memzero(db->scratch, len);
     }
+    json_t *supporter = json_null();
+    if (sqlite3_column_type(st, C_SUPPORTER) == SQLITE_BLOB) {
+        if (open_blob(db, k, eid, "supporter", sqlite3_column_blob(st, C_SUPPORTER),
+                      (size_t)sqlite3_column_bytes(st, C_SUPPORTER), &len) < 0) {
+            json_decref(facts);
+            json_decref(fields);
+            json_decref(outcome);
+            return unreadable(id, "cannot be decrypted (damaged)");
+        }
+        supporter = json_string((const char *)db->scratch);
+        sodium_memzero(db->scratch, len);
+    }
     char hex[65];
     envelope_id_hex(eid, hex);
     json_t *r = json_pack(
@@ -743,7 +865,7 @@ static json_t *row(struct intake *db, sqlite3_stmt *st)
         "reference", text_or_null(st, C_REF), "submitted", text_or_null(st, C_SUBMITTED),
         "received", text_or_null(st, C_RECEIVED), "state", text_or_null(st, C_STATE), "status",
         text_or_null(st, C_STATE), "since", since(st), "sealed", sqlite3_column_int(st, C_SEALED),
-        "supporter", text_or_null(st, C_SUPPORTER), "assigned", text_or_null(st, C_ASSIGNED),
+        "supporter", supporter ? supporter : json_null(), "assigned", text_or_null(st, C_ASSIGNED),
         "contacted", text_or_null(st, C_CONTACTED), "closed", text_or_null(st, C_CLOSED), "purged",
         text_or_null(st, C_PURGED), "facts", facts ? facts : json_object(), "outcome",
         outcome ? outcome : json_null());
@@ -839,22 +961,42 @@ static int update(struct intake *db, const char *sql, long id, const char *a, co
     return rc;
 }
 
+/* Records who supports request id from now on: encrypted, in the request
+ * and in its assignment history, so the database file does not tie a
+ * supporter to a request's times. */
+static int assign(struct intake *db, const struct adminkey *k, long id, const unsigned char *eid,
+                  const char *supporter, const char *now, struct diag *d)
+{
+    size_t rlen, alen;
+    unsigned char *in_request = seal_blob(k, eid, "supporter", supporter, strlen(supporter), &rlen);
+    unsigned char *in_history =
+        seal_blob(k, eid, "assignment", supporter, strlen(supporter), &alen);
+    int rc = -1;
+    if (update(db, "UPDATE assignments SET ended = ?1 WHERE request = ?3 AND ended IS NULL", id,
+               now, NULL, d) < 0 ||
+        update(db, "INSERT INTO assignments (supporter, assigned, request) VALUES ('', ?1, ?3)", id,
+               now, NULL, d) < 0 ||
+        set_blob(db, "UPDATE assignments SET supporter = ?1 WHERE id = last_insert_rowid()",
+                 in_history, alen, 0, d) < 0 ||
+        update(db, "UPDATE requests SET assigned = ?1, status = 'assigned' WHERE id = ?3", id, now,
+               NULL, d) < 0 ||
+        set_blob(db, "UPDATE requests SET supporter = ?1 WHERE id = ?2", in_request, rlen, id, d) <
+            0)
+        goto out;
+    rc = 0;
+out:
+    free(in_request);
+    free(in_history);
+    return rc;
+}
+
 static int apply(struct intake *db, const struct adminkey *k, long id, const unsigned char *eid,
                  enum state to, enum state_action a, const char *supporter, const char *outcome,
                  const char *now, struct diag *d)
 {
     const char *name = state_name(to);
     switch (a) {
-    case ACTION_ASSIGN:
-        if (update(db, "UPDATE assignments SET ended = ?1 WHERE request = ?3 AND ended IS NULL", id,
-                   now, NULL, d) < 0 ||
-            update(db, "INSERT INTO assignments (supporter, assigned, request) VALUES (?1, ?2, ?3)",
-                   id, supporter, now, d) < 0)
-            return -1;
-        return update(db,
-                      "UPDATE requests SET supporter = ?1, assigned = ?2, status = 'assigned'"
-                      " WHERE id = ?3",
-                      id, supporter, now, d);
+    case ACTION_ASSIGN: return assign(db, k, id, eid, supporter, now, d);
     case ACTION_CONTACTED:
         /* The first contact is what the promise is measured by. */
         return update(db,
@@ -923,8 +1065,9 @@ int intake_move(struct intake *db, long id, enum state_action action, const char
                        NULL, NULL, NULL) != 0)
         goto out;
     clock_iso(clock_now(), now);
-    snprintf(detail, sizeof detail, "%s -> %s%s%s", state_name(from), state_name(to),
-             supporter ? " " : "", supporter ? supporter : "");
+    /* Never the supporter: the log is in clear, and who supports whom is
+     * kept encrypted with the request. */
+    snprintf(detail, sizeof detail, "%s -> %s", state_name(from), state_name(to));
     const struct adminkey *k = db->keys[0];
     sqlite3_stmt *st = NULL;
     if (db_prepare(db->db, db->path, "SELECT key_id FROM requests WHERE id = ?", &st, d) < 0)
@@ -946,41 +1089,59 @@ json_t *intake_loads(struct intake *db, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     json_t *loads = json_object();
+    int step;
+    /* The supporters are encrypted: count the open requests' by reading
+     * them (only rows that pass their MAC count). */
     if (db_prepare(db->db, db->path,
-                   "SELECT supporter, count(*) FROM requests WHERE supporter IS NOT NULL AND"
-                   " status IN ('assigned', 'contacted') GROUP BY supporter",
+                   "SELECT " COLUMNS " FROM requests WHERE supporter IS NOT NULL AND"
+                   " status IN ('assigned', 'contacted') ORDER BY id",
                    &st, d) < 0) {
         json_decref(loads);
         return NULL;
     }
-    while (sqlite3_step(st) == SQLITE_ROW)
-        json_object_set_new(loads, (const char *)sqlite3_column_text(st, 0),
-                            json_integer(sqlite3_column_int64(st, 1)));
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *r = row(db, st);
+        const char *slug = json_string_value(json_object_get(r, "supporter"));
+        const char *state = json_string_value(json_object_get(r, "state"));
+        if (slug && state && (!strcmp(state, "assigned") || !strcmp(state, "contacted")))
+            json_object_set_new(loads, slug,
+                                json_integer(json_integer_value(json_object_get(loads, slug)) + 1));
+        json_decref(r);
+    }
     sqlite3_finalize(st);
+    if (step != SQLITE_DONE) {
+        fail(db, d, "cannot read");
+        json_decref(loads);
+        return NULL;
+    }
     return loads;
 }
 
-int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, struct diag *d)
+int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, long *unreadable,
+                 struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     char before[CLOCK_ISO_LEN], now[CLOCK_ISO_LEN];
-    long *ids = NULL;
+    long *ids = NULL, bad = 0;
     size_t n = 0, cap = 0;
     int rc = -1, step;
     clock_iso(cutoff, before);
     clock_iso(clock_now(), now);
-    if (db_prepare(db->db, db->path,
-                   "SELECT " COLUMNS " FROM requests WHERE purged IS NULL AND"
-                   " status IN ('closed', 'declined') AND closed < ? ORDER BY id",
-                   &st, d) < 0)
+    /* Every row, judged by its checked values: an edited state, date or
+     * purge mark is not evidence enough either way. */
+    if (db_prepare(db->db, db->path, "SELECT " COLUMNS " FROM requests ORDER BY id", &st, d) < 0)
         return -1;
-    sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        /* Only rows that pass their MAC: an edited row is not evidence enough. */
         json_t *r = row(db, st);
-        int good = !json_object_get(r, "unreadable");
+        const char *state = json_string_value(json_object_get(r, "state"));
+        const char *closed = json_string_value(json_object_get(r, "closed"));
+        int take = !json_object_get(r, "unreadable") &&
+                   json_is_null(json_object_get(r, "purged")) && state &&
+                   (!strcmp(state, "closed") || !strcmp(state, "declined")) && closed &&
+                   strcmp(closed, before) < 0;
+        bad += json_object_get(r, "unreadable") != NULL;
         json_decref(r);
-        if (!good)
+        if (!take)
             continue;
         if (n == cap)
             ids = xrealloc(ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
@@ -994,12 +1155,14 @@ int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, str
     for (size_t i = 0; !dry_run && i < n; i++) {
         if (update(db,
                    "UPDATE requests SET request = x'', nonce = x'', outcome = NULL,"
-                   " reference = '', purged = ?1 WHERE id = ?3",
+                   " reference = '', supporter = NULL, purged = ?1 WHERE id = ?3",
                    ids[i], now, NULL, d) < 0 ||
+            update(db, "DELETE FROM assignments WHERE request = ?3", ids[i], NULL, NULL, d) < 0 ||
             seal_row(db, ids[i], d) < 0 || intake_log(db, "purge", ids[i], "", d) < 0)
             goto out;
     }
     *count = (long)n;
+    *unreadable = bad;
     rc = 0;
 out:
     free(ids);

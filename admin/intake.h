@@ -4,20 +4,23 @@
  * What is secret is encrypted with XChaCha20-Poly1305 under the data key of
  * an administrator key (keys.h): each request's plaintext exactly as it was
  * sealed or entered (contact details and note), its anonymous facts (career
- * stage, reason, referral, modality: what statistics count) and the
- * coordinator's outcome note. What is clear (reference, channel, times,
- * state, the supporter assigned) is there to list and sort by, and is
- * authenticated: each row carries a keyed BLAKE2b MAC over every column, so
- * a row edited outside peeradmin is detected and shown as unreadable, never
- * trusted. The database file alone reveals no name, email, phone or note.
+ * stage, reason, referral, modality: what statistics count), the
+ * coordinator's outcome note, and the supporter assigned (in the request and
+ * in its assignment history: who supports whom, beside the request's times,
+ * is personal too). What is clear (reference, channel, times, state) is
+ * there to list and sort by, and is authenticated: each row carries a keyed
+ * BLAKE2b MAC over every column, so a row edited outside peeradmin is
+ * detected and shown as unreadable, never trusted. The database file alone
+ * reveals no name, email, phone, note or supporter.
  *
  * The schema is versioned (PRAGMA user_version) and upgraded on open:
  * 1 = the first release (requests only), 2 = states, assignments, audit log,
- * facts and row MACs. A version 1 database is upgraded in one transaction,
- * with every key its rows need loaded.
+ * facts and row MACs, 3 = supporters encrypted (and taken out of the audit
+ * log). An older database is upgraded in one transaction, with every key
+ * its rows need loaded.
  *
- * The audit log holds actions (what, when, which request, which supporter),
- * never personal data. Import is idempotent on the envelope id; requests
+ * The audit log holds actions (what, when, which request, the move), never
+ * personal data and never the supporter. Import is idempotent on the envelope id; requests
  * entered by hand get a random id, and receipts list only sealed ones. */
 #ifndef PEERKIT_INTAKE_H
 #define PEERKIT_INTAKE_H
@@ -30,7 +33,7 @@
 #include "keys.h"
 #include "states.h"
 
-#define INTAKE_VERSION 2
+#define INTAKE_VERSION 3
 
 struct intake;
 
@@ -63,8 +66,11 @@ int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size
                struct diag *d);
 
 /* One request as {id, envelope_id, channel, reference, submitted, received,
- * state, status (the same), supporter, assigned, contacted, closed, purged,
- * facts, outcome, fields} (caller decrefs); fields is absent once purged.
+ * state, status (the same), since, supporter, assigned, contacted, closed,
+ * purged, facts, outcome, fields} (caller decrefs); fields is absent once
+ * purged. since is when the promise runs from (and the month statistics
+ * count): submitted when it lies before received by at most 10 days (the
+ * sender chose it), else received.
  * A row that cannot be read (its key is not loaded, it fails its MAC, it does
  * not decrypt) comes back as {id, unreadable: why}. NULL with an error only
  * for an unknown id or a database error. */
@@ -76,7 +82,7 @@ json_t *intake_list(struct intake *db, struct diag *d);
  * supporter is the slug for ACTION_ASSIGN, outcome the note for
  * ACTION_CLOSE (may be NULL; stored encrypted). Refuses an unknown id, an
  * unreadable row, an illegal move and reopening a purged request. Writes
- * the audit log and the assignment history. */
+ * the audit log and the assignment history (the supporter encrypted). */
 int intake_move(struct intake *db, long id, enum state_action action, const char *supporter,
                 const char *outcome, struct diag *d);
 
@@ -84,10 +90,14 @@ int intake_move(struct intake *db, long id, enum state_action action, const char
 json_t *intake_loads(struct intake *db, struct diag *d);
 
 /* Deletes the personal data (plaintext, outcome, reference) of closed and
- * declined requests finished before cutoff, in the caller's transaction;
+ * declined requests finished before cutoff, in the caller's transaction,
+ * and who supported them (the request's supporter and assignment history);
  * their facts, state and times stay for statistics. dry_run: only count.
- * *count: how many requests are (or would be) purged. */
-int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, struct diag *d);
+ * *count: how many requests are (or would be) purged; *unreadable: how many
+ * rows could not be checked (their key is not loaded, they fail their MAC):
+ * they are left as they are, whatever their state or purge mark says. */
+int intake_purge(struct intake *db, time_t cutoff, int dry_run, long *count, long *unreadable,
+                 struct diag *d);
 
 /* After a purge's commit: VACUUM (rewrites the file without free pages) and
  * a truncated write-ahead log, so nothing deleted survives on disk. */

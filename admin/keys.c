@@ -278,8 +278,20 @@ int passphrase_read(const char *file, const char *what, int confirm, struct pass
     pass->len = 0;
     if (file) {
         int fd = open(file, O_RDONLY | O_CLOEXEC);
+        struct stat st;
         if (fd < 0) {
             diag_error(d, file, 0, 0, "cannot open the passphrase file: %s", strerror(errno));
+            goto fail;
+        }
+        /* It unlocks the key: as private as the key file (a pipe or a
+         * terminal, as in --passphrase-file <(...), is not a file others
+         * can open later). */
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) {
+            diag_error(d, file, 0, 0,
+                       "the passphrase file is readable by other users (mode %03o); "
+                       "run: chmod 600 %s",
+                       (unsigned)(st.st_mode & 0777), file);
+            close(fd);
             goto fail;
         }
         ssize_t n = read(fd, pass->text, MAX - 1);

@@ -60,7 +60,8 @@ int keys_load(const char *path, const struct passphrase *pass, struct adminkey *
 
 /* Reads the passphrase from the first line of file, or, when file is NULL,
  * from the terminal without echo (twice when confirm is set), asking
- * "Passphrase for <what>: ". */
+ * "Passphrase for <what>: ". Refuses a regular file that group or others
+ * could read or write, as keys_load refuses such a key file. */
 int passphrase_read(const char *file, const char *what, int confirm, struct passphrase *pass,
                     struct diag *d);
 void passphrase_free(struct passphrase *pass);

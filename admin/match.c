@@ -9,16 +9,114 @@
 
 #define NAMED_BONUS 1000
 
-/* Lower-case letters and digits only: "Emergency  medicine" and
- * "emergency-Medicine" compare equal. Caller frees. */
+/* The base letters of U+00C0..U+017F (Latin-1 Supplement and Latin
+ * Extended-A), one per code point: '-' for the two signs among them (the
+ * multiplication and division signs), '*' for the letters written with two
+ * (see pair()). */
+static const char latin[] = "aaaaaa*ceeeeiiii"  /* U+00C0 */
+                            "dnooooo-ouuuuy**"  /* U+00D0 */
+                            "aaaaaa*ceeeeiiii"  /* U+00E0 */
+                            "dnooooo-ouuuuy*y"  /* U+00F0 */
+                            "aaaaaaccccccccdd"  /* U+0100 */
+                            "ddeeeeeeeeeegggg"  /* U+0110 */
+                            "gggghhhhiiiiiiii"  /* U+0120 */
+                            "ii**jjkkklllllll"  /* U+0130 */
+                            "lllnnnnnnnnnoooo"  /* U+0140 */
+                            "oo**rrrrrrssssss"  /* U+0150 */
+                            "ssttttttuuuuuuuu"  /* U+0160 */
+                            "uuuuwwyyyzzzzzzs"; /* U+0170 */
+_Static_assert(sizeof latin == 0x180 - 0xC0 + 1, "one letter per code point");
+
+static const char *pair(long cp)
+{
+    switch (cp) {
+    case 0xC6:
+    case 0xE6: return "ae";
+    case 0xDE:
+    case 0xFE: return "th";
+    case 0xDF: return "ss";
+    case 0x132:
+    case 0x133: return "ij";
+    default: return "oe"; /* U+0152, U+0153 */
+    }
+}
+
+/* Decodes the UTF-8 sequence at s (n bytes left) into *cp and returns its
+ * length; a byte that starts no valid sequence is one byte with *cp -1. */
+static size_t utf8_next(const unsigned char *s, size_t n, long *cp)
+{
+    size_t len = s[0] < 0x80                   ? 1
+                 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2
+                 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
+                 : s[0] >= 0xF0 && s[0] < 0xF5 ? 4
+                                               : 0;
+    long v = len == 1 ? s[0] : len == 2 ? s[0] & 0x1F : len == 3 ? s[0] & 0x0F : s[0] & 0x07;
+    if (len == 0 || len > n) {
+        *cp = -1;
+        return 1;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *cp = -1;
+            return 1;
+        }
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    static const long least[] = {0, 0, 0x80, 0x800, 0x10000};
+    *cp = v < least[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ? -1 : v;
+    return len;
+}
+
+/* Names and departments as people type them: letters and digits in lower
+ * case, Latin letters without their accents ("Médecine" is "medecine",
+ * "Æ" is "ae"), combining accents dropped, and everything else (spaces,
+ * punctuation, dashes, quotes) a break between words. Letters of other
+ * scripts are kept as they are. With words set, the words are separated by
+ * one space; without, they are run together, so "Emergency  medicine" and
+ * "emergency-Médicine" compare equal. Caller frees. */
+static char *fold_text(const char *s, int words)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    struct buf out = BUF_INIT;
+    int gap = 0;
+    buf_puts(&out, "");
+    for (size_t i = 0; i < n;) {
+        long cp;
+        size_t len = utf8_next(p + i, n - i, &cp);
+        char one[2] = {0};
+        const char *letters = NULL;
+        if (cp >= 0 && cp < 0x80 && isalnum((int)cp)) {
+            one[0] = (char)tolower((int)cp);
+            letters = one;
+        } else if (cp >= 0xC0 && cp <= 0x17F && latin[cp - 0xC0] != '-') {
+            one[0] = latin[cp - 0xC0];
+            letters = one[0] == '*' ? pair(cp) : one;
+        } else if (cp >= 0x300 && cp <= 0x36F) {
+            i += len; /* a combining accent belongs to the letter before it */
+            continue;
+        } else if (cp >= 0x180 && !(cp >= 0x2000 && cp <= 0x206F) && cp != 0x3000 && cp != 0xFEFF) {
+            letters = ""; /* another script: kept as written */
+        }
+        if (!letters) {
+            gap = 1;
+        } else {
+            if (gap && words && out.len)
+                buf_putc(&out, ' ');
+            gap = 0;
+            if (*letters)
+                buf_puts(&out, letters);
+            else
+                buf_append(&out, p + i, len);
+        }
+        i += len;
+    }
+    return buf_detach(&out);
+}
+
 static char *fold(const char *s)
 {
-    char *out = xmalloc(strlen(s ? s : "") + 1), *o = out;
-    for (; s && *s; s++)
-        if (isalnum((unsigned char)*s))
-            *o++ = (char)tolower((unsigned char)*s);
-    *o = 0;
-    return out;
+    return fold_text(s, 0);
 }
 
 static int same_folded(const char *a, const char *b)
@@ -30,15 +128,51 @@ static int same_folded(const char *a, const char *b)
     return same;
 }
 
-/* The requester named this supporter: by slug, or by a name that contains
- * the supporter's full name ("Dr. Amara Okafor, MD"). */
+/* Titles and credentials written around a name ("Dr. Amara Okafor, MD"):
+ * not part of it. */
+static int title_word(const char *w, size_t n)
+{
+    static const char *const titles[] = {"dr",  "doctor", "prof", "professor", "mr",   "mrs", "ms",
+                                         "mx",  "md",     "do",   "phd",       "rn",   "np",  "pa",
+                                         "dnp", "msn",    "mph",  "lcsw",      "psyd", NULL};
+    for (size_t i = 0; titles[i]; i++)
+        if (strlen(titles[i]) == n && !memcmp(titles[i], w, n))
+            return 1;
+    return 0;
+}
+
+/* The folded words of a name without titles, each between spaces
+ * (" amara okafor "), so that one name can be looked for inside another
+ * word by word. Caller frees. */
+static char *name_words(const char *s)
+{
+    char *folded = fold_text(s, 1), *w = folded;
+    struct buf out = BUF_INIT;
+    buf_putc(&out, ' ');
+    while (*w) {
+        size_t n = strcspn(w, " ");
+        if (!title_word(w, n)) {
+            buf_append(&out, w, n);
+            buf_putc(&out, ' ');
+        }
+        w += n + (w[n] == ' ');
+    }
+    free(folded);
+    return buf_detach(&out);
+}
+
+/* The requester named this supporter: by slug, or by the supporter's full
+ * name among what they wrote, in any case, with or without accents and
+ * titles ("Dr. Tomas Novak" names Tomás Novák; "Lucia Ferreira, MD" names
+ * Lucía Ferreira). Whole words only: "Susana Albano" does not name Ana
+ * Alba. */
 static int named(json_t *s, const char *asked)
 {
     if (!asked || !*asked)
         return 0;
-    char *a = fold(asked), *name = fold(json_string_value(json_object_get(s, "name")));
+    char *a = name_words(asked), *name = name_words(json_string_value(json_object_get(s, "name")));
     int hit = same_folded(asked, json_string_value(json_object_get(s, "slug"))) ||
-              (*name && strstr(a, name));
+              (strcmp(name, " ") && strstr(a, name));
     free(a);
     free(name);
     return hit;
@@ -196,15 +330,17 @@ json_t *match_rank(json_t *supporters, json_t *fields, json_t *loads)
         json_t *acc = json_object_get(s, "accepting");
         int same_dept =
             dept && same_folded(dept, json_string_value(json_object_get(s, "department")));
-        if (is_named)
-            reason(reasons, "named by the requester%s", "");
         if (acc && !json_is_true(acc)) {
-            reason(reasons, "not accepting new requests%s", "");
-        } else if (same_dept && !is_named && !(own && !strcmp(own, "yes"))) {
-            reason(reasons, "same department as the requester (%s)",
+            reason(reasons, "%snot accepting new requests",
+                   is_named ? "named by the requester, but " : "");
+        } else if (same_dept && !(own && !strcmp(own, "yes"))) {
+            /* Naming someone is not asking for one's own department: the
+             * requester may not know where the supporter works. */
+            reason(reasons,
+                   is_named ? "named by the requester, but from the requester's department (%s)"
+                            : "same department as the requester (%s)",
                    json_string_value(json_object_get(s, "department")));
         } else {
-            json_array_clear(reasons);
             if (same_dept)
                 reason(reasons, "same department, as the request asks%s", "");
             long load = (long)json_integer_value(json_object_get(loads, slug));

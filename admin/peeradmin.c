@@ -38,7 +38,7 @@ static const char usage[] =
     "       peeradmin assign ID SUPPORTER [KEYS]\n"
     "       peeradmin contacted ID | decline ID | reopen ID [KEYS]\n"
     "       peeradmin close ID [--outcome TEXT] [KEYS]\n"
-    "       peeradmin stats [--from DATE] [--to DATE] [--format csv|json|svg] [--min-cell N]\n"
+    "       peeradmin stats [--from MONTH] [--to MONTH] [--format csv|json|svg] [--min-cell N]\n"
     "       peeradmin purge [--older-than DAYS] [--yes] [KEYS]\n"
     "       peeradmin log [--json] [KEYS]\n"
     "       peeradmin --help | --version\n"
@@ -170,8 +170,8 @@ static void take_armored(void *ctx, size_t pos, int line, const unsigned char *e
     take(ctx, "request", pos, line, env, len, NULL, problem);
 }
 
-static void take_mailed(void *ctx, size_t message, size_t pos, int line,
-                        const unsigned char *env, size_t len, const char *problem)
+static void take_mailed(void *ctx, size_t message, size_t pos, int line, const unsigned char *env,
+                        size_t len, const char *problem)
 {
     char what[48];
     snprintf(what, sizeof what, "message %zu, request", message);

@@ -49,13 +49,28 @@ static void print_value(json_t *v)
     }
 }
 
-/* A column, escaped and padded to width. */
+/* A column, escaped and padded to width characters (not bytes: names
+ * are written with accents). */
 static void print_cell(const char *s, int width, const char *sep)
 {
     struct buf b = BUF_INIT;
     termsafe_append(&b, s ? s : "", s ? strlen(s) : 0, NULL);
-    printf("%-*s%s", width, b.data ? b.data : "", sep);
+    int chars = 0;
+    for (size_t i = 0; i < b.len; i++)
+        chars += ((unsigned char)b.data[i] & 0xC0) != 0x80;
+    printf("%s%*s%s", b.data ? b.data : "", chars < width ? width - chars : 0, "", sep);
     buf_free(&b);
+}
+
+/* A time from a row (ISO, UTC) for people: in the local time zone, the
+ * one follow-up is measured in. */
+static void local_time(const char *iso, int with_zone, char *out, size_t size)
+{
+    time_t t;
+    if (iso && clock_parse_iso(iso, &t) == 0)
+        clock_local(t, with_zone, out, size);
+    else
+        snprintf(out, size, "%s", iso ? iso : "");
 }
 
 static void print_json(json_t *v)
@@ -94,6 +109,12 @@ static void annotate(const struct workspace *w, json_t *r, time_t now)
     json_object_set_new(r, "role_label", role ? json_string(label(w, "role", role)) : json_null());
     json_object_set_new(r, "reason_label",
                         reason ? json_string(label(w, "reason", reason)) : json_null());
+    /* The supporter by name, as the directory has it (the slug is an id). */
+    json_t *who = w->has_site ? match_find(w->site.supporters,
+                                           json_string_value(json_object_get(r, "supporter")))
+                              : NULL;
+    if (json_is_string(json_object_get(who, "name")))
+        json_object_set(r, "supporter_name", json_object_get(who, "name"));
     time_t start, contacted;
     if (!w->has_site || !w->site.has_promise ||
         clock_parse_iso(json_string_value(json_object_get(r, "since")) ?: "", &start) < 0)
@@ -406,7 +427,7 @@ int cmd_list(const struct cli *c, struct diag *d)
     if (cli_flag(c, "json")) {
         print_json(shown);
     } else {
-        printf("%-5s %-10s %-11s %-10s %-14s %-28s %-16s %-18s %s\n", "ID", "REFERENCE", "RECEIVED",
+        printf("%-5s %-10s %-11s %-10s %-14s %-28s %-20s %-18s %s\n", "ID", "REFERENCE", "RECEIVED",
                "STATE", "CHANNEL", "CAREER STAGE", "SUPPORTER", "DUE", "REASON");
         json_array_foreach (shown, i, r) {
             printf("%-5lld ", (long long)json_integer_value(json_object_get(r, "id")));
@@ -416,21 +437,24 @@ int cmd_list(const struct cli *c, struct diag *d)
                 print_cell(why, 0, "\n");
                 continue;
             }
-            char day[11] = "";
-            snprintf(day, sizeof day, "%s",
-                     json_string_value(json_object_get(r, "received")) ?: "");
+            char day[32] = "";
+            local_time(json_string_value(json_object_get(r, "received")), 0, day, sizeof day);
+            day[10] = 0;
             print_cell(json_string_value(json_object_get(r, "reference")), 10, " ");
             print_cell(day, 11, " ");
             print_cell(json_string_value(json_object_get(r, "state")), 10, " ");
             print_cell(json_string_value(json_object_get(r, "channel")), 14, " ");
             print_cell(json_string_value(json_object_get(r, "role_label")) ?: "-", 28, " ");
-            print_cell(json_string_value(json_object_get(r, "supporter")) ?: "-", 16, " ");
-            char due[32] = "-";
+            print_cell(json_string_value(json_object_get(r, "supporter_name"))
+                           ?: json_string_value(json_object_get(r, "supporter")) ?: "-",
+                       20, " ");
+            char due[48] = "-", when[32];
             const char *dv = json_string_value(json_object_get(r, "due"));
+            local_time(dv, 0, when, sizeof when);
             if (dv && json_is_true(json_object_get(r, "overdue")))
-                snprintf(due, sizeof due, "%.10s OVERDUE", dv);
+                snprintf(due, sizeof due, "%.10s OVERDUE", when);
             else if (dv && !json_string_value(json_object_get(r, "contacted")))
-                snprintf(due, sizeof due, "%.16s", dv);
+                snprintf(due, sizeof due, "%s", when);
             else if (json_is_true(json_object_get(r, "contacted_late")))
                 snprintf(due, sizeof due, "contacted late");
             print_cell(due, 18, " ");
@@ -478,10 +502,20 @@ int cmd_show(const struct cli *c, struct diag *d)
             if (!v || json_is_null(v))
                 continue;
             printf("%-12s ", meta[i]);
-            if (json_is_integer(v))
-                printf("%lld", (long long)json_integer_value(v));
-            else
+            char when[48];
+            if (!strcmp(meta[i], "due")) {
+                local_time(json_string_value(v), 1, when, sizeof when);
+                printf("%s", when);
+            } else if (!strcmp(meta[i], "supporter") && json_object_get(r, "supporter_name")) {
+                print_value(json_object_get(r, "supporter_name"));
+                fputs(" (", stdout);
                 print_value(v);
+                fputs(")", stdout);
+            } else if (json_is_integer(v)) {
+                printf("%lld", (long long)json_integer_value(v));
+            } else {
+                print_value(v);
+            }
             putchar('\n');
         }
         putchar('\n');
@@ -697,13 +731,15 @@ int cmd_reopen(const struct cli *c, struct diag *d)
 
 /* ---- stats, purge ------------------------------------------------------------------- */
 
+/* A date (YYYY-MM-DD) or a month (YYYY-MM). */
 static int check_day(const char *opt, const char *day, struct diag *d)
 {
     char iso[32];
     time_t t;
-    snprintf(iso, sizeof iso, "%.10sT00:00:00Z", day ? day : "");
-    if (day && (strlen(day) != 10 || clock_parse_iso(iso, &t) < 0)) {
-        diag_error(d, opt, 0, 0, "\"%s\" is not a date (YYYY-MM-DD)", day);
+    size_t n = day ? strlen(day) : 0;
+    snprintf(iso, sizeof iso, "%.10s%sT00:00:00Z", day ? day : "", n == 7 ? "-01" : "");
+    if (day && ((n != 10 && n != 7) || clock_parse_iso(iso, &t) < 0)) {
+        diag_error(d, opt, 0, 0, "\"%s\" is not a date (YYYY-MM-DD) or a month (YYYY-MM)", day);
         return -1;
     }
     return 0;
@@ -724,6 +760,16 @@ int cmd_stats(const struct cli *c, struct diag *d)
     }
     if (check_day("--from", from, d) < 0 || check_day("--to", to, d) < 0)
         goto out;
+    /* Whole months only: reports for periods a few days apart could be
+     * subtracted from each other to single out a day's requests. */
+    char month_from[11], month_to[11];
+    stats_whole_months(from, to, month_from, month_to);
+    if ((from && strlen(from) == 10 && strcmp(from, month_from)) ||
+        (to && strlen(to) == 10 && strcmp(to, month_to)))
+        fprintf(stderr, "peeradmin: note: statistics cover whole months: %s%s%s\n",
+                from ? month_from : "the start", " to ", to ? month_to : "today");
+    from = from ? month_from : NULL;
+    to = to ? month_to : NULL;
     if (from && to && strcmp(from, to) > 0) {
         diag_error(d, "--from", 0, 0, "the period starts after it ends");
         goto out;
@@ -760,14 +806,14 @@ out:
 int cmd_purge(const struct cli *c, struct diag *d)
 {
     struct workspace w = {0};
-    long days = cli_number(c, "older-than", 90), n = 0;
+    long days = cli_number(c, "older-than", 90), n = 0, bad = 0;
     int yes = cli_flag(c, "yes"), rc = CLI_FAIL;
     time_t cutoff = clock_now() - (time_t)days * DAY;
     char day[CLOCK_DAY_LEN];
     clock_day(cutoff, day);
     if (workspace_open(c, WS_DB, &w, d) < 0 || intake_begin(w.db, d) < 0)
         goto out;
-    if (intake_purge(w.db, cutoff, !yes, &n, d) < 0 || (yes && intake_commit(w.db, d) < 0)) {
+    if (intake_purge(w.db, cutoff, !yes, &n, &bad, d) < 0 || (yes && intake_commit(w.db, d) < 0)) {
         intake_rollback(w.db);
         goto out;
     }
@@ -776,19 +822,24 @@ int cmd_purge(const struct cli *c, struct diag *d)
         printf("peeradmin: %ld closed or declined request%s finished before %s would lose "
                "%s personal data (dry run: run again with --yes)\n",
                n, n == 1 ? "" : "s", day, n == 1 ? "its" : "their");
-        rc = CLI_OK;
-        goto out;
-    }
-    if (intake_compact(w.db, d) < 0) {
+    } else if (intake_compact(w.db, d) < 0) {
         diag_error(d, w.db_path, 0, 0,
                    "the personal data is deleted, but the file could not be compacted: "
                    "run peeradmin purge --yes again");
         goto out;
+    } else {
+        printf("peeradmin: purged the personal data of %ld request%s finished before %s; "
+               "statistics keep their anonymous facts\n",
+               n, n == 1 ? "" : "s", day);
     }
-    printf("peeradmin: purged the personal data of %ld request%s finished before %s; "
-           "statistics keep their anonymous facts\n",
-           n, n == 1 ? "" : "s", day);
-    rc = CLI_OK;
+    /* Not a silent skip: these may hold personal data past the retention. */
+    if (bad)
+        diag_warn(d, w.db_path, 0, 0,
+                  "%ld request%s could not be checked (unreadable: see peeradmin list) and %s "
+                  "kept as %s: load every key, or look into the edited row%s",
+                  bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are",
+                  bad == 1 ? "it is" : "they are", bad == 1 ? "" : "s");
+    rc = bad ? CLI_PARTIAL : CLI_OK;
 out:
     workspace_close(&w);
     return rc;

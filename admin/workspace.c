@@ -130,13 +130,48 @@ static int copy_private(const char *from, const char *to, struct diag *d)
     return rc;
 }
 
-/* The key the new workspace holds, decrypted: a copy of key_file or a new
- * one saved in dir. */
-static int init_key(const char *dir, const char *key_file, const char *pass_file,
+/* The key pair keygen left in dir, decrypted: the passphrase must open it,
+ * and admin.pub beside it must be its public half. */
+static int adopt_key(const char *dir, const char *pass_file, struct adminkey **k, struct diag *d)
+{
+    char *key = xasprintf("%s/admin.key", dir), *pub = xasprintf("%s/admin.pub", dir);
+    struct passphrase pass;
+    struct pubkey pk;
+    int rc = -1;
+    if (passphrase_read(pass_file, key, 0, &pass, d) < 0)
+        goto out;
+    rc = keys_load(key, &pass, k, d);
+    passphrase_free(&pass);
+    if (rc < 0 || pubkey_load(pub, &pk, d) < 0) {
+        rc = -1;
+        goto out;
+    }
+    rc = -1;
+    if (memcmp(pk.key_id, (*k)->pub.key_id, PUBKEY_ID_BYTES)) {
+        diag_error(d, pub, 0, 0, "is not the public half of %s (key id %s, not %s)", key,
+                   pk.key_id_hex, (*k)->pub.key_id_hex);
+        goto out;
+    }
+    if (chmod(pub, 0600) < 0) {
+        diag_error(d, pub, 0, 0, "cannot make it private: %m");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(key);
+    free(pub);
+    return rc;
+}
+
+/* The key the new workspace holds, decrypted: the pair keygen left in dir
+ * (adopt), a copy of key_file, or a new one saved in dir. */
+static int init_key(const char *dir, int adopt, const char *key_file, const char *pass_file,
                     struct adminkey **k, struct diag *d)
 {
     struct passphrase pass;
     int rc = -1;
+    if (adopt)
+        return adopt_key(dir, pass_file, k, d);
     if (passphrase_read(pass_file, key_file ? key_file : "the new key", key_file == NULL, &pass,
                         d) < 0)
         return -1;
@@ -169,11 +204,24 @@ int workspace_init(const char *dir, const char *key_file, const char *pass_file,
                    const char *site_dir, struct diag *d)
 {
     char *key = xasprintf("%s/admin.key", dir), *db_path = xasprintf("%s/intake.db", dir);
+    char *pub = xasprintf("%s/admin.pub", dir);
     struct adminkey *k = NULL;
     struct intake *db = NULL;
-    int rc = -1;
-    if (fs_exists(key)) {
+    int rc = -1, adopt = fs_exists(key);
+    /* A directory keygen wrote (admin.key and admin.pub, no database) becomes
+     * the workspace, with its key; one with a database already is one. */
+    if (adopt && fs_exists(db_path)) {
         diag_error(d, key, 0, 0, "already a workspace: refusing to overwrite its key");
+        goto out;
+    }
+    if (adopt && key_file) {
+        diag_error(d, key, 0, 0,
+                   "the directory holds a key already: run init without --key to use it, or "
+                   "choose another directory");
+        goto out;
+    }
+    if (adopt && !fs_exists(pub)) {
+        diag_error(d, pub, 0, 0, "missing: %s needs its public half beside it", key);
         goto out;
     }
     if (fs_mkdirs(dir, 0700, d) < 0)
@@ -189,7 +237,8 @@ int workspace_init(const char *dir, const char *key_file, const char *pass_file,
             goto out;
         sitedata_free(&sd);
     }
-    if (init_key(dir, key_file, pass_file, &k, d) < 0 || intake_open(db_path, &k, 1, &db, d) < 0 ||
+    if (init_key(dir, adopt, key_file, pass_file, &k, d) < 0 ||
+        intake_open(db_path, &k, 1, &db, d) < 0 ||
         (site_dir && workspace_site(dir, site_dir, d) < 0))
         goto out;
     rc = 0;
@@ -197,6 +246,7 @@ out:
     intake_close(db);
     keys_free(k);
     free(key);
+    free(pub);
     free(db_path);
     return rc;
 }

@@ -49,8 +49,11 @@ void workspace_close(struct workspace *w);
 
 /* Makes a workspace in dir: a new key pair (or a copy of key_file and the
  * admin.pub beside it, checked with the passphrase), an empty intake
- * database, and the site data when site_dir is given. Refuses a directory
- * that already holds a key. pass_file may be NULL (asks on the terminal). */
+ * database, and the site data when site_dir is given. A directory where
+ * keygen wrote admin.key and admin.pub becomes a workspace with that key
+ * (the passphrase must open it, admin.pub must be its public half, and
+ * --key is refused); one that holds an intake database already is refused.
+ * pass_file may be NULL (asks on the terminal). */
 int workspace_init(const char *dir, const char *key_file, const char *pass_file,
                    const char *site_dir, struct diag *d);
 

@@ -42,6 +42,14 @@ void clock_day(time_t t, char out[CLOCK_DAY_LEN])
     strftime(out, CLOCK_DAY_LEN, "%Y-%m-%d", &tm);
 }
 
+void clock_local(time_t t, int with_zone, char *out, size_t size)
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    if (!strftime(out, size, with_zone ? "%Y-%m-%d %H:%M %Z" : "%Y-%m-%d %H:%M", &tm) && size)
+        out[0] = 0;
+}
+
 int clock_parse_iso(const char *s, time_t *t)
 {
     static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";

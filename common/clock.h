@@ -7,6 +7,7 @@
 #ifndef PEERKIT_CLOCK_H
 #define PEERKIT_CLOCK_H
 
+#include <stddef.h>
 #include <time.h>
 
 /* "2026-11-25T10:00:00Z" (21 bytes with the NUL). */
@@ -24,6 +25,10 @@ time_t clock_build_time(int *from_env);
 /* t formatted in UTC. */
 void clock_iso(time_t t, char out[CLOCK_ISO_LEN]);
 void clock_day(time_t t, char out[CLOCK_DAY_LEN]);
+
+/* t for people, in the local time zone (TZ, or the system's):
+ * "2026-11-25 10:00", with with_zone "2026-11-25 10:00 EST". */
+void clock_local(time_t t, int with_zone, char *out, size_t size);
 
 /* Parses exactly "YYYY-MM-DDTHH:MM:SSZ" (a real calendar time, UTC) into *t;
  * -1 for anything else. */

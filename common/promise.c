@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DAY 86400
-
 int promise_parse(const char *text, struct promise *out)
 {
     char *end;
@@ -33,35 +31,46 @@ int promise_parse(const char *text, struct promise *out)
     return 0;
 }
 
-static int weekday(time_t t)
+static int weekend(const struct tm *tm)
 {
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    return tm.tm_wday; /* 0 Sunday .. 6 Saturday */
+    return tm->tm_wday == 0 || tm->tm_wday == 6; /* Sunday, Saturday */
 }
 
-static int weekend(time_t t)
+/* Moves tm to the next calendar day, keeping its time of day (the date
+ * is worked out at noon, which no daylight-saving change skips). */
+static void next_day(struct tm *tm)
 {
-    int w = weekday(t);
-    return w == 0 || w == 6;
+    struct tm noon = *tm;
+    noon.tm_mday++;
+    noon.tm_hour = 12;
+    noon.tm_min = noon.tm_sec = 0;
+    noon.tm_isdst = -1;
+    mktime(&noon);
+    tm->tm_year = noon.tm_year;
+    tm->tm_mon = noon.tm_mon;
+    tm->tm_mday = noon.tm_mday;
+    tm->tm_wday = noon.tm_wday;
 }
 
 time_t promise_deadline(const struct promise *p, time_t start)
 {
     if (!p->business)
         return start + (time_t)p->amount * 3600;
-    time_t t = start;
-    if (weekend(t)) {
-        t -= t % DAY; /* midnight UTC */
-        while (weekend(t))
-            t += DAY;
+    struct tm tm;
+    localtime_r(&start, &tm);
+    if (weekend(&tm)) {
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        do
+            next_day(&tm);
+        while (weekend(&tm));
     }
     for (int i = 0; i < p->amount; i++) {
-        t += DAY;
-        while (weekend(t))
-            t += DAY;
+        do
+            next_day(&tm);
+        while (weekend(&tm));
     }
-    return t;
+    tm.tm_isdst = -1;
+    return mktime(&tm);
 }
 
 void promise_text(const struct promise *p, char *out, size_t size)

@@ -4,8 +4,12 @@
  * "24 hours", "1 business day", "3 business days": a whole number of hours
  * (1 to 720) or of business days (1 to 30). Business days skip Saturdays and
  * Sundays (holidays are not known); a request that arrives on a weekend
- * starts the count on Monday at 00:00. All arithmetic is in UTC, so a
- * deadline is the same on every machine. The generator reads the setting
+ * starts the count on Monday at 00:00. Days, weekends and midnight are
+ * those of the local time zone (TZ, or the system's): the program's, where
+ * the administrator works, so a request sent on a Friday evening in New
+ * York (Saturday in UTC) is due on Monday evening there, and a deadline
+ * keeps its time of day across a daylight-saving change. Hours are hours,
+ * in any zone. The generator reads the setting
  * (and derives the requester-facing response_time text from it); peeradmin
  * measures follow-up against it. */
 #ifndef PEERKIT_PROMISE_H

@@ -6,6 +6,7 @@ keyed_example_site() {
     local w=$1
     export SOURCE_DATE_EPOCH=1767225600
     printf 'bench passphrase\n' >"$w/pass"
+    chmod 600 "$w/pass"
     "$ROOT/build/release/tests/fast_keygen" "$w/keys" "$w/pass" >/dev/null
     cp -r "$ROOT/content" "$w/content"
     mkdir -p "$w/content/keys"

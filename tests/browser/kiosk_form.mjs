@@ -19,7 +19,7 @@ const env = { ...process.env };
 const HELPERS = process.env.TEST_HELPERS || `${ROOT}/build/release/tests`;
 const dir = tempDir();
 const pass = join(dir, 'pass');
-writeFileSync(pass, 'a long enough test passphrase\n');
+writeFileSync(pass, 'a long enough test passphrase\n', { mode: 0o600 });
 // The smallest Argon2id cost, recorded in the key file (tests/helpers/fast_keygen.c).
 execFileSync(`${HELPERS}/fast_keygen`, [join(dir, 'keys'), pass], { env, stdio: 'ignore' });
 cpSync(`${ROOT}/tests/fixtures/minimal`, join(dir, 'content'), { recursive: true });

@@ -18,7 +18,7 @@ const HELPERS = process.env.TEST_HELPERS || `${ROOT}/build/release/tests`;
 const env = { ...process.env };
 const dir = tempDir();
 const pass = join(dir, 'pass');
-writeFileSync(pass, 'a long enough test passphrase\n');
+writeFileSync(pass, 'a long enough test passphrase\n', { mode: 0o600 });
 execFileSync(`${HELPERS}/fast_keygen`, [join(dir, 'keys'), pass], { env, stdio: 'ignore' });
 const fingerprint = /^fingerprint: (.*)$/m.exec(readFileSync(join(dir, 'keys/admin.pub'), 'utf8'))[1];
 const keyArgs = ['--key', join(dir, 'keys/admin.key'), '--passphrase-file', pass];

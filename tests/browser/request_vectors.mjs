@@ -14,7 +14,7 @@ const HELPERS = process.env.TEST_HELPERS || `${ROOT}/build/release/tests`;
 const vectors = JSON.parse(readFileSync(`${ROOT}/tests/fixtures/vectors/envelope.json`, 'utf8'));
 const dir = tempDir();
 const pass = join(dir, 'pass');
-writeFileSync(pass, 'a long enough test passphrase\n');
+writeFileSync(pass, 'a long enough test passphrase\n', { mode: 0o600 });
 execFileSync(`${HELPERS}/fast_keygen`, [join(dir, 'keys'), pass], { stdio: 'ignore' });
 cpSync(`${ROOT}/tests/fixtures/minimal`, join(dir, 'content'), { recursive: true });
 mkdirSync(join(dir, 'content/keys'), { recursive: true });

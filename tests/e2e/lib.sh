@@ -101,13 +101,14 @@ stop_kiosk() {
 }
 
 # at "YYYY-MM-DD HH:MM:SS" CMD...: runs CMD with the clock starting at that
-# UTC time (Debian's faketime; the programs read no test-only variable).
+# time (Debian's faketime; the programs read no test-only variable) in the
+# time zone AT_TZ, UTC by default; the time is AT_TZ's too.
 # The monotonic clock stays real, so timeouts behave. libfaketime is preloaded,
 # so under ASan the link-order check is relaxed for this one command.
 at() {
     local when=$1
     shift
-    TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    TZ=${AT_TZ:-UTC} FAKETIME_DONT_FAKE_MONOTONIC=1 \
         ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
         faketime -f "@$when" "$@"
 }
@@ -120,6 +121,7 @@ keyed_site() {
     PASS=$T/pass
     SITE=$T/site
     printf 'a long enough test passphrase\n' >"$PASS"
+    chmod 600 "$PASS"
     "$TEST_HELPERS/fast_keygen" "$K" "$PASS" >/dev/null 2>&1 ||
         { fail "keygen for the test" "$("$TEST_HELPERS/fast_keygen" "$T/k2" "$PASS" 2>&1)"; return 1; }
     cp -R "$FIXTURES/minimal" "$T/content"

@@ -9,6 +9,7 @@ MARK=PLAINTEXT-MARKER-e2e-91c4
 K=$T/keys
 PASS=$T/pass
 printf 'a long enough test passphrase\n' >"$PASS"
+chmod 600 "$PASS"
 
 admin() { "$PEERADMIN" "$@" --key "$K/admin.key" --passphrase-file "$PASS"; }
 # no_marker NAME FILE...: none of the files (that exist) holds the marker.
@@ -230,6 +231,7 @@ expect_status "unreadable input: exit 1" 1 $?
 if [ ! -e "$T/fatal.db" ] || [ "$("$PEERADMIN" list --key "$K/admin.key" --passphrase-file "$PASS" --db "$T/fatal.db" | tail -1)" = "0 requests" ]; then
     ok "unreadable input: nothing imported"; else fail "unreadable input: nothing imported"; fi
 printf 'wrong passphrase here\n' >"$T/wrongpass"
+chmod 600 "$T/wrongpass"
 "$PEERADMIN" import --key "$K/admin.key" --passphrase-file "$T/wrongpass" --db "$T/wp.db" \
     "$T/ten.pkb" >"$T/wp.out" 2>&1
 expect_status "wrong passphrase: exit 1" 1 $?

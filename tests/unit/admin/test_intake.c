@@ -414,16 +414,16 @@ static void test_moves_and_purge(void **state)
 
     /* A dry run counts and changes nothing; the real one keeps the facts. */
     db = open_db(path, key_a);
-    long n = -1;
+    long n = -1, bad = -1;
     assert_int_equal(intake_begin(db, &d), 0);
-    assert_int_equal(intake_purge(db, clock_now() - 3600, 0, &n, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() - 3600, 0, &n, &bad, &d), 0);
     assert_int_equal(n, 0); /* closed just now: not old enough */
-    assert_int_equal(intake_purge(db, clock_now() + 10, 1, &n, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() + 10, 1, &n, &bad, &d), 0);
     assert_int_equal(n, 1);
     r = intake_get(db, 1, &d);
     assert_non_null(json_object_get(r, "fields"));
     json_decref(r);
-    assert_int_equal(intake_purge(db, clock_now() + 10, 0, &n, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() + 10, 0, &n, &bad, &d), 0);
     assert_int_equal(n, 1);
     assert_int_equal(intake_commit(db, &d), 0);
     assert_int_equal(intake_compact(db, &d), 0);
@@ -445,6 +445,293 @@ static void test_moves_and_purge(void **state)
     drop_dir(dir);
 }
 
+#define SLUG "zed-slug-marker"
+
+/* Counts the rows of a query's first column that are text (1) or all (0). */
+static long count_rows(const char *path, const char *query)
+{
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, query, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return n;
+}
+
+/* Who supports a request is not in clear in the file: not in the request's
+ * row, the assignment history or the audit log; load counting still works,
+ * and a purge forgets it. */
+static void test_supporter_encrypted(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db"), *wal = join(dir, "intake.db-wal");
+    struct intake *db = open_db(path, key_a);
+    struct diag d = DIAG_INIT;
+    size_t len;
+    unsigned char *env = seal_test(key_a, 1, &len, NULL);
+    assert_int_equal(intake_begin(db, &d), 0);
+    insert(db, env, len);
+    assert_int_equal(intake_move(db, 1, ACTION_ASSIGN, "ana", NULL, &d), 0);
+    assert_int_equal(intake_move(db, 1, ACTION_ASSIGN, SLUG, NULL, &d), 0);
+    assert_int_equal(intake_commit(db, &d), 0);
+    free(env);
+    assert_false(file_contains(path, SLUG));
+    assert_false(file_contains(wal, SLUG));
+    json_t *r = intake_get(db, 1, &d);
+    assert_string_equal(json_string_value(json_object_get(r, "supporter")), SLUG);
+    json_decref(r);
+    json_t *loads = intake_loads(db, &d);
+    assert_int_equal(json_object_size(loads), 1);
+    assert_int_equal(json_integer_value(json_object_get(loads, SLUG)), 1);
+    json_decref(loads);
+    json_t *audit = intake_audit(db, &d);
+    char *log = json_dumps(audit, 0);
+    assert_null(strstr(log, SLUG));
+    free(log);
+    json_decref(audit);
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_move(db, 1, ACTION_CONTACTED, NULL, NULL, &d), 0);
+    assert_int_equal(intake_move(db, 1, ACTION_CLOSE, NULL, NULL, &d), 0);
+    long n = 0, bad = 0;
+    assert_int_equal(intake_purge(db, clock_now() + 10, 0, &n, &bad, &d), 0);
+    assert_int_equal(intake_commit(db, &d), 0);
+    assert_int_equal(n, 1);
+    r = intake_get(db, 1, &d);
+    assert_true(json_is_null(json_object_get(r, "supporter")));
+    json_decref(r);
+    intake_close(db);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM assignments"), 0);
+    diag_free(&d);
+    free(path);
+    free(wal);
+    drop_dir(dir);
+}
+
+/* The MAC of row id as intake.c computes it: a version 2 database written
+ * by hand in the test must look as the release wrote it. */
+static void remac(const char *path, const struct adminkey *k, long id)
+{
+    static const char label[] = "peerkit intake row mac v2";
+    unsigned char key[32], mac[32];
+    crypto_generichash(key, 32, (const unsigned char *)label, sizeof label - 1, k->data_key, 32);
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *st = NULL, *up = NULL;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "SELECT id, envelope_id, key_id, channel, reference,"
+                                        " submitted, received, schema, status, nonce, request,"
+                                        " sealed, facts, supporter, assigned, contacted, closed,"
+                                        " purged, outcome FROM requests WHERE id = ?",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, id);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, key, sizeof key, sizeof mac);
+    for (int c = 0; c < 19; c++) {
+        int type = sqlite3_column_type(st, c);
+        int64_t v = sqlite3_column_int64(st, c);
+        const void *data = type == SQLITE_INTEGER ? (const void *)&v
+                           : type == SQLITE_TEXT  ? (const void *)sqlite3_column_text(st, c)
+                                                  : sqlite3_column_blob(st, c);
+        uint64_t n = type == SQLITE_INTEGER ? 8
+                     : type == SQLITE_TEXT || type == SQLITE_BLOB
+                         ? (uint64_t)sqlite3_column_bytes(st, c)
+                         : 0;
+        unsigned char head[9];
+        head[0] = (unsigned char)type;
+        for (int i = 0; i < 8; i++)
+            head[1 + i] = (unsigned char)(n >> (8 * i));
+        crypto_generichash_update(&h, head, sizeof head);
+        if (n)
+            crypto_generichash_update(&h, data, n);
+    }
+    crypto_generichash_final(&h, mac, sizeof mac);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(raw, "UPDATE requests SET mac = ? WHERE id = ?", -1, &up,
+                                        NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(up, 1, mac, sizeof mac, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(up, 2, id);
+    assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+    sqlite3_finalize(up);
+    sqlite3_close(raw);
+}
+
+/* A version 2 database kept the supporter in clear: the upgrade encrypts
+ * it everywhere, keeps what reads (and what fails its MAC) as it was. */
+static void test_upgrade_from_v2(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db");
+    struct diag d = DIAG_INIT;
+    struct intake *db = open_db(path, key_a);
+    assert_int_equal(intake_begin(db, &d), 0);
+    for (int i = 0; i < 3; i++) {
+        size_t len;
+        unsigned char *env = seal_test(key_a, i, &len, NULL);
+        insert(db, env, len);
+        free(env);
+    }
+    assert_int_equal(intake_commit(db, &d), 0);
+    intake_close(db);
+    /* As version 2 wrote an assignment of requests 2 and 3 to SLUG; request
+     * 3's row was then edited by hand (its MAC no longer matches). */
+    sql(path, "UPDATE requests SET supporter = '" SLUG "', assigned = '2026-01-07T09:00:00Z',"
+              " status = 'assigned' WHERE id IN (2, 3);"
+              "INSERT INTO assignments (request, supporter, assigned) VALUES"
+              " (2, '" SLUG "', '2026-01-07T09:00:00Z'), (3, '" SLUG "', '2026-01-07T09:00:00Z');"
+              "INSERT INTO audit (at, action, request, detail) VALUES"
+              " ('2026-01-07T09:00:00Z', 'assign', 2, 'new -> assigned " SLUG "'),"
+              " ('2026-01-07T09:00:00Z', 'assign', 3, 'new -> assigned " SLUG "');"
+              "PRAGMA user_version = 2");
+    remac(path, key_a, 2);
+    sql(path, "UPDATE requests SET channel = 'phone' WHERE id = 3; VACUUM");
+    assert_true(file_contains(path, SLUG));
+    /* Without the key, nothing changes. */
+    static struct adminkey *only_b[1];
+    only_b[0] = key_b;
+    assert_int_equal(intake_open(path, only_b, 1, &db, &d), -1);
+    expect_message(&d, "which is not loaded");
+    diag_free(&d);
+    assert_int_equal(user_version(path), 2);
+    db = open_db(path, key_a);
+    assert_int_equal(user_version(path), INTAKE_VERSION);
+    json_t *two = intake_get(db, 2, &d), *three = intake_get(db, 3, &d);
+    assert_string_equal(json_string_value(json_object_get(two, "supporter")), SLUG);
+    assert_non_null(json_object_get(three, "unreadable"));
+    json_decref(two);
+    json_decref(three);
+    json_t *loads = intake_loads(db, &d);
+    assert_int_equal(json_integer_value(json_object_get(loads, SLUG)), 1);
+    json_decref(loads);
+    json_t *log = intake_audit(db, &d);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(log, 0), "detail")),
+                        "new -> assigned");
+    json_decref(log);
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_move(db, 2, ACTION_CONTACTED, NULL, NULL, &d), 0);
+    assert_int_equal(intake_commit(db, &d), 0);
+    intake_close(db);
+    char *wal = join(dir, "intake.db-wal");
+    assert_false(file_contains(path, SLUG));
+    assert_false(file_contains(wal, SLUG));
+    free(wal);
+    assert_int_equal(
+        count_rows(path, "SELECT count(*) FROM assignments WHERE typeof(supporter) = 'text'"), 0);
+    diag_free(&d);
+    free(path);
+    drop_dir(dir);
+}
+
+/* A purge leaves a row it cannot check alone, and says how many there were. */
+static void test_purge_reports_unreadable(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db");
+    struct intake *db = open_db(path, key_a);
+    struct diag d = DIAG_INIT;
+    assert_int_equal(intake_begin(db, &d), 0);
+    for (int i = 0; i < 3; i++) {
+        size_t len;
+        unsigned char *env = seal_test(key_a, i, &len, NULL);
+        insert(db, env, len);
+        free(env);
+        assert_int_equal(intake_move(db, i + 1, ACTION_DECLINE, NULL, NULL, &d), 0);
+    }
+    assert_int_equal(intake_commit(db, &d), 0);
+    intake_close(db);
+    /* Row 2 edited: its channel; row 3: marked purged by hand. */
+    sql(path, "UPDATE requests SET channel = 'phone' WHERE id = 2;"
+              "UPDATE requests SET purged = '2026-01-01T00:00:00Z' WHERE id = 3");
+    db = open_db(path, key_a);
+    long n = -1, bad = -1;
+    assert_int_equal(intake_begin(db, &d), 0);
+    assert_int_equal(intake_purge(db, clock_now() + 10, 0, &n, &bad, &d), 0);
+    assert_int_equal(intake_commit(db, &d), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(bad, 2);
+    intake_close(db);
+    /* Their personal data is still there (for the administrator to look
+     * into); row 1's is gone. */
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id, length(request) FROM requests ORDER BY id",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    for (int i = 1; i <= 3; i++) {
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        if ((sqlite3_column_int(st, 1) > 0) != (i != 1))
+            fail_msg("row %d: request of %d bytes after the purge", i, sqlite3_column_int(st, 1));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    diag_free(&d);
+    free(path);
+    drop_dir(dir);
+}
+
+/* Inserts a request that says it was submitted at submitted. */
+static void insert_dated(struct intake *db, const char *submitted)
+{
+    struct diag d = DIAG_INIT;
+    unsigned char id[ENVELOPE_ID_BYTES];
+    int added = 0;
+    json_t *plain =
+        json_pack("{s:i, s:s, s:s, s:s, s:s, s:o}", "v", 1, "schema", "x", "channel", "web",
+                  "submitted", submitted, "reference", "ABCD-EFGH", "fields", test_fields(0));
+    char *text = json_dumps(plain, JSON_COMPACT);
+    randombytes_buf(id, sizeof id);
+    assert_int_equal(intake_insert(db, id, plain, (unsigned char *)text, strlen(text), 1, &added,
+                                   NULL, &d),
+                     0);
+    assert_int_equal(added, 1);
+    free(text);
+    json_decref(plain);
+    diag_free(&d);
+}
+
+/* The sender chooses the submission time: it counts only when it lies
+ * before the arrival, and by at most 10 days. */
+static void test_since(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *path = join(dir, "intake.db");
+    struct intake *db = open_db(path, key_a);
+    struct diag d = DIAG_INIT;
+    char three_days[CLOCK_ISO_LEN], a_month[CLOCK_ISO_LEN], an_hour_on[CLOCK_ISO_LEN];
+    clock_iso(clock_now() - 3 * 86400, three_days);
+    clock_iso(clock_now() - 30 * 86400, a_month);
+    clock_iso(clock_now() + 3600, an_hour_on);
+    static const int trusted[] = {1, 0, 0, 0};
+    const char *dates[] = {three_days, a_month, "2001-01-01T00:00:00Z", an_hour_on};
+    assert_int_equal(intake_begin(db, &d), 0);
+    for (size_t i = 0; i < 4; i++)
+        insert_dated(db, dates[i]);
+    assert_int_equal(intake_commit(db, &d), 0);
+    json_t *all = intake_list(db, &d);
+    for (size_t i = 0; i < 4; i++) {
+        json_t *r = json_array_get(all, i);
+        const char *since = json_string_value(json_object_get(r, "since"));
+        const char *want =
+            json_string_value(json_object_get(r, trusted[i] ? "submitted" : "received"));
+        if (!since || strcmp(since, want))
+            fail_msg("submitted %s, received %s: expected the promise to run from %s, got %s",
+                     dates[i], json_string_value(json_object_get(r, "received")), want,
+                     since ? since : "(none)");
+    }
+    json_decref(all);
+    diag_free(&d);
+    intake_close(db);
+    free(path);
+    drop_dir(dir);
+}
+
 int main(void)
 {
     kiosk_test_init();
@@ -457,6 +744,10 @@ int main(void)
         cmocka_unit_test(test_upgrade_from_v1),
         cmocka_unit_test(test_edited_row_detected),
         cmocka_unit_test(test_moves_and_purge),
+        cmocka_unit_test(test_since),
+        cmocka_unit_test(test_purge_reports_unreadable),
+        cmocka_unit_test(test_supporter_encrypted),
+        cmocka_unit_test(test_upgrade_from_v2),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     keys_free(key_a);

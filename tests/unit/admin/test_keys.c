@@ -207,6 +207,16 @@ static void test_passphrase_file(void **state)
     put_file(dir, "empty", "", 0);
     struct passphrase p;
     struct diag d = DIAG_INIT;
+    /* Readable by the group: refused like such a key file, and nothing is read. */
+    assert_int_equal(chmod(file, 0640), 0);
+    assert_int_equal(passphrase_read(file, "admin.key", 0, &p, &d), -1);
+    expect_message(&d, "readable by other users (mode 640)");
+    diag_free(&d);
+    assert_int_equal(chmod(file, 0604), 0);
+    assert_int_equal(passphrase_read(file, "admin.key", 0, &p, &d), -1);
+    diag_free(&d);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(chmod((char *[]){file, crlf, shortp, empty}[i], 0600), 0);
     assert_int_equal(passphrase_read(file, "admin.key", 0, &p, &d), 0);
     assert_string_equal(p.text, PASS);
     assert_int_equal(p.len, strlen(PASS));

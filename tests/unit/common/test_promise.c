@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -75,6 +76,33 @@ static void test_business_days(void **state)
     expect_deadline("2 business days", "2027-01-01T18:00:00Z", "2027-01-05T18:00:00Z");
 }
 
+static void in_zone(const char *tz)
+{
+    setenv("TZ", tz, 1);
+    tzset();
+}
+
+/* Business days are the local time zone's: the administrator's week, not
+ * UTC's. */
+static void test_local_time(void **state)
+{
+    (void)state;
+    in_zone("America/New_York");
+    /* Friday 23:30 in New York is Saturday 04:30 in UTC: due Monday 23:30
+     * there (daylight saving time began on Sunday 8 March). */
+    expect_deadline("1 business day", "2026-03-07T04:30:00Z", "2026-03-10T03:30:00Z");
+    /* Friday 16:00 EST: Monday 16:00 EDT, one hour less in UTC. */
+    expect_deadline("1 business day", "2026-03-06T21:00:00Z", "2026-03-09T20:00:00Z");
+    /* Saturday 10:00: the count starts on Monday at midnight, New York's. */
+    expect_deadline("1 business day", "2026-03-07T15:00:00Z", "2026-03-10T04:00:00Z");
+    /* Hours are hours, whatever the clocks do. */
+    expect_deadline("24 hours", "2026-03-07T15:00:00Z", "2026-03-08T15:00:00Z");
+    in_zone("Pacific/Auckland");
+    /* Monday 10:00 in Auckland is still Sunday in UTC: due Tuesday 10:00. */
+    expect_deadline("1 business day", "2026-03-08T21:00:00Z", "2026-03-09T21:00:00Z");
+    in_zone("UTC");
+}
+
 static void test_hours(void **state)
 {
     (void)state;
@@ -102,10 +130,13 @@ static void test_text(void **state)
 
 int main(void)
 {
+    /* The arithmetic follows the local time zone: the other tests are
+     * written in UTC. */
+    setenv("TZ", "UTC", 1);
+    tzset();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_business_days),
-        cmocka_unit_test(test_hours),
+        cmocka_unit_test(test_parse), cmocka_unit_test(test_business_days),
+        cmocka_unit_test(test_hours), cmocka_unit_test(test_local_time),
         cmocka_unit_test(test_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
