@@ -13,14 +13,20 @@ SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 PKGS="libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd sqlite3 libseccomp"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Isealed -Igenerator -Ikiosk -Iadmin -Itests/fuzz $(pkg-config --cflags $PKGS)"
-SRC=$(ls common/*.c sealed/*.c generator/*.c kiosk/*.c admin/*.c | grep -v -e generator/peersite.c -e kiosk/peerkiosk.c -e admin/peeradmin.c)
 mkdir -p build/fuzz
 status=0
 targets=${FUZZ_TARGETS:-$(ls tests/fuzz/fuzz_*.c | xargs -n1 basename | sed 's/\.c$//')}
 for name in $targets; do
     t=tests/fuzz/$name.c
     echo "== $name"
-    clang $CFLAGS -o "build/fuzz/$name" "$t" $SRC $(pkg-config --libs $PKGS) -lm
+    SRC=$(ls common/*.c sealed/*.c generator/*.c kiosk/*.c admin/*.c |
+        grep -v -e generator/peersite.c -e kiosk/peerkiosk.c -e admin/peeradmin.c)
+    if ! clang $CFLAGS -o "build/fuzz/$name" "$t" $SRC $(pkg-config --libs $PKGS) -lm -lpthread \
+            2>"build/fuzz/$name.build.log"; then
+        echo "$name: does not build, see build/fuzz/$name.build.log"
+        status=1
+        continue
+    fi
     mkdir -p "build/fuzz/$name.corpus" "build/fuzz/$name.crashes"
     seeds=()
     [ -d "tests/fuzz/seeds/$name" ] && seeds=("tests/fuzz/seeds/$name")
