@@ -83,13 +83,13 @@ int theme_find(struct tree *t, const char *content_dir, const char *explicit_dir
     int rc = -1;
     if (explicit_dir) {
         if (try_dir(t, xstrdup(explicit_dir), &looked, out))
-            return 0;
+            goto found;
         diag_error(d, explicit_dir, 0, 0, "--theme: theme directory not found");
         goto out;
     }
     if (setting && (strchr(setting, '/') || setting[0] == '.')) {
         if (try_dir(t, path_in(content_dir, setting), &looked, out))
-            return 0;
+            goto found;
         char *where = xasprintf("%s/site.yml", content_dir);
         diag_error(d, where, 0, 0,
                    "theme \"%s\": no such directory (paths are relative to the content "
@@ -113,13 +113,13 @@ int theme_find(struct tree *t, const char *content_dir, const char *explicit_dir
     free(copy);
     free(rel);
     if (found)
-        return 0;
+        goto found;
     char *installed = theme_data_dir("themes", "themes");
     if (installed) {
         found = try_dir(t, xasprintf("%s/%s", installed, name), &looked, out);
         free(installed);
         if (found)
-            return 0;
+            goto found;
     } else {
         buf_puts(&looked, "\n  (no installed themes next to this peersite)");
     }
@@ -127,6 +127,9 @@ int theme_find(struct tree *t, const char *content_dir, const char *explicit_dir
     diag_error(d, where, 0, 0, "theme \"%s\" not found; looked in:%s\n(give one with --theme DIR)",
                name, looked.data);
     free(where);
+    goto out;
+found:
+    rc = 0;
 out:
     buf_free(&looked);
     return rc;
