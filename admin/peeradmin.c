@@ -170,8 +170,8 @@ static void take_armored(void *ctx, size_t pos, int line, const unsigned char *e
     take(ctx, "request", pos, line, env, len, NULL, problem);
 }
 
-static void take_mailed(void *ctx, size_t message, size_t pos, int line,
-                        const unsigned char *env, size_t len, const char *problem)
+static void take_mailed(void *ctx, size_t message, size_t pos, int line, const unsigned char *env,
+                        size_t len, const char *problem)
 {
     char what[48];
     snprintf(what, sizeof what, "message %zu, request", message);
@@ -220,9 +220,14 @@ static int cmd_import(const struct cli *c, struct diag *d)
     size_t *lens = xcalloc((size_t)ninputs, sizeof *lens);
     int rc = CLI_FAIL;
     /* Read every input first: an unreadable one stops the run before anything is imported. */
-    for (int i = 0; i < ninputs; i++)
+    for (int i = 0; i < ninputs; i++) {
         if (fs_read_file(inputs[i], INPUT_MAX_BYTES, &data[i], &lens[i], d) < 0)
             goto out;
+        if (lens[i] == 0) {
+            diag_error(d, inputs[i], 0, 0, "empty file: not a bundle, a request or saved mail");
+            goto out;
+        }
+    }
     /* The site's form (--site or the workspace's copy) checks the fields too. */
     if (workspace_open(c, WS_DB | WS_SITE_MAYBE, &ws, d) < 0 ||
         (ws.has_site && formspec_load(ws.site_dir, &im.schema, d) < 0))

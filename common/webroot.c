@@ -109,7 +109,8 @@ enum webroot_result webroot_resolve(const struct webroot *w, const char *path, i
     }
     struct stat st;
     int rc = WEBROOT_NOT_FOUND;
-    int f = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO in the site is not waited on (only regular files are served). */
+    int f = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     if (f >= 0 && fstat(f, &st) == 0) {
         if (S_ISREG(st.st_mode)) {
             *fd = f;

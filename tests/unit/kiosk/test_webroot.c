@@ -49,6 +49,17 @@ static void test_files_and_indexes(void **state)
     free(body);
     assert_int_equal(resolve("/nothing.html", &body, &mime), WEBROOT_NOT_FOUND);
     assert_int_equal(resolve("/empty/", &body, &mime), WEBROOT_NOT_FOUND); /* no index.html */
+    /* A FIFO in the site is not served and not waited on (alarm: a hang fails). */
+    char *fifo = join(site, "fifo.html");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(5);
+    enum webroot_result r = resolve("/fifo.html", &body, &mime);
+    alarm(0);
+    unlink(fifo);
+    free(fifo);
+    if (r != WEBROOT_NOT_FOUND)
+        fail_msg("a FIFO in the site: expected WEBROOT_NOT_FOUND (%d), got %d", WEBROOT_NOT_FOUND,
+                 r);
     assert_string_equal(webroot_mime("a/b.JS"), "text/javascript; charset=utf-8");
     assert_string_equal(webroot_mime("request-schema.json"), "application/json");
     assert_string_equal(webroot_mime("admin.pub"), "text/plain; charset=utf-8");
