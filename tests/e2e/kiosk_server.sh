@@ -44,6 +44,13 @@ expect_match "JSON type" "$T/schema.h" '^Content-Type: application/json'
 if cmp -s "$T/schema.b" "$SITE/request-schema.json"; then ok "files are served byte for byte"; else fail "files are served byte for byte"; fi
 expect_status "directory without slash redirects" 301 "$(http dir "$KURL/faq")"
 expect_match "redirect to the slash form" "$T/dir.h" '^Location: /faq/'
+# "//faq" names the site's faq directory, but a redirect to "//faq/" would
+# send the browser to the host "faq": never off the site.
+for path in '//faq' '///faq' '/%2Ffaq' '//about'; do
+    code=$(http dbl --path-as-is "$KURL$path")
+    if [ "$code" = 404 ] && ! grep -qi '^Location:' "$T/dbl.h"; then ok "no redirect off the site: $path"; else
+        fail "no redirect off the site: $path" "expected 404 without Location, got $code: $(grep -i '^Location' "$T/dbl.h")"; fi
+done
 expect_status "missing page is 404" 404 "$(http missing "$KURL/no/such/page")"
 expect_contains "404 is the site's page" "$T/missing.b" "There is no page at this address"
 

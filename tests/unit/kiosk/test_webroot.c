@@ -82,6 +82,19 @@ static void test_no_way_out(void **state)
         if (r == WEBROOT_OK)
             fail_msg("%s was served: %s", paths[i], body);
     }
+    /* An empty segment is not found: a redirect of "//faq" to "//faq/" would
+     * send the browser to the host "faq". */
+    static const char *const doubled[] = {"//faq", "///faq",           "//faq/", "/faq//",
+                                          "//",    "/faq//index.html", "/fa\rq"};
+    for (size_t i = 0; i < sizeof doubled / sizeof doubled[0]; i++) {
+        char *b;
+        const char *m;
+        enum webroot_result r = resolve(doubled[i], &b, &m);
+        if (r == WEBROOT_OK || r == WEBROOT_REDIRECT)
+            fail_msg("%s: expected not found or forbidden, got %s", doubled[i],
+                     r == WEBROOT_OK ? "served" : "a redirect");
+        free(b);
+    }
     /* A symlink that stays inside the site is fine. */
     char *body;
     const char *mime;
