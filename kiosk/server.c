@@ -27,6 +27,11 @@
 #define TOKENS 256
 #define RATE_SLOTS 128
 #define THANKS_PATH "/request/thanks"
+/* Each connection's buffer for the raw request (a form's plaintext passes
+ * through it). Above 32 KiB libmicrohttpd maps it on its own, zeroes it
+ * between requests and unmaps it when the connection closes, rather than
+ * leaving it in the heap unwiped. */
+#define CONNECTION_POOL (64 * 1024)
 
 /* A thank-you page waiting to be shown: the token in its URL, the reference
  * code, and when it stops being shown (the site's idle time). */
@@ -379,11 +384,23 @@ static enum MHD_Result handle_post(struct server *s, struct MHD_Connection *conn
         return MHD_YES;
     }
     if (*upload_data_size) {
-        enum formbody_status st = formbody_feed(p->body, upload_data, *upload_data_size);
+        /* A body that grows past the limit (no or a false Content-Length), or
+         * that cannot be parsed, is refused here (its values wiped) and the
+         * rest is read and ignored, within the request's deadline, so the
+         * answer is a page and not a dropped connection. */
+        formbody_feed(p->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        /* A body that grows past the limit (no or a false Content-Length), or that
-         * cannot be parsed: close the connection rather than read on. */
-        return st == FORMBODY_OK ? MHD_YES : MHD_NO;
+        return MHD_YES;
+    }
+    switch (formbody_status(p->body)) {
+    case FORMBODY_OK: break;
+    case FORMBODY_TOO_LARGE:
+        return send_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Your request is too long",
+                            "Nothing was kept. Please shorten your message and send it again.");
+    case FORMBODY_MALFORMED:
+        return send_message(s, conn, MHD_HTTP_BAD_REQUEST, "This form could not be read",
+                            "Nothing was kept. Please send your request again with the form on "
+                            "this kiosk.");
     }
     return finish_request(s, conn, p);
 }
@@ -544,6 +561,7 @@ int server_start(const struct server_config *c, struct server **out, struct diag
                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL,
                          MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         diag_error(d, c->listen, 0, 0, "cannot listen: %s", strerror(errno));
