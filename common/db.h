@@ -14,7 +14,8 @@
 enum db_mode {
     DB_CREATE,   /* read-write, created (mode 0600) when absent */
     DB_WRITE,    /* read-write, must exist */
-    DB_READONLY, /* read-only: works on a full disk or a file this user cannot write */
+    DB_READONLY, /* read-only, must exist; creates and writes nothing, so it works on a
+                    read-only medium, a full disk or a file this user cannot write */
 };
 
 /* Opens path with the durable settings above. threads: serialise the

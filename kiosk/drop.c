@@ -436,7 +436,7 @@ int drop_start(const struct drop_config *c, const char *listen, const char *spoo
             goto fail;
         }
     if (netaddr_parse_listen("--listen", listen, &addr, d) < 0 ||
-        spool_open(spool_path, &s->spool, d) < 0)
+        spool_open(spool_path, SPOOL_CREATE, &s->spool, d) < 0)
         goto fail;
     s->drop = drop_new(c, s->spool);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |

@@ -125,7 +125,8 @@ static int cmd_submit(const struct cli *c, struct diag *d)
     if (formspec_validate(schema, values, &fields, d) < 0)
         goto out;
     if (envelope_seal(&pk, formspec_hash(schema), channel, fields, ref, &env, &env_len, d) < 0 ||
-        spool_open(cli_get(c, "spool"), &spool, d) < 0 || spool_add(spool, env, env_len, d) < 0)
+        spool_open(cli_get(c, "spool"), SPOOL_CREATE, &spool, d) < 0 ||
+        spool_add(spool, env, env_len, d) < 0)
         goto out;
     printf("%s\n", ref);
     rc = 0;
@@ -159,7 +160,7 @@ static int cmd_export(const struct cli *c, struct diag *d)
     struct export e = {BUF_INIT, 0};
     int rc = -1;
     const char *out = cli_get(c, "out");
-    if (spool_open(cli_get(c, "spool"), &spool, d) < 0)
+    if (spool_open(cli_get(c, "spool"), SPOOL_READ, &spool, d) < 0)
         goto out;
     bundle_begin(&e.out);
     if (spool_foreach(spool, add_to_bundle, &e, d) < 0)
@@ -181,7 +182,7 @@ static int cmd_status(const struct cli *c, struct diag *d)
     long pending;
     char oldest[11];
     int rc = -1;
-    if (spool_open(cli_get(c, "spool"), &spool, d) < 0 ||
+    if (spool_open(cli_get(c, "spool"), SPOOL_READ, &spool, d) < 0 ||
         spool_status(spool, &pending, oldest, d) < 0)
         goto out;
     if (cli_flag(c, "json")) {
@@ -215,7 +216,7 @@ static int cmd_ack(const struct cli *c, struct diag *d)
     if (pubkey_load(cli_get(c, "pubkey"), &pk, d) < 0 ||
         fs_read_file(receipt, 512u << 20, &text, &len, d) < 0 ||
         receipt_verify(&pk, text, len, receipt, &ids, &n, d) < 0 ||
-        spool_open(cli_get(c, "spool"), &spool, d) < 0 ||
+        spool_open(cli_get(c, "spool"), SPOOL_WRITE, &spool, d) < 0 ||
         spool_delete(spool, ids, n, &deleted, d) < 0)
         goto out;
     printf("peerkiosk: receipt verified; deleted %ld envelope%s (%zu listed)\n", deleted,
@@ -331,18 +332,12 @@ static int init(const struct cli_verb *verb)
 }
 
 static const struct cli_option options[] = {
-    {"site", CLI_VALUE, 0, 0},
-    {"pubkey", CLI_VALUE, 0, 0},
-    {"spool", CLI_VALUE, 0, 0},
-    {"kiosk-id", CLI_VALUE, 0, 0},
-    {"out", CLI_VALUE, 0, 0},
-    {"receipt", CLI_VALUE, 0, 0},
-    {"json", CLI_FLAG, 0, 0},
-    {"listen", CLI_VALUE, 0, 0},
-    {"rate", CLI_NUMBER, 0, 1000000},
-    {"timeout", CLI_NUMBER, 1, 3600},
-    {"allow-origin", CLI_REPEAT, 0, 0},
-    {NULL, 0, 0, 0},
+    {"site", CLI_VALUE, 0, 0},          {"pubkey", CLI_VALUE, 0, 0},
+    {"spool", CLI_VALUE, 0, 0},         {"kiosk-id", CLI_VALUE, 0, 0},
+    {"out", CLI_VALUE, 0, 0},           {"receipt", CLI_VALUE, 0, 0},
+    {"json", CLI_FLAG, 0, 0},           {"listen", CLI_VALUE, 0, 0},
+    {"rate", CLI_NUMBER, 0, 1000000},   {"timeout", CLI_NUMBER, 1, 3600},
+    {"allow-origin", CLI_REPEAT, 0, 0}, {NULL, 0, 0, 0},
 };
 
 static const struct cli_verb verbs[] = {

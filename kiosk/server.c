@@ -545,7 +545,7 @@ int server_start(const struct server_config *c, struct server **out, struct diag
     }
     if (formspec_load(c->site, &s->schema, d) < 0 ||
         pages_load(c->site, s->schema, s->channel, &s->pages, d) < 0 ||
-        spool_open(c->spool, &s->spool, d) < 0)
+        spool_open(c->spool, SPOOL_CREATE, &s->spool, d) < 0)
         goto fail;
     struct drop_config dc;
     drop_config_defaults(&dc);

@@ -28,21 +28,63 @@ static int exec(struct spool *s, const char *sql, struct diag *d)
     return db_exec(s->db, s->path, sql, d);
 }
 
-int spool_open(const char *path, struct spool **out, struct diag *d)
+#define SPOOL_VERSION 1
+
+/* Creates the table in a new (empty) spool, in one transaction, so two
+ * processes creating it at once do not both write it. Nothing is written to
+ * a spool that already has its schema. */
+static int create_schema(struct spool *s, struct diag *d)
+{
+    int v = db_user_version(s->db, s->path, d);
+    if (v != 0)
+        return v < 0 ? -1 : 0;
+    if (exec(s, "BEGIN IMMEDIATE", d) < 0)
+        return -1;
+    if ((v = db_user_version(s->db, s->path, d)) < 0 ||
+        (v == 0 && exec(s,
+                        "CREATE TABLE envelopes ("
+                        " id BLOB PRIMARY KEY CHECK (length(id) = 32),"
+                        " day TEXT NOT NULL,"
+                        " data BLOB NOT NULL) WITHOUT ROWID;"
+                        "PRAGMA user_version = 1;",
+                        d) < 0)) {
+        exec(s, "ROLLBACK", d);
+        return -1;
+    }
+    return exec(s, "COMMIT", d);
+}
+
+/* The schema version: this one, or an error that says what the file is. */
+static int check_version(struct spool *s, struct diag *d)
+{
+    int v = db_user_version(s->db, s->path, d);
+    if (v < 0)
+        return -1;
+    if (v == SPOOL_VERSION)
+        return 0;
+    if (v == 0)
+        diag_error(d, s->path, 0, 0, "not a peerkit spool (no schema)");
+    else
+        diag_error(d, s->path, 0, 0,
+                   "a spool of a newer version (%d) than this peerkiosk reads (%d)", v,
+                   SPOOL_VERSION);
+    return -1;
+}
+
+int spool_open(const char *path, enum spool_mode mode, struct spool **out, struct diag *d)
 {
     struct spool *s = xcalloc(1, sizeof *s);
+    *out = NULL;
     s->path = xstrdup(path);
     pthread_mutex_init(&s->lock, NULL);
-    if (db_open(path, DB_CREATE, 1, &s->db, d) < 0 ||
-        exec(s,
-             "CREATE TABLE IF NOT EXISTS envelopes ("
-             " id BLOB PRIMARY KEY CHECK (length(id) = 32),"
-             " day TEXT NOT NULL,"
-             " data BLOB NOT NULL) WITHOUT ROWID;"
-             "PRAGMA user_version = 1;",
-             d) < 0 ||
-        db_prepare(s->db, path, "INSERT OR IGNORE INTO envelopes (id, day, data) VALUES (?, ?, ?)",
-                   &s->insert, d) < 0)
+    enum db_mode how = mode == SPOOL_CREATE  ? DB_CREATE
+                       : mode == SPOOL_WRITE ? DB_WRITE
+                                             : DB_READONLY;
+    if (db_open(path, how, 1, &s->db, d) < 0 || (mode == SPOOL_CREATE && create_schema(s, d) < 0) ||
+        check_version(s, d) < 0 ||
+        (mode != SPOOL_READ &&
+         db_prepare(s->db, path, "INSERT OR IGNORE INTO envelopes (id, day, data) VALUES (?, ?, ?)",
+                    &s->insert, d) < 0))
         goto fail;
     *out = s;
     return 0;
@@ -64,6 +106,10 @@ void spool_close(struct spool *s)
 
 int spool_add(struct spool *s, const unsigned char *env, size_t len, struct diag *d)
 {
+    if (!s->insert) {
+        diag_error(d, s->path, 0, 0, "the spool is open for reading only");
+        return -1;
+    }
     unsigned char id[ENVELOPE_ID_BYTES];
     char day[CLOCK_DAY_LEN];
     envelope_id(env, len, id);

@@ -15,7 +15,15 @@
 
 struct spool;
 
-int spool_open(const char *path, struct spool **out, struct diag *d);
+enum spool_mode {
+    SPOOL_READ,   /* status, export: creates and writes nothing (a read-only medium, a full
+                     disk, a spool this user may not write) */
+    SPOOL_WRITE,  /* ack: the spool must exist */
+    SPOOL_CREATE, /* serve, drop, submit: created (mode 0600) with its schema when absent;
+                     an existing spool is not written to by opening it */
+};
+
+int spool_open(const char *path, enum spool_mode mode, struct spool **out, struct diag *d);
 void spool_close(struct spool *s);
 
 /* Stores one envelope (its id is computed here) in its own transaction. */
