@@ -85,16 +85,18 @@ static int open_readonly(const char *path, int flags, sqlite3 **db)
 
 int db_open(const char *path, enum db_mode mode, int threads, sqlite3 **out, struct diag *d)
 {
-    int flags = threads ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX;
+    int flags = threads ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX, fresh = 0;
     sqlite3 *db = NULL;
     *out = NULL;
     if (mode == DB_CREATE) {
         /* Create the file ourselves so it is never world-readable, whatever the umask. */
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        struct stat st;
         if (fd < 0) {
             diag_error(d, path, 0, 0, "cannot open the database: %m");
             return -1;
         }
+        fresh = fstat(fd, &st) == 0 && st.st_size == 0;
         close(fd);
     }
     int rc = mode == DB_READONLY ? open_readonly(path, flags, &db)
@@ -108,7 +110,9 @@ int db_open(const char *path, enum db_mode mode, int threads, sqlite3 **out, str
     const char *pragmas = mode == DB_READONLY ? "PRAGMA query_only=ON;"
                                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                                 " PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;";
-    if (db_exec(db, path, pragmas, d) < 0) {
+    /* Before WAL mode writes the first page, which fixes the setting. */
+    if ((fresh && db_exec(db, path, "PRAGMA auto_vacuum=INCREMENTAL", d) < 0) ||
+        db_exec(db, path, pragmas, d) < 0) {
         sqlite3_close(db);
         return -1;
     }
