@@ -32,7 +32,8 @@ static const char usage[] =
     "       peerkiosk serve --site DIR --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
     "                       [--kiosk-id ID] [--rate N] [--timeout SECONDS]\n"
     "       peerkiosk drop --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
-    "                      [--allow-origin ORIGIN]... [--rate N] [--timeout SECONDS]\n"
+    "                      [--allow-origin ORIGIN]... [--trusted-proxy ADDRESS]...\n"
+    "                      [--rate N] [--timeout SECONDS]\n"
     "       peerkiosk --help | --version\n";
 
 /* The directory holding the spool (SQLite writes its journal and WAL next to
@@ -293,8 +294,17 @@ static int cmd_drop(const struct cli *cl, struct diag *d)
     c.rate_per_minute = (unsigned)cli_number(cl, "rate", (long)c.rate_per_minute);
     c.timeout_seconds = (unsigned)cli_number(cl, "timeout", (long)c.timeout_seconds);
     c.norigins = cli_count(cl, "allow-origin");
-    for (size_t i = 0; i < c.norigins && i < DROP_MAX_ORIGINS; i++)
+    c.nproxies = cli_count(cl, "trusted-proxy");
+    if (c.norigins > DROP_MAX_ORIGINS || c.nproxies > DROP_MAX_PROXIES) {
+        diag_error(d, c.norigins > DROP_MAX_ORIGINS ? "--allow-origin" : "--trusted-proxy", 0, 0,
+                   "given too often (at most %d)",
+                   c.norigins > DROP_MAX_ORIGINS ? DROP_MAX_ORIGINS : DROP_MAX_PROXIES);
+        return -1;
+    }
+    for (size_t i = 0; i < c.norigins; i++)
         c.origins[i] = cli_at(cl, "allow-origin", i);
+    for (size_t i = 0; i < c.nproxies; i++)
+        c.proxies[i] = cli_at(cl, "trusted-proxy", i);
     if (pubkey_load(cli_get(cl, "pubkey"), &c.pubkey, d) < 0)
         return -1;
     sigset_t stop;
@@ -332,12 +342,19 @@ static int init(const struct cli_verb *verb)
 }
 
 static const struct cli_option options[] = {
-    {"site", CLI_VALUE, 0, 0},          {"pubkey", CLI_VALUE, 0, 0},
-    {"spool", CLI_VALUE, 0, 0},         {"kiosk-id", CLI_VALUE, 0, 0},
-    {"out", CLI_VALUE, 0, 0},           {"receipt", CLI_VALUE, 0, 0},
-    {"json", CLI_FLAG, 0, 0},           {"listen", CLI_VALUE, 0, 0},
-    {"rate", CLI_NUMBER, 0, 1000000},   {"timeout", CLI_NUMBER, 1, 3600},
-    {"allow-origin", CLI_REPEAT, 0, 0}, {NULL, 0, 0, 0},
+    {"site", CLI_VALUE, 0, 0},
+    {"pubkey", CLI_VALUE, 0, 0},
+    {"spool", CLI_VALUE, 0, 0},
+    {"kiosk-id", CLI_VALUE, 0, 0},
+    {"out", CLI_VALUE, 0, 0},
+    {"receipt", CLI_VALUE, 0, 0},
+    {"json", CLI_FLAG, 0, 0},
+    {"listen", CLI_VALUE, 0, 0},
+    {"rate", CLI_NUMBER, 0, 1000000},
+    {"timeout", CLI_NUMBER, 1, 3600},
+    {"allow-origin", CLI_REPEAT, 0, 0},
+    {"trusted-proxy", CLI_REPEAT, 0, 0},
+    {NULL, 0, 0, 0},
 };
 
 static const struct cli_verb verbs[] = {
@@ -346,7 +363,7 @@ static const struct cli_verb verbs[] = {
     {"status", cmd_status, "spool", "json", 0, 0},
     {"ack", cmd_ack, "spool pubkey receipt", "", 0, 0},
     {"serve", cmd_serve, "site pubkey spool", "listen kiosk-id rate timeout", 0, 0},
-    {"drop", cmd_drop, "pubkey spool", "listen allow-origin rate timeout", 0, 0},
+    {"drop", cmd_drop, "pubkey spool", "listen allow-origin trusted-proxy rate timeout", 0, 0},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
 

@@ -109,7 +109,31 @@ for _ in 1 2 3; do
     codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$T/one.txt" "$DURL/drop")"
 done
 [ "$codes" = " 201 201 429" ] && ok "the third request in a minute is refused (429)" || fail "the third request in a minute is refused (429)" "got$codes"
+codes=""
+for ip in 198.51.100.1 198.51.100.2 198.51.100.3; do
+    codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: $ip" -H 'Content-Type: text/plain' --data-binary @"$T/one.txt" "$DURL/drop")"
+done
+[ "$codes" = " 429 429 429" ] && ok "without --trusted-proxy, X-Forwarded-For is not believed (still 429)" ||
+    fail "without --trusted-proxy, X-Forwarded-For is not believed (still 429)" "expected 429 429 429, got$codes"
 stop_kiosk_pid "$DPID"
+
+# Behind a named proxy, each client counts on its own (the address the proxy forwards).
+start_drop proxied --pubkey "$K/admin.pub" --spool "$T/proxied.db" --rate 2 --trusted-proxy 127.0.0.1 || exit 1
+codes=""
+for ip in 203.0.113.1 203.0.113.1 203.0.113.1 203.0.113.2 '203.0.113.2, 203.0.113.1'; do
+    codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: $ip" -H 'Content-Type: text/plain' --data-binary @"$T/one.txt" "$DURL/drop")"
+done
+[ "$codes" = " 201 201 429 201 429" ] && ok "behind --trusted-proxy, the limit is per forwarded address (rightmost)" ||
+    fail "behind --trusted-proxy, the limit is per forwarded address (rightmost)" "expected 201 201 429 201 429, got$codes"
+stop_kiosk_pid "$DPID"
+many=()
+for i in $(seq 9); do many+=(--trusted-proxy "10.0.0.$i"); done
+timeout 10 "$PEERKIOSK" drop --pubkey "$K/admin.pub" --spool "$T/x.db" "${many[@]}" --listen 127.0.0.1:0 >"$T/many.out" 2>&1
+expect_status "more proxies than the drop box holds (9) are refused" 1 $?
+expect_contains "  saying how many it takes" "$T/many.out" "at most 8"
+"$PEERKIOSK" drop --pubkey "$K/admin.pub" --spool "$T/x.db" --trusted-proxy proxy.example >"$T/badproxy.out" 2>&1
+expect_status "a proxy that is not an address is refused" 1 $?
+expect_contains "  the error names the option" "$T/badproxy.out" "--trusted-proxy"
 
 "$PEERKIOSK" drop --pubkey "$K/admin.pub" --spool "$T/x.db" --allow-origin 'https://peers.example.org/path' \
     >"$T/bad.out" 2>&1
