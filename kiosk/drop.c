@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deadline.h"
 #include "envelope.h"
 #include "netaddr.h"
 #include "ratelimit.h"
@@ -43,6 +44,7 @@ void drop_config_defaults(struct drop_config *c)
     c->max_connections = 256;
     c->per_ip_connections = 16;
     c->timeout_seconds = 15;
+    c->deadline_seconds = 30;
     c->threads = 4;
 }
 
@@ -381,6 +383,7 @@ struct drop_server {
     struct MHD_Daemon *daemon;
     struct spool *spool;
     struct drop *drop;
+    struct deadline *deadline;
     uint16_t port;
     pthread_mutex_t lock;
     long in_flight;
@@ -395,6 +398,7 @@ static enum MHD_Result daemon_handle(void *cls, struct MHD_Connection *conn, con
 {
     (void)version;
     struct drop_server *s = cls;
+    deadline_request(conn, *req_cls == NULL, *upload_data_size);
     if (!*req_cls) {
         pthread_mutex_lock(&s->lock);
         s->in_flight++;
@@ -414,9 +418,9 @@ static enum MHD_Result daemon_handle(void *cls, struct MHD_Connection *conn, con
 static void daemon_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                              enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     struct drop_server *s = cls;
+    deadline_completed(conn);
     if (!*req_cls)
         return;
     if (*req_cls != &not_found)
@@ -461,6 +465,10 @@ int drop_start(const struct drop_config *c, const char *listen, const char *spoo
         spool_open(spool_path, SPOOL_CREATE, &s->spool, d) < 0)
         goto fail;
     s->drop = drop_new(c, s->spool);
+    if (!(s->deadline = deadline_new(c->deadline_seconds, DEADLINE_MIN_RATE, DEADLINE_GRACE))) {
+        diag_error(d, listen, 0, 0, "cannot start the deadline watchdog");
+        goto fail;
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, daemon_handle, s, MHD_OPTION_EXTERNAL_LOGGER,
@@ -470,7 +478,9 @@ int drop_start(const struct drop_config *c, const char *listen, const char *spoo
                                  MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                  c->nproxies ? 0u : (unsigned)c->per_ip_connections,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds,
-                                 MHD_OPTION_NOTIFY_COMPLETED, daemon_completed, s, MHD_OPTION_END);
+                                 MHD_OPTION_NOTIFY_COMPLETED, daemon_completed, s,
+                                 MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, s->deadline,
+                                 MHD_OPTION_END);
     if (!s->daemon) {
         diag_error(d, listen, 0, 0, "cannot listen: %s", strerror(errno));
         goto fail;
@@ -502,6 +512,7 @@ void drop_stop(struct drop_server *s, unsigned grace_seconds)
         }
         MHD_stop_daemon(s->daemon);
     }
+    deadline_free(s->deadline);
     drop_free(s->drop);
     spool_close(s->spool);
     pthread_mutex_destroy(&s->lock);

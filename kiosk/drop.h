@@ -44,6 +44,7 @@ struct drop_config {
     unsigned body_max;        /* bytes; at most DROP_BODY_MAX */
     unsigned rate_per_minute; /* per client address; 0 = no limit */
     unsigned max_connections, per_ip_connections, timeout_seconds, threads; /* drop_start */
+    unsigned deadline_seconds; /* drop_start: a whole request (deadline.h) */
 };
 
 /* Defaults for everything but pubkey, origins and proxies. */

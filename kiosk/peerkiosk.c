@@ -31,9 +31,10 @@ static const char usage[] =
     "       peerkiosk ack --spool FILE --pubkey FILE --receipt FILE\n"
     "       peerkiosk serve --site DIR --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
     "                       [--kiosk-id ID] [--rate N] [--timeout SECONDS]\n"
+    "                       [--deadline SECONDS]\n"
     "       peerkiosk drop --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
     "                      [--allow-origin ORIGIN]... [--trusted-proxy ADDRESS]...\n"
-    "                      [--rate N] [--timeout SECONDS]\n"
+    "                      [--rate N] [--timeout SECONDS] [--deadline SECONDS]\n"
     "       peerkiosk --help | --version\n";
 
 /* The directory holding the spool (SQLite writes its journal and WAL next to
@@ -241,6 +242,7 @@ static int cmd_serve(const struct cli *cl, struct diag *d)
     c.listen = cli_get(cl, "listen") ? cli_get(cl, "listen") : "127.0.0.1:8080";
     c.rate_per_minute = (unsigned)cli_number(cl, "rate", (long)c.rate_per_minute);
     c.timeout_seconds = (unsigned)cli_number(cl, "timeout", (long)c.timeout_seconds);
+    c.deadline_seconds = (unsigned)cli_number(cl, "deadline", (long)c.deadline_seconds);
     if (kiosk_channel(cl, channel, d) < 0 || pubkey_load(cli_get(cl, "pubkey"), &c.pubkey, d) < 0 ||
         check_site_key(c.site, &c.pubkey, d) < 0)
         return -1;
@@ -293,6 +295,7 @@ static int cmd_drop(const struct cli *cl, struct diag *d)
     const char *listen = cli_get(cl, "listen") ? cli_get(cl, "listen") : "127.0.0.1:8090";
     c.rate_per_minute = (unsigned)cli_number(cl, "rate", (long)c.rate_per_minute);
     c.timeout_seconds = (unsigned)cli_number(cl, "timeout", (long)c.timeout_seconds);
+    c.deadline_seconds = (unsigned)cli_number(cl, "deadline", (long)c.deadline_seconds);
     c.norigins = cli_count(cl, "allow-origin");
     c.nproxies = cli_count(cl, "trusted-proxy");
     if (c.norigins > DROP_MAX_ORIGINS || c.nproxies > DROP_MAX_PROXIES) {
@@ -352,6 +355,7 @@ static const struct cli_option options[] = {
     {"listen", CLI_VALUE, 0, 0},
     {"rate", CLI_NUMBER, 0, 1000000},
     {"timeout", CLI_NUMBER, 1, 3600},
+    {"deadline", CLI_NUMBER, 1, 3600},
     {"allow-origin", CLI_REPEAT, 0, 0},
     {"trusted-proxy", CLI_REPEAT, 0, 0},
     {NULL, 0, 0, 0},
@@ -362,8 +366,9 @@ static const struct cli_verb verbs[] = {
     {"export", cmd_export, "spool out", "", 0, 0},
     {"status", cmd_status, "spool", "json", 0, 0},
     {"ack", cmd_ack, "spool pubkey receipt", "", 0, 0},
-    {"serve", cmd_serve, "site pubkey spool", "listen kiosk-id rate timeout", 0, 0},
-    {"drop", cmd_drop, "pubkey spool", "listen allow-origin trusted-proxy rate timeout", 0, 0},
+    {"serve", cmd_serve, "site pubkey spool", "listen kiosk-id rate timeout deadline", 0, 0},
+    {"drop", cmd_drop, "pubkey spool", "listen allow-origin trusted-proxy rate timeout deadline", 0,
+     0},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
 

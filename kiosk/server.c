@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deadline.h"
 #include "drop.h"
 #include "envelope.h"
 #include "formspec.h"
@@ -56,6 +57,7 @@ struct server {
     struct pages *pages;
     struct spool *spool;
     struct drop *drop; /* the kiosk's own /drop, for requests its browser sealed */
+    struct deadline *deadline;
     char channel[48];
     uint16_t port;
     pthread_mutex_t lock; /* tokens, rate slots, in_flight */
@@ -79,6 +81,7 @@ void server_config_defaults(struct server_config *c)
     c->max_connections = 256;
     c->per_ip_connections = 128; /* the kiosk's browser and local tools share 127.0.0.1 */
     c->timeout_seconds = 15;
+    c->deadline_seconds = 30;
     c->threads = 4;
 }
 
@@ -415,6 +418,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     struct server *s = cls;
     bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
     bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+    deadline_request(conn, *req_cls == NULL, *upload_data_size);
     if (!*req_cls) {
         /* Counted until completed(), so a stop can wait for it. */
         pthread_mutex_lock(&s->lock);
@@ -454,9 +458,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                       enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     struct server *s = cls;
+    deadline_completed(conn);
     if (!*req_cls)
         return;
     if (*req_cls != s) {
@@ -552,6 +556,10 @@ int server_start(const struct server_config *c, struct server **out, struct diag
     dc.pubkey = c->pubkey;
     dc.rate_per_minute = c->rate_per_minute;
     s->drop = drop_new(&dc, s->spool);
+    if (!(s->deadline = deadline_new(c->deadline_seconds, DEADLINE_MIN_RATE, DEADLINE_GRACE))) {
+        diag_error(d, c->listen, 0, 0, "cannot start the deadline watchdog");
+        goto fail;
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon =
@@ -562,7 +570,8 @@ int server_start(const struct server_config *c, struct server **out, struct diag
                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL,
-                         MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
+                         MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+                         deadline_notify, s->deadline, MHD_OPTION_END);
     if (!s->daemon) {
         diag_error(d, c->listen, 0, 0, "cannot listen: %s", strerror(errno));
         goto fail;
@@ -596,6 +605,7 @@ void server_stop(struct server *s, unsigned grace_seconds)
         }
         MHD_stop_daemon(s->daemon);
     }
+    deadline_free(s->deadline);
     drop_free(s->drop);
     spool_close(s->spool);
     pages_free(s->pages);

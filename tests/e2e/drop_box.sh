@@ -126,6 +126,13 @@ done
 [ "$codes" = " 201 201 429 201 429" ] && ok "behind --trusted-proxy, the limit is per forwarded address (rightmost)" ||
     fail "behind --trusted-proxy, the limit is per forwarded address (rightmost)" "expected 201 201 429 201 429, got$codes"
 stop_kiosk_pid "$DPID"
+# A request's deadline holds at the drop box too.
+start_drop deadline --pubkey "$K/admin.pub" --spool "$T/deadline.db" --deadline 2 || exit 1
+got=$(trickle "${DURL##*:}" headers 6)
+if [[ $got =~ ^closed\ after\ [23]\. ]]; then ok "the drop box cuts trickling headers at the deadline (2 s): $got"; else
+    fail "the drop box cuts trickling headers at the deadline (2 s)" "expected closed after 2 to 3 s, got: $got"; fi
+stop_kiosk_pid "$DPID"
+
 many=()
 for i in $(seq 9); do many+=(--trusted-proxy "10.0.0.$i"); done
 timeout 10 "$PEERKIOSK" drop --pubkey "$K/admin.pub" --spool "$T/x.db" "${many[@]}" --listen 127.0.0.1:0 >"$T/many.out" 2>&1

@@ -214,6 +214,23 @@ expect_status "a client that disconnects mid-body: the server still answers" 200
 expect_status "  and still takes a request" 303 "$(http afterdrop2 -d referral=self -d name=After -d email=a@b.org -d consent=yes "$KURL/request")"
 stop_kiosk
 
+# A client that sends a little now and then is never idle long enough for the
+# timeout: the request's deadline and the body's minimum rate close it.
+start_kiosk deadline --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/deadline.db" --deadline 2 || exit 0
+port=${KURL##*:}
+got=$(trickle "$port" headers 6)
+if [[ $got =~ ^closed\ after\ [23]\. ]]; then ok "headers that trickle in are cut at the deadline (2 s): $got"; else
+    fail "headers that trickle in are cut at the deadline (2 s)" "expected closed after 2 to 3 s, got: $got"; fi
+expect_status "  and the server answers others" 200 "$(http afterdeadline "$KURL/")"
+stop_kiosk
+start_kiosk rate --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/minrate.db" || exit 0
+port=${KURL##*:}
+got=$(trickle "$port" body 10)
+if [[ $got =~ ^closed\ after\ [56]\. ]]; then ok "a body slower than 1 KiB/s is cut after the first 5 s: $got"; else
+    fail "a body slower than 1 KiB/s is cut after the first 5 s" "expected closed after 5 to 6 s, got: $got"; fi
+expect_status "  and the server answers others" 200 "$(http afterrate "$KURL/")"
+stop_kiosk
+
 # --- a full disk: 503, nothing half written, the server lives on ----------------------
 # The file size limit makes the spool's writes fail once it has grown a little.
 (
