@@ -133,6 +133,34 @@ if [[ $got =~ ^closed\ after\ [23]\. ]]; then ok "the drop box cuts trickling he
     fail "the drop box cuts trickling headers at the deadline (2 s)" "expected closed after 2 to 3 s, got: $got"; fi
 stop_kiosk_pid "$DPID"
 
+# The global cap: with a named proxy there is no per-address limit, and at
+# most 256 connections are served at once; the next waits for a free one.
+start_drop capped --pubkey "$K/admin.pub" --spool "$T/capped.db" --trusted-proxy 127.0.0.1 || exit 1
+got=$(node -e '
+const net = require("net");
+const port = Number(process.argv[1]), held = [];
+const ask = (then) => {
+  const s = net.connect(port, "127.0.0.1", () => s.write("GET /drop HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  let answered = false;
+  s.on("data", () => { if (!answered) { answered = true; then(true); } });
+  s.on("error", () => {});
+  return () => answered;
+};
+let opened = 0;
+for (let i = 0; i < 256; i++) held.push(net.connect(port, "127.0.0.1", () => opened++).on("error", () => {}));
+setTimeout(() => {
+  const answered = ask(() => {});
+  setTimeout(() => {
+    const first = answered() ? "answered" : "waiting";
+    held.pop().destroy();
+    setTimeout(() => { console.log(opened + " open, the next " + first + ", then " + (answered() ? "answered" : "waiting")); process.exit(0); }, 1500);
+  }, 1000);
+}, 500);
+' "${DURL##*:}")
+[ "$got" = "256 open, the next waiting, then answered" ] && ok "at most 256 connections at once: $got" ||
+    fail "at most 256 connections at once" "expected: 256 open, the next waiting, then answered" "got: $got"
+stop_kiosk_pid "$DPID"
+
 many=()
 for i in $(seq 9); do many+=(--trusted-proxy "10.0.0.$i"); done
 timeout 10 "$PEERKIOSK" drop --pubkey "$K/admin.pub" --spool "$T/x.db" "${many[@]}" --listen 127.0.0.1:0 >"$T/many.out" 2>&1
