@@ -165,7 +165,8 @@ int keys_load(const char *path, const struct passphrase *pass, struct adminkey *
     unsigned char *secret = secmem_alloc(SECRET_LEN), *wrap = secmem_alloc(32);
     struct adminkey *k = NULL;
     int rc = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO is refused below, not waited on. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         diag_error(d, path, 0, 0, "cannot open the key file: %s", strerror(errno));

@@ -220,9 +220,14 @@ static int cmd_import(const struct cli *c, struct diag *d)
     size_t *lens = xcalloc((size_t)ninputs, sizeof *lens);
     int rc = CLI_FAIL;
     /* Read every input first: an unreadable one stops the run before anything is imported. */
-    for (int i = 0; i < ninputs; i++)
+    for (int i = 0; i < ninputs; i++) {
         if (fs_read_file(inputs[i], INPUT_MAX_BYTES, &data[i], &lens[i], d) < 0)
             goto out;
+        if (lens[i] == 0) {
+            diag_error(d, inputs[i], 0, 0, "empty file: not a bundle, a request or saved mail");
+            goto out;
+        }
+    }
     /* The site's form (--site or the workspace's copy) checks the fields too. */
     if (workspace_open(c, WS_DB | WS_SITE_MAYBE, &ws, d) < 0 ||
         (ws.has_site && formspec_load(ws.site_dir, &im.schema, d) < 0))

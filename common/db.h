@@ -12,9 +12,11 @@
 #include "diag.h"
 
 enum db_mode {
-    DB_CREATE,   /* read-write, created (mode 0600) when absent */
+    DB_CREATE,   /* read-write, created (mode 0600) when absent, with auto_vacuum=INCREMENTAL
+                    so that PRAGMA incremental_vacuum can give deleted pages back */
     DB_WRITE,    /* read-write, must exist */
-    DB_READONLY, /* read-only: works on a full disk or a file this user cannot write */
+    DB_READONLY, /* read-only, must exist; creates and writes nothing, so it works on a
+                    read-only medium, a full disk or a file this user cannot write */
 };
 
 /* Opens path with the durable settings above. threads: serialise the

@@ -16,7 +16,9 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct 
 {
     int rc = -1;
     char *p = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO or a device must not wait for a writer;
+     * anything but a regular file is refused below. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
         return -1;

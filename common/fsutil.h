@@ -10,7 +10,8 @@
 #include "diag.h"
 
 /* Reads the whole file; *data (caller frees) is NUL-terminated. Refuses
- * files larger than max bytes. */
+ * files larger than max bytes, and anything but a regular file (a FIFO, a
+ * device, a directory) without waiting on it. */
 int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct diag *d);
 /* Writes data to path through a temporary file in the same directory:
  * write, fsync, rename, fsync the directory. The file never exists half-written. */

@@ -73,25 +73,30 @@ const char *webroot_mime(const char *name)
     return "application/octet-stream";
 }
 
-/* 1 if some segment of path is "." or "..", or it holds a backslash. */
-static int has_dot_segment(const char *path)
+/* 1 if some segment of path is "." or "..", or empty ("//": a redirect to
+ * path + "/" would then start "//host", off the site), or path holds a
+ * backslash or a control character. */
+static int has_bad_segment(const char *path)
 {
-    for (const char *p = path; *p;) {
+    for (const char *p = path + 1; *p;) {
         const char *end = strchr(p, '/');
         size_t n = end ? (size_t)(end - p) : strlen(p);
-        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+        if ((n == 0 && end) || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
             return 1;
         if (!end)
             break;
         p = end + 1;
     }
-    return strchr(path, '\\') != NULL;
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        if (*c < 0x20 || *c == 0x7f || *c == '\\')
+            return 1;
+    return 0;
 }
 
 enum webroot_result webroot_resolve(const struct webroot *w, const char *path, int *fd, off_t *size,
                                     const char **mime)
 {
-    if (path[0] != '/' || has_dot_segment(path) || strlen(path) > 1024)
+    if (path[0] != '/' || has_bad_segment(path) || strlen(path) > 1024)
         return WEBROOT_FORBIDDEN;
     char want[PATH_MAX];
     size_t n = strlen(path);
@@ -109,7 +114,8 @@ enum webroot_result webroot_resolve(const struct webroot *w, const char *path, i
     }
     struct stat st;
     int rc = WEBROOT_NOT_FOUND;
-    int f = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO in the site is not waited on (only regular files are served). */
+    int f = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     if (f >= 0 && fstat(f, &st) == 0) {
         if (S_ISREG(st.st_mode)) {
             *fd = f;

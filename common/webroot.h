@@ -4,7 +4,9 @@
  * ending in "/" map to index.html; a path without an extension that names a
  * directory maps to its index.html. Nothing outside the directory is ever
  * opened: ".." and NUL are refused outright, and the resolved path (symlinks
- * followed) must still be inside the directory. */
+ * followed) must still be inside the directory. An empty segment ("//x"),
+ * a backslash or a control character is refused too, so a redirect to
+ * path + "/" always stays on the site (never "//host/..."). */
 #ifndef PEERKIT_WEBROOT_H
 #define PEERKIT_WEBROOT_H
 

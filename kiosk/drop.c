@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deadline.h"
 #include "envelope.h"
 #include "netaddr.h"
 #include "ratelimit.h"
@@ -21,6 +22,8 @@
 
 struct drop {
     struct drop_config c;
+    char proxies[DROP_MAX_PROXIES][INET6_ADDRSTRLEN]; /* canonical */
+    const char *proxy_list[DROP_MAX_PROXIES];
     struct spool *spool;
     struct ratelimit *rate;
 };
@@ -35,11 +38,13 @@ struct drop_req {
 void drop_config_defaults(struct drop_config *c)
 {
     c->norigins = 0;
+    c->nproxies = 0;
     c->body_max = DROP_BODY_MAX;
     c->rate_per_minute = 30;
     c->max_connections = 256;
     c->per_ip_connections = 16;
     c->timeout_seconds = 15;
+    c->deadline_seconds = 30;
     c->threads = 4;
 }
 
@@ -183,6 +188,13 @@ struct drop *drop_new(const struct drop_config *c, struct spool *spool)
     dp->c = *c;
     if (dp->c.body_max == 0 || dp->c.body_max > DROP_BODY_MAX)
         dp->c.body_max = DROP_BODY_MAX;
+    /* Proxies in canonical form, to compare with the peer's address. */
+    dp->c.nproxies = 0;
+    for (size_t i = 0; i < c->nproxies && i < DROP_MAX_PROXIES; i++) {
+        char *canon = dp->proxies[dp->c.nproxies];
+        if (netaddr_canonical(c->proxies[i], canon))
+            dp->proxy_list[dp->c.nproxies++] = canon;
+    }
     dp->spool = spool;
     dp->rate = ratelimit_new(c->rate_per_minute);
     return dp;
@@ -297,7 +309,11 @@ static enum MHD_Result headers_in(struct drop *dp, struct MHD_Connection *conn, 
         return answer(dp, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST of a sealed request");
     if (!origin_allowed(dp, conn))
         return answer(dp, conn, MHD_HTTP_FORBIDDEN, "origin not allowed");
-    netaddr_client(conn, addr);
+    char peer[INET6_ADDRSTRLEN];
+    netaddr_client(conn, peer);
+    netaddr_forwarded_client(peer,
+                             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+                             dp->proxy_list, dp->c.nproxies, addr);
     if (!ratelimit_allow(dp->rate, addr))
         return answer(dp, conn, MHD_HTTP_TOO_MANY_REQUESTS, "too many requests: wait a minute");
     const char *length =
@@ -367,6 +383,7 @@ struct drop_server {
     struct MHD_Daemon *daemon;
     struct spool *spool;
     struct drop *drop;
+    struct deadline *deadline;
     uint16_t port;
     pthread_mutex_t lock;
     long in_flight;
@@ -381,6 +398,7 @@ static enum MHD_Result daemon_handle(void *cls, struct MHD_Connection *conn, con
 {
     (void)version;
     struct drop_server *s = cls;
+    deadline_request(conn, *req_cls == NULL, *upload_data_size);
     if (!*req_cls) {
         pthread_mutex_lock(&s->lock);
         s->in_flight++;
@@ -400,9 +418,9 @@ static enum MHD_Result daemon_handle(void *cls, struct MHD_Connection *conn, con
 static void daemon_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                              enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     struct drop_server *s = cls;
+    deadline_completed(conn);
     if (!*req_cls)
         return;
     if (*req_cls != &not_found)
@@ -435,20 +453,34 @@ int drop_start(const struct drop_config *c, const char *listen, const char *spoo
                        c->origins[i]);
             goto fail;
         }
+    char canon[INET6_ADDRSTRLEN];
+    for (size_t i = 0; i < c->nproxies; i++)
+        if (!netaddr_canonical(c->proxies[i], canon)) {
+            diag_error(d, "--trusted-proxy", 0, 0,
+                       "expected the proxy's IP address, such as 127.0.0.1, got \"%s\"",
+                       c->proxies[i]);
+            goto fail;
+        }
     if (netaddr_parse_listen("--listen", listen, &addr, d) < 0 ||
-        spool_open(spool_path, &s->spool, d) < 0)
+        spool_open(spool_path, SPOOL_CREATE, &s->spool, d) < 0)
         goto fail;
     s->drop = drop_new(c, s->spool);
+    if (!(s->deadline = deadline_new(c->deadline_seconds, DEADLINE_MIN_RATE, DEADLINE_GRACE))) {
+        diag_error(d, listen, 0, 0, "cannot start the deadline watchdog");
+        goto fail;
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    s->daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, daemon_handle, s, MHD_OPTION_EXTERNAL_LOGGER,
-                         log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
-                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds,
-                         MHD_OPTION_NOTIFY_COMPLETED, daemon_completed, s, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, daemon_handle, s, MHD_OPTION_EXTERNAL_LOGGER,
+                                 log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                 c->nproxies ? 0u : (unsigned)c->per_ip_connections,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds,
+                                 MHD_OPTION_NOTIFY_COMPLETED, daemon_completed, s,
+                                 MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, s->deadline,
+                                 MHD_OPTION_END);
     if (!s->daemon) {
         diag_error(d, listen, 0, 0, "cannot listen: %s", strerror(errno));
         goto fail;
@@ -480,6 +512,7 @@ void drop_stop(struct drop_server *s, unsigned grace_seconds)
         }
         MHD_stop_daemon(s->daemon);
     }
+    deadline_free(s->deadline);
     drop_free(s->drop);
     spool_close(s->spool);
     pthread_mutex_destroy(&s->lock);

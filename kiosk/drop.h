@@ -4,7 +4,8 @@
  * administrator's key, binary or armored, and stores it in the spool (the
  * kiosk's format, so status, export and ack work unchanged). It never sees
  * a plaintext: what it knows is the ciphertext, its size bucket, the time
- * and the client's address (used for rate limiting, never stored).
+ * and the client's address (used for rate limiting, never stored: the peer's,
+ * or behind a proxy named in proxies, the one it gives in X-Forwarded-For).
  * Answers: 201 stored, 400 not one well-formed envelope, 403 another key or
  * a browser origin not listed, 405 another method, 413 too large, 415 not
  * an envelope's content type, 429 too many from one address, 503 the spool
@@ -26,6 +27,7 @@
 
 #define DROP_PATH "/drop"
 #define DROP_MAX_ORIGINS 16
+#define DROP_MAX_PROXIES 8
 /* The largest envelope, armored (64-character lines, CRLF) with room for whitespace. */
 #define DROP_BODY_MAX (((ENVELOPE_MAX + 2) / 3 * 4) * 66 / 64 + 256)
 
@@ -33,12 +35,19 @@ struct drop_config {
     struct pubkey pubkey;                  /* only envelopes for this key id are taken */
     const char *origins[DROP_MAX_ORIGINS]; /* "https://peers.example.org": CORS allowed */
     size_t norigins;
+    /* Reverse proxies whose X-Forwarded-For is believed (addresses, as given;
+     * drop_start checks them). With one, the per-address connection limit
+     * is off (every connection comes from the proxy) and the global cap
+     * (max_connections) is what bounds connections. */
+    const char *proxies[DROP_MAX_PROXIES];
+    size_t nproxies;
     unsigned body_max;        /* bytes; at most DROP_BODY_MAX */
     unsigned rate_per_minute; /* per client address; 0 = no limit */
     unsigned max_connections, per_ip_connections, timeout_seconds, threads; /* drop_start */
+    unsigned deadline_seconds; /* drop_start: a whole request (deadline.h) */
 };
 
-/* Defaults for everything but pubkey and origins. */
+/* Defaults for everything but pubkey, origins and proxies. */
 void drop_config_defaults(struct drop_config *c);
 
 /* 1 if origin is "http(s)://host[:port]" with nothing after it. */

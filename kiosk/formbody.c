@@ -35,6 +35,8 @@ static enum MHD_Result on_value(void *cls, enum MHD_ValueKind kind, const char *
     (void)content_type;
     (void)transfer_encoding;
     struct formbody *b = cls;
+    if (b->status != FORMBODY_OK)
+        return MHD_NO; /* refused: nothing more is kept */
     if (!key || strlen(key) > KEY_MAX) {
         b->status = FORMBODY_MALFORMED;
         return MHD_NO;
@@ -75,7 +77,24 @@ struct formbody *formbody_new(struct MHD_Connection *c, const struct formspec *s
         return NULL;
     }
     b->arena = secmem_alloc(b->cap);
+    sodium_memzero(b->arena, b->cap); /* sodium_malloc fills it with a pattern */
     return b;
+}
+
+/* A refused body keeps nothing: the parser goes (with what it buffered) and
+ * the values read so far are wiped at once, not when the request ends. */
+static void refuse(struct formbody *b, enum formbody_status why)
+{
+    if (b->status == FORMBODY_OK)
+        b->status = why;
+    if (b->pp) {
+        MHD_destroy_post_processor(b->pp);
+        b->pp = NULL;
+    }
+    sodium_memzero(b->arena, b->cap);
+    sodium_memzero(b->entries, sizeof b->entries);
+    b->used = 0;
+    b->n = 0;
 }
 
 void formbody_free(struct formbody *b)
@@ -93,13 +112,26 @@ enum formbody_status formbody_feed(struct formbody *b, const char *data, size_t 
     if (b->status != FORMBODY_OK)
         return b->status;
     if (len > b->max_bytes - b->fed) {
-        b->status = FORMBODY_TOO_LARGE;
+        refuse(b, FORMBODY_TOO_LARGE);
         return b->status;
     }
     b->fed += len;
-    if (MHD_post_process(b->pp, data, len) != MHD_YES && b->status == FORMBODY_OK)
-        b->status = FORMBODY_MALFORMED;
+    if (MHD_post_process(b->pp, data, len) != MHD_YES || b->status != FORMBODY_OK)
+        refuse(b, FORMBODY_MALFORMED); /* keeps TOO_LARGE when that was the reason */
     return b->status;
+}
+
+enum formbody_status formbody_status(const struct formbody *b)
+{
+    return b->status;
+}
+
+size_t formbody_residue(const struct formbody *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->cap; i++)
+        n += b->arena[i] != 0;
+    return n;
 }
 
 static bool is_list_field(const struct formspec *s, const char *key)
@@ -116,8 +148,13 @@ static bool is_list_field(const struct formspec *s, const char *key)
 json_t *formbody_values(struct formbody *b, struct diag *d)
 {
     /* Let the post processor deliver what it still holds. */
-    MHD_destroy_post_processor(b->pp);
+    if (b->pp)
+        MHD_destroy_post_processor(b->pp);
     b->pp = NULL;
+    if (b->status != FORMBODY_OK) {
+        diag_error(d, "request", 0, 0, "the form could not be read");
+        return NULL;
+    }
     json_t *out = json_object();
     size_t before = d->nerrors;
     for (size_t i = 0; i < b->n; i++) {

@@ -1,6 +1,7 @@
 #include "netaddr.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,60 @@ bad:
     return -1;
 }
 
+bool netaddr_canonical(const char *text, char out[INET6_ADDRSTRLEN])
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    out[0] = '\0';
+    if (inet_pton(AF_INET, text, &v4) == 1)
+        return inet_ntop(AF_INET, &v4, out, INET6_ADDRSTRLEN) != NULL;
+    if (inet_pton(AF_INET6, text, &v6) != 1)
+        return false;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+        memcpy(&v4, v6.s6_addr + 12, 4);
+        return inet_ntop(AF_INET, &v4, out, INET6_ADDRSTRLEN) != NULL;
+    }
+    return inet_ntop(AF_INET6, &v6, out, INET6_ADDRSTRLEN) != NULL;
+}
+
+static bool is_trusted(const char *addr, const char *const *trusted, size_t ntrusted)
+{
+    for (size_t i = 0; i < ntrusted; i++)
+        if (!strcmp(addr, trusted[i]))
+            return true;
+    return false;
+}
+
+void netaddr_forwarded_client(const char *peer, const char *forwarded, const char *const *trusted,
+                              size_t ntrusted, char out[INET6_ADDRSTRLEN])
+{
+    snprintf(out, INET6_ADDRSTRLEN, "%s", peer);
+    if (!forwarded || !is_trusted(peer, trusted, ntrusted))
+        return;
+    const char *end = forwarded + strlen(forwarded);
+    while (end > forwarded) {
+        const char *start = end;
+        while (start > forwarded && start[-1] != ',')
+            start--;
+        const char *a = start, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        char entry[INET6_ADDRSTRLEN + 8], canon[INET6_ADDRSTRLEN];
+        if ((size_t)(b - a) >= sizeof entry)
+            return;
+        memcpy(entry, a, (size_t)(b - a));
+        entry[b - a] = '\0';
+        if (!netaddr_canonical(entry, canon))
+            return; /* not an address: the last proxy's counts */
+        snprintf(out, INET6_ADDRSTRLEN, "%s", canon);
+        if (!is_trusted(canon, trusted, ntrusted))
+            return;
+        end = start > forwarded ? start - 1 : forwarded;
+    }
+}
+
 void netaddr_client(struct MHD_Connection *conn, char out[INET6_ADDRSTRLEN])
 {
     const union MHD_ConnectionInfo *info =
@@ -54,12 +109,14 @@ void netaddr_client(struct MHD_Connection *conn, char out[INET6_ADDRSTRLEN])
     if (!info || !info->client_addr)
         return;
     const struct sockaddr *sa = info->client_addr;
+    char text[INET6_ADDRSTRLEN] = "";
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-                  INET6_ADDRSTRLEN);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, text,
+                  sizeof text);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-                  INET6_ADDRSTRLEN);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, text,
+                  sizeof text);
+    netaddr_canonical(text, out); /* an IPv4-mapped address as IPv4 */
 }
 
 bool netaddr_is_loopback(const struct sockaddr *sa)

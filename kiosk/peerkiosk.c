@@ -31,8 +31,10 @@ static const char usage[] =
     "       peerkiosk ack --spool FILE --pubkey FILE --receipt FILE\n"
     "       peerkiosk serve --site DIR --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
     "                       [--kiosk-id ID] [--rate N] [--timeout SECONDS]\n"
+    "                       [--deadline SECONDS]\n"
     "       peerkiosk drop --pubkey FILE --spool FILE [--listen ADDR:PORT]\n"
-    "                      [--allow-origin ORIGIN]... [--rate N] [--timeout SECONDS]\n"
+    "                      [--allow-origin ORIGIN]... [--trusted-proxy ADDRESS]...\n"
+    "                      [--rate N] [--timeout SECONDS] [--deadline SECONDS]\n"
     "       peerkiosk --help | --version\n";
 
 /* The directory holding the spool (SQLite writes its journal and WAL next to
@@ -125,7 +127,8 @@ static int cmd_submit(const struct cli *c, struct diag *d)
     if (formspec_validate(schema, values, &fields, d) < 0)
         goto out;
     if (envelope_seal(&pk, formspec_hash(schema), channel, fields, ref, &env, &env_len, d) < 0 ||
-        spool_open(cli_get(c, "spool"), &spool, d) < 0 || spool_add(spool, env, env_len, d) < 0)
+        spool_open(cli_get(c, "spool"), SPOOL_CREATE, &spool, d) < 0 ||
+        spool_add(spool, env, env_len, d) < 0)
         goto out;
     printf("%s\n", ref);
     rc = 0;
@@ -159,7 +162,7 @@ static int cmd_export(const struct cli *c, struct diag *d)
     struct export e = {BUF_INIT, 0};
     int rc = -1;
     const char *out = cli_get(c, "out");
-    if (spool_open(cli_get(c, "spool"), &spool, d) < 0)
+    if (spool_open(cli_get(c, "spool"), SPOOL_READ, &spool, d) < 0)
         goto out;
     bundle_begin(&e.out);
     if (spool_foreach(spool, add_to_bundle, &e, d) < 0)
@@ -181,7 +184,7 @@ static int cmd_status(const struct cli *c, struct diag *d)
     long pending;
     char oldest[11];
     int rc = -1;
-    if (spool_open(cli_get(c, "spool"), &spool, d) < 0 ||
+    if (spool_open(cli_get(c, "spool"), SPOOL_READ, &spool, d) < 0 ||
         spool_status(spool, &pending, oldest, d) < 0)
         goto out;
     if (cli_flag(c, "json")) {
@@ -215,7 +218,7 @@ static int cmd_ack(const struct cli *c, struct diag *d)
     if (pubkey_load(cli_get(c, "pubkey"), &pk, d) < 0 ||
         fs_read_file(receipt, 512u << 20, &text, &len, d) < 0 ||
         receipt_verify(&pk, text, len, receipt, &ids, &n, d) < 0 ||
-        spool_open(cli_get(c, "spool"), &spool, d) < 0 ||
+        spool_open(cli_get(c, "spool"), SPOOL_WRITE, &spool, d) < 0 ||
         spool_delete(spool, ids, n, &deleted, d) < 0)
         goto out;
     printf("peerkiosk: receipt verified; deleted %ld envelope%s (%zu listed)\n", deleted,
@@ -239,6 +242,7 @@ static int cmd_serve(const struct cli *cl, struct diag *d)
     c.listen = cli_get(cl, "listen") ? cli_get(cl, "listen") : "127.0.0.1:8080";
     c.rate_per_minute = (unsigned)cli_number(cl, "rate", (long)c.rate_per_minute);
     c.timeout_seconds = (unsigned)cli_number(cl, "timeout", (long)c.timeout_seconds);
+    c.deadline_seconds = (unsigned)cli_number(cl, "deadline", (long)c.deadline_seconds);
     if (kiosk_channel(cl, channel, d) < 0 || pubkey_load(cli_get(cl, "pubkey"), &c.pubkey, d) < 0 ||
         check_site_key(c.site, &c.pubkey, d) < 0)
         return -1;
@@ -291,9 +295,19 @@ static int cmd_drop(const struct cli *cl, struct diag *d)
     const char *listen = cli_get(cl, "listen") ? cli_get(cl, "listen") : "127.0.0.1:8090";
     c.rate_per_minute = (unsigned)cli_number(cl, "rate", (long)c.rate_per_minute);
     c.timeout_seconds = (unsigned)cli_number(cl, "timeout", (long)c.timeout_seconds);
+    c.deadline_seconds = (unsigned)cli_number(cl, "deadline", (long)c.deadline_seconds);
     c.norigins = cli_count(cl, "allow-origin");
-    for (size_t i = 0; i < c.norigins && i < DROP_MAX_ORIGINS; i++)
+    c.nproxies = cli_count(cl, "trusted-proxy");
+    if (c.norigins > DROP_MAX_ORIGINS || c.nproxies > DROP_MAX_PROXIES) {
+        diag_error(d, c.norigins > DROP_MAX_ORIGINS ? "--allow-origin" : "--trusted-proxy", 0, 0,
+                   "given too often (at most %d)",
+                   c.norigins > DROP_MAX_ORIGINS ? DROP_MAX_ORIGINS : DROP_MAX_PROXIES);
+        return -1;
+    }
+    for (size_t i = 0; i < c.norigins; i++)
         c.origins[i] = cli_at(cl, "allow-origin", i);
+    for (size_t i = 0; i < c.nproxies; i++)
+        c.proxies[i] = cli_at(cl, "trusted-proxy", i);
     if (pubkey_load(cli_get(cl, "pubkey"), &c.pubkey, d) < 0)
         return -1;
     sigset_t stop;
@@ -341,7 +355,9 @@ static const struct cli_option options[] = {
     {"listen", CLI_VALUE, 0, 0},
     {"rate", CLI_NUMBER, 0, 1000000},
     {"timeout", CLI_NUMBER, 1, 3600},
+    {"deadline", CLI_NUMBER, 1, 3600},
     {"allow-origin", CLI_REPEAT, 0, 0},
+    {"trusted-proxy", CLI_REPEAT, 0, 0},
     {NULL, 0, 0, 0},
 };
 
@@ -350,8 +366,9 @@ static const struct cli_verb verbs[] = {
     {"export", cmd_export, "spool out", "", 0, 0},
     {"status", cmd_status, "spool", "json", 0, 0},
     {"ack", cmd_ack, "spool pubkey receipt", "", 0, 0},
-    {"serve", cmd_serve, "site pubkey spool", "listen kiosk-id rate timeout", 0, 0},
-    {"drop", cmd_drop, "pubkey spool", "listen allow-origin rate timeout", 0, 0},
+    {"serve", cmd_serve, "site pubkey spool", "listen kiosk-id rate timeout deadline", 0, 0},
+    {"drop", cmd_drop, "pubkey spool", "listen allow-origin trusted-proxy rate timeout deadline", 0,
+     0},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
 

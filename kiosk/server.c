@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deadline.h"
 #include "drop.h"
 #include "envelope.h"
 #include "formspec.h"
@@ -27,6 +28,11 @@
 #define TOKENS 256
 #define RATE_SLOTS 128
 #define THANKS_PATH "/request/thanks"
+/* Each connection's buffer for the raw request (a form's plaintext passes
+ * through it). Above 32 KiB libmicrohttpd maps it on its own, zeroes it
+ * between requests and unmaps it when the connection closes, rather than
+ * leaving it in the heap unwiped. */
+#define CONNECTION_POOL (64 * 1024)
 
 /* A thank-you page waiting to be shown: the token in its URL, the reference
  * code, and when it stops being shown (the site's idle time). */
@@ -51,6 +57,7 @@ struct server {
     struct pages *pages;
     struct spool *spool;
     struct drop *drop; /* the kiosk's own /drop, for requests its browser sealed */
+    struct deadline *deadline;
     char channel[48];
     uint16_t port;
     pthread_mutex_t lock; /* tokens, rate slots, in_flight */
@@ -74,6 +81,7 @@ void server_config_defaults(struct server_config *c)
     c->max_connections = 256;
     c->per_ip_connections = 128; /* the kiosk's browser and local tools share 127.0.0.1 */
     c->timeout_seconds = 15;
+    c->deadline_seconds = 30;
     c->threads = 4;
 }
 
@@ -379,11 +387,23 @@ static enum MHD_Result handle_post(struct server *s, struct MHD_Connection *conn
         return MHD_YES;
     }
     if (*upload_data_size) {
-        enum formbody_status st = formbody_feed(p->body, upload_data, *upload_data_size);
+        /* A body that grows past the limit (no or a false Content-Length), or
+         * that cannot be parsed, is refused here (its values wiped) and the
+         * rest is read and ignored, within the request's deadline, so the
+         * answer is a page and not a dropped connection. */
+        formbody_feed(p->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        /* A body that grows past the limit (no or a false Content-Length), or that
-         * cannot be parsed: close the connection rather than read on. */
-        return st == FORMBODY_OK ? MHD_YES : MHD_NO;
+        return MHD_YES;
+    }
+    switch (formbody_status(p->body)) {
+    case FORMBODY_OK: break;
+    case FORMBODY_TOO_LARGE:
+        return send_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Your request is too long",
+                            "Nothing was kept. Please shorten your message and send it again.");
+    case FORMBODY_MALFORMED:
+        return send_message(s, conn, MHD_HTTP_BAD_REQUEST, "This form could not be read",
+                            "Nothing was kept. Please send your request again with the form on "
+                            "this kiosk.");
     }
     return finish_request(s, conn, p);
 }
@@ -398,6 +418,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     struct server *s = cls;
     bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
     bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+    deadline_request(conn, *req_cls == NULL, *upload_data_size);
     if (!*req_cls) {
         /* Counted until completed(), so a stop can wait for it. */
         pthread_mutex_lock(&s->lock);
@@ -437,9 +458,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                       enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     struct server *s = cls;
+    deadline_completed(conn);
     if (!*req_cls)
         return;
     if (*req_cls != s) {
@@ -528,13 +549,17 @@ int server_start(const struct server_config *c, struct server **out, struct diag
     }
     if (formspec_load(c->site, &s->schema, d) < 0 ||
         pages_load(c->site, s->schema, s->channel, &s->pages, d) < 0 ||
-        spool_open(c->spool, &s->spool, d) < 0)
+        spool_open(c->spool, SPOOL_CREATE, &s->spool, d) < 0)
         goto fail;
     struct drop_config dc;
     drop_config_defaults(&dc);
     dc.pubkey = c->pubkey;
     dc.rate_per_minute = c->rate_per_minute;
     s->drop = drop_new(&dc, s->spool);
+    if (!(s->deadline = deadline_new(c->deadline_seconds, DEADLINE_MIN_RATE, DEADLINE_GRACE))) {
+        diag_error(d, c->listen, 0, 0, "cannot start the deadline watchdog");
+        goto fail;
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon =
@@ -544,7 +569,9 @@ int server_start(const struct server_config *c, struct server **out, struct diag
                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_seconds,
-                         MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL,
+                         MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+                         deadline_notify, s->deadline, MHD_OPTION_END);
     if (!s->daemon) {
         diag_error(d, c->listen, 0, 0, "cannot listen: %s", strerror(errno));
         goto fail;
@@ -578,6 +605,7 @@ void server_stop(struct server *s, unsigned grace_seconds)
         }
         MHD_stop_daemon(s->daemon);
     }
+    deadline_free(s->deadline);
     drop_free(s->drop);
     spool_close(s->spool);
     pages_free(s->pages);

@@ -23,6 +23,7 @@ struct server_config {
     unsigned body_max;        /* largest request body, bytes */
     unsigned rate_per_minute; /* requests per minute per client address; 0 = no limit */
     unsigned max_connections, per_ip_connections, timeout_seconds, threads;
+    unsigned deadline_seconds; /* a whole request, answer included (deadline.h) */
 };
 
 /* Defaults for everything but site, spool, kiosk_id, listen and pubkey. */

@@ -15,7 +15,15 @@
 
 struct spool;
 
-int spool_open(const char *path, struct spool **out, struct diag *d);
+enum spool_mode {
+    SPOOL_READ,   /* status, export: creates and writes nothing (a read-only medium, a full
+                     disk, a spool this user may not write) */
+    SPOOL_WRITE,  /* ack: the spool must exist */
+    SPOOL_CREATE, /* serve, drop, submit: created (mode 0600) with its schema when absent;
+                     an existing spool is not written to by opening it */
+};
+
+int spool_open(const char *path, enum spool_mode mode, struct spool **out, struct diag *d);
 void spool_close(struct spool *s);
 
 /* Stores one envelope (its id is computed here) in its own transaction. */
@@ -30,8 +38,15 @@ int spool_status(struct spool *s, long *pending, char oldest[11], struct diag *d
 typedef int (*spool_fn)(void *ctx, const unsigned char *env, size_t len);
 int spool_foreach(struct spool *s, spool_fn fn, void *ctx, struct diag *d);
 
-/* Deletes exactly the listed ids that are present, in one transaction;
- * *deleted counts them. */
+/* Deletes exactly the listed ids that are present; *deleted counts them.
+ * It works on a full disk: the spool keeps a reserve file ("<spool>-reserve",
+ * 1 MiB, made with the spool), which opening it with SPOOL_WRITE removes and
+ * closing it makes again, and the ids are deleted in batches of about
+ * 256 KiB of envelopes,
+ * each its own transaction, after which the write-ahead log is checkpointed
+ * and truncated, so no copy of a deleted envelope stays in it; pages freed
+ * are then given back to the file system. When it stops part way (the
+ * error says so), only listed envelopes were deleted. */
 int spool_delete(struct spool *s, const unsigned char (*ids)[ENVELOPE_ID_BYTES], size_t n,
                  long *deleted, struct diag *d);
 

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "envelope.h"
@@ -70,14 +71,48 @@ int bundle_detect(const unsigned char *data, size_t len)
     return len >= 8 && !memcmp(data, MAGIC, 8);
 }
 
+/* Where a read is, and what it has cost: every byte searched for a marker
+ * or hashed is counted in work. Searches only move forward; hashing a stretch
+ * that a damaged record's hash already covered is allowed for at most len
+ * bytes in all, so the work stays linear in the input however the damage (or
+ * the garbage) is laid out. */
+struct reader {
+    const unsigned char *data, *end;
+    const unsigned char *hashed_to; /* furthest byte hashed for a record */
+    size_t rehash_left;             /* bytes that may still be hashed a second time */
+    size_t work;
+};
+
 /* The next record marker at or after p, or NULL. */
-static const unsigned char *find_rec(const unsigned char *p, const unsigned char *end)
+static const unsigned char *find_rec(struct reader *r, const unsigned char *p)
 {
-    return end - p >= 4 ? memmem(p, (size_t)(end - p), REC, 4) : NULL;
+    if (r->end - p < 4)
+        return NULL;
+    const unsigned char *next = memmem(p, (size_t)(r->end - p), REC, 4);
+    r->work += (size_t)((next ? next + 4 : r->end) - p);
+    return next;
 }
 
-long bundle_read(const unsigned char *data, size_t len, const char *path, bundle_fn fn, void *ctx,
-                 struct diag *d)
+/* Checks a record's envelope against its id: 1 intact, 0 damaged, -1 not
+ * checked (it would hash again more than the budget left). */
+static int check_record(struct reader *r, const unsigned char *env, uint32_t n,
+                        const unsigned char *want, unsigned char id[ENVELOPE_ID_BYTES])
+{
+    size_t again = r->hashed_to > env ? (size_t)(r->hashed_to - env) : 0;
+    if (again > n)
+        again = n;
+    if (again > r->rehash_left)
+        return -1;
+    r->rehash_left -= again;
+    r->work += n;
+    if (env + n > r->hashed_to)
+        r->hashed_to = env + n;
+    envelope_id(env, n, id);
+    return sodium_memcmp(id, want, ENVELOPE_ID_BYTES) == 0;
+}
+
+long bundle_scan(const unsigned char *data, size_t len, const char *path, bundle_fn fn, void *ctx,
+                 struct diag *d, size_t *work)
 {
     if (len < HEADER_LEN || !bundle_detect(data, len) || data[8] != 1) {
         diag_error(d, path, 0, 0, "not a peerkit bundle (or an unsupported version)");
@@ -86,6 +121,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
     if (data[9] || data[10] || data[11])
         diag_error(d, path, 0, 0, "bundle header damaged (reserved bytes are not zero)");
     uint32_t declared = get32(data + 12);
+    struct reader r = {data, data + len, data, len, 0};
     const unsigned char *end = data + len, *p = data + HEADER_LEN;
     const unsigned char *trailer = NULL;
     long good = 0, bad = 0;
@@ -99,7 +135,7 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
         }
         if (end - p < REC_HEAD || memcmp(p, REC, 4)) {
             /* Not at a record marker: a damaged record (or a damaged trailer). */
-            const unsigned char *next = find_rec(p + 1, end);
+            const unsigned char *next = find_rec(&r, p + 1);
             bool tail = end - p >= TRAILER_LEN && !memcmp(end - TRAILER_LEN, END, 5);
             if (!next && end - p <= TRAILER_LEN)
                 break; /* what is left is too short for a record: a damaged trailer */
@@ -117,26 +153,22 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
         uint32_t n = get32(p + 4);
         const unsigned char *env = p + REC_HEAD;
         unsigned char id[ENVELOPE_ID_BYTES];
-        if (n > ENVELOPE_MAX || (size_t)(end - env) < n) {
-            const unsigned char *next = find_rec(p + 4, end);
+        int intact = 0;
+        const char *problem = NULL;
+        if (n > ENVELOPE_MAX || (size_t)(end - env) < n)
+            problem = "bad length";
+        else if ((intact = check_record(&r, env, n, p + 8, id)) < 0)
+            problem = "not checked: it overlaps damaged data already checked";
+        else if (!intact)
+            problem = "checksum mismatch";
+        if (problem) {
+            /* A flipped byte in the length field moves the end: trust the next marker. */
+            const unsigned char *next = find_rec(&r, p + 4);
+            char why[96];
+            snprintf(why, sizeof why, "damaged record (%s)", problem);
             bad++;
             fn(ctx, pos, NULL, 0, NULL,
-               next || (size_t)(end - env) >= n ? "damaged record (bad length)"
-                                                : "record cut short (truncated bundle)");
-            if (!next) {
-                if (end - p > TRAILER_LEN && !memcmp(end - TRAILER_LEN, END, 5))
-                    trailer = end - TRAILER_LEN;
-                break;
-            }
-            p = next;
-            continue;
-        }
-        envelope_id(env, n, id);
-        if (sodium_memcmp(id, p + 8, ENVELOPE_ID_BYTES) != 0) {
-            const unsigned char *next = find_rec(p + 4, end);
-            /* A flipped byte in the length field moves the end: trust the next marker. */
-            bad++;
-            fn(ctx, pos, NULL, 0, NULL, "damaged record (checksum mismatch)");
+               next || (size_t)(end - env) >= n ? why : "record cut short (truncated bundle)");
             if (!next) {
                 if (end - p > TRAILER_LEN && !memcmp(end - TRAILER_LEN, END, 5))
                     trailer = end - TRAILER_LEN;
@@ -150,6 +182,8 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
         good++;
         p = env + n;
     }
+    if (work)
+        *work = r.work;
     if (!trailer) {
         diag_error(d, path, 0, 0,
                    "bundle truncated or damaged at the end: %ld intact "
@@ -169,4 +203,10 @@ long bundle_read(const unsigned char *data, size_t len, const char *path, bundle
                        bad, bad == 1 ? "" : "es", bad == 1 ? "is" : "are");
     }
     return good;
+}
+
+long bundle_read(const unsigned char *data, size_t len, const char *path, bundle_fn fn, void *ctx,
+                 struct diag *d)
+{
+    return bundle_scan(data, len, path, fn, ctx, d, NULL);
 }

@@ -34,4 +34,12 @@ typedef void (*bundle_fn)(void *ctx, size_t pos, const unsigned char *env, size_
 long bundle_read(const unsigned char *data, size_t len, const char *path, bundle_fn fn, void *ctx,
                  struct diag *d);
 
+/* bundle_read, and *work (if not NULL): the bytes it searched for record
+ * markers or hashed, which stays within 4 * len (plus a few bytes per
+ * record): resynchronising is linear in the input. A record whose hash would
+ * cover, a second time, more of the input than the budget left (len bytes in
+ * all, which honest damage never uses up) is reported damaged unchecked. */
+long bundle_scan(const unsigned char *data, size_t len, const char *path, bundle_fn fn, void *ctx,
+                 struct diag *d, size_t *work);
+
 #endif

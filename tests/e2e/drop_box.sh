@@ -109,7 +109,66 @@ for _ in 1 2 3; do
     codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$T/one.txt" "$DURL/drop")"
 done
 [ "$codes" = " 201 201 429" ] && ok "the third request in a minute is refused (429)" || fail "the third request in a minute is refused (429)" "got$codes"
+codes=""
+for ip in 198.51.100.1 198.51.100.2 198.51.100.3; do
+    codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: $ip" -H 'Content-Type: text/plain' --data-binary @"$T/one.txt" "$DURL/drop")"
+done
+[ "$codes" = " 429 429 429" ] && ok "without --trusted-proxy, X-Forwarded-For is not believed (still 429)" ||
+    fail "without --trusted-proxy, X-Forwarded-For is not believed (still 429)" "expected 429 429 429, got$codes"
 stop_kiosk_pid "$DPID"
+
+# Behind a named proxy, each client counts on its own (the address the proxy forwards).
+start_drop proxied --pubkey "$K/admin.pub" --spool "$T/proxied.db" --rate 2 --trusted-proxy 127.0.0.1 || exit 1
+codes=""
+for ip in 203.0.113.1 203.0.113.1 203.0.113.1 203.0.113.2 '203.0.113.2, 203.0.113.1'; do
+    codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: $ip" -H 'Content-Type: text/plain' --data-binary @"$T/one.txt" "$DURL/drop")"
+done
+[ "$codes" = " 201 201 429 201 429" ] && ok "behind --trusted-proxy, the limit is per forwarded address (rightmost)" ||
+    fail "behind --trusted-proxy, the limit is per forwarded address (rightmost)" "expected 201 201 429 201 429, got$codes"
+stop_kiosk_pid "$DPID"
+# A request's deadline holds at the drop box too.
+start_drop deadline --pubkey "$K/admin.pub" --spool "$T/deadline.db" --deadline 2 || exit 1
+got=$(trickle "${DURL##*:}" headers 6)
+if [[ $got =~ ^closed\ after\ [23]\. ]]; then ok "the drop box cuts trickling headers at the deadline (2 s): $got"; else
+    fail "the drop box cuts trickling headers at the deadline (2 s)" "expected closed after 2 to 3 s, got: $got"; fi
+stop_kiosk_pid "$DPID"
+
+# The global cap: with a named proxy there is no per-address limit, and at
+# most 256 connections are served at once; the next waits for a free one.
+start_drop capped --pubkey "$K/admin.pub" --spool "$T/capped.db" --trusted-proxy 127.0.0.1 || exit 1
+got=$(node -e '
+const net = require("net");
+const port = Number(process.argv[1]), held = [];
+const ask = (then) => {
+  const s = net.connect(port, "127.0.0.1", () => s.write("GET /drop HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  let answered = false;
+  s.on("data", () => { if (!answered) { answered = true; then(true); } });
+  s.on("error", () => {});
+  return () => answered;
+};
+let opened = 0;
+for (let i = 0; i < 256; i++) held.push(net.connect(port, "127.0.0.1", () => opened++).on("error", () => {}));
+setTimeout(() => {
+  const answered = ask(() => {});
+  setTimeout(() => {
+    const first = answered() ? "answered" : "waiting";
+    held.pop().destroy();
+    setTimeout(() => { console.log(opened + " open, the next " + first + ", then " + (answered() ? "answered" : "waiting")); process.exit(0); }, 1500);
+  }, 1000);
+}, 500);
+' "${DURL##*:}")
+[ "$got" = "256 open, the next waiting, then answered" ] && ok "at most 256 connections at once: $got" ||
+    fail "at most 256 connections at once" "expected: 256 open, the next waiting, then answered" "got: $got"
+stop_kiosk_pid "$DPID"
+
+many=()
+for i in $(seq 9); do many+=(--trusted-proxy "10.0.0.$i"); done
+timeout 10 "$PEERKIOSK" drop --pubkey "$K/admin.pub" --spool "$T/x.db" "${many[@]}" --listen 127.0.0.1:0 >"$T/many.out" 2>&1
+expect_status "more proxies than the drop box holds (9) are refused" 1 $?
+expect_contains "  saying how many it takes" "$T/many.out" "at most 8"
+"$PEERKIOSK" drop --pubkey "$K/admin.pub" --spool "$T/x.db" --trusted-proxy proxy.example >"$T/badproxy.out" 2>&1
+expect_status "a proxy that is not an address is refused" 1 $?
+expect_contains "  the error names the option" "$T/badproxy.out" "--trusted-proxy"
 
 "$PEERKIOSK" drop --pubkey "$K/admin.pub" --spool "$T/x.db" --allow-origin 'https://peers.example.org/path' \
     >"$T/bad.out" 2>&1

@@ -44,6 +44,13 @@ expect_match "JSON type" "$T/schema.h" '^Content-Type: application/json'
 if cmp -s "$T/schema.b" "$SITE/request-schema.json"; then ok "files are served byte for byte"; else fail "files are served byte for byte"; fi
 expect_status "directory without slash redirects" 301 "$(http dir "$KURL/faq")"
 expect_match "redirect to the slash form" "$T/dir.h" '^Location: /faq/'
+# "//faq" names the site's faq directory, but a redirect to "//faq/" would
+# send the browser to the host "faq": never off the site.
+for path in '//faq' '///faq' '/%2Ffaq' '//about'; do
+    code=$(http dbl --path-as-is "$KURL$path")
+    if [ "$code" = 404 ] && ! grep -qi '^Location:' "$T/dbl.h"; then ok "no redirect off the site: $path"; else
+        fail "no redirect off the site: $path" "expected 404 without Location, got $code: $(grep -i '^Location' "$T/dbl.h")"; fi
+done
 expect_status "missing page is 404" 404 "$(http missing "$KURL/no/such/page")"
 expect_contains "404 is the site's page" "$T/missing.b" "There is no page at this address"
 
@@ -98,7 +105,17 @@ expect_contains "invalid UTF-8 is named" "$T/utf8.b" "not valid text"
 head -c 70000 /dev/zero | tr '\0' 'a' | sed 's/^/referral=self\&consent=yes\&name=x\&message=/' >"$T/big"
 expect_status "oversized body: 413" 413 "$(http big --data-binary @"$T/big" "$KURL/request")"
 expect_status "unknown body type: 415" 415 "$(http json -H 'Content-Type: application/json' -d '{"name":"x"}' "$KURL/request")"
+expect_status "oversized body without a length: 413, not a dropped connection" 413 \
+    "$(http bigchunked -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" "$KURL/request")"
+expect_status "an unescaped '=' in a value: 400, not a dropped connection" 400 \
+    "$(http eq --data-binary "referral=self&name=Dr $MARK&email=a@b.org&message=a=b&consent=yes" "$KURL/request")"
+expect_contains "  and the page says nothing was kept" "$T/eq.b" "Nothing was kept"
+expect_not_contains "  and does not echo the form's values" "$T/eq.b" "$MARK"
+{ printf 'referral=self&name=%s' "$MARK"; for _ in $(seq 300); do printf '&modality=phone'; done; } >"$T/many"
+expect_status "more fields than the form can have: 413, not a dropped connection" 413 \
+    "$(http many --data-binary @"$T/many" "$KURL/request")"
 expect_status "refused requests kept nothing" "$n" "$(pending)"
+
 
 no_marker() {
     local found=""
@@ -186,6 +203,32 @@ timeout 2 cat <&3 >"$T/slow.resp"
 expect_status "a client that stalls is disconnected after the timeout" 0 $?
 exec 3<&-
 expect_status "the server still answers others" 200 "$(http afterslow "$KURL/")"
+# A client that goes away in the middle of its body: the request's values
+# are wiped by the server (libmicrohttpd's completion callback) and the
+# server carries on.
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /request HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nreferral=self&name=Dr+%s&mess' "$MARK" >&3
+sleep 0.3
+exec 3<&-
+expect_status "a client that disconnects mid-body: the server still answers" 200 "$(http afterdrop "$KURL/")"
+expect_status "  and still takes a request" 303 "$(http afterdrop2 -d referral=self -d name=After -d email=a@b.org -d consent=yes "$KURL/request")"
+stop_kiosk
+
+# A client that sends a little now and then is never idle long enough for the
+# timeout: the request's deadline and the body's minimum rate close it.
+start_kiosk deadline --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/deadline.db" --deadline 2 || exit 0
+port=${KURL##*:}
+got=$(trickle "$port" headers 6)
+if [[ $got =~ ^closed\ after\ [23]\. ]]; then ok "headers that trickle in are cut at the deadline (2 s): $got"; else
+    fail "headers that trickle in are cut at the deadline (2 s)" "expected closed after 2 to 3 s, got: $got"; fi
+expect_status "  and the server answers others" 200 "$(http afterdeadline "$KURL/")"
+stop_kiosk
+start_kiosk rate --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/minrate.db" || exit 0
+port=${KURL##*:}
+got=$(trickle "$port" body 10)
+if [[ $got =~ ^closed\ after\ [56]\. ]]; then ok "a body slower than 1 KiB/s is cut after the first 5 s: $got"; else
+    fail "a body slower than 1 KiB/s is cut after the first 5 s" "expected closed after 5 to 6 s, got: $got"; fi
+expect_status "  and the server answers others" 200 "$(http afterrate "$KURL/")"
 stop_kiosk
 
 # --- a full disk: 503, nothing half written, the server lives on ----------------------

@@ -93,6 +93,30 @@ expect_confined() {
         fail "$1" "expected Seccomp: 2 and NoNewPrivs: 1 in /proc/$2/status" "got: $st"; fi
 }
 
+# trickle PORT MODE SECONDS: a client that sends 5 bytes every half second
+# for at most SECONDS: MODE "headers" never finishes its headers, "body" sends
+# POST /request headers (Content-Length 60000) and then its body that slowly.
+# Prints "closed after N.N s" when the server closes it, or "open after N.N s".
+trickle() {
+    node -e '
+const net = require("net");
+const [port, mode, limit] = [Number(process.argv[1]), process.argv[2], Number(process.argv[3])];
+const t0 = Date.now(), s = net.connect(port, "127.0.0.1");
+const done = (what) => { console.log(what + " after " + ((Date.now() - t0) / 1000).toFixed(1) + " s"); process.exit(0); };
+let data = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(2000);
+if (mode === "body") {
+  s.write("POST /request HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n");
+  data = "name=" + "a".repeat(5000);
+}
+let i = 0;
+const tick = setInterval(() => { s.write(data.slice(i, i + 5)); i += 5; }, 500);
+s.on("data", () => {});
+s.on("close", () => done("closed"));
+s.on("error", () => done("closed"));
+setTimeout(() => { clearInterval(tick); done("open"); }, limit * 1000);
+' "$@"
+}
+
 # stop_kiosk: SIGTERM and wait; sets KSTATUS to its exit status.
 stop_kiosk() {
     kill -TERM "$KPID" 2>/dev/null

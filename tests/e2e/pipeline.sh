@@ -169,6 +169,12 @@ expect_contains "foreign receipt: says why" "$T/ack-foreign.out" "foreign receip
 head -c 200 "$T/receipt.txt" >"$T/cut.txt"
 "$PEERKIOSK" ack --spool "$SPOOL" --pubkey "$K/admin.pub" --receipt "$T/cut.txt" >/dev/null 2>&1
 expect_status "truncated receipt refused (exit 1)" 1 $?
+# A FIFO as the receipt is refused at once (nobody writes to it: a plain
+# open would wait for ever).
+mkfifo "$T/receipt.fifo"
+timeout 10 "$PEERKIOSK" ack --spool "$SPOOL" --pubkey "$K/admin.pub" --receipt "$T/receipt.fifo" >"$T/ack-fifo.out" 2>&1
+expect_status "a FIFO as the receipt: refused at once (exit 1, not a timeout's 124)" 1 $?
+expect_contains "  says it is not a regular file" "$T/ack-fifo.out" "not a regular file"
 "$PEERKIOSK" status --spool "$SPOOL" --json >"$T/status-g.json"
 expect_match "refused receipts deleted nothing" "$T/status-g.json" '"pending": ?25[,}]'
 
@@ -230,6 +236,21 @@ admin import --db "$T/fatal.db" "$T/ten.pkb" "$T/no-such-file" >"$T/fatal.out" 2
 expect_status "unreadable input: exit 1" 1 $?
 if [ ! -e "$T/fatal.db" ] || [ "$("$PEERADMIN" list --key "$K/admin.key" --passphrase-file "$PASS" --db "$T/fatal.db" | tail -1)" = "0 requests" ]; then
     ok "unreadable input: nothing imported"; else fail "unreadable input: nothing imported"; fi
+mkfifo "$T/input.fifo"
+timeout 10 "$PEERADMIN" import --key "$K/admin.key" --passphrase-file "$PASS" --db "$T/fifo.db" \
+    "$T/ten.pkb" "$T/input.fifo" >"$T/fifo.out" 2>&1
+expect_status "a FIFO as an input: refused at once (exit 1, not a timeout's 124)" 1 $?
+expect_contains "  says it is not a regular file" "$T/fifo.out" "not a regular file"
+mkfifo "$T/key.fifo"
+timeout 10 "$PEERADMIN" import --key "$T/key.fifo" --passphrase-file "$PASS" --db "$T/fifo.db" \
+    "$T/ten.pkb" >"$T/keyfifo.out" 2>&1
+expect_status "a FIFO as the key: refused at once (exit 1, not a timeout's 124)" 1 $?
+: >"$T/empty.pkb"
+admin import --db "$T/empty.db" "$T/ten.pkb" "$T/empty.pkb" >"$T/empty.out" 2>&1
+expect_status "an empty input: exit 1" 1 $?
+expect_contains "  says it is empty" "$T/empty.out" "empty file"
+if [ ! -e "$T/empty.db" ] || [ "$("$PEERADMIN" list --key "$K/admin.key" --passphrase-file "$PASS" --db "$T/empty.db" | tail -1)" = "0 requests" ]; then
+    ok "  and nothing is imported"; else fail "  and nothing is imported" "expected 0 requests in empty.db"; fi
 printf 'wrong passphrase here\n' >"$T/wrongpass"
 chmod 600 "$T/wrongpass"
 "$PEERADMIN" import --key "$K/admin.key" --passphrase-file "$T/wrongpass" --db "$T/wp.db" \

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     struct buf out = BUF_INIT;
     int rc = 1;
     if (pubkey_load(pubfile, &pk, &d) < 0 || formspec_load(site, &schema, &d) < 0 ||
-        (spool_path && spool_open(spool_path, &spool, &d) < 0))
+        (spool_path && spool_open(spool_path, SPOOL_CREATE, &spool, &d) < 0))
         goto done;
     if (bundle_path)
         bundle_begin(&out);

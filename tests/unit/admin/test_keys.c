@@ -145,6 +145,16 @@ static void test_wrong_passphrase_and_mode(void **state)
     assert_int_equal(load(missing, PASS, &back, why), -1);
     assert_non_null(strstr(why, "cannot open the key file"));
     assert_int_equal(load(dir, PASS, &back, why), -1); /* a directory */
+    /* A FIFO is refused at once, not waited on (alarm: a hang fails). */
+    char *fifo = join(dir, "keys/fifo.key");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(5);
+    int rc = load(fifo, PASS, &back, why);
+    alarm(0);
+    if (rc != -1 || !strstr(why, "not a regular file"))
+        fail_msg("a FIFO as the key file: expected \"not a regular file\", got rc %d: %s", rc, why);
+    unlink(fifo);
+    free(fifo);
     free(missing);
     free(key);
     keys_free(k);

@@ -1,11 +1,12 @@
-/* Unit tests for common/clock.c, common/termsafe.c, common/db.c and
- * common/xalloc.c. */
+/* Unit tests for common/clock.c, common/termsafe.c, common/db.c,
+ * common/fsutil.c (reading) and common/xalloc.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,11 @@
 #include "buf.h"
 #include "clock.h"
 #include "db.h"
+#include "fsutil.h"
 #include "termsafe.h"
 #include "xalloc.h"
+
+#include "diag_assert.h"
 
 static void expect_iso_parse(const char *s, int want_rc, long long want_t)
 {
@@ -146,6 +150,62 @@ static void test_db(void **state)
     free(path);
 }
 
+static void still_waiting(int sig)
+{
+    (void)sig;
+    static const char msg[] = "[  FAILED  ] 1 test: expected fs_read_file to refuse a FIFO at "
+                              "once, got: still waiting for a writer after 5 s\n";
+    if (write(1, msg, sizeof msg - 1) < 0)
+        _exit(2);
+    _exit(1);
+}
+
+/* Only regular files are read, and nothing waits: a FIFO without a writer
+ * would block a plain open() for ever. */
+static void test_fs_read_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/peerkit-fs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *file = xasprintf("%s/f.txt", dir), *fifo = xasprintf("%s/fifo", dir);
+    struct diag d = DIAG_INIT;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("hello", f);
+    fclose(f);
+    assert_int_equal(fs_read_file(file, 100, &data, &len, &d), 0);
+    assert_int_equal(len, 5);
+    assert_string_equal(data, "hello");
+    free(data);
+    data = NULL;
+    assert_int_equal(fs_read_file(file, 4, &data, &len, &d), -1);
+    expect_message(&d, "file too large");
+    diag_free(&d);
+
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    signal(SIGALRM, still_waiting);
+    alarm(5);
+    int rc = fs_read_file(fifo, 100, &data, &len, &d);
+    alarm(0);
+    assert_int_equal(rc, -1);
+    assert_null(data);
+    expect_message(&d, "not a regular file");
+    diag_free(&d);
+    assert_int_equal(fs_read_file(dir, 100, &data, &len, &d), -1);
+    expect_message(&d, "not a regular file");
+    diag_free(&d);
+    assert_int_equal(fs_read_file("/dev/null", 100, &data, &len, &d), -1);
+    expect_message(&d, "not a regular file");
+    diag_free(&d);
+    unlink(fifo);
+    unlink(file);
+    rmdir(dir);
+    free(fifo);
+    free(file);
+}
+
 static void test_xalloc(void **state)
 {
     (void)state;
@@ -166,7 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clock_iso), cmocka_unit_test(test_clock_build_time),
         cmocka_unit_test(test_termsafe),  cmocka_unit_test(test_db),
-        cmocka_unit_test(test_xalloc),
+        cmocka_unit_test(test_xalloc),    cmocka_unit_test(test_fs_read_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

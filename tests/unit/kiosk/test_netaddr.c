@@ -1,6 +1,6 @@
 /* Unit tests for kiosk/netaddr.c: which client addresses are this machine
- * (only they may post the kiosk's form in plaintext), and the listening
- * address given on the command line. */
+ * (only they may post the kiosk's form in plaintext), the listening address
+ * given on the command line, and the client's address behind a named proxy. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,11 +63,51 @@ static void test_parse_listen(void **state)
     diag_free(&d);
 }
 
+static void expect_client(const char *peer, const char *forwarded, const char *want)
+{
+    static const char *const proxies[] = {"127.0.0.1", "10.0.0.5"};
+    char got[INET6_ADDRSTRLEN];
+    netaddr_forwarded_client(peer, forwarded, proxies, 2, got);
+    if (strcmp(got, want))
+        fail_msg("peer %s, X-Forwarded-For \"%s\": expected %s, got %s", peer,
+                 forwarded ? forwarded : "(none)", want, got);
+}
+
+/* X-Forwarded-For counts only from a named proxy, read from the right, so a
+ * client cannot pick the address its requests count against. */
+static void test_forwarded_client(void **state)
+{
+    (void)state;
+    expect_client("127.0.0.1", "203.0.113.7", "203.0.113.7");
+    expect_client("127.0.0.1", " 203.0.113.7 ", "203.0.113.7");
+    expect_client("127.0.0.1", NULL, "127.0.0.1");
+    /* Not from a named proxy: the header is the client's own words. */
+    expect_client("192.0.2.9", "203.0.113.7", "192.0.2.9");
+    /* What the client wrote first is ignored: the proxy appended the truth. */
+    expect_client("127.0.0.1", "198.51.100.1, 203.0.113.7", "203.0.113.7");
+    /* Through two named proxies. */
+    expect_client("127.0.0.1", "203.0.113.7, 10.0.0.5", "203.0.113.7");
+    expect_client("127.0.0.1", "198.51.100.1,203.0.113.7,10.0.0.5", "203.0.113.7");
+    /* Junk ends the walk at the last proxy. */
+    expect_client("127.0.0.1", "203.0.113.7, junk", "127.0.0.1");
+    expect_client("127.0.0.1", "203.0.113.7, junk, 10.0.0.5", "10.0.0.5");
+    expect_client("127.0.0.1", "", "127.0.0.1");
+    expect_client("127.0.0.1", "203.0.113.7:4711", "127.0.0.1");
+    /* Canonical forms compare equal. */
+    expect_client("127.0.0.1", "2001:DB8:0:0::1", "2001:db8::1");
+    expect_client("127.0.0.1", "::ffff:203.0.113.7", "203.0.113.7");
+    char canon[INET6_ADDRSTRLEN];
+    assert_true(netaddr_canonical("::ffff:127.0.0.1", canon));
+    assert_string_equal(canon, "127.0.0.1");
+    assert_false(netaddr_canonical("localhost", canon));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loopback),
         cmocka_unit_test(test_parse_listen),
+        cmocka_unit_test(test_forwarded_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

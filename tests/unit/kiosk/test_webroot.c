@@ -49,6 +49,17 @@ static void test_files_and_indexes(void **state)
     free(body);
     assert_int_equal(resolve("/nothing.html", &body, &mime), WEBROOT_NOT_FOUND);
     assert_int_equal(resolve("/empty/", &body, &mime), WEBROOT_NOT_FOUND); /* no index.html */
+    /* A FIFO in the site is not served and not waited on (alarm: a hang fails). */
+    char *fifo = join(site, "fifo.html");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(5);
+    enum webroot_result r = resolve("/fifo.html", &body, &mime);
+    alarm(0);
+    unlink(fifo);
+    free(fifo);
+    if (r != WEBROOT_NOT_FOUND)
+        fail_msg("a FIFO in the site: expected WEBROOT_NOT_FOUND (%d), got %d", WEBROOT_NOT_FOUND,
+                 r);
     assert_string_equal(webroot_mime("a/b.JS"), "text/javascript; charset=utf-8");
     assert_string_equal(webroot_mime("request-schema.json"), "application/json");
     assert_string_equal(webroot_mime("admin.pub"), "text/plain; charset=utf-8");
@@ -70,6 +81,19 @@ static void test_no_way_out(void **state)
         enum webroot_result r = resolve(paths[i], &body, &mime);
         if (r == WEBROOT_OK)
             fail_msg("%s was served: %s", paths[i], body);
+    }
+    /* An empty segment is not found: a redirect of "//faq" to "//faq/" would
+     * send the browser to the host "faq". */
+    static const char *const doubled[] = {"//faq", "///faq",           "//faq/", "/faq//",
+                                          "//",    "/faq//index.html", "/fa\rq"};
+    for (size_t i = 0; i < sizeof doubled / sizeof doubled[0]; i++) {
+        char *b;
+        const char *m;
+        enum webroot_result r = resolve(doubled[i], &b, &m);
+        if (r == WEBROOT_OK || r == WEBROOT_REDIRECT)
+            fail_msg("%s: expected not found or forbidden, got %s", doubled[i],
+                     r == WEBROOT_OK ? "served" : "a redirect");
+        free(b);
     }
     /* A symlink that stays inside the site is fine. */
     char *body;

@@ -166,6 +166,64 @@ static void test_junk_between_records(void **state)
     buf_free(&b);
 }
 
+static void ignore(void *ctx, size_t pos, const unsigned char *env, size_t len,
+                   const unsigned char *id, const char *problem)
+{
+    (void)pos;
+    (void)env;
+    (void)len;
+    (void)id;
+    (void)problem;
+    (*(size_t *)ctx)++;
+}
+
+/* bytes searched or hashed by bundle_scan over data: at most 4 * len. */
+static void expect_linear(const char *what, const unsigned char *data, size_t len, size_t *calls)
+{
+    struct diag d = DIAG_INIT;
+    size_t work = 0;
+    *calls = 0;
+    bundle_scan(data, len, "B", ignore, calls, &d, &work);
+    diag_free(&d);
+    if (work > 4 * len)
+        fail_msg("%s: expected at most %zu bytes searched or hashed (4 x %zu), got %zu (%.1f x)",
+                 what, 4 * len, len, work, (double)work / (double)len);
+}
+
+/* Resynchronising is linear in the input: garbage laid out as record after
+ * record, each claiming the largest length (so each hash would cover the
+ * next 64 KiB again), costs no more than a few passes over it. */
+static void test_linear_resync(void **state)
+{
+    (void)state;
+    enum { FAKES = 50000 };
+    struct buf b = BUF_INIT;
+    buf_append(&b, bundle.data, 16);
+    for (int i = 0; i < FAKES; i++) {
+        unsigned char rec[4 + 4 + ENVELOPE_ID_BYTES] = "PKRC";
+        uint32_t n = ENVELOPE_MAX;
+        for (int k = 0; k < 4; k++)
+            rec[4 + k] = (unsigned char)(n >> (8 * k));
+        randombytes_buf(rec + 8, ENVELOPE_ID_BYTES);
+        buf_append(&b, rec, sizeof rec);
+    }
+    buf_append(&b, bundle.data + 16, bundle.len - 16); /* real records after it */
+    size_t calls;
+    expect_linear("dense fake records", (unsigned char *)b.data, b.len, &calls);
+    if (calls < FAKES)
+        fail_msg("expected every fake record reported, got %zu reports for %d", calls, FAKES);
+    buf_free(&b);
+
+    /* Random garbage and an intact bundle cost about one pass. */
+    unsigned char *junk = malloc(1 << 21);
+    memcpy(junk, bundle.data, 16);
+    randombytes_buf(junk + 16, (1 << 21) - 16);
+    expect_linear("random garbage", junk, 1 << 21, &calls);
+    free(junk);
+    expect_linear("an intact bundle", (unsigned char *)bundle.data, bundle.len, &calls);
+    assert_int_equal(calls, NREC);
+}
+
 int main(void)
 {
     kiosk_test_init();
@@ -178,7 +236,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),           cmocka_unit_test(test_not_a_bundle),
         cmocka_unit_test(test_every_changed_byte),   cmocka_unit_test(test_every_truncation),
-        cmocka_unit_test(test_junk_between_records),
+        cmocka_unit_test(test_junk_between_records), cmocka_unit_test(test_linear_resync),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     buf_free(&bundle);
