@@ -150,6 +150,31 @@ expect_status "rate limit: the 4th request within a minute is 429" 0 "$([ "$code
 expect_contains "429 says to wait" "$T/rate4.b" "Please wait a minute"
 stop_kiosk
 
+# --- a NUL can never be imported ---------------------------------------------------
+# The import's JSON parser refuses a NUL, so the kiosk must too: a choice with
+# one inside, a name with one inside, or a raw NUL byte is refused (422),
+# never acknowledged and left in the spool for every import to skip.
+start_kiosk nul --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/nul.db" --rate 0 || exit 0
+base='referral=self&name=Dr%20Nul&email=a%40b.org&consent=yes'
+expect_status "a choice with an encoded NUL inside: 422" 422 \
+    "$(http nulchoice --data-binary "$base&modality=phone%00anything" "$KURL/request")"
+expect_contains "the NUL is named" "$T/nulchoice.b" "NUL character"
+expect_status "a NUL at the end of a choice: 422" 422 \
+    "$(http nulend --data-binary "$base&modality=phone%00" "$KURL/request")"
+expect_status "a field name with a NUL inside: 422" 422 \
+    "$(http nulname --data-binary "referral=self&name=Dr%20Nul&email=a%40b.org&consent%00x=yes" "$KURL/request")"
+printf -- '--XyZ\r\nContent-Disposition: form-data; name="referral"\r\n\r\nself\r\n--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nDr Raw\r\n--XyZ\r\nContent-Disposition: form-data; name="email"\r\n\r\nr@example.org\r\n--XyZ\r\nContent-Disposition: form-data; name="consent"\r\n\r\nyes\r\n--XyZ\r\nContent-Disposition: form-data; name="modality"\r\n\r\nphone\0x\r\n--XyZ--\r\n' >"$T/rawnul"
+expect_status "multipart with a raw NUL in a choice: 422" 422 \
+    "$(http rawnul -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary @"$T/rawnul" "$KURL/request")"
+expect_status "requests holding a NUL kept nothing" 0 "$(SPOOL=$T/nul.db pending)"
+expect_status "a typed %00 (sent as %2500) is text, not a NUL: 303" 303 \
+    "$(http pct --data-binary "$base&modality=phone&message=100%2500%20sure" "$KURL/request")"
+stop_kiosk
+"$PEERKIOSK" export --spool "$T/nul.db" --out "$T/nul.pkb" >/dev/null
+"$PEERADMIN" import --key "$K/admin.key" --passphrase-file "$PASS" --db "$T/nul-intake.db" --site "$SITE" \
+    "$T/nul.pkb" >"$T/nul-import.out" 2>&1
+expect_status "everything the kiosk acknowledged imports (exit 0)" 0 $?
+
 # --- the form's plaintext only from this machine ---------------------------------
 # A browser elsewhere on the network would send the form unsealed: 403, nothing kept.
 addr=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1)
