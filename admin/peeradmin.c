@@ -122,26 +122,24 @@ static void take(struct import *im, const char *what, size_t pos, int line,
         return;
     }
     struct diag why = DIAG_INIT;
-    json_t *plain = NULL, *normalized = NULL;
+    json_t *plain = NULL;
     size_t text_len = 0; /* plaintext left in im->scratch, wiped below */
+    int applied = 0;
     if (unseal_envelope_into(im->ws->keys, im->ws->nkeys, im->scratch, env, len, &plain, &text_len,
                              &why) < 0) {
         skip(im, what, pos, line, diag_first(&why));
         goto out;
     }
-    if (im->schema) {
-        if (strcmp(json_string_value(json_object_get(plain, "schema")),
-                   formspec_hash(im->schema))) {
-            im->schema_mismatch++;
-        } else if (formspec_validate(im->schema, json_object_get(plain, "fields"), &normalized,
-                                     &why) < 0) {
-            /* Field ids name the problem; the values never reach the terminal. */
-            skip(im, what, pos, line, "does not satisfy the request form");
-            for (size_t i = 0; i < why.n; i++)
-                fprintf(stderr, "    %s: %s\n", why.items[i].where, why.items[i].msg);
-            goto out;
-        }
+    /* The same check the kiosk ran before it acknowledged the request. */
+    if (envelope_check_form(im->schema, plain, &applied, &why) < 0) {
+        /* Field ids name the problem; the values never reach the terminal. */
+        skip(im, what, pos, line, "does not satisfy the request form");
+        for (size_t i = 0; i < why.n; i++)
+            fprintf(stderr, "    %s: %s\n", why.items[i].where, why.items[i].msg);
+        goto out;
     }
+    if (im->schema && !applied)
+        im->schema_mismatch++;
     int added = 0;
     if (intake_insert(im->db, id, plain, im->scratch, text_len, 1, &added, NULL, im->d) < 0) {
         im->fatal = 1;
@@ -153,7 +151,6 @@ static void take(struct import *im, const char *what, size_t pos, int line,
         im->already++;
 out:
     sodium_memzero(im->scratch, text_len);
-    json_decref(normalized);
     json_decref(plain);
     diag_free(&why);
 }

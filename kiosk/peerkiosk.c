@@ -124,8 +124,9 @@ static int cmd_submit(const struct cli *c, struct diag *d)
     }
     if (formspec_validate(schema, values, &fields, d) < 0)
         goto out;
-    if (envelope_seal(&pk, formspec_hash(schema), channel, fields, ref, &env, &env_len, d) < 0 ||
-        spool_open(cli_get(c, "spool"), &spool, d) < 0 || spool_add(spool, env, env_len, d) < 0)
+    if (envelope_seal(&pk, formspec_hash(schema), schema, channel, fields, ref, &env, &env_len, d))
+        goto out;
+    if (spool_open(cli_get(c, "spool"), &spool, d) < 0 || spool_add(spool, env, env_len, d) < 0)
         goto out;
     printf("%s\n", ref);
     rc = 0;

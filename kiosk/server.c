@@ -303,11 +303,18 @@ static enum MHD_Result finish_request(struct server *s, struct MHD_Connection *c
         ret = send_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html, true);
         goto out;
     }
-    if (envelope_seal(&s->c.pubkey, formspec_hash(s->schema), s->channel, fields, reference, &env,
-                      &env_len, &d) < 0) {
-        /* Too large once sealed: the body limit normally prevents it. */
-        ret = send_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Your request is too long",
-                           "Nothing was kept. Please shorten your message and send it again.");
+    if (envelope_seal(&s->c.pubkey, formspec_hash(s->schema), s->schema, s->channel, fields,
+                      reference, &env, &env_len, &problems) < 0) {
+        struct buf html = BUF_INIT;
+        if (!strcmp(problems.items[0].where, "request")) {
+            /* Too large once sealed: the body limit normally prevents it. */
+            ret = send_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Your request is too long",
+                               "Nothing was kept. Please shorten your message and send it again.");
+            goto out;
+        }
+        /* The administrator's import would refuse what was to be sealed. */
+        pages_invalid(s->pages, &problems, &html);
+        ret = send_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html, true);
         goto out;
     }
     /* Drop the plaintext before the slow part: the spool commit. */
