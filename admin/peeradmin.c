@@ -195,7 +195,9 @@ static int write_receipt(struct workspace *ws, struct intake *db, const char *ou
     size_t n = 0;
     struct buf text = BUF_INIT;
     int rc = -1;
-    if (intake_ids(db, &ids, &n, d) < 0 || sign_receipt(ws->keys[0], ids, n, &text, d) < 0 ||
+    if (intake_ids(db, &ids, &n, d) < 0 ||
+        sign_receipt(ws->keys, ws->nkeys, (const unsigned char(*)[ENVELOPE_ID_BYTES])ids, n, NULL,
+                     0, &text, d) < 0 ||
         fs_write_atomic(out, text.data, text.len, 0644, d) < 0)
         goto done;
     *count = n;

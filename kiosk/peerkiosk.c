@@ -203,28 +203,35 @@ out:
     return rc;
 }
 
+/* Deletes what a receipt signed with --pubkey's key lists: the envelopes the
+ * administrator holds, and those released because no import can take them. */
 static int cmd_ack(const struct cli *c, struct diag *d)
 {
     struct pubkey pk;
     struct spool *spool = NULL;
+    struct receipt r = {0};
     char *text = NULL;
-    size_t len, n = 0;
-    unsigned char(*ids)[ENVELOPE_ID_BYTES] = NULL;
-    long deleted;
+    size_t len;
+    long held = 0, discarded = 0;
     int rc = -1;
     const char *receipt = cli_get(c, "receipt");
     if (pubkey_load(cli_get(c, "pubkey"), &pk, d) < 0 ||
         fs_read_file(receipt, 512u << 20, &text, &len, d) < 0 ||
-        receipt_verify(&pk, text, len, receipt, &ids, &n, d) < 0 ||
+        receipt_verify(&pk, text, len, receipt, &r, d) < 0 ||
         spool_open(cli_get(c, "spool"), &spool, d) < 0 ||
-        spool_delete(spool, ids, n, &deleted, d) < 0)
+        spool_delete(spool, r.held, r.nheld, &held, d) < 0 ||
+        spool_delete(spool, r.discard, r.ndiscard, &discarded, d) < 0)
         goto out;
-    printf("peerkiosk: receipt verified; deleted %ld envelope%s (%zu listed)\n", deleted,
-           deleted == 1 ? "" : "s", n);
+    printf("peerkiosk: receipt verified; deleted %ld envelope%s (%zu listed)", held,
+           held == 1 ? "" : "s", r.nheld);
+    if (r.version >= 2)
+        printf("; discarded %ld the administrator can never import (%zu listed)", discarded,
+               r.ndiscard);
+    printf("\n");
     rc = 0;
 out:
     free(text);
-    free(ids);
+    receipt_free(&r);
     spool_close(spool);
     return rc;
 }

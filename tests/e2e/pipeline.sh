@@ -121,7 +121,7 @@ expect_status "import: exit 0" 0 $?
 expect_contains "import counts what it added" "$T/import.out" "25"
 no_marker "no plaintext in the intake database" "$DB" "$DB-wal"
 no_marker "no plaintext in import output" "$T/import.out"
-expect_contains "receipt lists 25 envelopes" "$T/receipt.txt" "count: 25"
+expect_contains "receipt lists 25 envelopes" "$T/receipt.txt" "held: 25"
 
 admin list --db "$DB" --json >"$T/list.json"
 expect_status "list --json" 0 $?
