@@ -22,6 +22,7 @@
 #include "receipt.h"
 #include "secmem.h"
 #include "server.h"
+#include "sitekey.h"
 #include "spool.h"
 
 static const char usage[] =
@@ -60,29 +61,6 @@ static int confine_before_start(const char *site, const char *spool, struct diag
     return rc;
 }
 
-/* The kiosk must seal to the key the site was built with. */
-static int check_site_key(const char *site, const struct pubkey *pk, struct diag *d)
-{
-    char *path = NULL;
-    struct pubkey site_pk;
-    int rc = 0;
-    if (asprintf(&path, "%s/admin.pub", site) < 0)
-        abort();
-    if (fs_exists(path)) {
-        if (pubkey_load(path, &site_pk, d) < 0)
-            rc = -1;
-        else if (memcmp(site_pk.key_id, pk->key_id, PUBKEY_ID_BYTES)) {
-            diag_error(d, path, 0, 0,
-                       "the site shows key %s but --pubkey is key %s; refusing "
-                       "to seal to a key the site does not show",
-                       site_pk.key_id_hex, pk->key_id_hex);
-            rc = -1;
-        }
-    }
-    free(path);
-    return rc;
-}
-
 /* The channel sealed with each request: "kiosk:<id>". */
 static int kiosk_channel(const struct cli *c, char channel[48], struct diag *d)
 {
@@ -107,7 +85,7 @@ static int cmd_submit(const struct cli *c, struct diag *d)
     int rc = -1;
     const char *site = cli_get(c, "site");
     if (kiosk_channel(c, channel, d) < 0 || pubkey_load(cli_get(c, "pubkey"), &pk, d) < 0 ||
-        check_site_key(site, &pk, d) < 0 || formspec_load(site, &schema, d) < 0)
+        sitekey_check_file(site, &pk, d) < 0 || formspec_load(site, &schema, d) < 0)
         goto out;
     ssize_t n;
     while (len < cap && (n = read(0, input + len, cap - len)) > 0)
@@ -248,7 +226,7 @@ static int cmd_serve(const struct cli *cl, struct diag *d)
     c.rate_per_minute = (unsigned)cli_number(cl, "rate", (long)c.rate_per_minute);
     c.timeout_seconds = (unsigned)cli_number(cl, "timeout", (long)c.timeout_seconds);
     if (kiosk_channel(cl, channel, d) < 0 || pubkey_load(cli_get(cl, "pubkey"), &c.pubkey, d) < 0 ||
-        check_site_key(c.site, &c.pubkey, d) < 0)
+        sitekey_check_file(c.site, &c.pubkey, d) < 0)
         return -1;
     /* Signals are taken by sigwait below: block them before any thread starts.
      * A full disk must fail a write (and answer 503), not kill the server. */

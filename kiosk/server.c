@@ -21,6 +21,7 @@
 #include "formbody.h"
 #include "netaddr.h"
 #include "pages.h"
+#include "sitekey.h"
 #include "spool.h"
 #include "webroot.h"
 
@@ -517,6 +518,21 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
+/* The request page as it will be served shows and seals to --pubkey's key
+ * (sitekey.h): checked on the very bytes served, before anything listens. */
+static int check_request_page(const struct server *s, const char *site, struct diag *d)
+{
+    struct buf page = BUF_INIT;
+    char *path = NULL;
+    if (asprintf(&path, "%s/request/index.html", site) < 0)
+        abort();
+    pages_request(s->pages, &page);
+    int rc = sitekey_check_page(page.data ? page.data : "", page.len, path, &s->c.pubkey, d);
+    buf_free(&page);
+    free(path);
+    return rc;
+}
+
 int server_start(const struct server_config *c, struct server **out, struct diag *d)
 {
     struct server *s = calloc(1, sizeof *s);
@@ -535,7 +551,7 @@ int server_start(const struct server_config *c, struct server **out, struct diag
     }
     if (formspec_load(c->site, &s->schema, d) < 0 ||
         pages_load(c->site, s->schema, s->channel, &s->pages, d) < 0 ||
-        spool_open(c->spool, &s->spool, d) < 0)
+        check_request_page(s, c->site, d) < 0 || spool_open(c->spool, &s->spool, d) < 0)
         goto fail;
     struct drop_config dc;
     drop_config_defaults(&dc);

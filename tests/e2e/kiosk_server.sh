@@ -136,6 +136,37 @@ expect_status "values arrive exactly as sent (urlencoded and multipart)" 0 $?
 expect_status "refuses a key the site does not show" 1 $?
 expect_contains "says which keys differ" "$T/mismatch.out" "refusing to seal to a key the site does not show"
 expect_missing "refusing to start created no spool" "$T/x.db"
+# Tampered site copies: the page a kiosk serves always shows the key it
+# seals to, and the browser seals to that key too.
+fp() { sed -n 's/^fingerprint: //p' "$1"; }
+# (1) built for another key, showing the real administrator's fingerprint;
+#     the kiosk was given the other key, so the site's admin.pub "matches".
+cp -R "$T/content" "$T/content-other"
+cp "$T/other/admin.pub" "$T/content-other/keys/admin.pub"
+"$PEERSITE" build --content "$T/content-other" --theme "$ROOT/themes/default" --out "$T/site-other" >/dev/null 2>&1
+sed -i "s/id=\"seal-fingerprint\">[^<]*</id=\"seal-fingerprint\">$(fp "$K/admin.pub")</" "$T/site-other/request/index.html"
+grep -qF "$(fp "$K/admin.pub")" "$T/site-other/request/index.html" || fail "the tampered copy shows the real fingerprint" "sed changed nothing"
+timeout 10 "$PEERKIOSK" serve --site "$T/site-other" --pubkey "$T/other/admin.pub" --spool "$T/t1.db" --listen 127.0.0.1:0 >"$T/t1.out" 2>&1
+expect_status "refuses a page showing another fingerprint than --pubkey's" 1 $?
+expect_contains "  and says so" "$T/t1.out" "the request page shows fingerprint"
+expect_missing "  having kept nothing" "$T/t1.db"
+# (2) the real site, with the page's script sealing to another key.
+cp -R "$SITE" "$T/site-box"
+otherbox=$(sed -n 's/^box: //p' "$T/other/admin.pub")
+sed -i "s|data-box=\"[^\"]*\"|data-box=\"$otherbox\"|" "$T/site-box/request/index.html"
+timeout 10 "$PEERKIOSK" serve --site "$T/site-box" --pubkey "$K/admin.pub" --spool "$T/t2.db" --listen 127.0.0.1:0 >"$T/t2.out" 2>&1
+expect_status "refuses a page whose script seals to another key" 1 $?
+expect_contains "  and says so" "$T/t2.out" "seals to another key than --pubkey's (data-box)"
+# (3) a site without admin.pub is no longer served unchecked.
+cp -R "$SITE" "$T/site-nokey"
+rm "$T/site-nokey/admin.pub"
+timeout 10 "$PEERKIOSK" serve --site "$T/site-nokey" --pubkey "$K/admin.pub" --spool "$T/t3.db" --listen 127.0.0.1:0 >"$T/t3.out" 2>&1
+expect_status "refuses a site without admin.pub" 1 $?
+expect_contains "  and says so" "$T/t3.out" "the site has no admin.pub"
+echo '{"referral": "self", "name": "Dr S", "email": "s@example.org", "consent": "yes"}' |
+    "$PEERKIOSK" submit --site "$T/site-nokey" --pubkey "$K/admin.pub" --spool "$T/t3.db" >"$T/t3s.out" 2>&1
+expect_status "submit refuses it too" 1 $?
+expect_contains "  and says why" "$T/t3s.out" "the site has no admin.pub"
 "$PEERKIOSK" serve --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/y.db" --listen 127.0.0.1:99999 >"$T/badlisten.out" 2>&1
 expect_status "refuses a bad listen address" 1 $?
 
