@@ -108,13 +108,14 @@ struct import {
 static void skip(struct import *im, const char *what, size_t pos, int line, const char *why,
                  const unsigned char *id, int discard)
 {
-    char where[64], hex[65];
+    char where[64];
     if (line > 0)
         snprintf(where, sizeof where, "%s %zu (line %d)", what, pos, line);
     else
         snprintf(where, sizeof where, "%s %zu", what, pos);
     fprintf(stderr, "%s: %s: skipped: %s", im->input, where, why);
     if (id) {
+        char hex[65];
         envelope_id_hex(id, hex);
         fprintf(stderr, " (envelope %s%s)", hex,
                 discard ? "; no import can ever take it: the receipt tells the kiosk to discard it"
