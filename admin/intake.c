@@ -745,38 +745,6 @@ int intake_has(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], str
     return fail(db, d, "cannot read");
 }
 
-int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size_t *n,
-               struct diag *d)
-{
-    sqlite3_stmt *st = NULL;
-    size_t cap = 64, count = 0;
-    unsigned char(*list)[ENVELOPE_ID_BYTES] = xmalloc(cap * ENVELOPE_ID_BYTES);
-    int step;
-    if (db_prepare(db->db, db->path,
-                   "SELECT envelope_id FROM requests WHERE sealed = 1 ORDER BY envelope_id", &st,
-                   d) < 0) {
-        free(list);
-        return -1;
-    }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(st, 0) != ENVELOPE_ID_BYTES)
-            continue;
-        if (count == cap) {
-            cap *= 2;
-            list = xrealloc(list, cap * ENVELOPE_ID_BYTES);
-        }
-        memcpy(list[count++], sqlite3_column_blob(st, 0), ENVELOPE_ID_BYTES);
-    }
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE) {
-        free(list);
-        return fail(db, d, "cannot read");
-    }
-    *ids = list;
-    *n = count;
-    return 0;
-}
-
 static json_t *unreadable(long id, const char *why)
 {
     return json_pack("{s:I, s:s}", "id", (json_int_t)id, "unreadable", why);

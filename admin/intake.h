@@ -60,11 +60,6 @@ int intake_insert(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], 
 /* 1 if the envelope is already in the database, 0 if not, -1 on error. */
 int intake_has(struct intake *db, const unsigned char id[ENVELOPE_ID_BYTES], struct diag *d);
 
-/* Every sealed envelope's id (malloc'd array, caller frees): what a receipt
- * lists. */
-int intake_ids(struct intake *db, unsigned char (**ids)[ENVELOPE_ID_BYTES], size_t *n,
-               struct diag *d);
-
 /* One request as {id, envelope_id, channel, reference, submitted, received,
  * state, status (the same), since, supporter, assigned, contacted, closed,
  * purged, facts, outcome, fields} (caller decrefs); fields is absent once

@@ -53,17 +53,8 @@ int unseal_envelope_into(struct adminkey *const *keys, size_t n, unsigned char *
         diag_error(d, "", 0, 0, "damaged envelope (bad padding)");
         goto out;
     }
-    json_error_t err;
-    *plain = json_loadb((const char *)buf, unpadded, JSON_REJECT_DUPLICATES, &err);
-    if (!*plain) {
-        diag_error(d, "", 0, 0, "invalid request content (not JSON)");
+    if (envelope_parse_plain((const char *)buf, unpadded, plain, d) < 0)
         goto out;
-    }
-    if (envelope_check_plain(*plain, d) < 0) {
-        json_decref(*plain);
-        *plain = NULL;
-        goto out;
-    }
     *text_len = unpadded; /* the caller wipes; what follows is only padding */
     return 0;
 out:

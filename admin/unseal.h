@@ -1,7 +1,8 @@
 /* unseal: opening sealed requests with the administrator's secret keys.
  *
  * Lives in admin/ so that no kiosk binary can contain it (DESIGN §9). Every
- * opened plaintext is checked by envelope_check_plain: anyone holding
+ * opened plaintext is checked by envelope_parse_plain (sealed/envelope.h,
+ * where the kiosk runs the same check on what it seals): anyone holding
  * admin.pub can seal any bytes, so a decrypted request is still hostile. */
 #ifndef PEERKIT_UNSEAL_H
 #define PEERKIT_UNSEAL_H

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "secmem.h"
 
@@ -23,6 +24,9 @@ struct formbody {
     struct entry entries[MAX_ENTRIES];
     size_t n;
     enum formbody_status status;
+    bool urlencoded; /* "%00" is a NUL there */
+    int percent;     /* how much of "%00" the body ended with: 0 to 2 */
+    bool nul;        /* the body holds a NUL, raw or encoded */
 };
 
 static enum MHD_Result on_value(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -78,6 +82,10 @@ struct formbody *formbody_new(struct MHD_Connection *c, const struct formspec *s
     }
     b->arena = secmem_alloc(b->cap);
     sodium_memzero(b->arena, b->cap); /* sodium_malloc fills it with a pattern */
+    const char *type =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    b->urlencoded = type && !strncasecmp(type, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
+                                         strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED));
     return b;
 }
 
@@ -107,6 +115,26 @@ void formbody_free(struct formbody *b)
     free(b);
 }
 
+/* Notes a NUL in the raw body: a NUL byte, or "%00" in an urlencoded body
+ * (a typed "%00" arrives as "%2500"), across chunk boundaries. The post
+ * processor hands names over as C strings, cut at a NUL, so a name like
+ * "consent%00x" must be caught here, before it becomes "consent". */
+static void scan_nul(struct formbody *b, const char *data, size_t len)
+{
+    if (memchr(data, '\0', len))
+        b->nul = true;
+    for (size_t i = 0; b->urlencoded && i < len; i++) {
+        if (data[i] == '%') {
+            b->percent = 1;
+        } else if (data[i] == '0' && b->percent == 2) {
+            b->nul = true;
+            b->percent = 0;
+        } else {
+            b->percent = data[i] == '0' && b->percent == 1 ? 2 : 0;
+        }
+    }
+}
+
 enum formbody_status formbody_feed(struct formbody *b, const char *data, size_t len)
 {
     if (b->status != FORMBODY_OK)
@@ -116,6 +144,7 @@ enum formbody_status formbody_feed(struct formbody *b, const char *data, size_t 
         return b->status;
     }
     b->fed += len;
+    scan_nul(b, data, len);
     if (MHD_post_process(b->pp, data, len) != MHD_YES || b->status != FORMBODY_OK)
         refuse(b, FORMBODY_MALFORMED); /* keeps TOO_LARGE when that was the reason */
     return b->status;
@@ -153,6 +182,11 @@ json_t *formbody_values(struct formbody *b, struct diag *d)
     b->pp = NULL;
     if (b->status != FORMBODY_OK) {
         diag_error(d, "request", 0, 0, "the form could not be read");
+        return NULL;
+    }
+    if (b->nul) {
+        /* No field may hold one, and which field it was is not known. */
+        diag_error(d, "", 0, 0, "the form holds a NUL character, which no field may contain");
         return NULL;
     }
     json_t *out = json_object();

@@ -40,7 +40,9 @@ enum formbody_status formbody_status(const struct formbody *b);
 size_t formbody_residue(const struct formbody *b);
 
 /* The values as a JSON object (caller decrefs), or NULL with a problem per
- * field that is not valid UTF-8 text. */
+ * field that is not valid UTF-8 text, or one problem when the body holds a
+ * NUL character anywhere (raw, or "%00" urlencoded): no field may contain
+ * one, and a name cut at a NUL would become another field's name. */
 json_t *formbody_values(struct formbody *b, struct diag *d);
 
 #endif

@@ -22,6 +22,7 @@
 #include "receipt.h"
 #include "secmem.h"
 #include "server.h"
+#include "sitekey.h"
 #include "spool.h"
 
 static const char usage[] =
@@ -62,29 +63,6 @@ static int confine_before_start(const char *site, const char *spool, struct diag
     return rc;
 }
 
-/* The kiosk must seal to the key the site was built with. */
-static int check_site_key(const char *site, const struct pubkey *pk, struct diag *d)
-{
-    char *path = NULL;
-    struct pubkey site_pk;
-    int rc = 0;
-    if (asprintf(&path, "%s/admin.pub", site) < 0)
-        abort();
-    if (fs_exists(path)) {
-        if (pubkey_load(path, &site_pk, d) < 0)
-            rc = -1;
-        else if (memcmp(site_pk.key_id, pk->key_id, PUBKEY_ID_BYTES)) {
-            diag_error(d, path, 0, 0,
-                       "the site shows key %s but --pubkey is key %s; refusing "
-                       "to seal to a key the site does not show",
-                       site_pk.key_id_hex, pk->key_id_hex);
-            rc = -1;
-        }
-    }
-    free(path);
-    return rc;
-}
-
 /* The channel sealed with each request: "kiosk:<id>". */
 static int kiosk_channel(const struct cli *c, char channel[48], struct diag *d)
 {
@@ -109,7 +87,7 @@ static int cmd_submit(const struct cli *c, struct diag *d)
     int rc = -1;
     const char *site = cli_get(c, "site");
     if (kiosk_channel(c, channel, d) < 0 || pubkey_load(cli_get(c, "pubkey"), &pk, d) < 0 ||
-        check_site_key(site, &pk, d) < 0 || formspec_load(site, &schema, d) < 0)
+        sitekey_check_file(site, &pk, d) < 0 || formspec_load(site, &schema, d) < 0)
         goto out;
     ssize_t n;
     while (len < cap && (n = read(0, input + len, cap - len)) > 0)
@@ -126,8 +104,9 @@ static int cmd_submit(const struct cli *c, struct diag *d)
     }
     if (formspec_validate(schema, values, &fields, d) < 0)
         goto out;
-    if (envelope_seal(&pk, formspec_hash(schema), channel, fields, ref, &env, &env_len, d) < 0 ||
-        spool_open(cli_get(c, "spool"), SPOOL_CREATE, &spool, d) < 0 ||
+    if (envelope_seal(&pk, formspec_hash(schema), schema, channel, fields, ref, &env, &env_len, d))
+        goto out;
+    if (spool_open(cli_get(c, "spool"), SPOOL_CREATE, &spool, d) < 0 ||
         spool_add(spool, env, env_len, d) < 0)
         goto out;
     printf("%s\n", ref);
@@ -205,28 +184,35 @@ out:
     return rc;
 }
 
+/* Deletes what a receipt signed with --pubkey's key lists: the envelopes the
+ * administrator holds, and those released because no import can take them. */
 static int cmd_ack(const struct cli *c, struct diag *d)
 {
     struct pubkey pk;
     struct spool *spool = NULL;
+    struct receipt r = {0};
     char *text = NULL;
-    size_t len, n = 0;
-    unsigned char(*ids)[ENVELOPE_ID_BYTES] = NULL;
-    long deleted;
+    size_t len;
+    long held = 0, discarded = 0;
     int rc = -1;
     const char *receipt = cli_get(c, "receipt");
     if (pubkey_load(cli_get(c, "pubkey"), &pk, d) < 0 ||
         fs_read_file(receipt, 512u << 20, &text, &len, d) < 0 ||
-        receipt_verify(&pk, text, len, receipt, &ids, &n, d) < 0 ||
+        receipt_verify(&pk, text, len, receipt, &r, d) < 0 ||
         spool_open(cli_get(c, "spool"), SPOOL_WRITE, &spool, d) < 0 ||
-        spool_delete(spool, ids, n, &deleted, d) < 0)
+        spool_delete(spool, r.held, r.nheld, &held, d) < 0 ||
+        spool_delete(spool, r.discard, r.ndiscard, &discarded, d) < 0)
         goto out;
-    printf("peerkiosk: receipt verified; deleted %ld envelope%s (%zu listed)\n", deleted,
-           deleted == 1 ? "" : "s", n);
+    printf("peerkiosk: receipt verified; deleted %ld envelope%s (%zu listed)", held,
+           held == 1 ? "" : "s", r.nheld);
+    if (r.version >= 2)
+        printf("; discarded %ld the administrator can never import (%zu listed)", discarded,
+               r.ndiscard);
+    printf("\n");
     rc = 0;
 out:
     free(text);
-    free(ids);
+    receipt_free(&r);
     spool_close(spool);
     return rc;
 }
@@ -244,7 +230,7 @@ static int cmd_serve(const struct cli *cl, struct diag *d)
     c.timeout_seconds = (unsigned)cli_number(cl, "timeout", (long)c.timeout_seconds);
     c.deadline_seconds = (unsigned)cli_number(cl, "deadline", (long)c.deadline_seconds);
     if (kiosk_channel(cl, channel, d) < 0 || pubkey_load(cli_get(cl, "pubkey"), &c.pubkey, d) < 0 ||
-        check_site_key(c.site, &c.pubkey, d) < 0)
+        sitekey_check_file(c.site, &c.pubkey, d) < 0)
         return -1;
     /* Signals are taken by sigwait below: block them before any thread starts.
      * A full disk must fail a write (and answer 503), not kill the server. */

@@ -22,6 +22,7 @@
 #include "formbody.h"
 #include "netaddr.h"
 #include "pages.h"
+#include "sitekey.h"
 #include "spool.h"
 #include "webroot.h"
 
@@ -311,11 +312,18 @@ static enum MHD_Result finish_request(struct server *s, struct MHD_Connection *c
         ret = send_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html, true);
         goto out;
     }
-    if (envelope_seal(&s->c.pubkey, formspec_hash(s->schema), s->channel, fields, reference, &env,
-                      &env_len, &d) < 0) {
-        /* Too large once sealed: the body limit normally prevents it. */
-        ret = send_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Your request is too long",
-                           "Nothing was kept. Please shorten your message and send it again.");
+    if (envelope_seal(&s->c.pubkey, formspec_hash(s->schema), s->schema, s->channel, fields,
+                      reference, &env, &env_len, &problems) < 0) {
+        struct buf html = BUF_INIT;
+        if (!strcmp(problems.items[0].where, "request")) {
+            /* Too large once sealed: the body limit normally prevents it. */
+            ret = send_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Your request is too long",
+                               "Nothing was kept. Please shorten your message and send it again.");
+            goto out;
+        }
+        /* The administrator's import would refuse what was to be sealed. */
+        pages_invalid(s->pages, &problems, &html);
+        ret = send_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html, true);
         goto out;
     }
     /* Drop the plaintext before the slow part: the spool commit. */
@@ -531,6 +539,21 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
+/* The request page as it will be served shows and seals to --pubkey's key
+ * (sitekey.h): checked on the very bytes served, before anything listens. */
+static int check_request_page(const struct server *s, const char *site, struct diag *d)
+{
+    struct buf page = BUF_INIT;
+    char *path = NULL;
+    if (asprintf(&path, "%s/request/index.html", site) < 0)
+        abort();
+    pages_request(s->pages, &page);
+    int rc = sitekey_check_page(page.data ? page.data : "", page.len, path, &s->c.pubkey, d);
+    buf_free(&page);
+    free(path);
+    return rc;
+}
+
 int server_start(const struct server_config *c, struct server **out, struct diag *d)
 {
     struct server *s = calloc(1, sizeof *s);
@@ -549,6 +572,7 @@ int server_start(const struct server_config *c, struct server **out, struct diag
     }
     if (formspec_load(c->site, &s->schema, d) < 0 ||
         pages_load(c->site, s->schema, s->channel, &s->pages, d) < 0 ||
+        check_request_page(s, c->site, d) < 0 ||
         spool_open(c->spool, SPOOL_CREATE, &s->spool, d) < 0)
         goto fail;
     struct drop_config dc;

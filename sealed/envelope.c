@@ -43,9 +43,9 @@ json_t *envelope_plain_new(const char *schema_hash, const char *channel, const c
                      channel, "submitted", when, "reference", reference, "fields", fields);
 }
 
-int envelope_seal(const struct pubkey *pk, const char *schema_hash, const char *channel,
-                  json_t *fields, char reference[16], unsigned char **env, size_t *len,
-                  struct diag *d)
+int envelope_seal(const struct pubkey *pk, const char *schema_hash, const struct formspec *form,
+                  const char *channel, json_t *fields, char reference[16], unsigned char **env,
+                  size_t *len, struct diag *d)
 {
     char when[CLOCK_ISO_LEN];
     clock_iso(clock_now(), when);
@@ -65,6 +65,16 @@ int envelope_seal(const struct pubkey *pk, const char *schema_hash, const char *
     unsigned char *buf = secmem_alloc(bucket);
     json_dumpb(plain, (char *)buf, n, JSON_COMPACT);
     json_decref(plain);
+    /* What the administrator's import would make of these very bytes. */
+    json_t *parsed = NULL;
+    int applied;
+    if (envelope_parse_plain((const char *)buf, n, &parsed, d) < 0 ||
+        envelope_check_form(form, parsed, &applied, d) < 0) {
+        json_decref(parsed);
+        sodium_free(buf); /* wipes */
+        return -1;
+    }
+    json_decref(parsed);
     sodium_pad(&padded_len, buf, n, bucket, bucket);
     *len = ENVELOPE_HEADER + crypto_box_SEALBYTES + padded_len;
     *env = xmalloc(*len);
@@ -178,6 +188,36 @@ int envelope_check_plain(json_t *p, struct diag *d)
         }
     }
     return 0;
+}
+
+int envelope_parse_plain(const char *text, size_t len, json_t **plain, struct diag *d)
+{
+    json_error_t err;
+    /* Without JSON_ALLOW_NUL: a NUL in a string is refused, as C strings
+     * downstream would cut it short. */
+    *plain = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    if (!*plain) {
+        diag_error(d, "", 0, 0, "invalid request content (not JSON)");
+        return -1;
+    }
+    if (envelope_check_plain(*plain, d) < 0) {
+        json_decref(*plain);
+        *plain = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int envelope_check_form(const struct formspec *form, json_t *plain, int *applied, struct diag *d)
+{
+    json_t *normalized = NULL;
+    *applied =
+        form && !strcmp(json_string_value(json_object_get(plain, "schema")), formspec_hash(form));
+    if (!*applied)
+        return 0;
+    int rc = formspec_validate(form, json_object_get(plain, "fields"), &normalized, d);
+    json_decref(normalized);
+    return rc;
 }
 
 size_t envelope_bucket(size_t len)

@@ -25,13 +25,36 @@
 #define ENVELOPE_MAX (ENVELOPE_HEADER + 65536 + 48)
 #define ENVELOPE_MIN (ENVELOPE_HEADER + 1024 + 48)
 
+struct formspec;
+
 /* Builds the plaintext {"v":1, schema, channel, submitted, reference, fields}
  * and seals it to pk. fields is the validated field object. reference
  * receives the code shown to the requester (at least 10 bytes). The envelope
- * (malloc'd, not secret) is returned in *env. */
-int envelope_seal(const struct pubkey *pk, const char *schema_hash, const char *channel,
-                  json_t *fields, char reference[16], unsigned char **env, size_t *len,
-                  struct diag *d);
+ * (malloc'd, not secret) is returned in *env.
+ *
+ * Before sealing, the plaintext's exact bytes go through the administrator's
+ * import check (envelope_parse_plain, then envelope_check_form with form,
+ * which may be NULL): what cannot be imported is refused here, with the
+ * import's reasons in d, so the kiosk never acknowledges a request that every
+ * import would skip. A request too large to seal is refused with the place
+ * "request". */
+int envelope_seal(const struct pubkey *pk, const char *schema_hash, const struct formspec *form,
+                  const char *channel, json_t *fields, char reference[16], unsigned char **env,
+                  size_t *len, struct diag *d);
+
+/* The import's check of an opened plaintext (len bytes, the padding
+ * removed): JSON without a NUL or a repeated member, with exactly the
+ * structure envelope_check_plain describes. On success *plain is the parsed
+ * object (caller decrefs). The kiosk runs it on what it seals; opening lives
+ * in admin/unseal.h. */
+int envelope_parse_plain(const char *text, size_t len, json_t **plain, struct diag *d);
+
+/* The import's check of a parsed plaintext's fields against the site's form
+ * (form may be NULL): when the request was made with this very form (its
+ * schema hash is form's), every field must satisfy it, each problem named by
+ * field id in d, never by value. *applied says whether the form was checked
+ * (not for another version of the form: structure only). */
+int envelope_check_form(const struct formspec *form, json_t *plain, int *applied, struct diag *d);
 
 /* The plaintext object itself, members in this order (caller decrefs; its
  * compact JSON is what is padded and sealed, byte for byte the same as the

@@ -207,23 +207,27 @@ static bool tel_shape(const char *s)
     return digits >= 3;
 }
 
-static bool has_option(json_t *field, const char *value)
+/* Compares lengths too: a value with a NUL inside ("phone\0anything") is not
+ * the option "phone". */
+static bool has_option(json_t *field, json_t *value)
 {
-    size_t i;
+    size_t i, n = json_string_length(value);
     json_t *o;
     json_array_foreach (json_object_get(field, "options"), i, o) {
-        if (!strcmp(json_string_value(json_object_get(o, "value")), value))
+        json_t *want = json_object_get(o, "value");
+        if (json_string_length(want) == n &&
+            !memcmp(json_string_value(want), json_string_value(value), n))
             return true;
     }
     return false;
 }
 
 /* Checks one string value of field; adds problems to d. */
-static void check_text(json_t *field, const char *id, const char *type, const char *v, size_t n,
-                       struct diag *d)
+static void check_text(json_t *field, const char *id, const char *type, json_t *val, struct diag *d)
 {
+    const char *v = json_string_value(val);
     long max = (long)json_integer_value(json_object_get(field, "max"));
-    long chars = text_length(v, n, !strcmp(type, "textarea"));
+    long chars = text_length(v, json_string_length(val), !strcmp(type, "textarea"));
     if (chars < 0)
         diag_error(d, id, 0, 0, "contains characters that are not allowed");
     else if (chars > max)
@@ -232,9 +236,9 @@ static void check_text(json_t *field, const char *id, const char *type, const ch
         diag_error(d, id, 0, 0, "not an email address");
     else if (!strcmp(type, "tel") && !tel_shape(v))
         diag_error(d, id, 0, 0, "not a phone or pager number");
-    else if ((!strcmp(type, "select") || !strcmp(type, "radio")) && !has_option(field, v))
+    else if ((!strcmp(type, "select") || !strcmp(type, "radio")) && !has_option(field, val))
         diag_error(d, id, 0, 0, "not one of the choices");
-    else if (!strcmp(type, "checkbox") && strcmp(v, "yes"))
+    else if (!strcmp(type, "checkbox") && (json_string_length(val) != 3 || strcmp(v, "yes")))
         diag_error(d, id, 0, 0, "must be \"yes\" when ticked");
 }
 
@@ -247,11 +251,18 @@ int formspec_validate(const struct formspec *s, json_t *values, json_t **normali
     }
     json_t *out = json_object(), *fields = formspec_fields(s);
     const char *key;
+    size_t key_len;
     json_t *v;
-    json_object_foreach (values, key, v) {
+    json_object_keylen_foreach(values, key, key_len, v)
+    {
         size_t i;
         json_t *f;
         bool known = false;
+        if (strlen(key) != key_len) {
+            /* Named by what precedes the NUL: the rest may be anything. */
+            diag_error(d, "request", 0, 0, "a field name holds a NUL character");
+            continue;
+        }
         json_array_foreach (fields, i, f) {
             known = known || !strcmp(json_string_value(json_object_get(f, "id")), key);
         }
@@ -274,7 +285,7 @@ int formspec_validate(const struct formspec *s, json_t *values, json_t **normali
             size_t j, k;
             json_t *item;
             json_array_foreach (val, j, item) {
-                if (!json_is_string(item) || !has_option(f, json_string_value(item))) {
+                if (!json_is_string(item) || !has_option(f, item)) {
                     diag_error(d, id, 0, 0, "not one of the choices");
                     break;
                 }
@@ -290,7 +301,7 @@ int formspec_validate(const struct formspec *s, json_t *values, json_t **normali
             }
             given = json_string_length(val) > 0;
             if (given)
-                check_text(f, id, type, json_string_value(val), json_string_length(val), d);
+                check_text(f, id, type, val, d);
         }
         if (!given && required)
             diag_error(d, id, 0, 0, "required: please fill this in");

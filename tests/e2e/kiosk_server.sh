@@ -153,6 +153,37 @@ expect_status "values arrive exactly as sent (urlencoded and multipart)" 0 $?
 expect_status "refuses a key the site does not show" 1 $?
 expect_contains "says which keys differ" "$T/mismatch.out" "refusing to seal to a key the site does not show"
 expect_missing "refusing to start created no spool" "$T/x.db"
+# Tampered site copies: the page a kiosk serves always shows the key it
+# seals to, and the browser seals to that key too.
+fp() { sed -n 's/^fingerprint: //p' "$1"; }
+# (1) built for another key, showing the real administrator's fingerprint;
+#     the kiosk was given the other key, so the site's admin.pub "matches".
+cp -R "$T/content" "$T/content-other"
+cp "$T/other/admin.pub" "$T/content-other/keys/admin.pub"
+"$PEERSITE" build --content "$T/content-other" --theme "$ROOT/themes/default" --out "$T/site-other" >/dev/null 2>&1
+sed -i "s/id=\"seal-fingerprint\">[^<]*</id=\"seal-fingerprint\">$(fp "$K/admin.pub")</" "$T/site-other/request/index.html"
+grep -qF "$(fp "$K/admin.pub")" "$T/site-other/request/index.html" || fail "the tampered copy shows the real fingerprint" "sed changed nothing"
+timeout 10 "$PEERKIOSK" serve --site "$T/site-other" --pubkey "$T/other/admin.pub" --spool "$T/t1.db" --listen 127.0.0.1:0 >"$T/t1.out" 2>&1
+expect_status "refuses a page showing another fingerprint than --pubkey's" 1 $?
+expect_contains "  and says so" "$T/t1.out" "the request page shows fingerprint"
+expect_missing "  having kept nothing" "$T/t1.db"
+# (2) the real site, with the page's script sealing to another key.
+cp -R "$SITE" "$T/site-box"
+otherbox=$(sed -n 's/^box: //p' "$T/other/admin.pub")
+sed -i "s|data-box=\"[^\"]*\"|data-box=\"$otherbox\"|" "$T/site-box/request/index.html"
+timeout 10 "$PEERKIOSK" serve --site "$T/site-box" --pubkey "$K/admin.pub" --spool "$T/t2.db" --listen 127.0.0.1:0 >"$T/t2.out" 2>&1
+expect_status "refuses a page whose script seals to another key" 1 $?
+expect_contains "  and says so" "$T/t2.out" "seals to another key than --pubkey's (data-box)"
+# (3) a site without admin.pub is no longer served unchecked.
+cp -R "$SITE" "$T/site-nokey"
+rm "$T/site-nokey/admin.pub"
+timeout 10 "$PEERKIOSK" serve --site "$T/site-nokey" --pubkey "$K/admin.pub" --spool "$T/t3.db" --listen 127.0.0.1:0 >"$T/t3.out" 2>&1
+expect_status "refuses a site without admin.pub" 1 $?
+expect_contains "  and says so" "$T/t3.out" "the site has no admin.pub"
+echo '{"referral": "self", "name": "Dr S", "email": "s@example.org", "consent": "yes"}' |
+    "$PEERKIOSK" submit --site "$T/site-nokey" --pubkey "$K/admin.pub" --spool "$T/t3.db" >"$T/t3s.out" 2>&1
+expect_status "submit refuses it too" 1 $?
+expect_contains "  and says why" "$T/t3s.out" "the site has no admin.pub"
 "$PEERKIOSK" serve --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/y.db" --listen 127.0.0.1:99999 >"$T/badlisten.out" 2>&1
 expect_status "refuses a bad listen address" 1 $?
 
@@ -166,6 +197,31 @@ expect_status "rate limit: the 4th request within a minute is 429" 0 "$([ "$code
 [ "$codes" = " 303 303 303 429" ] || echo "#   got:$codes"
 expect_contains "429 says to wait" "$T/rate4.b" "Please wait a minute"
 stop_kiosk
+
+# --- a NUL can never be imported ---------------------------------------------------
+# The import's JSON parser refuses a NUL, so the kiosk must too: a choice with
+# one inside, a name with one inside, or a raw NUL byte is refused (422),
+# never acknowledged and left in the spool for every import to skip.
+start_kiosk nul --site "$SITE" --pubkey "$K/admin.pub" --spool "$T/nul.db" --rate 0 || exit 0
+base='referral=self&name=Dr%20Nul&email=a%40b.org&consent=yes'
+expect_status "a choice with an encoded NUL inside: 422" 422 \
+    "$(http nulchoice --data-binary "$base&modality=phone%00anything" "$KURL/request")"
+expect_contains "the NUL is named" "$T/nulchoice.b" "NUL character"
+expect_status "a NUL at the end of a choice: 422" 422 \
+    "$(http nulend --data-binary "$base&modality=phone%00" "$KURL/request")"
+expect_status "a field name with a NUL inside: 422" 422 \
+    "$(http nulname --data-binary "referral=self&name=Dr%20Nul&email=a%40b.org&consent%00x=yes" "$KURL/request")"
+printf -- '--XyZ\r\nContent-Disposition: form-data; name="referral"\r\n\r\nself\r\n--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nDr Raw\r\n--XyZ\r\nContent-Disposition: form-data; name="email"\r\n\r\nr@example.org\r\n--XyZ\r\nContent-Disposition: form-data; name="consent"\r\n\r\nyes\r\n--XyZ\r\nContent-Disposition: form-data; name="modality"\r\n\r\nphone\0x\r\n--XyZ--\r\n' >"$T/rawnul"
+expect_status "multipart with a raw NUL in a choice: 422" 422 \
+    "$(http rawnul -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary @"$T/rawnul" "$KURL/request")"
+expect_status "requests holding a NUL kept nothing" 0 "$(SPOOL=$T/nul.db pending)"
+expect_status "a typed %00 (sent as %2500) is text, not a NUL: 303" 303 \
+    "$(http pct --data-binary "$base&modality=phone&message=100%2500%20sure" "$KURL/request")"
+stop_kiosk
+"$PEERKIOSK" export --spool "$T/nul.db" --out "$T/nul.pkb" >/dev/null
+"$PEERADMIN" import --key "$K/admin.key" --passphrase-file "$PASS" --db "$T/nul-intake.db" --site "$SITE" \
+    "$T/nul.pkb" >"$T/nul-import.out" 2>&1
+expect_status "everything the kiosk acknowledged imports (exit 0)" 0 $?
 
 # --- the form's plaintext only from this machine ---------------------------------
 # A browser elsewhere on the network would send the form unsealed: 403, nothing kept.

@@ -85,6 +85,14 @@ echo 'not json' | "$PEERKIOSK" submit --site "$T/site" --pubkey "$K/admin.pub" -
     >"$T/notjson.out" 2>&1
 expect_status "request that is not JSON: exit 1" 1 $?
 
+# A NUL in a value (JSON's \u0000) can never be imported: refused, nothing stored.
+printf '{"referral": "self", "name": "Dr Nul", "email": "a@example.org", "modality": ["phone\\u0000x"], "consent": "yes"}' \
+    >"$T/nul.json"
+"$PEERKIOSK" submit --site "$T/site" --pubkey "$K/admin.pub" --spool "$SPOOL" <"$T/nul.json" >"$T/nul.out" 2>&1
+expect_status "a request with a NUL in a value: exit 1" 1 $?
+"$PEERKIOSK" status --spool "$SPOOL" --json >"$T/status2.json"
+if cmp -s "$T/status0.json" "$T/status2.json"; then ok "a request with a NUL: nothing stored"; else fail "a request with a NUL: nothing stored" "$(cat "$T/status0.json" "$T/status2.json")"; fi
+
 "$PEERKIOSK" submit --site "$T/site" --pubkey "$T/other-keys/admin.pub" --spool "$SPOOL" \
     <"$T/valid.json" >"$T/wrongkey.out" 2>&1
 expect_status "kiosk refuses a key that is not the site's" 1 $?
@@ -114,7 +122,7 @@ expect_status "import: exit 0" 0 $?
 expect_contains "import counts what it added" "$T/import.out" "25"
 no_marker "no plaintext in the intake database" "$DB" "$DB-wal"
 no_marker "no plaintext in import output" "$T/import.out"
-expect_contains "receipt lists 25 envelopes" "$T/receipt.txt" "count: 25"
+expect_contains "receipt lists 25 envelopes" "$T/receipt.txt" "held: 25"
 
 admin list --db "$DB" --json >"$T/list.json"
 expect_status "list --json" 0 $?

@@ -98,8 +98,8 @@ int main(int argc, char **argv)
         size_t len;
         char ref[16];
         int ok = formspec_validate(schema, values, &fields, &d) == 0 &&
-                 envelope_seal(&pk, formspec_hash(schema), "kiosk:test", fields, ref, &env, &len,
-                               &d) == 0 &&
+                 envelope_seal(&pk, formspec_hash(schema), schema, "kiosk:test", fields, ref, &env,
+                               &len, &d) == 0 &&
                  (!spool || spool_add(spool, env, len, &d) == 0);
         if (ok && bundle_path)
             bundle_add(&out, env, len);

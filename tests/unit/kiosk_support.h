@@ -125,7 +125,7 @@ static inline unsigned char *seal_test(const struct adminkey *k, int i, size_t *
     unsigned char *env = NULL;
     json_t *fields = test_fields(i);
     char spare[16];
-    assert_int_equal(envelope_seal(&k->pub, SCHEMA_HASH_DUMMY, "kiosk:lounge-2", fields,
+    assert_int_equal(envelope_seal(&k->pub, SCHEMA_HASH_DUMMY, NULL, "kiosk:lounge-2", fields,
                                    ref ? ref : spare, &env, len, &d),
                      0);
     json_decref(fields);

@@ -67,12 +67,6 @@ static void test_insert_idempotent_and_listed(void **state)
     id[0] ^= 1;
     assert_int_equal(intake_has(db, id, &d), 0);
 
-    unsigned char(*ids)[ENVELOPE_ID_BYTES] = NULL;
-    size_t n = 0;
-    assert_int_equal(intake_ids(db, &ids, &n, &d), 0);
-    assert_int_equal(n, 3);
-    free(ids);
-
     json_t *all = intake_list(db, &d);
     assert_non_null(all);
     assert_int_equal(json_array_size(all), 3);

@@ -4,6 +4,7 @@
 #include "kiosk_support.h"
 
 #include "buf.h"
+#include "formspec.h"
 
 static struct adminkey *key_a, *key_b;
 
@@ -92,8 +93,8 @@ static void test_padding_hides_length(void **state)
         struct diag d = DIAG_INIT;
         unsigned char *env = NULL;
         json_t *fields = json_pack("{s:s}", "note", notes[i]);
-        assert_int_equal(envelope_seal(&key_a->pub, SCHEMA_HASH_DUMMY, "web", fields, ref, &env,
-                                       &lens[i], &d),
+        assert_int_equal(envelope_seal(&key_a->pub, SCHEMA_HASH_DUMMY, NULL, "web", fields, ref,
+                                       &env, &lens[i], &d),
                          0);
         json_decref(fields);
         diag_free(&d);
@@ -115,8 +116,8 @@ static void test_too_large_refused(void **state)
     json_t *fields = json_pack("{s:s}", "note", text);
     struct diag d = DIAG_INIT;
     unsigned char *env = NULL;
-    assert_int_equal(envelope_seal(&key_a->pub, SCHEMA_HASH_DUMMY, "web", fields, ref, &env, &len,
-                                   &d),
+    assert_int_equal(envelope_seal(&key_a->pub, SCHEMA_HASH_DUMMY, NULL, "web", fields, ref, &env,
+                                   &len, &d),
                      -1);
     assert_null(env);
     expect_message(&d, "too large to seal");
@@ -388,6 +389,63 @@ static void test_armor_damage_reported(void **state)
     free(env);
 }
 
+/* Seals fields with envelope_seal; returns its result and the first reason. */
+static int seal_fields(json_t *fields, const char *hash, const struct formspec *form, char why[256])
+{
+    struct diag d = DIAG_INIT;
+    unsigned char *env = NULL;
+    size_t len = 0;
+    char ref[16];
+    int rc = envelope_seal(&key_a->pub, hash, form, "kiosk:lounge-2", fields, ref, &env, &len, &d);
+    snprintf(why, 256, "%s", diag_first(&d));
+    if (rc < 0 && env)
+        fail_msg("a refused request was sealed anyway (%zu bytes)", len);
+    diag_free(&d);
+    free(env);
+    json_decref(fields);
+    return rc;
+}
+
+/* The kiosk never acknowledges what the administrator's import would skip:
+ * envelope_seal runs the import's checks on the bytes it is about to seal. */
+static void test_seal_runs_the_import_check(void **state)
+{
+    (void)state;
+    char why[256], *dir = scratch_dir();
+    struct formspec *form = NULL;
+    struct diag d = DIAG_INIT;
+    put_file(dir, "request-schema.json", SCHEMA_JSON, strlen(SCHEMA_JSON));
+    assert_int_equal(formspec_load(dir, &form, &d), 0);
+    /* A NUL inside a value or a name: the import's JSON parser refuses it. */
+    json_t *f = json_pack("{s:[o]}", "how", json_stringn("call\0anything", 13));
+    if (seal_fields(f, SCHEMA_HASH_DUMMY, NULL, why) != -1)
+        fail_msg("expected a choice holding a NUL to be refused, got it sealed");
+    if (!strstr(why, "not JSON"))
+        fail_msg("expected \"not JSON\", got \"%s\"", why);
+    f = json_object();
+    json_object_setn_new(f, "name\0x", 6, json_string("Ada"));
+    assert_int_equal(seal_fields(f, SCHEMA_HASH_DUMMY, NULL, why), -1);
+    /* A field name the import refuses. */
+    assert_int_equal(seal_fields(json_pack("{s:s}", "no spaces", "x"), SCHEMA_HASH_DUMMY, NULL,
+                                 why),
+                     -1);
+    assert_non_null(strstr(why, "field name or value is malformed"));
+    /* Made with this form: its rules apply, as at import. */
+    const char *hash = formspec_hash(form);
+    assert_int_equal(seal_fields(json_pack("{s:s}", "name", "Ada"), hash, form, why), -1);
+    assert_non_null(strstr(why, "required"));
+    assert_int_equal(seal_fields(json_pack("{s:s, s:s, s:s}", "name", "Ada", "when", "soon",
+                                           "consent", "yes"),
+                                 hash, form, why),
+                     0);
+    /* Another version of the form: structure only, as at import. */
+    assert_int_equal(seal_fields(json_pack("{s:s}", "name", "Ada"), SCHEMA_HASH_DUMMY, form, why),
+                     0);
+    formspec_free(form);
+    diag_free(&d);
+    drop_dir(dir);
+}
+
 int main(void)
 {
     kiosk_test_init();
@@ -404,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_plaintext_checks),
         cmocka_unit_test(test_armor_in_mailbox),
         cmocka_unit_test(test_armor_damage_reported),
+        cmocka_unit_test(test_seal_runs_the_import_check),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     keys_free(key_a);

@@ -120,6 +120,51 @@ static void test_every_problem_named(void **state)
     diag_free(&d);
 }
 
+/* A form body can hold a NUL anywhere (json_stringn keeps it): a value is
+ * compared with its length, so "call\0anything" is not the choice "call" and
+ * "yes\0" is not "yes", and a field name with a NUL in it is refused. The
+ * import's JSON parser refuses every NUL, so such a value must never pass. */
+static void test_nul_refused(void **state)
+{
+    (void)state;
+    struct diag d = DIAG_INIT;
+    json_t *out = NULL;
+    json_t *base = json_pack("{s:s, s:s, s:s}", "name", "Ada", "when", "soon", "consent", "yes");
+    static const struct {
+        const char *id, *value;
+        size_t len;
+        int list;
+        const char *want;
+    } cases[] = {
+        {"how", "call\0anything", 13, 1, "how: not one of the choices"},
+        {"how", "call\0", 5, 1, "how: not one of the choices"},
+        {"when", "soon\0later", 10, 0, "when: contains characters that are not allowed"},
+        {"who", "self\0", 5, 0, "who: contains characters that are not allowed"},
+        {"consent", "yes\0", 4, 0, "consent: contains characters that are not allowed"},
+        {"name", "Ada\0Lovelace", 12, 0, "name: contains characters that are not allowed"},
+        {"note", "a\0b", 3, 0, "note: contains characters that are not allowed"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *values = json_deep_copy(base);
+        json_t *v = json_stringn(cases[i].value, cases[i].len);
+        json_object_set_new(values, cases[i].id, cases[i].list ? json_pack("[o]", v) : v);
+        int rc = formspec_validate(schema, values, &out, &d);
+        if (rc != -1)
+            fail_msg("case %zu (%s): expected -1 (refused), got %d", i, cases[i].want, rc);
+        expect_message(&d, cases[i].want);
+        diag_free(&d);
+        json_decref(values);
+    }
+    /* A field name with a NUL in it: "consent\0x" is not "consent". */
+    json_t *values = json_pack("{s:s, s:s}", "name", "Ada", "when", "soon");
+    json_object_setn_new(values, "consent\0x", 9, json_string("yes"));
+    assert_int_equal(formspec_validate(schema, values, &out, &d), -1);
+    expect_message(&d, "a field name holds a NUL character");
+    diag_free(&d);
+    json_decref(values);
+    json_decref(base);
+}
+
 /* Writes text as DIR/request-schema.json and expects loading to fail. */
 static void expect_bad_schema(const char *text, const char *want)
 {
@@ -170,10 +215,9 @@ int main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema_loads),
-        cmocka_unit_test(test_valid_values_normalized),
-        cmocka_unit_test(test_every_problem_named),
-        cmocka_unit_test(test_bad_schemas),
+        cmocka_unit_test(test_schema_loads),        cmocka_unit_test(test_valid_values_normalized),
+        cmocka_unit_test(test_every_problem_named), cmocka_unit_test(test_bad_schemas),
+        cmocka_unit_test(test_nul_refused),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     formspec_free(schema);
