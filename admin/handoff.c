@@ -38,6 +38,34 @@ static void line(struct buf *out, const struct sitedata *sd, json_t *fields, con
     buf_putc(out, '\n');
 }
 
+/* How to talk, as the requester asked: "By phone or by video, as you
+ * asked." from the form's labels; every way when they did not say. */
+static void ways(struct buf *out, const struct sitedata *sd, json_t *chosen)
+{
+    json_t *one_way = json_is_string(chosen) ? json_pack("[O]", chosen) : NULL;
+    if (one_way)
+        chosen = one_way;
+    size_t n = json_array_size(chosen);
+    if (n == 0) {
+        buf_puts(out, "In person, by phone or by video:\n  whatever suits you.");
+        json_decref(one_way);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *id = json_string_value(json_array_get(chosen, i));
+        const char *label = sitedata_label(sd, "modality", id);
+        struct buf one = BUF_INIT;
+        safe(&one, label ? label : id);
+        if (i > 0 && one.len && one.data[0] >= 'A' && one.data[0] <= 'Z')
+            one.data[0] = (char)(one.data[0] - 'A' + 'a');
+        buf_puts(out, i == 0 ? "" : i + 1 == n ? " or " : ", ");
+        buf_append(out, one.data, one.len);
+        buf_free(&one);
+    }
+    buf_puts(out, ", as you asked.");
+    json_decref(one_way);
+}
+
 void handoff_note(json_t *request, json_t *supporter, const struct sitedata *sd, struct buf *out)
 {
     json_t *fields = json_object_get(request, "fields");
@@ -68,9 +96,9 @@ void handoff_note(json_t *request, json_t *supporter, const struct sitedata *sd,
     safe(out, sname);
     buf_puts(out, ", a member of our peer support program. Our program\n"
                   "  coordinator asked me to touch base with you. Would you have some time\n"
-                  "  to talk in the next few days? In person, by phone or by video:\n"
-                  "  whatever suits you.\n\n"
-                  "  Best wishes,\n  ");
+                  "  to talk in the next few days? ");
+    ways(out, sd, json_object_get(fields, "modality"));
+    buf_puts(out, "\n\n  Best wishes,\n  ");
     safe(out, sname);
     buf_puts(out, "\n\nKeep this note private. It holds no details of what happened: hear them\n"
                   "from the requester, if they choose to share them.\n");

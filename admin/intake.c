@@ -853,7 +853,7 @@ json_t *intake_get(struct intake *db, long id, struct diag *d)
     if (step == SQLITE_ROW)
         res = row(db, st);
     else if (step == SQLITE_DONE)
-        diag_error(d, "ID", 0, 0, "no request %ld (see peeradmin list)", id);
+        diag_error(d, "peeradmin", 0, 0, "no request %ld (see peeradmin list)", id);
     else
         fail(db, d, "cannot read");
     sqlite3_finalize(st);
@@ -1002,24 +1002,31 @@ int intake_move(struct intake *db, long id, enum state_action action, const char
         return -1;
     const char *why = json_string_value(json_object_get(r, "unreadable"));
     if (why) {
-        diag_error(d, "ID", 0, 0, "request %ld %s; nothing was changed", id, why);
+        diag_error(d, "peeradmin", 0, 0, "request %ld %s; nothing was changed", id, why);
         goto out;
     }
     if (state_parse(json_string_value(json_object_get(r, "state")), &from) < 0) {
-        diag_error(d, "ID", 0, 0, "request %ld has an unknown state", id);
+        diag_error(d, "peeradmin", 0, 0, "request %ld has an unknown state", id);
         goto out;
     }
     if (state_move(from, action, &to) < 0) {
-        diag_error(d, "ID", 0, 0, "request %ld is %s: it cannot be %s", id, state_name(from),
+        /* Say what would make the move possible. */
+        const char *next = from == STATE_NEW ? " (assign it first)"
+                           : action == ACTION_CLOSE && from == STATE_ASSIGNED
+                               ? " (mark it contacted first)"
+                               : "";
+        diag_error(d, "peeradmin", 0, 0, "request %ld is %s: it cannot be %s%s", id,
+                   state_name(from),
                    action == ACTION_ASSIGN      ? "assigned"
                    : action == ACTION_CONTACTED ? "marked contacted"
-                   : action == ACTION_CLOSE     ? "closed (mark it contacted first)"
+                   : action == ACTION_CLOSE     ? "closed"
                    : action == ACTION_DECLINE   ? "declined"
-                                                : "reopened (it is not closed or declined)");
+                                                : "reopened (it is not closed or declined)",
+                   action == ACTION_REOPEN ? "" : next);
         goto out;
     }
     if (action == ACTION_REOPEN && !json_is_null(json_object_get(r, "purged"))) {
-        diag_error(d, "ID", 0, 0,
+        diag_error(d, "peeradmin", 0, 0,
                    "request %ld was purged: its contact details are gone, so it cannot be "
                    "reopened (enter it again with peeradmin add)",
                    id);

@@ -510,7 +510,7 @@ void stats_svg(json_t *report, struct buf *out)
     const char *to = json_string_value(json_object_get(report, "to"));
     struct buf title = BUF_INIT;
     buf_printf(&title, "Peer support requests%s%s%s%s", from || to ? ", " : "",
-               from ? from : "the start", from || to ? " to " : "",
+               from ? from : (to ? "the start" : ""), from || to ? " to " : "",
                from || to ? (to ? to : "today") : "");
     long label_w = 0, width = 20 + (long)(TITLE_W * (double)chars(title.data));
     json_array_foreach (dims, i, dim) {

@@ -86,8 +86,8 @@ static int parse_id(const struct cli *c, long *id, struct diag *d)
     char *end;
     *id = strtol(c->operands[0], &end, 10);
     if (*end || *id <= 0) {
-        diag_error(d, "ID", 0, 0, "\"%s\" is not a request id (a positive number, from list)",
-                   c->operands[0]);
+        diag_error(d, "peeradmin", 0, 0,
+                   "\"%s\" is not a request id (a positive number, from list)", c->operands[0]);
         return -1;
     }
     return 0;
@@ -547,9 +547,13 @@ int cmd_log(const struct cli *c, struct diag *d)
         print_json(log);
     } else {
         json_array_foreach (log, i, e) {
-            printf("%s  %-10s request %-5lld ", json_string_value(json_object_get(e, "at")),
-                   json_string_value(json_object_get(e, "action")),
-                   (long long)json_integer_value(json_object_get(e, "request")));
+            /* An action about no one request (an import) has no number. */
+            json_int_t req = json_integer_value(json_object_get(e, "request"));
+            char num[24] = "-";
+            if (req > 0)
+                snprintf(num, sizeof num, "%lld", (long long)req);
+            printf("%s  %-10s request %-5s ", json_string_value(json_object_get(e, "at")),
+                   json_string_value(json_object_get(e, "action")), num);
             print_cell(json_string_value(json_object_get(e, "detail")), 0, "\n");
         }
     }
@@ -568,9 +572,9 @@ static json_t *readable(struct workspace *w, long id, struct diag *d)
     json_t *r = intake_get(w->db, id, d);
     const char *why = r ? json_string_value(json_object_get(r, "unreadable")) : NULL;
     if (why)
-        diag_error(d, "ID", 0, 0, "request %ld %s", id, why);
+        diag_error(d, "peeradmin", 0, 0, "request %ld %s", id, why);
     else if (r && !json_object_get(r, "fields"))
-        diag_error(d, "ID", 0, 0, "request %ld was purged: its details are gone", id);
+        diag_error(d, "peeradmin", 0, 0, "request %ld was purged: its details are gone", id);
     else
         return r;
     json_decref(r);

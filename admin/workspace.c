@@ -207,11 +207,15 @@ int workspace_init(const char *dir, const char *key_file, const char *pass_file,
     char *pub = xasprintf("%s/admin.pub", dir);
     struct adminkey *k = NULL;
     struct intake *db = NULL;
+    char *site_copy = xasprintf("%s/site", dir);
     int rc = -1, adopt = fs_exists(key);
-    /* A directory keygen wrote (admin.key and admin.pub, no database) becomes
-     * the workspace, with its key; one with a database already is one. */
-    if (adopt && fs_exists(db_path)) {
-        diag_error(d, key, 0, 0, "already a workspace: refusing to overwrite its key");
+    /* A directory keygen wrote (admin.key and admin.pub, perhaps with the
+     * intake database that import made there) becomes the workspace, keeping
+     * its key and its requests; one that holds the site's data too already
+     * is one. */
+    if (adopt && fs_exists(db_path) && fs_exists(site_copy)) {
+        diag_error(d, dir, 0, 0,
+                   "already a workspace (refresh its site data with peeradmin site SITE_DIR)");
         goto out;
     }
     if (adopt && key_file) {
@@ -248,6 +252,7 @@ out:
     free(key);
     free(pub);
     free(db_path);
+    free(site_copy);
     return rc;
 }
 

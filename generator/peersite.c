@@ -1,6 +1,8 @@
 /* peersite: builds a peer-support program's public site from its content
  * repository (DESIGN §3–4): build, check, publish to a branch, start a new
  * content repository, and preview with live rebuilds while editing. */
+#include <errno.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,11 +161,16 @@ static int cmd_new(const struct cli *c, struct diag *d)
     const char *dir = c->operands[0];
     if (starter_create(dir, d) < 0)
         return -1;
+    /* The commands as this peersite was started (bin/peersite in a checkout). */
+    const char *self = strchr(program_invocation_name, '/') ? program_invocation_name : "peersite";
+    char real[PATH_MAX];
+    if (self[0] != '/' && strcmp(self, "peersite") && realpath(self, real))
+        self = real;
     printf("peersite: started a new program in %s\n"
-           "  cd %s && peersite serve      (preview while you edit)\n"
-           "  peersite check                 (before you commit)\n"
+           "  cd %s && %s serve      (preview while you edit)\n"
+           "  %s check               (before you commit)\n"
            "Read %s/README.md first.\n",
-           dir, dir, dir);
+           dir, dir, self, self, dir);
     return 0;
 }
 

@@ -331,7 +331,10 @@ int serve_run(const struct build_request *r, int port, struct diag *d)
                          NULL, handle, &p, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!daemon) {
-        diag_error(d, "127.0.0.1", 0, 0, "cannot listen on port %d: %s", port, strerror(errno));
+        diag_error(d, "peersite serve", 0, 0,
+                   "cannot listen on 127.0.0.1 port %d: %s (choose another with --port N, or "
+                   "--port 0 for any free one)",
+                   port, strerror(errno));
         goto out;
     }
     ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

@@ -102,6 +102,17 @@ done
 "$PEERADMIN" init "$T/kg" --passphrase-file "$PASS" >"$T/kg2.out" 2>&1
 expect_status "  init again: refused" 1 $?
 expect_contains "  as a workspace already" "$T/kg2.out" "already a workspace"
+# The README imports with --key DIR/admin.key --db DIR/intake.db before it
+# makes DIR a workspace: init keeps that database and its requests.
+"$TEST_HELPERS/fast_keygen" "$T/kg3" "$PASS" >/dev/null 2>&1
+"$TEST_HELPERS/seal_requests" --site "$T/site" --pubkey "$T/kg3/admin.pub" --count 2 \
+    --bundle "$T/kg3.pkb" >/dev/null
+"$PEERADMIN" import --key "$T/kg3/admin.key" --db "$T/kg3/intake.db" --passphrase-file "$PASS" \
+    "$T/kg3.pkb" >/dev/null 2>&1
+"$PEERADMIN" init "$T/kg3" --site "$T/site" --passphrase-file "$PASS" >"$T/kg3.out" 2>&1
+expect_status "init DIR keeps the intake database import made there" 0 $?
+expect_status "  with its requests" 2 \
+    "$(PEERADMIN_HOME=$T/kg3 "$PEERADMIN" list --json --passphrase-file "$PASS" 2>/dev/null | jq length)"
 pa "2026-03-02 08:00:00" list --db "$T/other.db" >/dev/null 2>&1
 expect_status "explicit --db wins over the workspace" 0 $?
 expect_exists "  (the other database is created)" "$T/other.db"
@@ -215,6 +226,9 @@ pa "2026-03-09 17:05:00" assign 2 lucia-ferreira >"$T/handoff.txt" 2>&1
 expect_status "assign" 0 $?
 expect_contains "hand-off: the subject" "$T/handoff.txt" "Subject: Touching base"
 expect_contains "hand-off: how to reach them" "$T/handoff.txt" "Zed Quill"
+expect_contains "hand-off: the first message offers the way they asked for" "$T/handoff.txt" \
+    "By phone, as you asked."
+expect_not_contains "  and not the others" "$T/handoff.txt" "In person, by phone or by video"
 expect_contains "hand-off: the supporter introduces themself" "$T/handoff.txt" "LucÃ­a Ferreira, a member of our peer support program"
 expect_not_contains "hand-off: never the note" "$T/handoff.txt" "$MARK"
 expect_not_contains "hand-off: never the reason" "$T/handoff.txt" "adverse"
@@ -227,12 +241,15 @@ expect_match "show names the supporter" "$T/show-assigned.txt" "^supporter +LucÃ
 pa "2026-03-09 17:06:00" list --json >"$T/before-close.json" 2>/dev/null
 pa "2026-03-09 17:06:00" close 2 >"$T/illegal.out" 2>&1
 expect_status "assigned -> closed is illegal: exit 1" 1 $?
-expect_contains "  and says why" "$T/illegal.out" "cannot be closed"
+expect_contains "  and says why" "$T/illegal.out" "cannot be closed (mark it contacted first)"
 pa "2026-03-09 17:06:00" list --json >"$T/after-close.json" 2>/dev/null
 if cmp -s "$T/before-close.json" "$T/after-close.json"; then ok "  and changes nothing"; else fail "  and changes nothing"; fi
 pa "2026-03-09 17:06:00" contacted 99 >"$T/u.out" 2>&1
 expect_status "unknown id: exit 1" 1 $?
 expect_contains "  named" "$T/u.out" "no request 99"
+pa "2026-03-09 17:06:00" close 3 >"$T/new-close.out" 2>&1
+expect_status "new -> closed is illegal: exit 1" 1 $?
+expect_contains "  and says what comes first" "$T/new-close.out" "cannot be closed (assign it first)"
 pa "2026-03-09 17:06:00" assign 3 nobody-at-all >"$T/u2.out" 2>&1
 expect_status "unknown supporter: exit 1" 1 $?
 expect_contains "  named" "$T/u2.out" "unknown supporter"
@@ -309,6 +326,8 @@ expect_contains "SVG: role=img" "$T/stats.svg" 'role="img"'
 expect_contains "SVG: a title" "$T/stats.svg" "<title"
 expect_contains "SVG: a description" "$T/stats.svg" "<desc"
 expect_contains "SVG: hidden counts in words" "$T/stats.svg" ">suppressed</text>"
+pa "2026-04-01 09:00:00" stats --format svg >"$T/stats-all.svg" 2>&1
+expect_match "SVG without a period: a plain title" "$T/stats-all.svg" "<title[^>]*>Peer support requests</title>"
 expect_contains "SVG: text labels on bars" "$T/stats.svg" ">28</text>"
 expect_contains "SVG: the description carries the numbers" "$T/stats.svg" "Channel (total 28): Kiosk suppressed, Web form 0, Phone suppressed, Email 13"
 if xmllint --noout "$T/stats.svg" 2>"$T/xml.err"; then ok "SVG is well-formed XML"; else fail "SVG is well-formed XML" "$(cat "$T/xml.err")"; fi
