@@ -194,6 +194,63 @@ static void check_field(struct ys_loader *L, yaml_node_t *n, json_t *f)
                    type);
 }
 
+/* The "id" values of request.yml's fields, read from the document itself:
+ * require_one_of may come before "fields" in the file. Returns a new object
+ * of ids (caller decrefs). */
+static json_t *request_field_ids(struct ys_loader *L)
+{
+    json_t *ids = json_object();
+    yaml_node_t *root = yaml_document_get_root_node(L->doc);
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return ids;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(L->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(L->doc, p->value);
+        if (k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "fields") ||
+            v->type != YAML_SEQUENCE_NODE)
+            continue;
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+             it++) {
+            yaml_node_t *f = yaml_document_get_node(L->doc, *it);
+            if (f->type != YAML_MAPPING_NODE)
+                continue;
+            for (yaml_node_pair_t *q = f->data.mapping.pairs.start; q < f->data.mapping.pairs.top;
+                 q++) {
+                yaml_node_t *fk = yaml_document_get_node(L->doc, q->key);
+                yaml_node_t *fv = yaml_document_get_node(L->doc, q->value);
+                if (fk->type == YAML_SCALAR_NODE && fv->type == YAML_SCALAR_NODE &&
+                    !strcmp((const char *)fk->data.scalar.value, "id"))
+                    json_object_set_new(ids, (const char *)fv->data.scalar.value, json_true());
+            }
+        }
+    }
+    return ids;
+}
+
+/* require_one_of: ids of the form's fields ("give at least one way to reach
+ * you"), each once; each wrong item is reported at its own line. */
+static void check_one_of(struct ys_loader *L, yaml_node_t *n, json_t *v)
+{
+    if (json_array_size(v) == 0) {
+        diag_error(L->d, YS_AT(L, n), "\"require_one_of\" must list at least one field id");
+        return;
+    }
+    json_t *ids = request_field_ids(L), *id;
+    size_t i;
+    json_array_foreach (v, i, id) {
+        yaml_node_t *item = yaml_document_get_node(L->doc, n->data.sequence.items.start[i]);
+        const char *s = json_string_value(id);
+        if (!json_object_get(ids, s))
+            diag_error(L->d, YS_AT(L, item),
+                       "require_one_of: \"%s\" is not the id of a field of this form", s);
+        for (size_t k = 0; k < i; k++)
+            if (json_equal(json_array_get(v, k), id))
+                diag_error(L->d, YS_AT(L, item), "require_one_of: \"%s\" appears twice", s);
+    }
+    json_decref(ids);
+}
+
 /* ---- the schemas of each file -------------------------------------------- */
 
 static const struct ys_key contact_keys[] = {
@@ -282,6 +339,7 @@ static const struct ys_key request_keys[] = {
     {"title", YS_STRING, true, NULL, NULL, NULL},
     {"intro", YS_STRING, false, NULL, NULL, NULL},
     {"fields", YS_OBJECTS, true, field_keys, check_field, NULL},
+    {"require_one_of", YS_STRINGS, false, NULL, check_one_of, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 

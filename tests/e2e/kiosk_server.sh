@@ -92,6 +92,13 @@ expect_contains "422 offers the form again" "$T/bad.b" 'id="request-form"'
 expect_match "422 is never stored" "$T/bad.h" '^Cache-Control: no-store'
 expect_status "invalid request: nothing kept" "$n" "$(pending)"
 
+n=$(pending)
+code=$(http unreachable -d referral=self -d name=Nowhere -d email= -d pager= -d consent=yes "$KURL/request")
+expect_status "no way to reach the person: 422" 422 "$code"
+expect_contains "422 asks for a way to reach the person, at its first field" "$T/unreachable.b" \
+    'give at least one of Email or Pager, so we can reach you'
+expect_status "no way to reach the person: nothing kept" "$n" "$(pending)"
+
 printf 'referral=self&name=Dr%%FF%%FE&email=a%%40b.org&consent=yes' >"$T/badutf8"
 expect_status "invalid UTF-8: 422" 422 "$(http utf8 --data-binary @"$T/badutf8" "$KURL/request")"
 expect_contains "invalid UTF-8 is named" "$T/utf8.b" "not valid text"

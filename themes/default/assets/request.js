@@ -158,6 +158,23 @@
       if (msg) problems.push({ id: f.id, label: f.label, message: msg });
       else if (given) fields[f.id] = v;
     });
+    /* "At least one way to reach you", at the group's first field, in
+       formspec_one_of_message's words. */
+    var oneOf = schema.require_one_of || [];
+    var any = oneOf.some(function (id) {
+      var v = values[id];
+      return v && v.length > 0;
+    });
+    if (oneOf.length && !any) {
+      var labels = oneOf.map(function (id) {
+        var f = schema.fields.filter(function (x) { return x.id === id; })[0];
+        return f ? f.label : id;
+      });
+      var list = labels.length > 1 ? labels.slice(0, -1).join(', ') + ' or ' + labels[labels.length - 1] : labels[0];
+      var first = schema.fields.filter(function (x) { return x.id === oneOf[0]; })[0];
+      problems.push({ id: oneOf[0], label: first ? first.label : oneOf[0],
+                      message: 'give at least one of ' + list + ', so we can reach you' });
+    }
     return { fields: fields, problems: problems };
   }
 
