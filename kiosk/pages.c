@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formfill.h"
 #include "fsutil.h"
 
 struct pages {
     char *head;        /* from the start to just before the title text */
     char *site_name;   /* " · Site name" as in the title, HTML */
+    char *form_title;  /* the request page's own title, HTML */
     char *before_main; /* from </title> to the end of the <main ...> start tag */
     char *form_main;   /* the request page's main content: intro and form */
     char *after_main;  /* from </main> to the end */
@@ -134,6 +136,7 @@ int pages_load(const char *site_dir, const struct formspec *s, const char *chann
         dot = title_end;
     p->head = dup_range(html, title);
     p->site_name = dup_range(dot, title_end);
+    p->form_title = dup_range(title, dot);
     p->before_main = dup_range(title_end, main_open + 1);
     p->form_main = dup_range(main_open + 1, main_close);
     p->after_main = strdup(main_close);
@@ -154,6 +157,7 @@ void pages_free(struct pages *p)
         return;
     free(p->head);
     free(p->site_name);
+    free(p->form_title);
     free(p->before_main);
     free(p->form_main);
     free(p->after_main);
@@ -216,35 +220,24 @@ void pages_thanks(const struct pages *p, const char *reference, struct buf *out)
     buf_puts(out, p->after_main);
 }
 
-static const char *field_label(const struct pages *p, const char *id)
+void pages_invalid(const struct pages *p, const struct diag *problems, json_t *values,
+                   struct buf *out)
 {
-    size_t i;
-    json_t *f;
-    json_array_foreach (formspec_fields(p->schema), i, f) {
-        if (!strcmp(json_string_value(json_object_get(f, "id")), id))
-            return json_string_value(json_object_get(f, "label"));
-    }
-    return NULL;
-}
-
-void pages_invalid(const struct pages *p, const struct diag *problems, struct buf *out)
-{
-    open_page(p, "Please check your request", NULL, out);
-    buf_puts(out, "<div class=\"warning\" role=\"alert\">\n<h2>Your request was not sent</h2>\n"
-                  "<p>Nothing was kept. Please fill in the form again:</p>\n<ul>\n");
-    for (size_t i = 0; i < problems->n; i++) {
-        const char *label = field_label(p, problems->items[i].where);
-        buf_puts(out, "<li>");
-        if (problems->items[i].where[0]) {
-            buf_puts(out, "<strong>");
-            html(out, label ? label : problems->items[i].where);
-            buf_puts(out, "</strong> — ");
-        }
-        html(out, problems->items[i].msg);
-        buf_puts(out, "</li>\n");
-    }
-    buf_puts(out, "</ul>\n</div>\n");
-    buf_puts(out, p->form_main);
+    static const char intro[] = "Your request has not been sent, and nothing was kept on this "
+                                "kiosk. Please check:";
+    json_t *fields = formspec_fields(p->schema);
+    /* Sized once: the page holds what was typed (formfill.h). */
+    buf_grow(out, strlen(p->head) + strlen(p->form_title) + strlen(p->site_name) +
+                      strlen(p->before_main) + strlen(p->form_main) + strlen(p->after_main) + 64 +
+                      formfill_extra(fields, values, problems, intro));
+    /* GOV.UK: the title says there is an error, so it is heard first. */
+    buf_puts(out, p->head);
+    buf_puts(out, "Error: ");
+    buf_puts(out, p->form_title);
+    buf_puts(out, p->site_name);
+    buf_puts(out, p->before_main);
+    buf_putc(out, '\n');
+    formfill_render(p->form_main, fields, values, problems, intro, out);
     buf_puts(out, p->after_main);
 }
 

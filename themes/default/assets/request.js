@@ -239,25 +239,91 @@
     });
   }
 
-  function showProblems(box, problems) {
+  /* The id of a field's first control: where the summary's link goes. */
+  function controlId(f) {
+    var first = (f.options || [])[0];
+    return 'f-' + f.id + ((f.type === 'radio' || f.type === 'checkboxes') && first ? '-' + first.value : '');
+  }
+
+  function capitalized(s) { return s.charAt(0).toUpperCase() + s.slice(1); }
+
+  /* The GOV.UK error summary at the top of the page, each problem linking to
+     its field (site.js moves focus there), and each field marked with its
+     first message just before its controls: the same markup as the kiosk's
+     problems page (kiosk/formfill.c). */
+  function showProblems(form, box, schema, problems) {
+    var clear = window.peerkit && window.peerkit.clearProblems;
+    if (clear) clear(form);
+    var order = {};
+    schema.fields.forEach(function (f, i) { order[f.id] = i; });
+    problems = problems.slice().sort(function (a, b) {
+      var x = a.id in order ? order[a.id] : 1e9, y = b.id in order ? order[b.id] : 1e9;
+      return x - y;
+    });
     box.textContent = '';
+    var alert = document.createElement('div');
+    alert.setAttribute('role', 'alert');
     var h = document.createElement('h2');
-    h.textContent = 'Please check your request';
+    h.id = 'seal-errors-title';
+    h.textContent = 'There is a problem';
     var p = document.createElement('p');
-    p.textContent = 'Nothing was sealed or sent yet. Please correct:';
+    p.textContent = 'Nothing was sealed or sent yet. Please check:';
     var ul = document.createElement('ul');
+    var marked = {};
     problems.forEach(function (pr) {
-      var li = document.createElement('li'), b = document.createElement('strong');
-      b.textContent = pr.label;
-      li.appendChild(b);
-      li.appendChild(document.createTextNode(' — ' + pr.message));
+      var f = schema.fields.filter(function (x) { return x.id === pr.id; })[0];
+      var li = document.createElement('li');
+      var text = (pr.label ? pr.label + ' — ' : '') + pr.message;
+      if (f) {
+        var a = document.createElement('a');
+        a.href = '#' + controlId(f);
+        a.textContent = text;
+        li.appendChild(a);
+        if (!marked[f.id]) { marked[f.id] = true; markField(form, f, pr.message); }
+      } else {
+        li.textContent = text;
+      }
       ul.appendChild(li);
     });
-    box.appendChild(h);
-    box.appendChild(p);
-    box.appendChild(ul);
+    alert.appendChild(h);
+    alert.appendChild(p);
+    alert.appendChild(ul);
+    box.appendChild(alert);
     box.hidden = false;
     box.focus();
+  }
+
+  function markField(form, f, message) {
+    var wrap = form.querySelector('[data-field="' + f.id + '"]');
+    if (!wrap) return;
+    var errId = 'f-' + f.id + '-error';
+    wrap.setAttribute('data-invalid', '');
+    var msg = document.createElement('p');
+    msg.className = 'error-message';
+    msg.id = errId;
+    var hidden = document.createElement('span');
+    hidden.className = 'visually-hidden';
+    hidden.textContent = 'Error:';
+    msg.appendChild(hidden);
+    msg.appendChild(document.createTextNode(' ' + capitalized(message)));
+    var first = wrap.querySelector('input, select, textarea, .choice');
+    if (first) first.parentNode.insertBefore(msg, first);
+    else wrap.appendChild(msg);
+    function describe(el) {
+      var ids = (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+      el.setAttribute('aria-describedby', [errId].concat(ids).join(' '));
+    }
+    var controls = wrap.querySelectorAll('input, select, textarea');
+    if (f.type === 'radio' || f.type === 'checkboxes') describe(wrap);
+    else if (controls[0]) describe(controls[0]);
+    Array.prototype.forEach.call(controls, function (el) { el.setAttribute('aria-invalid', 'true'); });
+  }
+
+  /* Empties the form and its error marks (site.js); form.reset() where that
+     script is missing. */
+  function clearForm(form) {
+    if (window.peerkit && window.peerkit.clearForm) window.peerkit.clearForm(form);
+    else form.reset();
   }
 
   function showResult(id, ref) {
@@ -379,19 +445,19 @@
       if (busy) return;
       var r = ready, s = r.sodium;
       var checked = validate(r.schema, readForm(form, r.schema));
-      if (checked.problems.length) { showProblems(errors, checked.problems); return; }
-      errors.hidden = true;
+      if (checked.problems.length) { showProblems(form, errors, r.schema, checked.problems); return; }
+      if (window.peerkit && window.peerkit.clearProblems) window.peerkit.clearProblems(form);
       var ref = reference(s);
       var channel = fieldset.getAttribute('data-channel') || 'web';
       var pad = padded(s, plaintext(r.schemaHash, channel, isoNow(new Date()), ref, checked.fields));
       checked = null;
       if (!pad) {
-        showProblems(errors, [{ label: 'Your request', message: 'too long to seal: please shorten it' }]);
+        showProblems(form, errors, r.schema, [{ id: null, label: 'Your request', message: 'too long to seal: please shorten it' }]);
         return;
       }
       var env = envelope(s, r.boxPk, pad);
       s.memzero(pad);
-      form.reset();
+      clearForm(form);
       var target = kioskDrop || form.getAttribute('data-submit-url');
       if (!target) { showArmor(form, armor(s, env), ref, null); return; }
       busy = true;
@@ -430,6 +496,9 @@
         fp.setAttribute('data-computed', 'browser');
       }
       showHow('on');
+      /* The page's own checks, with the error summary, instead of the
+         browser's bubbles. */
+      form.noValidate = true;
       fieldset.disabled = false;
       form.setAttribute('data-ready', 'yes');
     }, function (e) {
