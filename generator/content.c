@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "formspec.h"
 #include "frontmatter.h"
+#include "phone.h"
 #include "promise.h"
 #include "tree.h"
 #include "xalloc.h"
@@ -513,6 +514,23 @@ static void site_defaults(json_t *site)
     set_default(site, "response_time", json_string(text));
     set_default(site, "kiosk", json_integer(120));
     set_default(site, "contact", json_object());
+    set_default(site, "crisis", json_string("Call your local emergency number now."));
+    /* Numbers a phone follows in one tap (phone.h): the program's, as a
+     * tel: URI, and the crisis text with its numbers as links. */
+    struct buf b = BUF_INIT;
+    json_t *contact = json_object_get(site, "contact");
+    const char *phone = json_string_value(json_object_get(contact, "phone"));
+    if (phone && *phone) {
+        phone_uri("tel:", phone, strlen(phone), &b);
+        json_object_set_new(contact, "tel", json_string(b.data));
+        buf_reset(&b);
+    }
+    const char *crisis = json_string_value(json_object_get(site, "crisis"));
+    if (crisis) {
+        phone_html(crisis, strlen(crisis), &b);
+        json_object_set_new(site, "crisis_html", json_string(b.data ? b.data : ""));
+    }
+    buf_free(&b);
     if (!json_object_get(site, "roles")) {
         static const char *const roles[][2] = {
             {"faculty", "Faculty"}, {"app", "Advanced practice provider"},

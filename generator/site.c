@@ -724,8 +724,7 @@ static json_t *nav_items(struct build *b)
     free(menu);
     json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "search", "title", "Search",
                                          "path", "search/"));
-    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "request", "title",
-                                         "Ask for support", "path", "request/"));
+    /* "Ask for support" is the header's own button (base template). */
     return nav;
 }
 

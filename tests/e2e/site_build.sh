@@ -18,7 +18,14 @@ for f in index.html about/index.html faq/index.html confidentiality/index.html \
 done
 expect_contains "FAQ question has its slug as id" "$out/faq/index.html" 'id="why-talk"'
 expect_contains "FAQ has a table of contents" "$out/faq/index.html" 'href="#is-it-secret"'
-expect_contains "crisis banner on every page" "$out/supporters/bob-baker/index.html" "Call or text 988."
+expect_contains "crisis banner on every page, its number a tel: link" "$out/supporters/bob-baker/index.html" \
+    'Call or <a class="sms" href="sms:988" aria-label="Text 988">text</a> <a class="tel" href="tel:988" aria-label="Call 988">988</a>.'
+missing=
+for page in "$out"/index.html "$out"/*/index.html "$out"/supporters/*/index.html "$out"/404.html; do
+    grep -q 'href="tel:5550100"' "$page" && grep -q 'href="tel:988"' "$page" || missing="$missing $page"
+done
+if [ -z "$missing" ]; then ok "every page has the crisis and program numbers as tel: links"; else
+    fail "every page has the crisis and program numbers as tel: links" "$missing"; fi
 expect_contains "contact on every page" "$out/404.html" "peers@example.org"
 expect_contains "not accepting is shown" "$out/supporters/bob-baker/index.html" "Not accepting requests"
 expect_contains "accepting is shown" "$out/supporters/ada-lovelace/index.html" "Accepting requests"
