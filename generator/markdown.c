@@ -169,3 +169,28 @@ void md_render(const char *md, size_t len, int first_line, const char *root, str
     buf_free(&url);
     cmark_node_free(doc);
 }
+
+void md_excerpt(const char *md, size_t len, size_t max, struct buf *out)
+{
+    struct buf html = BUF_INIT, text = BUF_INIT;
+    md_render(md, len, 1, "", &html, NULL, &text);
+    const char *t = text.data ? text.data : "";
+    while (*t == ' ')
+        t++;
+    size_t n = strlen(t);
+    while (n > 0 && t[n - 1] == ' ')
+        n--;
+    if (n <= max) {
+        buf_append(out, t, n);
+    } else {
+        size_t cut = max;
+        while (cut > 0 && t[cut] != ' ')
+            cut--;
+        while (cut > 0 && strchr(" ,;:.-", t[cut - 1]))
+            cut--;
+        buf_append(out, t, cut ? cut : max);
+        buf_puts(out, "…");
+    }
+    buf_free(&html);
+    buf_free(&text);
+}

@@ -407,8 +407,22 @@ static json_t *supporter_values(struct build *b, json_t *s, const char *rel, boo
     json_t *photo = json_object_get(s, "photo_asset");
     if (photo)
         json_object_set(v, "photo", photo);
-    if (bio)
+    if (bio) {
         json_object_set_new(v, "bio", md_body(b, s, rel, NULL));
+    } else {
+        const struct content_source *src =
+            &b->c.sources[json_integer_value(json_object_get(s, "src"))];
+        struct buf ex = BUF_INIT;
+        md_excerpt(src->body, strlen(src->body), 160, &ex);
+        if (ex.len)
+            json_object_set_new(v, "excerpt", json_string(ex.data));
+        buf_free(&ex);
+    }
+    /* A specialty that only repeats the department is said once. */
+    const char *spec = json_string_value(json_object_get(s, "specialty"));
+    const char *dept = json_string_value(json_object_get(s, "department"));
+    if (spec && dept && !strcasecmp(spec, dept))
+        json_object_del(v, "specialty");
     set_reviewed(v, reviewed_one(b, s));
     return v;
 }
@@ -465,8 +479,13 @@ static int build_supporters(struct build *b)
     const char *rel = "supporters/index.html";
     json_t *cards = json_array();
     size_t accepting = 0;
+    /* Those accepting requests first; the others after them. */
+    for (int pass = 1; pass >= 0; pass--)
+        json_array_foreach (b->c.supporters, i, s) {
+            if (json_is_true(json_object_get(s, "accepting")) == pass)
+                json_array_append_new(cards, supporter_values(b, s, rel, false));
+        }
     json_array_foreach (b->c.supporters, i, s) {
-        json_array_append_new(cards, supporter_values(b, s, rel, false));
         accepting += json_is_true(json_object_get(s, "accepting"));
     }
     json_t *roles = json_array(), *r;
@@ -567,6 +586,11 @@ static int build_request(struct build *b)
         const char *ac = autocomplete_for(id);
         if (ac)
             json_object_set_new(v, "autocomplete", json_string(ac));
+        json_t *list = input ? sitedata_datalist(&b->c, id) : NULL;
+        if (json_array_size(list))
+            json_object_set_new(v, "has_datalist", json_true());
+        if (list)
+            json_object_set_new(v, "datalist", list);
         size_t j;
         json_t *o;
         json_array_foreach (json_object_get(v, "options"), j, o) {

@@ -19,6 +19,15 @@ json_t *sitedata_schema(const struct content *c);
 /* supporters.json: {version, roles, supporters: [public fields + url]}. */
 json_t *sitedata_supporters(const struct content *c);
 
+/* The values a request field can be offered from the directory (a
+ * <datalist>): for "supporter", the accepting supporters as {value: name,
+ * slug} (none when there are more than SITEDATA_DATALIST_MAX: a list that
+ * long helps nobody, and the page must stay light); for "language", every
+ * language supporters speak, as {value, slug: false}. NULL for other ids.
+ * Caller decrefs. */
+#define SITEDATA_DATALIST_MAX 200
+json_t *sitedata_datalist(const struct content *c, const char *field_id);
+
 /* Appends one entry to the search index (a JSON array): title, site-relative
  * url, the section it belongs to and its plain text (cut to a few hundred
  * bytes on a UTF-8 boundary to keep the index small). */

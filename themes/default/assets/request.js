@@ -427,6 +427,22 @@
     });
   }
 
+  /* "Ask for this supporter" links here with ?supporter=SLUG (the public
+     slug, nothing else in the address): the supporter field gets their
+     name from the page's list, or the slug itself, which the coordinator's
+     matching understands too. */
+  function preselect(form) {
+    var slug = new URLSearchParams(location.search).get('supporter');
+    var field = form.querySelector('[name="supporter"]');
+    if (!slug || !field || field.value || !/^[a-z0-9-]{1,120}$/.test(slug)) return;
+    var list = field.list ? field.list.querySelectorAll('option') : [];
+    var name = slug;
+    Array.prototype.forEach.call(list, function (o) {
+      if (o.getAttribute('data-slug') === slug) name = o.value;
+    });
+    field.value = name;
+  }
+
   function setup(form) {
     var fieldset = document.getElementById('request-fields');
     var errors = document.getElementById('seal-errors');
@@ -499,6 +515,7 @@
       /* The page's own checks, with the error summary, instead of the
          browser's bubbles. */
       form.noValidate = true;
+      preselect(form);
       fieldset.disabled = false;
       form.setAttribute('data-ready', 'yes');
     }, function (e) {

@@ -10,6 +10,8 @@
     var selects = form.querySelectorAll('select[data-filter]');
     var items = list.querySelectorAll('.supporter');
     var count = document.getElementById('filter-count');
+    var empty = document.getElementById('filter-empty');
+    var reset = document.getElementById('filter-reset');
     function matches(item, key, value) {
       if (!value) return true;
       var have = item.getAttribute('data-' + key) || '';
@@ -26,10 +28,19 @@
         items[i].hidden = !ok;
         if (ok) shown++;
       }
-      count.textContent = shown + ' of ' + items.length + ' supporters shown';
+      count.textContent = shown ? shown + ' of ' + items.length + ' supporters shown'
+                                : 'No supporter matches these choices';
+      if (empty) empty.hidden = shown > 0;
     }
     form.hidden = false;
     form.addEventListener('change', apply);
+    if (reset) {
+      reset.addEventListener('click', function () {
+        for (var j = 0; j < selects.length; j++) selects[j].value = '';
+        apply();
+        selects[0].focus();
+      });
+    }
     form.addEventListener('submit', function (e) { e.preventDefault(); });
     apply();
   }
