@@ -18,6 +18,7 @@
 #include "mustache.h"
 #include "outdir.h"
 #include "pubkey.h"
+#include "search.h"
 #include "sitedata.h"
 #include "xalloc.h"
 
@@ -32,10 +33,10 @@ struct build {
     struct outdir *out; /* where pages are written; NULL renders without writing */
     struct mustache *mu;
     struct linkcheck *lc;
-    json_t *globals; /* site, assets, pubkey, commit: shared by every page */
-    json_t *search;  /* search index entries */
-    json_t *sitemap; /* site-relative page URLs */
-    struct buf html; /* scratch for rendering */
+    json_t *globals;       /* site, assets, pubkey, commit: shared by every page */
+    struct search *search; /* the search index, fed as pages render */
+    json_t *sitemap;       /* site-relative page URLs */
+    struct buf html;       /* scratch for rendering */
 };
 
 /* ---- theme loading ------------------------------------------------------- */
@@ -223,6 +224,15 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
         rc = emit(b, rel, b->html.data, b->html.len);
         if (!root_override)
             linkcheck_add_page(b->lc, rel, b->html.data, b->html.len);
+        /* Search covers the whole text of the pages people read (search.h);
+         * not the directory, which repeats the supporters' own pages. */
+        static const char *const indexed[] = {"home",      "page",    "faq", "confidentiality",
+                                              "supporter", "request", NULL};
+        for (size_t k = 0; b->search && !root_override && indexed[k]; k++)
+            if (!strcmp(tmpl, indexed[k]))
+                search_add_html(b->search, path,
+                                !strcmp(tmpl, "supporter") ? "Peer supporters" : NULL, b->html.data,
+                                b->html.len);
     }
     json_decref(ctx);
     free(root);
@@ -243,7 +253,6 @@ static int build_pages(struct build *b)
     int rc = 0;
     size_t i;
     json_t *p;
-    struct buf text = BUF_INIT;
     json_array_foreach (b->c.pages, i, p) {
         const char *slug = json_string_value(json_object_get(p, "slug"));
         const char *title = json_string_value(json_object_get(p, "title"));
@@ -252,17 +261,14 @@ static int build_pages(struct build *b)
         if (asprintf(&rel, "%s%s", home ? "" : slug, home ? "index.html" : "/index.html") < 0 ||
             asprintf(&url, "%s%s", home ? "" : slug, home ? "" : "/") < 0)
             abort();
-        buf_reset(&text);
         json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
         set_reviewed(page, reviewed_one(b, p));
-        json_t *extra = json_pack("{s:o}", "content", md_body(b, p, rel, &text));
-        sitedata_search_add(b->search, title, url, "Page", text.data ? text.data : "");
+        json_t *extra = json_pack("{s:o}", "content", md_body(b, p, rel, NULL));
         json_array_append_new(b->sitemap, json_string(url));
         rc |= render_page(b, home ? "home" : "page", rel, page, extra, home ? "home" : slug, NULL);
         free(rel);
         free(url);
     }
-    buf_free(&text);
     return rc;
 }
 
@@ -271,7 +277,6 @@ static int build_faq(struct build *b)
     const char *rel = "faq/index.html";
     json_t *cats = json_array(), *cat, *q;
     size_t i, j;
-    struct buf text = BUF_INIT;
     size_t npaths = json_array_size(b->c.faq);
     const char **paths = calloc(npaths + 1, sizeof *paths);
     if (!paths)
@@ -283,18 +288,9 @@ static int build_faq(struct build *b)
                 continue;
             const char *slug = json_string_value(json_object_get(q, "slug"));
             const char *question = json_string_value(json_object_get(q, "question"));
-            buf_reset(&text);
             json_t *item = json_pack("{s:s, s:s, s:o}", "slug", slug, "question", question,
-                                     "answer", md_body(b, q, rel, &text));
-            set_reviewed(item, reviewed_one(b, q));
+                                     "answer", md_body(b, q, rel, NULL));
             json_array_append_new(questions, item);
-            char *url = NULL;
-            if (asprintf(&url, "faq/#%s", slug) < 0)
-                abort();
-            sitedata_search_add(b->search, question, url,
-                                json_string_value(json_object_get(cat, "name")),
-                                text.data ? text.data : "");
-            free(url);
         }
         json_array_append_new(cats,
                               json_pack("{s:O, s:O, s:o}", "name", json_object_get(cat, "name"),
@@ -307,7 +303,6 @@ static int build_faq(struct build *b)
     json_t *page = page_info("Frequently asked questions", NULL);
     set_reviewed(page, reviewed(b, paths, npaths));
     free(paths);
-    buf_free(&text);
     json_array_append_new(b->sitemap, json_string("faq/"));
     return render_page(b, "faq", rel, page,
                        json_pack("{s:o, s:i}", "categories", cats, "count", (int)npaths), "faq",
@@ -319,7 +314,6 @@ static int build_confidentiality(struct build *b)
     const char *rel = "confidentiality/index.html";
     json_t *conf = b->c.confidentiality;
     const char *source = b->c.sources[json_integer_value(json_object_get(conf, "src"))].path;
-    struct buf text = BUF_INIT;
     json_t *who = json_array(), *limits = json_array(), *w;
     size_t i;
     json_array_foreach (json_object_get(conf, "who_knows"), i, w) {
@@ -338,11 +332,8 @@ static int build_confidentiality(struct build *b)
     const char *title = json_string_value(json_object_get(conf, "title"));
     json_t *page = page_info(title, NULL);
     set_reviewed(page, reviewed(b, &source, 1));
-    json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, conf, rel, &text),
+    json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, conf, rel, NULL),
                               "who_knows", who, "limits", limits);
-    sitedata_search_add(b->search, title, "confidentiality/", "Confidentiality",
-                        text.data ? text.data : "");
-    buf_free(&text);
     json_array_append_new(b->sitemap, json_string("confidentiality/"));
     return render_page(b, "confidentiality", rel, page, extra, "confidentiality", NULL);
 }
@@ -520,17 +511,7 @@ static int build_supporters(struct build *b)
             asprintf(&url, "supporters/%s/", slug) < 0)
             abort();
         json_t *v = supporter_values(b, s, prel, true);
-        struct buf text = BUF_INIT;
-        buf_printf(&text, "%s %s %s %s %s", json_string_value(json_object_get(v, "role_label")),
-                   json_string_value(json_object_get(s, "department")),
-                   json_string_value(json_object_get(v, "languages_text")),
-                   json_string_value(json_object_get(v, "modalities_text")),
-                   json_string_value(json_object_get(s, "specialty"))
-                       ? json_string_value(json_object_get(s, "specialty"))
-                       : "");
         const char *name = json_string_value(json_object_get(s, "name"));
-        sitedata_search_add(b->search, name, url, "Supporter", text.data);
-        buf_free(&text);
         json_t *spage = page_info(name, NULL);
         json_t *r2 = json_object_get(v, "reviewed");
         if (r2)
@@ -636,9 +617,28 @@ static int write_sitemap(struct build *b)
     return rc;
 }
 
+/* The search index's files (search.h), compact: they are fetched on every
+ * search. */
+static int write_search_index(struct build *b)
+{
+    json_t *files = search_files(b->search), *v;
+    const char *path;
+    int rc = 0;
+    json_object_foreach (files, path, v) {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!text)
+            abort();
+        rc |= emit(b, path, text, strlen(text));
+        linkcheck_add_file(b->lc, path);
+        free(text);
+    }
+    json_decref(files);
+    return rc;
+}
+
 static int build_search_and_404(struct build *b)
 {
-    int rc = emit_json(b, "search-index.json", b->search);
+    int rc = write_search_index(b);
     json_array_append_new(b->sitemap, json_string("search/"));
     rc |= render_page(b, "search", "search/index.html", page_info("Search", NULL), NULL, "search",
                       NULL);
@@ -803,7 +803,7 @@ int site_build(const struct site_options *o, struct diag *d)
     b.lc = linkcheck_new();
     b.mu = mustache_new(load_template, &b);
     b.globals = json_object();
-    b.search = json_array();
+    b.search = search_new();
     b.sitemap = json_array();
     json_object_set(b.globals, "site", b.c.site);
     if (o->git && json_object_get(o->git, "commit"))
@@ -839,7 +839,7 @@ out:
     mustache_free(b.mu);
     linkcheck_free(b.lc);
     json_decref(b.globals);
-    json_decref(b.search);
+    search_free(b.search);
     json_decref(b.sitemap);
     buf_free(&b.html);
     content_free(&b.c);

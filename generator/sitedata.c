@@ -81,19 +81,6 @@ json_t *sitedata_datalist(const struct content *c, const char *field_id)
     return list;
 }
 
-void sitedata_search_add(json_t *index, const char *title, const char *url, const char *section,
-                         const char *text)
-{
-    size_t n = strlen(text);
-    if (n > 400) {
-        n = 400;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
-    }
-    json_array_append_new(index, json_pack("{s:s, s:s, s:s, s:s%}", "t", title, "u", url, "s",
-                                           section, "x", text, n));
-}
-
 static int by_string(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
