@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "colors.h"
 #include "formspec.h"
 #include "frontmatter.h"
 #include "phone.h"
@@ -252,12 +253,48 @@ static void check_one_of(struct ys_loader *L, yaml_node_t *n, json_t *v)
     json_decref(ids);
 }
 
+/* colors: the program's accent for light mode and, optionally, for dark
+ * mode, each held to WCAG AA for text there (colors.h); reported at the
+ * colour, naming it and its contrast. An unquoted "#..." is a YAML comment,
+ * so an empty value gets that hint. */
+static void check_colors(struct ys_loader *L, yaml_node_t *n, json_t *v)
+{
+    (void)v;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(L->doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(L->doc, p->value);
+        if (k->type != YAML_SCALAR_NODE)
+            continue;
+        const char *key = (const char *)k->data.scalar.value;
+        bool is_dark = !strcmp(key, "accent_dark");
+        if (!is_dark && strcmp(key, "accent"))
+            continue;
+        if (val->type != YAML_SCALAR_NODE)
+            continue; /* reported as a type error already */
+        const char *s = (const char *)val->data.scalar.value;
+        char why[320];
+        if (!*s && val->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+            diag_error(L->d, YS_AT(L, k),
+                       "colors.%s has no value: write the colour in quotes, such as \"#0b5cad\" "
+                       "(in YAML, # starts a comment)",
+                       key);
+        else if (colors_check(s, is_dark, why, sizeof why) < 0)
+            diag_error(L->d, YS_AT(L, val), "colors.%s %s", key, why);
+    }
+}
+
 /* ---- the schemas of each file -------------------------------------------- */
 
 static const struct ys_key contact_keys[] = {
     {"email", YS_STRING, false, NULL, NULL, NULL},
     {"phone", YS_STRING, false, NULL, NULL, NULL},
     {"hours", YS_STRING, false, NULL, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct ys_key colors_keys[] = {
+    {"accent", YS_STRING, false, NULL, NULL, NULL},
+    {"accent_dark", YS_STRING, false, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -274,6 +311,7 @@ static const struct ys_key site_keys[] = {
     {"kiosk", YS_INT, false, NULL, check_kiosk, NULL},
     {"response_within", YS_STRING, false, NULL, check_response_within, NULL},
     {"theme", YS_STRING, false, NULL, NULL, NULL},
+    {"colors", YS_OBJECT, false, colors_keys, check_colors, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 

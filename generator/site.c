@@ -12,6 +12,7 @@
 
 #include "assets.h"
 #include "buf.h"
+#include "colors.h"
 #include "fsutil.h"
 #include "linkcheck.h"
 #include "markdown.h"
@@ -711,6 +712,23 @@ static int copy_photos(struct build *b)
     return 0;
 }
 
+/* site.yml colors: a stylesheet of their own, after the theme's. */
+static int add_colors(struct build *b, json_t *assets)
+{
+    json_t *colors = json_object_get(b->c.site, "colors");
+    const char *accent = json_string_value(json_object_get(colors, "accent"));
+    if (!accent)
+        return 0;
+    struct buf css = BUF_INIT;
+    colors_css(accent, json_string_value(json_object_get(colors, "accent_dark")), &css);
+    json_t *a = assets_add("site-colors.css", css.data, css.len, b->out, b->lc, b->d);
+    buf_free(&css);
+    if (!a)
+        return -1;
+    json_object_set_new(assets, "site_colors_css", a);
+    return 0;
+}
+
 static json_t *nav_items(struct build *b)
 {
     json_t *nav = json_array(), *p;
@@ -815,6 +833,8 @@ int site_build(const struct site_options *o, struct diag *d)
     if (!assets)
         goto out;
     json_object_set_new(b.globals, "assets", assets);
+    if (add_colors(&b, assets) < 0)
+        goto out;
     if (load_pubkey(&b) < 0 || copy_photos(&b) < 0)
         goto out;
 

@@ -16,7 +16,7 @@ expect_match "libsodium is loaded by the page with its SRI hash" "$P" 'data-sodi
 expect_contains "without submit_url connect-src is the site only" "$P" "connect-src 'self'; form-action 'none'"
 expect_contains "the request page allows no form submission at all" "$P" "form-action 'none'; base-uri 'none'"
 expect_contains "other pages keep their own forms (search)" "$SITE/search/index.html" "form-action 'self'"
-expect_contains "the request form has no method that sends anything" "$P" '<form class="request-form" id="request-form" method="dialog" autocomplete="off"'
+expect_contains "the request form has no method that sends anything" "$P" '<form class="request-form" id="request-form" method="dialog" data-search-ignore autocomplete="off"'
 expect_not_contains "  and no action to post to" "$P" ' action="'
 
 expect_contains "only the request page allows WebAssembly" "$P" "script-src 'self' 'wasm-unsafe-eval';"

@@ -155,6 +155,25 @@ expect_contains "a broken anchor suggests the anchor meant" "$T/all.log" \
     "broken link \"/faq/#why-tal\": no such #anchor on that page (did you mean \"#why-talk\"?)"
 expect_not_contains "a link to an entry left out is not reported again" "$T/all.log" "/faq/#broken"
 
+# A program's own accent: its stylesheet follows the theme's on every page;
+# one that fails WCAG AA is refused at the colour, naming it and its ratio.
+cp -R "$FIXTURES/minimal" "$T/colors"
+printf 'colors:\n  accent: "#7a1f5c"\n' >>"$T/colors/site.yml"
+"$PEERSITE" build --content "$T/colors" --theme "$THEME" --out "$T/colors-site" >"$T/colors.log" 2>&1
+expect_status "an accent with enough contrast builds" 0 $?
+css=$(ls "$T/colors-site"/assets/site-colors.*.css 2>/dev/null | head -1)
+expect_contains "  its stylesheet sets the accent in light mode" "$css" "--accent: #7a1f5c; --focus: #7a1f5c;"
+expect_match "  and a lighter one in dark mode" "$css" 'prefers-color-scheme: dark\) \{'
+expect_match "  every page links it after the theme's, with SRI" "$T/colors-site/faq/index.html" \
+    '<link rel="stylesheet" href="\.\./assets/site-colors\.[0-9a-f]{10}\.css" integrity="sha256-'
+expect_match "  and a fingerprinted favicon" "$T/colors-site/index.html" '<link rel="icon" href="assets/favicon\.[0-9a-f]{10}\.svg"'
+cp -R "$FIXTURES/minimal" "$T/contrast"
+printf 'colors:\n  accent: "#ffd700"\n' >>"$T/contrast/site.yml"
+"$PEERSITE" check --content "$T/contrast" --theme "$THEME" >"$T/contrast.log" 2>&1
+expect_status "an accent that fails WCAG AA is refused" 1 $?
+expect_contains "  at the colour, with its contrast" "$T/contrast.log" \
+    "$T/contrast/site.yml:15:11: colors.accent \"#ffd700\" has a contrast of 1.29:1 with the cards' background #f3f6f9 in light mode; WCAG AA needs at least 4.5:1 for text"
+
 # Refuses to replace a directory that is not a site.
 mkdir -p "$T/precious" && echo keep >"$T/precious/notes.txt"
 "$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$T/precious" >/dev/null 2>&1

@@ -246,6 +246,32 @@ static void test_require_one_of(void **state)
     drop(dir);
 }
 
+/* colors: an accent that fails WCAG AA is refused at the colour, naming it
+ * and its contrast; an unquoted one (a YAML comment) gets a hint. */
+static void test_colors(void **state)
+{
+    (void)state;
+    const char *site = "name: X\nbase_url: https://x/\ncontact: {email: a@b.org}\n";
+    char *text = NULL;
+    assert_true(asprintf(&text, "%scolors:\n  accent: \"#ffd700\"\n", site) > 0);
+    expect_error("site.yml", text,
+                 "site.yml:5:11: colors.accent \"#ffd700\" has a contrast of 1.29:1 with the "
+                 "cards' background #f3f6f9 in light mode; WCAG AA needs at least 4.5:1 for text");
+    free(text);
+    assert_true(
+        asprintf(&text, "%scolors: {accent: \"#0b5cad\", accent_dark: \"#0b5cad\"}\n", site) > 0);
+    expect_error("site.yml", text,
+                 "site.yml:4:42: colors.accent_dark \"#0b5cad\" has a contrast of");
+    free(text);
+    assert_true(asprintf(&text, "%scolors:\n  accent: #0b5cad\n", site) > 0);
+    expect_error("site.yml", text,
+                 "site.yml:5:3: colors.accent has no value: write the colour in quotes");
+    free(text);
+    assert_true(asprintf(&text, "%scolors: {accent: blue}\n", site) > 0);
+    expect_error("site.yml", text, "site.yml:4:18: colors.accent \"blue\" is not a colour");
+    free(text);
+}
+
 static void test_site_errors(void **state)
 {
     (void)state;
@@ -377,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_field_errors),
         cmocka_unit_test(test_require_one_of),
+        cmocka_unit_test(test_colors),
         cmocka_unit_test(test_site_errors),
         cmocka_unit_test(test_site_ways_out),
         cmocka_unit_test(test_reserved_and_missing_home),

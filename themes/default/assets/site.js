@@ -422,12 +422,25 @@
   /* For request.js: one way to empty the form and its error marks. */
   window.peerkit = { clearForm: clearForm, clearProblems: clearProblems };
 
+  /* On paper, the site's own links show where they go (style.css prints
+     data-print-href): absolute addresses, written just before printing. */
+  function printTargets() {
+    window.addEventListener('beforeprint', function () {
+      Array.prototype.forEach.call(document.querySelectorAll('main a[href], .site-footer a[href]'), function (a) {
+        var href = a.getAttribute('href');
+        if (/^(#|[a-z][a-z0-9+.-]*:)/i.test(href)) return;
+        a.setAttribute('data-print-href', a.href);
+      });
+    });
+  }
+
   function init() {
     supporterFilters();
     search();
     errorSummary();
     kioskIdle();
     returnHome();
+    printTargets();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
