@@ -163,13 +163,19 @@ bool phone_html(const char *s, size_t len, struct buf *out)
     bool any = false;
     while (phone_find(s, len, at, &m)) {
         any = true;
+        /* "text 988" stays on one line: the two links side by side. */
+        bool pair = m.text_end > at && strspn(s + m.text_end, " ") == m.start - m.text_end;
         if (m.text_end > at) {
             buf_append_html(out, s + at, m.text_start - at);
+            if (pair)
+                buf_puts(out, "<span class=\"phone-pair\">");
             link(out, "sms", "sms:", "Text", s, &m, m.text_start, m.text_end);
             at = m.text_end;
         }
         buf_append_html(out, s + at, m.start - at);
         link(out, "tel", "tel:", "Call", s, &m, m.start, m.end);
+        if (pair)
+            buf_puts(out, "</span>");
         at = m.end;
     }
     buf_append_html(out, s + at, len - at);

@@ -19,7 +19,7 @@ done
 expect_contains "FAQ question has its slug as id" "$out/faq/index.html" 'id="why-talk"'
 expect_contains "FAQ has a table of contents" "$out/faq/index.html" 'href="#is-it-secret"'
 expect_contains "crisis banner on every page, its number a tel: link" "$out/supporters/bob-baker/index.html" \
-    'Call or <a class="sms" href="sms:988" aria-label="Text 988">text</a> <a class="tel" href="tel:988" aria-label="Call 988">988</a>.'
+    'Call or <span class="phone-pair"><a class="sms" href="sms:988" aria-label="Text 988">text</a> <a class="tel" href="tel:988" aria-label="Call 988">988</a></span>.'
 missing=
 for page in "$out"/index.html "$out"/*/index.html "$out"/supporters/*/index.html "$out"/404.html; do
     grep -q 'href="tel:5550100"' "$page" && grep -q 'href="tel:988"' "$page" || missing="$missing $page"

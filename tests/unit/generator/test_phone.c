@@ -59,11 +59,12 @@ static void test_links(void **state)
     (void)state;
     struct buf b = BUF_INIT;
     assert_true(phone_html("Call or text 988 <now> & 1-888-409-0141.", 40, &b));
-    assert_string_equal(
-        b.data, "Call or <a class=\"sms\" href=\"sms:988\" aria-label=\"Text 988\">text</a> "
-                "<a class=\"tel\" href=\"tel:988\" aria-label=\"Call 988\">988</a> &lt;now&gt; "
-                "&amp; <a class=\"tel\" href=\"tel:18884090141\" aria-label=\"Call "
-                "1-888-409-0141\">1-888-409-0141</a>.");
+    assert_string_equal(b.data,
+                        "Call or <span class=\"phone-pair\"><a class=\"sms\" href=\"sms:988\" "
+                        "aria-label=\"Text 988\">text</a> <a class=\"tel\" href=\"tel:988\" "
+                        "aria-label=\"Call 988\">988</a></span> &lt;now&gt; "
+                        "&amp; <a class=\"tel\" href=\"tel:18884090141\" aria-label=\"Call "
+                        "1-888-409-0141\">1-888-409-0141</a>.");
     buf_reset(&b);
     assert_false(phone_html("No <numbers> here", 17, &b));
     assert_string_equal(b.data, "No &lt;numbers&gt; here");
