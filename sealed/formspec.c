@@ -209,6 +209,17 @@ json_t *formspec_fields(const struct formspec *s)
     return json_object_get(s->root, "fields");
 }
 
+const char *formspec_required_message(const char *type)
+{
+    if (!strcmp(type, "checkbox"))
+        return "required: please tick this box";
+    if (!strcmp(type, "checkboxes"))
+        return "required: please choose at least one";
+    if (!strcmp(type, "radio") || !strcmp(type, "select"))
+        return "required: please choose one";
+    return "required: please fill this in";
+}
+
 json_t *formspec_one_of(const struct formspec *s)
 {
     return json_object_get(s->root, "require_one_of");
@@ -360,7 +371,7 @@ int formspec_validate(const struct formspec *s, json_t *values, json_t **normali
                 check_text(f, id, type, json_string_value(val), json_string_length(val), d);
         }
         if (!given && required)
-            diag_error(d, id, 0, 0, "required: please fill this in");
+            diag_error(d, id, 0, 0, "%s", formspec_required_message(type));
         if (given)
             json_object_set(out, id, val);
     }

@@ -49,6 +49,10 @@ int formspec_idle(const struct formspec *s);
 /* The fields array as in the file (borrowed). */
 json_t *formspec_fields(const struct formspec *s);
 
+/* What a required field left empty says, by its type ("required: please
+ * tick this box" for a checkbox); the browser says the same. */
+const char *formspec_required_message(const char *type);
+
 /* The form's require_one_of ids (borrowed), or NULL: at least one of these
  * fields must be given ("a way to reach you"). */
 json_t *formspec_one_of(const struct formspec *s);

@@ -91,6 +91,8 @@ try {
   // Left alone, the form warns with a countdown before it clears (the
   // fixture's kiosk idle time is 90 s: a 30 s countdown after 60 s).
   await page.getByLabel('Your name').fill('Someone who walked away');
+  // The scroll that filling causes arrives with the next frames: let it come.
+  await page.clock.runFor(500);
   await page.clock.runFor(59_000);
   check(!(await page.locator('dialog.idle-warning').isVisible()), 'no warning before the idle time');
   await page.clock.runFor(2_000);

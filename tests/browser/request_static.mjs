@@ -165,7 +165,7 @@ try {
   await page.getByRole('button', { name: 'Seal my request' }).click();
   problems = await page.locator('#seal-errors').innerText();
   const links = await page.locator('#seal-errors a').evaluateAll((as) => as.map((a) => `${a.getAttribute('href')} ${a.textContent}`));
-  check(links[0] === '#f-referral-self Who is this for? — required: please fill this in' &&
+  check(links[0] === '#f-referral-self Who is this for? — required: please choose one' &&
         links.includes('#f-email Email — not an email address') && !/Your name/.test(problems),
         'the summary lists each problem in the form\'s order, linking to its field', JSON.stringify(links));
   check(await page.getByLabel('Your name').inputValue() === 'Kept while fixing', 'what was typed stays while fixing it');

@@ -87,7 +87,7 @@ static void test_every_problem_named(void **state)
         "email: not an email address",
         "phone: not a phone or pager number",
         "note: contains characters that are not allowed",
-        "when: required: please fill this in",
+        "when: required: please choose one",
         "who: not one of the choices",
         "consent: must be \"yes\" when ticked",
         "how: the same choice is given twice",

@@ -128,6 +128,14 @@
     return digits >= 3;
   }
 
+  /* formspec_required_message's words. */
+  function requiredMessage(type) {
+    if (type === 'checkbox') return 'required: please tick this box';
+    if (type === 'checkboxes') return 'required: please choose at least one';
+    if (type === 'radio' || type === 'select') return 'required: please choose one';
+    return 'required: please fill this in';
+  }
+
   function hasOption(field, value) {
     return (field.options || []).some(function (o) { return o.value === value; });
   }
@@ -154,7 +162,7 @@
           else if (f.type === 'checkbox' && v !== 'yes') msg = 'must be "yes" when ticked';
         }
       }
-      if (!msg && !given && f.required) msg = 'required: please fill this in';
+      if (!msg && !given && f.required) msg = requiredMessage(f.type);
       if (msg) problems.push({ id: f.id, label: f.label, message: msg });
       else if (given) fields[f.id] = v;
     });
