@@ -42,6 +42,8 @@ static char *dup_range(const char *from, const char *to)
 #define HOW_END "<!-- /peerkit:how -->"
 #define SENT_BEGIN "<!-- peerkit:sent -->"
 #define SENT_END "<!-- /peerkit:sent -->"
+#define KIOSK_SCRIPT_BEGIN "<!-- peerkit:kiosk-script "
+#define KIOSK_SCRIPT_END " -->"
 #define POLICY_STATIC "form-action 'none'"
 #define POLICY_KIOSK "form-action 'self'"
 
@@ -61,6 +63,27 @@ static char *splice(char *html, const char *begin, const char *end, const char *
     buf_append(&b, html, (size_t)(from - html));
     buf_puts(&b, to);
     buf_puts(&b, stop);
+    free(html);
+    return buf_detach(&b);
+}
+
+/* The kiosk's own script (the idle countdown, the way home after a
+ * request) is in the public page only as a comment: here it becomes the
+ * script tag it holds. Returns the new page (caller frees), or NULL (html
+ * freed) when the comment is not there. */
+static char *uncomment_script(char *html)
+{
+    char *from = html ? strstr(html, KIOSK_SCRIPT_BEGIN) : NULL;
+    char *inner = from ? from + strlen(KIOSK_SCRIPT_BEGIN) : NULL;
+    char *stop = inner ? strstr(inner, KIOSK_SCRIPT_END) : NULL;
+    if (!stop) {
+        free(html);
+        return NULL;
+    }
+    struct buf b = BUF_INIT;
+    buf_append(&b, html, (size_t)(from - html));
+    buf_append(&b, inner, (size_t)(stop - inner));
+    buf_puts(&b, stop + strlen(KIOSK_SCRIPT_END));
     free(html);
     return buf_detach(&b);
 }
@@ -85,6 +108,7 @@ static char *kiosk_page(const char *html, const char *channel)
                   "It was sealed in this kiosk’s browser before it was stored on this kiosk, so "
                   "nobody here can read it; the form has been cleared.");
     page = splice(page, FORM_STATIC, NULL, FORM_KIOSK);
+    page = uncomment_script(page);
     if (asprintf(&fields,
                  "<fieldset class=\"request-fields\" id=\"request-fields\" data-drop=\"../drop\" "
                  "data-channel=\"%s\">",

@@ -139,6 +139,10 @@ static void test_pages(void **state)
     assert_non_null(strstr(out.data, "<p>Sent. It was sealed in this kiosk’s browser before it was "
                                      "stored on this kiosk"));
     assert_non_null(strstr(out.data, "<footer>foot</footer>"));
+    /* Only the kiosk runs its idle countdown: its script, uncommented. */
+    assert_non_null(
+        strstr(out.data, "</title><script src=\"../assets/kiosk.js\"></script></head>"));
+    assert_null(strstr(out.data, "peerkit:kiosk-script"));
     buf_free(&out);
     diag_free(&d);
 
@@ -190,7 +194,8 @@ int main(void)
     const char *req =
         "<!doctype html><html><head><meta http-equiv=\"Content-Security-Policy\" "
         "content=\"default-src 'none'; form-action 'none'\">"
-        "<title>Ask · Site</title></head><body>"
+        "<title>Ask · Site</title>"
+        "<!-- peerkit:kiosk-script <script src=\"../assets/kiosk.js\"></script> --></head><body>"
         "<main id=\"main\"><!-- peerkit:how --><p>needs JavaScript</p>"
         "<!-- /peerkit:how --><p>Sent. <!-- peerkit:sent -->Only the sealed text left this "
         "device.<!-- /peerkit:sent --></p><form class=\"request-form\" id=\"request-form\" "
