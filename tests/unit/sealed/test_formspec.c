@@ -226,7 +226,10 @@ static void test_schema_writer(void **state)
     assert_null(json_object_get(schema, "kiosk_idle"));
     json_decref(schema);
     json_object_set_new(request, "require_one_of", json_pack("[s]", "email"));
-    schema = formspec_schema_new(request, json_string("today"), json_integer(60));
+    json_t *today = json_string("today"), *idle = json_integer(60);
+    schema = formspec_schema_new(request, today, idle);
+    json_decref(today);
+    json_decref(idle);
     assert_string_equal(json_string_value(
                             json_array_get(json_object_get(schema, "require_one_of"), 0)),
                         "email");
