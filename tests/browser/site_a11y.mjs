@@ -246,6 +246,38 @@ try {
   const after = await pp.evaluate(() => getComputedStyle(document.querySelector('main .prose a[href]'), '::after').content);
   check(/\(http:\/\/127\.0\.0\.1:\d+\//.test(after), 'printed, a link shows where it goes', after);
   await printing.close();
+  // A program's own accent themes links, buttons and focus rings in both
+  // modes, and the pages still pass axe.
+  const tinted = join(dir, 'tinted');
+  cpSync(content, tinted, { recursive: true });
+  writeFileSync(join(tinted, 'site.yml'), readFileSync(join(tinted, 'site.yml'), 'utf8') + 'colors:\n  accent: "#7a1f5c"\n');
+  const tintedOut = join(dir, 'tinted-site');
+  buildSite(tinted, tintedOut);
+  const tintedServer = await serveDir(tintedOut);
+  try {
+    for (const scheme of ['light', 'dark']) {
+      const ctx = await browser.newContext({ colorScheme: scheme, viewport: PHONE });
+      const tp = await ctx.newPage();
+      await tp.goto(tintedServer.url + 'confidentiality/');
+      const link = tp.locator('.site-footer a[href^="mailto:"]');
+      await link.focus();
+      const look = await tp.evaluate(() => {
+        const a = document.querySelector('.site-footer a[href^="mailto:"]'), b = document.querySelector('.cta');
+        return { link: getComputedStyle(a).color, ring: getComputedStyle(a).outlineColor,
+                 button: getComputedStyle(b).backgroundColor };
+      });
+      const want = scheme === 'light' ? 'rgb(122, 31, 92)' : null;
+      check((want ? look.link === want : look.link !== 'rgb(122, 31, 92)' && look.link !== 'rgb(140, 196, 255)') &&
+            look.ring === look.link && look.button === look.link,
+            `the accent colours links, focus rings and buttons (${scheme})`, JSON.stringify(look));
+      const r = await new AxeBuilder({ page: tp }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      check(r.violations.length === 0, `axe WCAG 2.1 A/AA with the program's accent (${scheme})`,
+            ...r.violations.map((v) => `${v.id}: ${v.help}`));
+      await ctx.close();
+    }
+  } finally {
+    tintedServer.close();
+  }
   check(errors.length === 0, 'no JavaScript errors', ...errors);
 } catch (e) {
   fail('browser test ran to the end', e.stack || e);
