@@ -22,11 +22,20 @@ void assets_integrity(const void *data, size_t len, char *out, size_t outlen)
 json_t *assets_copy_file(struct tree *t, const char *src, const char *name, struct outdir *out,
                          struct linkcheck *lc, struct diag *d)
 {
-    char *data = NULL, *rel = NULL;
+    char *data = NULL;
     size_t len;
-    json_t *res = NULL;
     if (tree_read(t, src, MAX_ASSET, &data, &len, d) < 0)
         return NULL;
+    json_t *res = assets_add(name, data, len, out, lc, d);
+    free(data);
+    return res;
+}
+
+json_t *assets_add(const char *name, const void *data, size_t len, struct outdir *out,
+                   struct linkcheck *lc, struct diag *d)
+{
+    char *rel = NULL;
+    json_t *res = NULL;
     unsigned char h[crypto_generichash_BYTES];
     char hex[2 * crypto_generichash_BYTES + 1], integrity[80];
     crypto_generichash(h, sizeof h, (const unsigned char *)data, len, NULL, 0);
@@ -42,7 +51,6 @@ json_t *assets_copy_file(struct tree *t, const char *src, const char *name, stru
     assets_integrity(data, len, integrity, sizeof integrity);
     res = json_pack("{s:s, s:s}", "path", rel, "integrity", integrity);
 out:
-    free(data);
     free(rel);
     return res;
 }

@@ -26,6 +26,12 @@ json_t *assets_copy(struct tree *t, const char *src_dir, struct outdir *out, str
 json_t *assets_copy_file(struct tree *t, const char *src, const char *name, struct outdir *out,
                          struct linkcheck *lc, struct diag *d);
 
+/* Writes generated data into the output's assets/ under a hashed name made
+ * from name ("site-colors.css"); returns its {"path", "integrity"} object
+ * (caller decrefs) or NULL. */
+json_t *assets_add(const char *name, const void *data, size_t len, struct outdir *out,
+                   struct linkcheck *lc, struct diag *d);
+
 /* "sha256-BASE64" of data, into out (at least 64 bytes). */
 void assets_integrity(const void *data, size_t len, char *out, size_t outlen);
 

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "colors.h"
 #include "formspec.h"
 #include "frontmatter.h"
+#include "phone.h"
 #include "promise.h"
 #include "tree.h"
 #include "xalloc.h"
@@ -195,12 +197,105 @@ static void check_field(struct ys_loader *L, yaml_node_t *n, json_t *f)
                    type);
 }
 
+/* The "id" values of request.yml's fields, read from the document itself:
+ * require_one_of may come before "fields" in the file. Returns a new object
+ * of ids (caller decrefs). */
+static json_t *request_field_ids(struct ys_loader *L)
+{
+    json_t *ids = json_object();
+    yaml_node_t *root = yaml_document_get_root_node(L->doc);
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return ids;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(L->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(L->doc, p->value);
+        if (k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "fields") ||
+            v->type != YAML_SEQUENCE_NODE)
+            continue;
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+             it++) {
+            yaml_node_t *f = yaml_document_get_node(L->doc, *it);
+            if (f->type != YAML_MAPPING_NODE)
+                continue;
+            for (yaml_node_pair_t *q = f->data.mapping.pairs.start; q < f->data.mapping.pairs.top;
+                 q++) {
+                yaml_node_t *fk = yaml_document_get_node(L->doc, q->key);
+                yaml_node_t *fv = yaml_document_get_node(L->doc, q->value);
+                if (fk->type == YAML_SCALAR_NODE && fv->type == YAML_SCALAR_NODE &&
+                    !strcmp((const char *)fk->data.scalar.value, "id"))
+                    json_object_set_new(ids, (const char *)fv->data.scalar.value, json_true());
+            }
+        }
+    }
+    return ids;
+}
+
+/* require_one_of: ids of the form's fields ("give at least one way to reach
+ * you"), each once; each wrong item is reported at its own line. */
+static void check_one_of(struct ys_loader *L, yaml_node_t *n, json_t *v)
+{
+    if (json_array_size(v) == 0) {
+        diag_error(L->d, YS_AT(L, n), "\"require_one_of\" must list at least one field id");
+        return;
+    }
+    json_t *ids = request_field_ids(L), *id;
+    size_t i;
+    json_array_foreach (v, i, id) {
+        yaml_node_t *item = yaml_document_get_node(L->doc, n->data.sequence.items.start[i]);
+        const char *s = json_string_value(id);
+        if (!json_object_get(ids, s))
+            diag_error(L->d, YS_AT(L, item),
+                       "require_one_of: \"%s\" is not the id of a field of this form", s);
+        for (size_t k = 0; k < i; k++)
+            if (json_equal(json_array_get(v, k), id))
+                diag_error(L->d, YS_AT(L, item), "require_one_of: \"%s\" appears twice", s);
+    }
+    json_decref(ids);
+}
+
+/* colors: the program's accent for light mode and, optionally, for dark
+ * mode, each held to WCAG AA for text there (colors.h); reported at the
+ * colour, naming it and its contrast. An unquoted "#..." is a YAML comment,
+ * so an empty value gets that hint. */
+static void check_colors(struct ys_loader *L, yaml_node_t *n, json_t *v)
+{
+    (void)v;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(L->doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(L->doc, p->value);
+        if (k->type != YAML_SCALAR_NODE)
+            continue;
+        const char *key = (const char *)k->data.scalar.value;
+        bool is_dark = !strcmp(key, "accent_dark");
+        if (!is_dark && strcmp(key, "accent"))
+            continue;
+        if (val->type != YAML_SCALAR_NODE)
+            continue; /* reported as a type error already */
+        const char *s = (const char *)val->data.scalar.value;
+        char why[320];
+        if (!*s && val->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+            diag_error(L->d, YS_AT(L, k),
+                       "colors.%s has no value: write the colour in quotes, such as \"#0b5cad\" "
+                       "(in YAML, # starts a comment)",
+                       key);
+        else if (colors_check(s, is_dark, why, sizeof why) < 0)
+            diag_error(L->d, YS_AT(L, val), "colors.%s %s", key, why);
+    }
+}
+
 /* ---- the schemas of each file -------------------------------------------- */
 
 static const struct ys_key contact_keys[] = {
     {"email", YS_STRING, false, NULL, NULL, NULL},
     {"phone", YS_STRING, false, NULL, NULL, NULL},
     {"hours", YS_STRING, false, NULL, NULL, NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const struct ys_key colors_keys[] = {
+    {"accent", YS_STRING, false, NULL, NULL, NULL},
+    {"accent_dark", YS_STRING, false, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -217,6 +312,7 @@ static const struct ys_key site_keys[] = {
     {"kiosk", YS_INT, false, NULL, check_kiosk, NULL},
     {"response_within", YS_STRING, false, NULL, check_response_within, NULL},
     {"theme", YS_STRING, false, NULL, NULL, NULL},
+    {"colors", YS_OBJECT, false, colors_keys, check_colors, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -283,6 +379,7 @@ static const struct ys_key request_keys[] = {
     {"title", YS_STRING, true, NULL, NULL, NULL},
     {"intro", YS_STRING, false, NULL, NULL, NULL},
     {"fields", YS_OBJECTS, true, field_keys, check_field, NULL},
+    {"require_one_of", YS_STRINGS, false, NULL, check_one_of, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -537,6 +634,23 @@ static void site_defaults(json_t *site)
     set_default(site, "response_time", json_string(text));
     set_default(site, "kiosk", json_integer(120));
     set_default(site, "contact", json_object());
+    set_default(site, "crisis", json_string("Call your local emergency number now."));
+    /* Numbers a phone follows in one tap (phone.h): the program's, as a
+     * tel: URI, and the crisis text with its numbers as links. */
+    struct buf b = BUF_INIT;
+    json_t *contact = json_object_get(site, "contact");
+    const char *phone = json_string_value(json_object_get(contact, "phone"));
+    if (phone && *phone) {
+        phone_uri("tel:", phone, strlen(phone), &b);
+        json_object_set_new(contact, "tel", json_string(b.data));
+        buf_reset(&b);
+    }
+    const char *crisis = json_string_value(json_object_get(site, "crisis"));
+    if (crisis) {
+        phone_html(crisis, strlen(crisis), &b);
+        json_object_set_new(site, "crisis_html", json_string(b.data ? b.data : ""));
+    }
+    buf_free(&b);
     if (!json_object_get(site, "roles")) {
         static const char *const roles[][2] = {
             {"faculty", "Faculty"}, {"app", "Advanced practice provider"},

@@ -20,6 +20,10 @@
 void md_render(const char *md, size_t len, int first_line, const char *root, struct buf *html,
                json_t *links, struct buf *text);
 
+/* The opening words of md as plain text, at most max bytes, cut after a
+ * whole word with "…" when there is more (supporter cards). */
+void md_excerpt(const char *md, size_t len, size_t max, struct buf *out);
+
 /* Rewrites one root-absolute URL for a page at root; other URLs are copied. */
 void md_rewrite_url(const char *url, const char *root, struct buf *out);
 

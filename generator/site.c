@@ -13,6 +13,7 @@
 
 #include "assets.h"
 #include "buf.h"
+#include "colors.h"
 #include "fsutil.h"
 #include "linkcheck.h"
 #include "markdown.h"
@@ -20,6 +21,7 @@
 #include "outdir.h"
 #include "pool.h"
 #include "pubkey.h"
+#include "search.h"
 #include "sitedata.h"
 #include "xalloc.h"
 
@@ -33,9 +35,9 @@ struct build {
     struct diag *d;
     struct outdir *out; /* where pages are written; NULL renders without writing */
     struct linkcheck *lc;
-    json_t *globals; /* site, assets, pubkey, commit: shared by every page */
-    json_t *search;  /* search index entries */
-    json_t *sitemap; /* site-relative page URLs */
+    json_t *globals;       /* site, assets, pubkey, commit: shared by every page */
+    struct search *search; /* the search index, fed as pages render */
+    json_t *sitemap;       /* site-relative page URLs */
     /* Pages are rendered and written by a pool of workers (pool.h); each has
      * its own template cache and buffer. Templates are read under a lock. */
     struct pool *pool;
@@ -53,7 +55,13 @@ struct page_job {
     bool write, scan; /* write the file; scan it for the link check */
     struct diag d;
     struct linkcheck_scan *found;
-};
+    /* Pages people read are indexed for search in page order, on the
+     * building thread: the worker keeps a copy of the HTML for it. */
+    char *url;         /* site-relative, for search */
+    const char *label; /* where the page sits in search results, or NULL */
+    bool index;
+    char *html;
+    size_t html_len;};
 
 /* ---- theme loading ------------------------------------------------------- */
 
@@ -239,6 +247,10 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
         json_decref(extra);
     }
 
+    /* Search covers the whole text of the pages people read (search.h);
+     * not the directory, which repeats the supporters' own pages. */
+    static const char *const indexed[] = {"home",      "page",    "faq", "confidentiality",
+                                          "supporter", "request", NULL};
     struct page_job *job = xcalloc(1, sizeof *job);
     job->tmpl = xstrdup(tmpl);
     job->rel = xstrdup(rel);
@@ -246,6 +258,11 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
     job->write = b->out != NULL;
     job->scan = !root_override;
     job->d = (struct diag)DIAG_INIT;
+    for (size_t k = 0; b->search && !root_override && indexed[k]; k++)
+        if (!strcmp(tmpl, indexed[k]))
+            job->index = true;
+    job->url = xstrdup(path);
+    job->label = !strcmp(tmpl, "supporter") ? "Peer supporters" : NULL;
     pool_submit(b->pool, job);
     free(root);
     free(path);
@@ -266,6 +283,12 @@ static void page_work(void *arg, int worker, void *ctx)
             outdir_write(b->out, job->rel, html->data, html->len, &job->d);
         if (job->scan)
             job->found = linkcheck_scan_page(job->rel, html->data, html->len);
+        if (job->index) {
+            job->html = xmalloc(html->len + 1);
+            memcpy(job->html, html->data, html->len);
+            job->html[html->len] = '\0';
+            job->html_len = html->len;
+        }
     }
     json_decref(job->ctx);
 }
@@ -277,7 +300,11 @@ static void page_done(void *arg, void *ctx)
     struct build *b = ctx;
     if (job->found)
         linkcheck_add_scan(b->lc, job->found);
+    if (job->html)
+        search_add_html(b->search, job->url, job->label, job->html, job->html_len);
     diag_move(b->d, &job->d);
+    free(job->html);
+    free(job->url);
     free(job->tmpl);
     free(job->rel);
     free(job);
@@ -296,7 +323,6 @@ static int build_pages(struct build *b)
     int rc = 0;
     size_t i;
     json_t *p;
-    struct buf text = BUF_INIT;
     json_array_foreach (b->c.pages, i, p) {
         const char *slug = json_string_value(json_object_get(p, "slug"));
         const char *title = json_string_value(json_object_get(p, "title"));
@@ -305,17 +331,14 @@ static int build_pages(struct build *b)
         if (asprintf(&rel, "%s%s", home ? "" : slug, home ? "index.html" : "/index.html") < 0 ||
             asprintf(&url, "%s%s", home ? "" : slug, home ? "" : "/") < 0)
             abort();
-        buf_reset(&text);
         json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
         set_reviewed(page, reviewed_one(b, p));
-        json_t *extra = json_pack("{s:o}", "content", md_body(b, p, rel, &text));
-        sitedata_search_add(b->search, title, url, "Page", text.data ? text.data : "");
+        json_t *extra = json_pack("{s:o}", "content", md_body(b, p, rel, NULL));
         json_array_append_new(b->sitemap, json_string(url));
         rc |= render_page(b, home ? "home" : "page", rel, page, extra, home ? "home" : slug, NULL);
         free(rel);
         free(url);
     }
-    buf_free(&text);
     return rc;
 }
 
@@ -324,7 +347,6 @@ static int build_faq(struct build *b)
     const char *rel = "faq/index.html";
     json_t *cats = json_array(), *cat, *q;
     size_t i, j;
-    struct buf text = BUF_INIT;
     size_t npaths = json_array_size(b->c.faq);
     const char **paths = calloc(npaths + 1, sizeof *paths);
     if (!paths)
@@ -336,18 +358,9 @@ static int build_faq(struct build *b)
                 continue;
             const char *slug = json_string_value(json_object_get(q, "slug"));
             const char *question = json_string_value(json_object_get(q, "question"));
-            buf_reset(&text);
             json_t *item = json_pack("{s:s, s:s, s:o}", "slug", slug, "question", question,
-                                     "answer", md_body(b, q, rel, &text));
-            set_reviewed(item, reviewed_one(b, q));
+                                     "answer", md_body(b, q, rel, NULL));
             json_array_append_new(questions, item);
-            char *url = NULL;
-            if (asprintf(&url, "faq/#%s", slug) < 0)
-                abort();
-            sitedata_search_add(b->search, question, url,
-                                json_string_value(json_object_get(cat, "name")),
-                                text.data ? text.data : "");
-            free(url);
         }
         json_array_append_new(cats,
                               json_pack("{s:O, s:O, s:o}", "name", json_object_get(cat, "name"),
@@ -360,7 +373,6 @@ static int build_faq(struct build *b)
     json_t *page = page_info("Frequently asked questions", NULL);
     set_reviewed(page, reviewed(b, paths, npaths));
     free(paths);
-    buf_free(&text);
     json_array_append_new(b->sitemap, json_string("faq/"));
     return render_page(b, "faq", rel, page,
                        json_pack("{s:o, s:i}", "categories", cats, "count", (int)npaths), "faq",
@@ -372,7 +384,6 @@ static int build_confidentiality(struct build *b)
     const char *rel = "confidentiality/index.html";
     json_t *conf = b->c.confidentiality;
     const char *source = b->c.sources[json_integer_value(json_object_get(conf, "src"))].path;
-    struct buf text = BUF_INIT;
     json_t *who = json_array(), *limits = json_array(), *w;
     size_t i;
     json_array_foreach (json_object_get(conf, "who_knows"), i, w) {
@@ -391,11 +402,8 @@ static int build_confidentiality(struct build *b)
     const char *title = json_string_value(json_object_get(conf, "title"));
     json_t *page = page_info(title, NULL);
     set_reviewed(page, reviewed(b, &source, 1));
-    json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, conf, rel, &text),
+    json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, conf, rel, NULL),
                               "who_knows", who, "limits", limits);
-    sitedata_search_add(b->search, title, "confidentiality/", "Confidentiality",
-                        text.data ? text.data : "");
-    buf_free(&text);
     json_array_append_new(b->sitemap, json_string("confidentiality/"));
     return render_page(b, "confidentiality", rel, page, extra, "confidentiality", NULL);
 }
@@ -460,8 +468,22 @@ static json_t *supporter_values(struct build *b, json_t *s, const char *rel, boo
     json_t *photo = json_object_get(s, "photo_asset");
     if (photo)
         json_object_set(v, "photo", photo);
-    if (bio)
+    if (bio) {
         json_object_set_new(v, "bio", md_body(b, s, rel, NULL));
+    } else {
+        const struct content_source *src =
+            &b->c.sources[json_integer_value(json_object_get(s, "src"))];
+        struct buf ex = BUF_INIT;
+        md_excerpt(src->body, strlen(src->body), 160, &ex);
+        if (ex.len)
+            json_object_set_new(v, "excerpt", json_string(ex.data));
+        buf_free(&ex);
+    }
+    /* A specialty that only repeats the department is said once. */
+    const char *spec = json_string_value(json_object_get(s, "specialty"));
+    const char *dept = json_string_value(json_object_get(s, "department"));
+    if (spec && dept && !strcasecmp(spec, dept))
+        json_object_del(v, "specialty");
     set_reviewed(v, reviewed_one(b, s));
     return v;
 }
@@ -518,8 +540,13 @@ static int build_supporters(struct build *b)
     const char *rel = "supporters/index.html";
     json_t *cards = json_array();
     size_t accepting = 0;
+    /* Those accepting requests first; the others after them. */
+    for (int pass = 1; pass >= 0; pass--)
+        json_array_foreach (b->c.supporters, i, s) {
+            if (json_is_true(json_object_get(s, "accepting")) == pass)
+                json_array_append_new(cards, supporter_values(b, s, rel, false));
+        }
     json_array_foreach (b->c.supporters, i, s) {
-        json_array_append_new(cards, supporter_values(b, s, rel, false));
         accepting += json_is_true(json_object_get(s, "accepting"));
     }
     json_t *roles = json_array(), *r;
@@ -554,17 +581,7 @@ static int build_supporters(struct build *b)
             asprintf(&url, "supporters/%s/", slug) < 0)
             abort();
         json_t *v = supporter_values(b, s, prel, true);
-        struct buf text = BUF_INIT;
-        buf_printf(&text, "%s %s %s %s %s", json_string_value(json_object_get(v, "role_label")),
-                   json_string_value(json_object_get(s, "department")),
-                   json_string_value(json_object_get(v, "languages_text")),
-                   json_string_value(json_object_get(v, "modalities_text")),
-                   json_string_value(json_object_get(s, "specialty"))
-                       ? json_string_value(json_object_get(s, "specialty"))
-                       : "");
         const char *name = json_string_value(json_object_get(s, "name"));
-        sitedata_search_add(b->search, name, url, "Supporter", text.data);
-        buf_free(&text);
         json_t *spage = page_info(name, NULL);
         json_t *r2 = json_object_get(v, "reviewed");
         if (r2)
@@ -620,6 +637,11 @@ static int build_request(struct build *b)
         const char *ac = autocomplete_for(id);
         if (ac)
             json_object_set_new(v, "autocomplete", json_string(ac));
+        json_t *list = input ? sitedata_datalist(&b->c, id) : NULL;
+        if (json_array_size(list))
+            json_object_set_new(v, "has_datalist", json_true());
+        if (list)
+            json_object_set_new(v, "datalist", list);
         size_t j;
         json_t *o;
         json_array_foreach (json_object_get(v, "options"), j, o) {
@@ -668,9 +690,29 @@ static int write_sitemap(struct build *b)
     return rc;
 }
 
+/* The search index's files (search.h), compact: they are fetched on every
+ * search. */
+static int write_search_index(struct build *b)
+{
+    json_t *files = search_files(b->search), *v;
+    const char *path;
+    int rc = 0;
+    json_object_foreach (files, path, v) {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!text)
+            abort();
+        rc |= emit(b, path, text, strlen(text));
+        linkcheck_add_file(b->lc, path);
+        free(text);
+    }
+    json_decref(files);
+    return rc;
+}
+
 static int build_search_and_404(struct build *b)
 {
-    int rc = emit_json(b, "search-index.json", b->search);
+    pool_finish(b->pool); /* every page read is in the index */
+    int rc = write_search_index(b);
     json_array_append_new(b->sitemap, json_string("search/"));
     rc |= render_page(b, "search", "search/index.html", page_info("Search", NULL), NULL, "search",
                       NULL);
@@ -741,6 +783,23 @@ static int copy_photos(struct build *b)
     return 0;
 }
 
+/* site.yml colors: a stylesheet of their own, after the theme's. */
+static int add_colors(struct build *b, json_t *assets)
+{
+    json_t *colors = json_object_get(b->c.site, "colors");
+    const char *accent = json_string_value(json_object_get(colors, "accent"));
+    if (!accent)
+        return 0;
+    struct buf css = BUF_INIT;
+    colors_css(accent, json_string_value(json_object_get(colors, "accent_dark")), &css);
+    json_t *a = assets_add("site-colors.css", css.data, css.len, b->out, b->lc, b->d);
+    buf_free(&css);
+    if (!a)
+        return -1;
+    json_object_set_new(assets, "site_colors_css", a);
+    return 0;
+}
+
 static json_t *nav_items(struct build *b)
 {
     json_t *nav = json_array(), *p;
@@ -778,8 +837,7 @@ static json_t *nav_items(struct build *b)
     free(menu);
     json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "search", "title", "Search",
                                          "path", "search/"));
-    json_array_append_new(nav, json_pack("{s:s, s:s, s:s}", "key", "request", "title",
-                                         "Ask for support", "path", "request/"));
+    /* "Ask for support" is the header's own button (base template). */
     return nav;
 }
 
@@ -863,7 +921,7 @@ int site_build(const struct site_options *o, struct diag *d)
     b.lc = linkcheck_new();
     start_workers(&b, &template_lock, &template_errors);
     b.globals = json_object();
-    b.search = json_array();
+    b.search = search_new();
     b.sitemap = json_array();
     json_object_set(b.globals, "site", b.c.site);
     if (o->git && json_object_get(o->git, "commit"))
@@ -875,6 +933,8 @@ int site_build(const struct site_options *o, struct diag *d)
     if (!assets)
         goto out;
     json_object_set_new(b.globals, "assets", assets);
+    if (add_colors(&b, assets) < 0)
+        goto out;
     if (load_pubkey(&b) < 0 || copy_photos(&b) < 0)
         goto out;
 
@@ -902,7 +962,7 @@ out:
     free(assets_dir);
     linkcheck_free(b.lc);
     json_decref(b.globals);
-    json_decref(b.search);
+    search_free(b.search);
     json_decref(b.sitemap);
     content_free(&b.c);
     tree_free(own_tree);

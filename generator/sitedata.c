@@ -62,17 +62,45 @@ void sitedata_supporters(const struct content *c, struct buf *out)
     buf_puts(out, "\n}\n");
 }
 
-void sitedata_search_add(json_t *index, const char *title, const char *url, const char *section,
-                         const char *text)
+static int by_string(const void *a, const void *b);
+
+json_t *sitedata_datalist(const struct content *c, const char *field_id)
 {
-    size_t n = strlen(text);
-    if (n > 400) {
-        n = 400;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
+    json_t *list = json_array(), *s, *l;
+    size_t i, j;
+    if (!strcmp(field_id, "supporter")) {
+        json_array_foreach (c->supporters, i, s) {
+            if (json_is_true(json_object_get(s, "accepting")))
+                json_array_append_new(list,
+                                      json_pack("{s:O, s:O}", "value", json_object_get(s, "name"),
+                                                "slug", json_object_get(s, "slug")));
+        }
+        if (json_array_size(list) > SITEDATA_DATALIST_MAX)
+            json_array_clear(list);
+        return list;
     }
-    json_array_append_new(index, json_pack("{s:s, s:s, s:s, s:s%}", "t", title, "u", url, "s",
-                                           section, "x", text, n));
+    if (strcmp(field_id, "language")) {
+        json_decref(list);
+        return NULL;
+    }
+    json_t *seen = json_object();
+    json_array_foreach (c->supporters, i, s) {
+        json_array_foreach (json_object_get(s, "languages"), j, l) {
+            json_object_set(seen, json_string_value(l), l);
+        }
+    }
+    size_t n = json_object_size(seen), k = 0;
+    const char **names = xmalloc((n + 1) * sizeof *names);
+    const char *key;
+    json_object_foreach (seen, key, l) {
+        names[k++] = key;
+    }
+    qsort(names, n, sizeof *names, by_string);
+    for (k = 0; k < n; k++)
+        json_array_append_new(list, json_pack("{s:s, s:b}", "value", names[k], "slug", 0));
+    free(names);
+    json_decref(seen);
+    return list;
 }
 
 static int by_string(const void *a, const void *b)

@@ -1,8 +1,8 @@
 /* sitedata: the machine-readable files of a built site, which other programs
  * read (DESIGN §2): request-schema.json (the kiosk validates requests against
  * it, peeradmin checks imports and measures follow-up), supporters.json
- * (peeradmin's matching), the search index (the site's own search page) and
- * sitemap.xml (search engines). Each function returns a new value; the site
+ * (peeradmin's matching) and sitemap.xml (search engines); the search index
+ * is search.h's. Each function returns a new value; the site
  * module writes it. */
 #ifndef PEERKIT_SITEDATA_H
 #define PEERKIT_SITEDATA_H
@@ -21,11 +21,14 @@ json_t *sitedata_schema(const struct content *c);
  * twice), in exactly json_dumps's indented layout. */
 void sitedata_supporters(const struct content *c, struct buf *out);
 
-/* Appends one entry to the search index (a JSON array): title, site-relative
- * url, the section it belongs to and its plain text (cut to a few hundred
- * bytes on a UTF-8 boundary to keep the index small). */
-void sitedata_search_add(json_t *index, const char *title, const char *url, const char *section,
-                         const char *text);
+/* The values a request field can be offered from the directory (a
+ * <datalist>): for "supporter", the accepting supporters as {value: name,
+ * slug} (none when there are more than SITEDATA_DATALIST_MAX: a list that
+ * long helps nobody, and the page must stay light); for "language", every
+ * language supporters speak, as {value, slug: false}. NULL for other ids.
+ * Caller decrefs. */
+#define SITEDATA_DATALIST_MAX 200
+json_t *sitedata_datalist(const struct content *c, const char *field_id);
 
 /* sitemap.xml for the site-relative urls (sorted here, so the order pages
  * were built in does not matter), absolute under base_url. */

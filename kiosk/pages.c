@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formfill.h"
 #include "fsutil.h"
 
 struct pages {
     char *head;        /* from the start to just before the title text */
     char *site_name;   /* " · Site name" as in the title, HTML */
+    char *form_title;  /* the request page's own title, HTML */
     char *before_main; /* from </title> to the end of the <main ...> start tag */
     char *form_main;   /* the request page's main content: intro and form */
     char *after_main;  /* from </main> to the end */
@@ -40,6 +42,8 @@ static char *dup_range(const char *from, const char *to)
 #define HOW_END "<!-- /peerkit:how -->"
 #define SENT_BEGIN "<!-- peerkit:sent -->"
 #define SENT_END "<!-- /peerkit:sent -->"
+#define KIOSK_SCRIPT_BEGIN "<!-- peerkit:kiosk-script "
+#define KIOSK_SCRIPT_END " -->"
 #define POLICY_STATIC "form-action 'none'"
 #define POLICY_KIOSK "form-action 'self'"
 
@@ -59,6 +63,27 @@ static char *splice(char *html, const char *begin, const char *end, const char *
     buf_append(&b, html, (size_t)(from - html));
     buf_puts(&b, to);
     buf_puts(&b, stop);
+    free(html);
+    return buf_detach(&b);
+}
+
+/* The kiosk's own script (the idle countdown, the way home after a
+ * request) is in the public page only as a comment: here it becomes the
+ * script tag it holds. Returns the new page (caller frees), or NULL (html
+ * freed) when the comment is not there. */
+static char *uncomment_script(char *html)
+{
+    char *from = html ? strstr(html, KIOSK_SCRIPT_BEGIN) : NULL;
+    char *inner = from ? from + strlen(KIOSK_SCRIPT_BEGIN) : NULL;
+    char *stop = inner ? strstr(inner, KIOSK_SCRIPT_END) : NULL;
+    if (!stop) {
+        free(html);
+        return NULL;
+    }
+    struct buf b = BUF_INIT;
+    buf_append(&b, html, (size_t)(from - html));
+    buf_append(&b, inner, (size_t)(stop - inner));
+    buf_puts(&b, stop + strlen(KIOSK_SCRIPT_END));
     free(html);
     return buf_detach(&b);
 }
@@ -83,6 +108,7 @@ static char *kiosk_page(const char *html, const char *channel)
                   "It was sealed in this kiosk’s browser before it was stored on this kiosk, so "
                   "nobody here can read it; the form has been cleared.");
     page = splice(page, FORM_STATIC, NULL, FORM_KIOSK);
+    page = uncomment_script(page);
     if (asprintf(&fields,
                  "<fieldset class=\"request-fields\" id=\"request-fields\" data-drop=\"../drop\" "
                  "data-channel=\"%s\">",
@@ -134,6 +160,7 @@ int pages_load(const char *site_dir, const struct formspec *s, const char *chann
         dot = title_end;
     p->head = dup_range(html, title);
     p->site_name = dup_range(dot, title_end);
+    p->form_title = dup_range(title, dot);
     p->before_main = dup_range(title_end, main_open + 1);
     p->form_main = dup_range(main_open + 1, main_close);
     p->after_main = strdup(main_close);
@@ -154,6 +181,7 @@ void pages_free(struct pages *p)
         return;
     free(p->head);
     free(p->site_name);
+    free(p->form_title);
     free(p->before_main);
     free(p->form_main);
     free(p->after_main);
@@ -216,35 +244,24 @@ void pages_thanks(const struct pages *p, const char *reference, struct buf *out)
     buf_puts(out, p->after_main);
 }
 
-static const char *field_label(const struct pages *p, const char *id)
+void pages_invalid(const struct pages *p, const struct diag *problems, json_t *values,
+                   struct buf *out)
 {
-    size_t i;
-    json_t *f;
-    json_array_foreach (formspec_fields(p->schema), i, f) {
-        if (!strcmp(json_string_value(json_object_get(f, "id")), id))
-            return json_string_value(json_object_get(f, "label"));
-    }
-    return NULL;
-}
-
-void pages_invalid(const struct pages *p, const struct diag *problems, struct buf *out)
-{
-    open_page(p, "Please check your request", NULL, out);
-    buf_puts(out, "<div class=\"warning\" role=\"alert\">\n<h2>Your request was not sent</h2>\n"
-                  "<p>Nothing was kept. Please fill in the form again:</p>\n<ul>\n");
-    for (size_t i = 0; i < problems->n; i++) {
-        const char *label = field_label(p, problems->items[i].where);
-        buf_puts(out, "<li>");
-        if (problems->items[i].where[0]) {
-            buf_puts(out, "<strong>");
-            html(out, label ? label : problems->items[i].where);
-            buf_puts(out, "</strong> — ");
-        }
-        html(out, problems->items[i].msg);
-        buf_puts(out, "</li>\n");
-    }
-    buf_puts(out, "</ul>\n</div>\n");
-    buf_puts(out, p->form_main);
+    static const char intro[] = "Your request has not been sent, and nothing was kept on this "
+                                "kiosk. Please check:";
+    json_t *fields = formspec_fields(p->schema);
+    /* Sized once: the page holds what was typed (formfill.h). */
+    buf_grow(out, strlen(p->head) + strlen(p->form_title) + strlen(p->site_name) +
+                      strlen(p->before_main) + strlen(p->form_main) + strlen(p->after_main) + 64 +
+                      formfill_extra(fields, values, problems, intro));
+    /* GOV.UK: the title says there is an error, so it is heard first. */
+    buf_puts(out, p->head);
+    buf_puts(out, "Error: ");
+    buf_puts(out, p->form_title);
+    buf_puts(out, p->site_name);
+    buf_puts(out, p->before_main);
+    buf_putc(out, '\n');
+    formfill_render(p->form_main, fields, values, problems, intro, out);
     buf_puts(out, p->after_main);
 }
 

@@ -8,6 +8,8 @@
 #ifndef PEERKIT_PAGES_H
 #define PEERKIT_PAGES_H
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "diag.h"
 #include "formspec.h"
@@ -30,8 +32,12 @@ void pages_request(const struct pages *p, struct buf *out);
  * JavaScript. */
 void pages_thanks(const struct pages *p, const char *reference, struct buf *out);
 
-/* 422: every problem with its field's label, then the (empty) form again. */
-void pages_invalid(const struct pages *p, const struct diag *problems, struct buf *out);
+/* 422: the form again as the requester left it (values may be NULL), an
+ * error summary linking every problem to its field, and each field's
+ * message next to it (formfill.h). The page holds what was typed: send it
+ * with no-store and wipe out afterwards. */
+void pages_invalid(const struct pages *p, const struct diag *problems, json_t *values,
+                   struct buf *out);
 
 /* A short page with a heading and one paragraph (both plain text). */
 void pages_message(const struct pages *p, const char *title, const char *text, struct buf *out);

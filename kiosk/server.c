@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -114,6 +115,31 @@ static enum MHD_Result send_html(struct MHD_Connection *conn, unsigned status, s
                                         data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
     security_headers(r, no_store);
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Frees a page that held what a requester typed, wiped first. */
+static void wipe_free(void *p)
+{
+    if (p) {
+        sodium_memzero(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
+/* send_html for a page holding what was typed (the problems page): the
+ * buffer, sized once by its writer, is wiped when libmicrohttpd is done. */
+static enum MHD_Result send_private_html(struct MHD_Connection *conn, unsigned status,
+                                         struct buf *html)
+{
+    size_t len = html->len;
+    char *data = buf_detach(html);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback(len, data, wipe_free);
+    MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+    security_headers(r, true);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -308,8 +334,8 @@ static enum MHD_Result finish_request(struct server *s, struct MHD_Connection *c
     enum MHD_Result ret;
     if (!values || formspec_validate(s->schema, values, &fields, &problems) < 0) {
         struct buf html = BUF_INIT;
-        pages_invalid(s->pages, &problems, &html);
-        ret = send_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html, true);
+        pages_invalid(s->pages, &problems, values, &html);
+        ret = send_private_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html);
         goto out;
     }
     if (envelope_seal(&s->c.pubkey, formspec_hash(s->schema), s->schema, s->channel, fields,
@@ -322,8 +348,8 @@ static enum MHD_Result finish_request(struct server *s, struct MHD_Connection *c
             goto out;
         }
         /* The administrator's import would refuse what was to be sealed. */
-        pages_invalid(s->pages, &problems, &html);
-        ret = send_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html, true);
+        pages_invalid(s->pages, &problems, values, &html);
+        ret = send_private_html(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, &html);
         goto out;
     }
     /* Drop the plaintext before the slow part: the spool commit. */

@@ -53,6 +53,7 @@ long formspec_default_max(const char *type)
 
 json_t *formspec_schema_new(json_t *request, json_t *response_time, json_t *kiosk_idle)
 {
+    json_t *one_of = json_object_get(request, "require_one_of");
     json_t *fields = json_array(), *f;
     size_t i;
     json_array_foreach (json_object_get(request, "fields"), i, f) {
@@ -71,9 +72,46 @@ json_t *formspec_schema_new(json_t *request, json_t *response_time, json_t *kios
                                                 json_object_get(f, "help"), "max",
                                                 json_object_get(f, "max"), "options", opts));
     }
-    return json_pack("{s:i, s:O, s:O, s:O*, s:O*, s:o}", "version", 1, "title",
+    /* Written only when the form has it, so the schema (and its hash) of a
+     * form without it stays as it was. */
+    return json_pack("{s:i, s:O, s:O, s:O*, s:O*, s:o, s:O*}", "version", 1, "title",
                      json_object_get(request, "title"), "intro", json_object_get(request, "intro"),
-                     "response_time", response_time, "kiosk_idle", kiosk_idle, "fields", fields);
+                     "response_time", response_time, "kiosk_idle", kiosk_idle, "fields", fields,
+                     "require_one_of", json_array_size(one_of) ? one_of : NULL);
+}
+
+/* The field of fields with this id, or NULL. */
+static json_t *field_by_id(json_t *fields, const char *id)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach (fields, i, f) {
+        if (!strcmp(json_string_value(json_object_get(f, "id")), id))
+            return f;
+    }
+    return NULL;
+}
+
+/* require_one_of, when present: a non-empty list of distinct ids of the
+ * form's fields. */
+static int check_one_of(json_t *root, const char *path, struct diag *d)
+{
+    json_t *one_of = json_object_get(root, "require_one_of"), *id;
+    if (!one_of)
+        return 0;
+    size_t i;
+    if (!json_is_array(one_of) || json_array_size(one_of) == 0) {
+        diag_error(d, path, 0, 0, "require_one_of is not a list of field ids");
+        return -1;
+    }
+    json_array_foreach (one_of, i, id) {
+        if (!json_is_string(id) ||
+            !field_by_id(json_object_get(root, "fields"), json_string_value(id))) {
+            diag_error(d, path, 0, 0, "require_one_of: item %zu is not a field of the form", i + 1);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int formspec_load(const char *site_dir, struct formspec **out, struct diag *d)
@@ -128,6 +166,8 @@ int formspec_load(const char *site_dir, struct formspec **out, struct diag *d)
                 goto fail;
             }
     }
+    if (check_one_of(s->root, path, d) < 0)
+        goto fail;
     free(path);
     free(text);
     *out = s;
@@ -167,6 +207,44 @@ int formspec_idle(const struct formspec *s)
 json_t *formspec_fields(const struct formspec *s)
 {
     return json_object_get(s->root, "fields");
+}
+
+const char *formspec_required_message(const char *type)
+{
+    if (!strcmp(type, "checkbox"))
+        return "required: please tick this box";
+    if (!strcmp(type, "checkboxes"))
+        return "required: please choose at least one";
+    if (!strcmp(type, "radio") || !strcmp(type, "select"))
+        return "required: please choose one";
+    return "required: please fill this in";
+}
+
+json_t *formspec_one_of(const struct formspec *s)
+{
+    return json_object_get(s->root, "require_one_of");
+}
+
+void formspec_one_of_message(json_t *fields, json_t *one_of, struct buf *out)
+{
+    size_t i, n = json_array_size(one_of);
+    json_t *id;
+    buf_puts(out, "give at least one of ");
+    json_array_foreach (one_of, i, id) {
+        json_t *f = field_by_id(fields, json_string_value(id));
+        const char *label = f ? json_string_value(json_object_get(f, "label")) : NULL;
+        if (i)
+            buf_puts(out, i + 1 == n ? " or " : ", ");
+        buf_puts(out, label ? label : json_string_value(id));
+    }
+    buf_puts(out, ", so we can reach you");
+}
+
+/* True when a value counts as given: text that is not empty, a list with
+ * at least one choice. */
+static bool is_given(json_t *v)
+{
+    return json_is_array(v) ? json_array_size(v) > 0 : json_string_length(v) > 0;
 }
 
 /* Code points in s if s is valid UTF-8 without forbidden controls, else -1.
@@ -304,9 +382,24 @@ int formspec_validate(const struct formspec *s, json_t *values, json_t **normali
                 check_text(f, id, type, val, d);
         }
         if (!given && required)
-            diag_error(d, id, 0, 0, "required: please fill this in");
+            diag_error(d, id, 0, 0, "%s", formspec_required_message(type));
         if (given)
             json_object_set(out, id, val);
+    }
+    /* "At least one way to reach you": reported at the group's first field,
+     * where the form shows it. */
+    json_t *one_of = formspec_one_of(s), *id;
+    if (json_array_size(one_of)) {
+        bool any = false;
+        json_array_foreach (one_of, i, id) {
+            any = any || is_given(json_object_get(values, json_string_value(id)));
+        }
+        if (!any) {
+            struct buf msg = BUF_INIT;
+            formspec_one_of_message(fields, one_of, &msg);
+            diag_error(d, json_string_value(json_array_get(one_of, 0)), 0, 0, "%s", msg.data);
+            buf_free(&msg);
+        }
     }
     if (d->nerrors > before) {
         json_decref(out);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "diag.h"
 
 struct formspec;
@@ -32,8 +33,9 @@ long formspec_default_max(const char *type);
 
 /* The request-schema.json object (caller decrefs) for a checked form: request
  * is request.yml as loaded ({title, intro, fields: [{id, label, type,
- * required, help, max, options: [{value, label}]}]}), response_time and
- * kiosk_idle come from site.yml (either may be NULL). */
+ * required, help, max, options: [{value, label}]}], require_one_of?: [id,
+ * ...]}), response_time and kiosk_idle come from site.yml (either may be
+ * NULL). require_one_of is written only when the form has one. */
 json_t *formspec_schema_new(json_t *request, json_t *response_time, json_t *kiosk_idle);
 
 /* Reads DIR/request-schema.json, checks its structure (errors name the file
@@ -47,8 +49,23 @@ int formspec_idle(const struct formspec *s);
 /* The fields array as in the file (borrowed). */
 json_t *formspec_fields(const struct formspec *s);
 
+/* What a required field left empty says, by its type ("required: please
+ * tick this box" for a checkbox); the browser says the same. */
+const char *formspec_required_message(const char *type);
+
+/* The form's require_one_of ids (borrowed), or NULL: at least one of these
+ * fields must be given ("a way to reach you"). */
+json_t *formspec_one_of(const struct formspec *s);
+
+/* The words for a request that gives none of one_of, naming the fields by
+ * their labels: "give at least one of Email, Phone or Pager, so we can
+ * reach you". The browser says the same (themes' request.js). */
+void formspec_one_of_message(json_t *fields, json_t *one_of, struct buf *out);
+
 /* Checks values; on success *normalized (caller decrefs) holds only the
- * fields that were given, with empty values dropped. */
+ * fields that were given, with empty values dropped. Each problem's place is
+ * a field id (a missing way to reach the requester: the first id of
+ * require_one_of). */
 int formspec_validate(const struct formspec *s, json_t *values, json_t **normalized,
                       struct diag *d);
 

@@ -88,10 +88,30 @@ try {
   const how = await page.locator('#seal-how').innerText();
   check(/this kiosk’s browser/.test(how) && !/needs JavaScript/.test(how), 'the kiosk page says where sealing happens here', how);
 
-  // The idle timer clears a half-filled form (the fixture's kiosk idle time is 90 s).
+  // Left alone, the form warns with a countdown before it clears (the
+  // fixture's kiosk idle time is 90 s: a 30 s countdown after 60 s).
   await page.getByLabel('Your name').fill('Someone who walked away');
+  // The scroll that filling causes arrives with the next frames: let it come.
+  await page.clock.runFor(500);
+  await page.clock.runFor(59_000);
+  check(!(await page.locator('dialog.idle-warning').isVisible()), 'no warning before the idle time');
+  await page.clock.runFor(2_000);
+  const warning = page.getByRole('dialog', { name: 'Are you still there?' });
+  const counted = await warning.innerText().catch(() => '');
+  check(await warning.isVisible() && /cleared in (29|30) seconds/.test(counted),
+        'after 60 idle seconds a dialog counts down from 30 seconds', counted);
+  await page.clock.runFor(5_000);
+  check(/cleared in 2[3-5] seconds/.test(await warning.innerText()), 'the countdown is visible', await warning.innerText());
+  check(await page.evaluate(() => document.activeElement.textContent) === 'I’m still here', 'the dialog takes focus on its button');
+  const axeIdle = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  check(axeIdle.violations.length === 0, 'axe WCAG 2.1 A/AA: the idle warning',
+        ...axeIdle.violations.map((v) => `${v.id}: ${v.help}`));
+  await page.getByRole('button', { name: 'I’m still here' }).click();
+  check(!(await warning.isVisible()) && await page.getByLabel('Your name').inputValue() === 'Someone who walked away',
+        '"I\'m still here" keeps the form as it was');
   await page.clock.runFor(91_000);
-  check(await page.getByLabel('Your name').inputValue() === '', 'an idle form is cleared');
+  check(await page.getByLabel('Your name').inputValue() === '' && !(await warning.isVisible()),
+        'an idle form is cleared when the countdown ends');
 
   await fillForm(page, typed);
   await page.getByRole('button', { name: 'Seal my request' }).click();
@@ -142,16 +162,43 @@ try {
   const page2 = await noJs.newPage();
   await page2.route(/\/assets\/request\.[0-9a-f]+\.js$/, (r) => r.abort());
   await page2.goto(server.url + 'request/');
-  // A request the browser's own checks would stop, sent anyway: the server's 422 page.
+  // A request the browser's own checks would stop, sent anyway: the server's
+  // 422 page keeps what was typed and links each problem to its field.
   await page2.evaluate(() => { document.getElementById('request-form').noValidate = true; });
+  await page2.getByLabel('Your name').fill('Kept “Name” <b>');
   await page2.getByLabel('Email').fill('not-an-address');
+  await page2.getByLabel('Anything else?').fill('First line\nsecond line');
+  await page2.getByLabel('Phone').check();
+  await page2.getByLabel('Your role').selectOption('resident');
   await Promise.all([page2.waitForNavigation(), page2.getByRole('button', { name: 'Seal my request' }).click()]);
-  const problems = await page2.locator('[role=alert]:not([hidden])').innerText().catch(() => '');
-  check(/Your name/.test(problems) && /not an email address/.test(problems),
-        'without browser sealing, an invalid request shows every problem by label', problems);
+  const problems = await page2.locator('#seal-errors').innerText().catch(() => '');
+  check(/There is a problem/.test(problems) && /Who is this for\? — required/.test(problems) &&
+        /Email — not an email address/.test(problems) && /I understand/.test(problems),
+        'without browser sealing, the 422 page starts with every problem by label', problems);
+  check(/^Error: /.test(await page2.title()), 'its title starts with "Error:"', await page2.title());
+  check(await page2.evaluate(() => document.activeElement.id) === 'seal-errors', 'the error summary has focus');
+  check(await page2.getByLabel('Your name').inputValue() === 'Kept “Name” <b>' &&
+        await page2.getByLabel('Email').inputValue() === 'not-an-address' &&
+        await page2.getByLabel('Anything else?').inputValue() === 'First line\nsecond line' &&
+        await page2.getByLabel('Phone').isChecked() && await page2.getByLabel('Your role').inputValue() === 'resident',
+        'the 422 page keeps what was typed');
+  await page2.locator('#seal-errors a', { hasText: 'Email' }).click();
+  check(await page2.evaluate(() => document.activeElement.id) === 'f-email', 'a summary link moves focus to its field');
+  await page2.locator('#seal-errors a', { hasText: 'Who is this for?' }).click();
+  check(await page2.evaluate(() => document.activeElement.id) === 'f-referral-self', 'a group\'s link moves focus to its first choice');
+  check(await page2.getAttribute('#f-email', 'aria-invalid') === 'true' &&
+        /Error: Not an email address/.test(await page2.locator('[data-field="email"] .error-message').textContent()),
+        'each field is marked with its message and aria-invalid');
   const axe422 = await new AxeBuilder({ page: page2 }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   check(axe422.violations.length === 0, 'axe WCAG 2.1 A/AA: the problems page',
         ...axe422.violations.map((v) => `${v.id}: ${v.help}`));
+  // The same kiosk refuses a request with no way to reach the person.
+  await page2.getByLabel('Email').fill('');
+  await page2.getByLabel('Myself').check();
+  await page2.getByLabel('I understand this is not an emergency service.').check();
+  await Promise.all([page2.waitForNavigation(), page2.getByRole('button', { name: 'Seal my request' }).click()]);
+  check(/Email — give at least one of Email or Pager, so we can reach you/.test(await page2.locator('#seal-errors').innerText()),
+        'the kiosk refuses a request with no way to reach the person');
   await fillForm(page2, { name: 'No script', email: 'noscript@example.org', message: 'Sealed by the kiosk.' });
   await Promise.all([page2.waitForURL(/\/request\/thanks\?t=/), page2.getByRole('button', { name: 'Seal my request' }).click()]);
   const thanks = await page2.locator('main').innerText();

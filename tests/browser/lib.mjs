@@ -30,7 +30,8 @@ export function buildSite(content, out) {
 }
 
 const MIME = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript',
-               '.json': 'application/json', '.xml': 'application/xml', '.pub': 'text/plain' };
+               '.json': 'application/json', '.xml': 'application/xml', '.pub': 'text/plain',
+               '.svg': 'image/svg+xml' };
 
 // A minimal static server for the built site (loopback only).
 export async function serveDir(dir) {

@@ -125,6 +125,19 @@ try {
   // ---- armored text on a plain static host ----
   const host = await staticHost(keyedSite('armor'));
   hosts.push(host);
+
+  // The public site never clears a form by itself: only the kiosk does.
+  const idleCtx = await browser.newContext();
+  const idlePage = await idleCtx.newPage();
+  await idlePage.clock.install();
+  await idlePage.goto(host.url + 'request/');
+  await idlePage.waitForSelector('#request-form[data-ready="yes"]');
+  await idlePage.getByLabel('Your name').fill('Still typing slowly');
+  await idlePage.clock.runFor(30 * 60_000);
+  check(await idlePage.getByLabel('Your name').inputValue() === 'Still typing slowly' &&
+        await idlePage.locator('dialog').count() === 0,
+        'the public request page keeps what was typed after 30 idle minutes');
+  await idleCtx.close();
   const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
   const w = watch(page, host.url);
@@ -138,19 +151,40 @@ try {
   check(scripts.length >= 4 && scripts.every((s) => s.src && /^sha256-/.test(s.sri)),
         'every script on the page is a file with Subresource Integrity', JSON.stringify(scripts));
 
-  // The browser's own checks stop an empty form before any sealing.
-  await page.evaluate(() => { document.getElementById('request-form').noValidate = true; });
+  // The page's own checks (GOV.UK error summary) stop an incomplete form
+  // before any sealing: no way to reach the person, then a bad address.
+  check(await page.evaluate(() => document.getElementById('request-form').noValidate),
+        'the page checks the form itself, not with the browser\'s bubbles');
+  await page.getByLabel('Your name').fill('Kept while fixing');
+  await page.getByRole('button', { name: 'Seal my request' }).click();
+  let problems = await page.locator('#seal-errors').innerText();
+  check(/There is a problem/.test(problems) && /Email — give at least one of Email or Pager, so we can reach you/.test(problems),
+        'a request with no way to reach the person is stopped before sealing', problems);
+  check(await page.evaluate(() => document.activeElement.id) === 'seal-errors', 'the error summary takes focus');
   await page.getByLabel('Email').fill('not-an-address');
   await page.getByRole('button', { name: 'Seal my request' }).click();
-  const problems = await page.locator('#seal-errors').innerText();
-  check(/Your name/.test(problems) && /not an email address/.test(problems) && /Who is this for/.test(problems),
-        'the page checks the form against request-schema.json before sealing', problems);
+  problems = await page.locator('#seal-errors').innerText();
+  const links = await page.locator('#seal-errors a').evaluateAll((as) => as.map((a) => `${a.getAttribute('href')} ${a.textContent}`));
+  check(links[0] === '#f-referral-self Who is this for? — required: please choose one' &&
+        links.includes('#f-email Email — not an email address') && !/Your name/.test(problems),
+        'the summary lists each problem in the form\'s order, linking to its field', JSON.stringify(links));
+  check(await page.getByLabel('Your name').inputValue() === 'Kept while fixing', 'what was typed stays while fixing it');
+  await page.locator('#seal-errors a[href="#f-email"]').click();
+  check(await page.evaluate(() => document.activeElement.id) === 'f-email', 'the summary link moves focus to its field');
+  check(await page.getAttribute('#f-email', 'aria-invalid') === 'true' &&
+        /^f-email-error\b/.test(await page.getAttribute('#f-email', 'aria-describedby')) &&
+        /Error: Not an email address/.test(await page.locator('#f-email-error').textContent()),
+        'the field is marked: its message, aria-invalid and aria-describedby',
+        await page.locator('[data-field="email"]').innerHTML());
+  await axe(page, 'the request page with its error summary');
   check(await page.locator('#seal-armor').isHidden(), 'nothing is sealed while the form has problems');
 
   await fill(page);
   const before = page.url();
   await page.getByRole('button', { name: 'Seal my request' }).click();
   await page.waitForSelector('#seal-armor:not([hidden])');
+  check(await page.locator('#seal-errors').isHidden() && await page.locator('[aria-invalid], .error-message').count() === 0,
+        'once sealed, the error marks are gone');
   const armored = await page.inputValue('#sealed-request');
   check(/^-----BEGIN PEERKIT REQUEST-----\n([A-Za-z0-9+/=]{1,64}\n)+-----END PEERKIT REQUEST-----\n$/.test(armored),
         'the armored request is in #sealed-request as envelope_armor writes it', armored.slice(0, 200));

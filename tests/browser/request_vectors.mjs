@@ -75,11 +75,13 @@ try {
       // A lone UTF-16 surrogate would seal as "\ud800" in the JSON, which import refuses.
       lone: one({ referral: 'self', name: 'Ann\uD800', email: 'ann@example.org', consent: 'yes',
                   message: 'x\uDC00y' }),
-      paired: one({ referral: 'self', name: 'Ann \uD83D\uDE42', consent: 'yes', message: '\uD83D\uDE42\n\uD83D\uDE42' }),
-      loneAtEnd: one({ referral: 'self', name: 'Ann', consent: 'yes', message: 'ok \uDBFF' }),
+      paired: one({ referral: 'self', name: 'Ann \uD83D\uDE42', pager: '555 0100', consent: 'yes', message: '\uD83D\uDE42\n\uD83D\uDE42' }),
+      loneAtEnd: one({ referral: 'self', name: 'Ann', pager: '555 0100', consent: 'yes', message: 'ok \uDBFF' }),
+      unreachable: one({ referral: 'self', name: 'Ann', email: '', pager: '', consent: 'yes' }),
     };
   });
-  check(problems.empty === 'referral: required: please fill this in; name: required: please fill this in; consent: required: please fill this in',
+  check(problems.empty === 'referral: required: please choose one; name: required: please fill this in; consent: required: please tick this box; ' +
+        'email: give at least one of Email or Pager, so we can reach you',
         'JS: required fields', problems.empty);
   check(problems.bad === 'referral: not one of the choices; name: too long (at most 200 characters); email: not an email address; ' +
         'role: not one of the choices; modality: not one of the choices; message: contains characters that are not allowed; ' +
@@ -89,6 +91,8 @@ try {
         problems.loneAtEnd === 'message: contains characters that are not allowed',
         'JS: a lone UTF-16 surrogate is refused before sealing', problems.lone, problems.loneAtEnd);
   check(problems.paired === '', 'JS: a surrogate pair (an emoji) is fine', problems.paired);
+  check(problems.unreachable === 'email: give at least one of Email or Pager, so we can reach you',
+        'JS: a request with no way to reach the person is refused, in formspec\'s words', problems.unreachable);
 
   // One envelope from the page's script and one from C, opened by the same import.
   const armored = await page.evaluate(async () => {
@@ -96,11 +100,12 @@ try {
     const bytes = new Uint8Array(await (await fetch('../request-schema.json')).arrayBuffer());
     const hash = s.to_hex(s.crypto_generichash(32, bytes));
     const box = s.from_base64(form.getAttribute('data-box'), s.base64_variants.ORIGINAL);
-    const text = E.plaintext(hash, 'web', '2026-02-03T04:05:06Z', 'JSJS-2345',
-                             { referral: 'self', name: 'Made in JS', consent: 'yes' });
-    return E.armor(s, E.envelope(s, box, E.padded(s, text)));
+    const seal = (ref, fields) => E.armor(s, E.envelope(s, box, E.padded(s, E.plaintext(hash, 'web', '2026-02-03T04:05:06Z', ref, fields))));
+    return [seal('JSJS-2345', { referral: 'self', name: 'Made in JS', email: 'js@example.org', consent: 'yes' }),
+            seal('JSJS-XYZW', { referral: 'self', name: 'No way to reach', consent: 'yes' })];
   });
-  writeFileSync(join(dir, 'js.txt'), armored);
+  writeFileSync(join(dir, 'js.txt'), armored[0]);
+  writeFileSync(join(dir, 'none.txt'), armored[1]);
   execFileSync(`${HELPERS}/seal_requests`, ['--site', site, '--pubkey', join(dir, 'keys/admin.pub'), '--count', '1',
                                             '--armor', join(dir, 'c.txt')], { stdio: 'ignore' });
   const keyArgs = ['--key', join(dir, 'keys/admin.key'), '--passphrase-file', pass, '--db', join(dir, 'intake.db')];
@@ -108,6 +113,13 @@ try {
                            { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   check(/imported 2 new requests \(0 already present, 0 skipped\)/.test(out),
         'envelopes made in JS and in C are opened by the same import (and satisfy the form)', out);
+  let refused = '';
+  try {
+    execFileSync(PEERADMIN, ['import', ...keyArgs, '--site', site, join(dir, 'none.txt')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) { refused = `${e.status} ${e.stdout}${e.stderr}`; }
+  check(/^3 /.test(refused) && /does not satisfy the request form/.test(refused) &&
+        /email: give at least one of Email or Pager, so we can reach you/.test(refused),
+        'import refuses a request with no way to reach the person', refused);
   const rows = JSON.parse(execFileSync(PEERADMIN, ['list', ...keyArgs, '--json'], { encoding: 'utf8' }));
   const js = rows.find((r) => r.reference === 'JSJS-2345');
   check(js && js.fields.name === 'Made in JS' && js.channel === 'web' && js.submitted === '2026-02-03T04:05:06Z',

@@ -170,7 +170,7 @@ expect_status "import with no paths but the bundle" 0 $?
 # 2: phone, Friday 16:00 -> due Monday 16:00. 3: email Monday, names Amara Okafor.
 # 4: a manager's referral on Saturday -> due Tuesday 00:00.
 fields "Zed Quill" resident "emergency  MEDICINE" phone Spanish "" adverse-event self >"$T/2.json"
-fields "Yara Nunez" faculty "Obstetrics and Gynecology" in-person English "Dr. Amara Okafor" lawsuit-complaint self >"$T/3.json"
+fields "Yara Nunez" faculty "Obstetrics and Gynecology" in-person English "Dr. Amara Okafor" litigation self >"$T/3.json"
 fields "Xavier Oduya" fellow "Pediatrics" phone English "" burnout colleague >"$T/4.json"
 pa "2026-03-06 16:00:00" add --channel phone --fields "$T/2.json" >"$T/add2.out" 2>&1
 expect_status "add --channel phone (JSON)" 0 $?
@@ -220,7 +220,7 @@ if [ "$(jq -c 'map(.id)' "$T/od0.json")" = "[1]" ]; then ok "Monday 15:59: the p
     fail "Monday 15:59: the phone request is not overdue yet" "$(jq -c 'map(.id)' "$T/od0.json")"; fi
 pa "2026-03-09 17:00:00" list >"$T/list1.txt" 2>&1
 expect_contains "list shows labels, not ids" "$T/list1.txt" "Resident"
-expect_contains "  (reasons too)" "$T/list1.txt" "An adverse event or a bad outcome"
+expect_contains "  (reasons too)" "$T/list1.txt" "An adverse event or an unexpected outcome"
 expect_contains "  and flags overdue" "$T/list1.txt" "OVERDUE"
 pa "2026-03-09 17:05:00" assign 2 lucia-ferreira >"$T/handoff.txt" 2>&1
 expect_status "assign" 0 $?

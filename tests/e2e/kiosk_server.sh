@@ -91,13 +91,24 @@ expect_status "valid multipart request: 303" 303 "$code"
 n=$(pending)
 code=$(http bad -d referral=nobody -d email=not-an-address -d shoe=44 -d consent=maybe "$KURL/request")
 expect_status "invalid request: 422" 422 "$code"
-expect_contains "422 names the field by label: choice" "$T/bad.b" "<strong>Who is this for?</strong> — not one of the choices"
-expect_contains "422 names a missing required field" "$T/bad.b" "<strong>Your name</strong> — required"
-expect_contains "422 names a bad email" "$T/bad.b" "<strong>Email</strong> — not an email address"
-expect_contains "422 names an unknown field" "$T/bad.b" "<strong>shoe</strong> — not a field of this form"
+expect_contains "422 names the field by label: choice" "$T/bad.b" '<a href="#f-referral-self">Who is this for? — not one of the choices</a>'
+expect_contains "422 names a missing required field" "$T/bad.b" '<a href="#f-name">Your name — required'
+expect_contains "422 names a bad email" "$T/bad.b" '<a href="#f-email">Email — not an email address</a>'
+expect_contains "422 names an unknown field" "$T/bad.b" "<li>shoe — not a field of this form</li>"
 expect_contains "422 offers the form again" "$T/bad.b" 'id="request-form"'
+expect_contains "422 keeps what was typed" "$T/bad.b" 'name="email" maxlength="200" autocomplete="email" value="not-an-address" aria-describedby="f-email-error" aria-invalid="true">'
+expect_contains "422 marks the field with its message" "$T/bad.b" '<p class="error-message" id="f-email-error"><span class="visually-hidden">Error:</span> Not an email address</p>'
+expect_match "422 says Error: in its title" "$T/bad.b" '<title>Error: Ask for support · '
+
 expect_match "422 is never stored" "$T/bad.h" '^Cache-Control: no-store'
 expect_status "invalid request: nothing kept" "$n" "$(pending)"
+
+n=$(pending)
+code=$(http unreachable -d referral=self -d name=Nowhere -d email= -d pager= -d consent=yes "$KURL/request")
+expect_status "no way to reach the person: 422" 422 "$code"
+expect_contains "422 asks for a way to reach the person, at its first field" "$T/unreachable.b" \
+    'give at least one of Email or Pager, so we can reach you'
+expect_status "no way to reach the person: nothing kept" "$n" "$(pending)"
 
 printf 'referral=self&name=Dr%%FF%%FE&email=a%%40b.org&consent=yes' >"$T/badutf8"
 expect_status "invalid UTF-8: 422" 422 "$(http utf8 --data-binary @"$T/badutf8" "$KURL/request")"

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 keyed_site || exit 1
 P=$SITE/request/index.html
 expect_contains "the fields are disabled until the browser can seal" "$P" '<fieldset class="request-fields" id="request-fields" disabled>'
-expect_contains "without JavaScript the page gives the phone" "$P" "call 555-0100"
+expect_contains "without JavaScript the page gives the phone, as a tel: link" "$P" 'call <a class="tel" href="tel:5550100">555-0100</a>'
 expect_contains "and the email" "$P" 'email <a href="mailto:peers@example.org">peers@example.org</a>'
 expect_contains "the box key is embedded for sealing" "$P" "data-box=\"$(sed -n 's/^box: //p' "$K/admin.pub")\""
 expect_contains "the key id is embedded" "$P" "data-key-id=\"$(sed -n 's/^key-id: //p' "$K/admin.pub")\""
@@ -16,7 +16,7 @@ expect_match "libsodium is loaded by the page with its SRI hash" "$P" 'data-sodi
 expect_contains "without submit_url connect-src is the site only" "$P" "connect-src 'self'; form-action 'none'"
 expect_contains "the request page allows no form submission at all" "$P" "form-action 'none'; base-uri 'none'"
 expect_contains "other pages keep their own forms (search)" "$SITE/search/index.html" "form-action 'self'"
-expect_contains "the request form has no method that sends anything" "$P" '<form class="request-form" id="request-form" method="dialog" autocomplete="off"'
+expect_contains "the request form has no method that sends anything" "$P" '<form class="request-form" id="request-form" method="dialog" data-search-ignore autocomplete="off"'
 expect_not_contains "  and no action to post to" "$P" ' action="'
 
 expect_contains "only the request page allows WebAssembly" "$P" "script-src 'self' 'wasm-unsafe-eval';"
@@ -29,7 +29,7 @@ expect_contains "without submit_url the page offers the sealed text to send" "$P
 expect_contains "without a key the page says it cannot take requests online yet" "$T/s-nokey/request/index.html" \
     '<p id="seal-nokey"><strong>This site cannot take requests online yet.</strong>'
 expect_contains "  and gives the phone and email" "$T/s-nokey/request/index.html" \
-    'call 555-0100 or email <a href="mailto:peers@example.org">peers@example.org</a>.</p>'
+    'call <a class="tel" href="tel:5550100">555-0100</a> or email <a href="mailto:peers@example.org">peers@example.org</a>.</p>'
 expect_not_contains "  not that JavaScript is off" "$T/s-nokey/request/index.html" "needs JavaScript"
 expect_contains "with a key, the words for while the library loads are there" "$P" '<p id="seal-wait" hidden>Preparing to seal'
 

@@ -18,7 +18,14 @@ for f in index.html about/index.html faq/index.html confidentiality/index.html \
 done
 expect_contains "FAQ question has its slug as id" "$out/faq/index.html" 'id="why-talk"'
 expect_contains "FAQ has a table of contents" "$out/faq/index.html" 'href="#is-it-secret"'
-expect_contains "crisis banner on every page" "$out/supporters/bob-baker/index.html" "Call or text 988."
+expect_contains "crisis banner on every page, its number a tel: link" "$out/supporters/bob-baker/index.html" \
+    'Call or <span class="phone-pair"><a class="sms" href="sms:988" aria-label="Text 988">text</a> <a class="tel" href="tel:988" aria-label="Call 988">988</a></span>.'
+missing=
+for page in "$out"/index.html "$out"/*/index.html "$out"/supporters/*/index.html "$out"/404.html; do
+    grep -q 'href="tel:5550100"' "$page" && grep -q 'href="tel:988"' "$page" || missing="$missing $page"
+done
+if [ -z "$missing" ]; then ok "every page has the crisis and program numbers as tel: links"; else
+    fail "every page has the crisis and program numbers as tel: links" "$missing"; fi
 expect_contains "contact on every page" "$out/404.html" "peers@example.org"
 expect_contains "not accepting is shown" "$out/supporters/bob-baker/index.html" "Not accepting requests"
 expect_contains "accepting is shown" "$out/supporters/ada-lovelace/index.html" "Accepting requests"
@@ -177,6 +184,25 @@ sed -i 's/^role: chief/role: resident/' "$T"/many/supporters/helper-*.md
 "$PEERSITE" build --content "$T/many" --theme "$THEME" --out "$T/m4" --jobs 4 >/dev/null 2>&1
 if diff -r "$T/m1" "$T/m4" >/dev/null; then ok "300 supporters on four threads build what one thread builds"; else
     fail "300 supporters on four threads build what one thread builds" "$(diff -r "$T/m1" "$T/m4" | head -5)"; fi
+
+# A program's own accent: its stylesheet follows the theme's on every page;
+# one that fails WCAG AA is refused at the colour, naming it and its ratio.
+cp -R "$FIXTURES/minimal" "$T/colors"
+printf 'colors:\n  accent: "#7a1f5c"\n' >>"$T/colors/site.yml"
+"$PEERSITE" build --content "$T/colors" --theme "$THEME" --out "$T/colors-site" >"$T/colors.log" 2>&1
+expect_status "an accent with enough contrast builds" 0 $?
+css=$(ls "$T/colors-site"/assets/site-colors.*.css 2>/dev/null | head -1)
+expect_contains "  its stylesheet sets the accent in light mode" "$css" "--accent: #7a1f5c; --focus: #7a1f5c;"
+expect_match "  and a lighter one in dark mode" "$css" 'prefers-color-scheme: dark\) \{'
+expect_match "  every page links it after the theme's, with SRI" "$T/colors-site/faq/index.html" \
+    '<link rel="stylesheet" href="\.\./assets/site-colors\.[0-9a-f]{10}\.css" integrity="sha256-'
+expect_match "  and a fingerprinted favicon" "$T/colors-site/index.html" '<link rel="icon" href="assets/favicon\.[0-9a-f]{10}\.svg"'
+cp -R "$FIXTURES/minimal" "$T/contrast"
+printf 'colors:\n  accent: "#ffd700"\n' >>"$T/contrast/site.yml"
+"$PEERSITE" check --content "$T/contrast" --theme "$THEME" >"$T/contrast.log" 2>&1
+expect_status "an accent that fails WCAG AA is refused" 1 $?
+expect_contains "  at the colour, with its contrast" "$T/contrast.log" \
+    "$T/contrast/site.yml:15:11: colors.accent \"#ffd700\" has a contrast of 1.29:1 with the cards' background #f3f6f9 in light mode; WCAG AA needs at least 4.5:1 for text"
 
 # Refuses to replace a directory that is not a site.
 mkdir -p "$T/precious" && echo keep >"$T/precious/notes.txt"

@@ -211,6 +211,67 @@ static void test_field_errors(void **state)
                  "request.yml:3:40: \"max\" must be between 1 and 20000");
 }
 
+/* require_one_of names fields of the form (even when it comes before
+ * "fields"), each once; a wrong item is reported at its own line. */
+static void test_require_one_of(void **state)
+{
+    (void)state;
+    const char *form = "fields:\n  - {id: email, label: Email, type: email}\n"
+                       "  - {id: phone, label: Phone, type: tel}\n";
+    char *text = NULL;
+    assert_true(asprintf(&text, "title: T\nrequire_one_of:\n  - email\n  - fax\n%s", form) > 0);
+    expect_error("request.yml", text,
+                 "request.yml:4:5: require_one_of: \"fax\" is not the id of a field of this form");
+    free(text);
+    assert_true(asprintf(&text, "title: T\n%srequire_one_of: [phone, phone]\n", form) > 0);
+    expect_error("request.yml", text, "request.yml:5:25: require_one_of: \"phone\" appears twice");
+    free(text);
+    assert_true(asprintf(&text, "title: T\n%srequire_one_of: []\n", form) > 0);
+    expect_error("request.yml", text,
+                 "request.yml:5:17: \"require_one_of\" must list at least one field id");
+    free(text);
+
+    char *dir = scratch();
+    assert_true(asprintf(&text, "title: T\nrequire_one_of: [phone, email]\n%s", form) > 0);
+    put(dir, "request.yml", text);
+    free(text);
+    struct content c;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(content_load(tree, dir, &c, &d), 0);
+    json_t *one_of = json_object_get(c.request, "require_one_of");
+    assert_int_equal(json_array_size(one_of), 2);
+    assert_string_equal(json_string_value(json_array_get(one_of, 0)), "phone");
+    content_free(&c);
+    diag_free(&d);
+    drop(dir);
+}
+
+/* colors: an accent that fails WCAG AA is refused at the colour, naming it
+ * and its contrast; an unquoted one (a YAML comment) gets a hint. */
+static void test_colors(void **state)
+{
+    (void)state;
+    const char *site = "name: X\nbase_url: https://x/\ncontact: {email: a@b.org}\n";
+    char *text = NULL;
+    assert_true(asprintf(&text, "%scolors:\n  accent: \"#ffd700\"\n", site) > 0);
+    expect_error("site.yml", text,
+                 "site.yml:5:11: colors.accent \"#ffd700\" has a contrast of 1.29:1 with the "
+                 "cards' background #f3f6f9 in light mode; WCAG AA needs at least 4.5:1 for text");
+    free(text);
+    assert_true(
+        asprintf(&text, "%scolors: {accent: \"#0b5cad\", accent_dark: \"#0b5cad\"}\n", site) > 0);
+    expect_error("site.yml", text,
+                 "site.yml:4:42: colors.accent_dark \"#0b5cad\" has a contrast of");
+    free(text);
+    assert_true(asprintf(&text, "%scolors:\n  accent: #0b5cad\n", site) > 0);
+    expect_error("site.yml", text,
+                 "site.yml:5:3: colors.accent has no value: write the colour in quotes");
+    free(text);
+    assert_true(asprintf(&text, "%scolors: {accent: blue}\n", site) > 0);
+    expect_error("site.yml", text, "site.yml:4:18: colors.accent \"blue\" is not a colour");
+    free(text);
+}
+
 static void test_site_errors(void **state)
 {
     (void)state;
@@ -341,6 +402,8 @@ int main(void)
         cmocka_unit_test(test_duplicate_slug),
         cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_field_errors),
+        cmocka_unit_test(test_require_one_of),
+        cmocka_unit_test(test_colors),
         cmocka_unit_test(test_site_errors),
         cmocka_unit_test(test_site_ways_out),
         cmocka_unit_test(test_reserved_and_missing_home),

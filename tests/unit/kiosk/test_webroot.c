@@ -128,11 +128,16 @@ static void test_pages(void **state)
     /* Problems name the field by its label; everything is escaped. */
     diag_error(&d, "name", 0, 0, "required: please fill this in");
     diag_error(&d, "<script>", 0, 0, "not a field of this form");
-    pages_invalid(p, &d, &out);
+    json_t *values = json_pack("{s:s}", "<script>", "x");
+    pages_invalid(p, &d, values, &out);
+    json_decref(values);
+    assert_non_null(strstr(out.data, "<title>Error: Ask · Site</title>"));
     assert_non_null(
-        strstr(out.data, "<li><strong>Name</strong> — required: please fill this in</li>"));
-    assert_non_null(strstr(out.data, "<strong>&lt;script&gt;</strong> — not a field"));
+        strstr(out.data, "<li><a href=\"#f-name\">Name — required: please fill this in</a></li>"));
+    assert_non_null(strstr(out.data, "<li>&lt;script&gt; — not a field of this form</li>"));
     assert_null(strstr(out.data, "<script>"));
+    /* A page without the summary's place gets it at the top of <main>. */
+    assert_non_null(strstr(out.data, "<main id=\"main\">\n<div class=\"error-summary\""));
     /* The form again, which the kiosk can take without JS. */
     assert_non_null(strstr(out.data, "<form class=\"request-form\" id=\"request-form\" "
                                      "method=\"post\" action=\"../request\">"));
@@ -158,6 +163,10 @@ static void test_pages(void **state)
     assert_non_null(strstr(out.data, "<p>Sent. It was sealed in this kiosk’s browser before it was "
                                      "stored on this kiosk"));
     assert_non_null(strstr(out.data, "<footer>foot</footer>"));
+    /* Only the kiosk runs its idle countdown: its script, uncommented. */
+    assert_non_null(
+        strstr(out.data, "</title><script src=\"../assets/kiosk.js\"></script></head>"));
+    assert_null(strstr(out.data, "peerkit:kiosk-script"));
     buf_free(&out);
     diag_free(&d);
 
@@ -209,7 +218,8 @@ int main(void)
     const char *req =
         "<!doctype html><html><head><meta http-equiv=\"Content-Security-Policy\" "
         "content=\"default-src 'none'; form-action 'none'\">"
-        "<title>Ask · Site</title></head><body>"
+        "<title>Ask · Site</title>"
+        "<!-- peerkit:kiosk-script <script src=\"../assets/kiosk.js\"></script> --></head><body>"
         "<main id=\"main\"><!-- peerkit:how --><p>needs JavaScript</p>"
         "<!-- /peerkit:how --><p>Sent. <!-- peerkit:sent -->Only the sealed text left this "
         "device.<!-- /peerkit:sent --></p><form class=\"request-form\" id=\"request-form\" "

@@ -87,7 +87,7 @@ static void test_every_problem_named(void **state)
         "email: not an email address",
         "phone: not a phone or pager number",
         "note: contains characters that are not allowed",
-        "when: required: please fill this in",
+        "when: required: please choose one",
         "who: not one of the choices",
         "consent: must be \"yes\" when ticked",
         "how: the same choice is given twice",
@@ -204,6 +204,89 @@ static void test_bad_schemas(void **state)
     drop_dir(dir);
 }
 
+/* require_one_of: at least one way to reach the requester, reported at the
+ * group's first field with the fields' labels; checked when loaded. */
+static void test_require_one_of(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir();
+    /* SCHEMA_JSON with require_one_of before the closing brace. */
+    const char *end = strrchr(SCHEMA_JSON, '}');
+    char *text = NULL;
+    assert_true(asprintf(&text, "%.*s, \"require_one_of\": [\"email\", \"phone\", \"note\"]}\n",
+                         (int)(end - SCHEMA_JSON), SCHEMA_JSON) > 0);
+    put_file(dir, "request-schema.json", text, strlen(text));
+    struct formspec *s = NULL;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(formspec_load(dir, &s, &d), 0);
+    assert_int_equal(json_array_size(formspec_one_of(s)), 3);
+    json_t *values = json_pack("{s:s, s:s, s:s, s:s}", "name", "Bo", "when", "soon", "consent",
+                               "yes", "email", ""),
+           *out = NULL;
+    assert_int_equal(formspec_validate(s, values, &out, &d), -1);
+    assert_null(out);
+    assert_int_equal(d.nerrors, 1);
+    assert_string_equal(d.items[0].where, "email");
+    assert_string_equal(d.items[0].msg,
+                        "give at least one of Email, Phone or Note, so we can reach you");
+    diag_free(&d);
+    /* Any one of them is enough. */
+    json_object_set_new(values, "phone", json_string("555 0100"));
+    assert_int_equal(formspec_validate(s, values, &out, &d), 0);
+    json_decref(out);
+    /* A given but malformed address counts as given: its own problem is named. */
+    json_object_del(values, "phone");
+    json_object_set_new(values, "email", json_string("nowhere"));
+    assert_int_equal(formspec_validate(s, values, &out, &d), -1);
+    assert_int_equal(d.nerrors, 1);
+    expect_message(&d, "email: not an email address");
+    diag_free(&d);
+    json_decref(values);
+    formspec_free(s);
+    free(text);
+    drop_dir(dir);
+
+    /* Schemas without it have none; a bad one is refused. */
+    assert_null(formspec_one_of(schema));
+    assert_true(asprintf(&text, "%.*s, \"require_one_of\": [\"fax\"]}\n", (int)(end - SCHEMA_JSON),
+                         SCHEMA_JSON) > 0);
+    expect_bad_schema(text, "require_one_of: item 1 is not a field of the form");
+    free(text);
+    assert_true(asprintf(&text, "%.*s, \"require_one_of\": []}\n", (int)(end - SCHEMA_JSON),
+                         SCHEMA_JSON) > 0);
+    expect_bad_schema(text, "require_one_of is not a list of field ids");
+    free(text);
+}
+
+/* The schema the generator writes carries require_one_of only when the form
+ * has it, so the hash of a form without it does not change. */
+static void test_schema_writer(void **state)
+{
+    (void)state;
+    json_t *request = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:b, s:s, s:i, s:[]}]}", "title",
+                                "Ask", "intro", "", "fields", "id", "email", "label", "Email",
+                                "type", "email", "required", 0, "help", "", "max", 60, "options");
+    json_t *schema = formspec_schema_new(request, NULL, NULL);
+    assert_null(json_object_get(schema, "require_one_of"));
+    assert_null(json_object_get(schema, "kiosk_idle"));
+    json_decref(schema);
+    json_object_set_new(request, "require_one_of", json_pack("[s]", "email"));
+    json_t *today = json_string("today"), *idle = json_integer(60);
+    schema = formspec_schema_new(request, today, idle);
+    json_decref(today);
+    json_decref(idle);
+    assert_string_equal(json_string_value(
+                            json_array_get(json_object_get(schema, "require_one_of"), 0)),
+                        "email");
+    /* Written in the order the kiosk and the browser read it. */
+    char *text = json_dumps(schema, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    assert_non_null(strstr(text, "\"fields\":[{\"id\":\"email\""));
+    assert_true(strstr(text, "\"require_one_of\"") > strstr(text, "\"fields\""));
+    free(text);
+    json_decref(schema);
+    json_decref(request);
+}
+
 int main(void)
 {
     kiosk_test_init();
@@ -218,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_schema_loads),        cmocka_unit_test(test_valid_values_normalized),
         cmocka_unit_test(test_every_problem_named), cmocka_unit_test(test_bad_schemas),
         cmocka_unit_test(test_nul_refused),
+        cmocka_unit_test(test_require_one_of),      cmocka_unit_test(test_schema_writer),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     formspec_free(schema);

@@ -128,6 +128,14 @@
     return digits >= 3;
   }
 
+  /* formspec_required_message's words. */
+  function requiredMessage(type) {
+    if (type === 'checkbox') return 'required: please tick this box';
+    if (type === 'checkboxes') return 'required: please choose at least one';
+    if (type === 'radio' || type === 'select') return 'required: please choose one';
+    return 'required: please fill this in';
+  }
+
   function hasOption(field, value) {
     return (field.options || []).some(function (o) { return o.value === value; });
   }
@@ -154,10 +162,27 @@
           else if (f.type === 'checkbox' && v !== 'yes') msg = 'must be "yes" when ticked';
         }
       }
-      if (!msg && !given && f.required) msg = 'required: please fill this in';
+      if (!msg && !given && f.required) msg = requiredMessage(f.type);
       if (msg) problems.push({ id: f.id, label: f.label, message: msg });
       else if (given) fields[f.id] = v;
     });
+    /* "At least one way to reach you", at the group's first field, in
+       formspec_one_of_message's words. */
+    var oneOf = schema.require_one_of || [];
+    var any = oneOf.some(function (id) {
+      var v = values[id];
+      return v && v.length > 0;
+    });
+    if (oneOf.length && !any) {
+      var labels = oneOf.map(function (id) {
+        var f = schema.fields.filter(function (x) { return x.id === id; })[0];
+        return f ? f.label : id;
+      });
+      var list = labels.length > 1 ? labels.slice(0, -1).join(', ') + ' or ' + labels[labels.length - 1] : labels[0];
+      var first = schema.fields.filter(function (x) { return x.id === oneOf[0]; })[0];
+      problems.push({ id: oneOf[0], label: first ? first.label : oneOf[0],
+                      message: 'give at least one of ' + list + ', so we can reach you' });
+    }
     return { fields: fields, problems: problems };
   }
 
@@ -222,25 +247,91 @@
     });
   }
 
-  function showProblems(box, problems) {
+  /* The id of a field's first control: where the summary's link goes. */
+  function controlId(f) {
+    var first = (f.options || [])[0];
+    return 'f-' + f.id + ((f.type === 'radio' || f.type === 'checkboxes') && first ? '-' + first.value : '');
+  }
+
+  function capitalized(s) { return s.charAt(0).toUpperCase() + s.slice(1); }
+
+  /* The GOV.UK error summary at the top of the page, each problem linking to
+     its field (site.js moves focus there), and each field marked with its
+     first message just before its controls: the same markup as the kiosk's
+     problems page (kiosk/formfill.c). */
+  function showProblems(form, box, schema, problems) {
+    var clear = window.peerkit && window.peerkit.clearProblems;
+    if (clear) clear(form);
+    var order = {};
+    schema.fields.forEach(function (f, i) { order[f.id] = i; });
+    problems = problems.slice().sort(function (a, b) {
+      var x = a.id in order ? order[a.id] : 1e9, y = b.id in order ? order[b.id] : 1e9;
+      return x - y;
+    });
     box.textContent = '';
+    var alert = document.createElement('div');
+    alert.setAttribute('role', 'alert');
     var h = document.createElement('h2');
-    h.textContent = 'Please check your request';
+    h.id = 'seal-errors-title';
+    h.textContent = 'There is a problem';
     var p = document.createElement('p');
-    p.textContent = 'Nothing was sealed or sent yet. Please correct:';
+    p.textContent = 'Nothing was sealed or sent yet. Please check:';
     var ul = document.createElement('ul');
+    var marked = {};
     problems.forEach(function (pr) {
-      var li = document.createElement('li'), b = document.createElement('strong');
-      b.textContent = pr.label;
-      li.appendChild(b);
-      li.appendChild(document.createTextNode(' — ' + pr.message));
+      var f = schema.fields.filter(function (x) { return x.id === pr.id; })[0];
+      var li = document.createElement('li');
+      var text = (pr.label ? pr.label + ' — ' : '') + pr.message;
+      if (f) {
+        var a = document.createElement('a');
+        a.href = '#' + controlId(f);
+        a.textContent = text;
+        li.appendChild(a);
+        if (!marked[f.id]) { marked[f.id] = true; markField(form, f, pr.message); }
+      } else {
+        li.textContent = text;
+      }
       ul.appendChild(li);
     });
-    box.appendChild(h);
-    box.appendChild(p);
-    box.appendChild(ul);
+    alert.appendChild(h);
+    alert.appendChild(p);
+    alert.appendChild(ul);
+    box.appendChild(alert);
     box.hidden = false;
     box.focus();
+  }
+
+  function markField(form, f, message) {
+    var wrap = form.querySelector('[data-field="' + f.id + '"]');
+    if (!wrap) return;
+    var errId = 'f-' + f.id + '-error';
+    wrap.setAttribute('data-invalid', '');
+    var msg = document.createElement('p');
+    msg.className = 'error-message';
+    msg.id = errId;
+    var hidden = document.createElement('span');
+    hidden.className = 'visually-hidden';
+    hidden.textContent = 'Error:';
+    msg.appendChild(hidden);
+    msg.appendChild(document.createTextNode(' ' + capitalized(message)));
+    var first = wrap.querySelector('input, select, textarea, .choice');
+    if (first) first.parentNode.insertBefore(msg, first);
+    else wrap.appendChild(msg);
+    function describe(el) {
+      var ids = (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+      el.setAttribute('aria-describedby', [errId].concat(ids).join(' '));
+    }
+    var controls = wrap.querySelectorAll('input, select, textarea');
+    if (f.type === 'radio' || f.type === 'checkboxes') describe(wrap);
+    else if (controls[0]) describe(controls[0]);
+    Array.prototype.forEach.call(controls, function (el) { el.setAttribute('aria-invalid', 'true'); });
+  }
+
+  /* Empties the form and its error marks (site.js); form.reset() where that
+     script is missing. */
+  function clearForm(form) {
+    if (window.peerkit && window.peerkit.clearForm) window.peerkit.clearForm(form);
+    else form.reset();
   }
 
   function showResult(id, ref) {
@@ -344,6 +435,22 @@
     });
   }
 
+  /* "Ask for this supporter" links here with ?supporter=SLUG (the public
+     slug, nothing else in the address): the supporter field gets their
+     name from the page's list, or the slug itself, which the coordinator's
+     matching understands too. */
+  function preselect(form) {
+    var slug = new URLSearchParams(location.search).get('supporter');
+    var field = form.querySelector('[name="supporter"]');
+    if (!slug || !field || field.value || !/^[a-z0-9-]{1,120}$/.test(slug)) return;
+    var list = field.list ? field.list.querySelectorAll('option') : [];
+    var name = slug;
+    Array.prototype.forEach.call(list, function (o) {
+      if (o.getAttribute('data-slug') === slug) name = o.value;
+    });
+    field.value = name;
+  }
+
   function setup(form) {
     var fieldset = document.getElementById('request-fields');
     var errors = document.getElementById('seal-errors');
@@ -362,19 +469,19 @@
       if (busy) return;
       var r = ready, s = r.sodium;
       var checked = validate(r.schema, readForm(form, r.schema));
-      if (checked.problems.length) { showProblems(errors, checked.problems); return; }
-      errors.hidden = true;
+      if (checked.problems.length) { showProblems(form, errors, r.schema, checked.problems); return; }
+      if (window.peerkit && window.peerkit.clearProblems) window.peerkit.clearProblems(form);
       var ref = reference(s);
       var channel = fieldset.getAttribute('data-channel') || 'web';
       var pad = padded(s, plaintext(r.schemaHash, channel, isoNow(new Date()), ref, checked.fields));
       checked = null;
       if (!pad) {
-        showProblems(errors, [{ label: 'Your request', message: 'too long to seal: please shorten it' }]);
+        showProblems(form, errors, r.schema, [{ id: null, label: 'Your request', message: 'too long to seal: please shorten it' }]);
         return;
       }
       var env = envelope(s, r.boxPk, pad);
       s.memzero(pad);
-      form.reset();
+      clearForm(form);
       var target = kioskDrop || form.getAttribute('data-submit-url');
       if (!target) { showArmor(form, armor(s, env), ref, null); return; }
       busy = true;
@@ -413,6 +520,10 @@
         fp.setAttribute('data-computed', 'browser');
       }
       showHow('on');
+      /* The page's own checks, with the error summary, instead of the
+         browser's bubbles. */
+      form.noValidate = true;
+      preselect(form);
       fieldset.disabled = false;
       form.setAttribute('data-ready', 'yes');
     }, function (e) {

@@ -1,5 +1,5 @@
 /* peerkit default theme: small enhancements only. Every page works without
-   this file: filters are hidden until it runs, search says it needs it. */
+   this file: filters are hidden until it runs. Search is search.js's. */
 (function () {
   'use strict';
 
@@ -10,6 +10,8 @@
     var selects = form.querySelectorAll('select[data-filter]');
     var items = list.querySelectorAll('.supporter');
     var count = document.getElementById('filter-count');
+    var empty = document.getElementById('filter-empty');
+    var reset = document.getElementById('filter-reset');
     function matches(item, key, value) {
       if (!value) return true;
       var have = item.getAttribute('data-' + key) || '';
@@ -26,100 +28,103 @@
         items[i].hidden = !ok;
         if (ok) shown++;
       }
-      count.textContent = shown + ' of ' + items.length + ' supporters shown';
+      count.textContent = shown ? shown + ' of ' + items.length + ' supporters shown'
+                                : 'No supporter matches these choices';
+      if (empty) empty.hidden = shown > 0;
     }
     form.hidden = false;
     form.addEventListener('change', apply);
+    if (reset) {
+      reset.addEventListener('click', function () {
+        for (var j = 0; j < selects.length; j++) selects[j].value = '';
+        apply();
+        selects[0].focus();
+      });
+    }
     form.addEventListener('submit', function (e) { e.preventDefault(); });
     apply();
   }
 
-  function search() {
-    var form = document.getElementById('search-form');
-    if (!form) return;
-    var input = document.getElementById('search-q');
-    var status = document.getElementById('search-status');
-    var results = document.getElementById('search-results');
-    var root = form.getAttribute('data-root') || '';
-    var index = null;
-    function norm(s) {
-      return s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-    }
-    function run() {
-      var words = norm(input.value).split(/\s+/).filter(Boolean);
-      results.textContent = '';
-      if (!words.length) { status.textContent = ''; return; }
-      var hits = index.filter(function (e) {
-        var hay = norm(e.t + ' ' + e.s + ' ' + e.x);
-        return words.every(function (w) { return hay.indexOf(w) !== -1; });
-      }).slice(0, 50);
-      status.textContent = hits.length ? hits.length + ' result' + (hits.length > 1 ? 's' : '')
-                                       : 'No results. Try fewer or other words.';
-      hits.forEach(function (e) {
-        var li = document.createElement('li');
-        var a = document.createElement('a');
-        a.href = root + e.u;
-        a.textContent = e.t;
-        var section = document.createElement('div');
-        section.className = 'section';
-        section.textContent = e.s;
-        li.appendChild(a);
-        li.appendChild(section);
-        results.appendChild(li);
+  /* Empties a form for good: values and the defaults a page may carry (the
+     kiosk's problems page writes what was typed back into the HTML, where
+     form.reset() would bring it back), then takes away its error marks. */
+  function clearForm(form) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        el.checked = false;
+        el.defaultChecked = false;
+      } else if (el.tagName === 'SELECT') {
+        Array.prototype.forEach.call(el.options, function (o) { o.defaultSelected = false; });
+        el.selectedIndex = 0;
+      } else if (el.tagName === 'TEXTAREA' || /^(text|email|tel|search|number|url)$/.test(el.type)) {
+        el.defaultValue = '';
+        el.value = '';
+      }
+    });
+    clearProblems(form);
+  }
+
+  /* Takes away the error summary and every field's error marks. */
+  function clearProblems(form) {
+    var box = document.getElementById('seal-errors');
+    if (box) { box.hidden = true; box.textContent = ''; }
+    Array.prototype.forEach.call(form.querySelectorAll('.error-message'), function (el) {
+      el.parentNode.removeChild(el);
+    });
+    Array.prototype.forEach.call(form.querySelectorAll('[data-invalid]'), function (el) {
+      el.removeAttribute('data-invalid');
+    });
+    Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (el) {
+      el.removeAttribute('aria-invalid');
+    });
+    Array.prototype.forEach.call(form.querySelectorAll('[aria-describedby]'), function (el) {
+      var ids = el.getAttribute('aria-describedby').split(/\s+/).filter(function (id) {
+        return id && !/-error$/.test(id);
       });
-    }
-    form.addEventListener('submit', function (ev) {
+      if (ids.length) el.setAttribute('aria-describedby', ids.join(' '));
+      else el.removeAttribute('aria-describedby');
+    });
+  }
+
+  /* The error summary (GOV.UK pattern): focused when the page opens with
+     one (the kiosk's problems page); its links move focus to their field,
+     with the field's label or legend in view. */
+  function errorSummary() {
+    document.addEventListener('click', function (ev) {
+      var a = ev.target.closest ? ev.target.closest('.error-summary a[href^="#"]') : null;
+      if (!a) return;
+      var el = document.getElementById(a.getAttribute('href').slice(1));
+      if (!el) return;
       ev.preventDefault();
-      if (index) { run(); return; }
-      status.textContent = 'Loading…';
-      fetch(form.getAttribute('data-index'))
-        .then(function (r) { return r.json(); })
-        .then(function (data) { index = data; run(); })
-        .catch(function () { status.textContent = 'Search is not available here.'; });
+      var wrap = el.closest('[data-field]');
+      var label = wrap && (wrap.querySelector('legend') || wrap.querySelector('label'));
+      (label || el).scrollIntoView();
+      el.focus({ preventScroll: true });
     });
-    var q = new URLSearchParams(location.search).get('q');
-    if (q) { input.value = q; form.requestSubmit(); }
+    var shown = document.querySelector('.error-summary:not([hidden])');
+    if (shown) shown.focus();
   }
 
-  /* On a shared kiosk the request form must not keep what someone typed:
-     clear it after the site's idle time and whenever the page is shown again
-     from the back/forward cache. */
-  function requestFormReset() {
-    var form = document.getElementById('request-form');
-    if (!form) return;
-    var idle = parseInt(document.body.getAttribute('data-idle'), 10) || 120;
-    var timer = null;
-    function clear() { form.reset(); window.scrollTo(0, 0); }
-    function arm() {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(clear, idle * 1000);
-    }
-    ['input', 'change', 'keydown', 'pointerdown', 'scroll'].forEach(function (ev) {
-      document.addEventListener(ev, arm, { passive: true });
+  /* On paper, the site's own links show where they go (style.css prints
+     data-print-href): absolute addresses, written just before printing. */
+  function printTargets() {
+    window.addEventListener('beforeprint', function () {
+      Array.prototype.forEach.call(document.querySelectorAll('main a[href], .site-footer a[href]'), function (a) {
+        var href = a.getAttribute('href');
+        if (/^(#|[a-z][a-z0-9+.-]*:)/i.test(href)) return;
+        a.setAttribute('data-print-href', a.href);
+      });
     });
-    window.addEventListener('pageshow', function (ev) { if (ev.persisted) clear(); });
-    /* A submission the request script took over (sealing, or a problem to
-       fix) is not a page change: it clears the form itself when done. */
-    form.addEventListener('submit', function (ev) {
-      setTimeout(function () { if (!ev.defaultPrevented) clear(); }, 0);
-    });
-    arm();
   }
 
-  /* The kiosk's thank-you page: back to the home page after the idle time,
-     so the next person does not see someone else's reference. */
-  function returnHome() {
-    var link = document.querySelector('a[data-return-home]');
-    if (!link) return;
-    var seconds = parseInt(link.getAttribute('data-return-home'), 10) || 120;
-    setTimeout(function () { location.replace(link.href); }, seconds * 1000);
-  }
+  /* For request.js and kiosk.js: one way to empty the form and its error
+     marks. */
+  window.peerkit = { clearForm: clearForm, clearProblems: clearProblems };
 
   function init() {
     supporterFilters();
-    search();
-    requestFormReset();
-    returnHome();
+    errorSummary();
+    printTargets();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();

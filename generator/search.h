@@ -1,0 +1,59 @@
+/* search: the site's full-text search index, built from the pages as they
+ * are rendered (the way Pagefind indexes a built site), and read by the
+ * theme's site.js.
+ *
+ * Each indexed page's <main> is split into sections at its headings: a
+ * heading with an id (or inside an element with one, as each FAQ answer is)
+ * starts a section that links to that #id. What is hidden or marked
+ * data-search-ignore is left out. Every section is a document: its heading
+ * (the title), where it sits ("Page title › Heading", the trail), its URL
+ * and all of its text.
+ *
+ * Words are folded (lowercase; Latin letters without accents, "ß" as "ss")
+ * and ranked with BM25, a heading's words counting three times. The index
+ * is split so a search fetches only what it needs:
+ *   search-index.json          {v, docs, shards, chunk, stop}: the entry
+ *   search-index/t-K.json      {term: [doc, weight, doc gap, weight, ...]},
+ *                              terms whose first two characters hash to K
+ *                              (FNV-1a 32 of their UTF-8 bytes, mod shards)
+ *   search-index/d-C.json      [[title, url, trail, text], ...] for docs
+ *                              C*chunk to C*chunk+chunk-1 (snippets)
+ * Common English words (stop) are not indexed; site.js drops them from
+ * queries too. Output is deterministic: documents in the order pages were
+ * added, terms sorted. */
+#ifndef PEERKIT_SEARCH_H
+#define PEERKIT_SEARCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct search;
+
+struct search *search_new(void);
+void search_free(struct search *s);
+
+/* Indexes the page at url (site-relative, "faq/") from its HTML: the text
+ * of its <main>. label, when not NULL, is where the page itself sits (the
+ * trail of its first section, e.g. "Peer supporters"). */
+void search_add_html(struct search *s, const char *url, const char *label, const char *html,
+                     size_t len);
+
+/* Adds one document directly (tests, and content that is no page). */
+void search_add_doc(struct search *s, const char *title, const char *url, const char *trail,
+                    const char *text);
+
+/* The index files: an object mapping each site-relative path to its JSON
+ * value (caller decrefs). */
+json_t *search_files(struct search *s);
+
+/* Appends s folded for search: lowercase, accents off, every character
+ * that is not part of a word as one space (site.js folds queries alike). */
+void search_fold(const char *s, size_t len, struct buf *out);
+
+/* The shard of a term among n (FNV-1a 32 of its first two characters). */
+uint32_t search_shard(const char *term, uint32_t n);
+
+#endif
