@@ -4,12 +4,16 @@
 # definite leak makes that program exit 99, which fails its test; the report is
 # kept in build/valgrind/logs/. Closes with "N passed, N failed".
 #
-# The tests that start `peerkiosk serve` or `peerkiosk drop` are left out:
-# those servers confine themselves with seccomp and Landlock, which valgrind
-# cannot run (it does not know those system calls), and a server that cannot
-# confine itself refuses to start. Their code runs under valgrind through
-# `peerkiosk submit` and the unit tests of the server's parts, which run here
-# too; the servers themselves run under ASan and UBSan in `make test`.
+# Left out, each for its reason:
+# - the tests that start `peerkiosk serve` or `peerkiosk drop`: those servers
+#   confine themselves with seccomp and Landlock, which valgrind cannot run
+#   (it does not know those system calls), and a server that cannot confine
+#   itself refuses to start. Their code runs under valgrind through
+#   `peerkiosk submit` and the unit tests of the server's parts, which run
+#   here too; the servers themselves run under ASan and UBSan in `make test`;
+# - boundary, which reads the binaries' symbols and runs nothing;
+# - site_editor, which installs the programs with `make install`: here they
+#   are the wrapper scripts, not programs.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -27,7 +31,8 @@ WRAP
 done
 export PEERSITE=$W/bin/peersite PEERKIOSK=$W/bin/peerkiosk PEERADMIN=$W/bin/peeradmin
 export TEST_HELPERS=$ROOT/build/release/tests ROOT
-SERVERS=" kiosk_server drop_box kiosk_durability kiosk_session "
+SERVERS=" kiosk_server drop_box kiosk_durability kiosk_session receipts spool_disk "
+OTHERS=" boundary site_editor "
 passed=0 failed=0
 # The unit tests (cmocka) under memcheck, but the confinement's own test.
 for t in build/release/tests/*/test_*; do
@@ -46,7 +51,8 @@ done
 for t in ${VALGRIND_TESTS:-tests/e2e/*.sh}; do
     name=$(basename "$t" .sh)
     [ "$name" = lib ] && continue
-    case $SERVERS in *" $name "*) echo "$name: left out (the server confines itself; see above)"; continue ;; esac
+    case $SERVERS in *" $name "*) echo "$name: left out (a server that confines itself; see above)"; continue ;; esac
+    case $OTHERS in *" $name "*) echo "$name: left out (see above)"; continue ;; esac
     log=$W/logs/e2e-$name.log
     timeout 3000 bash "$t" >"$log" 2>&1
     p=$(grep -c '^ok ' "$log")
