@@ -18,7 +18,7 @@ const HELPERS = process.env.TEST_HELPERS || `${ROOT}/build/release/tests`;
 const dir = tempDir();
 const content = join(dir, 'content');
 cpSync(`${ROOT}/content`, content, { recursive: true });
-writeFileSync(join(dir, 'pass'), 'a long enough test passphrase\n');
+writeFileSync(join(dir, 'pass'), 'a long enough test passphrase\n', { mode: 0o600 });
 execFileSync(`${HELPERS}/fast_keygen`, [join(dir, 'keys'), join(dir, 'pass')], { stdio: 'ignore' });
 mkdirSync(join(content, 'keys'), { recursive: true });
 cpSync(join(dir, 'keys/admin.pub'), join(content, 'keys/admin.pub'));
