@@ -61,7 +61,8 @@ struct page_job {
     const char *label; /* where the page sits in search results, or NULL */
     bool index;
     char *html;
-    size_t html_len;};
+    size_t html_len;
+};
 
 /* ---- theme loading ------------------------------------------------------- */
 

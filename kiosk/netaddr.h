@@ -1,7 +1,7 @@
 /* netaddr: the listening address given on the command line and the client
  * address of a connection (behind a named proxy, from X-Forwarded-For), for
- * the drop box, and whether a client is this machine, for the kiosk's form (kiosk/server.c has its own copies of the
- * first two until its hardening branch lands; both follow the same rules). */
+ * the drop box, and whether a client is this machine, for the kiosk's form (kiosk/server.c has its
+ * own copies of the first two until its hardening branch lands; both follow the same rules). */
 #ifndef PEERKIT_NETADDR_H
 #define PEERKIT_NETADDR_H
 
@@ -31,9 +31,8 @@ bool netaddr_canonical(const char *text, char out[INET6_ADDRSTRLEN]);
  * that is not an address ends the walk: the address to its right (the last
  * proxy's) counts. A client cannot choose its own address this way: only
  * what the named proxies appended is believed. */
-void netaddr_forwarded_client(const char *peer, const char *forwarded,
-                              const char *const *trusted, size_t ntrusted,
-                              char out[INET6_ADDRSTRLEN]);
+void netaddr_forwarded_client(const char *peer, const char *forwarded, const char *const *trusted,
+                              size_t ntrusted, char out[INET6_ADDRSTRLEN]);
 
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104; false for any other
  * address, and for NULL. */

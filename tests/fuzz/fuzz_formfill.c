@@ -20,13 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(html, text, hlen);
     html[hlen] = '\0';
     json_t *values = nul ? json_loadb(nul + 1, size - hlen - 1, 0, NULL) : NULL;
-    json_t *fields = json_pack(
-        "[{s:s, s:s, s:s, s:[]}, {s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]},"
-        " {s:s, s:s, s:s, s:[{s:s, s:s}]}]",
-        "id", "name", "label", "Name", "type", "text", "options", "id", "modality", "label",
-        "How", "type", "checkboxes", "options", "value", "phone", "label", "Phone", "value",
-        "video", "label", "<Video>", "id", "consent", "label", "I agree", "type", "checkbox",
-        "options", "value", "yes", "label", "Yes");
+    json_t *fields =
+        json_pack("[{s:s, s:s, s:s, s:[]}, {s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]},"
+                  " {s:s, s:s, s:s, s:[{s:s, s:s}]}]",
+                  "id", "name", "label", "Name", "type", "text", "options", "id", "modality",
+                  "label", "How", "type", "checkboxes", "options", "value", "phone", "label",
+                  "Phone", "value", "video", "label", "<Video>", "id", "consent", "label",
+                  "I agree", "type", "checkbox", "options", "value", "yes", "label", "Yes");
     struct diag problems = DIAG_INIT;
     diag_error(&problems, "name", 0, 0, "Enter your name");
     diag_error(&problems, "modality", 0, 0, "Choose <one>");

@@ -47,7 +47,7 @@ static void run_spec_file(void **state)
         fail_msg("cannot read %s: %s", path, err.text);
     size_t i, failures = 0, cases = 0;
     json_t *t;
-    json_array_foreach(json_object_get(root, "tests"), i, t) {
+    json_array_foreach (json_object_get(root, "tests"), i, t) {
         const char *name = json_string_value(json_object_get(t, "name"));
         const char *tpl = json_string_value(json_object_get(t, "template"));
         const char *want = json_string_value(json_object_get(t, "expected"));
@@ -55,8 +55,8 @@ static void run_spec_file(void **state)
         struct mustache *m = mustache_new(load_partial, NULL);
         struct buf out = BUF_INIT;
         struct diag d = DIAG_INIT;
-        int rc = mustache_render_string(m, name, tpl, strlen(tpl), json_object_get(t, "data"),
-                                        &out, &d);
+        int rc =
+            mustache_render_string(m, name, tpl, strlen(tpl), json_object_get(t, "data"), &out, &d);
         const char *got = out.data ? out.data : "";
         cases++;
         if (rc != 0 || strcmp(got, want)) {
@@ -149,8 +149,10 @@ static void test_values(void **state)
     expect_render("{{i}} {{r}} {{t}} {{f}} [{{n}}] [{{missing}}]",
                   "{\"i\": 42, \"r\": 1.5, \"t\": true, \"f\": false, \"n\": null}",
                   "42 1.5 true false [] []");
-    expect_render("{{#list}}<{{name}}>{{/list}}", "{\"list\": [{\"name\": \"a\"}, {\"name\": "
-                  "\"b\"}]}", "<a><b>");
+    expect_render("{{#list}}<{{name}}>{{/list}}",
+                  "{\"list\": [{\"name\": \"a\"}, {\"name\": "
+                  "\"b\"}]}",
+                  "<a><b>");
     /* Empty strings are falsey, so optional text can guard its markup. */
     expect_render("{{#s}}[{{s}}]{{/s}}{{^s}}none{{/s}}", "{\"s\": \"\"}", "none");
 }
@@ -225,8 +227,8 @@ static void test_cache_reuse(void **state)
 
 int main(void)
 {
-    static const char *const files[] = {"comments.json", "delimiters.json", "interpolation.json",
-                                        "inverted.json", "partials.json",   "sections.json",
+    static const char *const files[] = {"comments.json",    "delimiters.json", "interpolation.json",
+                                        "inverted.json",    "partials.json",   "sections.json",
                                         "~inheritance.json"};
     struct CMUnitTest tests[] = {
         {"spec comments", run_spec_file, NULL, NULL, (void *)files[0]},

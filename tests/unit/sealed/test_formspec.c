@@ -300,8 +300,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_loads),        cmocka_unit_test(test_valid_values_normalized),
         cmocka_unit_test(test_every_problem_named), cmocka_unit_test(test_bad_schemas),
-        cmocka_unit_test(test_nul_refused),
-        cmocka_unit_test(test_require_one_of),      cmocka_unit_test(test_schema_writer),
+        cmocka_unit_test(test_nul_refused),         cmocka_unit_test(test_require_one_of),
+        cmocka_unit_test(test_schema_writer),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     formspec_free(schema);
