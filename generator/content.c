@@ -550,20 +550,23 @@ static void parse_all(struct content *c, struct parsed_md *items, size_t n,
     size_t threads = c->jobs > 1 && tree_concurrent(c->tree) ? (size_t)c->jobs : 1;
     if (threads > n / 64 + 1) /* threads cost more than a few files */
         threads = n / 64 + 1;
+    if (threads > 64)
+        threads = 64;
     struct parse_range ranges[64];
     pthread_t ids[64];
-    size_t started = 0;
-    for (size_t t = 0; t < threads && t < 64; t++) {
+    bool running[64] = {false};
+    for (size_t t = 0; t < threads; t++)
         ranges[t] =
             (struct parse_range){c, items, n * t / threads, n * (t + 1) / threads, spec, what};
-        if (t > 0 && pthread_create(&ids[t], NULL, parse_range, &ranges[t]) == 0)
-            started = t;
-        else if (t > 0)
-            parse_range(&ranges[t]); /* no thread: do it here */
-    }
+    for (size_t t = 1; t < threads; t++)
+        running[t] = pthread_create(&ids[t], NULL, parse_range, &ranges[t]) == 0;
     parse_range(&ranges[0]);
-    for (size_t t = 1; t <= started; t++)
-        pthread_join(ids[t], NULL);
+    for (size_t t = 1; t < threads; t++) {
+        if (running[t])
+            pthread_join(ids[t], NULL);
+        else
+            parse_range(&ranges[t]); /* no thread could be had: do it here */
+    }
 }
 
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
