@@ -31,6 +31,21 @@ static int insert(struct intake *db, const unsigned char *env, size_t len)
     return added;
 }
 
+/* Seals n test requests for key_a and imports them in one transaction. */
+static void insert_sealed(struct intake *db, int n)
+{
+    struct diag d = DIAG_INIT;
+    assert_int_equal(intake_begin(db, &d), 0);
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        unsigned char *env = seal_test(key_a, i, &len, NULL);
+        insert(db, env, len);
+        free(env);
+    }
+    assert_int_equal(intake_commit(db, &d), 0);
+    diag_free(&d);
+}
+
 static struct intake *open_db(const char *path, struct adminkey *k)
 {
     struct intake *db = NULL;
@@ -129,14 +144,7 @@ static void test_encrypted_at_rest(void **state)
     char *dir = scratch_dir(), *path = join(dir, "intake.db"), *wal = join(dir, "intake.db-wal");
     struct intake *db = open_db(path, key_a);
     struct diag d = DIAG_INIT;
-    assert_int_equal(intake_begin(db, &d), 0);
-    for (int i = 0; i < 10; i++) {
-        size_t len;
-        unsigned char *env = seal_test(key_a, i, &len, NULL);
-        insert(db, env, len);
-        free(env);
-    }
-    assert_int_equal(intake_commit(db, &d), 0);
+    insert_sealed(db, 10);
     assert_false(file_contains(path, MARKER));
     assert_false(file_contains(wal, MARKER));
     assert_false(file_contains(path, "ada@example.org"));
@@ -304,14 +312,7 @@ static void test_edited_row_detected(void **state)
     char *dir = scratch_dir(), *path = join(dir, "intake.db");
     struct intake *db = open_db(path, key_a);
     struct diag d = DIAG_INIT;
-    assert_int_equal(intake_begin(db, &d), 0);
-    for (int i = 0; i < 3; i++) {
-        size_t len;
-        unsigned char *env = seal_test(key_a, i, &len, NULL);
-        insert(db, env, len);
-        free(env);
-    }
-    assert_int_equal(intake_commit(db, &d), 0);
+    insert_sealed(db, 3);
     intake_close(db);
     static const char *const edits[] =
         {"UPDATE requests SET status = 'closed' WHERE id = 2",
@@ -564,14 +565,7 @@ static void test_upgrade_from_v2(void **state)
     char *dir = scratch_dir(), *path = join(dir, "intake.db");
     struct diag d = DIAG_INIT;
     struct intake *db = open_db(path, key_a);
-    assert_int_equal(intake_begin(db, &d), 0);
-    for (int i = 0; i < 3; i++) {
-        size_t len;
-        unsigned char *env = seal_test(key_a, i, &len, NULL);
-        insert(db, env, len);
-        free(env);
-    }
-    assert_int_equal(intake_commit(db, &d), 0);
+    insert_sealed(db, 3);
     intake_close(db);
     /* As version 2 wrote an assignment of requests 2 and 3 to SLUG; request
      * 3's row was then edited by hand (its MAC no longer matches). */
