@@ -27,6 +27,20 @@
 
 #define MAX_TEMPLATE (1u << 20)
 
+/* The links of Markdown shown on one page, with their source positions:
+ * recorded where the page's values are built (any thread) and given to the
+ * link check on the building thread, in page order. */
+struct origin_batch {
+    char *rel;
+    const char *source; /* content paths live as long as the build */
+    json_t *links;      /* [url, line, column, written] each (md_render) */
+};
+
+struct origins {
+    struct origin_batch *v;
+    size_t n, cap;
+};
+
 /* Everything one build needs, passed to each page renderer. */
 struct build {
     const struct site_options *opt;
@@ -46,14 +60,36 @@ struct build {
     struct buf *html;     /* [nworkers] */
     pthread_mutex_t *template_lock;
     struct diag *template_errors; /* found while a worker loaded a template */
+    struct nav_cache *nav;        /* [nworkers] */
+    /* Built in parallel before the pages that list them (build_fragments):
+     * each supporter's directory card, each FAQ answer's HTML. */
+    json_t **cards, **answers;
 };
 
-/* One page for a worker: the template, its values, and what came of it. */
+/* The menu of the last page a worker rendered: pages at the same depth with
+ * the same current entry (every supporter's page) share one. */
+struct nav_cache {
+    char *root;
+    const char *key;
+    json_t *nav;
+};
+
+/* One job for a worker: a page (a template, its values, and what came of
+ * it), or, without a template, values prepared in parallel for a later page
+ * (build_fragments). */
 struct page_job {
-    char *tmpl, *rel;
-    json_t *ctx;
-    bool write, scan; /* write the file; scan it for the link check */
+    const char *tmpl; /* NULL: prepare only */
+    char *rel;
+    json_t *page, *extra; /* the page's own values (owned) */
+    const char *nav_key;  /* the menu entry marked current, or NULL */
+    char *root_override;  /* root for the page's links, or NULL: from rel */
+    /* Values built on the worker rather than the building thread. */
+    void (*prepare)(struct build *b, struct page_job *job);
+    json_t *item;             /* what prepare builds from (borrowed) */
+    size_t first, count;      /* a fragment job's range */
+    bool write, scan;         /* write the file; scan it for the link check */
     struct diag d;
+    struct origins origins; /* Markdown links rendered on the worker */
     struct linkcheck_scan *found;
     /* Pages people read are indexed for search in page order, on the
      * building thread: the worker keeps a copy of the HTML for it. */
@@ -128,41 +164,69 @@ static char *root_for(const char *rel)
 
 /* ---- Markdown ------------------------------------------------------------ */
 
+static void origins_add(struct linkcheck *lc, const char *rel, const char *source, json_t *links)
+{
+    size_t i;
+    json_t *l;
+    json_array_foreach (links, i, l) {
+        linkcheck_add_origin(lc, rel, json_string_value(json_array_get(l, 0)),
+                             json_string_value(json_array_get(l, 3)), source,
+                             (int)json_integer_value(json_array_get(l, 1)),
+                             (int)json_integer_value(json_array_get(l, 2)));
+    }
+}
+
+/* Hands what a worker recorded to the link check, and empties it. */
+static void origins_flush(struct linkcheck *lc, struct origins *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        origins_add(lc, o->v[i].rel, o->v[i].source, o->v[i].links);
+        json_decref(o->v[i].links);
+        free(o->v[i].rel);
+    }
+    free(o->v);
+    *o = (struct origins){NULL, 0, 0};
+}
+
 /* Renders Markdown shown on page rel, recording each link's source position
- * for the link checker and, if text is not NULL, appending plain text. */
-static json_t *md_html(struct build *b, const char *md, size_t len, int first_line,
-                       const char *source, const char *rel, struct buf *text)
+ * for the link checker (now, or in later when a worker renders it) and, if
+ * text is not NULL, appending plain text. */
+static json_t *md_html(struct build *b, struct origins *later, const char *md, size_t len,
+                       int first_line, const char *source, const char *rel, struct buf *text)
 {
     char *root = root_for(rel);
     json_t *links = json_array();
     struct buf html = BUF_INIT;
     md_render(md, len, first_line, root, &html, links, text);
-    size_t i;
-    json_t *l;
-    json_array_foreach (links, i, l) {
-        linkcheck_add_origin(b->lc, rel, json_string_value(json_array_get(l, 0)),
-                             json_string_value(json_array_get(l, 3)), source,
-                             (int)json_integer_value(json_array_get(l, 1)),
-                             (int)json_integer_value(json_array_get(l, 2)));
+    if (!json_array_size(links)) {
+        json_decref(links);
+    } else if (later) {
+        if (later->n == later->cap)
+            later->v = xrealloc(later->v, (later->cap = later->cap ? 2 * later->cap : 4) *
+                                              sizeof *later->v);
+        later->v[later->n++] = (struct origin_batch){xstrdup(rel), source, links};
+    } else {
+        origins_add(b->lc, rel, source, links);
+        json_decref(links);
     }
     json_t *res = json_stringn(html.data ? html.data : "", html.len);
-    json_decref(links);
     buf_free(&html);
     free(root);
     return res;
 }
 
 /* The Markdown body of a content file (its "src"). */
-static json_t *md_body(struct build *b, json_t *obj, const char *rel, struct buf *text)
+static json_t *md_body(struct build *b, struct origins *later, json_t *obj, const char *rel,
+                       struct buf *text)
 {
     const struct content_source *s = &b->c.sources[json_integer_value(json_object_get(obj, "src"))];
-    return md_html(b, s->body, strlen(s->body), s->body_line, s->path, rel, text);
+    return md_html(b, later, s->body, strlen(s->body), s->body_line, s->path, rel, text);
 }
 
 /* Markdown held in a YAML value of source file path (no exact line known). */
 static json_t *md_value(struct build *b, const char *md, const char *path, const char *rel)
 {
-    return md_html(b, md, strlen(md), 1, path, rel, NULL);
+    return md_html(b, NULL, md, strlen(md), 1, path, rel, NULL);
 }
 
 /* ---- git facts (filled by the git module when the content is in a repo) --- */
@@ -210,28 +274,46 @@ struct nav_item {
 
 /* Renders template tmpl for the page rel ("faq/index.html") with the global
  * values, "root", "nav", "page" and the page's own values (extra, stolen). */
+static void submit_page(struct build *b, struct page_job *job)
+{
+    /* Search covers the whole text of the pages people read (search.h);
+     * not the directory, which repeats the supporters' own pages. */
+    static const char *const indexed[] = {"home",      "page",    "faq", "confidentiality",
+                                          "supporter", "request", NULL};
+    job->write = b->out != NULL;
+    job->scan = !job->root_override;
+    job->d = (struct diag)DIAG_INIT;
+    for (size_t k = 0; b->search && !job->root_override && indexed[k]; k++)
+        if (!strcmp(job->tmpl, indexed[k]))
+            job->index = true;
+    const char *slash = strrchr(job->rel, '/');
+    job->url = slash ? xstrndup(job->rel, (size_t)(slash - job->rel + 1)) : xstrdup("");
+    job->label = !strcmp(job->tmpl, "supporter") ? "Peer supporters" : NULL;
+    pool_submit(b->pool, job);
+}
+
 static int render_page(struct build *b, const char *tmpl, const char *rel, json_t *page,
                        json_t *extra, const char *nav_key, const char *root_override)
 {
-    /* The page's own values sit in front of the globals on the template's
-     * context stack (mustache_render_layered): nothing is copied per page. */
-    json_t *ctx = json_object();
-    char *root = root_override ? strdup(root_override) : root_for(rel);
-    const char *slash = strrchr(rel, '/');
-    char *path = slash ? strndup(rel, (size_t)(slash - rel + 1)) : strdup("");
-    if (!root || !path)
-        abort();
-    json_object_set_new(ctx, "root", json_string(root));
-    json_object_set_new(ctx, "home_href", json_string(*root ? root : "./"));
-    json_object_set_new(page, "path", json_string(path));
-    json_object_set_new(page, "canonical",
-                        json_sprintf("%s%s",
-                                     json_string_value(
-                                         json_object_get(json_object_get(b->globals, "site"),
-                                                         "base_url")),
-                                     path));
-    json_object_set_new(ctx, "page", page);
+    struct page_job *job = xcalloc(1, sizeof *job);
+    job->tmpl = tmpl;
+    job->rel = xstrdup(rel);
+    job->page = page;
+    job->extra = extra;
+    job->nav_key = nav_key;
+    job->root_override = root_override ? xstrdup(root_override) : NULL;
+    submit_page(b, job);
+    return 0; /* a failure is reported when the job comes back (page_done) */
+}
 
+/* The menu for a page at root with nav_key current; the worker's last one
+ * when it is the same. */
+static json_t *nav_for(struct build *b, int worker, const char *root, const char *nav_key)
+{
+    struct nav_cache *c = &b->nav[worker];
+    if (c->nav && !strcmp(c->root, root) &&
+        (c->key == nav_key || (c->key && nav_key && !strcmp(c->key, nav_key))))
+        return json_incref(c->nav);
     json_t *nav = json_array(), *item;
     size_t i;
     json_array_foreach (json_object_get(b->globals, "nav_items"), i, item) {
@@ -242,43 +324,55 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
                       nav_key && !strcmp(nav_key, json_string_value(json_object_get(item, "key"))));
         json_array_append_new(nav, n);
     }
-    json_object_set_new(ctx, "nav", nav);
-    if (extra) {
-        json_object_update(ctx, extra);
-        json_decref(extra);
-    }
-
-    /* Search covers the whole text of the pages people read (search.h);
-     * not the directory, which repeats the supporters' own pages. */
-    static const char *const indexed[] = {"home",      "page",    "faq", "confidentiality",
-                                          "supporter", "request", NULL};
-    struct page_job *job = xcalloc(1, sizeof *job);
-    job->tmpl = xstrdup(tmpl);
-    job->rel = xstrdup(rel);
-    job->ctx = ctx;
-    job->write = b->out != NULL;
-    job->scan = !root_override;
-    job->d = (struct diag)DIAG_INIT;
-    for (size_t k = 0; b->search && !root_override && indexed[k]; k++)
-        if (!strcmp(tmpl, indexed[k]))
-            job->index = true;
-    job->url = xstrdup(path);
-    job->label = !strcmp(tmpl, "supporter") ? "Peer supporters" : NULL;
-    pool_submit(b->pool, job);
-    free(root);
-    free(path);
-    return 0; /* a failure is reported when the job comes back (page_done) */
+    json_decref(c->nav);
+    free(c->root);
+    c->root = xstrdup(root);
+    c->key = nav_key;
+    c->nav = json_incref(nav);
+    return nav;
 }
 
-/* On a worker: renders, writes and scans one page. The values it reads are
- * shared read-only; jansson's reference counts are atomic. */
+/* The page's own values, in front of the globals on the template's context
+ * stack (mustache_render_layered): nothing global is copied per page. */
+static json_t *page_context(struct build *b, struct page_job *job, int worker)
+{
+    json_t *ctx = json_object();
+    char *root = job->root_override ? xstrdup(job->root_override) : root_for(job->rel);
+    json_object_set_new(ctx, "root", json_string(root));
+    json_object_set_new(ctx, "home_href", json_string(*root ? root : "./"));
+    json_object_set_new(job->page, "path", json_string(job->url));
+    json_object_set_new(job->page, "canonical",
+                        json_sprintf("%s%s",
+                                     json_string_value(
+                                         json_object_get(json_object_get(b->globals, "site"),
+                                                         "base_url")),
+                                     job->url));
+    json_object_set_new(ctx, "page", job->page);
+    job->page = NULL;
+    json_object_set_new(ctx, "nav", nav_for(b, worker, root, job->nav_key));
+    if (job->extra) {
+        json_object_update(ctx, job->extra);
+        json_decref(job->extra);
+        job->extra = NULL;
+    }
+    free(root);
+    return ctx;
+}
+
+/* On a worker: prepares, renders, writes and scans one page. The values it
+ * reads are shared read-only; jansson's reference counts are atomic. */
 static void page_work(void *arg, int worker, void *ctx)
 {
     struct page_job *job = arg;
     struct build *b = ctx;
+    if (job->prepare)
+        job->prepare(b, job);
+    if (!job->tmpl)
+        return;
+    json_t *values = page_context(b, job, worker);
     struct buf *html = &b->html[worker];
     buf_reset(html);
-    if (mustache_render_layered(b->mu[worker], job->tmpl, b->globals, job->ctx, html, &job->d) ==
+    if (mustache_render_layered(b->mu[worker], job->tmpl, b->globals, values, html, &job->d) ==
         0) {
         if (job->write)
             outdir_write(b->out, job->rel, html->data, html->len, &job->d);
@@ -291,7 +385,7 @@ static void page_work(void *arg, int worker, void *ctx)
             job->html_len = html->len;
         }
     }
-    json_decref(job->ctx);
+    json_decref(values);
 }
 
 /* Back on the building thread, in the order pages were submitted. */
@@ -299,15 +393,18 @@ static void page_done(void *arg, void *ctx)
 {
     struct page_job *job = arg;
     struct build *b = ctx;
+    origins_flush(b->lc, &job->origins);
     if (job->found)
         linkcheck_add_scan(b->lc, job->found);
     if (job->html)
         search_add_html(b->search, job->url, job->label, job->html, job->html_len);
     diag_move(b->d, &job->d);
+    json_decref(job->page);
+    json_decref(job->extra);
     free(job->html);
     free(job->url);
-    free(job->tmpl);
     free(job->rel);
+    free(job->root_override);
     free(job);
 }
 
@@ -334,7 +431,7 @@ static int build_pages(struct build *b)
             abort();
         json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
         set_reviewed(page, reviewed_one(b, p));
-        json_t *extra = json_pack("{s:o}", "content", md_body(b, p, rel, NULL));
+        json_t *extra = json_pack("{s:o}", "content", md_body(b, NULL, p, rel, NULL));
         json_array_append_new(b->sitemap, json_string(url));
         rc |= render_page(b, home ? "home" : "page", rel, page, extra, home ? "home" : slug, NULL);
         free(rel);
@@ -359,8 +456,8 @@ static int build_faq(struct build *b)
                 continue;
             const char *slug = json_string_value(json_object_get(q, "slug"));
             const char *question = json_string_value(json_object_get(q, "question"));
-            json_t *item = json_pack("{s:s, s:s, s:o}", "slug", slug, "question", question,
-                                     "answer", md_body(b, q, rel, NULL));
+            json_t *item = json_pack("{s:s, s:s, s:O}", "slug", slug, "question", question,
+                                     "answer", b->answers[j]);
             json_array_append_new(questions, item);
         }
         json_array_append_new(cats,
@@ -403,7 +500,7 @@ static int build_confidentiality(struct build *b)
     const char *title = json_string_value(json_object_get(conf, "title"));
     json_t *page = page_info(title, NULL);
     set_reviewed(page, reviewed(b, &source, 1));
-    json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, conf, rel, NULL),
+    json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, NULL, conf, rel, NULL),
                               "who_knows", who, "limits", limits);
     json_array_append_new(b->sitemap, json_string("confidentiality/"));
     return render_page(b, "confidentiality", rel, page, extra, "confidentiality", NULL);
@@ -437,7 +534,8 @@ static json_t *joined(json_t *arr, const char *sep, bool lower)
 }
 
 /* The template values of one supporter; bio rendered for page rel. */
-static json_t *supporter_values(struct build *b, json_t *s, const char *rel, bool bio)
+static json_t *supporter_values(struct build *b, struct origins *later, json_t *s, const char *rel,
+                                bool bio)
 {
     static const char *const copy[] = {"slug",      "name",       "credentials", "pronouns",
                                        "role",      "department", "specialty",   "campus",
@@ -470,7 +568,7 @@ static json_t *supporter_values(struct build *b, json_t *s, const char *rel, boo
     if (photo)
         json_object_set(v, "photo", photo);
     if (bio) {
-        json_object_set_new(v, "bio", md_body(b, s, rel, NULL));
+        json_object_set_new(v, "bio", md_body(b, later, s, rel, NULL));
     } else {
         const struct content_source *src =
             &b->c.sources[json_integer_value(json_object_get(s, "src"))];
@@ -533,6 +631,66 @@ static json_t *distinct(json_t *arr, const char *key)
     return sorted;
 }
 
+/* On a worker: a supporter's own page, its bio rendered there. */
+static void supporter_page_values(struct build *b, struct page_job *job)
+{
+    json_t *v = supporter_values(b, &job->origins, job->item, job->rel, true);
+    job->page = page_info(json_string_value(json_object_get(job->item, "name")), NULL);
+    json_t *r = json_object_get(v, "reviewed");
+    if (r)
+        json_object_set(job->page, "reviewed", r);
+    job->extra = json_pack("{s:o}", "supporter", v);
+}
+
+/* On a worker: directory cards for supporters first .. first+count-1. */
+static void prepare_cards(struct build *b, struct page_job *job)
+{
+    for (size_t i = job->first; i < job->first + job->count; i++)
+        b->cards[i] = supporter_values(b, NULL, json_array_get(b->c.supporters, i),
+                                       "supporters/index.html", false);
+}
+
+/* On a worker: the HTML of FAQ answers first .. first+count-1. */
+static void prepare_answers(struct build *b, struct page_job *job)
+{
+    for (size_t i = job->first; i < job->first + job->count; i++)
+        b->answers[i] = md_body(b, &job->origins, json_array_get(b->c.faq, i), "faq/index.html",
+                                NULL);
+}
+
+/* The values of pages that list a whole collection (the directory, the FAQ)
+ * are built on every worker before those pages, a chunk per job. */
+static void build_fragments(struct build *b)
+{
+    size_t ns = json_array_size(b->c.supporters), nf = json_array_size(b->c.faq);
+    b->cards = xcalloc(ns + 1, sizeof *b->cards);
+    b->answers = xcalloc(nf + 1, sizeof *b->answers);
+    const size_t chunk = 64;
+    for (int kind = 0; kind < 2; kind++) {
+        size_t n = kind ? nf : ns;
+        for (size_t first = 0; first < n; first += chunk) {
+            struct page_job *job = xcalloc(1, sizeof *job);
+            job->prepare = kind ? prepare_answers : prepare_cards;
+            job->first = first;
+            job->count = n - first < chunk ? n - first : chunk;
+            job->d = (struct diag)DIAG_INIT;
+            pool_submit(b->pool, job);
+        }
+    }
+    pool_finish(b->pool);
+}
+
+static void free_fragments(struct build *b)
+{
+    for (size_t i = 0; b->cards && i < json_array_size(b->c.supporters); i++)
+        json_decref(b->cards[i]);
+    for (size_t i = 0; b->answers && i < json_array_size(b->c.faq); i++)
+        json_decref(b->answers[i]);
+    free(b->cards);
+    free(b->answers);
+    b->cards = b->answers = NULL;
+}
+
 static int build_supporters(struct build *b)
 {
     int rc = 0;
@@ -545,7 +703,7 @@ static int build_supporters(struct build *b)
     for (int pass = 1; pass >= 0; pass--)
         json_array_foreach (b->c.supporters, i, s) {
             if (json_is_true(json_object_get(s, "accepting")) == pass)
-                json_array_append_new(cards, supporter_values(b, s, rel, false));
+                json_array_append(cards, b->cards[i]);
         }
     json_array_foreach (b->c.supporters, i, s) {
         accepting += json_is_true(json_object_get(s, "accepting"));
@@ -576,22 +734,16 @@ static int build_supporters(struct build *b)
     rc |= render_page(b, "supporters", rel, page, extra, "supporters", NULL);
 
     json_array_foreach (b->c.supporters, i, s) {
-        const char *slug = json_string_value(json_object_get(s, "slug"));
-        char *prel = NULL, *url = NULL;
-        if (asprintf(&prel, "supporters/%s/index.html", slug) < 0 ||
-            asprintf(&url, "supporters/%s/", slug) < 0)
-            abort();
-        json_t *v = supporter_values(b, s, prel, true);
-        const char *name = json_string_value(json_object_get(s, "name"));
-        json_t *spage = page_info(name, NULL);
-        json_t *r2 = json_object_get(v, "reviewed");
-        if (r2)
-            json_object_set(spage, "reviewed", r2);
-        json_array_append_new(b->sitemap, json_string(url));
-        rc |= render_page(b, "supporter", prel, spage, json_pack("{s:o}", "supporter", v),
-                          "supporters", NULL);
-        free(prel);
-        free(url);
+        struct page_job *job = xcalloc(1, sizeof *job);
+        job->tmpl = "supporter";
+        job->rel = xasprintf("supporters/%s/index.html",
+                             json_string_value(json_object_get(s, "slug")));
+        job->nav_key = "supporters";
+        job->prepare = supporter_page_values;
+        job->item = s;
+        json_array_append_new(b->sitemap, json_sprintf("supporters/%s/",
+                                                       json_string_value(json_object_get(s, "slug"))));
+        submit_page(b, job);
     }
     return rc;
 }
@@ -876,6 +1028,7 @@ static void start_workers(struct build *b, pthread_mutex_t *lock, struct diag *e
     b->template_errors = errors;
     b->mu = xcalloc((size_t)jobs, sizeof *b->mu);
     b->html = xcalloc((size_t)jobs, sizeof *b->html);
+    b->nav = xcalloc((size_t)jobs, sizeof *b->nav);
     for (int i = 0; i < jobs; i++)
         b->mu[i] = mustache_new(load_template, b);
     b->pool = pool_new(jobs > 1 ? jobs : 0, page_work, page_done, b);
@@ -887,7 +1040,10 @@ static void stop_workers(struct build *b)
     for (int i = 0; i < b->nworkers; i++) {
         mustache_free(b->mu[i]);
         buf_free(&b->html[i]);
+        json_decref(b->nav[i].nav);
+        free(b->nav[i].root);
     }
+    free(b->nav);
     free(b->mu);
     free(b->html);
 }
@@ -939,6 +1095,7 @@ int site_build(const struct site_options *o, struct diag *d)
     if (load_pubkey(&b) < 0 || copy_photos(&b) < 0)
         goto out;
 
+    build_fragments(&b);
     build_pages(&b);
     build_faq(&b);
     build_confidentiality(&b);
@@ -958,6 +1115,7 @@ int site_build(const struct site_options *o, struct diag *d)
     rc = 0;
 out:
     stop_workers(&b); /* before anything they might still read is freed */
+    free_fragments(&b);
     diag_move(d, &template_errors);
     outdir_free(b.out);
     free(assets_dir);
