@@ -456,8 +456,9 @@ static int build_faq(struct build *b)
                 continue;
             const char *slug = json_string_value(json_object_get(q, "slug"));
             const char *question = json_string_value(json_object_get(q, "question"));
-            json_t *item = json_pack("{s:s, s:s, s:O}", "slug", slug, "question", question,
+            json_t *item = json_pack("{s:s, s:s, s:o}", "slug", slug, "question", question,
                                      "answer", b->answers[j]);
+            b->answers[j] = NULL; /* the page's now */
             json_array_append_new(questions, item);
         }
         json_array_append_new(cats,
@@ -703,8 +704,10 @@ static int build_supporters(struct build *b)
     for (int pass = 1; pass >= 0; pass--)
         json_array_foreach (b->c.supporters, i, s) {
             if (json_is_true(json_object_get(s, "accepting")) == pass)
-                json_array_append(cards, b->cards[i]);
+                json_array_append_new(cards, b->cards[i]);
         }
+    free(b->cards); /* each card now belongs to the directory page */
+    b->cards = NULL;
     json_array_foreach (b->c.supporters, i, s) {
         accepting += json_is_true(json_object_get(s, "accepting"));
     }
@@ -819,17 +822,27 @@ static int build_request(struct build *b)
     return rc;
 }
 
+/* On a worker: the directory as data, a file as large as the directory page. */
+static void write_supporters_json(struct build *b, struct page_job *job)
+{
+    struct buf supporters = BUF_INIT;
+    sitedata_supporters(&b->c, &supporters);
+    if (b->out)
+        outdir_write(b->out, "supporters.json", supporters.data, supporters.len, &job->d);
+    buf_free(&supporters);
+}
+
 /* The files other programs read (sitedata.h). */
 static int write_data_files(struct build *b)
 {
     json_t *schema = sitedata_schema(&b->c);
     int rc = emit_json(b, "request-schema.json", schema);
     json_decref(schema);
-    struct buf supporters = BUF_INIT;
-    sitedata_supporters(&b->c, &supporters);
-    rc |= emit(b, "supporters.json", supporters.data, supporters.len);
+    struct page_job *job = xcalloc(1, sizeof *job);
+    job->prepare = write_supporters_json;
+    job->d = (struct diag)DIAG_INIT;
+    pool_submit(b->pool, job);
     linkcheck_add_file(b->lc, "supporters.json");
-    buf_free(&supporters);
     return rc;
 }
 
