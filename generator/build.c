@@ -45,7 +45,8 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
                              .out_dir = r->out,
                              .tree = tree,
                              .git = facts,
-                             .jobs = r->jobs};
+                             .jobs = r->jobs,
+                             .timings = &res->stages};
     rc = site_build(&o, d);
 out:
     free(setting);

@@ -7,6 +7,7 @@
 
 #include "diag.h"
 #include "gitinfo.h"
+#include "site.h"
 
 struct build_request {
     const char *content; /* the content directory */
@@ -24,6 +25,7 @@ struct build_result {
     char source[16];     /* the source commit's short id, "" when none */
     int dirty;           /* the working tree has uncommitted content or theme changes */
     double date_pass;    /* seconds spent dating pages */
+    struct site_timings stages;
 };
 
 /* Returns 0 when the site was built (or is valid); -1 with every error in d.

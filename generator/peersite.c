@@ -84,8 +84,11 @@ static int build_or_check(const struct cli *c, struct diag *d, int write)
     if (rc == 0 && !write)
         printf("peersite: %s is valid\n", content);
     if (cli_flag(c, "timings"))
-        fprintf(stderr, "peersite: timings: date pass %.3f s, total %.3f s\n", res.date_pass,
-                since(&t0));
+        fprintf(stderr,
+                "peersite: timings: date pass %.3f s, content %.3f s, pages %.3f s, "
+                "search index %.3f s, link check %.3f s, swap %.3f s, free %.3f s, total %.3f s\n",
+                res.date_pass, res.stages.load, res.stages.pages, res.stages.index,
+                res.stages.links, res.stages.swap, res.stages.free, since(&t0));
     build_result_free(&res);
     free(content);
     return rc;

@@ -27,6 +27,7 @@ struct pool {
     size_t submitted; /* jobs submitted so far */
     size_t taken;     /* jobs a worker has started */
     size_t handed;    /* jobs handed back (done called) */
+    int idle;         /* workers waiting for a job */
     int stopping;
 };
 
@@ -43,17 +44,24 @@ static void *worker(void *arg)
     free(a);
     pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->stopping && p->taken == p->submitted)
+        while (!p->stopping && p->taken == p->submitted) {
+            p->idle++;
             pthread_cond_wait(&p->queued, &p->lock);
+            p->idle--;
+        }
         if (p->taken == p->submitted) /* stopping, nothing left */
             break;
-        struct slot *s = &p->ring[p->taken++ % p->window];
+        size_t n = p->taken++;
+        struct slot *s = &p->ring[n % p->window];
         s->state = SLOT_RUNNING;
         pthread_mutex_unlock(&p->lock);
         p->work(s->job, id, p->ctx);
         pthread_mutex_lock(&p->lock);
         s->state = SLOT_DONE;
-        pthread_cond_broadcast(&p->finished);
+        /* The submitting thread only ever waits for the oldest job: waking
+         * it for any other is a wasted context switch. */
+        if (n == p->handed)
+            pthread_cond_signal(&p->finished);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -117,7 +125,8 @@ void pool_submit(struct pool *p, void *job)
     struct slot *s = &p->ring[p->submitted++ % p->window];
     s->job = job;
     s->state = SLOT_QUEUED;
-    pthread_cond_signal(&p->queued);
+    if (p->idle)
+        pthread_cond_signal(&p->queued);
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "assets.h"
@@ -99,6 +100,16 @@ struct page_job {
     char *html;
     size_t html_len;
 };
+
+/* Seconds since *t, and *t moved to now: the stages of --timings. */
+static double lap(struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double s = (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+    *t = now;
+    return s;
+}
 
 /* ---- theme loading ------------------------------------------------------- */
 
@@ -875,10 +886,12 @@ static int write_search_index(struct build *b)
     return rc;
 }
 
-static int build_search_and_404(struct build *b)
+static int build_search_and_404(struct build *b, struct site_timings *tm, struct timespec *t)
 {
     pool_finish(b->pool); /* every page read is in the index */
+    tm->pages += lap(t);
     int rc = write_search_index(b);
+    tm->index = lap(t);
     json_array_append_new(b->sitemap, json_string("search/"));
     rc |= render_page(b, "search", "search/index.html", page_info("Search", NULL), NULL, "search",
                       NULL);
@@ -1063,6 +1076,10 @@ static void stop_workers(struct build *b)
 
 int site_build(const struct site_options *o, struct diag *d)
 {
+    struct site_timings unused, *tm = o->timings ? o->timings : &unused;
+    memset(tm, 0, sizeof *tm);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
     struct build b;
     memset(&b, 0, sizeof b);
     b.opt = o;
@@ -1080,6 +1097,7 @@ int site_build(const struct site_options *o, struct diag *d)
     int jobs = o->jobs > 0 ? o->jobs : pool_cpus();
     if (content_load_jobs(b.tree, o->content_dir, jobs, &b.c, d) < 0 && !content_renderable(&b.c))
         goto out;
+    tm->load = lap(&t);
     if (tree_kind(b.tree, o->theme_dir) != TREE_DIR) {
         diag_error(d, o->theme_dir, 0, 0, "theme directory not found");
         goto out;
@@ -1115,18 +1133,22 @@ int site_build(const struct site_options *o, struct diag *d)
     build_supporters(&b);
     build_request(&b);
     write_data_files(&b);
-    build_search_and_404(&b);
+    build_search_and_404(&b, tm, &t);
     pool_finish(b.pool); /* every page written and scanned */
     diag_move(d, &template_errors);
     write_sitemap(&b);
+    tm->pages += lap(&t);
     register_left_out(&b);
     linkcheck_run(b.lc, d);
+    tm->links = lap(&t);
     if (d->nerrors > before)
         goto out;
     if (outdir_commit(b.out, d) < 0)
         goto out;
+    tm->swap = lap(&t);
     rc = 0;
 out:
+    lap(&t);
     stop_workers(&b); /* before anything they might still read is freed */
     free_fragments(&b);
     diag_move(d, &template_errors);
@@ -1138,5 +1160,6 @@ out:
     json_decref(b.sitemap);
     content_free(&b.c);
     tree_free(own_tree);
+    tm->free = lap(&t);
     return rc;
 }

@@ -26,6 +26,18 @@ struct site_options {
     /* Threads that render and write pages; 0: one per CPU. The output is the
      * same byte for byte whatever the number. */
     int jobs;
+    /* Where the time went (may be NULL): --timings prints it. */
+    struct site_timings *timings;
+};
+
+/* Seconds spent in each stage of a build. */
+struct site_timings {
+    double load;  /* reading and checking the content */
+    double pages; /* rendering and writing every page and file */
+    double index; /* writing the search index */
+    double links; /* the link check */
+    double swap;  /* putting the new site in place */
+    double free;  /* releasing the build's memory */
 };
 
 /* Builds (or, with out_dir NULL, checks) the site. Returns 0 on success;
