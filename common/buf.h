@@ -21,7 +21,14 @@ struct buf {
 void buf_grow(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+/* One byte; inline, as renderers and scanners call it per character. */
+static inline void buf_putc(struct buf *b, char c)
+{
+    if (b->len + 2 > b->cap)
+        buf_grow(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s with & < > " ' escaped for HTML text and attribute values. */
 void buf_append_html(struct buf *b, const char *s, size_t len);

@@ -627,22 +627,22 @@ static void interpolate(json_t *v, bool escape, struct buf *out)
 }
 
 /* Re-indents rendered block text: removes strip from the start of every line
- * that has it and puts add there instead. */
+ * that has it and puts add there instead. A line at a time: a page's whole
+ * <main> passes through here. */
 static void reindent(const char *text, size_t len, const char *strip, const char *add,
                      struct buf *out)
 {
-    size_t sl = strlen(strip);
-    bool at_start = true;
-    for (size_t i = 0; i < len; i++) {
-        if (at_start) {
-            if (sl && len - i >= sl && !memcmp(text + i, strip, sl))
-                i += sl;
-            if (i >= len)
-                break;
-            buf_puts(out, add);
-        }
-        buf_putc(out, text[i]);
-        at_start = text[i] == '\n';
+    size_t sl = strlen(strip), al = strlen(add);
+    for (size_t i = 0; i < len;) {
+        if (sl && len - i >= sl && !memcmp(text + i, strip, sl))
+            i += sl;
+        if (i >= len)
+            break;
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) + 1 : len;
+        buf_append(out, add, al);
+        buf_append(out, text + i, end - i);
+        i = end;
     }
 }
 
