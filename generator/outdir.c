@@ -104,7 +104,16 @@ int outdir_open(const char *out, struct outdir **od, struct diag *d)
 
 /* Creates the directories of rel that this build has not created yet. The
  * output starts empty, so remembering what we made saves a failing mkdir per
- * page, which costs on a slow file system. */
+ * page, which costs on a slow file system. The lock covers only the record:
+ * two threads may both make a new directory, and one of them is told EEXIST. */
+static bool made(struct outdir *o, const char *dir)
+{
+    pthread_mutex_lock(&o->lock);
+    bool known = json_object_get(o->dirs, dir) != NULL;
+    pthread_mutex_unlock(&o->lock);
+    return known;
+}
+
 static int make_parents(struct outdir *o, const char *rel, struct diag *d)
 {
     const char *slash = strrchr(rel, '/');
@@ -112,7 +121,7 @@ static int make_parents(struct outdir *o, const char *rel, struct diag *d)
         return 0;
     char *dir = xstrndup(rel, (size_t)(slash - rel));
     int rc = 0;
-    if (!json_object_get(o->dirs, dir)) {
+    if (!made(o, dir)) {
         rc = make_parents(o, dir, d);
         char *path = xasprintf("%s/%s", o->tmp, dir);
         if (rc == 0 && mkdir(path, 0755) < 0 && errno != EEXIST) {
@@ -120,18 +129,22 @@ static int make_parents(struct outdir *o, const char *rel, struct diag *d)
             rc = -1;
         }
         free(path);
-        json_object_set_new(o->dirs, dir, json_true());
+        if (rc == 0) {
+            pthread_mutex_lock(&o->lock);
+            json_object_set_new(o->dirs, dir, json_true());
+            pthread_mutex_unlock(&o->lock);
+        }
     }
     free(dir);
     return rc;
 }
 
+/* Each file costs open, write and close, and a mkdir when it is the first in
+ * its directory (every page has one of its own: "faq/index.html"). Nothing
+ * is read back or stat'ed. */
 int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
 {
-    pthread_mutex_lock(&o->lock);
-    int made = make_parents(o, rel, d);
-    pthread_mutex_unlock(&o->lock);
-    if (made < 0)
+    if (make_parents(o, rel, d) < 0)
         return -1;
     char *path = xasprintf("%s/%s", o->tmp, rel);
     int rc = fs_write_file(path, data, len, d);
