@@ -46,7 +46,8 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
                              .tree = tree,
                              .git = facts,
                              .jobs = r->jobs,
-                             .timings = &res->stages};
+                             .timings = &res->stages,
+                             .exiting = r->exiting};
     rc = site_build(&o, d);
 out:
     free(setting);

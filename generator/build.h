@@ -17,6 +17,7 @@ struct build_request {
     const char *out;     /* the output directory; NULL checks without writing */
     int need_git;        /* 1: a content directory outside git is an error */
     int jobs;            /* threads rendering pages; 0: one per CPU */
+    int exiting;         /* the process ends after this build (site_options) */
 };
 
 struct build_result {

@@ -73,6 +73,7 @@ static int build_or_check(const struct cli *c, struct diag *d, int write)
 {
     char *content;
     struct build_request r = request_from(c, &content);
+    r.exiting = 1; /* build and check end the process */
     struct build_result res;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -26,6 +26,9 @@ struct site_options {
     /* Threads that render and write pages; 0: one per CPU. The output is the
      * same byte for byte whatever the number. */
     int jobs;
+    /* The process ends right after this build: what the build read and
+     * indexed is left for the system to take back at exit, at once. */
+    int exiting;
     /* Where the time went (may be NULL): --timings prints it. */
     struct site_timings *timings;
 };
