@@ -1084,12 +1084,13 @@ static void stop_workers(struct build *b)
 #else
 #define FREE_AT_EXIT 0
 #endif
-static struct build *left_at_exit;
+static struct build *volatile left_at_exit; /* volatile: the store must stay */
 
 static void leave_to_exit(const struct build *b)
 {
-    left_at_exit = xmalloc(sizeof *left_at_exit);
-    *left_at_exit = *b;
+    struct build *kept = xmalloc(sizeof *kept);
+    *kept = *b;
+    left_at_exit = kept;
 }
 
 int site_build(const struct site_options *o, struct diag *d)
