@@ -546,6 +546,9 @@ struct render {
     json_t **stack;
     size_t depth, cap;
     int nesting;
+    /* mustache_render_items: this section emits these instead of its body. */
+    const struct node *items_at;
+    const struct mustache_items *items;
 };
 
 static void push(struct render *r, json_t *v)
@@ -697,6 +700,17 @@ static int render_node(struct render *r, const struct node *n, struct frames *f,
         json_t *v = lookup(r, n->text);
         if (!truthy(v))
             return 0;
+        if (json_is_array(v) && n == r->items_at) {
+            if (json_array_size(v) != r->items->n) {
+                diag_error(r->d, n->text, n->line, n->col,
+                           "%zu items rendered for a list of %zu (internal error)", r->items->n,
+                           json_array_size(v));
+                return -1;
+            }
+            for (size_t i = 0; i < r->items->n; i++)
+                buf_append(out, r->items->text[i], r->items->len[i]);
+            return 0;
+        }
         if (json_is_array(v)) {
             size_t i;
             json_t *item;
@@ -756,7 +770,7 @@ static int render_nodes(struct render *r, const struct node *parent, struct fram
 static int render_root(struct mustache *m, const struct node *root, json_t *base, json_t *data,
                        struct buf *out, struct diag *d)
 {
-    struct render r = {m, d, NULL, 0, 0, 0};
+    struct render r = {m, d, NULL, 0, 0, 0, NULL, NULL};
     struct frames f = {NULL, 0};
     if (base)
         push(&r, base);
@@ -793,5 +807,86 @@ int mustache_render_string(struct mustache *m, const char *name, const char *src
         return -1;
     int rc = render_root(m, &t->root, NULL, data, out, d);
     template_free(t);
+    return rc;
+}
+
+/* ---- pre-rendered items ------------------------------------------------------ */
+
+/* Counts the sections named name in the tree under n, outside partials, and
+ * whether one of them holds a block or a parent (which need the frames of
+ * their template, so cannot be rendered alone). */
+static void find_sections(const struct node *n, const char *name, const struct node **found,
+                          size_t *count, bool *inside_block, bool in_section)
+{
+    for (size_t i = 0; i < n->nkids; i++) {
+        const struct node *k = &n->kids[i];
+        if (in_section && (k->kind == N_BLOCK || k->kind == N_PARENT))
+            *inside_block = true;
+        bool here = k->kind == N_SECTION && !strcmp(k->text, name);
+        if (here) {
+            *found = k;
+            (*count)++;
+        }
+        find_sections(k, name, found, count, inside_block, in_section || here);
+    }
+}
+
+/* The one section named section in template name, or NULL (with an error in
+ * d) when there is not exactly one that can be rendered alone. */
+static const struct node *items_section(struct mustache *m, const char *name, const char *section,
+                                        struct diag *d)
+{
+    bool missing;
+    struct template *t = get(m, name, NULL, &missing, d);
+    if (!t) {
+        if (missing)
+            diag_error(d, name, 0, 0, "template not found");
+        return NULL;
+    }
+    const struct node *found = NULL;
+    size_t count = 0;
+    bool inside_block = false;
+    find_sections(&t->root, section, &found, &count, &inside_block, false);
+    if (count != 1 || inside_block) {
+        diag_error(d, name, 0, 0,
+                   "{{#%s}} must appear exactly once in this template, without blocks inside",
+                   section);
+        return NULL;
+    }
+    return found;
+}
+
+int mustache_render_items(struct mustache *m, const char *name, json_t *base, json_t *data,
+                          const struct mustache_items *items, struct buf *out, struct diag *d)
+{
+    const struct node *at = items_section(m, name, items->section, d);
+    if (!at)
+        return -1;
+    bool missing;
+    struct template *t = get(m, name, NULL, &missing, d);
+    struct render r = {m, d, NULL, 0, 0, 0, at, items};
+    struct frames f = {NULL, 0};
+    if (base)
+        push(&r, base);
+    push(&r, data);
+    int rc = render_nodes(&r, &t->root, &f, out);
+    free(r.stack);
+    return rc;
+}
+
+int mustache_render_item(struct mustache *m, const char *name, const char *section, json_t *base,
+                         json_t *data, json_t *item, struct buf *out, struct diag *d)
+{
+    const struct node *at = items_section(m, name, section, d);
+    if (!at)
+        return -1;
+    struct render r = {m, d, NULL, 0, 0, 0, NULL, NULL};
+    struct frames f = {NULL, 0};
+    if (base)
+        push(&r, base);
+    push(&r, data);
+    push(&r, item);
+    int rc = render_nodes(&r, at, &f, out);
+    free(r.stack);
     return rc;
 }

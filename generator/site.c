@@ -63,8 +63,14 @@ struct build {
     struct diag *template_errors; /* found while a worker loaded a template */
     struct nav_cache *nav;        /* [nworkers] */
     /* Built in parallel before the pages that list them (build_fragments):
-     * each supporter's directory card, each FAQ answer's HTML. */
-    json_t **cards, **answers;
+     * each FAQ answer's HTML, and the directory's cards, rendered, in the
+     * directory's order (mustache_render_items). */
+    json_t **answers;
+    size_t ncards;
+    size_t *card_of; /* the supporter of each card */
+    char **card_text;
+    size_t *card_len;
+    json_t *card_frame; /* what a card sees beside its supporter */
 };
 
 /* The menu of the last page a worker rendered: pages at the same depth with
@@ -85,7 +91,8 @@ struct page_job {
     const char *nav_key;  /* the menu entry marked current, or NULL */
     char *root_override;  /* root for the page's links, or NULL: from rel */
     /* Values built on the worker rather than the building thread. */
-    void (*prepare)(struct build *b, struct page_job *job);
+    void (*prepare)(struct build *b, struct page_job *job, int worker);
+    bool items; /* the directory: its cards are rendered already */
     json_t *item;             /* what prepare builds from (borrowed) */
     size_t first, count;      /* a fragment job's range */
     bool write, scan;         /* write the file; scan it for the link check */
@@ -317,14 +324,9 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
     return 0; /* a failure is reported when the job comes back (page_done) */
 }
 
-/* The menu for a page at root with nav_key current; the worker's last one
- * when it is the same. */
-static json_t *nav_for(struct build *b, int worker, const char *root, const char *nav_key)
+/* The menu for a page at root with nav_key current. */
+static json_t *make_nav(struct build *b, const char *root, const char *nav_key)
 {
-    struct nav_cache *c = &b->nav[worker];
-    if (c->nav && !strcmp(c->root, root) &&
-        (c->key == nav_key || (c->key && nav_key && !strcmp(c->key, nav_key))))
-        return json_incref(c->nav);
     json_t *nav = json_array(), *item;
     size_t i;
     json_array_foreach (json_object_get(b->globals, "nav_items"), i, item) {
@@ -335,6 +337,17 @@ static json_t *nav_for(struct build *b, int worker, const char *root, const char
                       nav_key && !strcmp(nav_key, json_string_value(json_object_get(item, "key"))));
         json_array_append_new(nav, n);
     }
+    return nav;
+}
+
+/* The same, the worker's last one when it is the same. */
+static json_t *nav_for(struct build *b, int worker, const char *root, const char *nav_key)
+{
+    struct nav_cache *c = &b->nav[worker];
+    if (c->nav && !strcmp(c->root, root) &&
+        (c->key == nav_key || (c->key && nav_key && !strcmp(c->key, nav_key))))
+        return json_incref(c->nav);
+    json_t *nav = make_nav(b, root, nav_key);
     json_decref(c->nav);
     free(c->root);
     c->root = xstrdup(root);
@@ -343,24 +356,34 @@ static json_t *nav_for(struct build *b, int worker, const char *root, const char
     return nav;
 }
 
-/* The page's own values, in front of the globals on the template's context
- * stack (mustache_render_layered): nothing global is copied per page. */
-static json_t *page_context(struct build *b, struct page_job *job, int worker)
+/* What every page has: root, home_href, page (with its path and canonical
+ * URL) and nav (page and nav are stolen). */
+static json_t *page_frame(struct build *b, const char *url, const char *root, json_t *page,
+                          json_t *nav)
 {
     json_t *ctx = json_object();
-    char *root = job->root_override ? xstrdup(job->root_override) : root_for(job->rel);
     json_object_set_new(ctx, "root", json_string(root));
     json_object_set_new(ctx, "home_href", json_string(*root ? root : "./"));
-    json_object_set_new(job->page, "path", json_string(job->url));
-    json_object_set_new(job->page, "canonical",
+    json_object_set_new(page, "path", json_string(url));
+    json_object_set_new(page, "canonical",
                         json_sprintf("%s%s",
                                      json_string_value(
                                          json_object_get(json_object_get(b->globals, "site"),
                                                          "base_url")),
-                                     job->url));
-    json_object_set_new(ctx, "page", job->page);
+                                     url));
+    json_object_set_new(ctx, "page", page);
+    json_object_set_new(ctx, "nav", nav);
+    return ctx;
+}
+
+/* The page's own values, in front of the globals on the template's context
+ * stack (mustache_render_layered): nothing global is copied per page. */
+static json_t *page_context(struct build *b, struct page_job *job, int worker)
+{
+    char *root = job->root_override ? xstrdup(job->root_override) : root_for(job->rel);
+    json_t *ctx =
+        page_frame(b, job->url, root, job->page, nav_for(b, worker, root, job->nav_key));
     job->page = NULL;
-    json_object_set_new(ctx, "nav", nav_for(b, worker, root, job->nav_key));
     if (job->extra) {
         json_object_update(ctx, job->extra);
         json_decref(job->extra);
@@ -377,14 +400,20 @@ static void page_work(void *arg, int worker, void *ctx)
     struct page_job *job = arg;
     struct build *b = ctx;
     if (job->prepare)
-        job->prepare(b, job);
+        job->prepare(b, job, worker);
     if (!job->tmpl)
         return;
     json_t *values = page_context(b, job, worker);
     struct buf *html = &b->html[worker];
     buf_reset(html);
-    if (mustache_render_layered(b->mu[worker], job->tmpl, b->globals, values, html, &job->d) ==
-        0) {
+    struct mustache_items cards = {"supporters", b->ncards, (const char *const *)b->card_text,
+                                   b->card_len};
+    int rendered =
+        job->items
+            ? mustache_render_items(b->mu[worker], job->tmpl, b->globals, values, &cards, html,
+                                    &job->d)
+            : mustache_render_layered(b->mu[worker], job->tmpl, b->globals, values, html, &job->d);
+    if (rendered == 0) {
         if (job->write)
             outdir_write(b->out, job->rel, html->data, html->len, &job->d);
         if (job->scan)
@@ -644,8 +673,9 @@ static json_t *distinct(json_t *arr, const char *key)
 }
 
 /* On a worker: a supporter's own page, its bio rendered there. */
-static void supporter_page_values(struct build *b, struct page_job *job)
+static void supporter_page_values(struct build *b, struct page_job *job, int worker)
 {
+    (void)worker;
     json_t *v = supporter_values(b, &job->origins, job->item, job->rel, true);
     job->page = page_info(json_string_value(json_object_get(job->item, "name")), NULL);
     json_t *r = json_object_get(v, "reviewed");
@@ -654,17 +684,27 @@ static void supporter_page_values(struct build *b, struct page_job *job)
     job->extra = json_pack("{s:o}", "supporter", v);
 }
 
-/* On a worker: directory cards for supporters first .. first+count-1. */
-static void prepare_cards(struct build *b, struct page_job *job)
+/* On a worker: the directory's cards first .. first+count-1, rendered. */
+static void prepare_cards(struct build *b, struct page_job *job, int worker)
 {
-    for (size_t i = job->first; i < job->first + job->count; i++)
-        b->cards[i] = supporter_values(b, NULL, json_array_get(b->c.supporters, i),
-                                       "supporters/index.html", false);
+    struct buf *html = &b->html[worker];
+    for (size_t i = job->first; i < job->first + job->count; i++) {
+        json_t *s = json_array_get(b->c.supporters, b->card_of[i]);
+        json_t *card = supporter_values(b, NULL, s, "supporters/index.html", false);
+        buf_reset(html);
+        mustache_render_item(b->mu[worker], "supporters", "supporters", b->globals,
+                             b->card_frame, card, html, &job->d);
+        b->card_text[i] = xmalloc(html->len + 1);
+        memcpy(b->card_text[i], html->data ? html->data : "", html->len + 1);
+        b->card_len[i] = html->len;
+        json_decref(card);
+    }
 }
 
 /* On a worker: the HTML of FAQ answers first .. first+count-1. */
-static void prepare_answers(struct build *b, struct page_job *job)
+static void prepare_answers(struct build *b, struct page_job *job, int worker)
 {
+    (void)worker;
     for (size_t i = job->first; i < job->first + job->count; i++)
         b->answers[i] = md_body(b, &job->origins, json_array_get(b->c.faq, i), "faq/index.html",
                                 NULL);
@@ -675,8 +715,21 @@ static void prepare_answers(struct build *b, struct page_job *job)
 static void build_fragments(struct build *b)
 {
     size_t ns = json_array_size(b->c.supporters), nf = json_array_size(b->c.faq);
-    b->cards = xcalloc(ns + 1, sizeof *b->cards);
     b->answers = xcalloc(nf + 1, sizeof *b->answers);
+    /* Those accepting requests first; the others after them. */
+    b->ncards = ns;
+    b->card_of = xcalloc(ns + 1, sizeof *b->card_of);
+    b->card_text = xcalloc(ns + 1, sizeof *b->card_text);
+    b->card_len = xcalloc(ns + 1, sizeof *b->card_len);
+    size_t k = 0, i;
+    json_t *s;
+    for (int pass = 1; pass >= 0; pass--)
+        json_array_foreach (b->c.supporters, i, s) {
+            if (json_is_true(json_object_get(s, "accepting")) == pass)
+                b->card_of[k++] = i;
+        }
+    b->card_frame = page_frame(b, "supporters/", "../", page_info("Peer supporters", NULL),
+                               make_nav(b, "../", "supporters"));
     const size_t chunk = 64;
     for (int kind = 0; kind < 2; kind++) {
         size_t n = kind ? nf : ns;
@@ -694,13 +747,21 @@ static void build_fragments(struct build *b)
 
 static void free_fragments(struct build *b)
 {
-    for (size_t i = 0; b->cards && i < json_array_size(b->c.supporters); i++)
-        json_decref(b->cards[i]);
     for (size_t i = 0; b->answers && i < json_array_size(b->c.faq); i++)
         json_decref(b->answers[i]);
-    free(b->cards);
     free(b->answers);
-    b->cards = b->answers = NULL;
+    b->answers = NULL;
+    for (size_t i = 0; b->card_text && i < b->ncards; i++)
+        free(b->card_text[i]);
+    free(b->card_text);
+    free(b->card_len);
+    free(b->card_of);
+    json_decref(b->card_frame);
+    b->card_text = NULL;
+    b->card_len = NULL;
+    b->card_of = NULL;
+    b->card_frame = NULL;
+    b->ncards = 0;
 }
 
 static int build_supporters(struct build *b)
@@ -709,16 +770,11 @@ static int build_supporters(struct build *b)
     size_t i;
     json_t *s;
     const char *rel = "supporters/index.html";
+    /* One place per card: the cards are rendered already (build_fragments). */
     json_t *cards = json_array();
+    for (i = 0; i < b->ncards; i++)
+        json_array_append_new(cards, json_null());
     size_t accepting = 0;
-    /* Those accepting requests first; the others after them. */
-    for (int pass = 1; pass >= 0; pass--)
-        json_array_foreach (b->c.supporters, i, s) {
-            if (json_is_true(json_object_get(s, "accepting")) == pass)
-                json_array_append_new(cards, b->cards[i]);
-        }
-    free(b->cards); /* each card now belongs to the directory page */
-    b->cards = NULL;
     json_array_foreach (b->c.supporters, i, s) {
         accepting += json_is_true(json_object_get(s, "accepting"));
     }
@@ -743,9 +799,15 @@ static int build_supporters(struct build *b)
         json_pack("{s:o, s:{s:o, s:o, s:o}, s:i, s:i}", "supporters", cards, "filters", "roles",
                   roles, "modalities", mods, "languages", langs, "count",
                   (int)json_array_size(b->c.supporters), "accepting_count", (int)accepting);
-    json_t *page = page_info("Peer supporters", NULL);
     json_array_append_new(b->sitemap, json_string("supporters/"));
-    rc |= render_page(b, "supporters", rel, page, extra, "supporters", NULL);
+    struct page_job *dir = xcalloc(1, sizeof *dir);
+    dir->tmpl = "supporters";
+    dir->rel = xstrdup(rel);
+    dir->page = page_info("Peer supporters", NULL);
+    dir->extra = extra;
+    dir->nav_key = "supporters";
+    dir->items = true;
+    submit_page(b, dir);
 
     json_array_foreach (b->c.supporters, i, s) {
         struct page_job *job = xcalloc(1, sizeof *job);
@@ -834,8 +896,9 @@ static int build_request(struct build *b)
 }
 
 /* On a worker: the directory as data, a file as large as the directory page. */
-static void write_supporters_json(struct build *b, struct page_job *job)
+static void write_supporters_json(struct build *b, struct page_job *job, int worker)
 {
+    (void)worker;
     struct buf supporters = BUF_INIT;
     sitedata_supporters(&b->c, &supporters);
     if (b->out)
