@@ -92,10 +92,10 @@ struct page_job {
     char *root_override;  /* root for the page's links, or NULL: from rel */
     /* Values built on the worker rather than the building thread. */
     void (*prepare)(struct build *b, struct page_job *job, int worker);
-    bool items; /* the directory: its cards are rendered already */
-    json_t *item;             /* what prepare builds from (borrowed) */
-    size_t first, count;      /* a fragment job's range */
-    bool write, scan;         /* write the file; scan it for the link check */
+    bool items;          /* the directory: its cards are rendered already */
+    json_t *item;        /* what prepare builds from (borrowed) */
+    size_t first, count; /* a fragment job's range */
+    bool write, scan;    /* write the file; scan it for the link check */
     struct diag d;
     struct origins origins; /* Markdown links rendered on the worker */
     struct linkcheck_scan *found;
@@ -220,8 +220,8 @@ static json_t *md_html(struct build *b, struct origins *later, const char *md, s
         json_decref(links);
     } else if (later) {
         if (later->n == later->cap)
-            later->v = xrealloc(later->v, (later->cap = later->cap ? 2 * later->cap : 4) *
-                                              sizeof *later->v);
+            later->v = xrealloc(later->v,
+                                (later->cap = later->cap ? 2 * later->cap : 4) * sizeof *later->v);
         later->v[later->n++] = (struct origin_batch){xstrdup(rel), source, links};
     } else {
         origins_add(b->lc, rel, source, links);
@@ -381,8 +381,7 @@ static json_t *page_frame(struct build *b, const char *url, const char *root, js
 static json_t *page_context(struct build *b, struct page_job *job, int worker)
 {
     char *root = job->root_override ? xstrdup(job->root_override) : root_for(job->rel);
-    json_t *ctx =
-        page_frame(b, job->url, root, job->page, nav_for(b, worker, root, job->nav_key));
+    json_t *ctx = page_frame(b, job->url, root, job->page, nav_for(b, worker, root, job->nav_key));
     job->page = NULL;
     if (job->extra) {
         json_object_update(ctx, job->extra);
@@ -408,11 +407,10 @@ static void page_work(void *arg, int worker, void *ctx)
     buf_reset(html);
     struct mustache_items cards = {"supporters", b->ncards, (const char *const *)b->card_text,
                                    b->card_len};
-    int rendered =
-        job->items
-            ? mustache_render_items(b->mu[worker], job->tmpl, b->globals, values, &cards, html,
-                                    &job->d)
-            : mustache_render_layered(b->mu[worker], job->tmpl, b->globals, values, html, &job->d);
+    int rendered = job->items ? mustache_render_items(b->mu[worker], job->tmpl, b->globals, values,
+                                                      &cards, html, &job->d)
+                              : mustache_render_layered(b->mu[worker], job->tmpl, b->globals,
+                                                        values, html, &job->d);
     if (rendered == 0) {
         if (job->write)
             outdir_write(b->out, job->rel, html->data, html->len, &job->d);
@@ -692,8 +690,8 @@ static void prepare_cards(struct build *b, struct page_job *job, int worker)
         json_t *s = json_array_get(b->c.supporters, b->card_of[i]);
         json_t *card = supporter_values(b, NULL, s, "supporters/index.html", false);
         buf_reset(html);
-        mustache_render_item(b->mu[worker], "supporters", "supporters", b->globals,
-                             b->card_frame, card, html, &job->d);
+        mustache_render_item(b->mu[worker], "supporters", "supporters", b->globals, b->card_frame,
+                             card, html, &job->d);
         b->card_text[i] = xmalloc(html->len + 1);
         memcpy(b->card_text[i], html->data ? html->data : "", html->len + 1);
         b->card_len[i] = html->len;
@@ -706,8 +704,8 @@ static void prepare_answers(struct build *b, struct page_job *job, int worker)
 {
     (void)worker;
     for (size_t i = job->first; i < job->first + job->count; i++)
-        b->answers[i] = md_body(b, &job->origins, json_array_get(b->c.faq, i), "faq/index.html",
-                                NULL);
+        b->answers[i] =
+            md_body(b, &job->origins, json_array_get(b->c.faq, i), "faq/index.html", NULL);
 }
 
 /* The values of pages that list a whole collection (the directory, the FAQ)
@@ -812,13 +810,14 @@ static int build_supporters(struct build *b)
     json_array_foreach (b->c.supporters, i, s) {
         struct page_job *job = xcalloc(1, sizeof *job);
         job->tmpl = "supporter";
-        job->rel = xasprintf("supporters/%s/index.html",
-                             json_string_value(json_object_get(s, "slug")));
+        job->rel =
+            xasprintf("supporters/%s/index.html", json_string_value(json_object_get(s, "slug")));
         job->nav_key = "supporters";
         job->prepare = supporter_page_values;
         job->item = s;
-        json_array_append_new(b->sitemap, json_sprintf("supporters/%s/",
-                                                       json_string_value(json_object_get(s, "slug"))));
+        json_array_append_new(b->sitemap,
+                              json_sprintf("supporters/%s/",
+                                           json_string_value(json_object_get(s, "slug"))));
         submit_page(b, job);
     }
     return rc;

@@ -225,6 +225,62 @@ static void test_cache_reuse(void **state)
     templates = NULL;
 }
 
+/* A list rendered item by item, each item on its own, then given to the page
+ * as rendered, is the page rendered whole: inside a reindented block of a
+ * parent, with a partial per item, and with values from the page and base. */
+static void test_items_rendered_apart(void **state)
+{
+    (void)state;
+    templates = json_pack("{s:s, s:s, s:s}", "base", "<main>\n  {{$main}}{{/main}}\n</main>\n",
+                          "card", "<li>{{name}} {{root}}{{site}}</li>\n", "list",
+                          "{{<base}}{{$main}}\n<h1>{{count}}</h1>\n<ul>\n{{#people}}\n{{> "
+                          "card}}\n{{/people}}\n"
+                          "</ul>\n{{/main}}{{/base}}");
+    struct mustache *m = mustache_new(load_named, NULL);
+    json_t *base = json_pack("{s:s}", "site", "S&");
+    json_t *people =
+        json_pack("[{s:s}, {s:s}, {s:s}]", "name", "Ana", "name", "<Bo>", "name", "Cy");
+    json_t *frame = json_pack("{s:s}", "root", "../");
+    json_t *page = json_pack("{s:s, s:i, s:O}", "root", "../", "count", 3, "people", people);
+    struct buf whole = BUF_INIT, part = BUF_INIT, apart = BUF_INIT;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(mustache_render_layered(m, "list", base, page, &whole, &d), 0);
+    const char *text[3];
+    size_t len[3];
+    char *copies[3];
+    for (size_t i = 0; i < 3; i++) {
+        buf_reset(&part);
+        assert_int_equal(mustache_render_item(m, "list", "people", base, frame,
+                                              json_array_get(people, i), &part, &d),
+                         0);
+        copies[i] = strdup(part.data);
+        text[i] = copies[i];
+        len[i] = part.len;
+    }
+    struct mustache_items items = {"people", 3, text, len};
+    assert_int_equal(mustache_render_items(m, "list", base, page, &items, &apart, &d), 0);
+    assert_string_equal(apart.data, whole.data);
+    assert_non_null(strstr(whole.data, "  <li>&lt;Bo&gt; ../S&amp;</li>\n"));
+    /* A template with the list twice cannot take it rendered. */
+    json_object_set_new(templates, "twice",
+                        json_string("{{#people}}a{{/people}}{{#people}}b{{/people}}"));
+    assert_int_equal(mustache_render_items(m, "twice", base, page, &items, &apart, &d), -1);
+    assert_non_null(strstr(diag_first(&d), "exactly once"));
+    for (size_t i = 0; i < 3; i++)
+        free(copies[i]);
+    buf_free(&whole);
+    buf_free(&part);
+    buf_free(&apart);
+    diag_free(&d);
+    json_decref(base);
+    json_decref(people);
+    json_decref(frame);
+    json_decref(page);
+    mustache_free(m);
+    json_decref(templates);
+    templates = NULL;
+}
+
 int main(void)
 {
     static const char *const files[] = {"comments.json",    "delimiters.json", "interpolation.json",
@@ -244,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_deep_recursion_is_refused),
         cmocka_unit_test(test_layout_inheritance),
         cmocka_unit_test(test_cache_reuse),
+        cmocka_unit_test(test_items_rendered_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
