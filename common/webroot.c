@@ -73,15 +73,16 @@ const char *webroot_mime(const char *name)
     return "application/octet-stream";
 }
 
-/* 1 if some segment of path is "." or "..", or empty ("//": a redirect to
- * path + "/" would then start "//host", off the site), or path holds a
- * backslash or a control character. */
+/* 1 if some segment of path starts with "." (".", "..", and hidden files
+ * such as the build's record, .peersite-cache, are never served), or is
+ * empty ("//": a redirect to path + "/" would then start "//host", off the
+ * site), or path holds a backslash or a control character. */
 static int has_bad_segment(const char *path)
 {
     for (const char *p = path + 1; *p;) {
         const char *end = strchr(p, '/');
         size_t n = end ? (size_t)(end - p) : strlen(p);
-        if ((n == 0 && end) || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+        if ((n == 0 && end) || (n > 0 && p[0] == '.'))
             return 1;
         if (!end)
             break;

@@ -95,6 +95,35 @@ static void test_no_way_out(void **state)
                      r == WEBROOT_OK ? "served" : "a redirect");
         free(b);
     }
+    /* Hidden files are never served: the build's record (.peersite-cache)
+     * sits at the top of the site. */
+    char *record = join(site, ".peersite-cache"), *hidden = join(site, ".hidden");
+    FILE *f = fopen(record, "w");
+    assert_non_null(f);
+    fputs("record", f);
+    fclose(f);
+    assert_int_equal(mkdir(hidden, 0755), 0);
+    char *inner = join(hidden, "index.html");
+    f = fopen(inner, "w");
+    assert_non_null(f);
+    fputs("hidden", f);
+    fclose(f);
+    static const char *const dotted[] = {"/.peersite-cache", "/.hidden/", "/.hidden/index.html",
+                                         "/.hidden"};
+    for (size_t i = 0; i < sizeof dotted / sizeof dotted[0]; i++) {
+        char *b;
+        const char *m;
+        enum webroot_result r = resolve(dotted[i], &b, &m);
+        if (r != WEBROOT_FORBIDDEN)
+            fail_msg("%s: expected forbidden (%d), got %d", dotted[i], WEBROOT_FORBIDDEN, r);
+        free(b);
+    }
+    unlink(inner);
+    rmdir(hidden);
+    unlink(record);
+    free(inner);
+    free(hidden);
+    free(record);
     /* A symlink that stays inside the site is fine. */
     char *body;
     const char *mime;
