@@ -20,7 +20,9 @@
  *                              C*chunk to C*chunk+chunk-1 (snippets)
  * Common English words (stop) are not indexed; site.js drops them from
  * queries too. Output is deterministic: documents in the order pages were
- * added, terms sorted. */
+ * added, terms sorted. Reading a page, the costly part, needs nothing
+ * shared: workers scan pages (search_scan_html) and the building thread
+ * adds them in page order (search_add_page). */
 #ifndef PEERKIT_SEARCH_H
 #define PEERKIT_SEARCH_H
 
@@ -35,9 +37,27 @@ struct search;
 struct search *search_new(void);
 void search_free(struct search *s);
 
-/* Indexes the page at url (site-relative, "faq/") from its HTML: the text
- * of its <main>. label, when not NULL, is where the page itself sits (the
- * trail of its first section, e.g. "Peer supporters"). */
+/* A page read for the index but not yet added: its documents and, for
+ * each, its distinct terms counted. */
+struct search_page;
+
+/* Reads the page at url (site-relative, "faq/") from its HTML: the text of
+ * its <main>. label, when not NULL, is where the page itself sits (the trail
+ * of its first section, e.g. "Peer supporters"). Touches no shared state, so
+ * workers may scan pages at once; the caller owns the result (never NULL)
+ * and hands it to search_add_page or search_page_free. */
+struct search_page *search_scan_html(const char *url, const char *label, const char *html,
+                                     size_t len);
+
+/* Appends p's documents, in order, to the index, and frees p. Calls for one
+ * index come from one thread at a time; the order of the calls is the order
+ * of the documents. NULL p adds nothing. */
+void search_add_page(struct search *s, struct search_page *p);
+
+/* Frees a page that was never added; NULL-safe. */
+void search_page_free(struct search_page *p);
+
+/* search_scan_html then search_add_page. */
 void search_add_html(struct search *s, const char *url, const char *label, const char *html,
                      size_t len);
 
