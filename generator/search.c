@@ -1,6 +1,7 @@
 #include "search.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,38 @@ static bool is_stop(const char *w, size_t len)
     return false;
 }
 
+/* s holds what jansson takes for UTF-8 (its utf8_check_string): shortest
+ * forms, no surrogates, nothing past U+10FFFF. jansson refused a string that
+ * was not, and the index used to leave out the term or document holding
+ * one; the writer does the same. */
+static bool json_utf8(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = u[i] >= 0xC2 && u[i] <= 0xDF   ? 2
+                   : u[i] >= 0xE0 && u[i] <= 0xEF ? 3
+                   : u[i] >= 0xF0 && u[i] <= 0xF4 ? 4
+                                                  : 0;
+        if (!n || n > len - i)
+            return false;
+        uint32_t c = u[i] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+        for (size_t k = 1; k < n; k++) {
+            if (u[i + k] < 0x80 || u[i + k] > 0xBF)
+                return false;
+            c = (c << 6) | (u[i + k] & 0x3F);
+        }
+        if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || (n == 3 && c < 0x800) ||
+            (n == 4 && c < 0x10000))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
 static uint32_t hash(const char *w, size_t len)
 {
     uint32_t h = 2166136261u;
@@ -212,6 +245,7 @@ struct page_doc {
     size_t bytes;                   /* title and text, for the chunk size */
     uint32_t len;                   /* words, the heading's counted TITLE_BOOST times */
     size_t first, nterms;           /* in the page's terms */
+    bool json;                      /* its strings are UTF-8 jansson takes */
 };
 
 struct search_page {
@@ -337,6 +371,10 @@ static void page_add_doc(struct search_page *p, struct scan *sc, const char *tit
     d->text = put_str(b, text);
     size_t title_len = d->url - d->title - 1, text_len = b->len - d->text - 1;
     d->bytes = title_len + text_len + 32;
+    d->json = json_utf8(b->data + d->title, title_len) &&
+              json_utf8(b->data + d->url, d->trail - d->url - 1) &&
+              json_utf8(b->data + d->trail, d->text - d->trail - 1) &&
+              json_utf8(b->data + d->text, text_len);
 
     /* Title and text folded one after the other, each NUL-terminated. */
     struct buf *f = &sc->folded;
@@ -409,6 +447,7 @@ struct doc {
     const char *title, *url, *trail, *text; /* in a page's strs, kept in blocks */
     size_t bytes;                           /* as page_doc's */
     uint32_t len;
+    bool json;
 };
 
 #define WORDS_BLOCK 65536
@@ -520,6 +559,7 @@ void search_add_page(struct search *s, struct search_page *p)
         d->text = strs + pd->text;
         d->bytes = pd->bytes;
         d->len = pd->len;
+        d->json = pd->json;
         for (size_t k = pd->first; k < pd->first + pd->nterms; k++) {
             const struct page_term *pt = &p->terms[k];
             struct term *t = term_slot(s, f + pt->off, pt->len, pt->hash);
@@ -857,16 +897,116 @@ void search_add_html(struct search *s, const char *url, const char *label, const
 
 /* ---- the files -------------------------------------------------------------- */
 
+/* Appends s as a JSON string, escaped as jansson's json_dumps escapes it:
+ * \" \\ \b \f \n \r \t, other control characters as \u00XX in capitals,
+ * everything else (UTF-8, '/') as it is. */
+static void put_json_str(struct buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    buf_grow(b, len + 2);
+    buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        buf_append(b, s + run, i - run);
+        run = i + 1;
+        char e = c == '"'    ? '"'
+                 : c == '\\' ? '\\'
+                 : c == '\b' ? 'b'
+                 : c == '\f' ? 'f'
+                 : c == '\n' ? 'n'
+                 : c == '\r' ? 'r'
+                 : c == '\t' ? 't'
+                             : 0;
+        if (e) {
+            char esc[2] = {'\\', e};
+            buf_append(b, esc, 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_append(b, esc, 6);
+        }
+    }
+    buf_append(b, s + run, len - run);
+    buf_putc(b, '"');
+}
+
+static void put_uint(struct buf *b, unsigned long long v)
+{
+    char d[24], *o = d + sizeof d;
+    do
+        *--o = (char)('0' + v % 10);
+    while (v /= 10);
+    buf_append(b, o, (size_t)(d + sizeof d - o));
+}
+
 static int by_word(const void *a, const void *b)
 {
     return strcmp((*(struct term *const *)a)->word, (*(struct term *const *)b)->word);
 }
 
-json_t *search_files(struct search *s)
+/* The shard {term: [doc, weight, doc gap, weight, ...]} of the n terms at
+ * sorted, in that order. BM25 (k1 1.2, b 0.75), as a whole number per
+ * posting. */
+static void put_shard(struct search *s, struct buf *out, struct term *const *sorted, size_t n,
+                      double avgdl)
 {
-    json_t *files = json_object(), *stop = json_array();
-    for (size_t i = 0; stop_words[i]; i++)
-        json_array_append_new(stop, json_string(stop_words[i]));
+    buf_putc(out, '{');
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        const struct term *t = sorted[i];
+        if (!json_utf8(t->word, t->len))
+            continue; /* a key jansson refused */
+        if (!first)
+            buf_putc(out, ',');
+        first = false;
+        put_json_str(out, t->word, t->len);
+        buf_append(out, ":[", 2);
+        double df = (double)t->n, nd = (double)s->ndocs;
+        double idf = log(1.0 + (nd - df + 0.5) / (df + 0.5));
+        uint32_t prev = 0;
+        for (size_t j = 0; j < t->n; j++) {
+            double tf = t->p[j].tf, dl = s->docs[t->p[j].doc].len;
+            double score = idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
+            long w = lround(score * 10);
+            if (j)
+                buf_putc(out, ',');
+            put_uint(out, t->p[j].doc - prev);
+            buf_putc(out, ',');
+            put_uint(out, (unsigned long long)(w < 1 ? 1 : w));
+            prev = t->p[j].doc;
+        }
+        buf_putc(out, ']');
+    }
+    buf_putc(out, '}');
+}
+
+/* Documents [from, to) as [[title, url, trail, text], ...]. */
+static void put_docs(struct search *s, struct buf *out, size_t from, size_t to)
+{
+    buf_putc(out, '[');
+    bool first = true;
+    for (size_t i = from; i < to; i++) {
+        const struct doc *d = &s->docs[i];
+        if (!d->json)
+            continue; /* a document jansson refused */
+        buf_append(out, first ? "[" : ",[", first ? 1 : 2);
+        first = false;
+        put_json_str(out, d->title, strlen(d->title));
+        buf_putc(out, ',');
+        put_json_str(out, d->url, strlen(d->url));
+        buf_putc(out, ',');
+        put_json_str(out, d->trail, strlen(d->trail));
+        buf_putc(out, ',');
+        put_json_str(out, d->text, strlen(d->text));
+        buf_putc(out, ']');
+    }
+    buf_putc(out, ']');
+}
+
+int search_write(struct search *s, search_emit_fn emit, void *ctx)
+{
     uint32_t nshards = (uint32_t)((s->npostings + POSTINGS_PER_SHARD - 1) / POSTINGS_PER_SHARD);
     nshards = nshards < 1 ? 1 : nshards > 1024 ? 1024 : nshards;
     size_t text_bytes = 0;
@@ -875,59 +1015,84 @@ json_t *search_files(struct search *s)
     size_t avg = s->ndocs ? text_bytes / s->ndocs : 1;
     size_t chunk = CHUNK_BYTES / (avg ? avg : 1);
     chunk = chunk < 8 ? 8 : chunk > 512 ? 512 : chunk;
-
-    /* BM25 (k1 1.2, b 0.75), as a whole number per posting. */
     double total = 0;
     for (size_t i = 0; i < s->ndocs; i++)
         total += s->docs[i].len;
     double avgdl = s->ndocs && total > 0 ? total / (double)s->ndocs : 1;
+
+    /* Terms sorted, then grouped by shard keeping that order. */
     struct term **sorted = xmalloc((s->nterms + 1) * sizeof *sorted);
     size_t k = 0;
     for (size_t i = 0; i < s->tcap; i++)
         if (s->terms[i].word)
             sorted[k++] = &s->terms[i];
     qsort(sorted, k, sizeof *sorted, by_word);
-    json_t **shards = xcalloc(nshards, sizeof *shards);
+    uint32_t *shard = xmalloc((k + 1) * sizeof *shard);
+    size_t *start = xcalloc((size_t)nshards + 1, sizeof *start);
     for (size_t i = 0; i < k; i++) {
-        struct term *t = sorted[i];
-        double df = (double)t->n, nd = (double)s->ndocs;
-        double idf = log(1.0 + (nd - df + 0.5) / (df + 0.5));
-        json_t *list = json_array();
-        uint32_t prev = 0;
-        for (size_t j = 0; j < t->n; j++) {
-            double tf = t->p[j].tf, dl = s->docs[t->p[j].doc].len;
-            double score = idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
-            long w = lround(score * 10);
-            json_array_append_new(list, json_integer(t->p[j].doc - prev));
-            json_array_append_new(list, json_integer(w < 1 ? 1 : w));
-            prev = t->p[j].doc;
-        }
-        uint32_t sh = search_shard(t->word, nshards);
-        if (!shards[sh])
-            shards[sh] = json_object();
-        json_object_set_new(shards[sh], t->word, list);
+        shard[i] = search_shard(sorted[i]->word, nshards);
+        start[shard[i] + 1]++;
     }
+    for (uint32_t i = 0; i < nshards; i++)
+        start[i + 1] += start[i];
+    struct term **grouped = xmalloc((k + 1) * sizeof *grouped);
+    size_t *at = xmalloc(((size_t)nshards + 1) * sizeof *at);
+    memcpy(at, start, ((size_t)nshards + 1) * sizeof *at);
+    for (size_t i = 0; i < k; i++)
+        grouped[at[shard[i]]++] = sorted[i];
+
+    int rc = 0;
+    struct buf out = BUF_INIT;
+    char path[64];
     for (uint32_t i = 0; i < nshards; i++) {
-        char *path = xasprintf("search-index/t-%u.json", i);
-        json_object_set_new(files, path, shards[i] ? shards[i] : json_object());
-        free(path);
+        buf_reset(&out);
+        put_shard(s, &out, grouped + start[i], start[i + 1] - start[i], avgdl);
+        snprintf(path, sizeof path, "search-index/t-%u.json", i);
+        rc |= emit(ctx, path, out.data, out.len);
     }
     for (size_t c = 0; c * chunk < s->ndocs || (c == 0 && !s->ndocs); c++) {
-        json_t *docs = json_array();
-        for (size_t i = c * chunk; i < s->ndocs && i < (c + 1) * chunk; i++) {
-            const struct doc *d = &s->docs[i];
-            json_array_append_new(docs,
-                                  json_pack("[s, s, s, s]", d->title, d->url, d->trail, d->text));
-        }
-        char *path = xasprintf("search-index/d-%zu.json", c);
-        json_object_set_new(files, path, docs);
-        free(path);
+        buf_reset(&out);
+        size_t to = (c + 1) * chunk < s->ndocs ? (c + 1) * chunk : s->ndocs;
+        put_docs(s, &out, c * chunk, to);
+        snprintf(path, sizeof path, "search-index/d-%zu.json", c);
+        rc |= emit(ctx, path, out.data, out.len);
     }
-    json_object_set_new(files, "search-index.json",
-                        json_pack("{s:i, s:I, s:i, s:I, s:o}", "v", 2, "docs", (json_int_t)s->ndocs,
-                                  "shards", (int)nshards, "chunk", (json_int_t)chunk, "stop",
-                                  stop));
-    free(shards);
+    buf_reset(&out);
+    buf_printf(&out, "{\"v\":2,\"docs\":%zu,\"shards\":%u,\"chunk\":%zu,\"stop\":[", s->ndocs,
+               nshards, chunk);
+    for (size_t i = 0; i < NSTOP; i++) {
+        if (i)
+            buf_putc(&out, ',');
+        put_json_str(&out, stop_words[i], strlen(stop_words[i]));
+    }
+    buf_append(&out, "]}", 2);
+    rc |= emit(ctx, "search-index.json", out.data, out.len);
+
+    buf_free(&out);
+    free(at);
+    free(grouped);
+    free(start);
+    free(shard);
     free(sorted);
+    return rc;
+}
+
+/* Reads a file back into the object ctx. */
+static int load_file(void *ctx, const char *path, const char *data, size_t len)
+{
+    json_t *v = json_loadb(data, len, 0, NULL);
+    if (!v)
+        return -1;
+    json_object_set_new(ctx, path, v);
+    return 0;
+}
+
+json_t *search_files(struct search *s)
+{
+    json_t *files = json_object();
+    if (search_write(s, load_file, files)) {
+        json_decref(files);
+        return NULL; /* the writer wrote what jansson cannot read: a bug */
+    }
     return files;
 }

@@ -65,8 +65,19 @@ void search_add_html(struct search *s, const char *url, const char *label, const
 void search_add_doc(struct search *s, const char *title, const char *url, const char *trail,
                     const char *text);
 
-/* The index files: an object mapping each site-relative path to its JSON
- * value (caller decrefs). */
+/* Receives one index file: its site-relative path and its bytes (compact
+ * JSON, no final newline). Returns 0, or nonzero for a failure. */
+typedef int (*search_emit_fn)(void *ctx, const char *path, const char *data, size_t len);
+
+/* Writes every index file through emit: the term shards (t-0, t-1, ...),
+ * the document chunks (d-0, ...), then search-index.json. The bytes are
+ * what json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER) gives for the
+ * same value, as the index was written before. Returns the OR of emit's
+ * results. */
+int search_write(struct search *s, search_emit_fn emit, void *ctx);
+
+/* The index files read back: an object mapping each path to its JSON value
+ * (caller decrefs), for tests; NULL if jansson could not read one. */
 json_t *search_files(struct search *s);
 
 /* Appends s folded for search: lowercase, accents off, every character
