@@ -1,6 +1,7 @@
 #include "search.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@ static const char *const stop_words[] = {"an",  "and",   "are",  "as",    "at", 
                                          "it",  "its",   "of",   "on",    "or",    "so",   "that",
                                          "the", "their", "then", "there", "these", "this", "to",
                                          "was", "were",  "will", "with",  NULL};
+/* The list is sorted (binary search) and no word in it is longer than this. */
+#define NSTOP (sizeof stop_words / sizeof *stop_words - 1)
+#define STOP_MAX 5
 
 /* U+00C0 to U+017F folded ("" separates words), as the browser's
  * NFD-without-marks gives them, with the letters it keeps (ß, æ, ø, ł...)
@@ -62,30 +66,25 @@ static size_t utf8_next(const char *s, size_t len, uint32_t *cp)
     return n;
 }
 
-static void put_utf8(struct buf *out, uint32_t c)
+/* Writes c as UTF-8 at o (up to 4 bytes); returns the end. */
+static char *put_utf8(char *o, uint32_t c)
 {
-    char b[4];
-    size_t n;
     if (c < 0x80) {
-        b[0] = (char)c;
-        n = 1;
+        *o++ = (char)c;
     } else if (c < 0x800) {
-        b[0] = (char)(0xC0 | (c >> 6));
-        b[1] = (char)(0x80 | (c & 0x3F));
-        n = 2;
+        *o++ = (char)(0xC0 | (c >> 6));
+        *o++ = (char)(0x80 | (c & 0x3F));
     } else if (c < 0x10000) {
-        b[0] = (char)(0xE0 | (c >> 12));
-        b[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (c & 0x3F));
-        n = 3;
+        *o++ = (char)(0xE0 | (c >> 12));
+        *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+        *o++ = (char)(0x80 | (c & 0x3F));
     } else {
-        b[0] = (char)(0xF0 | (c >> 18));
-        b[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (c & 0x3F));
-        n = 4;
+        *o++ = (char)(0xF0 | (c >> 18));
+        *o++ = (char)(0x80 | ((c >> 12) & 0x3F));
+        *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+        *o++ = (char)(0x80 | (c & 0x3F));
     }
-    buf_append(out, b, n);
+    return o;
 }
 
 /* Characters that separate words beyond ASCII: Latin-1 punctuation, general
@@ -98,33 +97,42 @@ static bool separates(uint32_t c)
            (c >= 0xFF1A && c <= 0xFF20) || c == 0xFFFD || (c >= 0x1F000 && c <= 0x1FAFF);
 }
 
+/* Folding never makes text longer: every character read gives at most as
+ * many bytes as it took (a Latin letter of two bytes at most two letters, a
+ * code point re-encoded no longer than it came), so room for len bytes is
+ * made once and written to directly. */
 void search_fold(const char *s, size_t len, struct buf *out)
 {
+    buf_grow(out, len);
+    char *o = out->data + out->len;
     bool space = true; /* no leading or repeated space */
     for (size_t i = 0; i < len;) {
-        uint32_t c;
-        i += utf8_next(s + i, len - i, &c);
+        uint32_t c = (unsigned char)s[i];
+        if (c < 0x80)
+            i++;
+        else
+            i += utf8_next(s + i, len - i, &c);
         if (c >= 0x300 && c <= 0x36F)
             continue; /* a combining accent: the letter before stays */
         if (c < 0x80) {
-            bool word = (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
-            if (word) {
-                buf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+            if ((c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z')) {
+                *o++ = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
                 space = false;
             } else if (!space) {
-                buf_putc(out, ' ');
+                *o++ = ' ';
                 space = true;
             }
             continue;
         }
         if (c >= 0xC0 && c <= 0x17F && *latin[c - 0xC0]) {
-            buf_puts(out, latin[c - 0xC0]);
+            for (const char *l = latin[c - 0xC0]; *l; l++)
+                *o++ = *l;
             space = false;
             continue;
         }
         if ((c >= 0xC0 && c <= 0x17F) || separates(c)) {
             if (!space)
-                buf_putc(out, ' ');
+                *o++ = ' ';
             space = true;
             continue;
         }
@@ -133,11 +141,13 @@ void search_fold(const char *s, size_t len, struct buf *out)
             c += 0x20;
         else if (c >= 0x400 && c <= 0x40F)
             c += 0x50;
-        put_utf8(out, c);
+        o = put_utf8(o, c);
         space = false;
     }
+    out->len = (size_t)(o - out->data);
     if (out->len && out->data[out->len - 1] == ' ')
-        out->data[--out->len] = '\0';
+        out->len--;
+    out->data[out->len] = '\0';
 }
 
 uint32_t search_shard(const char *term, uint32_t n)
@@ -156,12 +166,268 @@ uint32_t search_shard(const char *term, uint32_t n)
     return n ? h % n : 0;
 }
 
-static bool is_stop(const char *w)
+/* w (NUL-terminated, len bytes) is a stop word: nothing to test past
+ * STOP_MAX bytes, the longest in the list. */
+static bool is_stop(const char *w, size_t len)
 {
-    for (size_t i = 0; stop_words[i]; i++)
-        if (!strcmp(stop_words[i], w))
+    if (len > STOP_MAX)
+        return false;
+    size_t lo = 0, hi = NSTOP;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *sw = stop_words[mid];
+        int c = (unsigned char)w[0] - (unsigned char)sw[0]; /* mostly decides, no call */
+        if (!c)
+            c = strcmp(w + 1, sw + 1);
+        if (!c)
             return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     return false;
+}
+
+/* s holds what jansson takes for UTF-8 (its utf8_check_string): shortest
+ * forms, no surrogates, nothing past U+10FFFF. jansson refused a string that
+ * was not, and the index used to leave out the term or document holding
+ * one; the writer does the same. */
+static bool json_utf8(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = u[i] >= 0xC2 && u[i] <= 0xDF   ? 2
+                   : u[i] >= 0xE0 && u[i] <= 0xEF ? 3
+                   : u[i] >= 0xF0 && u[i] <= 0xF4 ? 4
+                                                  : 0;
+        if (!n || n > len - i)
+            return false;
+        uint32_t c = u[i] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+        for (size_t k = 1; k < n; k++) {
+            if (u[i + k] < 0x80 || u[i + k] > 0xBF)
+                return false;
+            c = (c << 6) | (u[i + k] & 0x3F);
+        }
+        if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || (n == 3 && c < 0x800) ||
+            (n == 4 && c < 0x10000))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+static uint32_t hash(const char *w, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)w[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* ---- a page scanned: its documents and their terms ------------------------ */
+
+/* A distinct term of a document and how often it occurs there (a heading's
+ * words TITLE_BOOST times). */
+struct page_term {
+    size_t off; /* its word in the page's words (in scan's folded while counted) */
+    uint32_t len, hash, tf;
+};
+
+struct page_doc {
+    size_t title, url, trail, text; /* offsets in the page's strs */
+    size_t bytes;                   /* title and text, for the chunk size */
+    uint32_t len;                   /* words, the heading's counted TITLE_BOOST times */
+    size_t first, nterms;           /* in the page's terms */
+    bool json;                      /* its strings are UTF-8 jansson takes */
+};
+
+struct search_page {
+    struct page_doc *docs;
+    size_t ndocs, dcap;
+    struct buf strs;  /* each doc's title, url, trail and text, NUL-terminated */
+    struct buf words; /* each doc's distinct terms, NUL-terminated */
+    struct page_term *terms;
+    size_t nterms, tcap;
+};
+
+/* What reading a page needs for a while: a document's text folded (its
+ * words NUL-terminated in place), and its terms seen so far by hash. A slot
+ * is in use when its gen is the document's, so nothing is cleared between
+ * documents. */
+struct scan_slot {
+    uint32_t gen, term;
+};
+
+struct scan {
+    struct buf folded;
+    struct scan_slot *slot;
+    size_t cap;
+    uint32_t gen;
+};
+
+static void scan_slots(struct scan *sc, size_t cap)
+{
+    free(sc->slot);
+    sc->cap = cap;
+    sc->slot = xcalloc(cap, sizeof *sc->slot);
+    sc->gen = 1;
+}
+
+static void scan_free(struct scan *sc)
+{
+    buf_free(&sc->folded);
+    free(sc->slot);
+}
+
+/* Counts the word folded[at, at+len) weight times in the document whose
+ * terms start at first. */
+static void count_word(struct search_page *p, struct scan *sc, size_t first, size_t at,
+                       uint32_t len, uint32_t weight)
+{
+    const char *f = sc->folded.data;
+    uint32_t h = hash(f + at, len);
+    size_t mask = sc->cap - 1, j = h & mask;
+    for (; sc->slot[j].gen == sc->gen; j = (j + 1) & mask) {
+        struct page_term *pt = &p->terms[sc->slot[j].term];
+        if (pt->hash == h && pt->len == len && !memcmp(f + pt->off, f + at, len)) {
+            pt->tf += weight;
+            return;
+        }
+    }
+    if (p->nterms == p->tcap)
+        p->terms = xrealloc(p->terms, (p->tcap = p->tcap ? 2 * p->tcap : 256) * sizeof *p->terms);
+    p->terms[p->nterms] = (struct page_term){at, len, h, weight};
+    sc->slot[j].gen = sc->gen;
+    sc->slot[j].term = (uint32_t)p->nterms++;
+    /* At most half full: grown, with this document's terms put back. */
+    if (2 * (p->nterms - first) > sc->cap) {
+        scan_slots(sc, 2 * sc->cap);
+        mask = sc->cap - 1;
+        for (size_t k = first; k < p->nterms; k++) {
+            for (j = p->terms[k].hash & mask; sc->slot[j].gen == sc->gen; j = (j + 1) & mask)
+                ;
+            sc->slot[j].gen = sc->gen;
+            sc->slot[j].term = (uint32_t)k;
+        }
+    }
+}
+
+/* Counts the indexed words of folded[from, to) (split by single spaces, 2
+ * to MAX_TERM bytes, no stop words), each NUL-terminated where it lies.
+ * Returns how many, times weight. */
+static uint32_t count_words(struct search_page *p, struct scan *sc, size_t first, size_t from,
+                            size_t to, uint32_t weight)
+{
+    char *f = sc->folded.data;
+    uint32_t n = 0;
+    for (size_t at = from; at < to;) {
+        const char *sp = memchr(f + at, ' ', to - at);
+        size_t end = sp ? (size_t)(sp - f) : to, len = end - at;
+        f[end] = '\0';
+        if (len >= 2 && len <= MAX_TERM && !is_stop(f + at, len)) {
+            count_word(p, sc, first, at, (uint32_t)len, weight);
+            n += weight;
+        }
+        at = end + 1;
+    }
+    return n;
+}
+
+/* Appends a NUL-terminated string to b; returns where it starts. */
+static size_t put_str(struct buf *b, const char *s)
+{
+    size_t at = b->len;
+    buf_append(b, s, strlen(s) + 1);
+    return at;
+}
+
+/* Adds a document to p: its strings copied as C strings (the text ends at
+ * its first NUL, as it always has), its words folded and counted, its
+ * distinct terms packed into p's words. url gets "#anchor" when anchor is
+ * not NULL. */
+static void page_add_doc(struct search_page *p, struct scan *sc, const char *title, const char *url,
+                         const char *anchor, const char *trail, const char *text)
+{
+    if (p->ndocs == p->dcap)
+        p->docs = xrealloc(p->docs, (p->dcap = p->dcap ? 2 * p->dcap : 8) * sizeof *p->docs);
+    struct page_doc *d = &p->docs[p->ndocs++];
+    struct buf *b = &p->strs;
+    d->title = put_str(b, title);
+    d->url = b->len;
+    buf_puts(b, url);
+    if (anchor) {
+        buf_putc(b, '#');
+        buf_puts(b, anchor);
+    }
+    buf_putc(b, '\0');
+    d->trail = put_str(b, trail);
+    d->text = put_str(b, text);
+    size_t title_len = d->url - d->title - 1, text_len = b->len - d->text - 1;
+    d->bytes = title_len + text_len + 32;
+    d->json = json_utf8(b->data + d->title, title_len) &&
+              json_utf8(b->data + d->url, d->trail - d->url - 1) &&
+              json_utf8(b->data + d->trail, d->text - d->trail - 1) &&
+              json_utf8(b->data + d->text, text_len);
+
+    /* Title and text folded one after the other, each NUL-terminated. */
+    struct buf *f = &sc->folded;
+    buf_reset(f);
+    search_fold(b->data + d->title, title_len, f);
+    size_t t1 = f->len;
+    buf_putc(f, '\0');
+    size_t x0 = f->len;
+    search_fold(b->data + d->text, text_len, f);
+    size_t x1 = f->len;
+    buf_putc(f, '\0');
+
+    if (!sc->cap)
+        scan_slots(sc, 256);
+    else if (++sc->gen == 0)
+        scan_slots(sc, sc->cap);
+    d->first = p->nterms;
+    d->len = count_words(p, sc, d->first, 0, t1, TITLE_BOOST);
+    d->len += count_words(p, sc, d->first, x0, x1, 1);
+    d->nterms = p->nterms - d->first;
+    for (size_t k = d->first; k < p->nterms; k++) {
+        struct page_term *pt = &p->terms[k];
+        size_t at = p->words.len;
+        buf_append(&p->words, f->data + pt->off, pt->len + 1);
+        pt->off = at;
+    }
+}
+
+static struct search_page *page_new(void)
+{
+    return xcalloc(1, sizeof(struct search_page));
+}
+
+/* Done reading p: the scratch goes, and the strings the index will keep
+ * take no more room than they need. */
+static void page_end(struct search_page *p, struct scan *sc)
+{
+    scan_free(sc);
+    if (p->strs.data && p->strs.cap > p->strs.len + 1) {
+        p->strs.data = xrealloc(p->strs.data, p->strs.len + 1);
+        p->strs.cap = p->strs.len + 1;
+    }
+}
+
+void search_page_free(struct search_page *p)
+{
+    if (!p)
+        return;
+    free(p->docs);
+    buf_free(&p->strs);
+    buf_free(&p->words);
+    free(p->terms);
+    free(p);
 }
 
 /* ---- the index being built ------------------------------------------------ */
@@ -171,15 +437,20 @@ struct posting {
 };
 
 struct term {
-    char *word;
+    const char *word; /* in the index's words */
+    uint32_t hash, len;
     struct posting *p;
-    size_t n, cap;
+    uint32_t n, cap;
 };
 
 struct doc {
-    char *title, *url, *trail, *text;
-    uint32_t len; /* words, the heading's counted TITLE_BOOST times */
+    const char *title, *url, *trail, *text; /* in a page's strs, kept in blocks */
+    size_t bytes;                           /* as page_doc's */
+    uint32_t len;
+    bool json;
 };
+
+#define WORDS_BLOCK 65536
 
 struct search {
     struct doc *docs;
@@ -187,6 +458,10 @@ struct search {
     struct term *terms; /* open addressing, power-of-two size */
     size_t nterms, tcap;
     size_t npostings;
+    char **blocks; /* the pages' strings, and the terms' words */
+    size_t nblocks, bcap;
+    char *words; /* where the next term's word goes, left bytes free */
+    size_t left;
 };
 
 struct search *search_new(void)
@@ -201,32 +476,40 @@ void search_free(struct search *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->ndocs; i++) {
-        free(s->docs[i].title);
-        free(s->docs[i].url);
-        free(s->docs[i].trail);
-        free(s->docs[i].text);
-    }
-    for (size_t i = 0; i < s->tcap; i++) {
-        free(s->terms[i].word);
+    for (size_t i = 0; i < s->tcap; i++)
         free(s->terms[i].p);
-    }
+    for (size_t i = 0; i < s->nblocks; i++)
+        free(s->blocks[i]);
+    free(s->blocks);
     free(s->docs);
     free(s->terms);
     free(s);
 }
 
-static uint32_t hash(const char *w)
+static void keep_block(struct search *s, char *block)
 {
-    uint32_t h = 2166136261u;
-    for (; *w; w++) {
-        h ^= (unsigned char)*w;
-        h *= 16777619u;
-    }
-    return h;
+    if (s->nblocks == s->bcap)
+        s->blocks = xrealloc(s->blocks, (s->bcap = s->bcap ? 2 * s->bcap : 64) * sizeof *s->blocks);
+    s->blocks[s->nblocks++] = block;
 }
 
-static struct term *term_slot(struct search *s, const char *w)
+/* A copy of a term's word that lives as long as the index: words are
+ * packed into blocks rather than allocated one by one. */
+static const char *keep_word(struct search *s, const char *w, size_t len)
+{
+    if (s->left < len + 1) {
+        keep_block(s, s->words = xmalloc(WORDS_BLOCK));
+        s->left = WORDS_BLOCK;
+    }
+    char *c = s->words;
+    memcpy(c, w, len);
+    c[len] = '\0';
+    s->words += len + 1;
+    s->left -= len + 1;
+    return c;
+}
+
+static struct term *term_slot(struct search *s, const char *w, uint32_t len, uint32_t h)
 {
     if (2 * (s->nterms + 1) > s->tcap) {
         struct term *old = s->terms;
@@ -236,118 +519,132 @@ static struct term *term_slot(struct search *s, const char *w)
         for (size_t i = 0; i < ocap; i++) {
             if (!old[i].word)
                 continue;
-            size_t j = hash(old[i].word) & (s->tcap - 1);
+            size_t j = old[i].hash & (s->tcap - 1);
             while (s->terms[j].word)
                 j = (j + 1) & (s->tcap - 1);
             s->terms[j] = old[i];
         }
         free(old);
     }
-    size_t j = hash(w) & (s->tcap - 1);
-    while (s->terms[j].word && strcmp(s->terms[j].word, w))
-        j = (j + 1) & (s->tcap - 1);
-    if (!s->terms[j].word) {
-        s->terms[j].word = xstrdup(w);
-        s->nterms++;
+    size_t j = h & (s->tcap - 1);
+    for (; s->terms[j].word; j = (j + 1) & (s->tcap - 1)) {
+        struct term *t = &s->terms[j];
+        if (t->hash == h && t->len == len && !memcmp(t->word, w, len))
+            return t;
     }
+    s->terms[j].word = keep_word(s, w, len);
+    s->terms[j].hash = h;
+    s->terms[j].len = len;
+    s->nterms++;
     return &s->terms[j];
 }
 
-static int by_cstr(const void *a, const void *b)
+void search_add_page(struct search *s, struct search_page *p)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Appends the indexed words of text (folded, no stop words, 2 to MAX_TERM
- * bytes) to words, weight times each. */
-static void words_of(const char *text, int weight, char ***words, size_t *n, size_t *cap)
-{
-    struct buf f = BUF_INIT;
-    search_fold(text, strlen(text), &f);
-    char *save = NULL;
-    for (char *w = f.data ? strtok_r(f.data, " ", &save) : NULL; w;
-         w = strtok_r(NULL, " ", &save)) {
-        size_t len = strlen(w);
-        if (len < 2 || len > MAX_TERM || is_stop(w))
-            continue;
-        for (int k = 0; k < weight; k++) {
-            if (*n == *cap)
-                *words = xrealloc(*words, (*cap = *cap ? 2 * *cap : 64) * sizeof **words);
-            (*words)[(*n)++] = xstrdup(w);
+    if (!p)
+        return;
+    if (s->ndocs + p->ndocs > s->cap) {
+        while (s->ndocs + p->ndocs > s->cap)
+            s->cap = s->cap ? 2 * s->cap : 64;
+        s->docs = xrealloc(s->docs, s->cap * sizeof *s->docs);
+    }
+    const char *strs = p->strs.data, *f = p->words.data;
+    for (size_t i = 0; i < p->ndocs; i++) {
+        const struct page_doc *pd = &p->docs[i];
+        uint32_t id = (uint32_t)s->ndocs++;
+        struct doc *d = &s->docs[id];
+        d->title = strs + pd->title;
+        d->url = strs + pd->url;
+        d->trail = strs + pd->trail;
+        d->text = strs + pd->text;
+        d->bytes = pd->bytes;
+        d->len = pd->len;
+        d->json = pd->json;
+        for (size_t k = pd->first; k < pd->first + pd->nterms; k++) {
+            const struct page_term *pt = &p->terms[k];
+            struct term *t = term_slot(s, f + pt->off, pt->len, pt->hash);
+            if (t->n == t->cap)
+                t->p = xrealloc(t->p, (t->cap = t->cap ? 2 * t->cap : 4) * sizeof *t->p);
+            t->p[t->n++] = (struct posting){id, pt->tf};
+            s->npostings++;
         }
     }
-    buf_free(&f);
+    /* The documents' strings stay with the index. */
+    if (p->ndocs)
+        keep_block(s, buf_detach(&p->strs));
+    search_page_free(p);
 }
 
 void search_add_doc(struct search *s, const char *title, const char *url, const char *trail,
                     const char *text)
 {
-    if (s->ndocs == s->cap)
-        s->docs = xrealloc(s->docs, (s->cap = s->cap ? 2 * s->cap : 64) * sizeof *s->docs);
-    uint32_t id = (uint32_t)s->ndocs++;
-    struct doc *d = &s->docs[id];
-    d->title = xstrdup(title);
-    d->url = xstrdup(url);
-    d->trail = xstrdup(trail ? trail : "");
-    d->text = xstrdup(text);
-    char **words = NULL;
-    size_t n = 0, cap = 0;
-    words_of(title, TITLE_BOOST, &words, &n, &cap);
-    words_of(text, 1, &words, &n, &cap);
-    d->len = (uint32_t)n;
-    /* Sorted, equal words are neighbours: one posting per distinct word. */
-    qsort(words, n, sizeof *words, by_cstr);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && !strcmp(words[j], words[i]))
-            j++;
-        struct term *t = term_slot(s, words[i]);
-        if (t->n == t->cap)
-            t->p = xrealloc(t->p, (t->cap = t->cap ? 2 * t->cap : 4) * sizeof *t->p);
-        t->p[t->n++] = (struct posting){id, (uint32_t)(j - i)};
-        s->npostings++;
-        i = j;
-    }
-    for (size_t i = 0; i < n; i++)
-        free(words[i]);
-    free(words);
+    struct search_page *p = page_new();
+    struct scan sc = {0};
+    page_add_doc(p, &sc, title, url, NULL, trail ? trail : "", text);
+    page_end(p, &sc);
+    search_add_page(s, p);
 }
 
 /* ---- pages: <main>'s text, split at headings ------------------------------ */
 
+/* What the scanner does with an element: a void one has no end tag, a block
+ * one keeps the words on either side of it apart, a raw one's content
+ * (script, style, template) is no text. */
+enum { TAG_VOID = 1, TAG_BLOCK = 2, TAG_RAW = 4 };
+
+/* Sorted by name (binary search). */
+static const struct tag_kind {
+    const char *name;
+    unsigned kind;
+} tag_kinds[] = {
+    {"area", TAG_VOID},        {"article", TAG_BLOCK},    {"aside", TAG_BLOCK},
+    {"base", TAG_VOID},        {"blockquote", TAG_BLOCK}, {"br", TAG_VOID | TAG_BLOCK},
+    {"caption", TAG_BLOCK},    {"col", TAG_VOID},         {"dd", TAG_BLOCK},
+    {"details", TAG_BLOCK},    {"div", TAG_BLOCK},        {"dl", TAG_BLOCK},
+    {"dt", TAG_BLOCK},         {"embed", TAG_VOID},       {"fieldset", TAG_BLOCK},
+    {"figcaption", TAG_BLOCK}, {"figure", TAG_BLOCK},     {"footer", TAG_BLOCK},
+    {"form", TAG_BLOCK},       {"h1", TAG_BLOCK},         {"h2", TAG_BLOCK},
+    {"h3", TAG_BLOCK},         {"h4", TAG_BLOCK},         {"h5", TAG_BLOCK},
+    {"h6", TAG_BLOCK},         {"header", TAG_BLOCK},     {"hr", TAG_VOID | TAG_BLOCK},
+    {"img", TAG_VOID},         {"input", TAG_VOID},       {"label", TAG_BLOCK},
+    {"legend", TAG_BLOCK},     {"li", TAG_BLOCK},         {"link", TAG_VOID},
+    {"meta", TAG_VOID},        {"nav", TAG_BLOCK},        {"ol", TAG_BLOCK},
+    {"option", TAG_BLOCK},     {"p", TAG_BLOCK},          {"pre", TAG_BLOCK},
+    {"script", TAG_RAW},       {"section", TAG_BLOCK},    {"source", TAG_VOID},
+    {"style", TAG_RAW},        {"summary", TAG_BLOCK},    {"table", TAG_BLOCK},
+    {"td", TAG_BLOCK},         {"template", TAG_RAW},     {"th", TAG_BLOCK},
+    {"tr", TAG_BLOCK},         {"track", TAG_VOID},       {"ul", TAG_BLOCK},
+    {"wbr", TAG_VOID},
+};
+
+/* The kind of the element name (lowercase), 0 for any other. Most steps
+ * of the search are decided by the first letter, without a call. */
+static unsigned tag_kind(const char *name)
+{
+    size_t lo = 0, hi = sizeof tag_kinds / sizeof *tag_kinds;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *k = tag_kinds[mid].name;
+        int c = (unsigned char)name[0] - (unsigned char)k[0];
+        if (!c)
+            c = strcmp(name + 1, k + 1);
+        if (!c)
+            return tag_kinds[mid].kind;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
 /* A tag as the scanner sees it. */
 struct tag {
     char name[16];
+    unsigned kind;
     bool end, ignore, has_id;
     char id[128];
 };
-
-static bool void_element(const char *n)
-{
-    static const char *const v[] = {"area",  "base", "br",   "col",    "embed", "hr",  "img",
-                                    "input", "link", "meta", "source", "track", "wbr", NULL};
-    for (size_t i = 0; v[i]; i++)
-        if (!strcmp(v[i], n))
-            return true;
-    return false;
-}
-
-/* Words on either side of these do not run together. */
-static bool block_element(const char *n)
-{
-    static const char *const b[] = {"p",          "div",      "li",      "ul",      "ol",
-                                    "dl",         "dt",       "dd",      "tr",      "td",
-                                    "th",         "table",    "br",      "h1",      "h2",
-                                    "h3",         "h4",       "h5",      "h6",      "section",
-                                    "article",    "aside",    "nav",     "caption", "blockquote",
-                                    "pre",        "fieldset", "legend",  "label",   "figure",
-                                    "figcaption", "hr",       "details", "summary", "option",
-                                    "form",       "header",   "footer",  NULL};
-    for (size_t i = 0; b[i]; i++)
-        if (!strcmp(b[i], n))
-            return true;
-    return false;
-}
 
 /* Parses the tag at html[*at] ('<'); moves *at past it. */
 static void parse_tag(const char *html, size_t len, size_t *at, struct tag *t)
@@ -363,6 +660,7 @@ static void parse_tag(const char *html, size_t len, size_t *at, struct tag *t)
         t->name[n++] = (char)(html[i++] | 32);
     while (i < len && html[i] >= '0' && html[i] <= '9' && n < sizeof t->name - 1)
         t->name[n++] = html[i++];
+    t->kind = n ? tag_kind(t->name) : 0;
     /* Attributes: only id, hidden and data-search-ignore matter. */
     while (i < len && html[i] != '>') {
         while (i < len && (html[i] == ' ' || html[i] == '\n' || html[i] == '/'))
@@ -397,10 +695,21 @@ static void parse_tag(const char *html, size_t len, size_t *at, struct tag *t)
     *at = i < len ? i + 1 : len;
 }
 
-/* Appends text with entities decoded and runs of white space as one. */
+/* Appends text with entities decoded and runs of white space as one; the
+ * bytes between entities and white space go in as runs. */
 static void put_text(struct buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        size_t run = i;
+        while (run < n && s[run] != '&' && s[run] != ' ' && s[run] != '\n' && s[run] != '\t' &&
+               s[run] != '\r')
+            run++;
+        if (run > i) {
+            buf_append(b, s + i, run - i);
+            i = run;
+            if (i == n)
+                break;
+        }
         char c = s[i];
         if (c == '&') {
             const char *semi = memchr(s + i, ';', n - i < 10 ? n - i : 10);
@@ -425,19 +734,18 @@ static void put_text(struct buf *b, const char *s, size_t n)
                         if (b->len && b->data[b->len - 1] != ' ')
                             buf_putc(b, ' ');
                     } else {
-                        put_utf8(b, cp);
+                        char u[4];
+                        buf_append(b, u, (size_t)(put_utf8(u, cp) - u));
                     }
                     i += k;
                     continue;
                 }
             }
-        }
-        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-            if (b->len && b->data[b->len - 1] != ' ')
-                buf_putc(b, ' ');
+            buf_putc(b, c);
             continue;
         }
-        buf_putc(b, c);
+        if (b->len && b->data[b->len - 1] != ' ')
+            buf_putc(b, ' ');
     }
 }
 
@@ -454,29 +762,28 @@ struct section {
     char *trail;
 };
 
-static void flush(struct search *s, const char *url, struct section *sec)
+static void flush(struct search_page *p, struct scan *sc, const char *url, struct section *sec)
 {
     trim(&sec->text);
     trim(&sec->title);
-    if (sec->text.len && sec->title.len) {
-        char *u = sec->anchor ? xasprintf("%s#%s", url, sec->anchor) : xstrdup(url);
-        search_add_doc(s, sec->title.data, u, sec->trail, sec->text.data);
-        free(u);
-    }
+    if (sec->text.len && sec->title.len)
+        page_add_doc(p, sc, sec->title.data, url, sec->anchor, sec->trail, sec->text.data);
     buf_reset(&sec->text);
 }
 
-void search_add_html(struct search *s, const char *url, const char *label, const char *html,
-                     size_t len)
+struct search_page *search_scan_html(const char *url, const char *label, const char *html,
+                                     size_t len)
 {
-    const char *main = memmem(html, len, "<main", 5);
+    struct search_page *p = page_new();
+    const char *main = html ? memmem(html, len, "<main", 5) : NULL;
     const char *end = main ? memmem(main, len - (size_t)(main - html), "</main>", 7) : NULL;
     if (!end)
-        return;
+        return p;
     const char *body = memchr(main, '>', (size_t)(end - main));
     if (!body)
-        return;
+        return p;
     body++;
+    struct scan sc = {0};
     size_t n = (size_t)(end - body), at = 0;
     struct section sec = {BUF_INIT, BUF_INIT, NULL, xstrdup(label ? label : "")};
     struct buf heading = BUF_INIT, page = BUF_INIT, h2 = BUF_INIT;
@@ -494,7 +801,7 @@ void search_add_html(struct search *s, const char *url, const char *label, const
             at = stop;
             continue;
         }
-        if (!strncmp(body + at, "<!--", 4)) {
+        if (body[at + 1] == '!' && !strncmp(body + at, "<!--", 4)) {
             const char *close = memmem(body + at, n - at, "-->", 3);
             at = close ? (size_t)(close - body) + 3 : n;
             continue;
@@ -503,7 +810,7 @@ void search_add_html(struct search *s, const char *url, const char *label, const
         parse_tag(body, n, &at, &t);
         if (!t.name[0])
             continue;
-        if (!strcmp(t.name, "script") || !strcmp(t.name, "style") || !strcmp(t.name, "template")) {
+        if (t.kind & TAG_RAW) {
             char close[24];
             snprintf(close, sizeof close, "</%s", t.name);
             const char *c = memmem(body + at, n - at, close, strlen(close));
@@ -512,20 +819,20 @@ void search_add_html(struct search *s, const char *url, const char *label, const
         }
         /* What is hidden or marked is skipped, nested same-name tags counted. */
         if (ignore_depth) {
-            if (!strcmp(t.name, ignore) && !void_element(t.name))
+            if (!strcmp(t.name, ignore) && !(t.kind & TAG_VOID))
                 ignore_depth += t.end ? -1 : 1;
             continue;
         }
-        if (!t.end && t.ignore && !void_element(t.name)) {
+        if (!t.end && t.ignore && !(t.kind & TAG_VOID)) {
             snprintf(ignore, sizeof ignore, "%s", t.name);
             ignore_depth = 1;
             continue;
         }
-        if (block_element(t.name))
+        if (t.kind & TAG_BLOCK)
             put_text(level ? &heading : &sec.text, " ", 1);
         /* The innermost open element with an id: where a heading without
          * one of its own points (each FAQ answer's <article id>). */
-        if (!t.end && !void_element(t.name)) {
+        if (!t.end && !(t.kind & TAG_VOID)) {
             if (t.has_id && nids < 32) {
                 snprintf(ids[nids], sizeof ids[nids], "%s", t.name);
                 snprintf(idv[nids], sizeof idv[nids], "%s", t.id);
@@ -547,7 +854,7 @@ void search_add_html(struct search *s, const char *url, const char *label, const
             const char *h = heading.data ? heading.data : "";
             while (*h == ' ')
                 h++;
-            flush(s, url, &sec);
+            flush(p, &sc, url, &sec);
             free(sec.anchor);
             sec.anchor = level > 1 && head_id ? xstrdup(head_id) : NULL;
             free(sec.trail);
@@ -569,7 +876,7 @@ void search_add_html(struct search *s, const char *url, const char *label, const
             level = 0;
         }
     }
-    flush(s, url, &sec);
+    flush(p, &sc, url, &sec);
     buf_free(&sec.title);
     buf_free(&sec.text);
     free(sec.anchor);
@@ -578,81 +885,214 @@ void search_add_html(struct search *s, const char *url, const char *label, const
     buf_free(&heading);
     buf_free(&page);
     buf_free(&h2);
+    page_end(p, &sc);
+    return p;
+}
+
+void search_add_html(struct search *s, const char *url, const char *label, const char *html,
+                     size_t len)
+{
+    search_add_page(s, search_scan_html(url, label, html, len));
 }
 
 /* ---- the files -------------------------------------------------------------- */
+
+/* Appends s as a JSON string, escaped as jansson's json_dumps escapes it:
+ * \" \\ \b \f \n \r \t, other control characters as \u00XX in capitals,
+ * everything else (UTF-8, '/') as it is. */
+static void put_json_str(struct buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    buf_grow(b, len + 2);
+    buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        buf_append(b, s + run, i - run);
+        run = i + 1;
+        char e = c == '"'    ? '"'
+                 : c == '\\' ? '\\'
+                 : c == '\b' ? 'b'
+                 : c == '\f' ? 'f'
+                 : c == '\n' ? 'n'
+                 : c == '\r' ? 'r'
+                 : c == '\t' ? 't'
+                             : 0;
+        if (e) {
+            char esc[2] = {'\\', e};
+            buf_append(b, esc, 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_append(b, esc, 6);
+        }
+    }
+    buf_append(b, s + run, len - run);
+    buf_putc(b, '"');
+}
+
+static void put_uint(struct buf *b, unsigned long long v)
+{
+    char d[24], *o = d + sizeof d;
+    do
+        *--o = (char)('0' + v % 10);
+    while (v /= 10);
+    buf_append(b, o, (size_t)(d + sizeof d - o));
+}
 
 static int by_word(const void *a, const void *b)
 {
     return strcmp((*(struct term *const *)a)->word, (*(struct term *const *)b)->word);
 }
 
-json_t *search_files(struct search *s)
+/* The shard {term: [doc, weight, doc gap, weight, ...]} of the n terms at
+ * sorted, in that order. BM25 (k1 1.2, b 0.75), as a whole number per
+ * posting. */
+static void put_shard(struct search *s, struct buf *out, struct term *const *sorted, size_t n,
+                      double avgdl)
 {
-    json_t *files = json_object(), *stop = json_array();
-    for (size_t i = 0; stop_words[i]; i++)
-        json_array_append_new(stop, json_string(stop_words[i]));
+    buf_putc(out, '{');
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        const struct term *t = sorted[i];
+        if (!json_utf8(t->word, t->len))
+            continue; /* a key jansson refused */
+        if (!first)
+            buf_putc(out, ',');
+        first = false;
+        put_json_str(out, t->word, t->len);
+        buf_append(out, ":[", 2);
+        double df = (double)t->n, nd = (double)s->ndocs;
+        double idf = log(1.0 + (nd - df + 0.5) / (df + 0.5));
+        uint32_t prev = 0;
+        for (size_t j = 0; j < t->n; j++) {
+            double tf = t->p[j].tf, dl = s->docs[t->p[j].doc].len;
+            double score = idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
+            long w = lround(score * 10);
+            if (j)
+                buf_putc(out, ',');
+            put_uint(out, t->p[j].doc - prev);
+            buf_putc(out, ',');
+            put_uint(out, (unsigned long long)(w < 1 ? 1 : w));
+            prev = t->p[j].doc;
+        }
+        buf_putc(out, ']');
+    }
+    buf_putc(out, '}');
+}
+
+/* Documents [from, to) as [[title, url, trail, text], ...]. */
+static void put_docs(struct search *s, struct buf *out, size_t from, size_t to)
+{
+    buf_putc(out, '[');
+    bool first = true;
+    for (size_t i = from; i < to; i++) {
+        const struct doc *d = &s->docs[i];
+        if (!d->json)
+            continue; /* a document jansson refused */
+        buf_append(out, first ? "[" : ",[", first ? 1 : 2);
+        first = false;
+        put_json_str(out, d->title, strlen(d->title));
+        buf_putc(out, ',');
+        put_json_str(out, d->url, strlen(d->url));
+        buf_putc(out, ',');
+        put_json_str(out, d->trail, strlen(d->trail));
+        buf_putc(out, ',');
+        put_json_str(out, d->text, strlen(d->text));
+        buf_putc(out, ']');
+    }
+    buf_putc(out, ']');
+}
+
+int search_write(struct search *s, search_emit_fn emit, void *ctx)
+{
     uint32_t nshards = (uint32_t)((s->npostings + POSTINGS_PER_SHARD - 1) / POSTINGS_PER_SHARD);
     nshards = nshards < 1 ? 1 : nshards > 1024 ? 1024 : nshards;
     size_t text_bytes = 0;
     for (size_t i = 0; i < s->ndocs; i++)
-        text_bytes += strlen(s->docs[i].text) + strlen(s->docs[i].title) + 32;
+        text_bytes += s->docs[i].bytes;
     size_t avg = s->ndocs ? text_bytes / s->ndocs : 1;
     size_t chunk = CHUNK_BYTES / (avg ? avg : 1);
     chunk = chunk < 8 ? 8 : chunk > 512 ? 512 : chunk;
-
-    /* BM25 (k1 1.2, b 0.75), as a whole number per posting. */
     double total = 0;
     for (size_t i = 0; i < s->ndocs; i++)
         total += s->docs[i].len;
     double avgdl = s->ndocs && total > 0 ? total / (double)s->ndocs : 1;
+
+    /* Terms sorted, then grouped by shard keeping that order. */
     struct term **sorted = xmalloc((s->nterms + 1) * sizeof *sorted);
     size_t k = 0;
     for (size_t i = 0; i < s->tcap; i++)
         if (s->terms[i].word)
             sorted[k++] = &s->terms[i];
     qsort(sorted, k, sizeof *sorted, by_word);
-    json_t **shards = xcalloc(nshards, sizeof *shards);
+    uint32_t *shard = xmalloc((k + 1) * sizeof *shard);
+    size_t *start = xcalloc((size_t)nshards + 1, sizeof *start);
     for (size_t i = 0; i < k; i++) {
-        struct term *t = sorted[i];
-        double df = (double)t->n, nd = (double)s->ndocs;
-        double idf = log(1.0 + (nd - df + 0.5) / (df + 0.5));
-        json_t *list = json_array();
-        uint32_t prev = 0;
-        for (size_t j = 0; j < t->n; j++) {
-            double tf = t->p[j].tf, dl = s->docs[t->p[j].doc].len;
-            double score = idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
-            long w = lround(score * 10);
-            json_array_append_new(list, json_integer(t->p[j].doc - prev));
-            json_array_append_new(list, json_integer(w < 1 ? 1 : w));
-            prev = t->p[j].doc;
-        }
-        uint32_t sh = search_shard(t->word, nshards);
-        if (!shards[sh])
-            shards[sh] = json_object();
-        json_object_set_new(shards[sh], t->word, list);
+        shard[i] = search_shard(sorted[i]->word, nshards);
+        start[shard[i] + 1]++;
     }
+    for (uint32_t i = 0; i < nshards; i++)
+        start[i + 1] += start[i];
+    struct term **grouped = xmalloc((k + 1) * sizeof *grouped);
+    size_t *at = xmalloc(((size_t)nshards + 1) * sizeof *at);
+    memcpy(at, start, ((size_t)nshards + 1) * sizeof *at);
+    for (size_t i = 0; i < k; i++)
+        grouped[at[shard[i]]++] = sorted[i];
+
+    int rc = 0;
+    struct buf out = BUF_INIT;
+    char path[64];
     for (uint32_t i = 0; i < nshards; i++) {
-        char *path = xasprintf("search-index/t-%u.json", i);
-        json_object_set_new(files, path, shards[i] ? shards[i] : json_object());
-        free(path);
+        buf_reset(&out);
+        put_shard(s, &out, grouped + start[i], start[i + 1] - start[i], avgdl);
+        snprintf(path, sizeof path, "search-index/t-%u.json", i);
+        rc |= emit(ctx, path, out.data, out.len);
     }
     for (size_t c = 0; c * chunk < s->ndocs || (c == 0 && !s->ndocs); c++) {
-        json_t *docs = json_array();
-        for (size_t i = c * chunk; i < s->ndocs && i < (c + 1) * chunk; i++) {
-            const struct doc *d = &s->docs[i];
-            json_array_append_new(docs,
-                                  json_pack("[s, s, s, s]", d->title, d->url, d->trail, d->text));
-        }
-        char *path = xasprintf("search-index/d-%zu.json", c);
-        json_object_set_new(files, path, docs);
-        free(path);
+        buf_reset(&out);
+        size_t to = (c + 1) * chunk < s->ndocs ? (c + 1) * chunk : s->ndocs;
+        put_docs(s, &out, c * chunk, to);
+        snprintf(path, sizeof path, "search-index/d-%zu.json", c);
+        rc |= emit(ctx, path, out.data, out.len);
     }
-    json_object_set_new(files, "search-index.json",
-                        json_pack("{s:i, s:I, s:i, s:I, s:o}", "v", 2, "docs", (json_int_t)s->ndocs,
-                                  "shards", (int)nshards, "chunk", (json_int_t)chunk, "stop",
-                                  stop));
-    free(shards);
+    buf_reset(&out);
+    buf_printf(&out, "{\"v\":2,\"docs\":%zu,\"shards\":%u,\"chunk\":%zu,\"stop\":[", s->ndocs,
+               nshards, chunk);
+    for (size_t i = 0; i < NSTOP; i++) {
+        if (i)
+            buf_putc(&out, ',');
+        put_json_str(&out, stop_words[i], strlen(stop_words[i]));
+    }
+    buf_append(&out, "]}", 2);
+    rc |= emit(ctx, "search-index.json", out.data, out.len);
+
+    buf_free(&out);
+    free(at);
+    free(grouped);
+    free(start);
+    free(shard);
     free(sorted);
+    return rc;
+}
+
+/* Reads a file back into the object ctx. */
+static int load_file(void *ctx, const char *path, const char *data, size_t len)
+{
+    json_t *v = json_loadb(data, len, 0, NULL);
+    if (!v)
+        return -1;
+    json_object_set_new(ctx, path, v);
+    return 0;
+}
+
+json_t *search_files(struct search *s)
+{
+    json_t *files = json_object();
+    if (search_write(s, load_file, files)) {
+        json_decref(files);
+        return NULL; /* the writer wrote what jansson cannot read: a bug */
+    }
     return files;
 }

@@ -20,7 +20,9 @@
  *                              C*chunk to C*chunk+chunk-1 (snippets)
  * Common English words (stop) are not indexed; site.js drops them from
  * queries too. Output is deterministic: documents in the order pages were
- * added, terms sorted. */
+ * added, terms sorted. Reading a page, the costly part, needs nothing
+ * shared: workers scan pages (search_scan_html) and the building thread
+ * adds them in page order (search_add_page). */
 #ifndef PEERKIT_SEARCH_H
 #define PEERKIT_SEARCH_H
 
@@ -35,9 +37,27 @@ struct search;
 struct search *search_new(void);
 void search_free(struct search *s);
 
-/* Indexes the page at url (site-relative, "faq/") from its HTML: the text
- * of its <main>. label, when not NULL, is where the page itself sits (the
- * trail of its first section, e.g. "Peer supporters"). */
+/* A page read for the index but not yet added: its documents and, for
+ * each, its distinct terms counted. */
+struct search_page;
+
+/* Reads the page at url (site-relative, "faq/") from its HTML: the text of
+ * its <main>. label, when not NULL, is where the page itself sits (the trail
+ * of its first section, e.g. "Peer supporters"). Touches no shared state, so
+ * workers may scan pages at once; the caller owns the result (never NULL)
+ * and hands it to search_add_page or search_page_free. */
+struct search_page *search_scan_html(const char *url, const char *label, const char *html,
+                                     size_t len);
+
+/* Appends p's documents, in order, to the index, and frees p. Calls for one
+ * index come from one thread at a time; the order of the calls is the order
+ * of the documents. NULL p adds nothing. */
+void search_add_page(struct search *s, struct search_page *p);
+
+/* Frees a page that was never added; NULL-safe. */
+void search_page_free(struct search_page *p);
+
+/* search_scan_html then search_add_page. */
 void search_add_html(struct search *s, const char *url, const char *label, const char *html,
                      size_t len);
 
@@ -45,8 +65,19 @@ void search_add_html(struct search *s, const char *url, const char *label, const
 void search_add_doc(struct search *s, const char *title, const char *url, const char *trail,
                     const char *text);
 
-/* The index files: an object mapping each site-relative path to its JSON
- * value (caller decrefs). */
+/* Receives one index file: its site-relative path and its bytes (compact
+ * JSON, no final newline). Returns 0, or nonzero for a failure. */
+typedef int (*search_emit_fn)(void *ctx, const char *path, const char *data, size_t len);
+
+/* Writes every index file through emit: the term shards (t-0, t-1, ...),
+ * the document chunks (d-0, ...), then search-index.json. The bytes are
+ * what json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER) gives for the
+ * same value, as the index was written before. Returns the OR of emit's
+ * results. */
+int search_write(struct search *s, search_emit_fn emit, void *ctx);
+
+/* The index files read back: an object mapping each path to its JSON value
+ * (caller decrefs), for tests; NULL if jansson could not read one. */
 json_t *search_files(struct search *s);
 
 /* Appends s folded for search: lowercase, accents off, every character

@@ -99,13 +99,12 @@ struct page_job {
     struct diag d;
     struct origins origins; /* Markdown links rendered on the worker */
     struct linkcheck_scan *found;
-    /* Pages people read are indexed for search in page order, on the
-     * building thread: the worker keeps a copy of the HTML for it. */
+    /* Pages people read are indexed for search: the worker scans the HTML,
+     * the building thread adds it to the index in page order. */
     char *url;         /* site-relative, for search */
     const char *label; /* where the page sits in search results, or NULL */
     bool index;
-    char *html;
-    size_t html_len;
+    struct search_page *search;
 };
 
 /* Seconds since *t, and *t moved to now: the stages of --timings. */
@@ -416,12 +415,8 @@ static void page_work(void *arg, int worker, void *ctx)
             outdir_write(b->out, job->rel, html->data, html->len, &job->d);
         if (job->scan)
             job->found = linkcheck_scan_page(job->rel, html->data, html->len);
-        if (job->index) {
-            job->html = xmalloc(html->len + 1);
-            memcpy(job->html, html->data, html->len);
-            job->html[html->len] = '\0';
-            job->html_len = html->len;
-        }
+        if (job->index)
+            job->search = search_scan_html(job->url, job->label, html->data, html->len);
     }
     json_decref(values);
 }
@@ -434,12 +429,10 @@ static void page_done(void *arg, void *ctx)
     origins_flush(b->lc, &job->origins);
     if (job->found)
         linkcheck_add_scan(b->lc, job->found);
-    if (job->html)
-        search_add_html(b->search, job->url, job->label, job->html, job->html_len);
+    search_add_page(b->search, job->search);
     diag_move(b->d, &job->d);
     json_decref(job->page);
     json_decref(job->extra);
-    free(job->html);
     free(job->url);
     free(job->rel);
     free(job->root_override);
@@ -929,23 +922,19 @@ static int write_sitemap(struct build *b)
     return rc;
 }
 
+static int emit_search_file(void *ctx, const char *path, const char *data, size_t len)
+{
+    struct build *b = ctx;
+    int rc = emit(b, path, data, len);
+    linkcheck_add_file(b->lc, path);
+    return rc;
+}
+
 /* The search index's files (search.h), compact: they are fetched on every
  * search. */
 static int write_search_index(struct build *b)
 {
-    json_t *files = search_files(b->search), *v;
-    const char *path;
-    int rc = 0;
-    json_object_foreach (files, path, v) {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (!text)
-            abort();
-        rc |= emit(b, path, text, strlen(text));
-        linkcheck_add_file(b->lc, path);
-        free(text);
-    }
-    json_decref(files);
-    return rc;
+    return search_write(b->search, emit_search_file, b);
 }
 
 static int build_search_and_404(struct build *b, struct site_timings *tm, struct timespec *t)
