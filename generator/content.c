@@ -689,68 +689,82 @@ static void site_defaults(json_t *site)
     }
 }
 
-static int by_slug(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    return strcmp(json_string_value(json_object_get(x, "slug")),
-                  json_string_value(json_object_get(y, "slug")));
-}
-
 static json_int_t order_of(json_t *o)
 {
     json_t *v = json_object_get(o, "order");
     return v ? json_integer_value(v) : INT_MAX;
 }
 
-static int by_faq_order(const void *a, const void *b)
+/* What an ordering compares, read out of each item once, so that sorting
+ * compares fields rather than looking keys up at every step: a, then b,
+ * then s, then t (unused ones are equal for every item). */
+struct sort_key {
+    json_t *item;
+    json_int_t a, b;
+    const char *s, *t;
+};
+
+static int by_key(const void *x, const void *y)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t cx = json_integer_value(json_object_get(x, "category_rank"));
-    json_int_t cy = json_integer_value(json_object_get(y, "category_rank"));
-    if (cx != cy)
-        return cx < cy ? -1 : 1;
-    json_int_t ox = order_of(x), oy = order_of(y);
-    if (ox != oy)
-        return ox < oy ? -1 : 1;
-    int c = strcmp(json_string_value(json_object_get(x, "question")),
-                   json_string_value(json_object_get(y, "question")));
-    return c ? c : by_slug(a, b);
+    const struct sort_key *p = *(const struct sort_key *const *)x;
+    const struct sort_key *q = *(const struct sort_key *const *)y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    if (p->b != q->b)
+        return p->b < q->b ? -1 : 1;
+    int c = strcmp(p->s, q->s);
+    return c ? c : strcmp(p->t, q->t);
 }
 
-static int by_name(const void *a, const void *b)
+static const char *str_of(json_t *o, const char *key)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int c = strcmp(json_string_value(json_object_get(x, "name")),
-                   json_string_value(json_object_get(y, "name")));
-    return c ? c : by_slug(a, b);
+    return json_string_value(json_object_get(o, key));
 }
 
-static int by_category(const void *a, const void *b)
+/* By slug. */
+static void key_slug(json_t *o, struct sort_key *k)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t ox = order_of(x), oy = order_of(y);
-    if (ox != oy)
-        return ox < oy ? -1 : 1;
-    return strcmp(json_string_value(json_object_get(x, "name")),
-                  json_string_value(json_object_get(y, "name")));
+    *k = (struct sort_key){o, 0, 0, str_of(o, "slug"), ""};
 }
 
-/* Sorts a JSON array in place with a qsort comparator over json_t *. */
-static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
+/* By category rank, order, question, then slug. */
+static void key_faq(json_t *o, struct sort_key *k)
+{
+    *k = (struct sort_key){o, json_integer_value(json_object_get(o, "category_rank")), order_of(o),
+                           str_of(o, "question"), str_of(o, "slug")};
+}
+
+/* By name, then slug. */
+static void key_name(json_t *o, struct sort_key *k)
+{
+    *k = (struct sort_key){o, 0, 0, str_of(o, "name"), str_of(o, "slug")};
+}
+
+/* By order, then name. */
+static void key_category(json_t *o, struct sort_key *k)
+{
+    *k = (struct sort_key){o, order_of(o), 0, str_of(o, "name"), ""};
+}
+
+/* Sorts a JSON array in place by the keys fill gives each item. */
+static void sort_array(json_t *arr, void (*fill)(json_t *, struct sort_key *))
 {
     size_t n = json_array_size(arr);
     if (n < 2)
         return;
-    json_t **items = malloc(n * sizeof *items);
-    if (!items)
-        abort();
+    struct sort_key *keys = xmalloc(n * sizeof *keys);
+    struct sort_key **order = xmalloc(n * sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        fill(json_array_get(arr, i), &keys[i]);
+        order[i] = &keys[i];
+    }
+    qsort(order, n, sizeof *order, by_key);
     for (size_t i = 0; i < n; i++)
-        items[i] = json_incref(json_array_get(arr, i));
-    qsort(items, n, sizeof *items, cmp);
-    json_array_clear(arr);
+        json_incref(order[i]->item);
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, items[i]);
-    free(items);
+        json_array_set_new(arr, i, order[i]->item);
+    free(order);
+    free(keys);
 }
 
 /* Drops entries that lack a required key (their errors are already reported),
@@ -794,7 +808,7 @@ static json_t *faq_categories(json_t *faq)
         if (order_of(q) < order_of(cat))
             json_object_set_new(cat, "order", json_integer(order_of(q)));
     }
-    sort_array(cats, by_category);
+    sort_array(cats, key_category);
     json_array_foreach (cats, i, q) {
         json_object_set_new(q, "rank", json_integer((json_int_t)i));
         json_object_del(q, "order");
@@ -953,13 +967,13 @@ int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content 
 
     c->pages = load_collection(c, "pages", page_keys, "a page", true, d);
     keep_complete(c, c->pages, page_keys, "page");
-    sort_array(c->pages, by_slug);
+    sort_array(c->pages, key_slug);
     check_pages(c, d);
 
     c->faq = load_collection(c, "faq", faq_keys, "a FAQ entry", false, d);
     keep_complete(c, c->faq, faq_keys, "faq");
     c->categories = faq_categories(c->faq);
-    sort_array(c->faq, by_faq_order);
+    sort_array(c->faq, key_faq);
 
     path = join(dir, "confidentiality.md");
     c->confidentiality = load_md(c, path, confidentiality_keys, "confidentiality.md", d);
@@ -976,7 +990,7 @@ int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content 
         set_default(s, "accepting", json_true());
         set_default(s, "languages", json_array());
     }
-    sort_array(c->supporters, by_name);
+    sort_array(c->supporters, key_name);
 
     path = join(dir, "request.yml");
     c->request = json_object(); /* holds the field-id set while loading */
