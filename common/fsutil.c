@@ -12,32 +12,44 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct diag *d)
+/* Checks that the open fd is a regular file of at most max bytes, giving
+ * its size. */
+static int check_regular(int fd, const char *path, size_t max, size_t *size, struct diag *d)
 {
-    int rc = -1;
-    char *p = NULL;
-    /* O_NONBLOCK: opening a FIFO or a device must not wait for a writer;
-     * anything but a regular file is refused below. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
-        return -1;
-    }
     struct stat st;
     if (fstat(fd, &st) < 0) {
         diag_error(d, path, 0, 0, "cannot stat: %s", strerror(errno));
-        goto out;
+        return -1;
     }
     if (!S_ISREG(st.st_mode)) {
         diag_error(d, path, 0, 0, "not a regular file");
-        goto out;
+        return -1;
     }
     if ((size_t)st.st_size > max) {
         diag_error(d, path, 0, 0, "file too large (%lld bytes, limit %zu)", (long long)st.st_size,
                    max);
-        goto out;
+        return -1;
     }
-    size_t size = (size_t)st.st_size, got = 0;
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+/* O_NONBLOCK: opening a FIFO or a device must not wait for a writer;
+ * anything but a regular file is refused after the open. */
+#define READ_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+
+int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct diag *d)
+{
+    int rc = -1;
+    char *p = NULL;
+    int fd = open(path, READ_FLAGS);
+    if (fd < 0) {
+        diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    size_t size, got = 0;
+    if (check_regular(fd, path, max, &size, d) < 0)
+        goto out;
     p = malloc(size + 1);
     if (!p)
         abort();
@@ -60,6 +72,80 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct 
     rc = 0;
 out:
     free(p);
+    close(fd);
+    return rc;
+}
+
+/* Makes room in b for a read of at least one byte and the NUL after it,
+ * growing it up to limit + 1 bytes at most. */
+static void buf_room(struct fs_buf *b, size_t got, size_t limit)
+{
+    if (b->data && b->cap - got >= 2)
+        return;
+    size_t cap = b->cap < 65536 ? 65536 : b->cap * 2;
+    if (cap > limit + 1)
+        cap = limit + 1;
+    if (cap < got + 2)
+        cap = got + 2;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        abort();
+    b->data = p;
+    b->cap = cap;
+}
+
+int fs_read_at(int dirfd, const char *name, const char *path, bool regular, size_t max,
+               struct fs_buf *b, size_t *len, struct diag *d)
+{
+    int rc = -1, err = 0, fd = openat(dirfd, name, READ_FLAGS);
+    if (fd < 0) {
+        diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    /* One byte over max is enough to know a file is too large. */
+    size_t size, got = 0, limit = max + 1;
+    if (!regular) {
+        if (check_regular(fd, path, max, &size, d) < 0)
+            goto out;
+        limit = size;
+    }
+    while (got < limit) {
+        buf_room(b, got, limit);
+        size_t want = b->cap - 1 - got < limit - got ? b->cap - 1 - got : limit - got;
+        ssize_t n = read(fd, b->data + got, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            err = errno;
+            break;
+        }
+        got += (size_t)n;
+        /* A regular file gives fewer bytes than asked only at its end. */
+        if (n == 0 || (regular && (size_t)n < want))
+            break;
+    }
+    /* What the listing cannot promise, fstat settles: an empty or failed
+     * read may be a FIFO or a directory, and a file over max is reported
+     * with its size, as fs_read_file does. */
+    if (regular && (err || got == 0 || got > max)) {
+        if (check_regular(fd, path, err || got == 0 ? max : (size_t)-1, &size, d) < 0)
+            goto out;
+        if (got > max) {
+            diag_error(d, path, 0, 0, "file too large (%lld bytes, limit %zu)",
+                       (long long)(size > got ? size : got), max);
+            goto out;
+        }
+    }
+    if (err) {
+        diag_error(d, path, 0, 0, "read failed: %s", strerror(err));
+        goto out;
+    }
+    if (!b->data)
+        buf_room(b, 0, 1); /* an empty file checked by fstat: room for the NUL */
+    b->data[got] = '\0';
+    *len = got;
+    rc = 0;
+out:
     close(fd);
     return rc;
 }

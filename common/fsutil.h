@@ -4,6 +4,7 @@
 #ifndef PEERKIT_FSUTIL_H
 #define PEERKIT_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -13,6 +14,22 @@
  * files larger than max bytes, and anything but a regular file (a FIFO, a
  * device, a directory) without waiting on it. */
 int fs_read_file(const char *path, size_t max, char **data, size_t *len, struct diag *d);
+/* A read buffer kept from file to file (one per thread), so that reading
+ * many files costs no allocation once it has grown to the largest. Starts
+ * zeroed; the caller frees data. */
+struct fs_buf {
+    char *data;
+    size_t cap;
+};
+/* Reads the file name in directory dirfd (or AT_FDCWD) into b->data,
+ * NUL-terminated, *len bytes; path names it in messages. Refuses what
+ * fs_read_file refuses, with the same messages. regular: a directory
+ * listing said name is a regular file; then the file costs an open, one
+ * read and a close, and fstat is only asked when the read looks wrong (empty,
+ * failed, or over max). Without it, it is checked first, as fs_read_file
+ * does. */
+int fs_read_at(int dirfd, const char *name, const char *path, bool regular, size_t max,
+               struct fs_buf *b, size_t *len, struct diag *d);
 /* Writes data to path through a temporary file in the same directory:
  * write, fsync, rename, fsync the directory. The file never exists half-written. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct diag *d);

@@ -12,6 +12,7 @@
 #include "colors.h"
 #include "formspec.h"
 #include "frontmatter.h"
+#include "fsutil.h"
 #include "phone.h"
 #include "promise.h"
 #include "tree.h"
@@ -414,24 +415,22 @@ char *content_slugify(const char *name)
 
 static char *join(const char *a, const char *b)
 {
-    char *p;
-    if (asprintf(&p, "%s/%s", a, b) < 0)
-        abort();
+    size_t na = strlen(a), nb = strlen(b);
+    char *p = xmalloc(na + nb + 2);
+    memcpy(p, a, na);
+    p[na] = '/';
+    memcpy(p + na + 1, b, nb + 1);
     return p;
 }
 
-static int add_source(struct content *c, const char *path, const char *body, size_t len, int line)
+/* Adds a source that takes over path and body (both malloc'd); returns its
+ * number. The array doubles when its size is a power of two. */
+static int add_source(struct content *c, char *path, char *body, int line)
 {
-    struct content_source *s = realloc(c->sources, (c->nsources + 1) * sizeof *s);
-    if (!s)
-        abort();
-    c->sources = s;
-    s = &c->sources[c->nsources];
-    s->path = strdup(path);
-    s->body = strndup(body, len);
-    if (!s->path || !s->body)
-        abort();
-    s->body_line = line;
+    size_t n = c->nsources;
+    if (n == 0 || (n >= 16 && !(n & (n - 1))))
+        c->sources = xrealloc(c->sources, (n ? 2 * n : 16) * sizeof *c->sources);
+    c->sources[n] = (struct content_source){path, body, line};
     return (int)c->nsources++;
 }
 
@@ -453,7 +452,7 @@ static json_t *load_md(struct content *c, const char *path, const struct ys_key 
         goto out;
     obj = ys_load(path, fm.yaml, fm.yaml_len, fm.yaml_line, spec, what, c, d);
     if (obj) {
-        int src = add_source(c, path, fm.body, fm.body_len, fm.body_line);
+        int src = add_source(c, xstrdup(path), xstrndup(fm.body, fm.body_len), fm.body_line);
         json_object_set_new(obj, "src", json_integer(src));
     }
 out:
@@ -473,9 +472,9 @@ static json_t *load_yml(struct content *c, const char *path, const struct ys_key
     return obj;
 }
 
-/* Sorted names of the *.md files in dir (NULL-terminated; tree_list_free);
- * NULL when dir is absent (an error if required). */
-static char **list_md(struct content *c, const char *dir, bool required, struct diag *d)
+/* The *.md files of dir, sorted; NULL when dir is absent (an error if
+ * required). */
+static struct tree_dir *list_md(struct content *c, const char *dir, bool required, struct diag *d)
 {
     if (tree_kind(c->tree, dir) != TREE_DIR) {
         if (required)
@@ -483,33 +482,25 @@ static char **list_md(struct content *c, const char *dir, bool required, struct 
         return NULL;
     }
     /* No stat per file: a directory named *.md fails later, when read. */
-    char **names = tree_list(c->tree, dir, d);
-    size_t o = 0;
-    for (size_t i = 0; names && names[i]; i++) {
-        size_t len = strlen(names[i]);
-        bool keep = len > 3 && !strcmp(names[i] + len - 3, ".md");
-        if (keep)
-            names[o++] = names[i];
-        else
-            free(names[i]);
-    }
-    if (names)
-        names[o] = NULL;
-    return names;
+    return tree_dir_open(c->tree, dir, ".md", d);
 }
 
 /* One Markdown file of a collection, parsed on its own (possibly on another
  * thread): its values, its body, and what was wrong with it. */
 struct parsed_md {
     char *path;
+    json_t *path_value; /* path as JSON; NULL when it is not UTF-8 */
+    char *slug;
     json_t *obj;
     char *body;
     int body_line;
+    size_t first; /* the first file with the same slug (itself if none) */
     struct diag d;
 };
 
 struct parse_range {
     struct content *c;
+    struct tree_dir *td;
     struct parsed_md *items;
     size_t from, to;
     const struct ys_key *spec;
@@ -518,33 +509,36 @@ struct parse_range {
 
 /* Reads and converts items [from, to); touches nothing shared but the
  * content's settings, read only (a supporter's role is checked against
- * site.yml's roles). */
+ * site.yml's roles). One read buffer serves every file of the range. */
 static void *parse_range(void *arg)
 {
     struct parse_range *r = arg;
+    struct fs_buf b = {NULL, 0};
     for (size_t i = r->from; i < r->to; i++) {
         struct parsed_md *m = &r->items[i];
-        char *text = NULL;
         size_t len;
         struct fm fm;
         m->d = (struct diag)DIAG_INIT;
-        if (tree_read(r->c->tree, m->path, MAX_CONTENT_FILE, &text, &len, &m->d) < 0)
+        m->path = join(r->td->dir, r->td->names[i]);
+        m->path_value = json_string(m->path);
+        m->slug = content_slugify(r->td->names[i]);
+        if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, &m->d) < 0)
             continue;
-        if (memchr(text, '\0', len))
+        if (memchr(b.data, '\0', len))
             diag_error(&m->d, m->path, 1, 1, "file contains a NUL byte (is it a text file?)");
-        else if (fm_split(m->path, text, len, &fm, &m->d) == 0) {
+        else if (fm_split(m->path, b.data, len, &fm, &m->d) == 0) {
             m->obj =
                 ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c, &m->d);
             m->body = xstrndup(fm.body, fm.body_len);
             m->body_line = fm.body_line;
         }
-        free(text);
     }
+    free(b.data);
     return NULL;
 }
 
 /* Parses the files on up to c->jobs threads when the tree allows it. */
-static void parse_all(struct content *c, struct parsed_md *items, size_t n,
+static void parse_all(struct content *c, struct tree_dir *td, struct parsed_md *items, size_t n,
                       const struct ys_key *spec, const char *what)
 {
     size_t threads = c->jobs > 1 && tree_concurrent(c->tree) ? (size_t)c->jobs : 1;
@@ -557,7 +551,7 @@ static void parse_all(struct content *c, struct parsed_md *items, size_t n,
     bool running[64] = {false};
     for (size_t t = 0; t < threads; t++)
         ranges[t] =
-            (struct parse_range){c, items, n * t / threads, n * (t + 1) / threads, spec, what};
+            (struct parse_range){c, td, items, n * t / threads, n * (t + 1) / threads, spec, what};
     for (size_t t = 1; t < threads; t++)
         running[t] = pthread_create(&ids[t], NULL, parse_range, &ranges[t]) == 0;
     parse_range(&ranges[0]);
@@ -569,49 +563,76 @@ static void parse_all(struct content *c, struct parsed_md *items, size_t n,
     }
 }
 
+static int by_slug_then_file(const void *a, const void *b)
+{
+    const struct parsed_md *x = *(const struct parsed_md *const *)a;
+    const struct parsed_md *y = *(const struct parsed_md *const *)b;
+    int c = strcmp(x->slug, y->slug);
+    return c ? c : x < y ? -1 : x > y;
+}
+
+/* Sets each item's "first": the first file in order that claimed its slug
+ * (itself when none did before it). A path that is not UTF-8 claims none:
+ * it cannot be named in JSON. */
+static void find_duplicate_slugs(struct parsed_md *items, size_t n)
+{
+    struct parsed_md **by = xmalloc((n ? n : 1) * sizeof *by);
+    for (size_t i = 0; i < n; i++)
+        by[i] = &items[i];
+    qsort(by, n, sizeof *by, by_slug_then_file);
+    for (size_t i = 0; i < n;) {
+        size_t end = i + 1;
+        while (end < n && !strcmp(by[end]->slug, by[i]->slug))
+            end++;
+        struct parsed_md *owner = NULL;
+        for (; i < end; i++) {
+            by[i]->first = (size_t)((owner ? owner : by[i]) - items);
+            if (!owner && by[i]->path_value)
+                owner = by[i];
+        }
+    }
+    free(by);
+}
+
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
 static json_t *load_collection(struct content *c, const char *sub, const struct ys_key *spec,
                                const char *what, bool required, struct diag *d)
 {
     char *dir = join(c->dir, sub);
-    char **names = list_md(c, dir, required, d);
-    size_t n = 0;
-    while (names && names[n])
-        n++;
+    struct tree_dir *td = list_md(c, dir, required, d);
+    size_t n = td ? td->n : 0;
     struct parsed_md *items = xcalloc(n ? n : 1, sizeof *items);
-    for (size_t i = 0; i < n; i++)
-        items[i].path = join(dir, names[i]);
-    parse_all(c, items, n, spec, what);
+    parse_all(c, td, items, n, spec, what);
+    find_duplicate_slugs(items, n);
     /* In file order from here: source numbers and slugs do not depend on
      * how the parsing was shared out. */
     json_t *arr = json_array();
-    json_t *slugs = json_object();
     for (size_t i = 0; i < n; i++) {
         struct parsed_md *m = &items[i];
-        char *slug = content_slugify(names[i]);
-        json_t *other = json_object_get(slugs, slug);
         diag_move(d, &m->d);
-        if (!*slug)
+        if (!*m->slug)
             diag_error(d, m->path, 1, 1, "file name gives an empty slug: use letters or digits");
-        else if (other)
-            diag_error(d, m->path, 1, 1, "duplicate slug \"%s\" (also from %s)", slug,
-                       json_string_value(other));
-        else
-            json_object_set_new(slugs, slug, json_string(m->path));
+        else if (m->first != i)
+            diag_error(d, m->path, 1, 1, "duplicate slug \"%s\" (also from %s)", m->slug,
+                       items[m->first].path);
         if (m->obj) {
-            int src = add_source(c, m->path, m->body, strlen(m->body), m->body_line);
-            json_object_set_new(m->obj, "src", json_integer(src));
-            json_object_set_new(m->obj, "slug", json_string(slug));
-            json_object_set_new(m->obj, "path", json_string(m->path));
+            int src = add_source(c, m->path, m->body, m->body_line);
+            json_object_set_new_nocheck(m->obj, "src", json_integer(src));
+            json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
+            json_object_set_nocheck(m->obj, "path", m->path_value);
             json_array_append_new(arr, m->obj);
         }
-        free(slug);
-        free(m->body);
-        free(m->path);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_decref(items[i].path_value);
+        free(items[i].slug);
+        if (!items[i].obj) { /* else the source has them */
+            free(items[i].body);
+            free(items[i].path);
+        }
     }
     free(items);
-    json_decref(slugs);
-    tree_list_free(names);
+    tree_dir_free(td);
     free(dir);
     return arr;
 }
@@ -668,68 +689,82 @@ static void site_defaults(json_t *site)
     }
 }
 
-static int by_slug(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    return strcmp(json_string_value(json_object_get(x, "slug")),
-                  json_string_value(json_object_get(y, "slug")));
-}
-
 static json_int_t order_of(json_t *o)
 {
     json_t *v = json_object_get(o, "order");
     return v ? json_integer_value(v) : INT_MAX;
 }
 
-static int by_faq_order(const void *a, const void *b)
+/* What an ordering compares, read out of each item once, so that sorting
+ * compares fields rather than looking keys up at every step: a, then b,
+ * then s, then t (unused ones are equal for every item). */
+struct sort_key {
+    json_t *item;
+    json_int_t a, b;
+    const char *s, *t;
+};
+
+static int by_key(const void *x, const void *y)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t cx = json_integer_value(json_object_get(x, "category_rank"));
-    json_int_t cy = json_integer_value(json_object_get(y, "category_rank"));
-    if (cx != cy)
-        return cx < cy ? -1 : 1;
-    json_int_t ox = order_of(x), oy = order_of(y);
-    if (ox != oy)
-        return ox < oy ? -1 : 1;
-    int c = strcmp(json_string_value(json_object_get(x, "question")),
-                   json_string_value(json_object_get(y, "question")));
-    return c ? c : by_slug(a, b);
+    const struct sort_key *p = *(const struct sort_key *const *)x;
+    const struct sort_key *q = *(const struct sort_key *const *)y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    if (p->b != q->b)
+        return p->b < q->b ? -1 : 1;
+    int c = strcmp(p->s, q->s);
+    return c ? c : strcmp(p->t, q->t);
 }
 
-static int by_name(const void *a, const void *b)
+static const char *str_of(json_t *o, const char *key)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int c = strcmp(json_string_value(json_object_get(x, "name")),
-                   json_string_value(json_object_get(y, "name")));
-    return c ? c : by_slug(a, b);
+    return json_string_value(json_object_get(o, key));
 }
 
-static int by_category(const void *a, const void *b)
+/* By slug. */
+static void key_slug(json_t *o, struct sort_key *k)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t ox = order_of(x), oy = order_of(y);
-    if (ox != oy)
-        return ox < oy ? -1 : 1;
-    return strcmp(json_string_value(json_object_get(x, "name")),
-                  json_string_value(json_object_get(y, "name")));
+    *k = (struct sort_key){o, 0, 0, str_of(o, "slug"), ""};
 }
 
-/* Sorts a JSON array in place with a qsort comparator over json_t *. */
-static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
+/* By category rank, order, question, then slug. */
+static void key_faq(json_t *o, struct sort_key *k)
+{
+    *k = (struct sort_key){o, json_integer_value(json_object_get(o, "category_rank")), order_of(o),
+                           str_of(o, "question"), str_of(o, "slug")};
+}
+
+/* By name, then slug. */
+static void key_name(json_t *o, struct sort_key *k)
+{
+    *k = (struct sort_key){o, 0, 0, str_of(o, "name"), str_of(o, "slug")};
+}
+
+/* By order, then name. */
+static void key_category(json_t *o, struct sort_key *k)
+{
+    *k = (struct sort_key){o, order_of(o), 0, str_of(o, "name"), ""};
+}
+
+/* Sorts a JSON array in place by the keys fill gives each item. */
+static void sort_array(json_t *arr, void (*fill)(json_t *, struct sort_key *))
 {
     size_t n = json_array_size(arr);
     if (n < 2)
         return;
-    json_t **items = malloc(n * sizeof *items);
-    if (!items)
-        abort();
+    struct sort_key *keys = xmalloc(n * sizeof *keys);
+    struct sort_key **order = xmalloc(n * sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        fill(json_array_get(arr, i), &keys[i]);
+        order[i] = &keys[i];
+    }
+    qsort(order, n, sizeof *order, by_key);
     for (size_t i = 0; i < n; i++)
-        items[i] = json_incref(json_array_get(arr, i));
-    qsort(items, n, sizeof *items, cmp);
-    json_array_clear(arr);
+        json_incref(order[i]->item);
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, items[i]);
-    free(items);
+        json_array_set_new(arr, i, order[i]->item);
+    free(order);
+    free(keys);
 }
 
 /* Drops entries that lack a required key (their errors are already reported),
@@ -773,7 +808,7 @@ static json_t *faq_categories(json_t *faq)
         if (order_of(q) < order_of(cat))
             json_object_set_new(cat, "order", json_integer(order_of(q)));
     }
-    sort_array(cats, by_category);
+    sort_array(cats, key_category);
     json_array_foreach (cats, i, q) {
         json_object_set_new(q, "rank", json_integer((json_int_t)i));
         json_object_del(q, "order");
@@ -932,13 +967,13 @@ int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content 
 
     c->pages = load_collection(c, "pages", page_keys, "a page", true, d);
     keep_complete(c, c->pages, page_keys, "page");
-    sort_array(c->pages, by_slug);
+    sort_array(c->pages, key_slug);
     check_pages(c, d);
 
     c->faq = load_collection(c, "faq", faq_keys, "a FAQ entry", false, d);
     keep_complete(c, c->faq, faq_keys, "faq");
     c->categories = faq_categories(c->faq);
-    sort_array(c->faq, by_faq_order);
+    sort_array(c->faq, key_faq);
 
     path = join(dir, "confidentiality.md");
     c->confidentiality = load_md(c, path, confidentiality_keys, "confidentiality.md", d);
@@ -955,7 +990,7 @@ int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content 
         set_default(s, "accepting", json_true());
         set_default(s, "languages", json_array());
     }
-    sort_array(c->supporters, by_name);
+    sort_array(c->supporters, key_name);
 
     path = join(dir, "request.yml");
     c->request = json_object(); /* holds the field-id set while loading */

@@ -130,7 +130,11 @@ static void gt_free(void *self)
 }
 
 /* libgit2 objects are not shared between threads: read a commit on one. */
-static const struct tree_ops git_tree_ops = {gt_read, gt_list, gt_kind, gt_free, 0};
+static const struct tree_ops git_tree_ops = {.read = gt_read,
+                                             .list = gt_list,
+                                             .kind = gt_kind,
+                                             .free = gt_free,
+                                             .concurrent = 0};
 
 struct tree *gittree_new(struct gitinfo *g, struct diag *d)
 {

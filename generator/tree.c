@@ -2,11 +2,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "fsutil.h"
+#include "xalloc.h"
 
 static int fs_read(void *self, const char *path, size_t max, char **data, size_t *len,
                    struct diag *d)
@@ -66,12 +68,104 @@ static enum tree_kind fs_kind(void *self, const char *path)
     return S_ISDIR(st.st_mode) ? TREE_DIR : S_ISREG(st.st_mode) ? TREE_FILE : TREE_NONE;
 }
 
+struct dir_entry {
+    char *name;
+    unsigned char regular;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
+}
+
+static bool has_suffix(const char *name, size_t len, const char *suffix)
+{
+    size_t k = suffix ? strlen(suffix) : 0;
+    return len > k && !memcmp(name + len - k, suffix ? suffix : "", k);
+}
+
+/* Fills td from n entries whose names lie in one block, names (which td
+ * then owns), sorted as tree_list sorts them. */
+static void dir_fill(struct tree_dir *td, struct dir_entry *e, size_t n, char *block)
+{
+    qsort(e, n, sizeof *e, cmp_entry);
+    td->names = xmalloc((n + 1) * sizeof *td->names);
+    td->regular = xmalloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        td->names[i] = e[i].name;
+        td->regular[i] = e[i].regular;
+    }
+    td->names[n] = NULL;
+    td->n = n;
+    td->block = block;
+}
+
+/* The names and kinds come from one readdir pass (d_type: no stat per
+ * file); the directory stays open for fs_read_in's openat. */
+static int fs_open_dir(void *self, const char *dir, const char *suffix, struct tree_dir *td,
+                       struct diag *d)
+{
+    (void)self;
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        if (errno != ENOENT)
+            diag_error(d, dir, 0, 0, "cannot read directory: %s", strerror(errno));
+        return -1;
+    }
+    size_t n = 0, cap = 0, used = 0, room = 0;
+    struct dir_entry *e = NULL;
+    size_t *at = NULL; /* name offsets: the block moves as it grows */
+    char *block = NULL;
+    struct dirent *de;
+    while ((de = readdir(dp))) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || !has_suffix(de->d_name, len, suffix))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            e = xrealloc(e, cap * sizeof *e);
+            at = xrealloc(at, cap * sizeof *at);
+        }
+        if (used + len + 1 > room) {
+            room = room ? room * 2 : 4096;
+            while (used + len + 1 > room)
+                room *= 2;
+            block = xrealloc(block, room);
+        }
+        memcpy(block + used, de->d_name, len + 1);
+        at[n] = used;
+        e[n++].regular = de->d_type == DT_REG;
+        used += len + 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        e[i].name = block + at[i];
+    dir_fill(td, e, n, block);
+    free(at);
+    free(e);
+    td->state = dp;
+    return 0;
+}
+
+static int fs_read_in(void *self, struct tree_dir *td, size_t i, const char *path, size_t max,
+                      struct fs_buf *b, size_t *len, struct diag *d)
+{
+    (void)self;
+    return fs_read_at(dirfd((DIR *)td->state), td->names[i], path, td->regular[i], max, b, len, d);
+}
+
+static void fs_close_dir(void *self, struct tree_dir *td)
+{
+    (void)self;
+    closedir(td->state);
+}
+
 static void fs_free(void *self)
 {
     (void)self;
 }
 
-static const struct tree_ops fs_ops = {fs_read, fs_list, fs_kind, fs_free, 1};
+static const struct tree_ops fs_ops = {fs_read,    fs_list,      fs_kind, fs_open_dir,
+                                       fs_read_in, fs_close_dir, fs_free, 1};
 
 struct tree *tree_fs_new(void)
 {
@@ -117,4 +211,69 @@ void tree_list_free(char **names)
 int tree_concurrent(const struct tree *t)
 {
     return t->ops->concurrent;
+}
+
+struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suffix, struct diag *d)
+{
+    struct tree_dir *td = xcalloc(1, sizeof *td);
+    td->t = t;
+    td->dir = xstrdup(dir);
+    if (t->ops->open_dir) {
+        if (t->ops->open_dir(t->self, dir, suffix, td, d) < 0)
+            goto fail;
+        return td;
+    }
+    /* A backend without directories of its own: its listing, filtered. */
+    char **names = tree_list(t, dir, d);
+    if (!names)
+        goto fail;
+    size_t n = 0, o = 0;
+    while (names[n])
+        n++;
+    struct dir_entry *e = xmalloc((n ? n : 1) * sizeof *e);
+    for (size_t i = 0; i < n; i++)
+        if (has_suffix(names[i], strlen(names[i]), suffix))
+            e[o++] = (struct dir_entry){names[i], 0};
+        else
+            free(names[i]);
+    free(names);
+    dir_fill(td, e, o, NULL);
+    free(e);
+    return td;
+fail:
+    free(td->dir);
+    free(td);
+    return NULL;
+}
+
+int tree_dir_read(struct tree_dir *td, size_t i, const char *path, size_t max, struct fs_buf *b,
+                  size_t *len, struct diag *d)
+{
+    struct tree *t = td->t;
+    if (t->ops->read_in)
+        return t->ops->read_in(t->self, td, i, path, max, b, len, d);
+    char *data = NULL;
+    if (tree_read(t, path, max, &data, len, d) < 0)
+        return -1;
+    free(b->data); /* the backend's copy becomes the buffer */
+    b->data = data;
+    b->cap = *len + 1;
+    return 0;
+}
+
+void tree_dir_free(struct tree_dir *td)
+{
+    if (!td)
+        return;
+    if (td->t->ops->close_dir)
+        td->t->ops->close_dir(td->t->self, td);
+    if (td->block)
+        free(td->block);
+    else
+        for (size_t i = 0; i < td->n; i++)
+            free(td->names[i]);
+    free(td->names);
+    free(td->regular);
+    free(td->dir);
+    free(td);
 }

@@ -13,6 +13,9 @@
 
 enum tree_kind { TREE_NONE, TREE_FILE, TREE_DIR };
 
+struct tree_dir;
+struct fs_buf;
+
 struct tree_ops {
     /* Whole file, NUL-terminated (caller frees *data); -1 with an error in d. */
     int (*read)(void *self, const char *path, size_t max, char **data, size_t *len, struct diag *d);
@@ -21,6 +24,15 @@ struct tree_ops {
      * NULL if dir cannot be listed (errno-style reason in d if it exists). */
     char **(*list)(void *self, const char *dir, struct diag *d);
     enum tree_kind (*kind)(void *self, const char *path);
+    /* Optional (NULL: list and read by path): lists dir into td (names,
+     * regular) and keeps what read_in needs; -1 as list returns NULL. */
+    int (*open_dir)(void *self, const char *dir, const char *suffix, struct tree_dir *td,
+                    struct diag *d);
+    /* Reads entry i of td into b (NUL-terminated, *len bytes); path names
+     * it in messages. */
+    int (*read_in)(void *self, struct tree_dir *td, size_t i, const char *path, size_t max,
+                   struct fs_buf *b, size_t *len, struct diag *d);
+    void (*close_dir)(void *self, struct tree_dir *td);
     void (*free)(void *self);
     int concurrent; /* 1: read, list and kind may be called from several threads */
 };
@@ -39,6 +51,29 @@ int tree_read(struct tree *t, const char *path, size_t max, char **data, size_t 
 char **tree_list(struct tree *t, const char *dir, struct diag *d);
 enum tree_kind tree_kind(struct tree *t, const char *path);
 void tree_list_free(char **names);
+/* A directory listed once and then read entry by entry, possibly from
+ * several threads: the file system reads each entry relative to the open
+ * directory, trusting the listing that it is a regular file (an open, a
+ * read and a close per file). names are sorted as tree_list sorts them. */
+struct tree_dir {
+    struct tree *t;
+    char *dir;
+    char **names; /* n names, then NULL */
+    size_t n;
+    unsigned char *regular; /* per name: 1 when the listing says a regular file */
+    void *state;            /* the backend's (the open directory) */
+    char *block;            /* the names' storage when they share one */
+};
+
+/* Lists dir, keeping the names that end with suffix (all if NULL); NULL
+ * when dir cannot be listed, as tree_list. Free with tree_dir_free. */
+struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suffix, struct diag *d);
+/* Reads entry i into b (see struct fs_buf: one per thread, caller frees
+ * b->data); path (dir/name, as the caller shows it) names it in messages,
+ * which are tree_read's. */
+int tree_dir_read(struct tree_dir *td, size_t i, const char *path, size_t max, struct fs_buf *b,
+                  size_t *len, struct diag *d);
+void tree_dir_free(struct tree_dir *td);
 /* 1 when several threads may read t at once (the file system; not a commit). */
 int tree_concurrent(const struct tree *t);
 /* Sorts a NULL-terminated name array in byte order (for backends). */

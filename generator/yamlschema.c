@@ -2,7 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -200,6 +200,7 @@ static json_t *convert_map(struct ys_loader *L, yaml_node_t *map, const struct y
                            const char *what)
 {
     json_t *obj = json_object();
+    uint64_t seen = 0; /* bit i: spec[i] was given, with a value or not */
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *key = yaml_document_get_node(L->doc, p->key);
@@ -215,13 +216,12 @@ static json_t *convert_map(struct ys_loader *L, yaml_node_t *map, const struct y
             unknown_key(L, key, spec, what);
             continue;
         }
-        char marker[80];
-        snprintf(marker, sizeof marker, "\x01%s", k->name);
-        if (json_object_get(obj, marker)) {
+        uint64_t bit = (uint64_t)1 << (k - spec);
+        if (seen & bit) {
             diag_error(L->d, YS_AT(L, key), "key \"%s\" appears twice in %s", k->name, what);
             continue;
         }
-        json_object_set_new(obj, marker, json_true());
+        seen |= bit;
         if (is_null(val)) {
             if (k->required)
                 diag_error(L->d, YS_AT(L, key), "\"%s\" has no value", k->name);
@@ -241,17 +241,11 @@ static json_t *convert_map(struct ys_loader *L, yaml_node_t *map, const struct y
                     k->check(L, item, json_array_get(v, i++));
             }
         }
-        json_object_set_new(obj, k->name, v);
+        json_object_set_new_nocheck(obj, k->name, v);
     }
-    /* Drop the duplicate markers; report what is missing. */
-    for (const struct ys_key *k = spec; k->name; k++) {
-        char marker[80];
-        snprintf(marker, sizeof marker, "\x01%s", k->name);
-        bool present = json_object_get(obj, marker) != NULL;
-        json_object_del(obj, marker);
-        if (k->required && !present)
+    for (const struct ys_key *k = spec; k->name; k++)
+        if (k->required && !(seen & (uint64_t)1 << (k - spec)))
             diag_error(L->d, YS_AT(L, map), "missing required key \"%s\" in %s", k->name, what);
-    }
     return obj;
 }
 

@@ -2,7 +2,7 @@
  * matter) to JSON against a small declarative schema, reporting every unknown,
  * duplicate, missing or mistyped key as path:line:column (DESIGN §3).
  *
- * The schema is a table of struct ys_key ending with a NULL name. A key may
+ * The schema is a table of at most 64 struct ys_key ending with a NULL name. A key may
  * carry a check that validates the converted value further; checks receive the
  * loader, so they can report at the node and reach the caller's context. */
 #ifndef PEERKIT_YAMLSCHEMA_H

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +208,148 @@ static void test_fs_read_file(void **state)
     free(file);
 }
 
+/* Writes n bytes of a pattern that expect_read_at checks. */
+static void write_bytes(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++)
+        fputc('a' + (char)(i % 7), f);
+    fclose(f);
+}
+
+/* fs_read_at of name in dirfd into b: expects success with n bytes of the
+ * write_bytes pattern. */
+static void expect_read_at(int dirfd, const char *name, bool regular, size_t max, size_t n,
+                           struct fs_buf *b)
+{
+    struct diag d = DIAG_INIT;
+    size_t len = 0;
+    if (fs_read_at(dirfd, name, name, regular, max, b, &len, &d) != 0) {
+        char *got = printed(&d);
+        fail_msg("fs_read_at(%s, regular %d): expected %zu bytes, got an error:\n%s", name, regular,
+                 n, got);
+    }
+    if (len != n)
+        fail_msg("fs_read_at(%s, regular %d): expected %zu bytes, got %zu", name, regular, n, len);
+    for (size_t i = 0; i < n; i++)
+        if (b->data[i] != 'a' + (char)(i % 7))
+            fail_msg("fs_read_at(%s): byte %zu differs", name, i);
+    assert_int_equal(b->data[n], '\0');
+    diag_free(&d);
+}
+
+/* fs_read_at of name in dirfd: expects failure with the message want, at
+ * once (the alarm fails a read that waits). */
+static void expect_refused_at(int dirfd, const char *name, bool regular, size_t max,
+                              struct fs_buf *b, const char *want)
+{
+    struct diag d = DIAG_INIT;
+    size_t len = 0;
+    signal(SIGALRM, still_waiting);
+    alarm(5);
+    int rc = fs_read_at(dirfd, name, name, regular, max, b, &len, &d);
+    alarm(0);
+    if (rc != -1)
+        fail_msg("fs_read_at(%s, regular %d): expected \"%s\", got %zu bytes", name, regular, want,
+                 len);
+    expect_message(&d, want);
+    diag_free(&d);
+}
+
+struct grower {
+    const char *path;
+    volatile int stop;
+};
+
+static void *grow(void *arg)
+{
+    struct grower *g = arg;
+    FILE *f = fopen(g->path, "a");
+    if (!f)
+        return NULL;
+    for (size_t i = 0; !g->stop && i < 4000; i++) {
+        for (int k = 0; k < 256; k++)
+            fputc('a' + (char)(k % 7), f);
+        fflush(f);
+    }
+    fclose(f);
+    return NULL;
+}
+
+/* fs_read_at reads relative to a directory: one read for a file the
+ * listing calls regular, every size the buffer grows through, and the
+ * refusals of fs_read_file, with its messages, whatever the listing said. */
+static void test_fs_read_at(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/peerkit-fsat-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    struct fs_buf b = {NULL, 0};
+    static const size_t sizes[] = {1, 5, 65534, 65535, 65536, 65537, 200000, 5};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char *path = xasprintf("%s/f%zu", dir, i), *name = strrchr(path, '/') + 1;
+        write_bytes(path, sizes[i]);
+        expect_read_at(dfd, name, true, 1u << 20, sizes[i], &b);
+        expect_read_at(dfd, name, false, 1u << 20, sizes[i], &b);
+        expect_read_at(dfd, name, true, sizes[i], sizes[i], &b); /* exactly max */
+        char *want = xasprintf("file too large (%zu bytes, limit %zu)", sizes[i], sizes[i] - 1);
+        expect_refused_at(dfd, name, true, sizes[i] - 1, &b, want);
+        expect_refused_at(dfd, name, false, sizes[i] - 1, &b, want);
+        free(want);
+        unlink(path);
+        free(path);
+    }
+    /* An empty file is read as "", with a fresh buffer too. */
+    char *empty = xasprintf("%s/empty", dir);
+    write_bytes(empty, 0);
+    struct fs_buf fresh = {NULL, 0};
+    expect_read_at(dfd, "empty", true, 100, 0, &fresh);
+    expect_read_at(dfd, "empty", false, 100, 0, &fresh);
+    free(fresh.data);
+    expect_read_at(dfd, "empty", true, 100, 0, &b);
+    /* A listing that is out of date (or wrong) cannot make a FIFO, a
+     * directory or a device be read, or be waited on. */
+    assert_int_equal(mkfifoat(dfd, "fifo", 0600), 0);
+    assert_int_equal(mkdirat(dfd, "sub", 0700), 0);
+    expect_refused_at(dfd, "fifo", true, 100, &b, "fifo: not a regular file");
+    expect_refused_at(dfd, "fifo", false, 100, &b, "fifo: not a regular file");
+    expect_refused_at(dfd, "sub", true, 100, &b, "sub: not a regular file");
+    expect_refused_at(dfd, "sub", false, 100, &b, "sub: not a regular file");
+    expect_refused_at(AT_FDCWD, "/dev/null", true, 100, &b, "/dev/null: not a regular file");
+    expect_refused_at(AT_FDCWD, "/dev/zero", true, 100, &b, "/dev/zero: not a regular file");
+    expect_refused_at(dfd, "none", true, 100, &b, "none: cannot open: No such file or directory");
+    /* A file that grows while it is read: what was there (up to max), or
+     * refused as too large; never more than max bytes, never a hang. */
+    char *growing = xasprintf("%s/growing", dir);
+    write_bytes(growing, 7000);
+    struct grower g = {growing, 0};
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, grow, &g), 0);
+    for (int i = 0; i < 50; i++) {
+        struct diag d = DIAG_INIT;
+        size_t len = 0;
+        if (fs_read_at(dfd, "growing", "growing", i % 2, 300000, &b, &len, &d) == 0) {
+            assert_true(len >= 7000 && len <= 300000);
+            assert_int_equal(b.data[len], '\0');
+        } else {
+            expect_message(&d, "file too large");
+        }
+        diag_free(&d);
+    }
+    g.stop = 1;
+    pthread_join(tid, NULL);
+    free(b.data);
+    close(dfd);
+    char *cmd = xasprintf("rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(growing);
+    free(empty);
+}
+
 static void test_xalloc(void **state)
 {
     (void)state;
@@ -224,9 +368,10 @@ static void test_xalloc(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clock_iso), cmocka_unit_test(test_clock_build_time),
-        cmocka_unit_test(test_termsafe),  cmocka_unit_test(test_db),
-        cmocka_unit_test(test_xalloc),    cmocka_unit_test(test_fs_read_file),
+        cmocka_unit_test(test_clock_iso),  cmocka_unit_test(test_clock_build_time),
+        cmocka_unit_test(test_termsafe),   cmocka_unit_test(test_db),
+        cmocka_unit_test(test_xalloc),     cmocka_unit_test(test_fs_read_file),
+        cmocka_unit_test(test_fs_read_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -357,6 +357,83 @@ static void test_all_errors_listed(void **state)
     drop(dir);
 }
 
+/* A file's slug is claimed by the first file in name order that gives it;
+ * a name that is not UTF-8 claims none (it cannot be named in JSON), so only
+ * the later of the other two is reported. */
+static void test_duplicate_slug_claims(void **state)
+{
+    (void)state;
+    char *dir = scratch();
+    const char *entry = "---\nquestion: Q?\ncategory: About\n---\n";
+    put(dir,
+        "faq/A\xff"
+        "b.md",
+        entry);
+    put(dir, "faq/a-b.md", entry);
+    put(dir, "faq/a_b.md", entry);
+    struct content c;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(content_load(tree, dir, &c, &d), -1);
+    char *want = NULL;
+    assert_true(asprintf(&want,
+                         "%s/faq/a_b.md:1:1: duplicate slug \"a-b\" (also from %s/faq/a-b.md)", dir,
+                         dir) > 0);
+    expect_message(&d, want);
+    if (d.nerrors != 1) {
+        char *got = printed(&d);
+        fail_msg("expected one error, got %zu:\n%s", d.nerrors, got);
+    }
+    free(want);
+    content_free(&c);
+    diag_free(&d);
+    drop(dir);
+}
+
+/* Parsing on several threads gives what one thread gives: the same values,
+ * sources and messages, in the same order. */
+static void test_jobs_same_result(void **state)
+{
+    (void)state;
+    char *dir = scratch();
+    for (int i = 0; i < 300; i++) {
+        char rel[64], text[256];
+        snprintf(rel, sizeof rel, "supporters/s%03d.md", i);
+        snprintf(text, sizeof text,
+                 "---\nname: S %d\nrole: %s\ndepartment: D%d\nmodalities: [phone, video]\n---\n"
+                 "Bio %d.\n",
+                 i % 50, i == 123 ? "chief" : "faculty", i % 7, i);
+        put(dir, rel, text);
+        snprintf(rel, sizeof rel, "faq/q%03d.md", i);
+        snprintf(text, sizeof text, "---\nquestion: Q%d?\ncategory: C%d\norder: %d\n---\nA %d\n",
+                 i % 40, i % 3, i % 5, i);
+        put(dir, rel, i == 77 ? "---\nquestoin: Q?\ncategory: C\n---\n" : text);
+    }
+    struct content one, four;
+    struct diag d1 = DIAG_INIT, d4 = DIAG_INIT;
+    assert_int_equal(content_load_jobs(tree, dir, 1, &one, &d1), -1);
+    assert_int_equal(content_load_jobs(tree, dir, 4, &four, &d4), -1);
+    char *p1 = printed(&d1), *p4 = printed(&d4);
+    if (strcmp(p1, p4))
+        fail_msg("one thread reported:\n%s\nfour reported:\n%s", p1, p4);
+    assert_int_equal(json_array_size(one.supporters), 302);
+    assert_true(json_equal(one.supporters, four.supporters));
+    assert_true(json_equal(one.faq, four.faq));
+    assert_true(json_equal(one.categories, four.categories));
+    assert_int_equal(one.nsources, four.nsources);
+    for (size_t i = 0; i < one.nsources; i++) {
+        assert_string_equal(one.sources[i].path, four.sources[i].path);
+        assert_string_equal(one.sources[i].body, four.sources[i].body);
+        assert_int_equal(one.sources[i].body_line, four.sources[i].body_line);
+    }
+    free(p1);
+    free(p4);
+    content_free(&one);
+    content_free(&four);
+    diag_free(&d1);
+    diag_free(&d4);
+    drop(dir);
+}
+
 static void test_slugify(void **state)
 {
     (void)state;
@@ -408,6 +485,8 @@ int main(void)
         cmocka_unit_test(test_site_ways_out),
         cmocka_unit_test(test_reserved_and_missing_home),
         cmocka_unit_test(test_all_errors_listed),
+        cmocka_unit_test(test_duplicate_slug_claims),
+        cmocka_unit_test(test_jobs_same_result),
         cmocka_unit_test(test_slugify),
         cmocka_unit_test(test_frontmatter_split),
     };

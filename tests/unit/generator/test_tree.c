@@ -1,0 +1,170 @@
+/* Unit tests for generator/tree.c: a listed directory read entry by entry
+ * (tree_dir), through the file system and through a backend that has no
+ * directories of its own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag_assert.h"
+#include "fsutil.h"
+#include "tree.h"
+#include "xalloc.h"
+
+static char dir[] = "/tmp/peerkit-tree-XXXXXX";
+
+static void put(const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(path);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mkdtemp(dir))
+        return -1;
+    put("b.md", "bee\n");
+    put("a.md", "a");
+    put(".hidden.md", "no");
+    put("c.txt", "see");
+    put("z.md", "");
+    char *sub = xasprintf("%s/d.md", dir), *fifo = xasprintf("%s/f.md", dir);
+    char *link = xasprintf("%s/l.md", dir);
+    int rc = mkdir(sub, 0700) || mkfifo(fifo, 0600) || symlink("a.md", link) ? -1 : 0;
+    free(sub);
+    free(fifo);
+    free(link);
+    return rc;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char *cmd = xasprintf("rm -rf %s", dir);
+    int rc = system(cmd);
+    free(cmd);
+    return rc ? -1 : 0;
+}
+
+static void still_waiting(int sig)
+{
+    (void)sig;
+    static const char msg[] = "[  FAILED  ] 1 test: expected tree_dir_read to refuse a FIFO at "
+                              "once, got: still waiting for a writer after 5 s\n";
+    if (write(1, msg, sizeof msg - 1) < 0)
+        _exit(2);
+    _exit(1);
+}
+
+/* Reads entry i of td: want is its text, or (when error is set) the
+ * message it is refused with. */
+static void expect_entry(struct tree_dir *td, size_t i, const char *want, int error,
+                         struct fs_buf *b)
+{
+    char *path = xasprintf("%s/%s", dir, td->names[i]);
+    struct diag d = DIAG_INIT;
+    size_t len = 0;
+    signal(SIGALRM, still_waiting);
+    alarm(5);
+    int rc = tree_dir_read(td, i, path, 1000, b, &len, &d);
+    alarm(0);
+    if (error) {
+        if (rc != -1)
+            fail_msg("%s: expected \"%s\", got %zu bytes", path, want, len);
+        char *where = xasprintf("%s: %s", path, want);
+        expect_message(&d, where);
+        free(where);
+    } else {
+        if (rc != 0) {
+            char *got = printed(&d);
+            fail_msg("%s: expected \"%s\", got:\n%s", path, want, got);
+        }
+        if (len != strlen(want) || strcmp(b->data, want))
+            fail_msg("%s: expected \"%s\", got \"%.*s\"", path, want, (int)len, b->data);
+    }
+    diag_free(&d);
+    free(path);
+}
+
+/* The listing and the reads of one tree: *.md entries in byte order, no
+ * hidden ones; files read, anything else refused without waiting. */
+static void check_tree(struct tree *t)
+{
+    static const char *const names[] = {"a.md", "b.md", "d.md", "f.md", "l.md", "z.md"};
+    struct diag d = DIAG_INIT;
+    struct tree_dir *td = tree_dir_open(t, dir, ".md", &d);
+    assert_non_null(td);
+    assert_int_equal(td->n, 6);
+    for (size_t i = 0; i < td->n; i++)
+        if (strcmp(td->names[i], names[i]))
+            fail_msg("entry %zu: expected %s, got %s", i, names[i], td->names[i]);
+    assert_null(td->names[td->n]);
+    /* Only a regular file may be read without fstat. */
+    assert_false(td->regular[2] || td->regular[3] || td->regular[4]);
+    struct fs_buf b = {NULL, 0};
+    expect_entry(td, 1, "bee\n", 0, &b);
+    expect_entry(td, 0, "a", 0, &b);
+    expect_entry(td, 2, "not a regular file", 1, &b);
+    expect_entry(td, 3, "not a regular file", 1, &b);
+    expect_entry(td, 4, "a", 0, &b);
+    expect_entry(td, 5, "", 0, &b);
+    free(b.data);
+    tree_dir_free(td);
+
+    td = tree_dir_open(t, dir, NULL, &d);
+    assert_non_null(td);
+    assert_int_equal(td->n, 7);
+    assert_string_equal(td->names[2], "c.txt");
+    tree_dir_free(td);
+
+    char *none = xasprintf("%s/none", dir);
+    assert_null(tree_dir_open(t, none, ".md", &d));
+    assert_int_equal(d.n, 0); /* absent is not an error here */
+    free(none);
+    diag_free(&d);
+}
+
+static void test_fs_dir(void **state)
+{
+    (void)state;
+    struct tree *t = tree_fs_new();
+    check_tree(t);
+    tree_free(t);
+}
+
+/* A backend that can only list and read by path (a commit): the same
+ * names and the same results. */
+static void test_listing_backend(void **state)
+{
+    (void)state;
+    struct tree *fs = tree_fs_new();
+    struct tree_ops ops = *fs->ops;
+    ops.open_dir = NULL;
+    ops.read_in = NULL;
+    ops.close_dir = NULL;
+    struct tree t = {&ops, fs->self};
+    check_tree(&t);
+    tree_free(fs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fs_dir),
+        cmocka_unit_test(test_listing_backend),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
