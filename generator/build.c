@@ -47,7 +47,8 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
                              .git = facts,
                              .jobs = r->jobs,
                              .timings = &res->stages,
-                             .exiting = r->exiting};
+                             .exiting = r->exiting,
+                             .reuse = r->out && !r->ref && !r->need_git};
     rc = site_build(&o, d);
 out:
     free(setting);

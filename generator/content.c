@@ -500,6 +500,7 @@ struct parsed_md {
 
 struct parse_range {
     struct content *c;
+    const char *collection;
     struct tree_dir *td;
     struct parsed_md *items;
     size_t from, to;
@@ -519,9 +520,12 @@ static void *parse_range(void *arg)
         size_t len;
         struct fm fm;
         m->d = (struct diag)DIAG_INIT;
-        m->path = join(r->td->dir, r->td->names[i]);
         m->path_value = json_string(m->path);
         m->slug = content_slugify(r->td->names[i]);
+        if (r->collection && m->path_value &&
+            (m->obj = r->c->reuse->stand_in(r->c->reuse->ctx, r->collection, i, m->path,
+                                            tree_dir_fd(r->td), r->td->names[i])))
+            continue; /* unchanged since a build that read it */
         if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, &m->d) < 0)
             continue;
         if (memchr(b.data, '\0', len))
@@ -538,8 +542,9 @@ static void *parse_range(void *arg)
 }
 
 /* Parses the files on up to c->jobs threads when the tree allows it. */
-static void parse_all(struct content *c, struct tree_dir *td, struct parsed_md *items, size_t n,
-                      const struct ys_key *spec, const char *what)
+static void parse_all(struct content *c, const char *collection, struct tree_dir *td,
+                      struct parsed_md *items, size_t n, const struct ys_key *spec,
+                      const char *what)
 {
     size_t threads = c->jobs > 1 && tree_concurrent(c->tree) ? (size_t)c->jobs : 1;
     if (threads > n / 64 + 1) /* threads cost more than a few files */
@@ -550,8 +555,14 @@ static void parse_all(struct content *c, struct tree_dir *td, struct parsed_md *
     pthread_t ids[64];
     bool running[64] = {false};
     for (size_t t = 0; t < threads; t++)
-        ranges[t] =
-            (struct parse_range){c, td, items, n * t / threads, n * (t + 1) / threads, spec, what};
+        ranges[t] = (struct parse_range){c,
+                                         collection,
+                                         td,
+                                         items,
+                                         n * t / threads,
+                                         n * (t + 1) / threads,
+                                         spec,
+                                         what};
     for (size_t t = 1; t < threads; t++)
         running[t] = pthread_create(&ids[t], NULL, parse_range, &ranges[t]) == 0;
     parse_range(&ranges[0]);
@@ -602,7 +613,16 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
     struct tree_dir *td = list_md(c, dir, required, d);
     size_t n = td ? td->n : 0;
     struct parsed_md *items = xcalloc(n ? n : 1, sizeof *items);
-    parse_all(c, td, items, n, spec, what);
+    char **paths = xcalloc(n ? n : 1, sizeof *paths);
+    for (size_t i = 0; i < n; i++)
+        paths[i] = items[i].path = join(td->dir, td->names[i]);
+    /* Collections a build may reuse: the FAQ and the supporters. */
+    const char *collection =
+        c->reuse && (!strcmp(sub, "faq") || !strcmp(sub, "supporters")) ? sub : NULL;
+    if (collection)
+        c->reuse->files(c->reuse->ctx, collection, paths, n);
+    free(paths);
+    parse_all(c, collection, td, items, n, spec, what);
     find_duplicate_slugs(items, n);
     /* In file order from here: source numbers and slugs do not depend on
      * how the parsing was shared out. */
@@ -615,7 +635,11 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
         else if (m->first != i)
             diag_error(d, m->path, 1, 1, "duplicate slug \"%s\" (also from %s)", m->slug,
                        items[m->first].path);
-        if (m->obj) {
+        if (m->obj && !m->body) { /* a stand-in: its source is not read */
+            json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
+            json_object_set_nocheck(m->obj, "path", m->path_value);
+            json_array_append_new(arr, m->obj);
+        } else if (m->obj) {
             int src = add_source(c, m->path, m->body, m->body_line);
             json_object_set_new_nocheck(m->obj, "src", json_integer(src));
             json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
@@ -626,7 +650,7 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
     for (size_t i = 0; i < n; i++) {
         json_decref(items[i].path_value);
         free(items[i].slug);
-        if (!items[i].obj) { /* else the source has them */
+        if (!items[i].obj || !items[i].body) { /* else the source has them */
             free(items[i].body);
             free(items[i].path);
         }
@@ -947,9 +971,16 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
 
 int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content *c, struct diag *d)
 {
+    return content_load_reusing(t, dir, jobs, NULL, c, d);
+}
+
+int content_load_reusing(struct tree *t, const char *dir, int jobs,
+                         const struct content_reuse *reuse, struct content *c, struct diag *d)
+{
     size_t before = d->nerrors;
     memset(c, 0, sizeof *c);
     c->jobs = jobs;
+    c->reuse = reuse;
     c->tree = t;
     c->dir = xstrdup(dir);
     c->left_out = json_array();

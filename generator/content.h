@@ -19,8 +19,24 @@ struct content_source {
     int body_line; /* file line of the body's first line */
 };
 
+/* A build that can reuse an earlier one (reuse.h, site.c) sees each FAQ
+ * and supporter file before it is read. */
+struct content_reuse {
+    void *ctx;
+    /* Before any file of the collection ("faq", "supporters") is read, with
+     * every file's path, in order. */
+    void (*files)(void *ctx, const char *collection, char *const *paths, size_t n);
+    /* From several threads at once, before file i is read (name in the
+     * directory open as dirfd, or -1 to use path): the values of an
+     * unchanged file as an earlier build recorded them (given to the
+     * content), or NULL to read the file. Such values have no "src". */
+    json_t *(*stand_in)(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
+                        const char *name);
+};
+
 struct content {
-    struct tree *tree; /* where files are read from (not owned) */
+    struct tree *tree;                 /* where files are read from (not owned) */
+    const struct content_reuse *reuse; /* NULL: every file is read */
     char *dir;
     json_t *site;            /* site.yml with defaults applied */
     json_t *pages;           /* array, sorted by slug: {slug, title, description?, menu?, src} */
@@ -44,6 +60,9 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
 /* The same, parsing the files of each collection on up to jobs threads (when
  * the tree can be read from several); the result does not depend on jobs. */
 int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content *c, struct diag *d);
+/* The same, asking reuse (may be NULL) about each FAQ and supporter file. */
+int content_load_reusing(struct tree *t, const char *dir, int jobs,
+                         const struct content_reuse *reuse, struct content *c, struct diag *d);
 void content_free(struct content *c);
 
 /* 1 when content that failed to load is still whole enough to render (site,

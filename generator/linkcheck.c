@@ -243,6 +243,19 @@ void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *sc)
     buf_free(&scratch);
 }
 
+const char *const *linkcheck_scan_ids(const struct linkcheck_scan *sc, size_t *n)
+{
+    *n = sc->ids.n;
+    return (const char *const *)sc->ids.items;
+}
+
+void linkcheck_add_kept(struct linkcheck *lc, const char *relpath, const char *const *ids, size_t n)
+{
+    linkcheck_add_file(lc, relpath);
+    for (size_t i = 0; i < n; i++)
+        set_add(&lc->ids, xstrndup(ids[i], strlen(ids[i])));
+}
+
 void linkcheck_scan_free(struct linkcheck_scan *sc)
 {
     if (!sc)

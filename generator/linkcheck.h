@@ -29,6 +29,14 @@ struct linkcheck_scan;
 struct linkcheck_scan *linkcheck_scan_page(const char *relpath, const char *html, size_t len);
 void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *scan);
 void linkcheck_scan_free(struct linkcheck_scan *scan);
+/* The ids a scan found, as "page#id", sorted (valid until the scan is added
+ * or freed). */
+const char *const *linkcheck_scan_ids(const struct linkcheck_scan *scan, size_t *n);
+/* A page kept from an earlier build (reuse.h): its file and its ids, as
+ * linkcheck_scan_ids gave them. Its links were checked by that build; they
+ * still hold while nothing they point to has gone. */
+void linkcheck_add_kept(struct linkcheck *lc, const char *relpath, const char *const *ids,
+                        size_t n);
 /* Where a link of a page came from: a Markdown source position, and the link
  * as the author wrote it (url is what the page holds after rewriting). */
 void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,

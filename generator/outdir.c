@@ -14,13 +14,25 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "reuse.h"
 #include "xalloc.h"
+
+/* A file of an in-place rebuild, held until the commit. */
+struct pending {
+    char *rel;
+    char *data;
+    size_t len;
+};
 
 struct outdir {
     char *out;            /* the final directory; NULL for a check */
     char *tmp;            /* where this build writes; NULL once committed */
     json_t *dirs;         /* directories created in tmp so far */
     pthread_mutex_t lock; /* pages are written from several threads */
+    bool in_place;        /* outdir_open_in_place: writes wait in pending */
+    size_t written;       /* files written */
+    struct pending *pending;
+    size_t npending, cappending;
 };
 
 /* A directory we may replace: absent, empty, or a previous peersite output. */
@@ -102,6 +114,22 @@ int outdir_open(const char *out, struct outdir **od, struct diag *d)
     return 0;
 }
 
+int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d)
+{
+    *od = NULL;
+    if (!fs_is_dir(out)) {
+        diag_error(d, out, 0, 0, "not a directory");
+        return -1;
+    }
+    struct outdir *o = xcalloc(1, sizeof *o);
+    o->out = xstrdup(out);
+    o->in_place = true;
+    o->dirs = json_object();
+    pthread_mutex_init(&o->lock, NULL);
+    *od = o;
+    return 0;
+}
+
 /* Creates the directories of rel that this build has not created yet. The
  * output starts empty, so remembering what we made saves a failing mkdir per
  * page, which costs on a slow file system. The lock covers only the record:
@@ -144,18 +172,129 @@ static int make_parents(struct outdir *o, const char *rel, struct diag *d)
  * is read back or stat'ed. */
 int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
 {
+    if (o->in_place) {
+        struct pending p = {xstrdup(rel), xmalloc(len + 1), len};
+        memcpy(p.data, data, len);
+        pthread_mutex_lock(&o->lock);
+        if (o->npending == o->cappending)
+            o->pending =
+                xrealloc(o->pending, (o->cappending = o->cappending ? 2 * o->cappending : 64) *
+                                         sizeof *o->pending);
+        o->pending[o->npending++] = p;
+        pthread_mutex_unlock(&o->lock);
+        return 0;
+    }
     if (make_parents(o, rel, d) < 0)
         return -1;
     char *path = xasprintf("%s/%s", o->tmp, rel);
     int rc = fs_write_file(path, data, len, d);
     free(path);
+    if (rc == 0) {
+        pthread_mutex_lock(&o->lock);
+        o->written++;
+        pthread_mutex_unlock(&o->lock);
+    }
     return rc;
+}
+
+/* 1 when path holds exactly data. */
+static int same_bytes(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+    char chunk[65536];
+    for (size_t at = 0; same && at < len;) {
+        size_t want = len - at < sizeof chunk ? len - at : sizeof chunk;
+        ssize_t n = read(fd, chunk, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        same = n > 0 && !memcmp(chunk, data + at, (size_t)n);
+        at += n > 0 ? (size_t)n : 0;
+    }
+    close(fd);
+    return same;
+}
+
+/* One changed file of an in-place rebuild: a temporary file beside it, then
+ * a rename over it, so the file is never seen half-written. */
+static int replace_file(struct outdir *o, const struct pending *p, struct diag *d)
+{
+    char *path = xasprintf("%s/%s", o->out, p->rel);
+    int rc = 0;
+    if (!same_bytes(path, p->data, p->len)) {
+        char *copy = xstrdup(path), *copy2 = xstrdup(path);
+        char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dirname(copy), basename(copy2));
+        char *dir = xstrdup(p->rel);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = '\0';
+            char *full = xasprintf("%s/%s", o->out, dir);
+            rc = fs_mkdirs(full, 0755, d);
+            free(full);
+        }
+        int fd = rc < 0 ? -1 : mkstemp(tmp);
+        if (rc == 0 && fd < 0) {
+            diag_error(d, tmp, 0, 0, "cannot create: %s", strerror(errno));
+            rc = -1;
+        }
+        if (fd >= 0) {
+            close(fd);
+            rc = fs_write_file(tmp, p->data, p->len, d);
+            if (rc == 0 && chmod(tmp, 0644) < 0)
+                rc = -1;
+            if (rc == 0 && rename(tmp, path) < 0) {
+                diag_error(d, path, 0, 0, "cannot replace: %s", strerror(errno));
+                rc = -1;
+            }
+            if (rc == 0 && strcmp(p->rel, REUSE_FILE))
+                o->written++;
+            if (rc < 0)
+                unlink(tmp);
+        }
+        free(dir);
+        free(tmp);
+        free(copy);
+        free(copy2);
+    }
+    free(path);
+    return rc;
+}
+
+static int commit_in_place(struct outdir *o, struct diag *d)
+{
+    /* The record first: without it the next build starts afresh. */
+    char *record = xasprintf("%s/%s", o->out, REUSE_FILE);
+    if (unlink(record) < 0 && errno != ENOENT) {
+        diag_error(d, record, 0, 0, "cannot remove: %s", strerror(errno));
+        free(record);
+        return -1;
+    }
+    free(record);
+    if (fs_sync_dir(o->out, d) < 0)
+        return -1;
+    const struct pending *last = NULL;
+    for (size_t i = 0; i < o->npending; i++) {
+        if (!strcmp(o->pending[i].rel, REUSE_FILE)) {
+            last = &o->pending[i];
+            continue;
+        }
+        if (replace_file(o, &o->pending[i], d) < 0)
+            return -1;
+    }
+    if (last && replace_file(o, last, d) < 0)
+        return -1;
+    return fs_sync_dir(o->out, d);
 }
 
 int outdir_commit(struct outdir *o, struct diag *d)
 {
     if (!o->out)
         return 0;
+    if (o->in_place)
+        return commit_in_place(o, d);
     if (chmod(o->tmp, 0755) < 0) {
         diag_error(d, o->tmp, 0, 0, "chmod failed: %s", strerror(errno));
         return -1;
@@ -180,6 +319,11 @@ int outdir_commit(struct outdir *o, struct diag *d)
     return rc;
 }
 
+size_t outdir_changed(const struct outdir *o)
+{
+    return o ? o->written : 0;
+}
+
 void outdir_free(struct outdir *o)
 {
     if (!o)
@@ -189,6 +333,11 @@ void outdir_free(struct outdir *o)
     }
     free(o->tmp);
     free(o->out);
+    for (size_t i = 0; i < o->npending; i++) {
+        free(o->pending[i].rel);
+        free(o->pending[i].data);
+    }
+    free(o->pending);
     json_decref(o->dirs);
     pthread_mutex_destroy(&o->lock);
     free(o);

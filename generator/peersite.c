@@ -80,7 +80,10 @@ static int build_or_check(const struct cli *c, struct diag *d, int write)
     const char *out = cli_get(c, "out") ? cli_get(c, "out") : "site";
     r.out = write ? out : NULL;
     int rc = build_run(&r, &res, d);
-    if (rc == 0 && write)
+    if (rc == 0 && write && res.stages.in_place)
+        printf("peersite: built %s from %s (%zu files changed since the last build)\n", out,
+               content, res.stages.changed);
+    else if (rc == 0 && write)
         printf("peersite: built %s from %s\n", out, content);
     if (rc == 0 && !write)
         printf("peersite: %s is valid\n", content);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "reuse.h"
 #include "xalloc.h"
 
 /* Writes dir (recursively) into the object database as a tree. */
@@ -27,7 +28,8 @@ static int write_tree(git_repository *repo, const char *dir, git_oid *out, struc
     }
     for (int i = 0; i < n; i++) {
         const char *name = list[i]->d_name;
-        if (!strcmp(name, ".") || !strcmp(name, ".."))
+        /* The build's record (reuse.h) describes a local directory. */
+        if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, REUSE_FILE))
             continue;
         char *path = NULL;
         struct stat st;

@@ -1096,3 +1096,100 @@ json_t *search_files(struct search *s)
     }
     return files;
 }
+
+/* ---- a page kept for the next build (reuse.h) ----------------------------- */
+
+static void save_u64(struct buf *b, uint64_t v)
+{
+    buf_append(b, &v, sizeof v);
+}
+
+void search_page_save(const struct search_page *p, struct buf *out)
+{
+    save_u64(out, p->ndocs);
+    save_u64(out, p->nterms);
+    save_u64(out, p->strs.len);
+    save_u64(out, p->words.len);
+    for (size_t i = 0; i < p->ndocs; i++) {
+        const struct page_doc *d = &p->docs[i];
+        uint64_t v[9] = {d->title, d->url,   d->trail,  d->text,          d->bytes,
+                         d->len,   d->first, d->nterms, d->json ? 1u : 0u};
+        buf_append(out, v, sizeof v);
+    }
+    for (size_t i = 0; i < p->nterms; i++) {
+        const struct page_term *t = &p->terms[i];
+        uint64_t v[4] = {t->off, t->len, t->hash, t->tf};
+        buf_append(out, v, sizeof v);
+    }
+    buf_append(out, p->strs.data ? p->strs.data : "", p->strs.len);
+    buf_append(out, p->words.data ? p->words.data : "", p->words.len);
+}
+
+/* Reads n words of 8 bytes at *at, within end. */
+static bool load_u64s(const char **at, const char *end, uint64_t *v, size_t n)
+{
+    if ((size_t)(end - *at) / sizeof *v < n)
+        return false;
+    memcpy(v, *at, n * sizeof *v);
+    *at += n * sizeof *v;
+    return true;
+}
+
+/* Every offset and length is checked against the strings it points into:
+ * a record is a file on disk. */
+struct search_page *search_page_load(const char *data, size_t len)
+{
+    const char *at = data, *end = data + len;
+    uint64_t h[4];
+    if (!load_u64s(&at, end, h, 4) || h[0] > len / 72 || h[1] > len / 32 || h[2] > len ||
+        h[3] > len)
+        return NULL;
+    struct search_page *p = page_new();
+    p->ndocs = p->dcap = h[0];
+    p->nterms = p->tcap = h[1];
+    p->docs = xcalloc(p->ndocs + 1, sizeof *p->docs);
+    p->terms = xcalloc(p->nterms + 1, sizeof *p->terms);
+    bool good = true;
+    for (size_t i = 0; good && i < p->ndocs; i++) {
+        uint64_t v[9] = {0};
+        good = load_u64s(&at, end, v, 9);
+        struct page_doc *d = &p->docs[i];
+        d->title = v[0];
+        d->url = v[1];
+        d->trail = v[2];
+        d->text = v[3];
+        d->bytes = v[4];
+        d->len = (uint32_t)v[5];
+        d->first = v[6];
+        d->nterms = v[7];
+        d->json = v[8] != 0;
+        good = good && v[0] < h[2] && v[1] < h[2] && v[2] < h[2] && v[3] < h[2] &&
+               v[6] <= p->nterms && v[7] <= p->nterms - v[6];
+    }
+    for (size_t i = 0; good && i < p->nterms; i++) {
+        uint64_t v[4] = {0};
+        good = load_u64s(&at, end, v, 4);
+        struct page_term *t = &p->terms[i];
+        t->off = v[0];
+        t->len = (uint32_t)v[1];
+        t->hash = (uint32_t)v[2];
+        t->tf = (uint32_t)v[3];
+        good = good && v[0] < h[3] && v[1] <= h[3] - v[0] && v[1] <= MAX_TERM;
+    }
+    good = good && (size_t)(end - at) == h[2] + h[3];
+    if (good) {
+        buf_append(&p->strs, at, h[2]);
+        buf_append(&p->words, at + h[2], h[3]);
+        /* Every string ends inside its buffer. */
+        good =
+            (!h[2] || p->strs.data[h[2] - 1] == '\0') && (!h[3] || p->words.data[h[3] - 1] == '\0');
+        for (size_t i = 0; good && i < p->nterms; i++)
+            good = p->words.data[p->terms[i].off + p->terms[i].len] == '\0' &&
+                   p->terms[i].hash == hash(p->words.data + p->terms[i].off, p->terms[i].len);
+    }
+    if (!good) {
+        search_page_free(p);
+        return NULL;
+    }
+    return p;
+}

@@ -54,6 +54,11 @@ struct search_page *search_scan_html(const char *url, const char *label, const c
  * of the documents. NULL p adds nothing. */
 void search_add_page(struct search *s, struct search_page *p);
 
+/* A scanned page as bytes, for the next build (reuse.h), and back: load
+ * checks every offset and returns NULL for bytes it did not save. */
+void search_page_save(const struct search_page *p, struct buf *out);
+struct search_page *search_page_load(const char *data, size_t len);
+
 /* Frees a page that was never added; NULL-safe. */
 void search_page_free(struct search_page *p);
 

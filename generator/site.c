@@ -1,6 +1,7 @@
 #include "site.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <limits.h>
 #include <sodium.h>
@@ -22,6 +23,7 @@
 #include "outdir.h"
 #include "pool.h"
 #include "pubkey.h"
+#include "reuse.h"
 #include "search.h"
 #include "sitedata.h"
 #include "xalloc.h"
@@ -71,6 +73,16 @@ struct build {
     char **card_text;
     size_t *card_len;
     json_t *card_frame; /* what a card sees beside its supporter */
+    /* Each supporter's supporters.json entry, by supporter. */
+    char **entry_text;
+    size_t *entry_len;
+    /* Reuse (reuse.h): the last build's record when this one changes the
+     * site in place (NULL: everything is made afresh), and this build's. */
+    const struct reuse *prev;
+    struct reuse_writer *record;
+    struct reuse_hook *hook;
+    bool faq_same, supporters_same; /* every FAQ entry, every supporter reused */
+    bool redo;                      /* reuse proved impossible: build afresh */
 };
 
 /* The menu of the last page a worker rendered: pages at the same depth with
@@ -105,6 +117,7 @@ struct page_job {
     const char *label; /* where the page sits in search results, or NULL */
     bool index;
     struct search_page *search;
+    const struct reuse_page *kept; /* unchanged since the last build: nothing to render */
 };
 
 /* Seconds since *t, and *t moved to now: the stages of --timings. */
@@ -421,14 +434,193 @@ static void page_work(void *arg, int worker, void *ctx)
     json_decref(values);
 }
 
+/* ---- reuse (reuse.h) ------------------------------------------------------ */
+
+/* What the content loader told us of a collection's files: each one's stamp
+ * (taken before it was read), by its place in the collection. */
+struct collection_files {
+    size_t n;
+    struct reuse_stamp *stamp;
+    bool *stamped; /* its stamp could be taken */
+    bool *fresh;   /* changed too close to this build to be reused by the next */
+    json_t *index; /* path -> place */
+};
+
+struct reuse_hook {
+    struct build *b;
+    int64_t started_ns;
+    struct collection_files faq, supporters;
+    bool other_files; /* a collection's files are not the ones the record knows */
+    struct content_reuse api;
+};
+
+static struct collection_files *files_of(struct reuse_hook *h, const char *collection)
+{
+    return strcmp(collection, "faq") ? &h->supporters : &h->faq;
+}
+
+static void hook_files(void *ctx, const char *collection, char *const *paths, size_t n)
+{
+    struct reuse_hook *h = ctx;
+    struct collection_files *f = files_of(h, collection);
+    enum reuse_kind kind = strcmp(collection, "faq") ? REUSE_SUPPORTER : REUSE_FAQ;
+    f->n = n;
+    f->stamp = xcalloc(n + 1, sizeof *f->stamp);
+    f->stamped = xcalloc(n + 1, sizeof *f->stamped);
+    f->fresh = xcalloc(n + 1, sizeof *f->fresh);
+    f->index = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(f->index, paths[i], json_integer((json_int_t)i));
+    if (!h->b->prev)
+        return;
+    /* The same files as the record's, or a file was added or removed. */
+    size_t known = 0;
+    for (size_t i = 0; i < reuse_nitems(h->b->prev); i++)
+        known += reuse_item(h->b->prev, i)->kind == kind;
+    for (size_t i = 0; i < n && known == n; i++) {
+        const struct reuse_item *it = reuse_find_item(h->b->prev, paths[i]);
+        if (!it || it->kind != kind)
+            known = 0;
+    }
+    if (known != n)
+        h->other_files = true;
+}
+
+/* On the content loader's threads: values for a file unchanged since the
+ * record, or NULL. The stamp is taken before the file is read, so a change
+ * made while it is read makes the next build read it again. */
+static json_t *hook_stand_in(void *ctx, const char *collection, size_t i, const char *path,
+                             int dirfd, const char *name)
+{
+    struct reuse_hook *h = ctx;
+    struct collection_files *f = files_of(h, collection);
+    struct stat st;
+    if (i >= f->n ||
+        (dirfd >= 0 ? fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) : lstat(path, &st)) < 0)
+        return NULL;
+    reuse_stamp_of(&st, &f->stamp[i]);
+    f->stamped[i] = true;
+    f->fresh[i] = (int64_t)f->stamp[i].mtime_ns > h->started_ns - 20000000LL ||
+                  (int64_t)f->stamp[i].ctime_ns > h->started_ns - 20000000LL;
+    if (!h->b->prev || h->other_files)
+        return NULL;
+    const struct reuse_item *it = reuse_find_item(h->b->prev, path);
+    if (!it || it->fresh || memcmp(&it->stamp, &f->stamp[i], sizeof it->stamp))
+        return NULL;
+    json_t *v = reuse_values(it);
+    /* A photo is copied by every build (its asset name is its hash). */
+    if (!v || json_object_get(v, "photo")) {
+        json_decref(v);
+        return NULL;
+    }
+    json_object_set_new(v, "reused", json_integer((json_int_t)reuse_index(h->b->prev, it)));
+    return v;
+}
+
+static void hook_free(struct reuse_hook *h)
+{
+    if (!h)
+        return;
+    struct collection_files *all[] = {&h->faq, &h->supporters};
+    for (size_t k = 0; k < 2; k++) {
+        free(all[k]->stamp);
+        free(all[k]->stamped);
+        free(all[k]->fresh);
+        json_decref(all[k]->index);
+    }
+    free(h);
+}
+
+static const struct reuse_item *record_of(struct build *b, json_t *item)
+{
+    json_t *at = b->prev ? json_object_get(item, "reused") : NULL;
+    return at ? reuse_item(b->prev, (size_t)json_integer_value(at)) : NULL;
+}
+
+/* An earlier page's ids as C strings (caller frees the array). */
+static const char **kept_ids(const struct reuse_page *pg)
+{
+    const char **ids = xcalloc(pg->nids + 1, sizeof *ids);
+    for (size_t i = 0; i < pg->nids; i++)
+        ids[i] = pg->ids[i].s;
+    return ids;
+}
+
+/* A page kept as it is: its ids and search documents come from the record. */
+static void add_kept_page(struct build *b, struct page_job *job)
+{
+    const struct reuse_page *pg = job->kept;
+    const char **ids = kept_ids(pg);
+    linkcheck_add_kept(b->lc, pg->rel.s, ids, pg->nids);
+    if (pg->search.len) {
+        job->search = search_page_load(pg->search.s, pg->search.len);
+        if (!job->search)
+            b->redo = true; /* a damaged record */
+    }
+    if (b->record)
+        reuse_add_page(b->record, pg->rel.s, pg->search.s, pg->search.len, ids, pg->nids);
+    free(ids);
+}
+
+/* A page made afresh: recorded for the next build. In place, every id the
+ * page had must still be there, or links elsewhere (not checked again)
+ * might point at one that went. */
+static void record_page(struct build *b, struct page_job *job)
+{
+    size_t n;
+    const char *const *ids = linkcheck_scan_ids(job->found, &n);
+    if (b->prev) {
+        const struct reuse_page *pg = reuse_find_page(b->prev, job->rel);
+        size_t j = 0;
+        for (size_t i = 0; pg && i < pg->nids; i++) {
+            while (j < n && strcmp(ids[j], pg->ids[i].s) < 0)
+                j++;
+            if (j == n || strcmp(ids[j], pg->ids[i].s))
+                b->redo = true;
+        }
+        if (!pg)
+            b->redo = true;
+    }
+    if (!b->record)
+        return;
+    struct buf found = BUF_INIT;
+    if (job->search)
+        search_page_save(job->search, &found);
+    reuse_add_page(b->record, job->rel, found.data, found.len, ids, n);
+    buf_free(&found);
+}
+
+/* In place, a page whose inputs did not change is kept: true when it is.
+ * Without its record the site cannot be changed in place. */
+static bool keep_page(struct build *b, const char *rel)
+{
+    if (!b->prev)
+        return false;
+    const struct reuse_page *pg = reuse_find_page(b->prev, rel);
+    if (!pg) {
+        b->redo = true;
+        return false;
+    }
+    struct page_job *job = xcalloc(1, sizeof *job);
+    job->rel = xstrdup(rel);
+    job->kept = pg;
+    job->d = (struct diag)DIAG_INIT;
+    pool_submit_done(b->pool, job);
+    return true;
+}
+
 /* Back on the building thread, in the order pages were submitted. */
 static void page_done(void *arg, void *ctx)
 {
     struct page_job *job = arg;
     struct build *b = ctx;
     origins_flush(b->lc, &job->origins);
-    if (job->found)
+    if (job->kept)
+        add_kept_page(b, job);
+    if (job->found) {
+        record_page(b, job);
         linkcheck_add_scan(b->lc, job->found);
+    }
     search_add_page(b->search, job->search);
     diag_move(b->d, &job->d);
     json_decref(job->page);
@@ -460,11 +652,14 @@ static int build_pages(struct build *b)
         if (asprintf(&rel, "%s%s", home ? "" : slug, home ? "index.html" : "/index.html") < 0 ||
             asprintf(&url, "%s%s", home ? "" : slug, home ? "" : "/") < 0)
             abort();
-        json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
-        set_reviewed(page, reviewed_one(b, p));
-        json_t *extra = json_pack("{s:o}", "content", md_body(b, NULL, p, rel, NULL));
         json_array_append_new(b->sitemap, json_string(url));
-        rc |= render_page(b, home ? "home" : "page", rel, page, extra, home ? "home" : slug, NULL);
+        if (!keep_page(b, rel)) {
+            json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
+            set_reviewed(page, reviewed_one(b, p));
+            json_t *extra = json_pack("{s:o}", "content", md_body(b, NULL, p, rel, NULL));
+            rc |= render_page(b, home ? "home" : "page", rel, page, extra, home ? "home" : slug,
+                              NULL);
+        }
         free(rel);
         free(url);
     }
@@ -474,6 +669,10 @@ static int build_pages(struct build *b)
 static int build_faq(struct build *b)
 {
     const char *rel = "faq/index.html";
+    if (b->faq_same && keep_page(b, rel)) {
+        json_array_append_new(b->sitemap, json_string("faq/"));
+        return 0;
+    }
     json_t *cats = json_array(), *cat, *q;
     size_t i, j;
     size_t npaths = json_array_size(b->c.faq);
@@ -487,9 +686,8 @@ static int build_faq(struct build *b)
                 continue;
             const char *slug = json_string_value(json_object_get(q, "slug"));
             const char *question = json_string_value(json_object_get(q, "question"));
-            json_t *item = json_pack("{s:s, s:s, s:o}", "slug", slug, "question", question,
+            json_t *item = json_pack("{s:s, s:s, s:O}", "slug", slug, "question", question,
                                      "answer", b->answers[j]);
-            b->answers[j] = NULL; /* the page's now */
             json_array_append_new(questions, item);
         }
         json_array_append_new(cats,
@@ -512,6 +710,10 @@ static int build_faq(struct build *b)
 static int build_confidentiality(struct build *b)
 {
     const char *rel = "confidentiality/index.html";
+    if (keep_page(b, rel)) {
+        json_array_append_new(b->sitemap, json_string("confidentiality/"));
+        return 0;
+    }
     json_t *conf = b->c.confidentiality;
     const char *source = b->c.sources[json_integer_value(json_object_get(conf, "src"))].path;
     json_t *who = json_array(), *limits = json_array(), *w;
@@ -680,7 +882,20 @@ static void prepare_cards(struct build *b, struct page_job *job, int worker)
 {
     struct buf *html = &b->html[worker];
     for (size_t i = job->first; i < job->first + job->count; i++) {
-        json_t *s = json_array_get(b->c.supporters, b->card_of[i]);
+        size_t who = b->card_of[i];
+        json_t *s = json_array_get(b->c.supporters, who);
+        const struct reuse_item *it = record_of(b, s);
+        if (it) { /* unchanged since the last build */
+            b->card_text[i] = xstrndup(it->card.s, it->card.len);
+            b->card_len[i] = it->card.len;
+            b->entry_text[who] = xstrndup(it->entry.s, it->entry.len);
+            b->entry_len[who] = it->entry.len;
+            continue;
+        }
+        struct buf entry = BUF_INIT;
+        sitedata_supporter_entry(s, &entry);
+        b->entry_len[who] = entry.len;
+        b->entry_text[who] = buf_detach(&entry);
         json_t *card = supporter_values(b, NULL, s, "supporters/index.html", false);
         buf_reset(html);
         mustache_render_item(b->mu[worker], "supporters", "supporters", b->globals, b->card_frame,
@@ -696,9 +911,12 @@ static void prepare_cards(struct build *b, struct page_job *job, int worker)
 static void prepare_answers(struct build *b, struct page_job *job, int worker)
 {
     (void)worker;
-    for (size_t i = job->first; i < job->first + job->count; i++)
-        b->answers[i] =
-            md_body(b, &job->origins, json_array_get(b->c.faq, i), "faq/index.html", NULL);
+    for (size_t i = job->first; i < job->first + job->count; i++) {
+        json_t *q = json_array_get(b->c.faq, i);
+        const struct reuse_item *it = record_of(b, q);
+        b->answers[i] = it ? json_stringn(it->answer.s, it->answer.len)
+                           : md_body(b, &job->origins, q, "faq/index.html", NULL);
+    }
 }
 
 /* The values of pages that list a whole collection (the directory, the FAQ)
@@ -712,6 +930,8 @@ static void build_fragments(struct build *b)
     b->card_of = xcalloc(ns + 1, sizeof *b->card_of);
     b->card_text = xcalloc(ns + 1, sizeof *b->card_text);
     b->card_len = xcalloc(ns + 1, sizeof *b->card_len);
+    b->entry_text = xcalloc(ns + 1, sizeof *b->entry_text);
+    b->entry_len = xcalloc(ns + 1, sizeof *b->entry_len);
     size_t k = 0, i;
     json_t *s;
     for (int pass = 1; pass >= 0; pass--)
@@ -723,7 +943,8 @@ static void build_fragments(struct build *b)
                                make_nav(b, "../", "supporters"));
     const size_t chunk = 64;
     for (int kind = 0; kind < 2; kind++) {
-        size_t n = kind ? nf : ns;
+        /* In place, a collection with nothing changed keeps its pages. */
+        size_t n = kind ? (b->faq_same ? 0 : nf) : (b->supporters_same ? 0 : ns);
         for (size_t first = 0; first < n; first += chunk) {
             struct page_job *job = xcalloc(1, sizeof *job);
             job->prepare = kind ? prepare_answers : prepare_cards;
@@ -742,8 +963,14 @@ static void free_fragments(struct build *b)
         json_decref(b->answers[i]);
     free(b->answers);
     b->answers = NULL;
-    for (size_t i = 0; b->card_text && i < b->ncards; i++)
+    for (size_t i = 0; b->card_text && i < b->ncards; i++) {
         free(b->card_text[i]);
+        free(b->entry_text[i]);
+    }
+    free(b->entry_text);
+    free(b->entry_len);
+    b->entry_text = NULL;
+    b->entry_len = NULL;
     free(b->card_text);
     free(b->card_len);
     free(b->card_of);
@@ -761,6 +988,9 @@ static int build_supporters(struct build *b)
     size_t i;
     json_t *s;
     const char *rel = "supporters/index.html";
+    json_array_append_new(b->sitemap, json_string("supporters/"));
+    if (b->supporters_same && keep_page(b, rel))
+        goto pages;
     /* One place per card: the cards are rendered already (build_fragments). */
     json_t *cards = json_array();
     for (i = 0; i < b->ncards; i++)
@@ -790,7 +1020,6 @@ static int build_supporters(struct build *b)
         json_pack("{s:o, s:{s:o, s:o, s:o}, s:i, s:i}", "supporters", cards, "filters", "roles",
                   roles, "modalities", mods, "languages", langs, "count",
                   (int)json_array_size(b->c.supporters), "accepting_count", (int)accepting);
-    json_array_append_new(b->sitemap, json_string("supporters/"));
     struct page_job *dir = xcalloc(1, sizeof *dir);
     dir->tmpl = "supporters";
     dir->rel = xstrdup(rel);
@@ -800,17 +1029,21 @@ static int build_supporters(struct build *b)
     dir->items = true;
     submit_page(b, dir);
 
+pages:
     json_array_foreach (b->c.supporters, i, s) {
+        const char *slug = json_string_value(json_object_get(s, "slug"));
+        char *prel = xasprintf("supporters/%s/index.html", slug);
+        json_array_append_new(b->sitemap, json_sprintf("supporters/%s/", slug));
+        if (record_of(b, s) && keep_page(b, prel)) {
+            free(prel);
+            continue;
+        }
         struct page_job *job = xcalloc(1, sizeof *job);
         job->tmpl = "supporter";
-        job->rel =
-            xasprintf("supporters/%s/index.html", json_string_value(json_object_get(s, "slug")));
+        job->rel = prel;
         job->nav_key = "supporters";
         job->prepare = supporter_page_values;
         job->item = s;
-        json_array_append_new(b->sitemap,
-                              json_sprintf("supporters/%s/",
-                                           json_string_value(json_object_get(s, "slug"))));
         submit_page(b, job);
     }
     return rc;
@@ -830,6 +1063,11 @@ static const char *autocomplete_for(const char *id)
 static int build_request(struct build *b)
 {
     const char *rel = "request/index.html";
+    /* The form lists supporters (sitedata_datalist). */
+    if (b->supporters_same && keep_page(b, rel)) {
+        json_array_append_new(b->sitemap, json_string("request/"));
+        return 0;
+    }
     json_t *req = b->c.request;
     json_t *fields = json_array(), *f;
     size_t i;
@@ -892,7 +1130,8 @@ static void write_supporters_json(struct build *b, struct page_job *job, int wor
 {
     (void)worker;
     struct buf supporters = BUF_INIT;
-    sitedata_supporters(&b->c, &supporters);
+    sitedata_supporters_join(&b->c, (const char *const *)b->entry_text, b->entry_len,
+                             json_array_size(b->c.supporters), &supporters);
     if (b->out)
         outdir_write(b->out, "supporters.json", supporters.data, supporters.len, &job->d);
     buf_free(&supporters);
@@ -904,6 +1143,10 @@ static int write_data_files(struct build *b)
     json_t *schema = sitedata_schema(&b->c);
     int rc = emit_json(b, "request-schema.json", schema);
     json_decref(schema);
+    if (b->supporters_same) { /* in place, and kept as it is */
+        linkcheck_add_file(b->lc, "supporters.json");
+        return rc;
+    }
     struct page_job *job = xcalloc(1, sizeof *job);
     job->prepare = write_supporters_json;
     job->d = (struct diag)DIAG_INIT;
@@ -914,6 +1157,10 @@ static int write_data_files(struct build *b)
 
 static int write_sitemap(struct build *b)
 {
+    if (b->prev) { /* in place, the pages are the ones the last build made */
+        linkcheck_add_file(b->lc, "sitemap.xml");
+        return 0;
+    }
     struct buf x = BUF_INIT;
     sitedata_sitemap(json_string_value(json_object_get(b->c.site, "base_url")), b->sitemap, &x);
     int rc = emit(b, "sitemap.xml", x.data, x.len);
@@ -944,6 +1191,8 @@ static int build_search_and_404(struct build *b, struct site_timings *tm, struct
     int rc = write_search_index(b);
     tm->index = lap(t);
     json_array_append_new(b->sitemap, json_string("search/"));
+    if (keep_page(b, "search/index.html") && keep_page(b, "404.html"))
+        return rc;
     rc |= render_page(b, "search", "search/index.html", page_info("Search", NULL), NULL, "search",
                       NULL);
     /* 404.html is served for any missing path, so its links must be
@@ -1144,12 +1393,73 @@ static void leave_to_exit(const struct build *b)
     left_at_exit = kept;
 }
 
-int site_build(const struct site_options *o, struct diag *d)
+/* What a build made of each FAQ and supporter file, for the next build. */
+static void record_item(struct build *b, struct collection_files *files, enum reuse_kind kind,
+                        json_t *item, const char *card, size_t card_len, const char *entry,
+                        size_t entry_len, const char *answer, size_t answer_len)
+{
+    const char *path = json_string_value(json_object_get(item, "path"));
+    json_t *at = path ? json_object_get(files->index, path) : NULL;
+    if (!at || !files->stamped[json_integer_value(at)])
+        return; /* not recorded: the next build reads everything again */
+    size_t i = (size_t)json_integer_value(at);
+    reuse_add_item(b->record, kind, path, &files->stamp[i], files->fresh[i], item, card, card_len,
+                   entry, entry_len, answer, answer_len);
+}
+
+static void record_items(struct build *b)
+{
+    size_t n = json_array_size(b->c.supporters);
+    size_t *card_at = xcalloc(n + 1, sizeof *card_at);
+    for (size_t k = 0; k < b->ncards; k++)
+        card_at[b->card_of[k]] = k;
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(b->c.supporters, i);
+        const struct reuse_item *it = record_of(b, s);
+        size_t k = card_at[i];
+        if (b->card_text && b->card_text[k])
+            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, b->card_text[k],
+                        b->card_len[k], b->entry_text[i], b->entry_len[i], NULL, 0);
+        else if (it)
+            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, it->card.s, it->card.len,
+                        it->entry.s, it->entry.len, NULL, 0);
+    }
+    free(card_at);
+    size_t j;
+    json_t *q;
+    json_array_foreach (b->c.faq, j, q) {
+        const struct reuse_item *it = record_of(b, q);
+        if (b->answers && b->answers[j])
+            record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, 0, NULL, 0,
+                        json_string_value(b->answers[j]), json_string_length(b->answers[j]));
+        else if (it)
+            record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, 0, NULL, 0, it->answer.s,
+                        it->answer.len);
+    }
+}
+
+/* 1 when every item of a collection stands in for an unchanged file. */
+static bool all_reused(json_t *items)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach (items, i, v) {
+        if (!json_object_get(v, "reused"))
+            return false;
+    }
+    return true;
+}
+
+#define REDO (-2) /* reuse proved impossible: build again, afresh */
+
+static int build_once(const struct site_options *o, struct diag *d, bool may_reuse)
 {
     struct site_timings unused, *tm = o->timings ? o->timings : &unused;
     memset(tm, 0, sizeof *tm);
-    struct timespec t;
+    struct timespec t, wall;
     clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_REALTIME, &wall);
+    int64_t started = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
     struct build b;
     memset(&b, 0, sizeof b);
     b.opt = o;
@@ -1160,22 +1470,48 @@ int site_build(const struct site_options *o, struct diag *d)
     struct tree *own_tree = NULL;
     pthread_mutex_t template_lock = PTHREAD_MUTEX_INITIALIZER;
     struct diag template_errors = DIAG_INIT;
+    struct reuse *prev = NULL;
+    struct reuse_hook *hook = NULL;
+
+    /* What the last build into this directory left (reuse.h). */
+    uint8_t key[REUSE_KEY_BYTES];
+    bool fresh = false;
+    if (o->reuse && o->out_dir &&
+        reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git, started, key, &fresh) == 0) {
+        if (may_reuse && fs_is_dir(o->out_dir))
+            b.prev = prev = reuse_load(o->out_dir, key);
+        b.hook = hook = xcalloc(1, sizeof *hook);
+        hook->b = &b;
+        hook->started_ns = started;
+        hook->api = (struct content_reuse){hook, hook_files, hook_stand_in};
+        if (!fresh) /* else its record could not be trusted */
+            b.record = reuse_writer_new(key, started);
+    }
 
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
     /* Content with errors is still rendered when it can be, so broken links
      * are reported in the same run as every other error. */
     int jobs = o->jobs > 0 ? o->jobs : pool_cpus();
-    if (content_load_jobs(b.tree, o->content_dir, jobs, &b.c, d) < 0 && !content_renderable(&b.c))
+    if (content_load_reusing(b.tree, o->content_dir, jobs, hook ? &hook->api : NULL, &b.c, d) < 0 &&
+        !content_renderable(&b.c))
         goto out;
     tm->load = lap(&t);
+    if (prev && hook->other_files) { /* a file was added or removed */
+        rc = REDO;
+        goto out;
+    }
+    if (prev) {
+        b.faq_same = all_reused(b.c.faq);
+        b.supporters_same = all_reused(b.c.supporters);
+    }
     if (tree_kind(b.tree, o->theme_dir) != TREE_DIR) {
         diag_error(d, o->theme_dir, 0, 0, "theme directory not found");
         goto out;
     }
     /* A check builds into a scratch directory and throws it away. */
-    if (outdir_open(o->out_dir, &b.out, d) < 0)
+    if ((prev ? outdir_open_in_place(o->out_dir, &b.out, d) : outdir_open(o->out_dir, &b.out, d)) <
+        0)
         goto out;
-
     b.lc = linkcheck_new();
     start_workers(&b, &template_lock, &template_errors);
     b.globals = json_object();
@@ -1208,13 +1544,25 @@ int site_build(const struct site_options *o, struct diag *d)
     diag_move(d, &template_errors);
     write_sitemap(&b);
     tm->pages += lap(&t);
+    if (b.redo) {
+        rc = REDO;
+        goto out;
+    }
     register_left_out(&b);
     linkcheck_run(b.lc, d);
     tm->links = lap(&t);
     if (d->nerrors > before)
         goto out;
+    if (b.record) {
+        record_items(&b);
+        const struct buf *bytes = reuse_bytes(b.record);
+        if (outdir_write(b.out, REUSE_FILE, bytes->data, bytes->len, d) < 0)
+            goto out;
+    }
     if (outdir_commit(b.out, d) < 0)
         goto out;
+    tm->in_place = prev != NULL;
+    tm->changed = outdir_changed(b.out);
     tm->swap = lap(&t);
     rc = 0;
 out:
@@ -1224,7 +1572,13 @@ out:
     diag_move(d, &template_errors);
     outdir_free(b.out);
     free(assets_dir);
-    if (o->exiting && !FREE_AT_EXIT) {
+    reuse_free(prev);
+    reuse_writer_free(b.record);
+    hook_free(hook);
+    b.prev = NULL;
+    b.record = NULL;
+    b.hook = NULL;
+    if (o->exiting && !FREE_AT_EXIT && rc != REDO) {
         leave_to_exit(&b);
     } else {
         linkcheck_free(b.lc);
@@ -1235,5 +1589,19 @@ out:
     }
     tree_free(own_tree);
     tm->free = lap(&t);
+    return rc;
+}
+
+int site_build(const struct site_options *o, struct diag *d)
+{
+    /* A first try that finds it cannot reuse the last build says nothing. */
+    struct diag first = DIAG_INIT;
+    int rc = build_once(o, &first, true);
+    if (rc == REDO) {
+        diag_free(&first);
+        return build_once(o, d, false) == 0 ? 0 : -1;
+    }
+    diag_move(d, &first);
+    diag_free(&first);
     return rc;
 }

@@ -26,6 +26,9 @@ struct site_options {
     /* Threads that render and write pages; 0: one per CPU. The output is the
      * same byte for byte whatever the number. */
     int jobs;
+    /* Keep a record for the next build into out_dir, and reuse the last
+     * one's (reuse.h); never with a --ref tree or for publishing. */
+    int reuse;
     /* The process ends right after this build: what the build read and
      * indexed is left for the system to take back at exit, at once. */
     int exiting;
@@ -35,12 +38,14 @@ struct site_options {
 
 /* Seconds spent in each stage of a build. */
 struct site_timings {
-    double load;  /* reading and checking the content */
-    double pages; /* rendering and writing every page and file */
-    double index; /* writing the search index */
-    double links; /* the link check */
-    double swap;  /* putting the new site in place */
-    double free;  /* releasing the build's memory */
+    double load;    /* reading and checking the content */
+    double pages;   /* rendering and writing every page and file */
+    double index;   /* writing the search index */
+    double links;   /* the link check */
+    double swap;    /* putting the new site in place */
+    double free;    /* releasing the build's memory */
+    int in_place;   /* the site was changed in place, reusing the last build */
+    size_t changed; /* then: the files written (their bytes differed) */
 };
 
 /* Builds (or, with out_dir NULL, checks) the site. Returns 0 on success;

@@ -34,32 +34,56 @@ static void append_indented(json_t *v, int depth, struct buf *out)
     free(text);
 }
 
-void sitedata_supporters(const struct content *c, struct buf *out)
+void sitedata_supporter_entry(json_t *s, struct buf *out)
 {
     static const char *const keys[] = {"slug",      "name",       "credentials", "pronouns",
                                        "role",      "department", "specialty",   "modalities",
                                        "languages", "campus",     "accepting",   NULL};
+    json_t *o = json_object();
+    for (size_t k = 0; keys[k]; k++) {
+        json_t *v = json_object_get(s, keys[k]);
+        if (v)
+            json_object_set(o, keys[k], v);
+    }
+    json_object_set_new(o, "url",
+                        json_sprintf("supporters/%s/",
+                                     json_string_value(json_object_get(s, "slug"))));
+    buf_puts(out, "  ");
+    append_indented(o, 2, out);
+    json_decref(o);
+}
+
+void sitedata_supporters_join(const struct content *c, const char *const *entry, const size_t *len,
+                              size_t n, struct buf *out)
+{
     buf_puts(out, "{\n \"version\": 1,\n \"roles\": ");
     append_indented(json_object_get(c->site, "roles"), 1, out);
     buf_puts(out, ",\n \"supporters\": ");
-    size_t n = json_array_size(c->supporters);
     buf_puts(out, n ? "[\n" : "[]");
     for (size_t i = 0; i < n; i++) {
-        json_t *s = json_array_get(c->supporters, i), *o = json_object();
-        for (size_t k = 0; keys[k]; k++) {
-            json_t *v = json_object_get(s, keys[k]);
-            if (v)
-                json_object_set(o, keys[k], v);
-        }
-        json_object_set_new(o, "url",
-                            json_sprintf("supporters/%s/",
-                                         json_string_value(json_object_get(s, "slug"))));
-        buf_puts(out, "  ");
-        append_indented(o, 2, out);
+        buf_append(out, entry[i], len[i]);
         buf_puts(out, i + 1 < n ? ",\n" : "\n ]");
-        json_decref(o);
     }
     buf_puts(out, "\n}\n");
+}
+
+void sitedata_supporters(const struct content *c, struct buf *out)
+{
+    size_t n = json_array_size(c->supporters);
+    struct buf *one = xcalloc(n + 1, sizeof *one);
+    const char **entry = xcalloc(n + 1, sizeof *entry);
+    size_t *len = xcalloc(n + 1, sizeof *len);
+    for (size_t i = 0; i < n; i++) {
+        sitedata_supporter_entry(json_array_get(c->supporters, i), &one[i]);
+        entry[i] = one[i].data;
+        len[i] = one[i].len;
+    }
+    sitedata_supporters_join(c, entry, len, n, out);
+    for (size_t i = 0; i < n; i++)
+        buf_free(&one[i]);
+    free(one);
+    free(entry);
+    free(len);
 }
 
 static int by_string(const void *a, const void *b);

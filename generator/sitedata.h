@@ -20,6 +20,12 @@ json_t *sitedata_schema(const struct content *c);
  * appended to out one supporter at a time (a large directory is never held
  * twice), in exactly json_dumps's indented layout. */
 void sitedata_supporters(const struct content *c, struct buf *out);
+/* The same in two steps, so each supporter's entry can be made apart (on a
+ * worker, or kept from the last build): one entry, then all of them in the
+ * directory's order. */
+void sitedata_supporter_entry(json_t *supporter, struct buf *out);
+void sitedata_supporters_join(const struct content *c, const char *const *entry, const size_t *len,
+                              size_t n, struct buf *out);
 
 /* The values a request field can be offered from the directory (a
  * <datalist>): for "supporter", the accepting supporters as {value: name,

@@ -261,6 +261,11 @@ int tree_dir_read(struct tree_dir *td, size_t i, const char *path, size_t max, s
     return 0;
 }
 
+int tree_dir_fd(const struct tree_dir *td)
+{
+    return td->t->ops->read_in && td->state ? dirfd((DIR *)td->state) : -1;
+}
+
 void tree_dir_free(struct tree_dir *td)
 {
     if (!td)

@@ -65,6 +65,10 @@ struct tree_dir {
     char *block;            /* the names' storage when they share one */
 };
 
+/* The listed directory's descriptor, for fstatat; -1 when the tree is not
+ * the file system (a git tree). */
+int tree_dir_fd(const struct tree_dir *td);
+
 /* Lists dir, keeping the names that end with suffix (all if NULL); NULL
  * when dir cannot be listed, as tree_list. Free with tree_dir_free. */
 struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suffix, struct diag *d);

@@ -1,0 +1,585 @@
+#include "reuse.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+#define MAGIC "peersite-cache 2\n"
+#define TRAILER "end\n"
+/* A change this close before a build may share its clock tick with the
+ * build's own reading of the file. */
+#define FRESH_NS 20000000LL
+#define MAX_RECORD (1u << 30)
+
+void reuse_stamp_of(const struct stat *st, struct reuse_stamp *s)
+{
+    s->size = (uint64_t)st->st_size;
+    s->mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+    s->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
+    s->ino = (uint64_t)st->st_ino;
+}
+
+/* ---- the key -------------------------------------------------------------- */
+
+struct keywalk {
+    crypto_generichash_state h;
+    int64_t started_ns;
+    bool fresh;
+    dev_t out_dev;
+    ino_t out_ino;
+    bool out_known;
+    bool content; /* walking the content directory: collections are items */
+};
+
+static void feed(struct keywalk *k, const void *data, size_t len)
+{
+    crypto_generichash_update(&k->h, data, len);
+}
+
+static void feed_str(struct keywalk *k, const char *s)
+{
+    uint32_t n = (uint32_t)strlen(s);
+    feed(k, &n, sizeof n);
+    feed(k, s, n);
+}
+
+static void feed_stat(struct keywalk *k, const struct stat *st)
+{
+    struct reuse_stamp s;
+    reuse_stamp_of(st, &s);
+    feed(k, &s, sizeof s);
+    uint32_t mode = st->st_mode;
+    feed(k, &mode, sizeof mode);
+    if ((int64_t)s.mtime_ns > k->started_ns - FRESH_NS ||
+        (int64_t)s.ctime_ns > k->started_ns - FRESH_NS)
+        k->fresh = true;
+}
+
+static bool is_md(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 3 && !strcmp(name + n - 3, ".md");
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(struct dirent *const *)a)->d_name, (*(struct dirent *const *)b)->d_name);
+}
+
+/* Every file under dir (rel is its name in the key), in name order; hidden
+ * entries and the output directory are not inputs. */
+static int walk(struct keywalk *k, const char *dir, const char *rel, int depth)
+{
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, NULL);
+    if (n < 0)
+        return -1;
+    qsort(list, (size_t)n, sizeof *list, by_name);
+    int rc = 0;
+    bool collection =
+        k->content && depth == 1 && (!strcmp(rel, "supporters") || !strcmp(rel, "faq"));
+    for (int i = 0; i < n && rc == 0; i++) {
+        const char *name = list[i]->d_name;
+        /* A collection's Markdown files are items (content.h), each with
+         * its own record; anything else is part of the key. */
+        if (name[0] == '.' || (collection && is_md(name) && list[i]->d_type == DT_REG))
+            continue;
+        char *path = xasprintf("%s/%s", dir, name);
+        char *sub = xasprintf("%s%s%s", rel, *rel ? "/" : "", name);
+        struct stat st;
+        if (lstat(path, &st) < 0) {
+            rc = errno == ENOENT ? 0 : -1;
+        } else if (S_ISDIR(st.st_mode)) {
+            if (!(k->out_known && st.st_dev == k->out_dev && st.st_ino == k->out_ino) &&
+                depth < 16) {
+                feed_str(k, sub);
+                rc = walk(k, path, sub, depth + 1);
+            }
+        } else if (!(collection && is_md(name) && S_ISREG(st.st_mode))) {
+            feed_str(k, sub);
+            feed_stat(k, &st);
+        }
+        free(path);
+        free(sub);
+    }
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    return rc;
+}
+
+static int feed_dir(struct keywalk *k, const char *label, const char *dir, bool content)
+{
+    char *real = realpath(dir, NULL);
+    if (!real)
+        return -1;
+    feed_str(k, label);
+    feed_str(k, real);
+    k->content = content;
+    int rc = walk(k, real, "", 0);
+    free(real);
+    return rc;
+}
+
+int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
+              int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh)
+{
+    struct keywalk k;
+    memset(&k, 0, sizeof k);
+    k.started_ns = started_ns;
+    crypto_generichash_init(&k.h, NULL, 0, REUSE_KEY_BYTES);
+    feed_str(&k, MAGIC);
+    /* This program: a rebuilt peersite may render differently. */
+    struct stat st;
+    if (stat("/proc/self/exe", &st) < 0)
+        return -1;
+    feed_stat(&k, &st);
+    if (out_dir && stat(out_dir, &st) == 0) {
+        k.out_known = true;
+        k.out_dev = st.st_dev;
+        k.out_ino = st.st_ino;
+    }
+    if (feed_dir(&k, "content", content_dir, true) < 0 ||
+        feed_dir(&k, "theme", theme_dir, false) < 0)
+        return -1;
+    if (git) {
+        char *facts = json_dumps(git, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!facts)
+            abort();
+        feed_str(&k, facts);
+        free(facts);
+    }
+    crypto_generichash_final(&k.h, key, REUSE_KEY_BYTES);
+    *fresh = k.fresh;
+    return 0;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+struct reuse_writer {
+    struct buf out;
+    size_t nitems, npages;
+    size_t items_at, pages_at; /* where the counts go */
+    struct buf pages;          /* written after the items */
+};
+
+static void put(struct buf *b, const void *data, size_t len)
+{
+    buf_append(b, data, len);
+}
+
+static void put_u32(struct buf *b, uint32_t v)
+{
+    put(b, &v, sizeof v);
+}
+
+static void put_u64(struct buf *b, uint64_t v)
+{
+    put(b, &v, sizeof v);
+}
+
+static void put_text(struct buf *b, const char *s, size_t len)
+{
+    put_u32(b, (uint32_t)len);
+    put(b, s ? s : "", len);
+    put(b, "", 1);
+}
+
+struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_t started_ns)
+{
+    struct reuse_writer *w = xcalloc(1, sizeof *w);
+    put(&w->out, MAGIC, strlen(MAGIC));
+    put(&w->out, key, REUSE_KEY_BYTES);
+    put_u64(&w->out, (uint64_t)started_ns);
+    w->items_at = w->out.len;
+    put_u32(&w->out, 0);
+    return w;
+}
+
+void reuse_writer_free(struct reuse_writer *w)
+{
+    if (!w)
+        return;
+    buf_free(&w->out);
+    buf_free(&w->pages);
+    free(w);
+}
+
+/* Values as a flat list: name, then 's' string, 't'/'f', 'i' integer or 'a'
+ * list of strings. Returns false for a value of any other shape. */
+static bool put_values(struct buf *b, json_t *values)
+{
+    struct buf tmp = BUF_INIT;
+    uint32_t n = 0;
+    const char *name;
+    json_t *v;
+    bool ok = true;
+    json_object_foreach (values, name, v) {
+        if (!strcmp(name, "src") || !strcmp(name, "reused"))
+            continue;
+        put_text(&tmp, name, strlen(name));
+        if (json_is_string(v)) {
+            put(&tmp, "s", 1);
+            put_text(&tmp, json_string_value(v), json_string_length(v));
+        } else if (json_is_boolean(v)) {
+            put(&tmp, json_is_true(v) ? "t" : "f", 1);
+        } else if (json_is_integer(v)) {
+            put(&tmp, "i", 1);
+            put_u64(&tmp, (uint64_t)json_integer_value(v));
+        } else if (json_is_array(v)) {
+            put(&tmp, "a", 1);
+            put_u32(&tmp, (uint32_t)json_array_size(v));
+            size_t i;
+            json_t *x;
+            json_array_foreach (v, i, x) {
+                if (!json_is_string(x))
+                    ok = false;
+                put_text(&tmp, json_string_value(x), json_string_length(x));
+            }
+        } else {
+            ok = false;
+        }
+        n++;
+    }
+    put_u32(b, n);
+    put(b, tmp.data, tmp.len);
+    buf_free(&tmp);
+    return ok;
+}
+
+void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *path,
+                    const struct reuse_stamp *stamp, bool fresh, json_t *values, const char *card,
+                    size_t card_len, const char *entry, size_t entry_len, const char *answer,
+                    size_t answer_len)
+{
+    struct buf v = BUF_INIT;
+    bool whole = put_values(&v, values);
+    uint8_t head[2] = {(uint8_t)kind, fresh || !whole};
+    put(&w->out, head, 2);
+    put_u64(&w->out, stamp->size);
+    put_u64(&w->out, stamp->mtime_ns);
+    put_u64(&w->out, stamp->ctime_ns);
+    put_u64(&w->out, stamp->ino);
+    put_text(&w->out, path, strlen(path));
+    put_text(&w->out, v.data, v.len);
+    put_text(&w->out, card, card_len);
+    put_text(&w->out, entry, entry_len);
+    put_text(&w->out, answer, answer_len);
+    buf_free(&v);
+    w->nitems++;
+}
+
+void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search, size_t search_len,
+                    const char *const *ids, size_t nids)
+{
+    put_text(&w->pages, rel, strlen(rel));
+    put_text(&w->pages, search, search_len);
+    put_u32(&w->pages, (uint32_t)nids);
+    for (size_t i = 0; i < nids; i++)
+        put_text(&w->pages, ids[i], strlen(ids[i]));
+    w->npages++;
+}
+
+const struct buf *reuse_bytes(struct reuse_writer *w)
+{
+    uint32_t n = (uint32_t)w->nitems;
+    memcpy(w->out.data + w->items_at, &n, sizeof n);
+    put_u32(&w->out, (uint32_t)w->npages);
+    put(&w->out, w->pages.data, w->pages.len);
+    buf_free(&w->pages);
+    w->npages = 0;
+    put(&w->out, TRAILER, strlen(TRAILER));
+    put_u64(&w->out, (uint64_t)w->out.len + sizeof(uint64_t));
+    return &w->out;
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+struct reuse {
+    char *data;
+    size_t len;
+    struct reuse_item *items;
+    size_t nitems;
+    struct reuse_page *pages;
+    size_t npages;
+    /* open addressing over items and pages by name: index + 1, 0 empty */
+    size_t *item_slots, *page_slots;
+    size_t nslots_items, nslots_pages;
+    struct reuse_text *ids; /* every page's ids, one allocation */
+};
+
+struct reader {
+    const char *p, *end;
+    bool bad;
+};
+
+static bool take(struct reader *r, void *dst, size_t n)
+{
+    if (r->bad || (size_t)(r->end - r->p) < n) {
+        r->bad = true;
+        return false;
+    }
+    memcpy(dst, r->p, n);
+    r->p += n;
+    return true;
+}
+
+static uint32_t get_u32(struct reader *r)
+{
+    uint32_t v = 0;
+    take(r, &v, sizeof v);
+    return v;
+}
+
+static uint64_t get_u64(struct reader *r)
+{
+    uint64_t v = 0;
+    take(r, &v, sizeof v);
+    return v;
+}
+
+static struct reuse_text get_text(struct reader *r)
+{
+    struct reuse_text t = {"", 0};
+    uint32_t n = get_u32(r);
+    if (r->bad || (size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0') {
+        r->bad = true;
+        return t;
+    }
+    t.s = r->p;
+    t.len = n;
+    r->p += n + 1;
+    return t;
+}
+
+static uint32_t hash_name(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static size_t *index_names(size_t n, const struct reuse_text *(*name)(const struct reuse *, size_t),
+                           const struct reuse *r, size_t *nslots)
+{
+    size_t cap = 16;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    size_t *slots = xcalloc(cap, sizeof *slots);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = hash_name(name(r, i)->s) & (cap - 1);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
+        slots[j] = i + 1;
+    }
+    *nslots = cap;
+    return slots;
+}
+
+static const struct reuse_text *item_name(const struct reuse *r, size_t i)
+{
+    return &r->items[i].path;
+}
+
+static const struct reuse_text *page_name(const struct reuse *r, size_t i)
+{
+    return &r->pages[i].rel;
+}
+
+static bool parse(struct reuse *r, const uint8_t key[REUSE_KEY_BYTES])
+{
+    size_t ml = strlen(MAGIC), tl = strlen(TRAILER);
+    if (r->len < ml + REUSE_KEY_BYTES + tl + 8 || memcmp(r->data, MAGIC, ml) ||
+        memcmp(r->data + ml, key, REUSE_KEY_BYTES))
+        return false;
+    uint64_t total;
+    memcpy(&total, r->data + r->len - 8, 8);
+    if (total != r->len || memcmp(r->data + r->len - 8 - tl, TRAILER, tl))
+        return false;
+    struct reader rd = {r->data + ml + REUSE_KEY_BYTES, r->data + r->len - 8 - tl, false};
+    get_u64(&rd); /* when that build started */
+    uint32_t n = get_u32(&rd);
+    if (rd.bad || n > (size_t)(rd.end - rd.p) / 40)
+        return false;
+    r->items = xcalloc((size_t)n + 1, sizeof *r->items);
+    for (r->nitems = 0; r->nitems < n && !rd.bad; r->nitems++) {
+        struct reuse_item *it = &r->items[r->nitems];
+        uint8_t head[2] = {0, 1};
+        take(&rd, head, 2);
+        it->kind = head[0] == REUSE_FAQ ? REUSE_FAQ : REUSE_SUPPORTER;
+        it->fresh = head[1] != 0 || (head[0] != REUSE_SUPPORTER && head[0] != REUSE_FAQ);
+        it->stamp.size = get_u64(&rd);
+        it->stamp.mtime_ns = get_u64(&rd);
+        it->stamp.ctime_ns = get_u64(&rd);
+        it->stamp.ino = get_u64(&rd);
+        it->path = get_text(&rd);
+        it->values = get_text(&rd);
+        it->card = get_text(&rd);
+        it->entry = get_text(&rd);
+        it->answer = get_text(&rd);
+    }
+    uint32_t np = get_u32(&rd);
+    if (rd.bad || np > (size_t)(rd.end - rd.p) / 13)
+        return false;
+    r->pages = xcalloc((size_t)np + 1, sizeof *r->pages);
+    size_t nids = 0, capids = 0;
+    size_t *first = xcalloc((size_t)np + 1, sizeof *first);
+    for (r->npages = 0; r->npages < np && !rd.bad; r->npages++) {
+        struct reuse_page *pg = &r->pages[r->npages];
+        pg->rel = get_text(&rd);
+        pg->search = get_text(&rd);
+        uint32_t k = get_u32(&rd);
+        if (k > (size_t)(rd.end - rd.p) / 5) {
+            rd.bad = true;
+            break;
+        }
+        first[r->npages] = nids;
+        pg->nids = k;
+        for (uint32_t j = 0; j < k && !rd.bad; j++) {
+            if (nids == capids)
+                r->ids = xrealloc(r->ids, (capids = capids ? 2 * capids : 256) * sizeof *r->ids);
+            r->ids[nids++] = get_text(&rd);
+        }
+    }
+    /* Pointers into ids only once it stops moving. */
+    for (size_t i = 0; i < r->npages; i++)
+        r->pages[i].ids = r->ids ? r->ids + first[i] : NULL;
+    free(first);
+    if (rd.bad || rd.p != rd.end)
+        return false;
+    r->item_slots = index_names(r->nitems, item_name, r, &r->nslots_items);
+    r->page_slots = index_names(r->npages, page_name, r, &r->nslots_pages);
+    return true;
+}
+
+struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES])
+{
+    char *path = xasprintf("%s/%s", out_dir, REUSE_FILE);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    free(path);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    struct reuse *r = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= MAX_RECORD) {
+        r = xcalloc(1, sizeof *r);
+        r->len = (size_t)st.st_size;
+        r->data = xmalloc(r->len + 1);
+        size_t got = 0;
+        while (got < r->len) {
+            ssize_t n = read(fd, r->data + got, r->len - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        if (got != r->len || !parse(r, key)) {
+            reuse_free(r);
+            r = NULL;
+        }
+    }
+    close(fd);
+    return r;
+}
+
+void reuse_free(struct reuse *r)
+{
+    if (!r)
+        return;
+    free(r->data);
+    free(r->items);
+    free(r->pages);
+    free(r->ids);
+    free(r->item_slots);
+    free(r->page_slots);
+    free(r);
+}
+
+size_t reuse_nitems(const struct reuse *r)
+{
+    return r ? r->nitems : 0;
+}
+
+const struct reuse_item *reuse_item(const struct reuse *r, size_t i)
+{
+    return &r->items[i];
+}
+
+size_t reuse_index(const struct reuse *r, const struct reuse_item *it)
+{
+    return (size_t)(it - r->items);
+}
+
+const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path)
+{
+    if (!r)
+        return NULL;
+    size_t j = hash_name(path) & (r->nslots_items - 1);
+    for (; r->item_slots[j]; j = (j + 1) & (r->nslots_items - 1))
+        if (!strcmp(r->items[r->item_slots[j] - 1].path.s, path))
+            return &r->items[r->item_slots[j] - 1];
+    return NULL;
+}
+
+const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
+{
+    if (!r)
+        return NULL;
+    size_t j = hash_name(rel) & (r->nslots_pages - 1);
+    for (; r->page_slots[j]; j = (j + 1) & (r->nslots_pages - 1))
+        if (!strcmp(r->pages[r->page_slots[j] - 1].rel.s, rel))
+            return &r->pages[r->page_slots[j] - 1];
+    return NULL;
+}
+
+json_t *reuse_values(const struct reuse_item *it)
+{
+    struct reader rd = {it->values.s, it->values.s + it->values.len, false};
+    json_t *o = json_object();
+    uint32_t n = get_u32(&rd);
+    for (uint32_t i = 0; i < n && !rd.bad; i++) {
+        struct reuse_text name = get_text(&rd);
+        char type = 0;
+        take(&rd, &type, 1);
+        json_t *v = NULL;
+        if (type == 's') {
+            struct reuse_text t = get_text(&rd);
+            v = json_stringn(t.s, t.len);
+        } else if (type == 't' || type == 'f') {
+            v = json_boolean(type == 't');
+        } else if (type == 'i') {
+            v = json_integer((json_int_t)get_u64(&rd));
+        } else if (type == 'a') {
+            uint32_t k = get_u32(&rd);
+            v = json_array();
+            for (uint32_t j = 0; j < k && !rd.bad; j++) {
+                struct reuse_text t = get_text(&rd);
+                json_array_append_new(v, json_stringn(t.s, t.len));
+            }
+        } else {
+            rd.bad = true;
+        }
+        if (v && !rd.bad)
+            json_object_set_new(o, name.s, v);
+        else
+            json_decref(v);
+    }
+    if (rd.bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}

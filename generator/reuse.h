@@ -1,0 +1,100 @@
+/* reuse: what a build keeps for the next build into the same directory, so
+ * that a rebuild after a few edits redoes only what they touch.
+ *
+ * The record is the file ".peersite-cache" at the top of the output
+ * directory (never published, never served): it travels with the site it
+ * describes, is replaced with it, and is removed first when the site is
+ * changed in place. It holds
+ *   - a key over everything a build reads besides the collections' files
+ *     (this program, the settings, pages, confidentiality, request form,
+ *     key, photos, the whole theme, the git facts, the directories): when
+ *     the key differs, nothing is reused;
+ *   - for each supporter and FAQ file: its identity on disk (size, times,
+ *     inode), its values, and what was made from it (the directory card,
+ *     the supporters.json entry, the answer's HTML);
+ *   - for each page: its search documents and its ids (for the link check).
+ * A file changed less than 20 ms before a build started is never reused by
+ * the next one: its change may fall within one tick of the file system's
+ * clock. Everything read from the record is checked for bounds; a record
+ * that does not read back whole is ignored. */
+#ifndef PEERKIT_REUSE_H
+#define PEERKIT_REUSE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "diag.h"
+
+#define REUSE_FILE ".peersite-cache"
+#define REUSE_KEY_BYTES 32
+
+/* A file as the record knows it. */
+struct reuse_stamp {
+    uint64_t size, mtime_ns, ctime_ns, ino;
+};
+
+void reuse_stamp_of(const struct stat *st, struct reuse_stamp *s);
+
+/* A bounded string inside the record. */
+struct reuse_text {
+    const char *s; /* NUL-terminated */
+    size_t len;
+};
+
+enum reuse_kind { REUSE_SUPPORTER = 1, REUSE_FAQ = 2 };
+
+struct reuse_item {
+    enum reuse_kind kind;
+    struct reuse_text path;
+    struct reuse_stamp stamp;
+    bool fresh; /* changed too close to its build: read it again */
+    struct reuse_text values, card, entry, answer;
+};
+
+struct reuse_page {
+    struct reuse_text rel, search;
+    size_t nids;
+    struct reuse_text *ids;
+};
+
+struct reuse;
+
+/* The key of a build (see above); 0, or -1 when the key cannot be known (a
+ * directory cannot be read). *fresh says a file changed too recently for the
+ * record to be trusted by the next build. */
+int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
+              int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh);
+
+/* The record in out_dir when it was made under key, else NULL. */
+struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]);
+void reuse_free(struct reuse *r);
+size_t reuse_nitems(const struct reuse *r);
+const struct reuse_item *reuse_item(const struct reuse *r, size_t i);
+size_t reuse_index(const struct reuse *r, const struct reuse_item *it);
+/* The record of a source file or a page, or NULL. */
+const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path);
+const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel);
+/* An item's values as the content loader made them (caller decrefs). */
+json_t *reuse_values(const struct reuse_item *it);
+
+/* The record of this build, written last. */
+struct reuse_writer;
+struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_t started_ns);
+void reuse_writer_free(struct reuse_writer *w);
+/* values: the item's content values (flat: strings, booleans, integers and
+ * lists of strings are kept; its "src" and "reused" are not). fresh: the
+ * next build must read the file again. */
+void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *path,
+                    const struct reuse_stamp *stamp, bool fresh, json_t *values, const char *card,
+                    size_t card_len, const char *entry, size_t entry_len, const char *answer,
+                    size_t answer_len);
+void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search, size_t search_len,
+                    const char *const *ids, size_t nids);
+/* The record's bytes. */
+const struct buf *reuse_bytes(struct reuse_writer *w);
+
+#endif

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# End-to-end: a build into an existing output reuses what did not change.
+# After each kind of change (a supporter, an FAQ answer, a template, the
+# settings, a supporter added, one deleted, one who stops accepting) the
+# rebuilt site equals a cold build of the same content byte for byte; only
+# the files whose bytes differ are rewritten; a rebuild that fails leaves the
+# site as it was; a damaged record is ignored. (The kiosk never serving the
+# record: tests/unit/common; publish never carrying it: site_git.sh.)
+. "$(dirname "$0")/lib.sh"
+
+cp -R "$ROOT/content" "$T/content"
+cp -R "$ROOT/themes/default" "$T/theme"
+C=$T/content
+A=$T/site
+# Files changed within 20 ms of a build are read again by the next one.
+settle() { sleep 0.05; }
+settle
+
+build() { "$PEERSITE" build --content "$C" --theme "$T/theme" --out "$@"; }
+
+# snapshot DIR: every file with its inode and modification time (the record
+# left aside, as it is rewritten by every build).
+snapshot() {
+    (cd "$1" && find . -type f ! -name .peersite-cache -printf '%p %i %T@\n' | sort)
+}
+
+# same_as_cold NAME: a cold build of the content now equals the rebuilt site.
+n=0
+same_as_cold() {
+    n=$((n + 1))
+    build "$T/cold$n" >"$T/cold$n.log" 2>&1
+    if diff -r -x .peersite-cache "$A" "$T/cold$n" >"$T/diff$n" 2>&1; then ok "$1"; else
+        fail "$1" "expected the rebuilt site to equal a cold build; differences:" \
+            "$(head -c 1500 "$T/diff$n")"
+    fi
+}
+
+build "$A" >"$T/first.log" 2>&1
+expect_status "first build" 0 $?
+expect_exists "the build leaves its record in the site" "$A/.peersite-cache"
+
+snapshot "$A" >"$T/before"
+settle
+build "$A" >"$T/noop.log" 2>&1
+expect_status "rebuild with nothing changed" 0 $?
+snapshot "$A" >"$T/after"
+if cmp -s "$T/before" "$T/after"; then ok "nothing changed: no file rewritten"; else
+    fail "nothing changed: no file rewritten" "$(diff "$T/before" "$T/after" | head -10)"
+fi
+expect_contains "the rebuild says it reused the last build" "$T/noop.log" "0 files changed"
+
+# A supporter's bio: their page, the directory, supporters.json and the
+# search index change; the home page and another supporter's page do not.
+sed -i 's/simply listened/simply listened, and stayed/' "$C/supporters/amara-okafor.md"
+snapshot "$A" >"$T/before"
+build "$A" >"$T/edit.log" 2>&1
+expect_status "rebuild after a supporter's edit" 0 $?
+snapshot "$A" >"$T/after"
+changed=$(diff "$T/before" "$T/after" | sed -n 's/^> \.\/\([^ ]*\) .*/\1/p' | sort | tr '\n' ' ')
+case " $changed " in
+*" supporters/amara-okafor/index.html "*) ok "the edited supporter's page is rewritten" ;;
+*) fail "the edited supporter's page is rewritten" "rewritten: $changed" ;;
+esac
+case " $changed " in
+*" index.html "* | *" supporters/daniel-reyes/index.html "* | *" faq/index.html "*)
+    fail "pages the edit does not touch are not rewritten" "rewritten: $changed" ;;
+*) ok "pages the edit does not touch are not rewritten" ;;
+esac
+expect_contains "the new words are on the page" "$A/supporters/amara-okafor/index.html" \
+    "simply listened, and stayed"
+same_as_cold "after a supporter's edit, the rebuilt site equals a cold build"
+
+sed -i 's/Nothing is billed to/Nothing at all is billed to/' "$C/faq/cost.md"
+build "$A" >"$T/faq.log" 2>&1
+expect_status "rebuild after an FAQ answer's edit" 0 $?
+expect_contains "the FAQ shows the new answer" "$A/faq/index.html" "Nothing at all is billed to"
+same_as_cold "after an FAQ edit, the rebuilt site equals a cold build"
+
+sed -i 's/^accepting: .*//' "$C/supporters/grace-kim.md"
+printf 'accepting: false\n' >"$T/acc" && sed -i "2r $T/acc" "$C/supporters/grace-kim.md"
+build "$A" >"$T/acc.log" 2>&1
+expect_status "rebuild after a supporter stops accepting" 0 $?
+same_as_cold "after a supporter stops accepting (the directory's order), it equals a cold build"
+
+sed -i 's|<dt>Role</dt>|<dt>Their role</dt>|' "$T/theme/partials/supporter-card.mustache"
+build "$A" >"$T/tmpl.log" 2>&1
+expect_status "rebuild after a template change" 0 $?
+expect_contains "the directory uses the new template" "$A/supporters/index.html" "<dt>Their role</dt>"
+same_as_cold "after a template change, the rebuilt site equals a cold build"
+
+sed -i 's/^name: .*/name: Northbridge Clinician Peer Support (renamed)/' "$C/site.yml"
+build "$A" >"$T/settings.log" 2>&1
+expect_status "rebuild after a settings change" 0 $?
+same_as_cold "after a settings change, the rebuilt site equals a cold build"
+
+rm "$C/supporters/tomas-novak.md"
+build "$A" >"$T/del.log" 2>&1
+expect_status "rebuild after a supporter's file is deleted" 0 $?
+expect_missing "the deleted supporter's page is gone" "$A/supporters/tomas-novak/index.html"
+same_as_cold "after a deletion, the rebuilt site equals a cold build"
+
+cp "$C/supporters/omar-haddad.md" "$C/supporters/new-person.md"
+sed -i 's/^name: .*/name: New Person/' "$C/supporters/new-person.md"
+build "$A" >"$T/add.log" 2>&1
+expect_status "rebuild after a supporter is added" 0 $?
+expect_exists "the new supporter has a page" "$A/supporters/new-person/index.html"
+same_as_cold "after an addition, the rebuilt site equals a cold build"
+
+# A rebuild that fails changes nothing.
+settle
+build "$A" >/dev/null 2>&1
+(cd "$A" && find . -type f -exec sha256sum {} + | sort) >"$T/sums.before"
+sed -i 's/^name: .*/name: [unclosed/' "$C/supporters/daniel-reyes.md"
+build "$A" >"$T/bad.log" 2>&1
+st=$?
+if [ "$st" -ne 0 ]; then ok "a rebuild with a content error fails"; else
+    fail "a rebuild with a content error fails" "exit status 0"; fi
+(cd "$A" && find . -type f -exec sha256sum {} + | sort) >"$T/sums.after"
+if cmp -s "$T/sums.before" "$T/sums.after"; then ok "a failed rebuild leaves the site as it was"; else
+    fail "a failed rebuild leaves the site as it was" "$(diff "$T/sums.before" "$T/sums.after" | head)"
+fi
+expect_contains "the error names the file" "$T/bad.log" "supporters/daniel-reyes.md:"
+
+# A record that does not read back whole is ignored: the build starts afresh.
+sed -i 's/^name: \[unclosed/name: Daniel Reyes/' "$C/supporters/daniel-reyes.md"
+build "$A" >/dev/null 2>&1
+head -c 100 "$A/.peersite-cache" >"$T/cut" && cp "$T/cut" "$A/.peersite-cache"
+build "$A" >"$T/cut.log" 2>&1
+expect_status "a cut record is ignored" 0 $?
+expect_not_contains "and the build is not called a reuse" "$T/cut.log" "files changed"
+same_as_cold "after a cut record, the site equals a cold build"
