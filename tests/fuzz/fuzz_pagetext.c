@@ -1,6 +1,7 @@
 /* libFuzzer target: what the generator reads back out of text and HTML it
  * did not write itself: the search indexer (a page's <main> split at its
- * headings, words folded), phone numbers found in any text and linked, and
+ * headings, words folded; each index file must be what jansson writes for
+ * the value it holds), phone numbers found in any text and linked, and
  * colours from site.yml. The input is the page, the text and the colour. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,15 +11,44 @@
 #include "phone.h"
 #include "search.h"
 
+/* The writer and jansson agree on every file, or the run stops here. */
+static int check_file(void *ctx, const char *path, const char *data, size_t len)
+{
+    (void)ctx;
+    (void)path;
+    json_t *v = json_loadb(data, len, 0, NULL);
+    if (!v)
+        abort();
+    char *again = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!again || strlen(again) != len || memcmp(again, data, len))
+        abort();
+    free(again);
+    json_decref(v);
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
     struct search *idx = search_new();
-    search_add_html(idx, "faq/", "Label", s, size);
+    struct search_page *page = search_scan_html("faq/", "Label", s, size);
+    search_add_page(idx, page);
     search_add_html(idx, "", NULL, "<main><h1 id=\"a\">A</h1><p>x</p></main>", 39);
-    json_t *files = search_files(idx);
-    json_decref(files);
+    /* The input as a document too: its first line the title. */
+    char *z = malloc(size + 1);
+    if (!z)
+        abort();
+    memcpy(z, s, size);
+    z[size] = '\0';
+    char *nl = strchr(z, '\n');
+    if (nl)
+        *nl = '\0';
+    search_add_doc(idx, z, "doc/", NULL, nl ? nl + 1 : "");
+    free(z);
+    search_write(idx, check_file, NULL);
+    json_decref(search_files(idx));
     search_free(idx);
+    search_page_free(search_scan_html("x/", NULL, s, size));
 
     struct buf out = BUF_INIT;
     phone_html(s, size, &out);

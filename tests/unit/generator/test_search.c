@@ -1,5 +1,8 @@
 /* Unit tests for generator/search.c: folding, how a page's <main> becomes
- * sections, what is left out, the BM25 weights and the split files. */
+ * sections, what is left out, the BM25 weights and the split files; that
+ * the files are written as jansson writes the same values, and that pages
+ * scanned on several threads make the same index. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,12 +239,316 @@ static void test_split(void **state)
     search_free(s);
 }
 
+/* ---- the files as bytes ----------------------------------------------------- */
+
+/* A small seeded generator: the same documents on every run. */
+static uint32_t next_rand(uint64_t *st)
+{
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return (uint32_t)(*st >> 32);
+}
+
+/* What documents are made of: stop words, quotes, backslashes, control
+ * bytes, '/', accents, other scripts, and byte sequences jansson does not
+ * take for UTF-8 (a document or term holding one is left out, as it always
+ * was). */
+static const char *const WORDS[] =
+    {"the",       "and",    "their",           "these",       "with",
+     "IS",        "an",     "burnout",         "listened",    "moral",
+     "injury",    "word",   "words",           "x",           "it's",
+     "555-0142",  "a/b",    "\"quoted\"",      "back\\slash", "tab\there",
+     "new\nline", "\b\f\r", "\x01\x02\x1f\x7f"};
+static const char *const UTF8[] = {"Café",     "Straße", "ΩMEGA",        "Москва",
+                                   "—",        "😀",      "中文",         "e\xcc\x81",
+                                   "×",        "Łódź",   "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                   "\xc1\x81", "\xff"};
+#define NWORDS (sizeof WORDS / sizeof *WORDS)
+#define NUTF8 (sizeof UTF8 / sizeof *UTF8)
+
+static void random_words(struct buf *b, uint64_t *st, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t r = next_rand(st);
+        if (r % 11 == 0) {
+            /* A word past MAX_TERM (40 bytes), not indexed. */
+            for (unsigned k = 0; k < 41 + r / 11 % 20; k++)
+                buf_putc(b, (char)('a' + k % 26));
+        } else if (r % 7 == 0) {
+            /* Any bytes but NUL (documents are C strings). */
+            unsigned len = 1 + r / 7 % 12;
+            for (unsigned k = 0; k < len; k++) {
+                uint32_t c = next_rand(st);
+                buf_putc(b, (char)(c % 3 ? 'a' + c / 3 % 26 : 1 + c / 3 % 255));
+            }
+        } else {
+            size_t k = r / 7 % (NWORDS + NUTF8);
+            buf_puts(b, k < NWORDS ? WORDS[k] : UTF8[k - NWORDS]);
+        }
+        buf_putc(b, " ,\n"[r / 1000 % 3]);
+    }
+}
+
+/* A page: headings with and without ids, FAQ-like articles, what is hidden,
+ * comments, scripts, entities (two of them code points jansson refuses). */
+static void random_page(struct buf *b, uint64_t *st)
+{
+    buf_puts(b, "<html><body><nav>menu</nav><main id=\"main\">");
+    unsigned parts = next_rand(st) % 12;
+    for (unsigned i = 0; i < parts; i++) {
+        uint32_t r = next_rand(st);
+        unsigned level = 1 + r / 16 % 4;
+        switch (r % 10) {
+        case 0:
+        case 1:
+            buf_printf(b, "<h%u%s>", level, r / 64 % 2 ? " id=\"h\"" : "");
+            random_words(b, st, 1 + r / 128 % 4);
+            buf_printf(b, "</h%u>", level);
+            break;
+        case 2: buf_printf(b, "<article id=\"q%u\">", r / 16 % 50); break;
+        case 3: buf_puts(b, "</article>"); break;
+        case 4:
+            buf_puts(b, "<div hidden><p>hiddenword</p></div><p data-search-ignore>x</p>");
+            break;
+        case 5: buf_puts(b, "<!-- commentword --><script>var s = 'nope';</script><br><hr/>"); break;
+        case 6:
+            buf_puts(b, "<p>&amp; &lt;&gt; &quot;&nbsp;&#233; &#x2014; &#xD800; &#x110000;</p>");
+            break;
+        default:
+            buf_puts(b, "<p>");
+            random_words(b, st, r / 16 % 50);
+            buf_puts(b, "</p>");
+            break;
+        }
+    }
+    buf_puts(b, "</main><footer>footerword</footer></body></html>");
+}
+
+/* The files an index writes, in order: "path\n" then the bytes, each. */
+struct written {
+    struct buf all;
+    size_t files;
+};
+
+static int keep_file(void *ctx, const char *path, const char *data, size_t len)
+{
+    struct written *w = ctx;
+    buf_printf(&w->all, "%s\n", path);
+    buf_append(&w->all, data, len);
+    buf_putc(&w->all, '\n');
+    w->files++;
+    return 0;
+}
+
+/* Fails showing where want and got part, with some bytes of each. */
+static void expect_same_bytes(const char *what, const char *want, size_t wlen, const char *got,
+                              size_t glen)
+{
+    size_t i = 0;
+    while (i < wlen && i < glen && want[i] == got[i])
+        i++;
+    if (i == wlen && i == glen)
+        return;
+    size_t from = i > 40 ? i - 40 : 0;
+    int wn = (int)((wlen - from) < 120 ? wlen - from : 120);
+    int gn = (int)((glen - from) < 120 ? glen - from : 120);
+    fail_msg("%s: differs at byte %zu of %zu (got %zu bytes)\nexpected ...%.*s\ngot      ...%.*s",
+             what, i, wlen, glen, wn, want + from, gn, got + from);
+}
+
+/* Each file is what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) writes
+ * for the value it holds, and they come in the order the index has always
+ * written them: term shards, document chunks, then the entry. */
+struct check {
+    unsigned shards, chunks, entries;
+};
+
+static int check_file(void *ctx, const char *path, const char *data, size_t len)
+{
+    struct check *c = ctx;
+    char want_path[64];
+    if (c->entries)
+        fail_msg("%s written after search-index.json", path);
+    if (!strcmp(path, "search-index.json")) {
+        c->entries++;
+    } else if (!strncmp(path, "search-index/t-", 15)) {
+        snprintf(want_path, sizeof want_path, "search-index/t-%u.json", c->shards++);
+        if (c->chunks || strcmp(path, want_path))
+            fail_msg("expected the file %s next, got %s", c->chunks ? "d-..." : want_path, path);
+    } else {
+        snprintf(want_path, sizeof want_path, "search-index/d-%u.json", c->chunks++);
+        if (strcmp(path, want_path))
+            fail_msg("expected the file %s next, got %s", want_path, path);
+    }
+    json_error_t err;
+    json_t *v = json_loadb(data, len, 0, &err);
+    if (!v)
+        fail_msg("%s is no JSON: %s at byte %d\n%.*s", path, err.text, err.position,
+                 (int)(len < 400 ? len : 400), data);
+    char *again = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(again);
+    expect_same_bytes(path, again, strlen(again), data, len);
+    free(again);
+    json_decref(v);
+    return 0;
+}
+
+static void test_written_as_jansson(void **state)
+{
+    (void)state;
+    uint64_t st = 0x9E3779B97F4A7C15ull;
+    struct search *s = search_new();
+    struct buf title = BUF_INIT, trail = BUF_INIT, text = BUF_INIT, url = BUF_INIT;
+    for (int i = 0; i < 400; i++) {
+        buf_reset(&title);
+        buf_reset(&trail);
+        buf_reset(&text);
+        buf_reset(&url);
+        random_words(&title, &st, 1 + next_rand(&st) % 4);
+        random_words(&trail, &st, next_rand(&st) % 3);
+        random_words(&text, &st, next_rand(&st) % 120);
+        buf_printf(&url, "page-%d/#\"q\\%d", i, i % 7);
+        if (i % 5 == 0) {
+            buf_reset(&text);
+            random_page(&text, &st);
+            search_add_html(s, url.data, i % 2 ? trail.data : NULL, text.data, text.len);
+        } else {
+            search_add_doc(s, title.data, url.data, trail.data, text.data ? text.data : "");
+        }
+    }
+    struct check c = {0};
+    assert_int_equal(search_write(s, check_file, &c), 0);
+    assert_int_equal(c.entries, 1);
+    assert_true(c.shards > 1 && c.chunks > 1); /* several of each, for the order */
+
+    /* The stop list is sorted and its words short: is_stop relies on both. */
+    json_t *files = search_files(s);
+    assert_non_null(files);
+    json_t *stop = json_object_get(json_object_get(files, "search-index.json"), "stop");
+    assert_true(json_array_size(stop) > 10);
+    for (size_t i = 0; i < json_array_size(stop); i++) {
+        const char *w = json_string_value(json_array_get(stop, i));
+        if (strlen(w) > 5)
+            fail_msg("stop word \"%s\": expected at most 5 bytes, got %zu", w, strlen(w));
+        if (i && strcmp(json_string_value(json_array_get(stop, i - 1)), w) >= 0)
+            fail_msg("stop words: expected \"%s\" after \"%s\" in order",
+                     json_string_value(json_array_get(stop, i - 1)), w);
+    }
+    json_decref(files);
+    buf_free(&title);
+    buf_free(&trail);
+    buf_free(&text);
+    buf_free(&url);
+    search_free(s);
+}
+
+/* An empty index still has its files: one shard, one (empty) chunk. */
+static void test_empty(void **state)
+{
+    (void)state;
+    struct search *s = search_new();
+    struct written w = {BUF_INIT, 0};
+    assert_int_equal(search_write(s, keep_file, &w), 0);
+    const char *want =
+        "search-index/t-0.json\n{}\nsearch-index/d-0.json\n[]\n"
+        "search-index.json\n{\"v\":2,\"docs\":0,\"shards\":1,\"chunk\":512,"
+        "\"stop\":[\"an\",\"and\",\"are\",\"as\",\"at\",\"be\",\"but\",\"by\",\"for\","
+        "\"from\",\"if\",\"in\",\"into\",\"is\",\"it\",\"its\",\"of\",\"on\",\"or\","
+        "\"so\",\"that\",\"the\",\"their\",\"then\",\"there\",\"these\",\"this\",\"to\","
+        "\"was\",\"were\",\"will\",\"with\"]}\n";
+    expect_same_bytes("empty index", want, strlen(want), w.all.data, w.all.len);
+    buf_free(&w.all);
+    search_free(s);
+}
+
+/* ---- pages scanned on threads ------------------------------------------------ */
+
+#define THREAD_PAGES 240
+#define THREADS 4
+
+struct scan_job {
+    char *html[THREAD_PAGES];
+    size_t len[THREAD_PAGES];
+    struct search_page *page[THREAD_PAGES];
+};
+
+static const char *page_url(int i)
+{
+    static const char *const urls[] = {"faq/", "", "supporters/ada/", "about/"};
+    return urls[i % 4];
+}
+
+static const char *page_label(int i)
+{
+    return i % 4 == 2 ? "Peer supporters" : NULL;
+}
+
+struct scan_arg {
+    struct scan_job *job;
+    int first; /* this thread scans pages first, first + THREADS, ... */
+};
+
+static void *scan_some(void *arg)
+{
+    struct scan_arg *a = arg;
+    for (int i = a->first; i < THREAD_PAGES; i += THREADS)
+        a->job->page[i] =
+            search_scan_html(page_url(i), page_label(i), a->job->html[i], a->job->len[i]);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    struct scan_job job = {0};
+    uint64_t st = 42;
+    for (int i = 0; i < THREAD_PAGES; i++) {
+        struct buf b = BUF_INIT;
+        random_page(&b, &st);
+        job.len[i] = b.len;
+        job.html[i] = buf_detach(&b);
+    }
+    struct search *one = search_new(), *many = search_new();
+    for (int i = 0; i < THREAD_PAGES; i++)
+        search_add_html(one, page_url(i), page_label(i), job.html[i], job.len[i]);
+
+    pthread_t t[THREADS];
+    struct scan_arg args[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+        args[k] = (struct scan_arg){&job, k};
+        assert_int_equal(pthread_create(&t[k], NULL, scan_some, &args[k]), 0);
+    }
+    for (int k = 0; k < THREADS; k++)
+        pthread_join(t[k], NULL);
+    for (int i = 0; i < THREAD_PAGES; i++)
+        search_add_page(many, job.page[i]);
+    /* A page scanned but never added is freed on its own. */
+    search_page_free(search_scan_html("x/", NULL, job.html[0], job.len[0]));
+    search_page_free(NULL);
+    search_add_page(many, NULL);
+
+    struct written a = {BUF_INIT, 0}, b = {BUF_INIT, 0};
+    assert_int_equal(search_write(one, keep_file, &a), 0);
+    assert_int_equal(search_write(many, keep_file, &b), 0);
+    assert_true(a.files >= 3);
+    expect_same_bytes("index from pages scanned on threads", a.all.data, a.all.len, b.all.data,
+                      b.all.len);
+    buf_free(&a.all);
+    buf_free(&b.all);
+    for (int i = 0; i < THREAD_PAGES; i++)
+        free(job.html[i]);
+    search_free(one);
+    search_free(many);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fold),     cmocka_unit_test(test_shard),
         cmocka_unit_test(test_sections), cmocka_unit_test(test_weights_and_files),
-        cmocka_unit_test(test_split),
+        cmocka_unit_test(test_split),    cmocka_unit_test(test_written_as_jansson),
+        cmocka_unit_test(test_empty),    cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
