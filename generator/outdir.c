@@ -319,6 +319,11 @@ int outdir_commit(struct outdir *o, struct diag *d)
     return rc;
 }
 
+const char *outdir_path(const struct outdir *o)
+{
+    return o->in_place ? o->out : o->tmp;
+}
+
 size_t outdir_changed(const struct outdir *o)
 {
     return o ? o->written : 0;

@@ -36,6 +36,9 @@ int outdir_write(struct outdir *od, const char *rel, const void *data, size_t le
  * writes each changed file through a temporary file and a rename. */
 int outdir_commit(struct outdir *od, struct diag *d);
 
+/* The directory being written now: the temporary one, or out in place. */
+const char *outdir_path(const struct outdir *od);
+
 /* After an in-place commit: how many files were written (their bytes
  * differed); otherwise every file written. */
 size_t outdir_changed(const struct outdir *od);

@@ -29,7 +29,8 @@ static int write_tree(git_repository *repo, const char *dir, git_oid *out, struc
     for (int i = 0; i < n; i++) {
         const char *name = list[i]->d_name;
         /* The build's record (reuse.h) describes a local directory. */
-        if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, REUSE_FILE))
+        if (!strcmp(name, ".") || !strcmp(name, "..") ||
+            !strncmp(name, REUSE_FILE, strlen(REUSE_FILE)))
             continue;
         char *path = NULL;
         struct stat st;

@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "xalloc.h"
 
-#define MAGIC "peersite-cache 2\n"
+#define MAGIC "peersite-cache 3\n"
 #define TRAILER "end\n"
 /* A change this close before a build may share its clock tick with the
  * build's own reading of the file. */
@@ -164,11 +165,22 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
 
 /* ---- writing -------------------------------------------------------------- */
 
+/* The record is an index (REUSE_FILE, rewritten by every build, small) and
+ * the data it points into (REUSE_DATA: values, cards, entries, answers and
+ * search documents, appended to). A rebuild appends what changed and points
+ * at the rest where it already is. */
+#define DATA_MAGIC "peersite-cache-data 1\n"
+#define ID_BYTES 16
+
 struct reuse_writer {
-    struct buf out;
+    struct buf out;   /* the index */
+    struct buf pages; /* its pages, written after the items */
     size_t nitems, npages;
-    size_t items_at, pages_at; /* where the counts go */
-    struct buf pages;          /* written after the items */
+    size_t items_at;    /* where the item count goes */
+    int data;           /* the data file, open for appending; -1 */
+    uint64_t data_len;  /* its length once everything is written */
+    struct buf pending; /* data not written yet */
+    bool failed;        /* the data could not be written: no record */
 };
 
 static void put(struct buf *b, const void *data, size_t len)
@@ -193,14 +205,70 @@ static void put_text(struct buf *b, const char *s, size_t len)
     put(b, "", 1);
 }
 
-struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_t started_ns)
+static void flush_data(struct reuse_writer *w)
+{
+    for (size_t at = 0; at < w->pending.len && !w->failed;) {
+        ssize_t n = write(w->data, w->pending.data + at, w->pending.len - at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            w->failed = true;
+        else
+            at += (size_t)n;
+    }
+    buf_reset(&w->pending);
+}
+
+/* Appends a blob (and a NUL after it) to the data; puts its place in the
+ * index. */
+static void put_blob(struct reuse_writer *w, const char *s, size_t len)
+{
+    put_u64(&w->out, w->data_len);
+    put_u32(&w->out, (uint32_t)len);
+    put(&w->pending, s ? s : "", len);
+    put(&w->pending, "", 1);
+    w->data_len += len + 1;
+    if (w->pending.len >= (1u << 20))
+        flush_data(w);
+}
+
+static void put_kept(struct buf *b, const struct reuse_text *t)
+{
+    put_u64(b, t->at);
+    put_u32(b, (uint32_t)t->len);
+}
+
+struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_t started_ns,
+                                      const char *dir, const struct reuse *prev)
 {
     struct reuse_writer *w = xcalloc(1, sizeof *w);
+    char *path = xasprintf("%s/%s", dir, REUSE_DATA);
+    uint8_t id[ID_BYTES];
+    if (prev) { /* append to the data the last record points into */
+        w->data = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        if (w->data < 0 || fstat(w->data, &st) < 0)
+            w->failed = true;
+        else
+            w->data_len = (uint64_t)st.st_size;
+        memcpy(id, reuse_data_id(prev), ID_BYTES);
+    } else {
+        unlink(path);
+        w->data = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        randombytes_buf(id, sizeof id);
+        put(&w->pending, DATA_MAGIC, strlen(DATA_MAGIC));
+        put(&w->pending, id, sizeof id);
+        w->data_len = w->pending.len;
+        w->failed = w->data < 0;
+    }
+    free(path);
     put(&w->out, MAGIC, strlen(MAGIC));
     put(&w->out, key, REUSE_KEY_BYTES);
     put_u64(&w->out, (uint64_t)started_ns);
+    put(&w->out, id, sizeof id);
     w->items_at = w->out.len;
-    put_u32(&w->out, 0);
+    put_u64(&w->out, 0); /* the data's length */
+    put_u32(&w->out, 0); /* the items */
     return w;
 }
 
@@ -208,8 +276,11 @@ void reuse_writer_free(struct reuse_writer *w)
 {
     if (!w)
         return;
+    if (w->data >= 0)
+        close(w->data);
     buf_free(&w->out);
     buf_free(&w->pages);
+    buf_free(&w->pending);
     free(w);
 }
 
@@ -255,6 +326,19 @@ static bool put_values(struct buf *b, json_t *values)
     return ok;
 }
 
+static void put_item_head(struct reuse_writer *w, enum reuse_kind kind, const char *path,
+                          const struct reuse_stamp *stamp, bool fresh)
+{
+    uint8_t head[2] = {(uint8_t)kind, fresh};
+    put(&w->out, head, 2);
+    put_u64(&w->out, stamp->size);
+    put_u64(&w->out, stamp->mtime_ns);
+    put_u64(&w->out, stamp->ctime_ns);
+    put_u64(&w->out, stamp->ino);
+    put_text(&w->out, path, strlen(path));
+    w->nitems++;
+}
+
 void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *path,
                     const struct reuse_stamp *stamp, bool fresh, json_t *values, const char *card,
                     size_t card_len, const char *entry, size_t entry_len, const char *answer,
@@ -262,36 +346,60 @@ void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *pa
 {
     struct buf v = BUF_INIT;
     bool whole = put_values(&v, values);
-    uint8_t head[2] = {(uint8_t)kind, fresh || !whole};
-    put(&w->out, head, 2);
-    put_u64(&w->out, stamp->size);
-    put_u64(&w->out, stamp->mtime_ns);
-    put_u64(&w->out, stamp->ctime_ns);
-    put_u64(&w->out, stamp->ino);
-    put_text(&w->out, path, strlen(path));
-    put_text(&w->out, v.data, v.len);
-    put_text(&w->out, card, card_len);
-    put_text(&w->out, entry, entry_len);
-    put_text(&w->out, answer, answer_len);
+    put_item_head(w, kind, path, stamp, fresh || !whole);
+    put_blob(w, v.data, v.len);
+    put_blob(w, card, card_len);
+    put_blob(w, entry, entry_len);
+    put_blob(w, answer, answer_len);
     buf_free(&v);
-    w->nitems++;
 }
 
-void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search, size_t search_len,
-                    const char *const *ids, size_t nids)
+void reuse_keep_item(struct reuse_writer *w, const struct reuse_item *it,
+                     const struct reuse_stamp *stamp, bool fresh)
 {
-    put_text(&w->pages, rel, strlen(rel));
-    put_text(&w->pages, search, search_len);
+    put_item_head(w, it->kind, it->path.s, stamp, fresh);
+    put_kept(&w->out, &it->values);
+    put_kept(&w->out, &it->card);
+    put_kept(&w->out, &it->entry);
+    put_kept(&w->out, &it->answer);
+}
+
+static void put_page_ids(struct reuse_writer *w, const char *const *ids, size_t nids)
+{
     put_u32(&w->pages, (uint32_t)nids);
     for (size_t i = 0; i < nids; i++)
         put_text(&w->pages, ids[i], strlen(ids[i]));
     w->npages++;
 }
 
+void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search, size_t search_len,
+                    const char *const *ids, size_t nids)
+{
+    put_text(&w->pages, rel, strlen(rel));
+    /* The page's blob goes in the data; its place in the pages' part. */
+    struct buf saved = w->out;
+    w->out = w->pages;
+    put_blob(w, search, search_len);
+    w->pages = w->out;
+    w->out = saved;
+    put_page_ids(w, ids, nids);
+}
+
+void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const char *const *ids)
+{
+    put_text(&w->pages, pg->rel.s, pg->rel.len);
+    put_kept(&w->pages, &pg->search);
+    put_page_ids(w, ids, pg->nids);
+}
+
 const struct buf *reuse_bytes(struct reuse_writer *w)
 {
+    flush_data(w);
+    if (w->failed)
+        return NULL;
     uint32_t n = (uint32_t)w->nitems;
-    memcpy(w->out.data + w->items_at, &n, sizeof n);
+    memcpy(w->out.data + w->items_at, &w->data_len, sizeof w->data_len);
+    memcpy(w->out.data + w->items_at + 8, &n, sizeof n);
     put_u32(&w->out, (uint32_t)w->npages);
     put(&w->out, w->pages.data, w->pages.len);
     buf_free(&w->pages);
@@ -304,8 +412,11 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
 /* ---- reading -------------------------------------------------------------- */
 
 struct reuse {
-    char *data;
-    size_t len;
+    char *index;
+    size_t index_len;
+    const char *data; /* the data, mapped */
+    size_t data_len, mapped;
+    uint8_t id[ID_BYTES];
     struct reuse_item *items;
     size_t nitems;
     struct reuse_page *pages;
@@ -314,6 +425,7 @@ struct reuse {
     size_t *item_slots, *page_slots;
     size_t nslots_items, nslots_pages;
     struct reuse_text *ids; /* every page's ids, one allocation */
+    uint64_t live;          /* bytes of the data the index points at */
 };
 
 struct reader {
@@ -348,7 +460,7 @@ static uint64_t get_u64(struct reader *r)
 
 static struct reuse_text get_text(struct reader *r)
 {
-    struct reuse_text t = {"", 0};
+    struct reuse_text t = {"", 0, 0};
     uint32_t n = get_u32(r);
     if (r->bad || (size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0') {
         r->bad = true;
@@ -357,6 +469,24 @@ static struct reuse_text get_text(struct reader *r)
     t.s = r->p;
     t.len = n;
     r->p += n + 1;
+    return t;
+}
+
+/* A blob of the data: in bounds and NUL-terminated, or the record is bad. */
+static struct reuse_text get_blob(struct reader *r, struct reuse *u)
+{
+    struct reuse_text t = {"", 0, 0};
+    uint64_t at = get_u64(r);
+    uint32_t n = get_u32(r);
+    if (r->bad || at < strlen(DATA_MAGIC) + ID_BYTES || at > u->data_len ||
+        u->data_len - at < (uint64_t)n + 1 || u->data[at + n] != '\0') {
+        r->bad = true;
+        return t;
+    }
+    t.s = u->data + at;
+    t.len = n;
+    t.at = at;
+    u->live += n + 1;
     return t;
 }
 
@@ -397,109 +527,159 @@ static const struct reuse_text *page_name(const struct reuse *r, size_t i)
     return &r->pages[i].rel;
 }
 
-static bool parse(struct reuse *r, const uint8_t key[REUSE_KEY_BYTES])
+/* Reads the index; the data must be mapped already (map_data). */
+static bool parse(struct reuse *r, struct reader *rd)
 {
-    size_t ml = strlen(MAGIC), tl = strlen(TRAILER);
-    if (r->len < ml + REUSE_KEY_BYTES + tl + 8 || memcmp(r->data, MAGIC, ml) ||
-        memcmp(r->data + ml, key, REUSE_KEY_BYTES))
-        return false;
-    uint64_t total;
-    memcpy(&total, r->data + r->len - 8, 8);
-    if (total != r->len || memcmp(r->data + r->len - 8 - tl, TRAILER, tl))
-        return false;
-    struct reader rd = {r->data + ml + REUSE_KEY_BYTES, r->data + r->len - 8 - tl, false};
-    get_u64(&rd); /* when that build started */
-    uint32_t n = get_u32(&rd);
-    if (rd.bad || n > (size_t)(rd.end - rd.p) / 40)
+    uint32_t n = get_u32(rd);
+    if (rd->bad || n > (size_t)(rd->end - rd->p) / 40)
         return false;
     r->items = xcalloc((size_t)n + 1, sizeof *r->items);
-    for (r->nitems = 0; r->nitems < n && !rd.bad; r->nitems++) {
+    for (r->nitems = 0; r->nitems < n && !rd->bad; r->nitems++) {
         struct reuse_item *it = &r->items[r->nitems];
         uint8_t head[2] = {0, 1};
-        take(&rd, head, 2);
+        take(rd, head, 2);
         it->kind = head[0] == REUSE_FAQ ? REUSE_FAQ : REUSE_SUPPORTER;
         it->fresh = head[1] != 0 || (head[0] != REUSE_SUPPORTER && head[0] != REUSE_FAQ);
-        it->stamp.size = get_u64(&rd);
-        it->stamp.mtime_ns = get_u64(&rd);
-        it->stamp.ctime_ns = get_u64(&rd);
-        it->stamp.ino = get_u64(&rd);
-        it->path = get_text(&rd);
-        it->values = get_text(&rd);
-        it->card = get_text(&rd);
-        it->entry = get_text(&rd);
-        it->answer = get_text(&rd);
+        it->stamp.size = get_u64(rd);
+        it->stamp.mtime_ns = get_u64(rd);
+        it->stamp.ctime_ns = get_u64(rd);
+        it->stamp.ino = get_u64(rd);
+        it->path = get_text(rd);
+        it->values = get_blob(rd, r);
+        it->card = get_blob(rd, r);
+        it->entry = get_blob(rd, r);
+        it->answer = get_blob(rd, r);
     }
-    uint32_t np = get_u32(&rd);
-    if (rd.bad || np > (size_t)(rd.end - rd.p) / 13)
+    uint32_t np = get_u32(rd);
+    if (rd->bad || np > (size_t)(rd->end - rd->p) / 13)
         return false;
     r->pages = xcalloc((size_t)np + 1, sizeof *r->pages);
     size_t nids = 0, capids = 0;
     size_t *first = xcalloc((size_t)np + 1, sizeof *first);
-    for (r->npages = 0; r->npages < np && !rd.bad; r->npages++) {
+    for (r->npages = 0; r->npages < np && !rd->bad; r->npages++) {
         struct reuse_page *pg = &r->pages[r->npages];
-        pg->rel = get_text(&rd);
-        pg->search = get_text(&rd);
-        uint32_t k = get_u32(&rd);
-        if (k > (size_t)(rd.end - rd.p) / 5) {
-            rd.bad = true;
+        pg->rel = get_text(rd);
+        pg->search = get_blob(rd, r);
+        uint32_t k = get_u32(rd);
+        if (k > (size_t)(rd->end - rd->p) / 5) {
+            rd->bad = true;
             break;
         }
         first[r->npages] = nids;
         pg->nids = k;
-        for (uint32_t j = 0; j < k && !rd.bad; j++) {
+        for (uint32_t j = 0; j < k && !rd->bad; j++) {
             if (nids == capids)
                 r->ids = xrealloc(r->ids, (capids = capids ? 2 * capids : 256) * sizeof *r->ids);
-            r->ids[nids++] = get_text(&rd);
+            r->ids[nids++] = get_text(rd);
         }
     }
     /* Pointers into ids only once it stops moving. */
     for (size_t i = 0; i < r->npages; i++)
         r->pages[i].ids = r->ids ? r->ids + first[i] : NULL;
     free(first);
-    if (rd.bad || rd.p != rd.end)
+    if (rd->bad || rd->p != rd->end)
         return false;
     r->item_slots = index_names(r->nitems, item_name, r, &r->nslots_items);
     r->page_slots = index_names(r->npages, page_name, r, &r->nslots_pages);
     return true;
 }
 
-struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES])
+static char *read_small(const char *path, size_t *len)
 {
-    char *path = xasprintf("%s/%s", out_dir, REUSE_FILE);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    free(path);
     if (fd < 0)
         return NULL;
     struct stat st;
-    struct reuse *r = NULL;
+    char *data = NULL;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
         (uint64_t)st.st_size <= MAX_RECORD) {
-        r = xcalloc(1, sizeof *r);
-        r->len = (size_t)st.st_size;
-        r->data = xmalloc(r->len + 1);
+        *len = (size_t)st.st_size;
+        data = xmalloc(*len + 1);
         size_t got = 0;
-        while (got < r->len) {
-            ssize_t n = read(fd, r->data + got, r->len - got);
+        while (got < *len) {
+            ssize_t n = read(fd, data + got, *len - got);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
                 break;
             got += (size_t)n;
         }
-        if (got != r->len || !parse(r, key)) {
-            reuse_free(r);
-            r = NULL;
+        if (got != *len) {
+            free(data);
+            data = NULL;
         }
     }
     close(fd);
+    return data;
+}
+
+/* Maps the data; its length must be at least what the index says (a
+ * shorter file lost what was appended) and it must carry the index's id. */
+static bool map_data(struct reuse *r, const char *out_dir)
+{
+    char *path = xasprintf("%s/%s", out_dir, REUSE_DATA);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    free(path);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= r->data_len &&
+              r->data_len >= strlen(DATA_MAGIC) + ID_BYTES;
+    if (ok) {
+        void *m = mmap(NULL, r->data_len, PROT_READ, MAP_PRIVATE, fd, 0);
+        ok = m != MAP_FAILED;
+        if (ok) {
+            r->data = m;
+            r->mapped = r->data_len;
+            ok = !memcmp(r->data, DATA_MAGIC, strlen(DATA_MAGIC)) &&
+                 !memcmp(r->data + strlen(DATA_MAGIC), r->id, ID_BYTES);
+        }
+    }
+    close(fd);
+    return ok;
+}
+
+struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES])
+{
+    char *path = xasprintf("%s/%s", out_dir, REUSE_FILE);
+    struct reuse *r = xcalloc(1, sizeof *r);
+    r->index = read_small(path, &r->index_len);
+    free(path);
+    size_t ml = strlen(MAGIC), tl = strlen(TRAILER);
+    uint64_t total = 0;
+    if (r->index && r->index_len >= ml + REUSE_KEY_BYTES + 8 + ID_BYTES + 12 + tl + 8)
+        memcpy(&total, r->index + r->index_len - 8, 8);
+    if (!r->index || total != r->index_len || memcmp(r->index, MAGIC, ml) ||
+        memcmp(r->index + ml, key, REUSE_KEY_BYTES) ||
+        memcmp(r->index + r->index_len - 8 - tl, TRAILER, tl)) {
+        reuse_free(r);
+        return NULL;
+    }
+    struct reader rd = {r->index + ml + REUSE_KEY_BYTES, r->index + r->index_len - 8 - tl, false};
+    get_u64(&rd); /* when that build started */
+    take(&rd, r->id, ID_BYTES);
+    r->data_len = get_u64(&rd);
+    if (rd.bad || !map_data(r, out_dir) || !parse(r, &rd) ||
+        /* Mostly dead data is rewritten by a fresh build. */
+        r->data_len > 2 * r->live + (1u << 20)) {
+        reuse_free(r);
+        return NULL;
+    }
     return r;
+}
+
+const uint8_t *reuse_data_id(const struct reuse *r)
+{
+    return r->id;
 }
 
 void reuse_free(struct reuse *r)
 {
     if (!r)
         return;
-    free(r->data);
+    if (r->data)
+        munmap((void *)r->data, r->mapped);
+    free(r->index);
     free(r->items);
     free(r->pages);
     free(r->ids);
@@ -557,7 +737,7 @@ json_t *reuse_values(const struct reuse_item *it)
         json_t *v = NULL;
         if (type == 's') {
             struct reuse_text t = get_text(&rd);
-            v = json_stringn(t.s, t.len);
+            v = json_stringn_nocheck(t.s, t.len); /* jansson's own bytes, saved */
         } else if (type == 't' || type == 'f') {
             v = json_boolean(type == 't');
         } else if (type == 'i') {
@@ -567,13 +747,13 @@ json_t *reuse_values(const struct reuse_item *it)
             v = json_array();
             for (uint32_t j = 0; j < k && !rd.bad; j++) {
                 struct reuse_text t = get_text(&rd);
-                json_array_append_new(v, json_stringn(t.s, t.len));
+                json_array_append_new(v, json_stringn_nocheck(t.s, t.len));
             }
         } else {
             rd.bad = true;
         }
         if (v && !rd.bad)
-            json_object_set_new(o, name.s, v);
+            json_object_setn_new_nocheck(o, name.s, name.len, v);
         else
             json_decref(v);
     }

@@ -1,10 +1,13 @@
 /* reuse: what a build keeps for the next build into the same directory, so
  * that a rebuild after a few edits redoes only what they touch.
  *
- * The record is the file ".peersite-cache" at the top of the output
- * directory (never published, never served): it travels with the site it
- * describes, is replaced with it, and is removed first when the site is
- * changed in place. It holds
+ * The record is two hidden files at the top of the output directory (never
+ * published, never served): an index, ".peersite-cache", rewritten by every
+ * build, and the data it points into, ".peersite-cache.data", which a
+ * rebuild appends to. They travel with the site they describe and are
+ * replaced with it; the index is removed first when the site is changed in
+ * place, and written last. A data file that lost what was appended to it
+ * (shorter than the index says) or is mostly dead is not used. They hold
  *   - a key over everything a build reads besides the collections' files
  *     (this program, the settings, pages, confidentiality, request form,
  *     key, photos, the whole theme, the git facts, the directories): when
@@ -30,6 +33,7 @@
 #include "diag.h"
 
 #define REUSE_FILE ".peersite-cache"
+#define REUSE_DATA ".peersite-cache.data"
 #define REUSE_KEY_BYTES 32
 
 /* A file as the record knows it. */
@@ -43,6 +47,7 @@ void reuse_stamp_of(const struct stat *st, struct reuse_stamp *s);
 struct reuse_text {
     const char *s; /* NUL-terminated */
     size_t len;
+    uint64_t at; /* where it is in the data (a blob), for the next record */
 };
 
 enum reuse_kind { REUSE_SUPPORTER = 1, REUSE_FAQ = 2 };
@@ -81,9 +86,12 @@ const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
 /* An item's values as the content loader made them (caller decrefs). */
 json_t *reuse_values(const struct reuse_item *it);
 
-/* The record of this build, written last. */
+/* The record of this build. The data is appended to the file in dir (the
+ * directory being written): to prev's data when given, else to a new file.
+ * The index (reuse_bytes) is written last, by the caller. */
 struct reuse_writer;
-struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_t started_ns);
+struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_t started_ns,
+                                      const char *dir, const struct reuse *prev);
 void reuse_writer_free(struct reuse_writer *w);
 /* values: the item's content values (flat: strings, booleans, integers and
  * lists of strings are kept; its "src" and "reused" are not). fresh: the
@@ -92,9 +100,16 @@ void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *pa
                     const struct reuse_stamp *stamp, bool fresh, json_t *values, const char *card,
                     size_t card_len, const char *entry, size_t entry_len, const char *answer,
                     size_t answer_len);
+/* An item of prev's record kept as it is (with its stamp now). */
+void reuse_keep_item(struct reuse_writer *w, const struct reuse_item *it,
+                     const struct reuse_stamp *stamp, bool fresh);
 void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search, size_t search_len,
                     const char *const *ids, size_t nids);
-/* The record's bytes. */
+/* A page of prev's record kept as it is (ids: its ids as C strings). */
+void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const char *const *ids);
+/* The index's bytes; NULL when the data could not be written. */
 const struct buf *reuse_bytes(struct reuse_writer *w);
+/* The id pairing an index with its data. */
+const uint8_t *reuse_data_id(const struct reuse *r);
 
 #endif

@@ -558,7 +558,7 @@ static void add_kept_page(struct build *b, struct page_job *job)
             b->redo = true; /* a damaged record */
     }
     if (b->record)
-        reuse_add_page(b->record, pg->rel.s, pg->search.s, pg->search.len, ids, pg->nids);
+        reuse_keep_page(b->record, pg, ids);
     free(ids);
 }
 
@@ -1393,18 +1393,23 @@ static void leave_to_exit(const struct build *b)
     left_at_exit = kept;
 }
 
-/* What a build made of each FAQ and supporter file, for the next build. */
+/* What a build made of each FAQ and supporter file, for the next build:
+ * an unchanged one's record is kept as it is. */
 static void record_item(struct build *b, struct collection_files *files, enum reuse_kind kind,
-                        json_t *item, const char *card, size_t card_len, const char *entry,
-                        size_t entry_len, const char *answer, size_t answer_len)
+                        json_t *item, const struct reuse_item *kept, const char *card,
+                        size_t card_len, const char *entry, size_t entry_len, const char *answer,
+                        size_t answer_len)
 {
     const char *path = json_string_value(json_object_get(item, "path"));
     json_t *at = path ? json_object_get(files->index, path) : NULL;
     if (!at || !files->stamped[json_integer_value(at)])
         return; /* not recorded: the next build reads everything again */
     size_t i = (size_t)json_integer_value(at);
-    reuse_add_item(b->record, kind, path, &files->stamp[i], files->fresh[i], item, card, card_len,
-                   entry, entry_len, answer, answer_len);
+    if (kept)
+        reuse_keep_item(b->record, kept, &files->stamp[i], files->fresh[i]);
+    else
+        reuse_add_item(b->record, kind, path, &files->stamp[i], files->fresh[i], item, card,
+                       card_len, entry, entry_len, answer, answer_len);
 }
 
 static void record_items(struct build *b)
@@ -1417,24 +1422,22 @@ static void record_items(struct build *b)
         json_t *s = json_array_get(b->c.supporters, i);
         const struct reuse_item *it = record_of(b, s);
         size_t k = card_at[i];
-        if (b->card_text && b->card_text[k])
-            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, b->card_text[k],
+        if (it)
+            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, it, NULL, 0, NULL, 0, NULL, 0);
+        else if (b->card_text && b->card_text[k])
+            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, NULL, b->card_text[k],
                         b->card_len[k], b->entry_text[i], b->entry_len[i], NULL, 0);
-        else if (it)
-            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, it->card.s, it->card.len,
-                        it->entry.s, it->entry.len, NULL, 0);
     }
     free(card_at);
     size_t j;
     json_t *q;
     json_array_foreach (b->c.faq, j, q) {
         const struct reuse_item *it = record_of(b, q);
-        if (b->answers && b->answers[j])
-            record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, 0, NULL, 0,
+        if (it)
+            record_item(b, &b->hook->faq, REUSE_FAQ, q, it, NULL, 0, NULL, 0, NULL, 0);
+        else if (b->answers && b->answers[j])
+            record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, NULL, 0, NULL, 0,
                         json_string_value(b->answers[j]), json_string_length(b->answers[j]));
-        else if (it)
-            record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, 0, NULL, 0, it->answer.s,
-                        it->answer.len);
     }
 }
 
@@ -1484,8 +1487,6 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         hook->b = &b;
         hook->started_ns = started;
         hook->api = (struct content_reuse){hook, hook_files, hook_stand_in};
-        if (!fresh) /* else its record could not be trusted */
-            b.record = reuse_writer_new(key, started);
     }
 
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
@@ -1512,6 +1513,8 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     if ((prev ? outdir_open_in_place(o->out_dir, &b.out, d) : outdir_open(o->out_dir, &b.out, d)) <
         0)
         goto out;
+    if (hook && !fresh) /* else its record could not be trusted */
+        b.record = reuse_writer_new(key, started, outdir_path(b.out), prev);
     b.lc = linkcheck_new();
     start_workers(&b, &template_lock, &template_errors);
     b.globals = json_object();
@@ -1556,7 +1559,7 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     if (b.record) {
         record_items(&b);
         const struct buf *bytes = reuse_bytes(b.record);
-        if (outdir_write(b.out, REUSE_FILE, bytes->data, bytes->len, d) < 0)
+        if (bytes && outdir_write(b.out, REUSE_FILE, bytes->data, bytes->len, d) < 0)
             goto out;
     }
     if (outdir_commit(b.out, d) < 0)
