@@ -800,6 +800,8 @@ static void keep_complete(struct content *c, json_t *arr, const struct ys_key *s
 {
     for (size_t i = json_array_size(arr); i-- > 0;) {
         json_t *o = json_array_get(arr, i);
+        if (json_object_get(o, "reused")) /* a stand-in (content_reuse) was whole */
+            continue;
         for (const struct ys_key *k = spec; k->name; k++)
             if (k->required && !json_object_get(o, k->name)) {
                 json_t *slug = json_object_get(o, "slug");

@@ -29,7 +29,9 @@ struct content_reuse {
     /* From several threads at once, before file i is read (name in the
      * directory open as dirfd, or -1 to use path): the values of an
      * unchanged file as an earlier build recorded them (given to the
-     * content), or NULL to read the file. Such values have no "src". */
+     * content), or NULL to read the file. Such values have no "src", carry
+     * "reused", and are not checked again: they may hold only the keys the
+     * caller reads of an item whose pages it keeps. */
     json_t *(*stand_in)(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
                         const char *name);
 };

@@ -725,29 +725,43 @@ const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
     return NULL;
 }
 
-json_t *reuse_values(const struct reuse_item *it)
+static bool wanted(const char *name, const char *const *only)
+{
+    if (!only)
+        return true;
+    for (; *only; only++)
+        if (!strcmp(*only, name))
+            return true;
+    return false;
+}
+
+json_t *reuse_values(const struct reuse_item *it, const char *const *only)
 {
     struct reader rd = {it->values.s, it->values.s + it->values.len, false};
     json_t *o = json_object();
     uint32_t n = get_u32(&rd);
     for (uint32_t i = 0; i < n && !rd.bad; i++) {
         struct reuse_text name = get_text(&rd);
+        bool keep = wanted(name.s, only);
         char type = 0;
         take(&rd, &type, 1);
         json_t *v = NULL;
         if (type == 's') {
             struct reuse_text t = get_text(&rd);
-            v = json_stringn_nocheck(t.s, t.len); /* jansson's own bytes, saved */
+            if (keep)
+                v = json_stringn_nocheck(t.s, t.len); /* jansson's own bytes, saved */
         } else if (type == 't' || type == 'f') {
-            v = json_boolean(type == 't');
+            v = keep ? json_boolean(type == 't') : NULL;
         } else if (type == 'i') {
-            v = json_integer((json_int_t)get_u64(&rd));
+            json_int_t x = (json_int_t)get_u64(&rd);
+            v = keep ? json_integer(x) : NULL;
         } else if (type == 'a') {
             uint32_t k = get_u32(&rd);
-            v = json_array();
+            v = keep ? json_array() : NULL;
             for (uint32_t j = 0; j < k && !rd.bad; j++) {
                 struct reuse_text t = get_text(&rd);
-                json_array_append_new(v, json_stringn_nocheck(t.s, t.len));
+                if (keep)
+                    json_array_append_new(v, json_stringn_nocheck(t.s, t.len));
             }
         } else {
             rd.bad = true;

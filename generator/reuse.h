@@ -83,8 +83,10 @@ size_t reuse_index(const struct reuse *r, const struct reuse_item *it);
 /* The record of a source file or a page, or NULL. */
 const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path);
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel);
-/* An item's values as the content loader made them (caller decrefs). */
-json_t *reuse_values(const struct reuse_item *it);
+/* An item's values as the content loader made them, only those named in
+ * only (NULL-terminated) when it is not NULL (caller decrefs); NULL for
+ * values that do not read back. */
+json_t *reuse_values(const struct reuse_item *it, const char *const *only);
 
 /* The record of this build. The data is appended to the file in dir (the
  * directory being written): to prev's data when given, else to a new file.

@@ -507,7 +507,13 @@ static json_t *hook_stand_in(void *ctx, const char *collection, size_t i, const 
     const struct reuse_item *it = reuse_find_item(h->b->prev, path);
     if (!it || it->fresh || memcmp(&it->stamp, &f->stamp[i], sizeof it->stamp))
         return NULL;
-    json_t *v = reuse_values(it);
+    /* A stand-in carries what the site reads of an unchanged item beside
+     * what the record kept for it (its card, entry, answer, page): the
+     * directory's order, counts and filters, the request form's lists, and
+     * the FAQ's order and topics. Decoding the rest would cost as much. */
+    static const char *const supporter[] = {"name", "accepting", "languages", "photo", NULL};
+    static const char *const faq[] = {"question", "category", "order", NULL};
+    json_t *v = reuse_values(it, it->kind == REUSE_FAQ ? faq : supporter);
     /* A photo is copied by every build (its asset name is its hash). */
     if (!v || json_object_get(v, "photo")) {
         json_decref(v);
