@@ -30,7 +30,8 @@ struct origin {
 
 struct linkcheck {
     struct strset files;
-    struct strset ids; /* "page#id" */
+    struct strset ids;  /* "page#id" */
+    struct strset kept; /* the same, of kept pages: borrowed, not freed */
     struct link *links;
     size_t nlinks, caplinks;
     struct origin *origins;
@@ -114,6 +115,7 @@ void linkcheck_free(struct linkcheck *lc)
         return;
     set_free(&lc->files);
     set_free(&lc->ids);
+    free(lc->kept.items);
     set_free(&lc->dup_ids);
     free(lc->links);
     json_decref(lc->strings);
@@ -253,7 +255,7 @@ void linkcheck_add_kept(struct linkcheck *lc, const char *relpath, const char *c
 {
     linkcheck_add_file(lc, relpath);
     for (size_t i = 0; i < n; i++)
-        set_add(&lc->ids, xstrndup(ids[i], strlen(ids[i])));
+        set_add(&lc->kept, (char *)ids[i]);
 }
 
 void linkcheck_scan_free(struct linkcheck_scan *sc)
@@ -414,23 +416,32 @@ static int near_page(struct linkcheck *lc, const char *target, struct buf *out)
     return found;
 }
 
-/* The #anchor of page nearest to frag. */
+/* The #anchor of page nearest to frag among the ids of set (best and found
+ * carry over from set to set). */
+static void near_in(const struct strset *set, const char *page, size_t plen, const char *frag,
+                    size_t *best, int *found, struct buf *out)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const char *key = set->items[i];
+        if (strncmp(key, page, plen) || key[plen] != '#')
+            continue;
+        size_t dist = editdist(frag, key + plen + 1);
+        if (dist <= *best && (!*found || dist < *best)) {
+            *best = dist;
+            buf_reset(out);
+            buf_printf(out, "#%s", key + plen + 1);
+            *found = 1;
+        }
+    }
+}
+
+/* The #anchor of page nearest to frag, on pages made now or kept. */
 static int near_anchor(struct linkcheck *lc, const char *page, const char *frag, struct buf *out)
 {
     size_t plen = strlen(page), best = strlen(frag) / 3 > 2 ? strlen(frag) / 3 : 2;
     int found = 0;
-    for (size_t i = 0; i < lc->ids.n; i++) {
-        const char *key = lc->ids.items[i];
-        if (strncmp(key, page, plen) || key[plen] != '#')
-            continue;
-        size_t dist = editdist(frag, key + plen + 1);
-        if (dist <= best && (!found || dist < best)) {
-            best = dist;
-            buf_reset(out);
-            buf_printf(out, "#%s", key + plen + 1);
-            found = 1;
-        }
-    }
+    near_in(&lc->ids, page, plen, frag, &best, &found, out);
+    near_in(&lc->kept, page, plen, frag, &best, &found, out);
     return found;
 }
 
@@ -484,7 +495,7 @@ size_t linkcheck_run(struct linkcheck *lc, struct diag *d)
             continue;
         buf_reset(&key);
         buf_printf(&key, "%s#%s", target.data, frag.data);
-        if (!set_has(&lc->ids, key.data)) {
+        if (!set_has(&lc->ids, key.data) && !set_has(&lc->kept, key.data)) {
             buf_reset(&alt);
             int near = broken < MAX_SUGGESTIONS && near_anchor(lc, target.data, frag.data, &alt);
             report(lc, l, d, "no such #anchor on that page", near ? alt.data : NULL);

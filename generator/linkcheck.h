@@ -33,8 +33,9 @@ void linkcheck_scan_free(struct linkcheck_scan *scan);
  * or freed). */
 const char *const *linkcheck_scan_ids(const struct linkcheck_scan *scan, size_t *n);
 /* A page kept from an earlier build (reuse.h): its file and its ids, as
- * linkcheck_scan_ids gave them. Its links were checked by that build; they
- * still hold while nothing they point to has gone. */
+ * linkcheck_scan_ids gave them (borrowed: they must outlive the checker).
+ * Its links were checked by that build; they still hold while nothing they
+ * point to has gone. */
 void linkcheck_add_kept(struct linkcheck *lc, const char *relpath, const char *const *ids,
                         size_t n);
 /* Where a link of a page came from: a Markdown source position, and the link

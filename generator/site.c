@@ -891,10 +891,10 @@ static void prepare_cards(struct build *b, struct page_job *job, int worker)
         size_t who = b->card_of[i];
         json_t *s = json_array_get(b->c.supporters, who);
         const struct reuse_item *it = record_of(b, s);
-        if (it) { /* unchanged since the last build */
-            b->card_text[i] = xstrndup(it->card.s, it->card.len);
+        if (it) {                                 /* unchanged since the last build */
+            b->card_text[i] = (char *)it->card.s; /* the record's, not freed */
             b->card_len[i] = it->card.len;
-            b->entry_text[who] = xstrndup(it->entry.s, it->entry.len);
+            b->entry_text[who] = (char *)it->entry.s;
             b->entry_len[who] = it->entry.len;
             continue;
         }
@@ -970,8 +970,11 @@ static void free_fragments(struct build *b)
     free(b->answers);
     b->answers = NULL;
     for (size_t i = 0; b->card_text && i < b->ncards; i++) {
-        free(b->card_text[i]);
-        free(b->entry_text[i]);
+        json_t *s = json_array_get(b->c.supporters, b->card_of[i]);
+        if (!record_of(b, s)) { /* else they point into the record */
+            free(b->card_text[i]);
+            free(b->entry_text[b->card_of[i]]);
+        }
     }
     free(b->entry_text);
     free(b->entry_len);
