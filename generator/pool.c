@@ -1,7 +1,6 @@
 #include "pool.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -54,8 +53,6 @@ static void *worker(void *arg)
             break;
         size_t n = p->taken++;
         struct slot *s = &p->ring[n % p->window];
-        if (s->state == SLOT_DONE) /* pool_submit_done: nothing to do */
-            continue;
         s->state = SLOT_RUNNING;
         pthread_mutex_unlock(&p->lock);
         p->work(s->job, id, p->ctx);
@@ -130,28 +127,6 @@ void pool_submit(struct pool *p, void *job)
     s->state = SLOT_QUEUED;
     if (p->idle)
         pthread_cond_signal(&p->queued);
-    pthread_mutex_unlock(&p->lock);
-}
-
-void pool_submit_done(struct pool *p, void *job)
-{
-    if (p->nthreads == 0) {
-        p->done(job, p->ctx);
-        return;
-    }
-    pthread_mutex_lock(&p->lock);
-    if (p->submitted - p->handed == p->window)
-        hand_back_oldest(p);
-    /* No worker runs it. With nothing queued before it, it counts as taken
-     * at once; else the worker that takes the job before it passes it in
-     * the same turn of the lock, before it can be handed back, so a slot is
-     * never reused while a worker still has to pass it. */
-    bool nothing_queued = p->taken == p->submitted;
-    struct slot *s = &p->ring[p->submitted++ % p->window];
-    s->job = job;
-    s->state = SLOT_DONE;
-    if (nothing_queued)
-        p->taken = p->submitted;
     pthread_mutex_unlock(&p->lock);
 }
 

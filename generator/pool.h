@@ -18,9 +18,6 @@ struct pool;
 
 struct pool *pool_new(int threads, pool_work_fn work, pool_done_fn done, void *ctx);
 void pool_submit(struct pool *p, void *job);
-/* A job with nothing to do on a worker: handed back in its turn, no worker
- * woken for it. */
-void pool_submit_done(struct pool *p, void *job);
 /* Waits for every job and hands it back. */
 void pool_finish(struct pool *p);
 /* Finishes, then stops the threads; NULL-safe. */

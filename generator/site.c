@@ -82,6 +82,7 @@ struct build {
     struct reuse_writer *record;
     struct reuse_hook *hook;
     bool faq_same, supporters_same; /* every FAQ entry, every supporter reused */
+    struct page_job *run;           /* kept pages not submitted yet */
     bool redo;                      /* reuse proved impossible: build afresh */
 };
 
@@ -117,8 +118,15 @@ struct page_job {
     const char *label; /* where the page sits in search results, or NULL */
     bool index;
     struct search_page *search;
-    const struct reuse_page *kept; /* unchanged since the last build: nothing to render */
+    /* Pages unchanged since the last build, one after another: nothing to
+     * render; the worker reads their search documents from the record. */
+    const struct reuse_page **kept;
+    struct search_page **kept_search;
+    size_t nkept;
 };
+
+static void submit(struct build *b, struct page_job *job);
+static void load_kept(struct page_job *job);
 
 /* Seconds since *t, and *t moved to now: the stages of --timings. */
 static double lap(struct timespec *t)
@@ -319,7 +327,7 @@ static void submit_page(struct build *b, struct page_job *job)
     const char *slash = strrchr(job->rel, '/');
     job->url = slash ? xstrndup(job->rel, (size_t)(slash - job->rel + 1)) : xstrdup("");
     job->label = !strcmp(job->tmpl, "supporter") ? "Peer supporters" : NULL;
-    pool_submit(b->pool, job);
+    submit(b, job);
 }
 
 static int render_page(struct build *b, const char *tmpl, const char *rel, json_t *page,
@@ -412,6 +420,7 @@ static void page_work(void *arg, int worker, void *ctx)
     struct build *b = ctx;
     if (job->prepare)
         job->prepare(b, job, worker);
+    load_kept(job);
     if (!job->tmpl)
         return;
     json_t *values = page_context(b, job, worker);
@@ -552,20 +561,27 @@ static const char **kept_ids(const struct reuse_page *pg)
     return ids;
 }
 
-/* A page kept as it is: its ids and search documents come from the record. */
-static void add_kept_page(struct build *b, struct page_job *job)
+/* A page kept as it is: its ids and search documents come from the record
+ * (found: read on the worker). */
+static void add_kept_page(struct build *b, const struct reuse_page *pg, struct search_page *found)
 {
-    const struct reuse_page *pg = job->kept;
     const char **ids = kept_ids(pg);
     linkcheck_add_kept(b->lc, pg->rel.s, ids, pg->nids);
-    if (pg->search.len) {
-        job->search = search_page_load(pg->search.s, pg->search.len);
-        if (!job->search)
-            b->redo = true; /* a damaged record */
-    }
+    if (pg->search.len && !found)
+        b->redo = true; /* a damaged record */
+    search_add_page(b->search, found);
     if (b->record)
         reuse_keep_page(b->record, pg, ids);
     free(ids);
+}
+
+/* On a worker: the search documents of a run of kept pages. */
+static void load_kept(struct page_job *job)
+{
+    for (size_t i = 0; i < job->nkept; i++)
+        if (job->kept[i]->search.len)
+            job->kept_search[i] =
+                search_page_load(job->kept[i]->search.s, job->kept[i]->search.len);
 }
 
 /* A page made afresh: recorded for the next build. In place, every id the
@@ -596,6 +612,29 @@ static void record_page(struct build *b, struct page_job *job)
     buf_free(&found);
 }
 
+#define RUN 256 /* kept pages per job */
+
+/* Submits the kept pages gathered so far. */
+static void flush_run(struct build *b)
+{
+    if (b->run)
+        pool_submit(b->pool, b->run);
+    b->run = NULL;
+}
+
+/* Every job goes through here, after the kept pages before it. */
+static void submit(struct build *b, struct page_job *job)
+{
+    flush_run(b);
+    pool_submit(b->pool, job);
+}
+
+static void finish(struct build *b)
+{
+    flush_run(b);
+    pool_finish(b->pool);
+}
+
 /* In place, a page whose inputs did not change is kept: true when it is.
  * Without its record the site cannot be changed in place. */
 static bool keep_page(struct build *b, const char *rel)
@@ -607,11 +646,15 @@ static bool keep_page(struct build *b, const char *rel)
         b->redo = true;
         return false;
     }
-    struct page_job *job = xcalloc(1, sizeof *job);
-    job->rel = xstrdup(rel);
-    job->kept = pg;
-    job->d = (struct diag)DIAG_INIT;
-    pool_submit_done(b->pool, job);
+    if (!b->run) {
+        b->run = xcalloc(1, sizeof *b->run);
+        b->run->kept = xcalloc(RUN, sizeof *b->run->kept);
+        b->run->kept_search = xcalloc(RUN, sizeof *b->run->kept_search);
+        b->run->d = (struct diag)DIAG_INIT;
+    }
+    b->run->kept[b->run->nkept++] = pg;
+    if (b->run->nkept == RUN)
+        flush_run(b);
     return true;
 }
 
@@ -621,8 +664,10 @@ static void page_done(void *arg, void *ctx)
     struct page_job *job = arg;
     struct build *b = ctx;
     origins_flush(b->lc, &job->origins);
-    if (job->kept)
-        add_kept_page(b, job);
+    for (size_t i = 0; i < job->nkept; i++)
+        add_kept_page(b, job->kept[i], job->kept_search[i]);
+    free(job->kept);
+    free(job->kept_search);
     if (job->found) {
         record_page(b, job);
         linkcheck_add_scan(b->lc, job->found);
@@ -957,10 +1002,10 @@ static void build_fragments(struct build *b)
             job->first = first;
             job->count = n - first < chunk ? n - first : chunk;
             job->d = (struct diag)DIAG_INIT;
-            pool_submit(b->pool, job);
+            submit(b, job);
         }
     }
-    pool_finish(b->pool);
+    finish(b);
 }
 
 static void free_fragments(struct build *b)
@@ -1159,7 +1204,7 @@ static int write_data_files(struct build *b)
     struct page_job *job = xcalloc(1, sizeof *job);
     job->prepare = write_supporters_json;
     job->d = (struct diag)DIAG_INIT;
-    pool_submit(b->pool, job);
+    submit(b, job);
     linkcheck_add_file(b->lc, "supporters.json");
     return rc;
 }
@@ -1195,7 +1240,7 @@ static int write_search_index(struct build *b)
 
 static int build_search_and_404(struct build *b, struct site_timings *tm, struct timespec *t)
 {
-    pool_finish(b->pool); /* every page read is in the index */
+    finish(b); /* every page read is in the index */
     tm->pages += lap(t);
     int rc = write_search_index(b);
     tm->index = lap(t);
@@ -1552,7 +1597,7 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     build_request(&b);
     write_data_files(&b);
     build_search_and_404(&b, tm, &t);
-    pool_finish(b.pool); /* every page written and scanned */
+    finish(&b); /* every page written and scanned */
     diag_move(d, &template_errors);
     write_sitemap(&b);
     tm->pages += lap(&t);
@@ -1579,6 +1624,8 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     rc = 0;
 out:
     lap(&t);
+    if (b.pool)
+        flush_run(&b); /* a run cut short by an error still needs its turn */
     stop_workers(&b); /* before anything they might still read is freed */
     free_fragments(&b);
     diag_move(d, &template_errors);
