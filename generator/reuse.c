@@ -458,11 +458,13 @@ static uint64_t get_u64(struct reader *r)
     return v;
 }
 
+/* A name in the index (a path, a page, an id): no NUL inside. */
 static struct reuse_text get_text(struct reader *r)
 {
     struct reuse_text t = {"", 0, 0};
     uint32_t n = get_u32(r);
-    if (r->bad || (size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0') {
+    if (r->bad || (size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0' ||
+        memchr(r->p, '\0', n)) {
         r->bad = true;
         return t;
     }

@@ -1,0 +1,327 @@
+/* Unit tests for generator/reuse.c (the record a build keeps for the next)
+ * and the search pages it holds (search_page_save/load): what is written
+ * reads back; a record made under another key, cut short, pointing outside
+ * its data, paired with other data or mostly dead is not used; every prefix
+ * of a saved search page is refused or read whole, never past its end. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reuse.h"
+#include "search.h"
+
+static char dir[] = "/tmp/peerkit-reuse-XXXXXX";
+
+static char *in_dir(const char *name)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s", dir, name) < 0)
+        abort();
+    return p;
+}
+
+static void put_file(const char *name, const void *data, size_t len)
+{
+    char *p = in_dir(name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    free(p);
+}
+
+static const uint8_t key[REUSE_KEY_BYTES] = {1, 2, 3};
+
+/* A record of two items and two pages, written into dir. */
+static void write_record(const struct reuse *prev)
+{
+    struct reuse_writer *w = reuse_writer_new(key, 1, dir, prev);
+    struct reuse_stamp st = {10, 20, 30, 40};
+    json_t *amara = json_pack("{s:s, s:b, s:[s, s], s:s, s:i}", "name", "Amara Okafor", "accepting",
+                              1, "languages", "English", "Igbo", "role", "faculty", "src", 3);
+    json_t *cost =
+        json_pack("{s:s, s:s, s:i}", "question", "Does it cost?", "category", "About", "order", 6);
+    if (prev) {
+        reuse_keep_item(w, reuse_find_item(prev, "c/supporters/amara.md"), &st, false);
+    } else {
+        reuse_add_item(w, REUSE_SUPPORTER, "c/supporters/amara.md", &st, false, amara, "<li>A</li>",
+                       10, "{\"slug\": \"amara\"}", 17, NULL, 0);
+    }
+    reuse_add_item(w, REUSE_FAQ, "c/faq/cost.md", &st, true, cost, NULL, 0, NULL, 0, "<p>No.</p>",
+                   10);
+    const char *ids[] = {"index.html#main", "index.html#top"};
+    reuse_add_page(w, "index.html", "SEARCH", 6, ids, 2);
+    reuse_add_page(w, "faq/index.html", NULL, 0, ids, 0);
+    const struct buf *bytes = reuse_bytes(w);
+    assert_non_null(bytes);
+    put_file(REUSE_FILE, bytes->data, bytes->len);
+    reuse_writer_free(w);
+    json_decref(amara);
+    json_decref(cost);
+}
+
+static void test_reads_back(void **state)
+{
+    (void)state;
+    write_record(NULL);
+    struct reuse *r = reuse_load(dir, key);
+    assert_non_null(r);
+    assert_int_equal(reuse_nitems(r), 2);
+    const struct reuse_item *a = reuse_find_item(r, "c/supporters/amara.md");
+    assert_non_null(a);
+    assert_int_equal(a->kind, REUSE_SUPPORTER);
+    assert_false(a->fresh);
+    assert_int_equal(a->stamp.mtime_ns, 20);
+    assert_string_equal(a->card.s, "<li>A</li>");
+    assert_string_equal(a->entry.s, "{\"slug\": \"amara\"}");
+    static const char *const only[] = {"name", "languages", "accepting", NULL};
+    json_t *v = reuse_values(a, only);
+    json_t *want = json_pack("{s:s, s:b, s:[s, s]}", "name", "Amara Okafor", "accepting", 1,
+                             "languages", "English", "Igbo");
+    if (!json_equal(v, want)) {
+        char *got = json_dumps(v, JSON_SORT_KEYS), *exp = json_dumps(want, JSON_SORT_KEYS);
+        fail_msg("values: expected %s, got %s", exp, got);
+    }
+    json_decref(want);
+    json_decref(v);
+    v = reuse_values(a, NULL); /* everything but "src" */
+    assert_string_equal(json_string_value(json_object_get(v, "role")), "faculty");
+    assert_null(json_object_get(v, "src"));
+    json_decref(v);
+    const struct reuse_item *c = reuse_find_item(r, "c/faq/cost.md");
+    assert_non_null(c);
+    assert_true(c->fresh); /* recorded as too recent to trust */
+    assert_string_equal(c->answer.s, "<p>No.</p>");
+    const struct reuse_page *p = reuse_find_page(r, "index.html");
+    assert_non_null(p);
+    assert_string_equal(p->search.s, "SEARCH");
+    assert_int_equal(p->nids, 2);
+    assert_string_equal(p->ids[1].s, "index.html#top");
+    assert_null(reuse_find_page(r, "about/index.html"));
+    assert_null(reuse_find_item(r, "c/faq/other.md"));
+
+    /* A rebuild appends to the data and keeps what did not change. */
+    write_record(r);
+    reuse_free(r);
+    r = reuse_load(dir, key);
+    assert_non_null(r);
+    a = reuse_find_item(r, "c/supporters/amara.md");
+    assert_non_null(a);
+    assert_string_equal(a->card.s, "<li>A</li>");
+    assert_string_equal(reuse_find_page(r, "index.html")->search.s, "SEARCH");
+    reuse_free(r);
+
+    /* Another key: nothing. */
+    uint8_t other[REUSE_KEY_BYTES] = {9};
+    assert_null(reuse_load(dir, other));
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+    char *p = in_dir(name);
+    FILE *f = fopen(p, "r");
+    free(p);
+    assert_non_null(f);
+    char *data = malloc(1 << 20);
+    *len = fread(data, 1, 1 << 20, f);
+    fclose(f);
+    return data;
+}
+
+static void test_damaged_records_are_not_used(void **state)
+{
+    (void)state;
+    write_record(NULL);
+    size_t len, dlen;
+    char *index = slurp(REUSE_FILE, &len), *data = slurp(REUSE_DATA, &dlen);
+    /* Every shorter index. */
+    for (size_t cut = 0; cut < len; cut++) {
+        put_file(REUSE_FILE, index, cut);
+        struct reuse *r = reuse_load(dir, key);
+        if (r)
+            fail_msg("an index cut to %zu of %zu bytes was used", cut, len);
+    }
+    put_file(REUSE_FILE, index, len);
+    /* Data shorter than the index says: what was appended was lost. */
+    put_file(REUSE_DATA, data, dlen - 1);
+    assert_null(reuse_load(dir, key));
+    /* Data of another record (another id). */
+    char *swapped = malloc(dlen);
+    memcpy(swapped, data, dlen);
+    swapped[strlen("peersite-cache-data 1\n")] ^= 1;
+    put_file(REUSE_DATA, swapped, dlen);
+    assert_null(reuse_load(dir, key));
+    /* Every single byte of the index flipped: refused, or read within bounds. */
+    put_file(REUSE_DATA, data, dlen);
+    char *flipped = malloc(len);
+    for (size_t i = 0; i < len; i++) {
+        memcpy(flipped, index, len);
+        flipped[i] ^= 0x41;
+        put_file(REUSE_FILE, flipped, len);
+        struct reuse *r = reuse_load(dir, key);
+        for (size_t k = 0; r && k < reuse_nitems(r); k++) {
+            const struct reuse_item *it = reuse_item(r, k);
+            assert_int_equal(strlen(it->card.s), it->card.len);
+            json_decref(reuse_values(it, NULL));
+        }
+        reuse_free(r);
+    }
+    /* Mostly dead data is left for a fresh build to rewrite: each rebuild
+     * here replaces a 600 kB page, so the dead part grows past the live
+     * part and 1 MiB. */
+    put_file(REUSE_FILE, index, len);
+    put_file(REUSE_DATA, data, dlen);
+    char *blob = calloc(1, 600000);
+    memset(blob, 'x', 599999);
+    int rounds = 0;
+    for (struct reuse *r = reuse_load(dir, key); r; r = reuse_load(dir, key), rounds++) {
+        struct reuse_writer *w = reuse_writer_new(key, 1, dir, r);
+        reuse_add_page(w, "faq/index.html", blob, 599999, NULL, 0);
+        const struct buf *bytes = reuse_bytes(w);
+        put_file(REUSE_FILE, bytes->data, bytes->len);
+        reuse_writer_free(w);
+        reuse_free(r);
+        assert_true(rounds < 10);
+    }
+    if (rounds < 2)
+        fail_msg("expected a record with some dead data to be used, got refused after %d rounds",
+                 rounds);
+    free(blob);
+    put_file(REUSE_FILE, index, len);
+    char *big = calloc(1, dlen + (3u << 20));
+    memcpy(big, data, dlen);
+    put_file(REUSE_DATA, big, dlen + (3u << 20));
+    struct reuse *r = reuse_load(dir, key);
+    assert_non_null(r); /* dead bytes after the last blob are not counted */
+    reuse_free(r);
+    free(big);
+    free(flipped);
+    free(swapped);
+    free(index);
+    free(data);
+}
+
+static const char *const PAGE =
+    "<main><h1>Peer support</h1><p>We listen after a hard day.</p>"
+    "<h2 id=\"cost\">Cost</h2><p>Nothing at all; \"free\" &amp; private.</p></main>";
+
+static int collect(void *ctx, const char *path, const char *data, size_t len)
+{
+    struct buf *out = ctx;
+    buf_printf(out, "%s\n", path);
+    buf_append(out, data, len);
+    buf_putc(out, '\n');
+    return 0;
+}
+
+static void test_search_pages_saved(void **state)
+{
+    (void)state;
+    struct search_page *p = search_scan_html("faq/", "FAQ", PAGE, strlen(PAGE));
+    struct buf saved = BUF_INIT;
+    search_page_save(p, &saved);
+    struct search *direct = search_new(), *again = search_new();
+    search_add_page(direct, p);
+    struct search_page *q = search_page_load(saved.data, saved.len);
+    assert_non_null(q);
+    search_add_page(again, q);
+    struct buf a = BUF_INIT, b = BUF_INIT;
+    search_write(direct, collect, &a);
+    search_write(again, collect, &b);
+    if (a.len != b.len || memcmp(a.data, b.data, a.len))
+        fail_msg("index from a saved page: expected\n%s\ngot\n%s", a.data, b.data);
+    /* Every prefix and every flipped byte: refused or read whole. */
+    for (size_t cut = 0; cut < saved.len; cut++)
+        if (search_page_load(saved.data, cut))
+            fail_msg("a search page cut to %zu of %zu bytes was read", cut, saved.len);
+    for (size_t i = 0; i < saved.len; i++) {
+        saved.data[i] ^= 0x20;
+        struct search_page *z = search_page_load(saved.data, saved.len);
+        struct search *s = search_new();
+        search_add_page(s, z);
+        struct buf out = BUF_INIT;
+        search_write(s, collect, &out);
+        buf_free(&out);
+        search_free(s);
+        saved.data[i] ^= 0x20;
+    }
+    buf_free(&a);
+    buf_free(&b);
+    buf_free(&saved);
+    search_free(direct);
+    search_free(again);
+}
+
+/* The key: a template or the settings change it, a supporter's file does
+ * not (it has its own stamp); a file changed just now is too fresh. */
+static void test_key(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/peerkit-reuse-key-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/c/supporters %s/t/templates && echo 'name: x' > %s/c/site.yml && "
+             "echo a > %s/c/supporters/a.md && echo '<p>' > %s/t/templates/page.mustache && "
+             "touch -d '2026-01-01' %s/c/site.yml %s/c/supporters/a.md "
+             "%s/t/templates/page.mustache",
+             root, root, root, root, root, root, root, root);
+    assert_int_equal(system(cmd), 0);
+    char c[300], t[300];
+    snprintf(c, sizeof c, "%s/c", root);
+    snprintf(t, sizeof t, "%s/t", root);
+    uint8_t k1[REUSE_KEY_BYTES], k2[REUSE_KEY_BYTES];
+    bool fresh = true;
+    /* A build a minute later: the files (their inode times are now) are
+     * not fresh to it. */
+    int64_t later = ((int64_t)time(NULL) + 60) * 1000000000;
+    assert_int_equal(reuse_key(c, t, NULL, NULL, later, k1, &fresh), 0);
+    assert_false(fresh);
+    snprintf(cmd, sizeof cmd,
+             "echo b > %s/c/supporters/a.md && touch -d '2026-01-02' %s/c/supporters/a.md", root,
+             root);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, later, k2, &fresh), 0);
+    assert_memory_equal(k1, k2, sizeof k1);
+    snprintf(cmd, sizeof cmd, "echo '<div>' > %s/t/templates/page.mustache", root);
+    assert_int_equal(system(cmd), 0);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    assert_int_equal(reuse_key(c, t, NULL, NULL, now, k2, &fresh), 0);
+    assert_memory_not_equal(k1, k2, sizeof k1);
+    assert_true(fresh);
+    json_t *git = json_pack("{s:{s:s}}", "commit", "id", "abc1234");
+    assert_int_equal(reuse_key(c, t, NULL, git, later, k1, &fresh), 0);
+    assert_memory_not_equal(k1, k2, sizeof k1);
+    json_decref(git);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    assert_non_null(mkdtemp(dir));
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reads_back),
+        cmocka_unit_test(test_damaged_records_are_not_used),
+        cmocka_unit_test(test_search_pages_saved),
+        cmocka_unit_test(test_key),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        rc = 1;
+    return rc;
+}
