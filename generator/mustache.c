@@ -856,6 +856,11 @@ static const struct node *items_section(struct mustache *m, const char *name, co
     return found;
 }
 
+int mustache_check_items(struct mustache *m, const char *name, const char *section, struct diag *d)
+{
+    return items_section(m, name, section, d) ? 0 : -1;
+}
+
 int mustache_render_items(struct mustache *m, const char *name, json_t *base, json_t *data,
                           const struct mustache_items *items, struct buf *out, struct diag *d)
 {

@@ -42,15 +42,16 @@ int mustache_render_layered(struct mustache *m, const char *name, json_t *base, 
  * section emits text[i] for the list's i-th item instead of rendering its
  * body. mustache_render_item gives that text: the section's body rendered
  * once with item in front of data in front of base. So an item sees its own
- * values, data and base, and nothing the page adds beside the list. Both
- * refuse (-1, with an error in d) a template with no such section, with more
- * than one, or with a block inside it. */
+ * values, data and base, and nothing the page adds beside the list. All
+ * three refuse (-1, with an error in d) a template with no such section,
+ * with more than one, or with a block inside it; check says only that. */
 struct mustache_items {
     const char *section;
     size_t n;
     const char *const *text;
     const size_t *len;
 };
+int mustache_check_items(struct mustache *m, const char *name, const char *section, struct diag *d);
 int mustache_render_items(struct mustache *m, const char *name, json_t *base, json_t *data,
                           const struct mustache_items *items, struct buf *out, struct diag *d);
 int mustache_render_item(struct mustache *m, const char *name, const char *section, json_t *base,

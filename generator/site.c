@@ -84,6 +84,7 @@ struct build {
     bool faq_same, supporters_same; /* every FAQ entry, every supporter reused */
     struct page_job *run;           /* kept pages not submitted yet */
     bool redo;                      /* reuse proved impossible: build afresh */
+    bool cards_refused;             /* the theme's directory cannot take its cards */
 };
 
 /* The menu of the last page a worker rendered: pages at the same depth with
@@ -992,10 +993,16 @@ static void build_fragments(struct build *b)
         }
     b->card_frame = page_frame(b, "supporters/", "../", page_info("Peer supporters", NULL),
                                make_nav(b, "../", "supporters"));
+    /* The theme must list the cards the one way they can be given
+     * (mustache_render_items); said once, not once per card. No job runs
+     * yet, so the first worker's engine is free. */
+    b->cards_refused =
+        !b->supporters_same && mustache_check_items(b->mu[0], "supporters", "supporters", b->d) < 0;
     const size_t chunk = 64;
     for (int kind = 0; kind < 2; kind++) {
         /* In place, a collection with nothing changed keeps its pages. */
-        size_t n = kind ? (b->faq_same ? 0 : nf) : (b->supporters_same ? 0 : ns);
+        size_t n =
+            kind ? (b->faq_same ? 0 : nf) : (b->supporters_same || b->cards_refused ? 0 : ns);
         for (size_t first = 0; first < n; first += chunk) {
             struct page_job *job = xcalloc(1, sizeof *job);
             job->prepare = kind ? prepare_answers : prepare_cards;
@@ -1045,6 +1052,10 @@ static int build_supporters(struct build *b)
     json_array_append_new(b->sitemap, json_string("supporters/"));
     if (b->supporters_same && keep_page(b, rel))
         goto pages;
+    if (b->cards_refused) { /* reported once; links to the page are not broken too */
+        linkcheck_add_file(b->lc, rel);
+        goto pages;
+    }
     /* One place per card: the cards are rendered already (build_fragments). */
     json_t *cards = json_array();
     for (i = 0; i < b->ncards; i++)
@@ -1626,7 +1637,7 @@ out:
     lap(&t);
     if (b.pool)
         flush_run(&b); /* a run cut short by an error still needs its turn */
-    stop_workers(&b); /* before anything they might still read is freed */
+    stop_workers(&b);  /* before anything they might still read is freed */
     free_fragments(&b);
     diag_move(d, &template_errors);
     outdir_free(b.out);

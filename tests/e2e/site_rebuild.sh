@@ -129,3 +129,19 @@ build "$A" >"$T/cut.log" 2>&1
 expect_status "a cut record is ignored" 0 $?
 expect_not_contains "and the build is not called a reuse" "$T/cut.log" "files changed"
 same_as_cold "after a cut record, the site equals a cold build"
+
+# A theme whose directory lists the supporters twice cannot take its cards
+# rendered apart: refused once, at the template.
+cp -R "$ROOT/themes/default" "$T/twice"
+sed -i 's|</ul>|</ul><ol>{{#supporters}}<li>{{name}}</li>{{/supporters}}</ol>|' \
+    "$T/twice/templates/supporters.mustache"
+"$PEERSITE" build --content "$C" --theme "$T/twice" --out "$T/twice-out" >"$T/twice.log" 2>&1
+expect_status "a directory template with the list twice is refused" 1 $?
+expect_contains "the error names the template and the rule" "$T/twice.log" \
+    "supporters: {{#supporters}} must appear exactly once in this template"
+if [ "$(grep -c 'must appear exactly once' "$T/twice.log")" = 1 ] &&
+    ! grep -q 'broken link' "$T/twice.log"; then
+    ok "said once, with no broken links after it"
+else
+    fail "said once, with no broken links after it" "$(head -5 "$T/twice.log")"
+fi
