@@ -13,7 +13,7 @@
 
 #include "xalloc.h"
 
-#define MAGIC "peersite-cache 3\n"
+#define MAGIC "peersite-cache 4\n"
 #define TRAILER "end\n"
 /* A change this close before a build may share its clock tick with the
  * build's own reading of the file. */
@@ -130,6 +130,24 @@ static int feed_dir(struct keywalk *k, const char *label, const char *dir, bool 
     return rc;
 }
 
+bool reuse_is_item(const char *content_dir, const char *path)
+{
+    size_t n = strlen(content_dir);
+    if (strncmp(path, content_dir, n) || path[n] != '/')
+        return false;
+    const char *rest = path + n + 1;
+    const char *name = !strncmp(rest, "supporters/", 11) ? rest + 11
+                       : !strncmp(rest, "faq/", 4)       ? rest + 4
+                                                         : NULL;
+    return name && !strchr(name, '/') && is_md(name);
+}
+
+const char *reuse_reviewed(json_t *git, const char *path)
+{
+    json_t *v = git ? json_object_get(json_object_get(git, "reviewed"), path) : NULL;
+    return json_is_string(v) ? json_string_value(v) : v ? "not yet committed" : "";
+}
+
 int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
               int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh)
 {
@@ -152,11 +170,22 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
         feed_dir(&k, "theme", theme_dir, false) < 0)
         return -1;
     if (git) {
-        char *facts = json_dumps(git, JSON_COMPACT | JSON_SORT_KEYS);
-        if (!facts)
+        /* The commit, and the dates of everything but the collections'
+         * files: each of those has its date in its own record. */
+        json_t *facts = json_object(), *dates = json_object(), *v;
+        const char *path;
+        json_object_set(facts, "commit", json_object_get(git, "commit"));
+        json_object_foreach (json_object_get(git, "reviewed"), path, v) {
+            if (!reuse_is_item(content_dir, path))
+                json_object_set(dates, path, v);
+        }
+        json_object_set_new(facts, "reviewed", dates);
+        char *text = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!text)
             abort();
-        feed_str(&k, facts);
-        free(facts);
+        feed_str(&k, text);
+        free(text);
+        json_decref(facts);
     }
     crypto_generichash_final(&k.h, key, REUSE_KEY_BYTES);
     *fresh = k.fresh;
@@ -327,7 +356,7 @@ static bool put_values(struct buf *b, json_t *values)
 }
 
 static void put_item_head(struct reuse_writer *w, enum reuse_kind kind, const char *path,
-                          const struct reuse_stamp *stamp, bool fresh)
+                          const struct reuse_stamp *stamp, const char *reviewed, bool fresh)
 {
     uint8_t head[2] = {(uint8_t)kind, fresh};
     put(&w->out, head, 2);
@@ -336,17 +365,18 @@ static void put_item_head(struct reuse_writer *w, enum reuse_kind kind, const ch
     put_u64(&w->out, stamp->ctime_ns);
     put_u64(&w->out, stamp->ino);
     put_text(&w->out, path, strlen(path));
+    put_text(&w->out, reviewed, strlen(reviewed));
     w->nitems++;
 }
 
 void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *path,
-                    const struct reuse_stamp *stamp, bool fresh, json_t *values, const char *card,
-                    size_t card_len, const char *entry, size_t entry_len, const char *answer,
-                    size_t answer_len)
+                    const struct reuse_stamp *stamp, const char *reviewed, bool fresh,
+                    json_t *values, const char *card, size_t card_len, const char *entry,
+                    size_t entry_len, const char *answer, size_t answer_len)
 {
     struct buf v = BUF_INIT;
     bool whole = put_values(&v, values);
-    put_item_head(w, kind, path, stamp, fresh || !whole);
+    put_item_head(w, kind, path, stamp, reviewed, fresh || !whole);
     put_blob(w, v.data, v.len);
     put_blob(w, card, card_len);
     put_blob(w, entry, entry_len);
@@ -357,7 +387,7 @@ void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *pa
 void reuse_keep_item(struct reuse_writer *w, const struct reuse_item *it,
                      const struct reuse_stamp *stamp, bool fresh)
 {
-    put_item_head(w, it->kind, it->path.s, stamp, fresh);
+    put_item_head(w, it->kind, it->path.s, stamp, it->reviewed.s, fresh);
     put_kept(&w->out, &it->values);
     put_kept(&w->out, &it->card);
     put_kept(&w->out, &it->entry);
@@ -547,6 +577,7 @@ static bool parse(struct reuse *r, struct reader *rd)
         it->stamp.ctime_ns = get_u64(rd);
         it->stamp.ino = get_u64(rd);
         it->path = get_text(rd);
+        it->reviewed = get_text(rd);
         it->values = get_blob(rd, r);
         it->card = get_blob(rd, r);
         it->entry = get_blob(rd, r);

@@ -10,10 +10,10 @@
  * (shorter than the index says) or is mostly dead is not used. They hold
  *   - a key over everything a build reads besides the collections' files
  *     (this program, the settings, pages, confidentiality, request form,
- *     key, photos, the whole theme, the git facts, the directories): when
- *     the key differs, nothing is reused;
+ *     key, photos, the whole theme, the commit and the dates of all those
+ *     files): when the key differs, nothing is reused;
  *   - for each supporter and FAQ file: its identity on disk (size, times,
- *     inode), its values, and what was made from it (the directory card,
+ *     inode) and its git date, its values, and what was made from it (the directory card,
  *     the supporters.json entry, the answer's HTML);
  *   - for each page: its search documents and its ids (for the link check).
  * A file changed less than 20 ms before a build started is never reused by
@@ -55,6 +55,7 @@ enum reuse_kind { REUSE_SUPPORTER = 1, REUSE_FAQ = 2 };
 struct reuse_item {
     enum reuse_kind kind;
     struct reuse_text path;
+    struct reuse_text reviewed; /* its git date as reuse_reviewed gave it */
     struct reuse_stamp stamp;
     bool fresh; /* changed too close to its build: read it again */
     struct reuse_text values, card, entry, answer;
@@ -67,6 +68,13 @@ struct reuse_page {
 };
 
 struct reuse;
+
+/* 1 when path (as the content loader names files under content_dir) is a
+ * collection's file, with its own record: "content/faq/cost.md". */
+bool reuse_is_item(const char *content_dir, const char *path);
+/* The last-reviewed date the git facts give path, as a record keeps it:
+ * the date, "not yet committed", or "" outside git. */
+const char *reuse_reviewed(json_t *git, const char *path);
 
 /* The key of a build (see above); 0, or -1 when the key cannot be known (a
  * directory cannot be read). *fresh says a file changed too recently for the
@@ -99,9 +107,9 @@ void reuse_writer_free(struct reuse_writer *w);
  * lists of strings are kept; its "src" and "reused" are not). fresh: the
  * next build must read the file again. */
 void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *path,
-                    const struct reuse_stamp *stamp, bool fresh, json_t *values, const char *card,
-                    size_t card_len, const char *entry, size_t entry_len, const char *answer,
-                    size_t answer_len);
+                    const struct reuse_stamp *stamp, const char *reviewed, bool fresh,
+                    json_t *values, const char *card, size_t card_len, const char *entry,
+                    size_t entry_len, const char *answer, size_t answer_len);
 /* An item of prev's record kept as it is (with its stamp now). */
 void reuse_keep_item(struct reuse_writer *w, const struct reuse_item *it,
                      const struct reuse_stamp *stamp, bool fresh);

@@ -515,7 +515,8 @@ static json_t *hook_stand_in(void *ctx, const char *collection, size_t i, const 
     if (!h->b->prev || h->other_files)
         return NULL;
     const struct reuse_item *it = reuse_find_item(h->b->prev, path);
-    if (!it || it->fresh || memcmp(&it->stamp, &f->stamp[i], sizeof it->stamp))
+    if (!it || it->fresh || memcmp(&it->stamp, &f->stamp[i], sizeof it->stamp) ||
+        strcmp(it->reviewed.s, reuse_reviewed(h->b->opt->git, path)))
         return NULL;
     /* A stand-in carries what the site reads of an unchanged item beside
      * what the record kept for it (its card, entry, answer, page): the
@@ -1473,8 +1474,8 @@ static void record_item(struct build *b, struct collection_files *files, enum re
     if (kept)
         reuse_keep_item(b->record, kept, &files->stamp[i], files->fresh[i]);
     else
-        reuse_add_item(b->record, kind, path, &files->stamp[i], files->fresh[i], item, card,
-                       card_len, entry, entry_len, answer, answer_len);
+        reuse_add_item(b->record, kind, path, &files->stamp[i], reuse_reviewed(b->opt->git, path),
+                       files->fresh[i], item, card, card_len, entry, entry_len, answer, answer_len);
 }
 
 static void record_items(struct build *b)

@@ -130,6 +130,37 @@ expect_status "a cut record is ignored" 0 $?
 expect_not_contains "and the build is not called a reuse" "$T/cut.log" "files changed"
 same_as_cold "after a cut record, the site equals a cold build"
 
+# In a git repository (dates on every page): an edit to a committed file
+# dates that file "not yet committed" and marks the tree dirty, which every
+# page's footer says, so the first edit builds afresh; the next edits to
+# other files reuse the last build, and equal a cold build.
+git_identity
+G=$T/repo
+mkdir -p "$G"
+cp -R "$ROOT/content" "$G/content"
+git -C "$G" init -q && git -C "$G" add -A && git -C "$G" commit -qm "content"
+settle
+gbuild() { (cd "$G" && "$PEERSITE" build --theme "$T/theme" --out "$T/gsite" "$@"); }
+gbuild >/dev/null 2>&1
+sed -i 's/simply listened/simply listened, and stayed/' "$G/content/supporters/amara-okafor.md"
+gbuild >"$T/g1.log" 2>&1
+settle
+sed -i 's/^pronouns: .*/pronouns: they\/them/' "$G/content/supporters/daniel-reyes.md"
+gbuild >"$T/g2.log" 2>&1
+expect_status "in git: a rebuild after a second edit" 0 $?
+expect_contains "in git: the second edit reuses the last build" "$T/g2.log" "files changed since the last build"
+# (SOURCE_DATE_EPOCH, set for the tests, dates uncommitted files.)
+expect_contains "in git: the edited page has its new date" \
+    "$T/gsite/supporters/daniel-reyes/index.html" 'Last reviewed <time datetime="2026-01-01">'
+expect_contains "in git: the footer says there are local changes" \
+    "$T/gsite/index.html" "+ local changes"
+(cd "$G" && "$PEERSITE" build --theme "$T/theme" --out "$T/gcold") >/dev/null 2>&1
+if diff -r -x '.peersite-cache*' "$T/gsite" "$T/gcold" >"$T/gdiff" 2>&1; then
+    ok "in git: the rebuilt site equals a cold build"
+else
+    fail "in git: the rebuilt site equals a cold build" "$(head -c 1500 "$T/gdiff")"
+fi
+
 # A theme whose directory lists the supporters twice cannot take its cards
 # rendered apart: refused once, at the template.
 cp -R "$ROOT/themes/default" "$T/twice"

@@ -54,11 +54,11 @@ static void write_record(const struct reuse *prev)
     if (prev) {
         reuse_keep_item(w, reuse_find_item(prev, "c/supporters/amara.md"), &st, false);
     } else {
-        reuse_add_item(w, REUSE_SUPPORTER, "c/supporters/amara.md", &st, false, amara, "<li>A</li>",
-                       10, "{\"slug\": \"amara\"}", 17, NULL, 0);
+        reuse_add_item(w, REUSE_SUPPORTER, "c/supporters/amara.md", &st, "2026-11-02", false, amara,
+                       "<li>A</li>", 10, "{\"slug\": \"amara\"}", 17, NULL, 0);
     }
-    reuse_add_item(w, REUSE_FAQ, "c/faq/cost.md", &st, true, cost, NULL, 0, NULL, 0, "<p>No.</p>",
-                   10);
+    reuse_add_item(w, REUSE_FAQ, "c/faq/cost.md", &st, "", true, cost, NULL, 0, NULL, 0,
+                   "<p>No.</p>", 10);
     const char *ids[] = {"index.html#main", "index.html#top"};
     reuse_add_page(w, "index.html", "SEARCH", 6, ids, 2);
     reuse_add_page(w, "faq/index.html", NULL, 0, ids, 0);
@@ -83,6 +83,7 @@ static void test_reads_back(void **state)
     assert_false(a->fresh);
     assert_int_equal(a->stamp.mtime_ns, 20);
     assert_string_equal(a->card.s, "<li>A</li>");
+    assert_string_equal(a->reviewed.s, "2026-11-02");
     assert_string_equal(a->entry.s, "{\"slug\": \"amara\"}");
     static const char *const only[] = {"name", "languages", "accepting", NULL};
     json_t *v = reuse_values(a, only);
