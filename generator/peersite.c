@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <sodium.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,5 +212,9 @@ static const struct cli_program program = {"peersite", "0.1.0", usage, options, 
 
 int main(int argc, char **argv)
 {
+    /* Blocks of a megabyte or more (a large directory page, the search
+     * index) go back to the system when freed, rather than staying in the
+     * heap for the rest of the build. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     return cli_main(&program, argc, argv);
 }

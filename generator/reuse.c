@@ -234,10 +234,10 @@ static void put_text(struct buf *b, const char *s, size_t len)
     put(b, "", 1);
 }
 
-static void flush_data(struct reuse_writer *w)
+static void write_data(struct reuse_writer *w, const char *data, size_t len)
 {
-    for (size_t at = 0; at < w->pending.len && !w->failed;) {
-        ssize_t n = write(w->data, w->pending.data + at, w->pending.len - at);
+    for (size_t at = 0; at < len && !w->failed;) {
+        ssize_t n = write(w->data, data + at, len - at);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -245,19 +245,31 @@ static void flush_data(struct reuse_writer *w)
         else
             at += (size_t)n;
     }
+}
+
+static void flush_data(struct reuse_writer *w)
+{
+    write_data(w, w->pending.data, w->pending.len);
     buf_reset(&w->pending);
 }
 
+#define PENDING (256u << 10) /* data gathered before a write */
+
 /* Appends a blob (and a NUL after it) to the data; puts its place in the
- * index. */
+ * index. A large blob (the FAQ page's search text) is written as it is. */
 static void put_blob(struct reuse_writer *w, const char *s, size_t len)
 {
     put_u64(&w->out, w->data_len);
     put_u32(&w->out, (uint32_t)len);
-    put(&w->pending, s ? s : "", len);
+    if (len >= PENDING) {
+        flush_data(w);
+        write_data(w, s, len);
+    } else {
+        put(&w->pending, s ? s : "", len);
+    }
     put(&w->pending, "", 1);
     w->data_len += len + 1;
-    if (w->pending.len >= (1u << 20))
+    if (w->pending.len >= PENDING)
         flush_data(w);
 }
 

@@ -128,6 +128,8 @@ struct page_job {
 
 static void submit(struct build *b, struct page_job *job);
 static void load_kept(struct page_job *job);
+static void free_cards(struct build *b);
+static void free_entries(struct build *b);
 
 /* Seconds since *t, and *t moved to now: the stages of --timings. */
 static double lap(struct timespec *t)
@@ -442,6 +444,9 @@ static void page_work(void *arg, int worker, void *ctx)
             job->search = search_scan_html(job->url, job->label, html->data, html->len);
     }
     json_decref(values);
+    /* The directory and the FAQ take megabytes; pages after them, a few kB. */
+    if (html->cap > (4u << 20))
+        buf_free(html);
 }
 
 /* ---- reuse (reuse.h) ------------------------------------------------------ */
@@ -666,6 +671,8 @@ static void page_done(void *arg, void *ctx)
     struct page_job *job = arg;
     struct build *b = ctx;
     origins_flush(b->lc, &job->origins);
+    if (job->items)
+        free_cards(b);
     for (size_t i = 0; i < job->nkept; i++)
         add_kept_page(b, job->kept[i], job->kept_search[i]);
     free(job->kept);
@@ -739,8 +746,9 @@ static int build_faq(struct build *b)
                 continue;
             const char *slug = json_string_value(json_object_get(q, "slug"));
             const char *question = json_string_value(json_object_get(q, "question"));
-            json_t *item = json_pack("{s:s, s:s, s:O}", "slug", slug, "question", question,
+            json_t *item = json_pack("{s:s, s:s, s:o}", "slug", slug, "question", question,
                                      "answer", b->answers[j]);
+            b->answers[j] = NULL; /* the page's now */
             json_array_append_new(questions, item);
         }
         json_array_append_new(cats,
@@ -972,6 +980,54 @@ static void prepare_answers(struct build *b, struct page_job *job, int worker)
     }
 }
 
+/* What a build made of each FAQ and supporter file, for the next build:
+ * an unchanged one's record is kept as it is. */
+static void record_item(struct build *b, struct collection_files *files, enum reuse_kind kind,
+                        json_t *item, const struct reuse_item *kept, const char *card,
+                        size_t card_len, const char *entry, size_t entry_len, const char *answer,
+                        size_t answer_len)
+{
+    const char *path = json_string_value(json_object_get(item, "path"));
+    json_t *at = path ? json_object_get(files->index, path) : NULL;
+    if (!at || !files->stamped[json_integer_value(at)])
+        return; /* not recorded: the next build reads everything again */
+    size_t i = (size_t)json_integer_value(at);
+    if (kept)
+        reuse_keep_item(b->record, kept, &files->stamp[i], files->fresh[i]);
+    else
+        reuse_add_item(b->record, kind, path, &files->stamp[i], reuse_reviewed(b->opt->git, path),
+                       files->fresh[i], item, card, card_len, entry, entry_len, answer, answer_len);
+}
+
+static void record_items(struct build *b)
+{
+    size_t n = json_array_size(b->c.supporters);
+    size_t *card_at = xcalloc(n + 1, sizeof *card_at);
+    for (size_t k = 0; k < b->ncards; k++)
+        card_at[b->card_of[k]] = k;
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(b->c.supporters, i);
+        const struct reuse_item *it = record_of(b, s);
+        size_t k = card_at[i];
+        if (it)
+            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, it, NULL, 0, NULL, 0, NULL, 0);
+        else if (b->card_text && b->card_text[k])
+            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, NULL, b->card_text[k],
+                        b->card_len[k], b->entry_text[i], b->entry_len[i], NULL, 0);
+    }
+    free(card_at);
+    size_t j;
+    json_t *q;
+    json_array_foreach (b->c.faq, j, q) {
+        const struct reuse_item *it = record_of(b, q);
+        if (it)
+            record_item(b, &b->hook->faq, REUSE_FAQ, q, it, NULL, 0, NULL, 0, NULL, 0);
+        else if (b->answers && b->answers[j])
+            record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, NULL, 0, NULL, 0,
+                        json_string_value(b->answers[j]), json_string_length(b->answers[j]));
+    }
+}
+
 /* The values of pages that list a whole collection (the directory, the FAQ)
  * are built on every worker before those pages, a chunk per job. */
 static void build_fragments(struct build *b)
@@ -1014,6 +1070,32 @@ static void build_fragments(struct build *b)
         }
     }
     finish(b);
+    /* What was made of each file goes in the record now, so the cards,
+     * entries and answers can go as soon as their pages take them. */
+    if (b->record)
+        record_items(b);
+}
+
+/* The directory's cards, once its page is rendered (those of unchanged
+ * supporters point into the record). */
+static void free_cards(struct build *b)
+{
+    for (size_t i = 0; b->card_text && i < b->ncards; i++)
+        if (!record_of(b, json_array_get(b->c.supporters, b->card_of[i])))
+            free(b->card_text[i]);
+    for (size_t i = 0; b->card_text && i < b->ncards; i++)
+        b->card_text[i] = NULL;
+}
+
+/* The supporters.json entries, once joined (on a worker: nothing else reads
+ * them then). */
+static void free_entries(struct build *b)
+{
+    for (size_t i = 0; b->entry_text && i < b->ncards; i++) {
+        if (!record_of(b, json_array_get(b->c.supporters, i)))
+            free(b->entry_text[i]);
+        b->entry_text[i] = NULL;
+    }
 }
 
 static void free_fragments(struct build *b)
@@ -1022,13 +1104,8 @@ static void free_fragments(struct build *b)
         json_decref(b->answers[i]);
     free(b->answers);
     b->answers = NULL;
-    for (size_t i = 0; b->card_text && i < b->ncards; i++) {
-        json_t *s = json_array_get(b->c.supporters, b->card_of[i]);
-        if (!record_of(b, s)) { /* else they point into the record */
-            free(b->card_text[i]);
-            free(b->entry_text[b->card_of[i]]);
-        }
-    }
+    free_cards(b);
+    free_entries(b);
     free(b->entry_text);
     free(b->entry_len);
     b->entry_text = NULL;
@@ -1198,6 +1275,7 @@ static void write_supporters_json(struct build *b, struct page_job *job, int wor
     struct buf supporters = BUF_INIT;
     sitedata_supporters_join(&b->c, (const char *const *)b->entry_text, b->entry_len,
                              json_array_size(b->c.supporters), &supporters);
+    free_entries(b);
     if (b->out)
         outdir_write(b->out, "supporters.json", supporters.data, supporters.len, &job->d);
     buf_free(&supporters);
@@ -1459,54 +1537,6 @@ static void leave_to_exit(const struct build *b)
     left_at_exit = kept;
 }
 
-/* What a build made of each FAQ and supporter file, for the next build:
- * an unchanged one's record is kept as it is. */
-static void record_item(struct build *b, struct collection_files *files, enum reuse_kind kind,
-                        json_t *item, const struct reuse_item *kept, const char *card,
-                        size_t card_len, const char *entry, size_t entry_len, const char *answer,
-                        size_t answer_len)
-{
-    const char *path = json_string_value(json_object_get(item, "path"));
-    json_t *at = path ? json_object_get(files->index, path) : NULL;
-    if (!at || !files->stamped[json_integer_value(at)])
-        return; /* not recorded: the next build reads everything again */
-    size_t i = (size_t)json_integer_value(at);
-    if (kept)
-        reuse_keep_item(b->record, kept, &files->stamp[i], files->fresh[i]);
-    else
-        reuse_add_item(b->record, kind, path, &files->stamp[i], reuse_reviewed(b->opt->git, path),
-                       files->fresh[i], item, card, card_len, entry, entry_len, answer, answer_len);
-}
-
-static void record_items(struct build *b)
-{
-    size_t n = json_array_size(b->c.supporters);
-    size_t *card_at = xcalloc(n + 1, sizeof *card_at);
-    for (size_t k = 0; k < b->ncards; k++)
-        card_at[b->card_of[k]] = k;
-    for (size_t i = 0; i < n; i++) {
-        json_t *s = json_array_get(b->c.supporters, i);
-        const struct reuse_item *it = record_of(b, s);
-        size_t k = card_at[i];
-        if (it)
-            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, it, NULL, 0, NULL, 0, NULL, 0);
-        else if (b->card_text && b->card_text[k])
-            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, NULL, b->card_text[k],
-                        b->card_len[k], b->entry_text[i], b->entry_len[i], NULL, 0);
-    }
-    free(card_at);
-    size_t j;
-    json_t *q;
-    json_array_foreach (b->c.faq, j, q) {
-        const struct reuse_item *it = record_of(b, q);
-        if (it)
-            record_item(b, &b->hook->faq, REUSE_FAQ, q, it, NULL, 0, NULL, 0, NULL, 0);
-        else if (b->answers && b->answers[j])
-            record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, NULL, 0, NULL, 0,
-                        json_string_value(b->answers[j]), json_string_length(b->answers[j]));
-    }
-}
-
 /* 1 when every item of a collection stands in for an unchanged file. */
 static bool all_reused(json_t *items)
 {
@@ -1623,7 +1653,6 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     if (d->nerrors > before)
         goto out;
     if (b.record) {
-        record_items(&b);
         const struct buf *bytes = reuse_bytes(b.record);
         if (bytes && outdir_write(b.out, REUSE_FILE, bytes->data, bytes->len, d) < 0)
             goto out;
