@@ -460,6 +460,22 @@ static void report(struct linkcheck *lc, const struct link *l, struct diag *d, c
                    open, near, close);
 }
 
+const char *const *linkcheck_files(struct linkcheck *lc, size_t *n)
+{
+    set_has(&lc->files, ""); /* sorts */
+    size_t k = 0;
+    for (size_t i = 0; i < lc->files.n; i++) {
+        if (k && !strcmp(lc->files.items[k - 1], lc->files.items[i])) {
+            free(lc->files.items[i]);
+            continue;
+        }
+        lc->files.items[k++] = lc->files.items[i];
+    }
+    lc->files.n = k;
+    *n = k;
+    return (const char *const *)lc->files.items;
+}
+
 size_t linkcheck_run(struct linkcheck *lc, struct diag *d)
 {
     size_t broken = 0;

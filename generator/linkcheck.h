@@ -42,6 +42,9 @@ void linkcheck_add_kept(struct linkcheck *lc, const char *relpath, const char *c
  * as the author wrote it (url is what the page holds after rewriting). */
 void linkcheck_add_origin(struct linkcheck *lc, const char *relpath, const char *url,
                           const char *written, const char *source, int line, int col);
+/* Every file of the site, sorted, once each (valid until the next add). */
+const char *const *linkcheck_files(struct linkcheck *lc, size_t *n);
+
 /* Reports every broken link (and duplicate id) to d, quoting it as its
  * author wrote it and suggesting the nearest page or #anchor; returns how
  * many. */

@@ -218,44 +218,66 @@ static int same_bytes(const char *path, const char *data, size_t len)
     return same;
 }
 
-/* One changed file of an in-place rebuild: a temporary file beside it, then
- * a rename over it, so the file is never seen half-written. */
-static int replace_file(struct outdir *o, const struct pending *p, struct diag *d)
+/* 1 when rel can be replaced in place: every directory on its way is a
+ * directory (not a link, which could lead out of the site) and the file is
+ * absent or a regular file. */
+static int plain_path(const char *out, const char *rel, struct diag *d)
 {
+    char *path = xasprintf("%s/%s", out, rel);
+    size_t base = strlen(out) + 1;
+    int ok = 1;
+    for (char *p = path + base; ok && (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        struct stat st;
+        ok = lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+        if (!ok)
+            diag_error(d, path, 0, 0,
+                       "not a directory of the site (a link?); build into an empty --out");
+        *p = '/';
+    }
+    struct stat st;
+    if (ok && lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        diag_error(d, path, 0, 0, "not a file of the site; build into an empty --out");
+        ok = 0;
+    }
+    free(path);
+    return ok;
+}
+
+/* Writes a changed file beside its place, as .NAME.tmp-XXXXXX; *tmp is its
+ * name (NULL when the file there already holds these bytes). */
+static int stage_file(struct outdir *o, const struct pending *p, char **tmp, struct diag *d)
+{
+    *tmp = NULL;
+    if (!plain_path(o->out, p->rel, d))
+        return -1;
     char *path = xasprintf("%s/%s", o->out, p->rel);
     int rc = 0;
     if (!same_bytes(path, p->data, p->len)) {
         char *copy = xstrdup(path), *copy2 = xstrdup(path);
-        char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dirname(copy), basename(copy2));
-        char *dir = xstrdup(p->rel);
-        char *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = '\0';
-            char *full = xasprintf("%s/%s", o->out, dir);
-            rc = fs_mkdirs(full, 0755, d);
-            free(full);
-        }
-        int fd = rc < 0 ? -1 : mkstemp(tmp);
+        *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dirname(copy), basename(copy2));
+        char *dir = xstrdup(path);
+        rc = fs_mkdirs(dirname(dir), 0755, d);
+        int fd = rc < 0 ? -1 : mkstemp(*tmp);
         if (rc == 0 && fd < 0) {
-            diag_error(d, tmp, 0, 0, "cannot create: %s", strerror(errno));
+            diag_error(d, *tmp, 0, 0, "cannot create: %s", strerror(errno));
             rc = -1;
         }
         if (fd >= 0) {
             close(fd);
-            rc = fs_write_file(tmp, p->data, p->len, d);
-            if (rc == 0 && chmod(tmp, 0644) < 0)
-                rc = -1;
-            if (rc == 0 && rename(tmp, path) < 0) {
-                diag_error(d, path, 0, 0, "cannot replace: %s", strerror(errno));
+            rc = fs_write_file(*tmp, p->data, p->len, d);
+            if (rc == 0 && chmod(*tmp, 0644) < 0) {
+                diag_error(d, *tmp, 0, 0, "chmod failed: %s", strerror(errno));
                 rc = -1;
             }
-            if (rc == 0 && strcmp(p->rel, REUSE_FILE))
-                o->written++;
-            if (rc < 0)
-                unlink(tmp);
+        }
+        if (rc < 0) {
+            if (fd >= 0)
+                unlink(*tmp);
+            free(*tmp);
+            *tmp = NULL;
         }
         free(dir);
-        free(tmp);
         free(copy);
         free(copy2);
     }
@@ -263,30 +285,57 @@ static int replace_file(struct outdir *o, const struct pending *p, struct diag *
     return rc;
 }
 
+/* Every changed file is written beside its place first; only when all are
+ * written are they renamed over the old ones, so a full disk, or a file
+ * that cannot be written, changes nothing of the site. The record goes
+ * first and comes back last. */
 static int commit_in_place(struct outdir *o, struct diag *d)
 {
-    /* The record first: without it the next build starts afresh. */
     char *record = xasprintf("%s/%s", o->out, REUSE_FILE);
-    if (unlink(record) < 0 && errno != ENOENT) {
+    int gone = unlink(record) == 0 || errno == ENOENT;
+    if (!gone)
         diag_error(d, record, 0, 0, "cannot remove: %s", strerror(errno));
-        free(record);
-        return -1;
-    }
     free(record);
-    if (fs_sync_dir(o->out, d) < 0)
+    if (!gone || fs_sync_dir(o->out, d) < 0)
         return -1;
+    char **tmp = xcalloc(o->npending + 1, sizeof *tmp);
     const struct pending *last = NULL;
-    for (size_t i = 0; i < o->npending; i++) {
-        if (!strcmp(o->pending[i].rel, REUSE_FILE)) {
+    int rc = 0;
+    for (size_t i = 0; i < o->npending && rc == 0; i++) {
+        if (!strcmp(o->pending[i].rel, REUSE_FILE))
             last = &o->pending[i];
-            continue;
-        }
-        if (replace_file(o, &o->pending[i], d) < 0)
-            return -1;
+        else
+            rc = stage_file(o, &o->pending[i], &tmp[i], d);
     }
-    if (last && replace_file(o, last, d) < 0)
-        return -1;
-    return fs_sync_dir(o->out, d);
+    for (size_t i = 0; i < o->npending; i++) {
+        if (!tmp[i])
+            continue;
+        char *path = xasprintf("%s/%s", o->out, o->pending[i].rel);
+        if (rc == 0 && rename(tmp[i], path) < 0) {
+            diag_error(d, path, 0, 0, "cannot replace: %s", strerror(errno));
+            rc = -1;
+        }
+        if (rc < 0)
+            unlink(tmp[i]);
+        else
+            o->written++;
+        free(path);
+        free(tmp[i]);
+    }
+    free(tmp);
+    if (rc == 0 && last) {
+        char *staged = NULL;
+        rc = stage_file(o, last, &staged, d);
+        char *path = xasprintf("%s/%s", o->out, REUSE_FILE);
+        if (rc == 0 && staged && rename(staged, path) < 0) {
+            diag_error(d, path, 0, 0, "cannot replace: %s", strerror(errno));
+            unlink(staged);
+            rc = -1;
+        }
+        free(path);
+        free(staged);
+    }
+    return rc < 0 ? -1 : fs_sync_dir(o->out, d);
 }
 
 int outdir_commit(struct outdir *o, struct diag *d)

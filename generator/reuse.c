@@ -1,5 +1,6 @@
 #include "reuse.h"
 
+#include <cmark.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,13 +12,27 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <yaml.h>
+
 #include "xalloc.h"
 
-#define MAGIC "peersite-cache 4\n"
+#define MAGIC "peersite-cache 5\n"
 #define TRAILER "end\n"
 /* A change this close before a build may share its clock tick with the
- * build's own reading of the file. */
+ * build's own reading of the file: 20 ms where the file system keeps times
+ * in nanoseconds, 2 s where it keeps whole seconds (times without a
+ * fraction are taken as such). */
 #define FRESH_NS 20000000LL
+#define FRESH_COARSE_NS 2000000000LL
+
+bool reuse_fresh(const struct stat *st, int64_t started_ns)
+{
+    struct reuse_stamp s;
+    reuse_stamp_of(st, &s);
+    bool coarse = st->st_mtim.tv_nsec == 0 && st->st_ctim.tv_nsec == 0;
+    int64_t since = started_ns - (coarse ? FRESH_COARSE_NS : FRESH_NS);
+    return (int64_t)s.mtime_ns > since || (int64_t)s.ctime_ns > since;
+}
 #define MAX_RECORD (1u << 30)
 
 void reuse_stamp_of(const struct stat *st, struct reuse_stamp *s)
@@ -59,8 +74,7 @@ static void feed_stat(struct keywalk *k, const struct stat *st)
     feed(k, &s, sizeof s);
     uint32_t mode = st->st_mode;
     feed(k, &mode, sizeof mode);
-    if ((int64_t)s.mtime_ns > k->started_ns - FRESH_NS ||
-        (int64_t)s.ctime_ns > k->started_ns - FRESH_NS)
+    if (reuse_fresh(st, k->started_ns))
         k->fresh = true;
 }
 
@@ -96,7 +110,8 @@ static int walk(struct keywalk *k, const char *dir, const char *rel, int depth)
         char *path = xasprintf("%s/%s", dir, name);
         char *sub = xasprintf("%s%s%s", rel, *rel ? "/" : "", name);
         struct stat st;
-        if (lstat(path, &st) < 0) {
+        /* Links are followed, as the loader follows them. */
+        if (stat(path, &st) < 0) {
             rc = errno == ENOENT ? 0 : -1;
         } else if (S_ISDIR(st.st_mode)) {
             if (!(k->out_known && st.st_dev == k->out_dev && st.st_ino == k->out_ino) &&
@@ -156,11 +171,16 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
     k.started_ns = started_ns;
     crypto_generichash_init(&k.h, NULL, 0, REUSE_KEY_BYTES);
     feed_str(&k, MAGIC);
-    /* This program: a rebuilt peersite may render differently. */
+    /* This program and the libraries that shape its output: a rebuilt
+     * peersite or an upgraded cmark may render differently. */
     struct stat st;
     if (stat("/proc/self/exe", &st) < 0)
         return -1;
     feed_stat(&k, &st);
+    feed_str(&k, cmark_version_string());
+    feed_str(&k, yaml_get_version_string());
+    feed_str(&k, jansson_version_str());
+    feed_str(&k, sodium_version_string());
     if (out_dir && stat(out_dir, &st) == 0) {
         k.out_known = true;
         k.out_dev = st.st_dev;
@@ -209,7 +229,9 @@ struct reuse_writer {
     int data;           /* the data file, open for appending; -1 */
     uint64_t data_len;  /* its length once everything is written */
     struct buf pending; /* data not written yet */
-    bool failed;        /* the data could not be written: no record */
+    struct buf files;   /* the site's files, after the pages */
+    uint32_t nfiles;
+    bool failed; /* the data could not be written: no record */
 };
 
 static void put(struct buf *b, const void *data, size_t len)
@@ -322,6 +344,7 @@ void reuse_writer_free(struct reuse_writer *w)
     buf_free(&w->out);
     buf_free(&w->pages);
     buf_free(&w->pending);
+    buf_free(&w->files);
     free(w);
 }
 
@@ -434,6 +457,14 @@ void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const 
     put_page_ids(w, ids, pg->nids);
 }
 
+void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n)
+{
+    buf_reset(&w->files);
+    for (size_t i = 0; i < n; i++)
+        put_text(&w->files, files[i], strlen(files[i]));
+    w->nfiles = (uint32_t)n;
+}
+
 const struct buf *reuse_bytes(struct reuse_writer *w)
 {
     flush_data(w);
@@ -446,6 +477,9 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
     put(&w->out, w->pages.data, w->pages.len);
     buf_free(&w->pages);
     w->npages = 0;
+    put_u32(&w->out, w->nfiles);
+    put(&w->out, w->files.data, w->files.len);
+    buf_free(&w->files);
     put(&w->out, TRAILER, strlen(TRAILER));
     put_u64(&w->out, (uint64_t)w->out.len + sizeof(uint64_t));
     return &w->out;
@@ -467,7 +501,9 @@ struct reuse {
     size_t *item_slots, *page_slots;
     size_t nslots_items, nslots_pages;
     struct reuse_text *ids; /* every page's ids, one allocation */
-    uint64_t live;          /* bytes of the data the index points at */
+    struct reuse_text *files;
+    size_t nfiles;
+    uint64_t live; /* bytes of the data the index points at */
 };
 
 struct reader {
@@ -622,6 +658,12 @@ static bool parse(struct reuse *r, struct reader *rd)
     for (size_t i = 0; i < r->npages; i++)
         r->pages[i].ids = r->ids ? r->ids + first[i] : NULL;
     free(first);
+    uint32_t nf = get_u32(rd);
+    if (rd->bad || nf > (size_t)(rd->end - rd->p) / 5)
+        return false;
+    r->files = xcalloc((size_t)nf + 1, sizeof *r->files);
+    for (r->nfiles = 0; r->nfiles < nf && !rd->bad; r->nfiles++)
+        r->files[r->nfiles] = get_text(rd);
     if (rd->bad || rd->p != rd->end)
         return false;
     r->item_slots = index_names(r->nitems, item_name, r, &r->nslots_items);
@@ -728,9 +770,16 @@ void reuse_free(struct reuse *r)
     free(r->items);
     free(r->pages);
     free(r->ids);
+    free(r->files);
     free(r->item_slots);
     free(r->page_slots);
     free(r);
+}
+
+const struct reuse_text *reuse_files(const struct reuse *r, size_t *n)
+{
+    *n = r->nfiles;
+    return r->files;
 }
 
 size_t reuse_nitems(const struct reuse *r)

@@ -16,9 +16,10 @@
  *     inode) and its git date, its values, and what was made from it (the directory card,
  *     the supporters.json entry, the answer's HTML);
  *   - for each page: its search documents and its ids (for the link check).
- * A file changed less than 20 ms before a build started is never reused by
- * the next one: its change may fall within one tick of the file system's
- * clock. Everything read from the record is checked for bounds; a record
+ * A file changed less than 20 ms before a build started (2 s on a file
+ * system that keeps whole seconds) is never reused by the next one: its
+ * change may fall within one tick of the file system's clock. Files are
+ * stamped through symbolic links, as they are read. Everything read from the record is checked for bounds; a record
  * that does not read back whole is ignored. */
 #ifndef PEERKIT_REUSE_H
 #define PEERKIT_REUSE_H
@@ -42,6 +43,9 @@ struct reuse_stamp {
 };
 
 void reuse_stamp_of(const struct stat *st, struct reuse_stamp *s);
+/* 1 when the file changed too close to a build started at started_ns for
+ * the record to vouch for it (see above). */
+bool reuse_fresh(const struct stat *st, int64_t started_ns);
 
 /* A bounded string inside the record. */
 struct reuse_text {
@@ -91,6 +95,8 @@ size_t reuse_index(const struct reuse *r, const struct reuse_item *it);
 /* The record of a source file or a page, or NULL. */
 const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path);
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel);
+/* The files of the site the record describes, sorted. */
+const struct reuse_text *reuse_files(const struct reuse *r, size_t *n);
 /* An item's values as the content loader made them, only those named in
  * only (NULL-terminated) when it is not NULL (caller decrefs); NULL for
  * values that do not read back. */
@@ -117,6 +123,9 @@ void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search,
                     const char *const *ids, size_t nids);
 /* A page of prev's record kept as it is (ids: its ids as C strings). */
 void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const char *const *ids);
+/* Every file of the site this build made or kept (sorted): a rebuild
+ * that would leave one of them behind is not done in place. */
+void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n);
 /* The index's bytes; NULL when the data could not be written. */
 const struct buf *reuse_bytes(struct reuse_writer *w);
 /* The id pairing an index with its data. */

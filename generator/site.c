@@ -501,6 +501,26 @@ static void hook_files(void *ctx, const char *collection, char *const *paths, si
         h->other_files = true;
 }
 
+/* The values the site reads of a stand-in, each of the type it expects. */
+static bool stand_in_whole(json_t *v, enum reuse_kind kind)
+{
+    if (kind == REUSE_FAQ) {
+        json_t *order = json_object_get(v, "order");
+        return json_is_string(json_object_get(v, "question")) &&
+               json_is_string(json_object_get(v, "category")) && (!order || json_is_integer(order));
+    }
+    json_t *langs = json_object_get(v, "languages"), *l;
+    size_t i;
+    if (!json_is_string(json_object_get(v, "name")) ||
+        !json_is_boolean(json_object_get(v, "accepting")) || !json_is_array(langs))
+        return false;
+    json_array_foreach (langs, i, l) {
+        if (!json_is_string(l))
+            return false;
+    }
+    return true;
+}
+
 /* On the content loader's threads: values for a file unchanged since the
  * record, or NULL. The stamp is taken before the file is read, so a change
  * made while it is read makes the next build read it again. */
@@ -510,13 +530,11 @@ static json_t *hook_stand_in(void *ctx, const char *collection, size_t i, const 
     struct reuse_hook *h = ctx;
     struct collection_files *f = files_of(h, collection);
     struct stat st;
-    if (i >= f->n ||
-        (dirfd >= 0 ? fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) : lstat(path, &st)) < 0)
+    if (i >= f->n || (dirfd >= 0 ? fstatat(dirfd, name, &st, 0) : stat(path, &st)) < 0)
         return NULL;
     reuse_stamp_of(&st, &f->stamp[i]);
     f->stamped[i] = true;
-    f->fresh[i] = (int64_t)f->stamp[i].mtime_ns > h->started_ns - 20000000LL ||
-                  (int64_t)f->stamp[i].ctime_ns > h->started_ns - 20000000LL;
+    f->fresh[i] = reuse_fresh(&st, h->started_ns);
     if (!h->b->prev || h->other_files)
         return NULL;
     const struct reuse_item *it = reuse_find_item(h->b->prev, path);
@@ -530,8 +548,9 @@ static json_t *hook_stand_in(void *ctx, const char *collection, size_t i, const 
     static const char *const supporter[] = {"name", "accepting", "languages", "photo", NULL};
     static const char *const faq[] = {"question", "category", "order", NULL};
     json_t *v = reuse_values(it, it->kind == REUSE_FAQ ? faq : supporter);
-    /* A photo is copied by every build (its asset name is its hash). */
-    if (!v || json_object_get(v, "photo")) {
+    /* A photo is copied by every build (its asset name is its hash). A
+     * record is a file: values without their required shape are not used. */
+    if (!v || json_object_get(v, "photo") || !stand_in_whole(v, it->kind)) {
         json_decref(v);
         return NULL;
     }
@@ -650,8 +669,10 @@ static bool keep_page(struct build *b, const char *rel)
         return false;
     const struct reuse_page *pg = reuse_find_page(b->prev, rel);
     if (!pg) {
+        /* Nothing to render it from either (a stand-in holds only what
+         * the lists need): this build ends, and a full one follows. */
         b->redo = true;
-        return false;
+        return true;
     }
     if (!b->run) {
         b->run = xcalloc(1, sizeof *b->run);
@@ -1537,6 +1558,26 @@ static void leave_to_exit(const struct build *b)
     left_at_exit = kept;
 }
 
+static int by_cstr_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* 1 when a file the last build made is not among files (sorted): changing
+ * the site in place would leave it there (a photo taken down, a search
+ * index part no longer needed). */
+static bool leaves_behind(const struct reuse *prev, const char *const *files, size_t n)
+{
+    size_t nold;
+    const struct reuse_text *old = reuse_files(prev, &nold);
+    for (size_t i = 0; i < nold; i++) {
+        const char *key = old[i].s;
+        if (!bsearch(&key, files, n, sizeof *files, by_cstr_ptr))
+            return true;
+    }
+    return false;
+}
+
 /* 1 when every item of a collection stands in for an unchanged file. */
 static bool all_reused(json_t *items)
 {
@@ -1652,6 +1693,14 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     tm->links = lap(&t);
     if (d->nerrors > before)
         goto out;
+    size_t nfiles;
+    const char *const *files = linkcheck_files(b.lc, &nfiles);
+    if (prev && leaves_behind(prev, files, nfiles)) {
+        rc = REDO; /* a file of the last build is not made any more */
+        goto out;
+    }
+    if (b.record)
+        reuse_set_files(b.record, files, nfiles);
     if (b.record) {
         const struct buf *bytes = reuse_bytes(b.record);
         if (bytes && outdir_write(b.out, REUSE_FILE, bytes->data, bytes->len, d) < 0)

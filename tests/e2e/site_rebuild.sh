@@ -130,6 +130,73 @@ expect_status "a cut record is ignored" 0 $?
 expect_not_contains "and the build is not called a reuse" "$T/cut.log" "files changed"
 same_as_cold "after a cut record, the site equals a cold build"
 
+# A photo taken down: its asset must not stay behind in the site.
+printf 'fake image' >"$C/supporters/grace.png"
+sed -i 's/^name: Grace.*/&\nphoto: grace.png/' "$C/supporters/grace-kim.md"
+settle
+build "$A" >/dev/null 2>&1
+settle
+sed -i '/^photo:/d' "$C/supporters/grace-kim.md"
+rm "$C/supporters/grace.png"
+settle
+build "$A" >"$T/photo.log" 2>&1
+expect_status "rebuild after a photo is taken down" 0 $?
+if ls "$A"/assets | grep -q '^grace\.'; then
+    fail "the photo taken down is gone from the site" "$(ls "$A/assets")"
+else ok "the photo taken down is gone from the site"; fi
+same_as_cold "after a photo is taken down, it equals a cold build"
+
+# A settings file reached through a symbolic link is followed, as it is read.
+mkdir -p "$T/elsewhere"
+mv "$C/site.yml" "$T/elsewhere/site.yml"
+ln -s "$T/elsewhere/site.yml" "$C/site.yml"
+settle
+build "$A" >/dev/null 2>&1
+settle
+sed -i 's/^name: .*/name: Harbor Peer Support (through a link)/' "$T/elsewhere/site.yml"
+settle
+build "$A" >/dev/null 2>&1
+expect_contains "an edit behind a link is seen" "$A/index.html" "(through a link)"
+same_as_cold "after an edit behind a link, it equals a cold build"
+
+# A damaged record (a supporter's values emptied) is not trusted, and does
+# not crash the build.
+build "$A" >/dev/null 2>&1
+python3 - "$A/.peersite-cache.data" <<'PY'
+import sys
+p = sys.argv[1]
+d = bytearray(open(p, 'rb').read())
+d[38:42] = b'\0\0\0\0'  # the first blob: a supporter's values, now none
+open(p, 'wb').write(bytes(d))
+PY
+sed -i 's/simply listened, and stayed/simply listened, and stayed on/' "$C/supporters/amara-okafor.md"
+settle
+build "$A" >"$T/damaged.log" 2>&1
+expect_status "a record with damaged values: the build still succeeds" 0 $?
+same_as_cold "after a damaged record, it equals a cold build"
+
+# The site's own files are the site's: a directory where a file goes, or a
+# link where a directory goes, stops an in-place rebuild before anything
+# is replaced (nothing is written through the link).
+settle
+build "$A" >/dev/null 2>&1
+cp "$A/faq/index.html" "$T/faq.before"
+mv "$A/faq" "$T/faq-real"
+mkdir -p "$T/outside"
+ln -s "$T/outside" "$A/faq"
+sed -i 's/Nothing at all is billed to/Nothing at all, ever, is billed to/' "$C/faq/cost.md"
+settle
+build "$A" >"$T/link.log" 2>&1
+expect_status "a link inside the site stops the rebuild" 1 $?
+expect_contains "it names the link" "$T/link.log" "not a directory of the site"
+expect_missing "nothing is written through the link" "$T/outside/index.html"
+rm "$A/faq"
+mv "$T/faq-real" "$A/faq"
+if cmp -s "$A/faq/index.html" "$T/faq.before"; then ok "and nothing of the site was replaced"; else
+    fail "and nothing of the site was replaced" "faq/index.html changed"; fi
+build "$A" >/dev/null 2>&1
+same_as_cold "once the link is gone, the rebuild equals a cold build"
+
 # In a git repository (dates on every page): an edit to a committed file
 # dates that file "not yet committed" and marks the tree dirty, which every
 # page's footer says, so the first edit builds afresh; the next edits to
