@@ -4,7 +4,10 @@
  *
  * The site is built in a temporary directory next to the output and swapped
  * into place only when every page rendered and every link resolved, so a
- * failed build never leaves a partial site. */
+ * failed build never leaves a partial site; or, when the last build's record
+ * allows it (reuse.h), changed in place: only the pages the changed files
+ * touch are rendered, and the files that differ are written beside their
+ * places and renamed over them once all are written (outdir.h). */
 #ifndef PEERKIT_SITE_H
 #define PEERKIT_SITE_H
 
