@@ -88,7 +88,8 @@ static bool has_suffix(const char *name, size_t len, const char *suffix)
  * then owns), sorted as tree_list sorts them. */
 static void dir_fill(struct tree_dir *td, struct dir_entry *e, size_t n, char *block)
 {
-    qsort(e, n, sizeof *e, cmp_entry);
+    if (n > 1)
+        qsort(e, n, sizeof *e, cmp_entry);
     td->names = xmalloc((n + 1) * sizeof *td->names);
     td->regular = xmalloc(n ? n : 1);
     for (size_t i = 0; i < n; i++) {

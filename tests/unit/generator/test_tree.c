@@ -130,6 +130,12 @@ static void check_tree(struct tree *t)
     assert_string_equal(td->names[2], "c.txt");
     tree_dir_free(td);
 
+    td = tree_dir_open(t, dir, ".none", &d); /* nothing kept: an empty listing */
+    assert_non_null(td);
+    assert_int_equal(td->n, 0);
+    assert_null(td->names[0]);
+    tree_dir_free(td);
+
     char *none = xasprintf("%s/none", dir);
     assert_null(tree_dir_open(t, none, ".md", &d));
     assert_int_equal(d.n, 0); /* absent is not an error here */
