@@ -751,13 +751,6 @@ static void key_slug(json_t *o, struct sort_key *k)
     *k = (struct sort_key){o, 0, 0, str_of(o, "slug"), ""};
 }
 
-/* By category rank, order, question, then slug. */
-static void key_faq(json_t *o, struct sort_key *k)
-{
-    *k = (struct sort_key){o, json_integer_value(json_object_get(o, "category_rank")), order_of(o),
-                           str_of(o, "question"), str_of(o, "slug")};
-}
-
 /* By name, then slug. */
 static void key_name(json_t *o, struct sort_key *k)
 {
@@ -770,6 +763,20 @@ static void key_category(json_t *o, struct sort_key *k)
     *k = (struct sort_key){o, order_of(o), 0, str_of(o, "name"), ""};
 }
 
+/* Sorts the n items of arr in place by their keys (keys[i] is item i's). */
+static void sort_keys(json_t *arr, struct sort_key *keys, size_t n)
+{
+    struct sort_key **order = xmalloc((n ? n : 1) * sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &keys[i];
+    qsort(order, n, sizeof *order, by_key);
+    for (size_t i = 0; i < n; i++)
+        json_incref(order[i]->item);
+    for (size_t i = 0; i < n; i++)
+        json_array_set_new(arr, i, order[i]->item);
+    free(order);
+}
+
 /* Sorts a JSON array in place by the keys fill gives each item. */
 static void sort_array(json_t *arr, void (*fill)(json_t *, struct sort_key *))
 {
@@ -777,17 +784,9 @@ static void sort_array(json_t *arr, void (*fill)(json_t *, struct sort_key *))
     if (n < 2)
         return;
     struct sort_key *keys = xmalloc(n * sizeof *keys);
-    struct sort_key **order = xmalloc(n * sizeof *order);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         fill(json_array_get(arr, i), &keys[i]);
-        order[i] = &keys[i];
-    }
-    qsort(order, n, sizeof *order, by_key);
-    for (size_t i = 0; i < n; i++)
-        json_incref(order[i]->item);
-    for (size_t i = 0; i < n; i++)
-        json_array_set_new(arr, i, order[i]->item);
-    free(order);
+    sort_keys(arr, keys, n);
     free(keys);
 }
 
@@ -814,13 +813,15 @@ static void keep_complete(struct content *c, json_t *arr, const struct ys_key *s
     }
 }
 
-/* Groups FAQ entries: category rank = order of first appearance after sorting
- * categories by their smallest "order", then by name. */
+/* Groups FAQ entries into categories, returned in display order: by their
+ * smallest "order", then by name. Gives each entry its category_slug, and
+ * sorts the entries by their category's place, order, question and slug. */
 static json_t *faq_categories(json_t *faq)
 {
-    json_t *cats = json_array(), *byname = json_object();
-    size_t i;
-    json_t *q;
+    size_t n = json_array_size(faq), i;
+    json_t *cats = json_array(), *byname = json_object(), *q;
+    json_t **cat_of = xmalloc((n ? n : 1) * sizeof *cat_of);
+    struct sort_key *keys = xmalloc((n ? n : 1) * sizeof *keys);
     json_array_foreach (faq, i, q) {
         const char *name = json_string_value(json_object_get(q, "category"));
         json_t *cat = json_object_get(byname, name);
@@ -831,8 +832,11 @@ static json_t *faq_categories(json_t *faq)
             json_object_set_new(byname, name, cat);
             json_array_append(cats, cat);
         }
-        if (order_of(q) < order_of(cat))
-            json_object_set_new(cat, "order", json_integer(order_of(q)));
+        json_int_t order = order_of(q);
+        if (order < order_of(cat))
+            json_object_set_new(cat, "order", json_integer(order));
+        cat_of[i] = cat;
+        keys[i] = (struct sort_key){q, 0, order, str_of(q, "question"), str_of(q, "slug")};
     }
     sort_array(cats, key_category);
     json_array_foreach (cats, i, q) {
@@ -840,10 +844,12 @@ static json_t *faq_categories(json_t *faq)
         json_object_del(q, "order");
     }
     json_array_foreach (faq, i, q) {
-        json_t *cat = json_object_get(byname, json_string_value(json_object_get(q, "category")));
-        json_object_set(q, "category_slug", json_object_get(cat, "slug"));
-        json_object_set(q, "category_rank", json_object_get(cat, "rank"));
+        json_object_set(q, "category_slug", json_object_get(cat_of[i], "slug"));
+        keys[i].a = json_integer_value(json_object_get(cat_of[i], "rank"));
     }
+    sort_keys(faq, keys, n);
+    free(keys);
+    free(cat_of);
     json_decref(byname);
     return cats;
 }
@@ -1006,7 +1012,6 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     c->faq = load_collection(c, "faq", faq_keys, "a FAQ entry", false, d);
     keep_complete(c, c->faq, faq_keys, "faq");
     c->categories = faq_categories(c->faq);
-    sort_array(c->faq, key_faq);
 
     path = join(dir, "confidentiality.md");
     c->confidentiality = load_md(c, path, confidentiality_keys, "confidentiality.md", d);
