@@ -450,7 +450,7 @@ static json_t *load_md(struct content *c, const char *path, const struct ys_key 
     }
     if (fm_split(path, text, len, &fm, d) < 0)
         goto out;
-    obj = ys_load(path, fm.yaml, fm.yaml_len, fm.yaml_line, spec, what, c, d);
+    obj = ys_load(path, fm.yaml, fm.yaml_len, fm.yaml_line, spec, what, c, NULL, d);
     if (obj) {
         int src = add_source(c, xstrdup(path), xstrndup(fm.body, fm.body_len), fm.body_line);
         json_object_set_new(obj, "src", json_integer(src));
@@ -467,7 +467,7 @@ static json_t *load_yml(struct content *c, const char *path, const struct ys_key
     size_t len;
     if (tree_read(c->tree, path, MAX_CONTENT_FILE, &text, &len, d) < 0)
         return NULL;
-    json_t *obj = ys_load(path, text, len, 1, spec, what, c, d);
+    json_t *obj = ys_load(path, text, len, 1, spec, what, c, NULL, d);
     free(text);
     return obj;
 }
@@ -515,6 +515,7 @@ static void *parse_range(void *arg)
 {
     struct parse_range *r = arg;
     struct fs_buf b = {NULL, 0};
+    struct ys_strings *strings = xcalloc(1, sizeof *strings);
     for (size_t i = r->from; i < r->to; i++) {
         struct parsed_md *m = &r->items[i];
         size_t len;
@@ -531,13 +532,15 @@ static void *parse_range(void *arg)
         if (memchr(b.data, '\0', len))
             diag_error(&m->d, m->path, 1, 1, "file contains a NUL byte (is it a text file?)");
         else if (fm_split(m->path, b.data, len, &fm, &m->d) == 0) {
-            m->obj =
-                ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c, &m->d);
+            m->obj = ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c,
+                             strings, &m->d);
             m->body = xstrndup(fm.body, fm.body_len);
             m->body_line = fm.body_line;
         }
     }
     free(b.data);
+    ys_strings_free(strings);
+    free(strings);
     return NULL;
 }
 
@@ -961,7 +964,7 @@ char *content_theme_setting(struct tree *t, const char *dir)
     memset(&c, 0, sizeof c);
     c.tree = t;
     if (tree_read(t, path, MAX_CONTENT_FILE, &text, &len, &ignore) == 0) {
-        json_t *site = ys_load(path, text, len, 1, site_keys, "site.yml", &c, &ignore);
+        json_t *site = ys_load(path, text, len, 1, site_keys, "site.yml", &c, NULL, &ignore);
         const char *v = json_string_value(json_object_get(site, "theme"));
         setting = v ? xstrdup(v) : NULL;
         json_decref(site);

@@ -37,13 +37,38 @@ static const char *node_kind(yaml_node_t *n)
 static json_t *convert_map(struct ys_loader *L, yaml_node_t *map, const struct ys_key *spec,
                            const char *what);
 
+void ys_strings_free(struct ys_strings *s)
+{
+    for (size_t i = 0; i < sizeof s->slot / sizeof s->slot[0]; i++)
+        json_decref(s->slot[i]);
+}
+
+/* The string v of len bytes: the one in its slot when that holds the same
+ * text, else a new one that takes the slot (NULL when v is not UTF-8). */
+static json_t *shared_string(struct ys_strings *s, const char *v, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)v[i]) * 16777619u;
+    json_t **slot = &s->slot[h % (sizeof s->slot / sizeof s->slot[0])];
+    if (*slot && json_string_length(*slot) == len && !memcmp(json_string_value(*slot), v, len))
+        return json_incref(*slot);
+    json_t *str = json_stringn(v, len);
+    if (str) {
+        json_decref(*slot);
+        *slot = json_incref(str);
+    }
+    return str;
+}
+
 static json_t *convert_string(struct ys_loader *L, yaml_node_t *n, const char *key)
 {
     if (n->type != YAML_SCALAR_NODE) {
         diag_error(L->d, YS_AT(L, n), "\"%s\" must be text, not %s", key, node_kind(n));
         return NULL;
     }
-    json_t *s = json_stringn(scalar(n), n->data.scalar.length);
+    json_t *s = L->strings ? shared_string(L->strings, scalar(n), n->data.scalar.length)
+                           : json_stringn(scalar(n), n->data.scalar.length);
     if (!s)
         diag_error(L->d, YS_AT(L, n), "\"%s\" is not valid UTF-8 text", key);
     return s;
@@ -250,13 +275,14 @@ static json_t *convert_map(struct ys_loader *L, yaml_node_t *map, const struct y
 }
 
 json_t *ys_load(const char *path, const char *yaml, size_t len, int first_line,
-                const struct ys_key *spec, const char *what, void *ctx, struct diag *d)
+                const struct ys_key *spec, const char *what, void *ctx, struct ys_strings *strings,
+                struct diag *d)
 {
     yaml_document_t doc;
     json_t *obj = NULL;
     if (fm_load_yaml(path, yaml, len, first_line, &doc, d) < 0)
         return NULL;
-    struct ys_loader L = {ctx, d, path, &doc, first_line};
+    struct ys_loader L = {ctx, d, path, &doc, first_line, strings};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root || is_null(root)) {
         obj = json_object();

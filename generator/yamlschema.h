@@ -36,13 +36,25 @@ struct ys_key {
     const char *pair_key;     /* YS_PAIRS: "id" or "value" */
 };
 
+/* Strings recently converted, to be shared: values such as a role, a
+ * department or a language repeat from file to file, and a shared JSON
+ * string costs neither memory nor allocations. One per thread loading many
+ * files (zeroed to start, ys_strings_free at the end). A check of a schema
+ * loaded with one must not change the string it checks. */
+struct ys_strings {
+    json_t *slot[512];
+};
+
+void ys_strings_free(struct ys_strings *s);
+
 /* What a check sees: the caller's context, the diagnostics and the document. */
 struct ys_loader {
     void *ctx;
     struct diag *d;
     const char *path;
     yaml_document_t *doc;
-    int line0; /* file line of YAML line 0 */
+    int line0;                  /* file line of YAML line 0 */
+    struct ys_strings *strings; /* NULL: nothing shared */
 };
 
 /* The file, line and column of a node, for diag_error. */
@@ -53,8 +65,10 @@ struct ys_loader {
  * mapping against spec; what names the mapping in messages ("site.yml").
  * An empty document is an empty mapping. Returns a new object (caller decrefs)
  * that holds only known keys, even when errors were reported; NULL when the
- * document is unusable. Errors are in d either way. */
+ * document is unusable. Errors are in d either way. strings (or NULL) are
+ * the strings the object may share with others loaded before. */
 json_t *ys_load(const char *path, const char *yaml, size_t len, int first_line,
-                const struct ys_key *spec, const char *what, void *ctx, struct diag *d);
+                const struct ys_key *spec, const char *what, void *ctx, struct ys_strings *strings,
+                struct diag *d);
 
 #endif

@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "diag_assert.h"
 #include "frontmatter.h"
+#include "yamlschema.h"
 
 #define FIXTURE "tests/fixtures/minimal"
 
@@ -434,6 +435,47 @@ static void test_jobs_same_result(void **state)
     drop(dir);
 }
 
+/* With a ys_strings, equal strings of files loaded one after the other are
+ * mostly one JSON string (a slot may go to another string meanwhile), and no
+ * value is ever taken for another: 2,000 files whose values share slots. */
+static void test_shared_strings(void **state)
+{
+    (void)state;
+    static const struct ys_key spec[] = {
+        {"name", YS_STRING, true, NULL, NULL, NULL},
+        {"tags", YS_STRINGS, false, NULL, NULL, NULL},
+        {NULL, 0, false, NULL, NULL, NULL},
+    };
+    struct ys_strings *strings = calloc(1, sizeof *strings);
+    struct diag d = DIAG_INIT;
+    json_t *before = NULL;
+    int shared = 0;
+    for (int i = 0; i < 2000; i++) {
+        char yaml[128], name[32], tag[32];
+        snprintf(name, sizeof name, "n%d", i);
+        snprintf(tag, sizeof tag, "t%d", i % 9);
+        snprintf(yaml, sizeof yaml, "name: %s\ntags: [%s, same, %s]\n", name, tag, name);
+        json_t *o = ys_load("x.yml", yaml, strlen(yaml), 1, spec, "x", NULL, strings, &d);
+        assert_non_null(o);
+        json_t *tags = json_object_get(o, "tags");
+        assert_string_equal(json_string_value(json_object_get(o, "name")), name);
+        assert_string_equal(json_string_value(json_array_get(tags, 0)), tag);
+        assert_string_equal(json_string_value(json_array_get(tags, 1)), "same");
+        assert_string_equal(json_string_value(json_array_get(tags, 2)), name);
+        shared += before && json_array_get(tags, 1) == before;
+        json_decref(before);
+        before = json_incref(json_array_get(tags, 1));
+        json_decref(o);
+    }
+    if (shared < 1900)
+        fail_msg("expected \"same\" to be shared from file to file, it was %d times of 1999",
+                 shared);
+    assert_int_equal(d.nerrors, 0);
+    json_decref(before);
+    ys_strings_free(strings);
+    free(strings);
+}
+
 static void test_slugify(void **state)
 {
     (void)state;
@@ -487,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_all_errors_listed),
         cmocka_unit_test(test_duplicate_slug_claims),
         cmocka_unit_test(test_jobs_same_result),
+        cmocka_unit_test(test_shared_strings),
         cmocka_unit_test(test_slugify),
         cmocka_unit_test(test_frontmatter_split),
     };
