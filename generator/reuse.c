@@ -797,26 +797,27 @@ size_t reuse_index(const struct reuse *r, const struct reuse_item *it)
     return (size_t)(it - r->items);
 }
 
+/* The place of want in a table index_names made, or -1. */
+static long find_name(const struct reuse *r, const size_t *slots, size_t nslots,
+                      const struct reuse_text *(*name)(const struct reuse *, size_t),
+                      const char *want)
+{
+    for (size_t j = hash_name(want) & (nslots - 1); slots[j]; j = (j + 1) & (nslots - 1))
+        if (!strcmp(name(r, slots[j] - 1)->s, want))
+            return (long)slots[j] - 1;
+    return -1;
+}
+
 const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path)
 {
-    if (!r)
-        return NULL;
-    size_t j = hash_name(path) & (r->nslots_items - 1);
-    for (; r->item_slots[j]; j = (j + 1) & (r->nslots_items - 1))
-        if (!strcmp(r->items[r->item_slots[j] - 1].path.s, path))
-            return &r->items[r->item_slots[j] - 1];
-    return NULL;
+    long i = r ? find_name(r, r->item_slots, r->nslots_items, item_name, path) : -1;
+    return i < 0 ? NULL : &r->items[i];
 }
 
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
 {
-    if (!r)
-        return NULL;
-    size_t j = hash_name(rel) & (r->nslots_pages - 1);
-    for (; r->page_slots[j]; j = (j + 1) & (r->nslots_pages - 1))
-        if (!strcmp(r->pages[r->page_slots[j] - 1].rel.s, rel))
-            return &r->pages[r->page_slots[j] - 1];
-    return NULL;
+    long i = r ? find_name(r, r->page_slots, r->nslots_pages, page_name, rel) : -1;
+    return i < 0 ? NULL : &r->pages[i];
 }
 
 static bool wanted(const char *name, const char *const *only)
