@@ -12,8 +12,13 @@ cp -R "$ROOT/content" "$T/content"
 cp -R "$ROOT/themes/default" "$T/theme"
 C=$T/content
 A=$T/site
-# Files changed within 20 ms of a build are read again by the next one.
-settle() { sleep 0.05; }
+# Files changed within 20 ms of a build are read again by the next one
+# (within 2 s where the file system keeps whole seconds).
+touch "$T/probe"
+case $(stat -c %y "$T/probe") in
+*.000000000*) settle() { sleep 2.1; } ;;
+*) settle() { sleep 0.05; } ;;
+esac
 settle
 
 build() { "$PEERSITE" build --content "$C" --theme "$T/theme" --out "$@"; }
