@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,6 +112,25 @@ int outdir_open(const char *out, struct outdir **od, struct diag *d)
     o->dirs = json_object();
     pthread_mutex_init(&o->lock, NULL);
     *od = o;
+    return 0;
+}
+
+int outdir_lock(const char *out, int *fd, struct diag *d)
+{
+    *fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*fd < 0)
+        return 0; /* nothing there yet: the first build's rename settles it */
+    if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK)
+            diag_error(d, out, 0, 0,
+                       "another peersite build is writing this directory; run it again "
+                       "when that one has finished");
+        else
+            diag_error(d, out, 0, 0, "cannot lock: %s", strerror(errno));
+        close(*fd);
+        *fd = -1;
+        return -1;
+    }
     return 0;
 }
 

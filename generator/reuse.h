@@ -19,8 +19,8 @@
  * A file changed less than 20 ms before a build started (2 s on a file
  * system that keeps whole seconds) is never reused by the next one: its
  * change may fall within one tick of the file system's clock. Files are
- * stamped through symbolic links, as they are read. Everything read from the record is checked for bounds; a record
- * that does not read back whole is ignored. */
+ * stamped through symbolic links, as they are read. Everything read from the record is checked for
+ * bounds; a record that does not read back whole is ignored. */
 #ifndef PEERKIT_REUSE_H
 #define PEERKIT_REUSE_H
 

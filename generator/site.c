@@ -1613,6 +1613,11 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     struct reuse *prev = NULL;
     struct reuse_hook *hook = NULL;
 
+    /* One build at a time into a directory, from before the record is
+     * read to after the site is in place. */
+    int lock = -1;
+    if (o->out_dir && outdir_lock(o->out_dir, &lock, d) < 0)
+        return -1;
     /* What the last build into this directory left (reuse.h). */
     uint8_t key[REUSE_KEY_BYTES];
     bool fresh = false;
@@ -1724,6 +1729,8 @@ out:
     reuse_free(prev);
     reuse_writer_free(b.record);
     hook_free(hook);
+    if (lock >= 0)
+        close(lock);
     b.prev = NULL;
     b.record = NULL;
     b.hook = NULL;

@@ -248,3 +248,18 @@ if [ "$(grep -c 'must appear exactly once' "$T/twice.log")" = 1 ] &&
 else
     fail "said once, with no broken links after it" "$(head -5 "$T/twice.log")"
 fi
+
+# One build at a time into a directory: a second one is refused, not mixed
+# in (flock(1) holds the lock a build would take).
+if command -v flock >/dev/null; then
+    flock -n "$A" sleep 3 &
+    holder=$!
+    sleep 0.3
+    build "$A" >"$T/locked.log" 2>&1
+    expect_status "a build while another writes the directory is refused" 1 $?
+    expect_contains "it says another build is writing" "$T/locked.log" \
+        "another peersite build is writing this directory"
+    wait "$holder"
+    build "$A" >/dev/null 2>&1
+    expect_status "and runs once that one has finished" 0 $?
+fi
