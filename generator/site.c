@@ -1594,7 +1594,7 @@ static bool all_reused(json_t *items)
 
 static int build_once(const struct site_options *o, struct diag *d, bool may_reuse)
 {
-    struct site_timings unused, *tm = o->timings ? o->timings : &unused;
+    struct site_timings unused = {0}, *tm = o->timings ? o->timings : &unused;
     memset(tm, 0, sizeof *tm);
     struct timespec t, wall;
     clock_gettime(CLOCK_MONOTONIC, &t);
