@@ -1112,7 +1112,7 @@ static void free_cards(struct build *b)
  * them then). */
 static void free_entries(struct build *b)
 {
-    for (size_t i = 0; b->entry_text && i < b->ncards; i++) {
+    for (size_t i = 0; b->entry_text && i < json_array_size(b->c.supporters); i++) {
         if (!record_of(b, json_array_get(b->c.supporters, i)))
             free(b->entry_text[i]);
         b->entry_text[i] = NULL;

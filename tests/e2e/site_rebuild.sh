@@ -53,6 +53,9 @@ if cmp -s "$T/before" "$T/after"; then ok "nothing changed: no file rewritten"; 
     fail "nothing changed: no file rewritten" "$(diff "$T/before" "$T/after" | head -10)"
 fi
 expect_contains "the rebuild says it reused the last build" "$T/noop.log" "0 files changed"
+build "$A" --timings >"$T/timings.log" 2>&1
+expect_match "--timings gives each stage and the total" "$T/timings.log" \
+    'timings: date pass [0-9.]+ s, content [0-9.]+ s, pages [0-9.]+ s, search index [0-9.]+ s, link check [0-9.]+ s, swap [0-9.]+ s, free [0-9.]+ s, total [0-9.]+ s'
 
 # A supporter's bio: their page, the directory, supporters.json and the
 # search index change; the home page and another supporter's page do not.
