@@ -949,7 +949,7 @@ static int by_word(const void *a, const void *b)
 /* The shard {term: [doc, weight, doc gap, weight, ...]} of the n terms at
  * sorted, in that order. BM25 (k1 1.2, b 0.75), as a whole number per
  * posting. */
-static void put_shard(struct search *s, struct buf *out, struct term *const *sorted, size_t n,
+static void put_shard(const struct search *s, struct buf *out, struct term *const *sorted, size_t n,
                       double avgdl)
 {
     buf_putc(out, '{');
@@ -983,7 +983,7 @@ static void put_shard(struct search *s, struct buf *out, struct term *const *sor
 }
 
 /* Documents [from, to) as [[title, url, trail, text], ...]. */
-static void put_docs(struct search *s, struct buf *out, size_t from, size_t to)
+static void put_docs(const struct search *s, struct buf *out, size_t from, size_t to)
 {
     buf_putc(out, '[');
     bool first = true;
@@ -1005,22 +1005,35 @@ static void put_docs(struct search *s, struct buf *out, size_t from, size_t to)
     buf_putc(out, ']');
 }
 
-int search_write(struct search *s, search_emit_fn emit, void *ctx)
+/* Where every file of the index comes from: terms sorted, then grouped by
+ * shard keeping that order. */
+struct search_plan {
+    const struct search *s;
+    uint32_t nshards;
+    size_t chunk, nchunks;
+    double avgdl;
+    struct term **grouped;
+    size_t *start; /* [nshards + 1]: each shard's terms in grouped */
+};
+
+struct search_plan *search_plan_new(const struct search *s)
 {
+    struct search_plan *p = xcalloc(1, sizeof *p);
+    p->s = s;
     uint32_t nshards = (uint32_t)((s->npostings + POSTINGS_PER_SHARD - 1) / POSTINGS_PER_SHARD);
-    nshards = nshards < 1 ? 1 : nshards > 1024 ? 1024 : nshards;
+    p->nshards = nshards < 1 ? 1 : nshards > 1024 ? 1024 : nshards;
     size_t text_bytes = 0;
     for (size_t i = 0; i < s->ndocs; i++)
         text_bytes += s->docs[i].bytes;
     size_t avg = s->ndocs ? text_bytes / s->ndocs : 1;
     size_t chunk = CHUNK_BYTES / (avg ? avg : 1);
-    chunk = chunk < 8 ? 8 : chunk > 512 ? 512 : chunk;
+    p->chunk = chunk < 8 ? 8 : chunk > 512 ? 512 : chunk;
+    p->nchunks = s->ndocs ? (s->ndocs + p->chunk - 1) / p->chunk : 1;
     double total = 0;
     for (size_t i = 0; i < s->ndocs; i++)
         total += s->docs[i].len;
-    double avgdl = s->ndocs && total > 0 ? total / (double)s->ndocs : 1;
+    p->avgdl = s->ndocs && total > 0 ? total / (double)s->ndocs : 1;
 
-    /* Terms sorted, then grouped by shard keeping that order. */
     struct term **sorted = xmalloc((s->nterms + 1) * sizeof *sorted);
     size_t k = 0;
     for (size_t i = 0; i < s->tcap; i++)
@@ -1028,52 +1041,83 @@ int search_write(struct search *s, search_emit_fn emit, void *ctx)
             sorted[k++] = &s->terms[i];
     qsort(sorted, k, sizeof *sorted, by_word);
     uint32_t *shard = xmalloc((k + 1) * sizeof *shard);
-    size_t *start = xcalloc((size_t)nshards + 1, sizeof *start);
+    p->start = xcalloc((size_t)p->nshards + 1, sizeof *p->start);
     for (size_t i = 0; i < k; i++) {
-        shard[i] = search_shard(sorted[i]->word, nshards);
-        start[shard[i] + 1]++;
+        shard[i] = search_shard(sorted[i]->word, p->nshards);
+        p->start[shard[i] + 1]++;
     }
-    for (uint32_t i = 0; i < nshards; i++)
-        start[i + 1] += start[i];
-    struct term **grouped = xmalloc((k + 1) * sizeof *grouped);
-    size_t *at = xmalloc(((size_t)nshards + 1) * sizeof *at);
-    memcpy(at, start, ((size_t)nshards + 1) * sizeof *at);
+    for (uint32_t i = 0; i < p->nshards; i++)
+        p->start[i + 1] += p->start[i];
+    p->grouped = xmalloc((k + 1) * sizeof *p->grouped);
+    size_t *at = xmalloc(((size_t)p->nshards + 1) * sizeof *at);
+    memcpy(at, p->start, ((size_t)p->nshards + 1) * sizeof *at);
     for (size_t i = 0; i < k; i++)
-        grouped[at[shard[i]]++] = sorted[i];
-
-    int rc = 0;
-    struct buf out = BUF_INIT;
-    char path[64];
-    for (uint32_t i = 0; i < nshards; i++) {
-        buf_reset(&out);
-        put_shard(s, &out, grouped + start[i], start[i + 1] - start[i], avgdl);
-        snprintf(path, sizeof path, "search-index/t-%u.json", i);
-        rc |= emit(ctx, path, out.data, out.len);
-    }
-    for (size_t c = 0; c * chunk < s->ndocs || (c == 0 && !s->ndocs); c++) {
-        buf_reset(&out);
-        size_t to = (c + 1) * chunk < s->ndocs ? (c + 1) * chunk : s->ndocs;
-        put_docs(s, &out, c * chunk, to);
-        snprintf(path, sizeof path, "search-index/d-%zu.json", c);
-        rc |= emit(ctx, path, out.data, out.len);
-    }
-    buf_reset(&out);
-    buf_printf(&out, "{\"v\":2,\"docs\":%zu,\"shards\":%u,\"chunk\":%zu,\"stop\":[", s->ndocs,
-               nshards, chunk);
-    for (size_t i = 0; i < NSTOP; i++) {
-        if (i)
-            buf_putc(&out, ',');
-        put_json_str(&out, stop_words[i], strlen(stop_words[i]));
-    }
-    buf_append(&out, "]}", 2);
-    rc |= emit(ctx, "search-index.json", out.data, out.len);
-
-    buf_free(&out);
+        p->grouped[at[shard[i]]++] = sorted[i];
     free(at);
-    free(grouped);
-    free(start);
     free(shard);
     free(sorted);
+    return p;
+}
+
+void search_plan_free(struct search_plan *p)
+{
+    if (!p)
+        return;
+    free(p->grouped);
+    free(p->start);
+    free(p);
+}
+
+size_t search_plan_files(const struct search_plan *p)
+{
+    return p->nshards + p->nchunks + 1;
+}
+
+void search_plan_path(const struct search_plan *p, size_t i, char path[SEARCH_PATH_MAX])
+{
+    if (i < p->nshards)
+        snprintf(path, SEARCH_PATH_MAX, "search-index/t-%zu.json", i);
+    else if (i < p->nshards + p->nchunks)
+        snprintf(path, SEARCH_PATH_MAX, "search-index/d-%zu.json", i - p->nshards);
+    else
+        snprintf(path, SEARCH_PATH_MAX, "search-index.json");
+}
+
+void search_plan_file(const struct search_plan *p, size_t i, struct buf *out)
+{
+    const struct search *s = p->s;
+    buf_reset(out);
+    if (i < p->nshards) {
+        put_shard(s, out, p->grouped + p->start[i], p->start[i + 1] - p->start[i], p->avgdl);
+    } else if (i < p->nshards + p->nchunks) {
+        size_t c = i - p->nshards,
+               to = (c + 1) * p->chunk < s->ndocs ? (c + 1) * p->chunk : s->ndocs;
+        put_docs(s, out, c * p->chunk, to);
+    } else {
+        buf_printf(out, "{\"v\":2,\"docs\":%zu,\"shards\":%u,\"chunk\":%zu,\"stop\":[", s->ndocs,
+                   p->nshards, p->chunk);
+        for (size_t k = 0; k < NSTOP; k++) {
+            if (k)
+                buf_putc(out, ',');
+            put_json_str(out, stop_words[k], strlen(stop_words[k]));
+        }
+        buf_append(out, "]}", 2);
+    }
+}
+
+int search_write(struct search *s, search_emit_fn emit, void *ctx)
+{
+    struct search_plan *p = search_plan_new(s);
+    struct buf out = BUF_INIT;
+    char path[SEARCH_PATH_MAX];
+    int rc = 0;
+    for (size_t i = 0; i < search_plan_files(p); i++) {
+        search_plan_file(p, i, &out);
+        search_plan_path(p, i, path);
+        rc |= emit(ctx, path, out.data, out.len);
+    }
+    buf_free(&out);
+    search_plan_free(p);
     return rc;
 }
 

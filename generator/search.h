@@ -81,6 +81,19 @@ typedef int (*search_emit_fn)(void *ctx, const char *path, const char *data, siz
  * results. */
 int search_write(struct search *s, search_emit_fn emit, void *ctx);
 
+/* The same files, for writing them on several threads: a plan fixes how
+ * many there are and what goes in each (the index must not change while it
+ * lives); search_plan_file formats file i (0 .. files-1, in search_write's
+ * order) into out, touching nothing shared, so workers may format files at
+ * once. */
+#define SEARCH_PATH_MAX 64
+struct search_plan;
+struct search_plan *search_plan_new(const struct search *s);
+void search_plan_free(struct search_plan *p);
+size_t search_plan_files(const struct search_plan *p);
+void search_plan_path(const struct search_plan *p, size_t i, char path[SEARCH_PATH_MAX]);
+void search_plan_file(const struct search_plan *p, size_t i, struct buf *out);
+
 /* The index files read back: an object mapping each path to its JSON value
  * (caller decrefs), for tests; NULL if jansson could not read one. */
 json_t *search_files(struct search *s);

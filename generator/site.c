@@ -52,9 +52,10 @@ struct build {
     struct diag *d;
     struct outdir *out; /* where pages are written; NULL renders without writing */
     struct linkcheck *lc;
-    json_t *globals;       /* site, assets, pubkey, commit: shared by every page */
-    struct search *search; /* the search index, fed as pages render */
-    json_t *sitemap;       /* site-relative page URLs */
+    json_t *globals;                 /* site, assets, pubkey, commit: shared by every page */
+    struct search *search;           /* the search index, fed as pages render */
+    struct search_plan *search_plan; /* its files, while the workers write them */
+    json_t *sitemap;                 /* site-relative page URLs */
     /* Pages are rendered and written by a pool of workers (pool.h); each has
      * its own template cache and buffer. Templates are read under a lock. */
     struct pool *pool;
@@ -108,7 +109,8 @@ struct page_job {
     void (*prepare)(struct build *b, struct page_job *job, int worker);
     bool items;          /* the directory: its cards are rendered already */
     json_t *item;        /* what prepare builds from (borrowed) */
-    size_t first, count; /* a fragment job's range */
+    size_t first, count; /* a fragment job's range, or the search index's files */
+    bool search_files;   /* count files of the search index, from first */
     bool write, scan;    /* write the file; scan it for the link check */
     struct diag d;
     struct origins origins; /* Markdown links rendered on the worker */
@@ -639,6 +641,7 @@ static void record_page(struct build *b, struct page_job *job)
 }
 
 #define RUN 256 /* kept pages per job */
+#define SEARCH_FILES_PER_JOB 8
 
 /* Submits the kept pages gathered so far. */
 static void flush_run(struct build *b)
@@ -701,6 +704,11 @@ static void page_done(void *arg, void *ctx)
     if (job->found) {
         record_page(b, job);
         linkcheck_add_scan(b->lc, job->found);
+    }
+    char path[SEARCH_PATH_MAX];
+    for (size_t i = job->first; job->search_files && i < job->first + job->count; i++) {
+        search_plan_path(b->search_plan, i, path);
+        linkcheck_add_file(b->lc, path);
     }
     search_add_page(b->search, job->search);
     diag_move(b->d, &job->d);
@@ -1334,27 +1342,47 @@ static int write_sitemap(struct build *b)
     return rc;
 }
 
-static int emit_search_file(void *ctx, const char *path, const char *data, size_t len)
+/* On a worker: files [first, first + count) of the search index. */
+static void write_search_part(struct build *b, struct page_job *job, int worker)
 {
-    struct build *b = ctx;
-    int rc = emit(b, path, data, len);
-    linkcheck_add_file(b->lc, path);
-    return rc;
+    struct buf *out = &b->html[worker];
+    char path[SEARCH_PATH_MAX];
+    for (size_t i = job->first; i < job->first + job->count; i++) {
+        search_plan_file(b->search_plan, i, out);
+        search_plan_path(b->search_plan, i, path);
+        if (b->out)
+            outdir_write(b->out, path, out->data, out->len, &job->d);
+    }
 }
 
 /* The search index's files (search.h), compact: they are fetched on every
- * search. */
-static int write_search_index(struct build *b)
+ * search. They are formatted and written on the workers, a few per job;
+ * the link check learns of them in order when the jobs come back. */
+static void write_search_index(struct build *b)
 {
-    return search_write(b->search, emit_search_file, b);
+    b->search_plan = search_plan_new(b->search);
+    size_t n = search_plan_files(b->search_plan);
+    for (size_t first = 0; first < n; first += SEARCH_FILES_PER_JOB) {
+        struct page_job *job = xcalloc(1, sizeof *job);
+        job->prepare = write_search_part;
+        job->search_files = true;
+        job->first = first;
+        job->count = n - first < SEARCH_FILES_PER_JOB ? n - first : SEARCH_FILES_PER_JOB;
+        job->d = (struct diag)DIAG_INIT;
+        submit(b, job);
+    }
+    finish(b);
+    search_plan_free(b->search_plan);
+    b->search_plan = NULL;
 }
 
 static int build_search_and_404(struct build *b, struct site_timings *tm, struct timespec *t)
 {
     finish(b); /* every page read is in the index */
     tm->pages += lap(t);
-    int rc = write_search_index(b);
+    write_search_index(b);
     tm->index = lap(t);
+    int rc = 0;
     json_array_append_new(b->sitemap, json_string("search/"));
     if (keep_page(b, "search/index.html") && keep_page(b, "404.html"))
         return rc;

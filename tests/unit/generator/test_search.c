@@ -498,6 +498,52 @@ static void *scan_some(void *arg)
     return NULL;
 }
 
+struct format_arg {
+    const struct search_plan *plan;
+    struct buf *files; /* one per file of the plan */
+    int first;         /* this thread formats files first, first + THREADS, ... */
+};
+
+static void *format_some(void *arg)
+{
+    struct format_arg *a = arg;
+    for (size_t i = (size_t)a->first; i < search_plan_files(a->plan); i += THREADS)
+        search_plan_file(a->plan, i, &a->files[i]);
+    return NULL;
+}
+
+/* The index's files formatted on several threads, from the end backwards,
+ * read as search_write writes them. */
+static void expect_plan_on_threads(struct search *s, const struct written *want)
+{
+    struct search_plan *plan = search_plan_new(s);
+    size_t n = search_plan_files(plan);
+    struct buf *files = calloc(n, sizeof *files);
+    assert_non_null(files);
+    pthread_t t[THREADS];
+    struct format_arg args[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+        args[k] = (struct format_arg){plan, files, THREADS - 1 - k};
+        assert_int_equal(pthread_create(&t[k], NULL, format_some, &args[k]), 0);
+    }
+    for (int k = 0; k < THREADS; k++)
+        pthread_join(t[k], NULL);
+    struct written got = {BUF_INIT, 0};
+    char path[SEARCH_PATH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        search_plan_path(plan, i, path);
+        keep_file(&got, path, files[i].data, files[i].len);
+        buf_free(&files[i]);
+    }
+    if (got.files != want->files)
+        fail_msg("files formatted on threads: expected %zu, got %zu", want->files, got.files);
+    expect_same_bytes("index formatted on threads", want->all.data, want->all.len, got.all.data,
+                      got.all.len);
+    buf_free(&got.all);
+    free(files);
+    search_plan_free(plan);
+}
+
 static void test_threads(void **state)
 {
     (void)state;
@@ -534,6 +580,7 @@ static void test_threads(void **state)
     assert_true(a.files >= 3);
     expect_same_bytes("index from pages scanned on threads", a.all.data, a.all.len, b.all.data,
                       b.all.len);
+    expect_plan_on_threads(many, &a);
     buf_free(&a.all);
     buf_free(&b.all);
     for (int i = 0; i < THREAD_PAGES; i++)
