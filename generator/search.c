@@ -189,35 +189,40 @@ static bool is_stop(const char *w, size_t len)
     return false;
 }
 
-/* s holds what jansson takes for UTF-8 (its utf8_check_string): shortest
- * forms, no surrogates, nothing past U+10FFFF. jansson refused a string that
- * was not, and the index used to leave out the term or document holding
- * one; the writer does the same. */
+/* The length of the UTF-8 sequence at u (left bytes on), as jansson takes
+ * UTF-8 (its utf8_check_string): shortest forms, no surrogates, nothing past
+ * U+10FFFF; 0 when there is none. */
+static size_t utf8_seq(const unsigned char *u, size_t left)
+{
+    if (u[0] < 0x80)
+        return 1;
+    size_t n = u[0] >= 0xC2 && u[0] <= 0xDF   ? 2
+               : u[0] >= 0xE0 && u[0] <= 0xEF ? 3
+               : u[0] >= 0xF0 && u[0] <= 0xF4 ? 4
+                                              : 0;
+    if (!n || n > left)
+        return 0;
+    uint32_t c = u[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (size_t k = 1; k < n; k++) {
+        if (u[k] < 0x80 || u[k] > 0xBF)
+            return 0;
+        c = (c << 6) | (u[k] & 0x3F);
+    }
+    if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || (n == 3 && c < 0x800) ||
+        (n == 4 && c < 0x10000))
+        return 0;
+    return n;
+}
+
+/* s is UTF-8 that jansson takes. A term that is not is left out of the
+ * index (it could not be a key); a document's text that is not is written
+ * with U+FFFD for each byte out of place (put_docs). */
 static bool json_utf8(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        if (u[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = u[i] >= 0xC2 && u[i] <= 0xDF   ? 2
-                   : u[i] >= 0xE0 && u[i] <= 0xEF ? 3
-                   : u[i] >= 0xF0 && u[i] <= 0xF4 ? 4
-                                                  : 0;
-        if (!n || n > len - i)
+    for (size_t i = 0, n; i < len; i += n)
+        if (!(n = utf8_seq(u + i, len - i)))
             return false;
-        uint32_t c = u[i] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
-        for (size_t k = 1; k < n; k++) {
-            if (u[i + k] < 0x80 || u[i + k] > 0xBF)
-                return false;
-            c = (c << 6) | (u[i + k] & 0x3F);
-        }
-        if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || (n == 3 && c < 0x800) ||
-            (n == 4 && c < 0x10000))
-            return false;
-        i += n;
-    }
     return true;
 }
 
@@ -729,6 +734,8 @@ static void put_text(struct buf *b, const char *s, size_t n)
                 else if (s[i + 1] == '#')
                     cp = (uint32_t)strtoul(s + i + (s[i + 2] == 'x' ? 3 : 2), NULL,
                                            s[i + 2] == 'x' ? 16 : 10);
+                if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                    cp = 0xFFFD; /* as a browser reads it */
                 if (cp) {
                     if (cp == ' ' || cp == 0xA0) {
                         if (b->len && b->data[b->len - 1] != ' ')
@@ -982,24 +989,41 @@ static void put_shard(const struct search *s, struct buf *out, struct term *cons
     buf_putc(out, '}');
 }
 
-/* Documents [from, to) as [[title, url, trail, text], ...]. */
+/* s as a JSON string with U+FFFD for each byte that is not part of UTF-8
+ * jansson takes. */
+static void put_json_str_mended(struct buf *b, const char *s)
+{
+    size_t len = strlen(s);
+    struct buf mended = BUF_INIT;
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0, n; i < len; i += n ? n : 1) {
+        n = utf8_seq(u + i, len - i);
+        if (n)
+            buf_append(&mended, s + i, n);
+        else
+            buf_append(&mended, "\xEF\xBF\xBD", 3);
+    }
+    put_json_str(b, mended.data ? mended.data : "", mended.len);
+    buf_free(&mended);
+}
+
+/* Documents [from, to) as [[title, url, trail, text], ...]: every one, in
+ * its place, since site.js finds document i at i % chunk of its chunk. */
 static void put_docs(const struct search *s, struct buf *out, size_t from, size_t to)
 {
     buf_putc(out, '[');
-    bool first = true;
     for (size_t i = from; i < to; i++) {
         const struct doc *d = &s->docs[i];
-        if (!d->json)
-            continue; /* a document jansson refused */
-        buf_append(out, first ? "[" : ",[", first ? 1 : 2);
-        first = false;
-        put_json_str(out, d->title, strlen(d->title));
-        buf_putc(out, ',');
-        put_json_str(out, d->url, strlen(d->url));
-        buf_putc(out, ',');
-        put_json_str(out, d->trail, strlen(d->trail));
-        buf_putc(out, ',');
-        put_json_str(out, d->text, strlen(d->text));
+        const char *field[] = {d->title, d->url, d->trail, d->text};
+        buf_append(out, i == from ? "[" : ",[", i == from ? 1 : 2);
+        for (size_t k = 0; k < 4; k++) {
+            if (k)
+                buf_putc(out, ',');
+            if (d->json)
+                put_json_str(out, field[k], strlen(field[k]));
+            else
+                put_json_str_mended(out, field[k]);
+        }
         buf_putc(out, ']');
     }
     buf_putc(out, ']');

@@ -252,8 +252,8 @@ static uint32_t next_rand(uint64_t *st)
 
 /* What documents are made of: stop words, quotes, backslashes, control
  * bytes, '/', accents, other scripts, and byte sequences jansson does not
- * take for UTF-8 (a document or term holding one is left out, as it always
- * was). */
+ * take for UTF-8 (a term holding one is left out; a document holding one
+ * is mended). */
 static const char *const WORDS[] =
     {"the",       "and",    "their",           "these",       "with",
      "IS",        "an",     "burnout",         "listened",    "moral",
@@ -291,7 +291,7 @@ static void random_words(struct buf *b, uint64_t *st, unsigned n)
 }
 
 /* A page: headings with and without ids, FAQ-like articles, what is hidden,
- * comments, scripts, entities (two of them code points jansson refuses). */
+ * comments, scripts, entities (two of them no character at all). */
 static void random_page(struct buf *b, uint64_t *st)
 {
     buf_puts(b, "<html><body><nav>menu</nav><main id=\"main\">");
@@ -440,6 +440,44 @@ static void test_written_as_jansson(void **state)
     buf_free(&trail);
     buf_free(&text);
     buf_free(&url);
+    search_free(s);
+}
+
+/* site.js finds document i at i % chunk of chunk i / chunk: a document
+ * whose bytes are not all UTF-8 keeps its place, mended with U+FFFD, and an
+ * entity naming no character reads as U+FFFD, as a browser reads it. */
+static void test_every_document_in_its_place(void **state)
+{
+    (void)state;
+    struct search *s = search_new();
+    search_add_doc(s, "First", "a/", "", "alpha");
+    search_add_doc(s, "Bad \xff bytes", "b/", "", "beta \xed\xa0\x80 \xc1\x81 end");
+    const char *page = "<main><h1>Entities</h1><p>gamma &#xD800; &#x110000; &#233;</p></main>";
+    search_add_html(s, "c/", NULL, page, strlen(page));
+    search_add_doc(s, "Last", "d/", "", "delta");
+    json_t *files = search_files(s);
+    assert_non_null(files);
+    json_t *docs = json_object_get(files, "search-index/d-0.json");
+    if (json_array_size(docs) != 4)
+        fail_msg("documents in d-0.json: expected 4, got %zu", json_array_size(docs));
+    static const char *const want[][2] = {{"First", "alpha"},
+                                          {"Bad \xef\xbf\xbd bytes",
+                                           "beta \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd "
+                                           "\xef\xbf\xbd\xef\xbf\xbd end"},
+                                          {"Entities", "gamma \xef\xbf\xbd \xef\xbf\xbd \xc3\xa9"},
+                                          {"Last", "delta"}};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *d = json_array_get(docs, i);
+        const char *title = json_string_value(json_array_get(d, 0));
+        const char *text = json_string_value(json_array_get(d, 3));
+        if (!title || strcmp(title, want[i][0]))
+            fail_msg("document %zu's title: expected \"%s\", got \"%s\"", i, want[i][0],
+                     title ? title : "(none)");
+        if (!text || strcmp(text, want[i][1]))
+            fail_msg("document %zu's text: expected \"%s\", got \"%s\"", i, want[i][1],
+                     text ? text : "(none)");
+    }
+    json_decref(files);
     search_free(s);
 }
 
@@ -592,10 +630,15 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fold),     cmocka_unit_test(test_shard),
-        cmocka_unit_test(test_sections), cmocka_unit_test(test_weights_and_files),
-        cmocka_unit_test(test_split),    cmocka_unit_test(test_written_as_jansson),
-        cmocka_unit_test(test_empty),    cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_shard),
+        cmocka_unit_test(test_sections),
+        cmocka_unit_test(test_weights_and_files),
+        cmocka_unit_test(test_split),
+        cmocka_unit_test(test_written_as_jansson),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_every_document_in_its_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
