@@ -86,27 +86,38 @@ static bool is_md(const char *name)
 
 static int by_name(const void *a, const void *b)
 {
-    return strcmp((*(struct dirent *const *)a)->d_name, (*(struct dirent *const *)b)->d_name);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Every file under dir (rel is its name in the key), in name order; hidden
  * entries and the output directory are not inputs. */
 static int walk(struct keywalk *k, const char *dir, const char *rel, int depth)
 {
-    struct dirent **list = NULL;
-    int n = scandir(dir, &list, NULL, NULL);
-    if (n < 0)
+    DIR *d = opendir(dir);
+    if (!d)
         return -1;
-    qsort(list, (size_t)n, sizeof *list, by_name);
-    int rc = 0;
     bool collection =
         k->content && depth == 1 && (!strcmp(rel, "supporters") || !strcmp(rel, "faq"));
-    for (int i = 0; i < n && rc == 0; i++) {
-        const char *name = list[i]->d_name;
-        /* A collection's Markdown files are items (content.h), each with
-         * its own record; anything else is part of the key. */
-        if (name[0] == '.' || (collection && is_md(name) && list[i]->d_type == DT_REG))
+    /* A collection's Markdown files are items (content.h), each with its
+     * own record: they are not even listed here (there are thousands). */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || (collection && e->d_type == DT_REG && is_md(e->d_name)))
             continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            names = xrealloc(names, cap * sizeof *names);
+        }
+        names[n++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, by_name);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *name = names[i];
         char *path = xasprintf("%s/%s", dir, name);
         char *sub = xasprintf("%s%s%s", rel, *rel ? "/" : "", name);
         struct stat st;
@@ -126,9 +137,9 @@ static int walk(struct keywalk *k, const char *dir, const char *rel, int depth)
         free(path);
         free(sub);
     }
-    for (int i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
     return rc;
 }
 
