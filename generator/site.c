@@ -458,9 +458,10 @@ static void page_work(void *arg, int worker, void *ctx)
 struct collection_files {
     size_t n;
     struct reuse_stamp *stamp;
-    bool *stamped; /* its stamp could be taken */
-    bool *fresh;   /* changed too close to this build to be reused by the next */
-    json_t *index; /* path -> place */
+    bool *stamped;                   /* its stamp could be taken */
+    bool *fresh;                     /* changed too close to this build to be reused by the next */
+    char **paths;                    /* by place: sorted, as the loader lists them */
+    const struct reuse_item **known; /* the record of each, or NULL */
 };
 
 struct reuse_hook {
@@ -485,9 +486,10 @@ static void hook_files(void *ctx, const char *collection, char *const *paths, si
     f->stamp = xcalloc(n + 1, sizeof *f->stamp);
     f->stamped = xcalloc(n + 1, sizeof *f->stamped);
     f->fresh = xcalloc(n + 1, sizeof *f->fresh);
-    f->index = json_object();
+    f->paths = xcalloc(n + 1, sizeof *f->paths);
+    f->known = xcalloc(n + 1, sizeof *f->known);
     for (size_t i = 0; i < n; i++)
-        json_object_set_new(f->index, paths[i], json_integer((json_int_t)i));
+        f->paths[i] = xstrdup(paths[i]);
     if (!h->b->prev)
         return;
     /* The same files as the record's, or a file was added or removed. */
@@ -498,9 +500,27 @@ static void hook_files(void *ctx, const char *collection, char *const *paths, si
         const struct reuse_item *it = reuse_find_item(h->b->prev, paths[i]);
         if (!it || it->kind != kind)
             known = 0;
+        f->known[i] = it;
     }
     if (known != n)
         h->other_files = true;
+}
+
+/* The place of a collection's file among f's, or -1. */
+static long place_of(const struct collection_files *f, const char *path)
+{
+    size_t lo = 0, hi = f->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(f->paths[mid], path);
+        if (!c)
+            return (long)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
 }
 
 /* The values the site reads of a stand-in, each of the type it expects. */
@@ -539,7 +559,7 @@ static json_t *hook_stand_in(void *ctx, const char *collection, size_t i, const 
     f->fresh[i] = reuse_fresh(&st, h->started_ns);
     if (!h->b->prev || h->other_files)
         return NULL;
-    const struct reuse_item *it = reuse_find_item(h->b->prev, path);
+    const struct reuse_item *it = f->known[i];
     if (!it || it->fresh || memcmp(&it->stamp, &f->stamp[i], sizeof it->stamp) ||
         strcmp(it->reviewed.s, reuse_reviewed(h->b->opt->git, path)))
         return NULL;
@@ -569,7 +589,10 @@ static void hook_free(struct reuse_hook *h)
         free(all[k]->stamp);
         free(all[k]->stamped);
         free(all[k]->fresh);
-        json_decref(all[k]->index);
+        for (size_t i = 0; all[k]->paths && i < all[k]->n; i++)
+            free(all[k]->paths[i]);
+        free(all[k]->paths);
+        free(all[k]->known);
     }
     free(h);
 }
@@ -1017,10 +1040,10 @@ static void record_item(struct build *b, struct collection_files *files, enum re
                         size_t answer_len)
 {
     const char *path = json_string_value(json_object_get(item, "path"));
-    json_t *at = path ? json_object_get(files->index, path) : NULL;
-    if (!at || !files->stamped[json_integer_value(at)])
+    long at = path ? place_of(files, path) : -1;
+    if (at < 0 || !files->stamped[at])
         return; /* not recorded: the next build reads everything again */
-    size_t i = (size_t)json_integer_value(at);
+    size_t i = (size_t)at;
     if (kept)
         reuse_keep_item(b->record, kept, &files->stamp[i], files->fresh[i]);
     else
