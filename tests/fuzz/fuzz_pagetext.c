@@ -11,16 +11,21 @@
 #include "phone.h"
 #include "search.h"
 
-/* The writer and jansson agree on every file, or the run stops here. */
+/* The writer and jansson agree on every file, and the chunks hold every
+ * document in its place (as many as the entry says), or the run stops here. */
 static int check_file(void *ctx, const char *path, const char *data, size_t len)
 {
-    (void)ctx;
-    (void)path;
+    size_t *docs = ctx;
     json_t *v = json_loadb(data, len, 0, NULL);
     if (!v)
         abort();
     char *again = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!again || strlen(again) != len || memcmp(again, data, len))
+        abort();
+    if (!strncmp(path, "search-index/d-", 15))
+        *docs += json_array_size(v);
+    else if (!strcmp(path, "search-index.json") &&
+             (json_int_t)*docs != json_integer_value(json_object_get(v, "docs")))
         abort();
     free(again);
     json_decref(v);
@@ -45,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         *nl = '\0';
     search_add_doc(idx, z, "doc/", NULL, nl ? nl + 1 : "");
     free(z);
-    search_write(idx, check_file, NULL);
+    size_t docs = 0;
+    search_write(idx, check_file, &docs);
     json_decref(search_files(idx));
     search_free(idx);
     search_page_free(search_scan_html("x/", NULL, s, size));
