@@ -1399,10 +1399,36 @@ static void write_search_index(struct build *b)
     b->search_plan = NULL;
 }
 
+/* On a worker: the collections and the Markdown read for them, which no
+ * page still to come reads (the search and 404 pages, the data files are
+ * written). Freed while the other workers write the search index, they
+ * leave room for what it and the link check allocate: the build's peak
+ * memory is the lower for it. Source paths stay: messages name them. */
+static void release_collections(struct build *b, struct page_job *job, int worker)
+{
+    (void)worker;
+    json_decref(job->page);
+    job->page = NULL;
+    for (size_t i = 0; i < b->c.nsources; i++) {
+        free(b->c.sources[i].body);
+        b->c.sources[i].body = NULL;
+    }
+}
+
 static int build_search_and_404(struct build *b, struct site_timings *tm, struct timespec *t)
 {
     finish(b); /* every page read is in the index */
     tm->pages += lap(t);
+    struct page_job *release = xcalloc(1, sizeof *release);
+    release->prepare = release_collections;
+    release->page = json_array();
+    json_t *held[] = {b->c.supporters, b->c.faq, b->c.categories};
+    for (size_t i = 0; i < 3; i++)
+        if (held[i])
+            json_array_append_new(release->page, held[i]);
+    release->d = (struct diag)DIAG_INIT;
+    b->c.supporters = b->c.faq = b->c.categories = NULL;
+    submit(b, release);
     write_search_index(b);
     tm->index = lap(t);
     int rc = 0;
