@@ -217,9 +217,13 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
 /* The record is an index (REUSE_FILE, rewritten by every build, small) and
  * the data it points into (REUSE_DATA: values, cards, entries, answers and
  * search documents, appended to). A rebuild appends what changed and points
- * at the rest where it already is. */
-#define DATA_MAGIC "peersite-cache-data 1\n"
+ * at the rest where it already is. Each blob in the data is followed by a NUL
+ * and its checksum (keyed with the data's id), so text damaged in place is
+ * not put back into the site. */
+#define DATA_MAGIC "peersite-cache-data 2\n"
 #define ID_BYTES 16
+#define SUM_BYTES crypto_shorthash_BYTES
+_Static_assert(ID_BYTES == crypto_shorthash_KEYBYTES, "the data's id keys its checksums");
 
 struct reuse_writer {
     struct buf out;   /* the index */
@@ -231,7 +235,8 @@ struct reuse_writer {
     struct buf pending; /* data not written yet */
     struct buf files;   /* the site's files, after the pages */
     uint32_t nfiles;
-    bool failed; /* the data could not be written: no record */
+    bool failed;          /* the data could not be written: no record */
+    uint8_t id[ID_BYTES]; /* the data's, the key of its checksums */
 };
 
 static void put(struct buf *b, const void *data, size_t len)
@@ -277,10 +282,13 @@ static void flush_data(struct reuse_writer *w)
 
 #define PENDING (256u << 10) /* data gathered before a write */
 
-/* Appends a blob (and a NUL after it) to the data; puts its place in the
- * index. A large blob (the FAQ page's search text) is written as it is. */
+/* Appends a blob (and a NUL and its checksum after it) to the data; puts its
+ * place in the index. A large blob (the FAQ page's search text) is written
+ * as it is. */
 static void put_blob(struct reuse_writer *w, const char *s, size_t len)
 {
+    uint8_t sum[SUM_BYTES];
+    crypto_shorthash(sum, (const unsigned char *)(s ? s : ""), len, w->id);
     put_u64(&w->out, w->data_len);
     put_u32(&w->out, (uint32_t)len);
     if (len >= PENDING) {
@@ -290,7 +298,8 @@ static void put_blob(struct reuse_writer *w, const char *s, size_t len)
         put(&w->pending, s ? s : "", len);
     }
     put(&w->pending, "", 1);
-    w->data_len += len + 1;
+    put(&w->pending, sum, sizeof sum);
+    w->data_len += len + 1 + sizeof sum;
     if (w->pending.len >= PENDING)
         flush_data(w);
 }
@@ -325,6 +334,7 @@ struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_
         w->failed = w->data < 0;
     }
     free(path);
+    memcpy(w->id, id, ID_BYTES);
     put(&w->out, MAGIC, strlen(MAGIC));
     put(&w->out, key, REUSE_KEY_BYTES);
     put_u64(&w->out, (uint64_t)started_ns);
@@ -552,21 +562,25 @@ static struct reuse_text get_text(struct reader *r)
     return t;
 }
 
-/* A blob of the data: in bounds and NUL-terminated, or the record is bad. */
+/* A blob of the data: in bounds, NUL-terminated and with its checksum, or
+ * the record is bad. */
 static struct reuse_text get_blob(struct reader *r, struct reuse *u)
 {
     struct reuse_text t = {"", 0, 0};
     uint64_t at = get_u64(r);
     uint32_t n = get_u32(r);
+    uint8_t sum[SUM_BYTES];
     if (r->bad || at < strlen(DATA_MAGIC) + ID_BYTES || at > u->data_len ||
-        u->data_len - at < (uint64_t)n + 1 || u->data[at + n] != '\0') {
+        u->data_len - at < (uint64_t)n + 1 + SUM_BYTES || u->data[at + n] != '\0' ||
+        crypto_shorthash(sum, (const unsigned char *)u->data + at, n, u->id) != 0 ||
+        memcmp(sum, u->data + at + n + 1, SUM_BYTES)) {
         r->bad = true;
         return t;
     }
     t.s = u->data + at;
     t.len = n;
     t.at = at;
-    u->live += n + 1;
+    u->live += n + 1 + SUM_BYTES;
     return t;
 }
 

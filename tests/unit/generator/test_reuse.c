@@ -1,7 +1,8 @@
 /* Unit tests for generator/reuse.c (the record a build keeps for the next)
  * and the search pages it holds (search_page_save/load): what is written
  * reads back; a record made under another key, cut short, pointing outside
- * its data, paired with other data or mostly dead is not used; every prefix
+ * its data, paired with other data, with damaged data or mostly dead is not
+ * used; every prefix
  * of a saved search page is refused or read whole, never past its end. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -177,6 +178,19 @@ static void test_damaged_records_are_not_used(void **state)
         }
         reuse_free(r);
     }
+    /* Every single byte of the data changed: the text it holds is checked,
+     * not only its bounds, so damage is never put back into a site. */
+    put_file(REUSE_FILE, index, len);
+    char *damaged = malloc(dlen);
+    for (size_t i = 0; i < dlen; i++) {
+        memcpy(damaged, data, dlen);
+        damaged[i] ^= 0x04;
+        put_file(REUSE_DATA, damaged, dlen);
+        struct reuse *r = reuse_load(dir, key);
+        if (r)
+            fail_msg("data with byte %zu of %zu changed was used", i, dlen);
+    }
+    free(damaged);
     /* Mostly dead data is left for a fresh build to rewrite: each rebuild
      * here replaces a 600 kB page, so the dead part grows past the live
      * part and 1 MiB. */
