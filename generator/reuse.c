@@ -16,7 +16,7 @@
 
 #include "xalloc.h"
 
-#define MAGIC "peersite-cache 5\n"
+#define MAGIC "peersite-cache 6\n"
 #define TRAILER "end\n"
 /* A change this close before a build may share its clock tick with the
  * build's own reading of the file: 20 ms where the file system keeps times
@@ -223,7 +223,9 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
 #define DATA_MAGIC "peersite-cache-data 2\n"
 #define ID_BYTES 16
 #define SUM_BYTES crypto_shorthash_BYTES
-_Static_assert(ID_BYTES == crypto_shorthash_KEYBYTES, "the data's id keys its checksums");
+_Static_assert(ID_BYTES == crypto_shorthash_KEYBYTES &&
+                   REUSE_KEY_BYTES >= crypto_shorthash_KEYBYTES,
+               "the data's id and the build's key key the checksums");
 
 struct reuse_writer {
     struct buf out;   /* the index */
@@ -491,6 +493,11 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
     put(&w->out, w->files.data, w->files.len);
     buf_free(&w->files);
     put(&w->out, TRAILER, strlen(TRAILER));
+    /* The index's checksum, keyed with the key it was made under. */
+    uint8_t sum[SUM_BYTES];
+    crypto_shorthash(sum, (const unsigned char *)w->out.data, w->out.len,
+                     (const unsigned char *)w->out.data + strlen(MAGIC));
+    put(&w->out, sum, sizeof sum);
     put_u64(&w->out, (uint64_t)w->out.len + sizeof(uint64_t));
     return &w->out;
 }
@@ -746,17 +753,21 @@ struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]
     struct reuse *r = xcalloc(1, sizeof *r);
     r->index = read_small(path, &r->index_len);
     free(path);
-    size_t ml = strlen(MAGIC), tl = strlen(TRAILER);
+    size_t ml = strlen(MAGIC), tl = strlen(TRAILER), tail = tl + SUM_BYTES + 8;
     uint64_t total = 0;
-    if (r->index && r->index_len >= ml + REUSE_KEY_BYTES + 8 + ID_BYTES + 12 + tl + 8)
+    uint8_t sum[SUM_BYTES];
+    if (r->index && r->index_len >= ml + REUSE_KEY_BYTES + 8 + ID_BYTES + 12 + tail)
         memcpy(&total, r->index + r->index_len - 8, 8);
     if (!r->index || total != r->index_len || memcmp(r->index, MAGIC, ml) ||
         memcmp(r->index + ml, key, REUSE_KEY_BYTES) ||
-        memcmp(r->index + r->index_len - 8 - tl, TRAILER, tl)) {
+        memcmp(r->index + r->index_len - tail, TRAILER, tl) ||
+        crypto_shorthash(sum, (const unsigned char *)r->index, r->index_len - SUM_BYTES - 8, key) !=
+            0 ||
+        memcmp(sum, r->index + r->index_len - SUM_BYTES - 8, SUM_BYTES)) {
         reuse_free(r);
         return NULL;
     }
-    struct reader rd = {r->index + ml + REUSE_KEY_BYTES, r->index + r->index_len - 8 - tl, false};
+    struct reader rd = {r->index + ml + REUSE_KEY_BYTES, r->index + r->index_len - tail, false};
     get_u64(&rd); /* when that build started */
     take(&rd, r->id, ID_BYTES);
     r->data_len = get_u64(&rd);

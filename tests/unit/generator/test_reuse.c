@@ -163,7 +163,7 @@ static void test_damaged_records_are_not_used(void **state)
     swapped[strlen("peersite-cache-data 1\n")] ^= 1;
     put_file(REUSE_DATA, swapped, dlen);
     assert_null(reuse_load(dir, key));
-    /* Every single byte of the index flipped: refused, or read within bounds. */
+    /* Every single byte of the index flipped: refused (it has a checksum). */
     put_file(REUSE_DATA, data, dlen);
     char *flipped = malloc(len);
     for (size_t i = 0; i < len; i++) {
@@ -171,12 +171,8 @@ static void test_damaged_records_are_not_used(void **state)
         flipped[i] ^= 0x41;
         put_file(REUSE_FILE, flipped, len);
         struct reuse *r = reuse_load(dir, key);
-        for (size_t k = 0; r && k < reuse_nitems(r); k++) {
-            const struct reuse_item *it = reuse_item(r, k);
-            assert_int_equal(strlen(it->card.s), it->card.len);
-            json_decref(reuse_values(it, NULL));
-        }
-        reuse_free(r);
+        if (r)
+            fail_msg("an index with byte %zu of %zu changed was used", i, len);
     }
     /* Every single byte of the data changed: the text it holds is checked,
      * not only its bounds, so damage is never put back into a site. */
