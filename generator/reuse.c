@@ -223,6 +223,13 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
 #define DATA_MAGIC "peersite-cache-data 2\n"
 #define ID_BYTES 16
 #define SUM_BYTES crypto_shorthash_BYTES
+/* A fuzzer cannot forge checksums: built for one, they are not compared, so
+ * what lies behind them is still explored. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define SUM_DIFFERS(a, b) ((void)(a), (void)(b), 0)
+#else
+#define SUM_DIFFERS(a, b) memcmp(a, b, SUM_BYTES)
+#endif
 _Static_assert(ID_BYTES == crypto_shorthash_KEYBYTES &&
                    REUSE_KEY_BYTES >= crypto_shorthash_KEYBYTES,
                "the data's id and the build's key key the checksums");
@@ -580,7 +587,7 @@ static struct reuse_text get_blob(struct reader *r, struct reuse *u)
     if (r->bad || at < strlen(DATA_MAGIC) + ID_BYTES || at > u->data_len ||
         u->data_len - at < (uint64_t)n + 1 + SUM_BYTES || u->data[at + n] != '\0' ||
         crypto_shorthash(sum, (const unsigned char *)u->data + at, n, u->id) != 0 ||
-        memcmp(sum, u->data + at + n + 1, SUM_BYTES)) {
+        SUM_DIFFERS(sum, u->data + at + n + 1)) {
         r->bad = true;
         return t;
     }
@@ -763,7 +770,7 @@ struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]
         memcmp(r->index + r->index_len - tail, TRAILER, tl) ||
         crypto_shorthash(sum, (const unsigned char *)r->index, r->index_len - SUM_BYTES - 8, key) !=
             0 ||
-        memcmp(sum, r->index + r->index_len - SUM_BYTES - 8, SUM_BYTES)) {
+        SUM_DIFFERS(sum, r->index + r->index_len - SUM_BYTES - 8)) {
         reuse_free(r);
         return NULL;
     }
