@@ -16,7 +16,7 @@
 
 #include "xalloc.h"
 
-#define MAGIC "peersite-cache 5\n"
+#define MAGIC "peersite-cache 6\n"
 #define TRAILER "end\n"
 /* A change this close before a build may share its clock tick with the
  * build's own reading of the file: 20 ms where the file system keeps times
@@ -228,9 +228,22 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
 /* The record is an index (REUSE_FILE, rewritten by every build, small) and
  * the data it points into (REUSE_DATA: values, cards, entries, answers and
  * search documents, appended to). A rebuild appends what changed and points
- * at the rest where it already is. */
-#define DATA_MAGIC "peersite-cache-data 1\n"
+ * at the rest where it already is. Each blob in the data is followed by a NUL
+ * and its checksum (keyed with the data's id), so text damaged in place is
+ * not put back into the site. */
+#define DATA_MAGIC "peersite-cache-data 2\n"
 #define ID_BYTES 16
+#define SUM_BYTES crypto_shorthash_BYTES
+/* A fuzzer cannot forge checksums: built for one, they are not compared, so
+ * what lies behind them is still explored. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define SUM_DIFFERS(a, b) ((void)(a), (void)(b), 0)
+#else
+#define SUM_DIFFERS(a, b) memcmp(a, b, SUM_BYTES)
+#endif
+_Static_assert(ID_BYTES == crypto_shorthash_KEYBYTES &&
+                   REUSE_KEY_BYTES >= crypto_shorthash_KEYBYTES,
+               "the data's id and the build's key key the checksums");
 
 struct reuse_writer {
     struct buf out;   /* the index */
@@ -242,7 +255,8 @@ struct reuse_writer {
     struct buf pending; /* data not written yet */
     struct buf files;   /* the site's files, after the pages */
     uint32_t nfiles;
-    bool failed; /* the data could not be written: no record */
+    bool failed;          /* the data could not be written: no record */
+    uint8_t id[ID_BYTES]; /* the data's, the key of its checksums */
 };
 
 static void put(struct buf *b, const void *data, size_t len)
@@ -288,10 +302,13 @@ static void flush_data(struct reuse_writer *w)
 
 #define PENDING (256u << 10) /* data gathered before a write */
 
-/* Appends a blob (and a NUL after it) to the data; puts its place in the
- * index. A large blob (the FAQ page's search text) is written as it is. */
+/* Appends a blob (and a NUL and its checksum after it) to the data; puts its
+ * place in the index. A large blob (the FAQ page's search text) is written
+ * as it is. */
 static void put_blob(struct reuse_writer *w, const char *s, size_t len)
 {
+    uint8_t sum[SUM_BYTES];
+    crypto_shorthash(sum, (const unsigned char *)(s ? s : ""), len, w->id);
     put_u64(&w->out, w->data_len);
     put_u32(&w->out, (uint32_t)len);
     if (len >= PENDING) {
@@ -301,7 +318,8 @@ static void put_blob(struct reuse_writer *w, const char *s, size_t len)
         put(&w->pending, s ? s : "", len);
     }
     put(&w->pending, "", 1);
-    w->data_len += len + 1;
+    put(&w->pending, sum, sizeof sum);
+    w->data_len += len + 1 + sizeof sum;
     if (w->pending.len >= PENDING)
         flush_data(w);
 }
@@ -336,6 +354,7 @@ struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_
         w->failed = w->data < 0;
     }
     free(path);
+    memcpy(w->id, id, ID_BYTES);
     put(&w->out, MAGIC, strlen(MAGIC));
     put(&w->out, key, REUSE_KEY_BYTES);
     put_u64(&w->out, (uint64_t)started_ns);
@@ -492,6 +511,11 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
     put(&w->out, w->files.data, w->files.len);
     buf_free(&w->files);
     put(&w->out, TRAILER, strlen(TRAILER));
+    /* The index's checksum, keyed with the key it was made under. */
+    uint8_t sum[SUM_BYTES];
+    crypto_shorthash(sum, (const unsigned char *)w->out.data, w->out.len,
+                     (const unsigned char *)w->out.data + strlen(MAGIC));
+    put(&w->out, sum, sizeof sum);
     put_u64(&w->out, (uint64_t)w->out.len + sizeof(uint64_t));
     return &w->out;
 }
@@ -563,21 +587,25 @@ static struct reuse_text get_text(struct reader *r)
     return t;
 }
 
-/* A blob of the data: in bounds and NUL-terminated, or the record is bad. */
+/* A blob of the data: in bounds, NUL-terminated and with its checksum, or
+ * the record is bad. */
 static struct reuse_text get_blob(struct reader *r, struct reuse *u)
 {
     struct reuse_text t = {"", 0, 0};
     uint64_t at = get_u64(r);
     uint32_t n = get_u32(r);
+    uint8_t sum[SUM_BYTES];
     if (r->bad || at < strlen(DATA_MAGIC) + ID_BYTES || at > u->data_len ||
-        u->data_len - at < (uint64_t)n + 1 || u->data[at + n] != '\0') {
+        u->data_len - at < (uint64_t)n + 1 + SUM_BYTES || u->data[at + n] != '\0' ||
+        crypto_shorthash(sum, (const unsigned char *)u->data + at, n, u->id) != 0 ||
+        SUM_DIFFERS(sum, u->data + at + n + 1)) {
         r->bad = true;
         return t;
     }
     t.s = u->data + at;
     t.len = n;
     t.at = at;
-    u->live += n + 1;
+    u->live += n + 1 + SUM_BYTES;
     return t;
 }
 
@@ -743,17 +771,21 @@ struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]
     struct reuse *r = xcalloc(1, sizeof *r);
     r->index = read_small(path, &r->index_len);
     free(path);
-    size_t ml = strlen(MAGIC), tl = strlen(TRAILER);
+    size_t ml = strlen(MAGIC), tl = strlen(TRAILER), tail = tl + SUM_BYTES + 8;
     uint64_t total = 0;
-    if (r->index && r->index_len >= ml + REUSE_KEY_BYTES + 8 + ID_BYTES + 12 + tl + 8)
+    uint8_t sum[SUM_BYTES];
+    if (r->index && r->index_len >= ml + REUSE_KEY_BYTES + 8 + ID_BYTES + 12 + tail)
         memcpy(&total, r->index + r->index_len - 8, 8);
     if (!r->index || total != r->index_len || memcmp(r->index, MAGIC, ml) ||
         memcmp(r->index + ml, key, REUSE_KEY_BYTES) ||
-        memcmp(r->index + r->index_len - 8 - tl, TRAILER, tl)) {
+        memcmp(r->index + r->index_len - tail, TRAILER, tl) ||
+        crypto_shorthash(sum, (const unsigned char *)r->index, r->index_len - SUM_BYTES - 8, key) !=
+            0 ||
+        SUM_DIFFERS(sum, r->index + r->index_len - SUM_BYTES - 8)) {
         reuse_free(r);
         return NULL;
     }
-    struct reader rd = {r->index + ml + REUSE_KEY_BYTES, r->index + r->index_len - 8 - tl, false};
+    struct reader rd = {r->index + ml + REUSE_KEY_BYTES, r->index + r->index_len - tail, false};
     get_u64(&rd); /* when that build started */
     take(&rd, r->id, ID_BYTES);
     r->data_len = get_u64(&rd);

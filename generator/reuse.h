@@ -20,7 +20,8 @@
  * system that keeps whole seconds) is never reused by the next one: its
  * change may fall within one tick of the file system's clock. Files are
  * stamped through symbolic links, as they are read. Everything read from the record is checked for
- * bounds; a record that does not read back whole is ignored. */
+ * bounds, and the index and each text in the data against a checksum; a
+ * record that does not read back whole is ignored. */
 #ifndef PEERKIT_REUSE_H
 #define PEERKIT_REUSE_H
 

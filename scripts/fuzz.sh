@@ -12,7 +12,7 @@ cd "$ROOT"
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 PKGS="libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd sqlite3 libseccomp"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Isealed -Igenerator -Ikiosk -Iadmin -Itests/fuzz $(pkg-config --cflags $PKGS)"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -D_GNU_SOURCE -Icommon -Isealed -Igenerator -Ikiosk -Iadmin -Itests/fuzz $(pkg-config --cflags $PKGS)"
 mkdir -p build/fuzz
 status=0
 targets=${FUZZ_TARGETS:-$(ls tests/fuzz/fuzz_*.c | xargs -n1 basename | sed 's/\.c$//')}

@@ -183,6 +183,43 @@ build "$A" >"$T/damaged.log" 2>&1
 expect_status "a record with damaged values: the build still succeeds" 0 $?
 same_as_cold "after a damaged record, it equals a cold build"
 
+# Damage inside the data (a name changed in every card, entry and search
+# text that holds it; the record still reads back in bounds) is caught: the
+# rebuild starts afresh rather than publish the damaged text.
+build "$A" >/dev/null 2>&1
+python3 - "$A/.peersite-cache.data" <<'PY'
+import sys
+p = sys.argv[1]
+d = open(p, 'rb').read()
+assert b'Daniel Reyes' in d
+open(p, 'wb').write(d.replace(b'Daniel Reyes', b'Daniel Reyez'))
+PY
+sed -i 's/simply listened, and stayed on/simply listened, and stayed on./' "$C/supporters/amara-okafor.md"
+settle
+build "$A" >"$T/bitrot.log" 2>&1
+expect_status "a record with damaged text: the build still succeeds" 0 $?
+if grep -rq 'Daniel Reyez' "$A"; then
+    fail "the damaged text is not in the site" "$(grep -rl 'Daniel Reyez' "$A" | head -5)"
+else ok "the damaged text is not in the site"; fi
+same_as_cold "after damaged text in the record, it equals a cold build"
+
+# Damage in the index (an anchor of the kept FAQ page, the rest in bounds)
+# is caught too: a link to that anchor is not called broken.
+build "$A" >/dev/null 2>&1
+python3 - "$A/.peersite-cache" <<'PY'
+import sys
+p = sys.argv[1]
+d = open(p, 'rb').read()
+assert b'faq/index.html#cost\0' in d
+open(p, 'wb').write(d.replace(b'faq/index.html#cost\0', b'faq/index.html#cosu\0'))
+PY
+sed -i 's/simply listened, and stayed on\./simply listened, and stayed on ([free](\/faq\/#cost))./' \
+    "$C/supporters/amara-okafor.md"
+settle
+build "$A" >"$T/idrot.log" 2>&1
+expect_status "a record with a damaged index: the build still succeeds" 0 $?
+same_as_cold "after a damaged index, it equals a cold build"
+
 # The site's own files are the site's: a directory where a file goes, or a
 # link where a directory goes, stops an in-place rebuild before anything
 # is replaced (nothing is written through the link).
