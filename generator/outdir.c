@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -32,6 +32,7 @@ struct outdir {
     pthread_mutex_t lock; /* pages are written from several threads */
     bool in_place;        /* outdir_open_in_place: writes wait in pending */
     size_t written;       /* files written */
+    mode_t file_mode;     /* of a file replaced in place: as a new one gets */
     struct pending *pending;
     size_t npending, cappending;
 };
@@ -144,6 +145,11 @@ int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d)
     struct outdir *o = xcalloc(1, sizeof *o);
     o->out = xstrdup(out);
     o->in_place = true;
+    /* A file replaced in place gets the mode a build into an empty
+     * directory gives it (0644 less the umask), not mkstemp's. */
+    mode_t mask = umask(0);
+    umask(mask);
+    o->file_mode = 0644 & ~mask;
     o->dirs = json_object();
     pthread_mutex_init(&o->lock, NULL);
     *od = o;
@@ -286,7 +292,7 @@ static int stage_file(struct outdir *o, const struct pending *p, char **tmp, str
         if (fd >= 0) {
             close(fd);
             rc = fs_write_file(*tmp, p->data, p->len, d);
-            if (rc == 0 && chmod(*tmp, 0644) < 0) {
+            if (rc == 0 && chmod(*tmp, o->file_mode) < 0) {
                 diag_error(d, *tmp, 0, 0, "chmod failed: %s", strerror(errno));
                 rc = -1;
             }

@@ -289,6 +289,26 @@ else
     fail "said once, with no broken links after it" "$(head -5 "$T/twice.log")"
 fi
 
+# A file replaced in place gets the mode a cold build gives it: the umask
+# of whoever builds is kept (0600 pages under umask 077, not 0644).
+(
+    umask 077
+    build "$T/private" >/dev/null 2>&1
+    sed -i 's/simply listened/listened with care/' "$C/supporters/amara-okafor.md"
+    settle
+    build "$T/private" >/dev/null 2>&1
+    build "$T/private-cold" >/dev/null 2>&1
+)
+page=supporters/amara-okafor/index.html
+want=$(stat -c %a "$T/private-cold/$page")
+got=$(stat -c %a "$T/private/$page")
+if [ "$want" = 600 ] && [ "$got" = "$want" ]; then
+    ok "a page replaced in place keeps the builder's umask"
+else
+    fail "a page replaced in place keeps the builder's umask" \
+        "expected mode 600 as a cold build gives it (it gave $want), got $got"
+fi
+
 # One build at a time into a directory: a second one is refused, not mixed
 # in (flock(1) holds the lock a build would take).
 if command -v flock >/dev/null; then
