@@ -183,17 +183,23 @@ build "$A" >"$T/damaged.log" 2>&1
 expect_status "a record with damaged values: the build still succeeds" 0 $?
 same_as_cold "after a damaged record, it equals a cold build"
 
+# damage FILE OLD NEW: every OLD in FILE becomes NEW, as long (bytes, with
+# \0 for NUL): the record still reads back in bounds.
+damage() {
+    python3 - "$@" <<'PY'
+import sys
+path, old, new = sys.argv[1], sys.argv[2].replace('\\0', '\0').encode(), sys.argv[3].replace('\\0', '\0').encode()
+data = open(path, 'rb').read()
+assert len(old) == len(new) and old in data, (path, old)
+open(path, 'wb').write(data.replace(old, new))
+PY
+}
+
 # Damage inside the data (a name changed in every card, entry and search
 # text that holds it; the record still reads back in bounds) is caught: the
 # rebuild starts afresh rather than publish the damaged text.
 build "$A" >/dev/null 2>&1
-python3 - "$A/.peersite-cache.data" <<'PY'
-import sys
-p = sys.argv[1]
-d = open(p, 'rb').read()
-assert b'Daniel Reyes' in d
-open(p, 'wb').write(d.replace(b'Daniel Reyes', b'Daniel Reyez'))
-PY
+damage "$A/.peersite-cache.data" 'Daniel Reyes' 'Daniel Reyez'
 sed -i 's/simply listened, and stayed on/simply listened, and stayed on./' "$C/supporters/amara-okafor.md"
 settle
 build "$A" >"$T/bitrot.log" 2>&1
@@ -206,13 +212,7 @@ same_as_cold "after damaged text in the record, it equals a cold build"
 # Damage in the index (an anchor of the kept FAQ page, the rest in bounds)
 # is caught too: a link to that anchor is not called broken.
 build "$A" >/dev/null 2>&1
-python3 - "$A/.peersite-cache" <<'PY'
-import sys
-p = sys.argv[1]
-d = open(p, 'rb').read()
-assert b'faq/index.html#cost\0' in d
-open(p, 'wb').write(d.replace(b'faq/index.html#cost\0', b'faq/index.html#cosu\0'))
-PY
+damage "$A/.peersite-cache" 'faq/index.html#cost\0' 'faq/index.html#cosu\0'
 sed -i 's/simply listened, and stayed on\./simply listened, and stayed on ([free](\/faq\/#cost))./' \
     "$C/supporters/amara-okafor.md"
 settle

@@ -43,6 +43,24 @@ static void put_file(const char *name, const void *data, size_t len)
 
 static const uint8_t key[REUSE_KEY_BYTES] = {1, 2, 3};
 
+/* The record file name, written with each of its bytes in turn changed
+ * (xor flip), is refused every time; it is left holding the last change. */
+static void expect_every_byte_refused(const char *name, const char *bytes, size_t len,
+                                      unsigned char flip)
+{
+    char *changed = malloc(len);
+    assert_non_null(changed);
+    for (size_t i = 0; i < len; i++) {
+        memcpy(changed, bytes, len);
+        changed[i] ^= (char)flip;
+        put_file(name, changed, len);
+        if (reuse_load(dir, key))
+            fail_msg("%s with byte %zu of %zu changed: expected it refused, got it used", name, i,
+                     len);
+    }
+    free(changed);
+}
+
 /* A record of two items and two pages, written into dir. */
 static void write_record(const struct reuse *prev)
 {
@@ -165,28 +183,11 @@ static void test_damaged_records_are_not_used(void **state)
     assert_null(reuse_load(dir, key));
     /* Every single byte of the index flipped: refused (it has a checksum). */
     put_file(REUSE_DATA, data, dlen);
-    char *flipped = malloc(len);
-    for (size_t i = 0; i < len; i++) {
-        memcpy(flipped, index, len);
-        flipped[i] ^= 0x41;
-        put_file(REUSE_FILE, flipped, len);
-        struct reuse *r = reuse_load(dir, key);
-        if (r)
-            fail_msg("an index with byte %zu of %zu changed was used", i, len);
-    }
+    expect_every_byte_refused(REUSE_FILE, index, len, 0x41);
     /* Every single byte of the data changed: the text it holds is checked,
      * not only its bounds, so damage is never put back into a site. */
     put_file(REUSE_FILE, index, len);
-    char *damaged = malloc(dlen);
-    for (size_t i = 0; i < dlen; i++) {
-        memcpy(damaged, data, dlen);
-        damaged[i] ^= 0x04;
-        put_file(REUSE_DATA, damaged, dlen);
-        struct reuse *r = reuse_load(dir, key);
-        if (r)
-            fail_msg("data with byte %zu of %zu changed was used", i, dlen);
-    }
-    free(damaged);
+    expect_every_byte_refused(REUSE_DATA, data, dlen, 0x04);
     /* Mostly dead data is left for a fresh build to rewrite: each rebuild
      * here replaces a 600 kB page, so the dead part grows past the live
      * part and 1 MiB. */
@@ -216,7 +217,6 @@ static void test_damaged_records_are_not_used(void **state)
     assert_non_null(r); /* dead bytes after the last blob are not counted */
     reuse_free(r);
     free(big);
-    free(flipped);
     free(swapped);
     free(index);
     free(data);
