@@ -147,9 +147,7 @@ int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d)
     o->in_place = true;
     /* A file replaced in place gets the mode a build into an empty
      * directory gives it (0644 less the umask), not mkstemp's. */
-    mode_t mask = umask(0);
-    umask(mask);
-    o->file_mode = 0644 & ~mask;
+    o->file_mode = 0644 & ~fs_umask();
     o->dirs = json_object();
     pthread_mutex_init(&o->lock, NULL);
     *od = o;
