@@ -49,6 +49,26 @@ int fm_split(const char *path, const char *text, size_t len, struct fm *out, str
     return -1;
 }
 
+/* What an editor can do about libyaml's commonest complaints, or "". A
+ * colon libyaml refuses after another ": " on its line is a value holding
+ * one; the first of its line, a line indented under a key's value. */
+static const char *yaml_hint(const char *problem, const char *yaml, size_t len,
+                             const yaml_mark_t *m)
+{
+    if (!strcmp(problem, "did not find expected key"))
+        return ": check that this line starts in the same column as the keys above it";
+    if (strcmp(problem, "mapping values are not allowed in this context") || m->index > len)
+        return "";
+    size_t start = m->index;
+    while (start > 0 && yaml[start - 1] != '\n')
+        start--;
+    const char *earlier = memmem(yaml + start, m->index - start, ": ", 2);
+    return earlier ? ": a value that holds \": \" needs quotes around it, like "
+                     "department: \"Medicine: Hospitalist\""
+                   : ": this line is indented under the line above it; check that it starts in "
+                     "the same column as the keys above it";
+}
+
 int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
                  yaml_document_t *doc, struct diag *d)
 {
@@ -63,17 +83,26 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
     if (!yaml_parser_load(&parser, doc)) {
         const yaml_mark_t *m = &parser.problem_mark, *c = &parser.context_mark;
         const char *problem = parser.problem ? parser.problem : "invalid YAML";
-        /* libyaml notices an unclosed bracket or quote only lines later:
-         * point at where the construct starts, and say where it noticed. */
-        if (parser.context && c->line < m->line)
+        const char *hint = yaml_hint(problem, yaml, len, m);
+        /* libyaml notices an unclosed bracket or quote, or a line with no
+         * colon, only lines later: point at where it starts, and say where
+         * it was noticed. A block's context is where the whole block starts
+         * (often the first key of the file): the line it noticed is the one
+         * to fix, so that is where the message points. */
+        if (parser.context && c->line < m->line && !strstr(parser.context, "block"))
             diag_error(d, path, (int)c->line + first_line, (int)c->column + 1,
-                       "YAML: %s %s that starts here (noticed at line %d, column %d)", problem,
-                       parser.context, (int)m->line + first_line, (int)m->column + 1);
+                       "YAML: %s %s that starts here (noticed at line %d, column %d)%s", problem,
+                       parser.context, (int)m->line + first_line, (int)m->column + 1, hint);
+        else if (parser.context && c->line < m->line)
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1,
+                       "YAML: %s %s that starts at line %d%s", problem, parser.context,
+                       (int)c->line + first_line, hint);
         else if (parser.context)
-            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s %s",
-                       problem, parser.context);
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s %s%s",
+                       problem, parser.context, hint);
         else
-            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s", problem);
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s%s",
+                       problem, hint);
         goto out;
     }
     rc = 0;

@@ -174,7 +174,21 @@ static void test_bad_yaml(void **state)
     expect_error("faq/why-talk.md", "---\nquestion: Why?\ncategory: [About\n---\nBody\n",
                  "faq/why-talk.md:3:11: YAML: did not find expected ',' or ']' while parsing a "
                  "flow sequence that starts here (noticed at line 4, column 1)");
-    expect_error("site.yml", "name: X\n  base_url: https://x/\n", "site.yml:2:11: YAML:");
+    expect_error("site.yml", "name: X\n  base_url: https://x/\n",
+                 "site.yml:2:11: YAML: mapping values are not allowed in this context: this line "
+                 "is indented under the line above it; check that it starts in the same column "
+                 "as the keys above it");
+    /* A key out of line with its block: the message points at that line,
+     * not at the block's first key. */
+    expect_error("site.yml", "# settings\nname: X\ncontact:\n  email: a@b.c\n phone: 1\n",
+                 "site.yml:5:2: YAML: did not find expected key while parsing a block mapping "
+                 "that starts at line 2: check that this line starts in the same column as the "
+                 "keys above it");
+    expect_error("supporters/bob-baker.md",
+                 "---\nname: Bob\nrole: resident\ndepartment: Medicine: Hospitalist\n---\n",
+                 "supporters/bob-baker.md:4:21: YAML: mapping values are not allowed in this "
+                 "context: a value that holds \": \" needs quotes around it, like department: "
+                 "\"Medicine: Hospitalist\"");
     expect_error("faq/why-talk.md", "question: no fences\n",
                  "faq/why-talk.md:1:1: missing front "
                  "matter");
