@@ -996,7 +996,7 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     c->dir = xstrdup(dir);
     c->left_out = json_array();
     if (tree_kind(t, dir) != TREE_DIR) {
-        diag_error(d, dir, 0, 0, "content directory not found");
+        diag_error(d, dir, 0, 0, CONTENT_NOT_FOUND);
         return -1;
     }
     char *path = join(dir, "site.yml");

@@ -7,6 +7,12 @@
 #ifndef PEERKIT_CONTENT_H
 #define PEERKIT_CONTENT_H
 
+/* The message for a content directory that is not there: peersite run from
+ * the wrong folder (inside content/, say) is the usual reason. */
+#define CONTENT_NOT_FOUND                                                                          \
+    "content directory not found (run peersite from the folder that holds it, or give one with "   \
+    "--content)"
+
 #include <jansson.h>
 
 #include "diag.h"

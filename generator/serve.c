@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "content.h"
 #include "fsutil.h"
 #include "webroot.h"
 #include "xalloc.h"
@@ -315,7 +316,7 @@ int serve_run(const struct build_request *r, int port, struct diag *d)
     int ino = -1, rc = -1;
     char tmp[] = "/tmp/peersite-serve-XXXXXX";
     if (!fs_is_dir(r->content)) {
-        diag_error(d, r->content, 0, 0, "content directory not found (give one with --content)");
+        diag_error(d, r->content, 0, 0, CONTENT_NOT_FOUND);
         return -1;
     }
     if (!mkdtemp(tmp)) {

@@ -10,6 +10,12 @@ out=$T/site
 "$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$out" >"$T/build.log" 2>&1
 expect_status "build the minimal fixture" 0 $?
 expect_contains "missing admin.pub is a warning" "$T/build.log" "keys/admin.pub: warning: missing"
+
+# Run from inside content/ (no content/ there): the message says where to run it.
+(cd "$T/content" && "$PEERSITE" check --theme "$THEME") >"$T/inside.log" 2>&1
+expect_status "a check from inside content/ fails" 1 $?
+expect_contains "and says to run it from the folder that holds content/" "$T/inside.log" \
+    "content: content directory not found (run peersite from the folder that holds it, or give one with --content)"
 for f in index.html about/index.html faq/index.html confidentiality/index.html \
          supporters/index.html supporters/ada-lovelace/index.html supporters/bob-baker/index.html \
          request/index.html search/index.html 404.html sitemap.xml request-schema.json \
