@@ -122,7 +122,7 @@ expect_status "serve removes its private directory" "$((servedir - 1))" "$(ls -d
 # --- publish from the installed peersite --------------------------------------
 git -C "$T/program" checkout -q -- content
 before=$(git -C "$T/program" status --porcelain --ignored)
-(cd "$T/program" && "$PS" publish --branch site) >"$T/pub.log" 2>&1
+(cd "$T/program" && "$PS" publish --branch published) >"$T/pub.log" 2>&1
 expect_status "publish" 0 $?
 after=$(git -C "$T/program" status --porcelain --ignored)
 if [ "$before" = "$after" ]; then ok "publish leaves git status as it was"; else
