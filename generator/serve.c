@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "content.h"
 #include "fsutil.h"
+#include "gitinfo.h"
 #include "webroot.h"
 #include "xalloc.h"
 
@@ -71,6 +72,7 @@ struct preview {
     char *errors;        /* the last build's messages when it failed, else NULL */
     int have_site;       /* a build has succeeded at least once */
     char *theme;         /* the theme the last build used (watched too) */
+    char *gitdir;        /* the repository's, when the content is in one */
 };
 
 static volatile sig_atomic_t stopping;
@@ -108,6 +110,11 @@ static void rebuild(struct preview *p)
     if (res.theme) { /* site.yml may name another theme now */
         free(p->theme);
         p->theme = xstrdup(res.theme);
+    }
+    const char *gitdir = res.git ? git_repository_path(gitinfo_repo(res.git)) : NULL;
+    if (gitdir && (!p->gitdir || strcmp(gitdir, p->gitdir))) {
+        free(p->gitdir);
+        p->gitdir = xstrdup(gitdir);
     }
     build_result_free(&res);
     char *text = diag_text(&d);
@@ -281,6 +288,16 @@ static void watch_all(int fd, const struct preview *p)
     watch_tree(fd, p->req->content);
     if (p->theme)
         watch_tree(fd, p->theme);
+    /* A commit changes the pages' dates ("Last reviewed") without touching
+     * a file: it moves a branch (refs/heads, written by rename) and is
+     * logged in logs/HEAD. Not the rest of .git: git status rewrites the
+     * index, which would rebuild for nothing. */
+    const char *in_git[] = {"logs", "refs/heads"};
+    for (size_t i = 0; p->gitdir && i < 2; i++) {
+        char *dir = xasprintf("%s/%s", p->gitdir, in_git[i]);
+        inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_CREATE);
+        free(dir);
+    }
 }
 
 /* Reads the pending events; 1 when one of them concerns a file that is not
@@ -376,6 +393,7 @@ out:
         close(ino);
     fs_discard(tmp);
     free(p.theme);
+    free(p.gitdir);
     free(p.site);
     free(p.errors);
     pthread_mutex_destroy(&p.lock);

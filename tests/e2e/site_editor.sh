@@ -112,6 +112,17 @@ rm "$T/program/content/faq/broken.md"
 wait_for "$g"
 curl -s "${URL}__peersite/status" >"$T/status-ok.json"
 expect_contains "fixing the error clears it" "$T/status-ok.json" '"errors":null'
+curl -s "$URL" >"$T/home4.html"
+expect_contains "an edit not committed says so" "$T/home4.html" "Last reviewed: not yet committed"
+
+# A commit changes the pages' dates without touching a file: serve notices.
+g=$(generation)
+git -C "$T/program" commit -qam "Warmer words"
+wait_for "$g"
+expect_status "a commit starts a rebuild" 0 $?
+curl -s "$URL" >"$T/home5.html"
+expect_not_contains "and the page no longer says it is not committed" "$T/home5.html" \
+    "not yet committed"
 
 servedir=$(ls -d /tmp/peersite-serve-* 2>/dev/null | wc -l)
 kill -TERM "$SPID"
