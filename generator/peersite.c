@@ -21,8 +21,9 @@
 
 static const char usage[] =
     "usage: peersite build [--content DIR] [--theme DIR] [--out DIR] [--ref REV] [--repo DIR]\n"
-    "                      [--jobs N]\n"
+    "                      [--jobs N] [--timings]\n"
     "       peersite check [--content DIR] [--theme DIR] [--ref REV] [--repo DIR] [--jobs N]\n"
+    "                      [--timings]\n"
     "       peersite publish --branch NAME [--message TEXT] [--allow-dirty] [--content DIR]\n"
     "                        [--theme DIR] [--ref REV] [--repo DIR]\n"
     "       peersite serve [--content DIR] [--theme DIR] [--repo DIR] [--port N]\n"
@@ -38,7 +39,8 @@ static const char usage[] =
     "           content, then the installed themes; NAME is \"default\")\n"
     "  --ref    build from commit REV instead of the working tree\n"
     "  --repo   the git repository (default: found upward from the content directory)\n"
-    "  --jobs   threads that render pages (default: one per CPU; the output is the same)\n";
+    "  --jobs   threads that render pages (default: one per CPU; the output is the same)\n"
+    "  --timings  print how long each stage of the build took\n";
 
 /* Drops trailing slashes so source paths read "content/faq/x.md". */
 static char *trim_slashes(const char *s)
