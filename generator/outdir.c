@@ -194,33 +194,6 @@ static int make_parents(struct outdir *o, const char *rel, struct diag *d)
 /* Each file costs open, write and close, and a mkdir when it is the first in
  * its directory (every page has one of its own: "faq/index.html"). Nothing
  * is read back or stat'ed. */
-int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
-{
-    if (o->in_place) {
-        struct pending p = {xstrdup(rel), xmalloc(len + 1), len};
-        memcpy(p.data, data, len);
-        pthread_mutex_lock(&o->lock);
-        if (o->npending == o->cappending)
-            o->pending =
-                xrealloc(o->pending, (o->cappending = o->cappending ? 2 * o->cappending : 64) *
-                                         sizeof *o->pending);
-        o->pending[o->npending++] = p;
-        pthread_mutex_unlock(&o->lock);
-        return 0;
-    }
-    if (make_parents(o, rel, d) < 0)
-        return -1;
-    char *path = xasprintf("%s/%s", o->tmp, rel);
-    int rc = fs_write_file(path, data, len, d);
-    free(path);
-    if (rc == 0) {
-        pthread_mutex_lock(&o->lock);
-        o->written++;
-        pthread_mutex_unlock(&o->lock);
-    }
-    return rc;
-}
-
 /* 1 when path holds exactly data. */
 static int same_bytes(const char *path, const char *data, size_t len)
 {
@@ -266,6 +239,44 @@ static int plain_path(const char *out, const char *rel, struct diag *d)
     }
     free(path);
     return ok;
+}
+
+int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
+{
+    if (o->in_place) {
+        /* Compared here, on the thread that made the file: only one whose
+         * bytes differ is kept for the commit (a rebuild renders many files
+         * it then leaves as they are: the search index's shards, say). */
+        if (!plain_path(o->out, rel, d))
+            return -1;
+        char *path = xasprintf("%s/%s", o->out, rel);
+        /* The record is removed before the first rename: always written. */
+        int same = strcmp(rel, REUSE_FILE) && same_bytes(path, data, len);
+        free(path);
+        if (same)
+            return 0;
+        struct pending p = {xstrdup(rel), xmalloc(len + 1), len};
+        memcpy(p.data, data, len);
+        pthread_mutex_lock(&o->lock);
+        if (o->npending == o->cappending)
+            o->pending =
+                xrealloc(o->pending, (o->cappending = o->cappending ? 2 * o->cappending : 64) *
+                                         sizeof *o->pending);
+        o->pending[o->npending++] = p;
+        pthread_mutex_unlock(&o->lock);
+        return 0;
+    }
+    if (make_parents(o, rel, d) < 0)
+        return -1;
+    char *path = xasprintf("%s/%s", o->tmp, rel);
+    int rc = fs_write_file(path, data, len, d);
+    free(path);
+    if (rc == 0) {
+        pthread_mutex_lock(&o->lock);
+        o->written++;
+        pthread_mutex_unlock(&o->lock);
+    }
+    return rc;
 }
 
 /* Writes a changed file beside its place, as .NAME.tmp-XXXXXX; *tmp is its

@@ -33,7 +33,9 @@ int outdir_lock(const char *out, int *fd, struct diag *d);
 int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d);
 
 /* Writes rel (a path inside the site, "faq/index.html"), creating its
- * directories. Safe to call from several threads (d must be the thread's). */
+ * directories. Safe to call from several threads (d must be the thread's).
+ * In place, the file there is compared at once: only bytes that differ are
+ * kept for the commit. */
 int outdir_write(struct outdir *od, const char *rel, const void *data, size_t len, struct diag *d);
 
 /* Puts the finished site in place of out: atomically when out exists (the
