@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -191,9 +191,6 @@ static int make_parents(struct outdir *o, const char *rel, struct diag *d)
     return rc;
 }
 
-/* Each file costs open, write and close, and a mkdir when it is the first in
- * its directory (every page has one of its own: "faq/index.html"). Nothing
- * is read back or stat'ed. */
 /* 1 when path holds exactly data. */
 static int same_bytes(const char *path, const char *data, size_t len)
 {
@@ -241,6 +238,9 @@ static int plain_path(const char *out, const char *rel, struct diag *d)
     return ok;
 }
 
+/* Each file costs open, write and close, and a mkdir when it is the first in
+ * its directory (every page has one of its own: "faq/index.html"). Nothing
+ * is read back or stat'ed. In place, the file there is read once to compare. */
 int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
 {
     if (o->in_place) {
