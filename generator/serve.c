@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,7 @@ struct preview {
     int have_site;       /* a build has succeeded at least once */
     char *theme;         /* the theme the last build used (watched too) */
     char *gitdir;        /* the repository's, when the content is in one */
+    char *said;          /* the messages last printed on the terminal */
 };
 
 static volatile sig_atomic_t stopping;
@@ -119,9 +121,16 @@ static void rebuild(struct preview *p)
     build_result_free(&res);
     char *text = diag_text(&d);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    fputs(text, stderr);
+    /* The same warnings after every save would bury a new one: they are
+     * printed again only when they change. */
+    bool repeated = rc == 0 && *text && p->said && !strcmp(text, p->said);
+    if (!repeated)
+        fputs(text, stderr);
+    free(p->said);
+    p->said = xstrdup(text);
     if (rc == 0)
-        fprintf(stderr, "peersite: built in %.2f s\n", secs);
+        fprintf(stderr, "peersite: built in %.2f s%s\n", secs,
+                repeated ? " (the same warnings as before)" : "");
     else
         fprintf(stderr, "peersite: %zu error%s; still serving the last good build\n", d.nerrors,
                 d.nerrors == 1 ? "" : "s");
@@ -394,6 +403,7 @@ out:
     fs_discard(tmp);
     free(p.theme);
     free(p.gitdir);
+    free(p.said);
     free(p.site);
     free(p.errors);
     pthread_mutex_destroy(&p.lock);

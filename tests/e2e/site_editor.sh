@@ -95,6 +95,12 @@ wait_for "$g"
 expect_status "an edit starts a rebuild" 0 $?
 curl -s "$URL" >"$T/home2.html"
 expect_contains "the rebuilt page shows the edit" "$T/home2.html" "A colleague who understands"
+if [ "$(grep -c 'warning: missing' "$T/serve.err")" = 1 ] &&
+    grep -q 'built in .* s (the same warnings as before)' "$T/serve.err"; then
+    ok "the same warning is not printed again after every save"
+else
+    fail "the same warning is not printed again after every save" "$(cat "$T/serve.err")"
+fi
 
 g=$(generation)
 printf -- '---\nquestion: [unclosed\ncategory: Getting support\n---\nText.\n' >"$T/program/content/faq/broken.md"
