@@ -35,7 +35,7 @@
 static const char live_js[] =
     "(function () {\n"
     "  var seen = null, box = null;\n"
-    "  function show(errors) {\n"
+    "  function show(errors, site) {\n"
     "    if (!errors) { if (box) { box.remove(); box = null; } return; }\n"
     "    if (!box) {\n"
     "      box = document.createElement('div');\n"
@@ -48,15 +48,15 @@ static const char live_js[] =
     "      s.font = '14px/1.4 monospace'; s.whiteSpace = 'pre-wrap';\n"
     "      document.body.appendChild(box);\n"
     "    }\n"
-    "    box.textContent = 'The last edit has errors; the page shows the last good build.\\n\\n'"
-    " + errors;\n"
+    "    box.textContent = (site ? 'The last edit has errors; the page shows the last good "
+    "build.' : 'The site does not build yet: fix these errors.') + '\\n\\n' + errors;\n"
     "  }\n"
     "  function poll() {\n"
     "    fetch('/__peersite/status', {cache: 'no-store'})\n"
     "      .then(function (r) { return r.json(); })\n"
     "      .then(function (s) {\n"
     "        if (seen !== null && s.generation !== seen) { location.reload(); return; }\n"
-    "        seen = s.generation; show(s.errors); setTimeout(poll, 400);\n"
+    "        seen = s.generation; show(s.errors, s.site); setTimeout(poll, 400);\n"
     "      }, function () { setTimeout(poll, 1000); });\n"
     "  }\n"
     "  poll();\n"
@@ -132,8 +132,9 @@ static void rebuild(struct preview *p)
         fprintf(stderr, "peersite: built in %.2f s%s\n", secs,
                 repeated ? " (the same warnings as before)" : "");
     else
-        fprintf(stderr, "peersite: %zu error%s; still serving the last good build\n", d.nerrors,
-                d.nerrors == 1 ? "" : "s");
+        fprintf(stderr, "peersite: %zu error%s; %s\n", d.nerrors, d.nerrors == 1 ? "" : "s",
+                p->have_site ? "still serving the last good build"
+                             : "nothing to serve until the site builds");
     pthread_mutex_lock(&p->lock);
     p->generation++;
     free(p->errors);
@@ -163,8 +164,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 static enum MHD_Result status_json(struct MHD_Connection *c, struct preview *p)
 {
     pthread_mutex_lock(&p->lock);
-    json_t *s =
-        json_pack("{s:I, s:s?}", "generation", (json_int_t)p->generation, "errors", p->errors);
+    json_t *s = json_pack("{s:I, s:s?, s:b}", "generation", (json_int_t)p->generation, "errors",
+                          p->errors, "site", p->have_site);
     pthread_mutex_unlock(&p->lock);
     char *text = json_dumps(s, JSON_COMPACT);
     json_decref(s);
@@ -176,7 +177,9 @@ static enum MHD_Result no_site_yet(struct MHD_Connection *c)
 {
     struct buf b = BUF_INIT;
     buf_printf(&b,
-               "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+               "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+               "<meta name=\"color-scheme\" content=\"light dark\"><title>"
                "peersite preview</title></head><body><main><h1>The site does not build "
                "yet</h1><p>Fix the errors below; this page reloads on every save.</p>"
                "</main>%s</body></html>\n",

@@ -136,6 +136,24 @@ wait "$SPID"
 expect_status "serve stops on SIGTERM" 0 $?
 expect_status "serve removes its private directory" "$((servedir - 1))" "$(ls -d /tmp/peersite-serve-* 2>/dev/null | wc -l)"
 
+# Content that has never built: nothing claims a last good build.
+printf -- '---\nquestion: [unclosed\ncategory: Getting support\n---\nText.\n' >"$T/program/content/faq/broken.md"
+(cd "$T/program" && exec "$PS" serve --port 0) >/dev/null 2>"$T/serve2.err" &
+SPID=$!
+URL=
+for _ in $(seq 100); do
+    URL=$(sed -n 's|.*on \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$T/serve2.err" | head -1)
+    [ -n "$URL" ] && grep -q "error" "$T/serve2.err" && break
+    sleep 0.1
+done
+expect_contains "a first build that fails says nothing is served" "$T/serve2.err" \
+    "1 error; nothing to serve until the site builds"
+curl -s "${URL}__peersite/status" >"$T/status-none.json"
+expect_contains "and the page's status says there is no site yet" "$T/status-none.json" '"site":false'
+kill -TERM "$SPID"
+wait "$SPID"
+rm "$T/program/content/faq/broken.md"
+
 # --- publish from the installed peersite --------------------------------------
 git -C "$T/program" checkout -q -- content
 before=$(git -C "$T/program" status --porcelain --ignored)
