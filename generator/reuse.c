@@ -710,15 +710,19 @@ static bool parse(struct reuse *r, struct reader *rd)
     return true;
 }
 
-static char *read_small(const char *path, size_t *len)
+static char *read_small(const char *path, const uint8_t *head, size_t head_len, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return NULL;
     struct stat st;
     char *data = NULL;
+    uint8_t first[64];
+    /* A file that does not start as expected (another build's key, or no
+     * record at all) is not read further, however large. */
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size <= MAX_RECORD) {
+        (uint64_t)st.st_size <= MAX_RECORD && head_len <= sizeof first &&
+        pread(fd, first, head_len, 0) == (ssize_t)head_len && !memcmp(first, head, head_len)) {
         *len = (size_t)st.st_size;
         data = xmalloc(*len + 1);
         size_t got = 0;
@@ -769,7 +773,10 @@ struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]
 {
     char *path = xasprintf("%s/%s", out_dir, REUSE_FILE);
     struct reuse *r = xcalloc(1, sizeof *r);
-    r->index = read_small(path, &r->index_len);
+    uint8_t head[sizeof MAGIC - 1 + REUSE_KEY_BYTES];
+    memcpy(head, MAGIC, sizeof MAGIC - 1);
+    memcpy(head + sizeof MAGIC - 1, key, REUSE_KEY_BYTES);
+    r->index = read_small(path, head, sizeof head, &r->index_len);
     free(path);
     size_t ml = strlen(MAGIC), tl = strlen(TRAILER), tail = tl + SUM_BYTES + 8;
     uint64_t total = 0;
