@@ -143,7 +143,7 @@ SPID=$!
 URL=
 for _ in $(seq 100); do
     URL=$(sed -n 's|.*on \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$T/serve2.err" | head -1)
-    [ -n "$URL" ] && grep -q "error" "$T/serve2.err" && break
+    [ -n "$URL" ] && grep -q "nothing to serve\|built in" "$T/serve2.err" && break
     sleep 0.1
 done
 expect_contains "a first build that fails says nothing is served" "$T/serve2.err" \
