@@ -65,14 +65,19 @@ expect_contains "the error lists where it looked (installed)" "$T/theme.log" "sh
 git -C "$T/program" checkout -q -- content
 
 # --- serve: live rebuilds, errors shown, the last good site kept -------------
-(cd "$T/program" && exec "$PS" serve --port 0) >"$T/serve.out" 2>"$T/serve.err" &
-SPID=$!
-URL=
-for _ in $(seq 100); do
-    URL=$(sed -n 's|.*on \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$T/serve.err" | head -1)
-    [ -n "$URL" ] && grep -q "built in" "$T/serve.err" && break
-    sleep 0.1
-done
+# start_serve ERR: serve in the background (SPID) with its terminal in ERR,
+# and URL once its first build has ended, well or not (at most 10 s).
+start_serve() {
+    (cd "$T/program" && exec "$PS" serve --port 0) >/dev/null 2>"$1" &
+    SPID=$!
+    URL=
+    for _ in $(seq 100); do
+        URL=$(sed -n 's|.*on \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$1" | head -1)
+        [ -n "$URL" ] && grep -q "built in\|nothing to serve\|still serving" "$1" && break
+        sleep 0.1
+    done
+}
+start_serve "$T/serve.err"
 if [ -n "$URL" ]; then ok "serve listens on 127.0.0.1"; else fail "serve listens on 127.0.0.1" "$(cat "$T/serve.err")"; fi
 generation() { curl -s "${URL}__peersite/status" | jq -r .generation; }
 # wait_for GEN: until the generation differs from GEN (at most 10 s).
@@ -138,14 +143,7 @@ expect_status "serve removes its private directory" "$((servedir - 1))" "$(ls -d
 
 # Content that has never built: nothing claims a last good build.
 printf -- '---\nquestion: [unclosed\ncategory: Getting support\n---\nText.\n' >"$T/program/content/faq/broken.md"
-(cd "$T/program" && exec "$PS" serve --port 0) >/dev/null 2>"$T/serve2.err" &
-SPID=$!
-URL=
-for _ in $(seq 100); do
-    URL=$(sed -n 's|.*on \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$T/serve2.err" | head -1)
-    [ -n "$URL" ] && grep -q "nothing to serve\|built in" "$T/serve2.err" && break
-    sleep 0.1
-done
+start_serve "$T/serve2.err"
 expect_contains "a first build that fails says nothing is served" "$T/serve2.err" \
     "1 error; nothing to serve until the site builds"
 curl -s "${URL}__peersite/status" >"$T/status-none.json"
