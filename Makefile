@@ -4,7 +4,7 @@
 # `make test` install it too. `make SAN=1` builds with ASan+UBSan into build/asan/
 # (used by `make test` for the sanitizer pass).
 
-PKGS_generator := libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd
+PKGS_generator := libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd libxxhash
 PKGS_kiosk     := libsodium jansson libmicrohttpd sqlite3 libseccomp
 PKGS_admin     := libsodium jansson sqlite3
 PKGS     := $(sort $(PKGS_generator) $(PKGS_kiosk) $(PKGS_admin))

@@ -11,12 +11,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <yaml.h>
 
 #include "xalloc.h"
 
-#define MAGIC "peersite-cache 6\n"
+#define MAGIC "peersite-cache 7\n"
 #define TRAILER "end\n"
 /* A change this close before a build may share its clock tick with the
  * build's own reading of the file: 20 ms where the file system keeps times
@@ -229,11 +230,16 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
  * the data it points into (REUSE_DATA: values, cards, entries, answers and
  * search documents, appended to). A rebuild appends what changed and points
  * at the rest where it already is. Each blob in the data is followed by a NUL
- * and its checksum (keyed with the data's id), so text damaged in place is
- * not put back into the site. */
-#define DATA_MAGIC "peersite-cache-data 2\n"
+ * and its checksum (seeded with the data's id), so text damaged in place is
+ * not put back into the site.
+ *
+ * The checksums guard against damage, not forgery: whoever can write the
+ * record can write the site beside it. So they are XXH3 (libxxhash), which
+ * reads the 35 MB of a 10,000-supporter record in 4 ms, where SipHash took
+ * 18 ms of every rebuild. */
+#define DATA_MAGIC "peersite-cache-data 3\n"
 #define ID_BYTES 16
-#define SUM_BYTES crypto_shorthash_BYTES
+#define SUM_BYTES 8
 /* A fuzzer cannot forge checksums: built for one, they are not compared, so
  * what lies behind them is still explored. */
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
@@ -241,9 +247,16 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
 #else
 #define SUM_DIFFERS(a, b) memcmp(a, b, SUM_BYTES)
 #endif
-_Static_assert(ID_BYTES == crypto_shorthash_KEYBYTES &&
-                   REUSE_KEY_BYTES >= crypto_shorthash_KEYBYTES,
-               "the data's id and the build's key key the checksums");
+
+/* The checksum of data, seeded with key (the data's id, or the build's key
+ * for the index), little-endian whatever the machine. */
+static void checksum(uint8_t sum[SUM_BYTES], const void *data, size_t len, const uint8_t *key,
+                     size_t key_len)
+{
+    XXH64_hash_t h = XXH3_64bits_withSeed(data, len, XXH3_64bits(key, key_len));
+    for (size_t i = 0; i < SUM_BYTES; i++)
+        sum[i] = (uint8_t)(h >> (8 * i));
+}
 
 struct reuse_writer {
     struct buf out;   /* the index */
@@ -308,7 +321,7 @@ static void flush_data(struct reuse_writer *w)
 static void put_blob(struct reuse_writer *w, const char *s, size_t len)
 {
     uint8_t sum[SUM_BYTES];
-    crypto_shorthash(sum, (const unsigned char *)(s ? s : ""), len, w->id);
+    checksum(sum, s ? s : "", len, w->id, ID_BYTES);
     put_u64(&w->out, w->data_len);
     put_u32(&w->out, (uint32_t)len);
     if (len >= PENDING) {
@@ -513,8 +526,8 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
     put(&w->out, TRAILER, strlen(TRAILER));
     /* The index's checksum, keyed with the key it was made under. */
     uint8_t sum[SUM_BYTES];
-    crypto_shorthash(sum, (const unsigned char *)w->out.data, w->out.len,
-                     (const unsigned char *)w->out.data + strlen(MAGIC));
+    checksum(sum, w->out.data, w->out.len, (const uint8_t *)w->out.data + strlen(MAGIC),
+             REUSE_KEY_BYTES);
     put(&w->out, sum, sizeof sum);
     put_u64(&w->out, (uint64_t)w->out.len + sizeof(uint64_t));
     return &w->out;
@@ -597,8 +610,7 @@ static struct reuse_text get_blob(struct reader *r, struct reuse *u)
     uint8_t sum[SUM_BYTES];
     if (r->bad || at < strlen(DATA_MAGIC) + ID_BYTES || at > u->data_len ||
         u->data_len - at < (uint64_t)n + 1 + SUM_BYTES || u->data[at + n] != '\0' ||
-        crypto_shorthash(sum, (const unsigned char *)u->data + at, n, u->id) != 0 ||
-        SUM_DIFFERS(sum, u->data + at + n + 1)) {
+        (checksum(sum, u->data + at, n, u->id, ID_BYTES), SUM_DIFFERS(sum, u->data + at + n + 1))) {
         r->bad = true;
         return t;
     }
@@ -786,9 +798,8 @@ struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]
     if (!r->index || total != r->index_len || memcmp(r->index, MAGIC, ml) ||
         memcmp(r->index + ml, key, REUSE_KEY_BYTES) ||
         memcmp(r->index + r->index_len - tail, TRAILER, tl) ||
-        crypto_shorthash(sum, (const unsigned char *)r->index, r->index_len - SUM_BYTES - 8, key) !=
-            0 ||
-        SUM_DIFFERS(sum, r->index + r->index_len - SUM_BYTES - 8)) {
+        (checksum(sum, r->index, r->index_len - SUM_BYTES - 8, key, REUSE_KEY_BYTES),
+         SUM_DIFFERS(sum, r->index + r->index_len - SUM_BYTES - 8))) {
         reuse_free(r);
         return NULL;
     }

@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
-PKGS="libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd sqlite3 libseccomp"
+PKGS="libcmark yaml-0.1 libgit2 libsodium jansson libmicrohttpd sqlite3 libseccomp libxxhash"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -D_GNU_SOURCE -Icommon -Isealed -Igenerator -Ikiosk -Iadmin -Itests/fuzz $(pkg-config --cflags $PKGS)"
 mkdir -p build/fuzz
 status=0
