@@ -217,24 +217,6 @@ out:
     return rc;
 }
 
-mode_t fs_umask(void)
-{
-    FILE *f = fopen("/proc/self/status", "re");
-    char line[256];
-    unsigned mask = 0;
-    bool found = false;
-    while (f && !found && fgets(line, sizeof line, f))
-        found = sscanf(line, "Umask: %o", &mask) == 1;
-    if (f)
-        fclose(f);
-    if (found)
-        return (mode_t)mask & 0777;
-    /* Linux before 4.7: the one way left. */
-    mode_t old = umask(022);
-    umask(old);
-    return old;
-}
-
 int fs_write_file(const char *path, const void *data, size_t len, struct diag *d)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

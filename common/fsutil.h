@@ -37,9 +37,6 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
  * inside a fresh temporary directory that is itself renamed into place). */
 int fs_write_file(const char *path, const void *data, size_t len, struct diag *d);
 
-/* The process's umask, read without changing it (umask(2) can only be read
- * by setting it, which would touch files other threads create meanwhile). */
-mode_t fs_umask(void);
 /* mkdir -p */
 int fs_mkdirs(const char *path, mode_t mode, struct diag *d);
 /* rm -rf; a missing path is not an error. Does not follow symbolic links. */

@@ -18,21 +18,20 @@
 #include "reuse.h"
 #include "xalloc.h"
 
-/* A file of an in-place rebuild, held until the commit. */
+/* A file of an in-place rebuild, written aside until the commit. */
 struct pending {
-    char *rel;
-    char *data;
-    size_t len;
+    char *rel;    /* its place in the site */
+    char *staged; /* where it waits, in the staging directory; NULL once in place */
 };
 
 struct outdir {
     char *out;            /* the final directory; NULL for a check */
-    char *tmp;            /* where this build writes; NULL once committed */
+    char *tmp;            /* where this build writes (in place: where changed
+                           * files wait); NULL once committed */
     json_t *dirs;         /* directories created in tmp so far */
     pthread_mutex_t lock; /* pages are written from several threads */
     bool in_place;        /* outdir_open_in_place: writes wait in pending */
     size_t written;       /* files written */
-    mode_t file_mode;     /* of a file replaced in place: as a new one gets */
     struct pending *pending;
     size_t npending, cappending;
 };
@@ -142,12 +141,17 @@ int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d)
         diag_error(d, out, 0, 0, "not a directory");
         return -1;
     }
+    /* Changed files wait beside the site, not in it: a build killed before
+     * its commit leaves no stray file among the pages, and the staging
+     * directory goes with the next build's outdir_free, as a cold build's
+     * does. */
+    char *tmp = make_tmp_dir(out, d);
+    if (!tmp)
+        return -1;
     struct outdir *o = xcalloc(1, sizeof *o);
     o->out = xstrdup(out);
+    o->tmp = tmp;
     o->in_place = true;
-    /* A file replaced in place gets the mode a build into an empty
-     * directory gives it (0644 less the umask), not mkstemp's. */
-    o->file_mode = 0644 & ~fs_umask();
     o->dirs = json_object();
     pthread_mutex_init(&o->lock, NULL);
     *od = o;
@@ -238,34 +242,48 @@ static int plain_path(const char *out, const char *rel, struct diag *d)
     return ok;
 }
 
+/* In place: rel's bytes, written into the staging directory (as a new
+ * file of a cold build is: 0644 less the umask) when they differ from the
+ * file there. Done on the thread that made them, so only the renames are
+ * left for the commit, and nothing is held in memory until then (a rebuild
+ * renders many files it then leaves as they are: the search index's
+ * shards, say). */
+static int stage(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
+{
+    if (!plain_path(o->out, rel, d))
+        return -1;
+    char *path = xasprintf("%s/%s", o->out, rel);
+    /* The record is removed before the first rename: always written. */
+    int same = strcmp(rel, REUSE_FILE) && same_bytes(path, data, len);
+    free(path);
+    if (same)
+        return 0;
+    pthread_mutex_lock(&o->lock);
+    if (o->npending == o->cappending)
+        o->pending = xrealloc(o->pending, (o->cappending = o->cappending ? 2 * o->cappending : 64) *
+                                              sizeof *o->pending);
+    size_t n = o->npending++;
+    o->pending[n] = (struct pending){xstrdup(rel), NULL};
+    pthread_mutex_unlock(&o->lock);
+    char *staged = xasprintf("%s/%zu", o->tmp, n);
+    if (fs_write_file(staged, data, len, d) < 0) {
+        unlink(staged);
+        free(staged);
+        return -1;
+    }
+    pthread_mutex_lock(&o->lock);
+    o->pending[n].staged = staged;
+    pthread_mutex_unlock(&o->lock);
+    return 0;
+}
+
 /* Each file costs open, write and close, and a mkdir when it is the first in
  * its directory (every page has one of its own: "faq/index.html"). Nothing
  * is read back or stat'ed. In place, the file there is read once to compare. */
 int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
 {
-    if (o->in_place) {
-        /* Compared here, on the thread that made the file: only one whose
-         * bytes differ is kept for the commit (a rebuild renders many files
-         * it then leaves as they are: the search index's shards, say). */
-        if (!plain_path(o->out, rel, d))
-            return -1;
-        char *path = xasprintf("%s/%s", o->out, rel);
-        /* The record is removed before the first rename: always written. */
-        int same = strcmp(rel, REUSE_FILE) && same_bytes(path, data, len);
-        free(path);
-        if (same)
-            return 0;
-        struct pending p = {xstrdup(rel), xmalloc(len + 1), len};
-        memcpy(p.data, data, len);
-        pthread_mutex_lock(&o->lock);
-        if (o->npending == o->cappending)
-            o->pending =
-                xrealloc(o->pending, (o->cappending = o->cappending ? 2 * o->cappending : 64) *
-                                         sizeof *o->pending);
-        o->pending[o->npending++] = p;
-        pthread_mutex_unlock(&o->lock);
-        return 0;
-    }
+    if (o->in_place)
+        return stage(o, rel, data, len, d);
     if (make_parents(o, rel, d) < 0)
         return -1;
     char *path = xasprintf("%s/%s", o->tmp, rel);
@@ -279,49 +297,31 @@ int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len
     return rc;
 }
 
-/* Writes a changed file beside its place, as .NAME.tmp-XXXXXX; *tmp is its
- * name (NULL when the file there already holds these bytes). */
-static int stage_file(struct outdir *o, const struct pending *p, char **tmp, struct diag *d)
+/* Moves a staged file to its place (making its directory if the last
+ * build had none there). */
+static int put_in_place(struct outdir *o, struct pending *p, struct diag *d)
 {
-    *tmp = NULL;
-    if (!plain_path(o->out, p->rel, d))
-        return -1;
     char *path = xasprintf("%s/%s", o->out, p->rel);
-    int rc = 0;
-    if (!same_bytes(path, p->data, p->len)) {
-        char *copy = xstrdup(path), *copy2 = xstrdup(path);
-        *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dirname(copy), basename(copy2));
+    int rc = rename(p->staged, path);
+    if (rc < 0 && errno == ENOENT) {
         char *dir = xstrdup(path);
-        rc = fs_mkdirs(dirname(dir), 0755, d);
-        int fd = rc < 0 ? -1 : mkstemp(*tmp);
-        if (rc == 0 && fd < 0) {
-            diag_error(d, *tmp, 0, 0, "cannot create: %s", strerror(errno));
-            rc = -1;
-        }
-        if (fd >= 0) {
-            close(fd);
-            rc = fs_write_file(*tmp, p->data, p->len, d);
-            if (rc == 0 && chmod(*tmp, o->file_mode) < 0) {
-                diag_error(d, *tmp, 0, 0, "chmod failed: %s", strerror(errno));
-                rc = -1;
-            }
-        }
-        if (rc < 0) {
-            if (fd >= 0)
-                unlink(*tmp);
-            free(*tmp);
-            *tmp = NULL;
-        }
+        if (fs_mkdirs(dirname(dir), 0755, d) == 0)
+            rc = rename(p->staged, path);
         free(dir);
-        free(copy);
-        free(copy2);
+    }
+    if (rc < 0)
+        diag_error(d, path, 0, 0, "cannot replace: %s", strerror(errno));
+    else {
+        free(p->staged);
+        p->staged = NULL;
+        o->written += strcmp(p->rel, REUSE_FILE) != 0; /* the site's files */
     }
     free(path);
     return rc;
 }
 
-/* Every changed file is written beside its place first; only when all are
- * written are they renamed over the old ones, so a full disk, or a file
+/* Every changed file was written aside as it was made; only now, when all
+ * are written, are they renamed over the old ones, so a full disk, or a file
  * that cannot be written, changes nothing of the site. The record goes
  * first and comes back last. */
 static int commit_in_place(struct outdir *o, struct diag *d)
@@ -333,42 +333,20 @@ static int commit_in_place(struct outdir *o, struct diag *d)
     free(record);
     if (!gone || fs_sync_dir(o->out, d) < 0)
         return -1;
-    char **tmp = xcalloc(o->npending + 1, sizeof *tmp);
-    const struct pending *last = NULL;
+    struct pending *last = NULL;
     int rc = 0;
     for (size_t i = 0; i < o->npending && rc == 0; i++) {
         if (!strcmp(o->pending[i].rel, REUSE_FILE))
             last = &o->pending[i];
         else
-            rc = stage_file(o, &o->pending[i], &tmp[i], d);
+            rc = put_in_place(o, &o->pending[i], d);
     }
-    for (size_t i = 0; i < o->npending; i++) {
-        if (!tmp[i])
-            continue;
-        char *path = xasprintf("%s/%s", o->out, o->pending[i].rel);
-        if (rc == 0 && rename(tmp[i], path) < 0) {
-            diag_error(d, path, 0, 0, "cannot replace: %s", strerror(errno));
-            rc = -1;
-        }
-        if (rc < 0)
-            unlink(tmp[i]);
-        else
-            o->written++;
-        free(path);
-        free(tmp[i]);
-    }
-    free(tmp);
-    if (rc == 0 && last) {
-        char *staged = NULL;
-        rc = stage_file(o, last, &staged, d);
-        char *path = xasprintf("%s/%s", o->out, REUSE_FILE);
-        if (rc == 0 && staged && rename(staged, path) < 0) {
-            diag_error(d, path, 0, 0, "cannot replace: %s", strerror(errno));
-            unlink(staged);
-            rc = -1;
-        }
-        free(path);
-        free(staged);
+    if (rc == 0 && last)
+        rc = put_in_place(o, last, d);
+    if (rc == 0) {
+        fs_discard(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
     }
     return rc < 0 ? -1 : fs_sync_dir(o->out, d);
 }
@@ -424,7 +402,7 @@ void outdir_free(struct outdir *o)
     free(o->out);
     for (size_t i = 0; i < o->npending; i++) {
         free(o->pending[i].rel);
-        free(o->pending[i].data);
+        free(o->pending[i].staged);
     }
     free(o->pending);
     json_decref(o->dirs);

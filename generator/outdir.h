@@ -26,21 +26,23 @@ int outdir_lock(const char *out, int *fd, struct diag *d);
 
 /* Prepares a rebuild of the site in out, in place: only the files this
  * build writes change, and only those whose bytes differ from the file
- * there. Nothing is written before outdir_commit, so a failed rebuild leaves
- * the site as it was. The build's record (reuse.h) is removed first and
- * written last: a rebuild cut short leaves every file whole, old or new, and
- * no record, so the next build starts afresh. */
+ * there. Those wait in a staging directory beside out (as a cold build's
+ * temporary one); nothing in out changes before outdir_commit renames them,
+ * so a failed rebuild leaves the site as it was. The build's record
+ * (reuse.h) is removed first and written last: a commit cut short leaves
+ * every file whole, old or new, and no record, so the next build starts
+ * afresh. */
 int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d);
 
 /* Writes rel (a path inside the site, "faq/index.html"), creating its
  * directories. Safe to call from several threads (d must be the thread's).
  * In place, the file there is compared at once: only bytes that differ are
- * kept for the commit. */
+ * written, into the staging directory. */
 int outdir_write(struct outdir *od, const char *rel, const void *data, size_t len, struct diag *d);
 
 /* Puts the finished site in place of out: atomically when out exists (the
  * old site is swapped out, then removed). A check commits nothing. In place,
- * writes each changed file through a temporary file and a rename. */
+ * renames each staged file over the old one. */
 int outdir_commit(struct outdir *od, struct diag *d);
 
 /* The directory being written now: the temporary one, or out in place. */
@@ -50,7 +52,7 @@ const char *outdir_path(const struct outdir *od);
  * differed); otherwise every file written. */
 size_t outdir_changed(const struct outdir *od);
 
-/* Removes an uncommitted temporary directory; NULL-safe. */
+/* Removes an uncommitted temporary (or staging) directory; NULL-safe. */
 void outdir_free(struct outdir *od);
 
 #endif

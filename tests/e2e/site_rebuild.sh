@@ -129,6 +129,29 @@ if cmp -s "$T/sums.before" "$T/sums.after"; then ok "a failed rebuild leaves the
 fi
 expect_contains "the error names the file" "$T/bad.log" "supporters/daniel-reyes.md:"
 
+# A rebuild that fails only at the link check, once its changed pages are
+# written aside, changes nothing either, and leaves nothing beside the site.
+cp "$ROOT/content/supporters/daniel-reyes.md" "$C/supporters/daniel-reyes.md"
+settle
+build "$A" >/dev/null 2>&1
+(cd "$A" && find . -type f -exec sha256sum {} + | sort) >"$T/sums.before"
+printf '\nSee [the old page](../no-such-page/).\n' >>"$C/supporters/daniel-reyes.md"
+settle
+build "$A" >"$T/badlink.log" 2>&1
+st=$?
+if [ "$st" -ne 0 ]; then ok "a rebuild with a broken link fails"; else
+    fail "a rebuild with a broken link fails" "exit status 0"; fi
+expect_contains "it names the link" "$T/badlink.log" "no-such-page"
+(cd "$A" && find . -type f -exec sha256sum {} + | sort) >"$T/sums.after"
+if cmp -s "$T/sums.before" "$T/sums.after"; then ok "a rebuild failing at the link check leaves the site as it was"; else
+    fail "a rebuild failing at the link check leaves the site as it was" \
+        "$(diff "$T/sums.before" "$T/sums.after" | head)"
+fi
+left=$(find "$T" -maxdepth 1 -name '.site.tmp-*')
+if [ -z "$left" ]; then ok "and nothing is left beside the site"; else
+    fail "and nothing is left beside the site" "expected no staging directory, got: $left"; fi
+cp "$ROOT/content/supporters/daniel-reyes.md" "$C/supporters/daniel-reyes.md"
+
 # A record that does not read back whole is ignored: the build starts afresh.
 sed -i 's/^name: \[unclosed/name: Daniel Reyes/' "$C/supporters/daniel-reyes.md"
 build "$A" >/dev/null 2>&1

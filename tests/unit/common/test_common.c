@@ -350,23 +350,6 @@ static void test_fs_read_at(void **state)
     free(empty);
 }
 
-/* The umask as umask(2) sets it, read without being changed. */
-static void test_fs_umask(void **state)
-{
-    (void)state;
-    mode_t saved = umask(027);
-    static const mode_t masks[] = {027, 077, 0, 022};
-    for (size_t i = 0; i < sizeof masks / sizeof *masks; i++) {
-        umask(masks[i]);
-        mode_t got = fs_umask();
-        if (got != masks[i])
-            fail_msg("umask: expected %03o, got %03o", (unsigned)masks[i], (unsigned)got);
-        if (umask(masks[i]) != masks[i])
-            fail_msg("reading the umask changed it from %03o", (unsigned)masks[i]);
-    }
-    umask(saved);
-}
-
 static void test_xalloc(void **state)
 {
     (void)state;
@@ -388,7 +371,7 @@ int main(void)
         cmocka_unit_test(test_clock_iso),  cmocka_unit_test(test_clock_build_time),
         cmocka_unit_test(test_termsafe),   cmocka_unit_test(test_db),
         cmocka_unit_test(test_xalloc),     cmocka_unit_test(test_fs_read_file),
-        cmocka_unit_test(test_fs_read_at), cmocka_unit_test(test_fs_umask),
+        cmocka_unit_test(test_fs_read_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
