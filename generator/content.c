@@ -506,6 +506,7 @@ struct parse_range {
     size_t from, to;
     const struct ys_key *spec;
     const char *what;
+    bool stamp_only; /* the first pass over a collection the build may reuse */
 };
 
 /* Reads and converts items [from, to); touches nothing shared but the
@@ -514,6 +515,12 @@ struct parse_range {
 static void *parse_range(void *arg)
 {
     struct parse_range *r = arg;
+    if (r->stamp_only) {
+        for (size_t i = r->from; i < r->to; i++)
+            r->c->reuse->stamp(r->c->reuse->ctx, r->collection, i, r->items[i].path,
+                               tree_dir_fd(r->td), r->td->names[i]);
+        return NULL;
+    }
     struct fs_buf b = {NULL, 0};
     struct ys_strings *strings = xcalloc(1, sizeof *strings);
     for (size_t i = r->from; i < r->to; i++) {
@@ -524,8 +531,7 @@ static void *parse_range(void *arg)
         m->path_value = json_string(m->path);
         m->slug = content_slugify(r->td->names[i]);
         if (r->collection && m->path_value &&
-            (m->obj = r->c->reuse->stand_in(r->c->reuse->ctx, r->collection, i, m->path,
-                                            tree_dir_fd(r->td), r->td->names[i])))
+            (m->obj = r->c->reuse->stand_in(r->c->reuse->ctx, r->collection, i)))
             continue; /* unchanged since a build that read it */
         if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, &m->d) < 0)
             continue;
@@ -544,10 +550,11 @@ static void *parse_range(void *arg)
     return NULL;
 }
 
-/* Parses the files on up to c->jobs threads when the tree allows it. */
+/* Parses the files on up to c->jobs threads when the tree allows it (or
+ * only stamps them). */
 static void parse_all(struct content *c, const char *collection, struct tree_dir *td,
                       struct parsed_md *items, size_t n, const struct ys_key *spec,
-                      const char *what)
+                      const char *what, bool stamp_only)
 {
     size_t threads = c->jobs > 1 && tree_concurrent(c->tree) ? (size_t)c->jobs : 1;
     if (threads > n / 64 + 1) /* threads cost more than a few files */
@@ -565,7 +572,8 @@ static void parse_all(struct content *c, const char *collection, struct tree_dir
                                          n * t / threads,
                                          n * (t + 1) / threads,
                                          spec,
-                                         what};
+                                         what,
+                                         stamp_only};
     for (size_t t = 1; t < threads; t++)
         running[t] = pthread_create(&ids[t], NULL, parse_range, &ranges[t]) == 0;
     parse_range(&ranges[0]);
@@ -625,7 +633,20 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
     if (collection)
         c->reuse->files(c->reuse->ctx, collection, paths, n);
     free(paths);
-    parse_all(c, collection, td, items, n, spec, what);
+    if (collection) {
+        /* Every file is stamped before any is read; a collection with none
+         * changed may then be left unread. */
+        parse_all(c, collection, td, items, n, spec, what, true);
+        if (c->reuse->kept_whole(c->reuse->ctx, collection)) {
+            for (size_t i = 0; i < n; i++)
+                free(items[i].path);
+            free(items);
+            tree_dir_free(td);
+            free(dir);
+            return json_array();
+        }
+    }
+    parse_all(c, collection, td, items, n, spec, what, false);
     find_duplicate_slugs(items, n);
     /* In file order from here: source numbers and slugs do not depend on
      * how the parsing was shared out. */

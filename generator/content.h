@@ -14,6 +14,7 @@
     "--content)"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "diag.h"
 #include "tree.h"
@@ -32,14 +33,21 @@ struct content_reuse {
     /* Before any file of the collection ("faq", "supporters") is read, with
      * every file's path, in order. */
     void (*files)(void *ctx, const char *collection, char *const *paths, size_t n);
-    /* From several threads at once, before file i is read (name in the
-     * directory open as dirfd, or -1 to use path): the values of an
-     * unchanged file as an earlier build recorded them (given to the
+    /* From several threads at once, before any file of the collection is
+     * read: file i's identity on disk (name in the directory open as dirfd,
+     * or -1 to use path). */
+    void (*stamp)(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
+                  const char *name);
+    /* Once every file of the collection is stamped: true when none needs
+     * reading, as nothing but pages an earlier build made and this one
+     * keeps reads it. The collection is then left empty. */
+    bool (*kept_whole)(void *ctx, const char *collection);
+    /* From several threads at once, before file i is read: the values of
+     * an unchanged file as an earlier build recorded them (given to the
      * content), or NULL to read the file. Such values have no "src", carry
      * "reused", and are not checked again: they may hold only the keys the
      * caller reads of an item whose pages it keeps. */
-    json_t *(*stand_in)(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
-                        const char *name);
+    json_t *(*stand_in)(void *ctx, const char *collection, size_t i);
 };
 
 struct content {

@@ -469,6 +469,7 @@ struct reuse_hook {
     int64_t started_ns;
     struct collection_files faq, supporters;
     bool other_files; /* a collection's files are not the ones the record knows */
+    bool faq_whole;   /* no FAQ entry changed: the content holds none (hook_kept_whole) */
     struct content_reuse api;
 };
 
@@ -543,25 +544,56 @@ static bool stand_in_whole(json_t *v, enum reuse_kind kind)
     return true;
 }
 
-/* On the content loader's threads: values for a file unchanged since the
- * record, or NULL. The stamp is taken before the file is read, so a change
- * made while it is read makes the next build read it again. */
-static json_t *hook_stand_in(void *ctx, const char *collection, size_t i, const char *path,
-                             int dirfd, const char *name)
+/* On the content loader's threads, before the file is read: its stamp. A
+ * change made while it is read makes the next build read it again. */
+static void hook_stamp(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
+                       const char *name)
 {
     struct reuse_hook *h = ctx;
     struct collection_files *f = files_of(h, collection);
     struct stat st;
     if (i >= f->n || (dirfd >= 0 ? fstatat(dirfd, name, &st, 0) : stat(path, &st)) < 0)
-        return NULL;
+        return;
     reuse_stamp_of(&st, &f->stamp[i]);
     f->stamped[i] = true;
     f->fresh[i] = reuse_fresh(&st, h->started_ns);
-    if (!h->b->prev || h->other_files)
+}
+
+/* The record of file i when the file is as it recorded it, else NULL. */
+static const struct reuse_item *unchanged(struct reuse_hook *h, struct collection_files *f,
+                                          size_t i)
+{
+    if (!h->b->prev || h->other_files || i >= f->n || !f->stamped[i])
         return NULL;
     const struct reuse_item *it = f->known[i];
     if (!it || it->fresh || memcmp(&it->stamp, &f->stamp[i], sizeof it->stamp) ||
-        strcmp(it->reviewed.s, reuse_reviewed(h->b->opt->git, path)))
+        strcmp(it->reviewed.s, reuse_reviewed(h->b->opt->git, f->paths[i])))
+        return NULL;
+    return it;
+}
+
+/* The FAQ is read by its page alone: with no entry changed, the page is
+ * kept and the entries are not even decoded from the record. */
+static bool hook_kept_whole(void *ctx, const char *collection)
+{
+    struct reuse_hook *h = ctx;
+    struct collection_files *f = files_of(h, collection);
+    if (f != &h->faq)
+        return false;
+    for (size_t i = 0; i < f->n; i++)
+        if (!unchanged(h, f, i))
+            return false;
+    h->faq_whole = true;
+    return true;
+}
+
+/* On the content loader's threads: values for a file unchanged since the
+ * record, or NULL. */
+static json_t *hook_stand_in(void *ctx, const char *collection, size_t i)
+{
+    struct reuse_hook *h = ctx;
+    const struct reuse_item *it = unchanged(h, files_of(h, collection), i);
+    if (!it)
         return NULL;
     /* A stand-in carries what the site reads of an unchanged item beside
      * what the record kept for it (its card, entry, answer, page): the
@@ -1068,6 +1100,11 @@ static void record_items(struct build *b)
                         b->card_len[k], b->entry_text[i], b->entry_len[i], NULL, 0);
     }
     free(card_at);
+    if (b->hook->faq_whole) { /* each entry as the record has it */
+        struct collection_files *f = &b->hook->faq;
+        for (size_t i = 0; i < f->n; i++)
+            reuse_keep_item(b->record, f->known[i], &f->stamp[i], f->fresh[i]);
+    }
     size_t j;
     json_t *q;
     json_array_foreach (b->c.faq, j, q) {
@@ -1705,7 +1742,8 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         b.hook = hook = xcalloc(1, sizeof *hook);
         hook->b = &b;
         hook->started_ns = started;
-        hook->api = (struct content_reuse){hook, hook_files, hook_stand_in};
+        hook->api =
+            (struct content_reuse){hook, hook_files, hook_stamp, hook_kept_whole, hook_stand_in};
     }
 
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
