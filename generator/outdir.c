@@ -115,6 +115,32 @@ int outdir_open(const char *out, struct outdir **od, struct diag *d)
     return 0;
 }
 
+/* Removes the temporary directories builds into out left when they were
+ * killed (".NAME.tmp-XXXXXX" beside it): with out locked, none is in use. */
+static void clear_stale(const char *out)
+{
+    char *copy = xstrdup(out), *copy2 = xstrdup(out);
+    const char *parent = dirname(copy), *base = basename(copy2);
+    char *prefix = xasprintf(".%s.tmp-", base);
+    size_t plen = strlen(prefix);
+    DIR *dp = opendir(parent);
+    struct dirent *e;
+    while (dp && (e = readdir(dp))) {
+        if (strncmp(e->d_name, prefix, plen) || strlen(e->d_name) != plen + 6)
+            continue;
+        char *path = xasprintf("%s/%s", parent, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            fs_discard(path);
+        free(path);
+    }
+    if (dp)
+        closedir(dp);
+    free(prefix);
+    free(copy);
+    free(copy2);
+}
+
 int outdir_lock(const char *out, int *fd, struct diag *d)
 {
     *fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -131,6 +157,7 @@ int outdir_lock(const char *out, int *fd, struct diag *d)
         *fd = -1;
         return -1;
     }
+    clear_stale(out);
     return 0;
 }
 

@@ -21,7 +21,8 @@ int outdir_open(const char *out, struct outdir **od, struct diag *d);
 
 /* One build at a time into out: an exclusive lock on the directory, held
  * until *fd is closed. -1 (an error in d) when another build holds it; 0
- * with *fd -1 when out does not exist yet (nothing to lock). */
+ * with *fd -1 when out does not exist yet (nothing to lock). Once locked,
+ * what killed builds into out left beside it is removed. */
 int outdir_lock(const char *out, int *fd, struct diag *d);
 
 /* Prepares a rebuild of the site in out, in place: only the files this

@@ -152,6 +152,20 @@ if [ -z "$left" ]; then ok "and nothing is left beside the site"; else
     fail "and nothing is left beside the site" "expected no staging directory, got: $left"; fi
 cp "$ROOT/content/supporters/daniel-reyes.md" "$C/supporters/daniel-reyes.md"
 
+# What a killed build left beside the site goes with the next build; a
+# directory that only looks alike stays.
+mkdir -p "$T/.site.tmp-Ab12Cd/faq" "$T/.site.tmp-notours" "$T/.other.tmp-Ab12Cd"
+echo stale >"$T/.site.tmp-Ab12Cd/faq/index.html"
+settle
+build "$A" >"$T/stale.log" 2>&1
+expect_status "a build beside a killed build's leftovers" 0 $?
+expect_missing "the killed build's directory is removed" "$T/.site.tmp-Ab12Cd"
+if [ -d "$T/.site.tmp-notours" ] && [ -d "$T/.other.tmp-Ab12Cd" ]; then
+    ok "directories of other names stay"
+else
+    fail "directories of other names stay" "expected .site.tmp-notours and .other.tmp-Ab12Cd, got: $(ls -a "$T")"
+fi
+
 # A record that does not read back whole is ignored: the build starts afresh.
 sed -i 's/^name: \[unclosed/name: Daniel Reyes/' "$C/supporters/daniel-reyes.md"
 build "$A" >/dev/null 2>&1
