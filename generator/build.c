@@ -40,6 +40,15 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
                  commit ? json_string_value(json_object_get(commit, "id")) : "");
         res->dirty = json_is_true(json_object_get(commit, "dirty"));
     }
+    /* Said before the build: the errors of files that would not be
+     * published anyway are no help. */
+    if (r->refuse_dirty && res->dirty) {
+        diag_error(d, r->content, 0, 0,
+                   "the working tree has uncommitted changes to the content or the theme: "
+                   "commit them first, or publish them with --allow-dirty (the commit message "
+                   "will say so)");
+        goto out;
+    }
     struct site_options o = {.content_dir = r->content,
                              .theme_dir = res->theme,
                              .out_dir = r->out,

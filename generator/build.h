@@ -16,6 +16,8 @@ struct build_request {
     const char *ref;     /* --ref: build from this commit; NULL: the working tree */
     const char *out;     /* the output directory; NULL checks without writing */
     int need_git;        /* 1: a content directory outside git is an error */
+    int refuse_dirty;    /* 1: uncommitted content or theme changes are an error,
+                          * found before anything is built (publish) */
     int jobs;            /* threads rendering pages; 0: one per CPU */
     int exiting;         /* the process ends after this build (site_options) */
 };

@@ -127,15 +127,9 @@ static int cmd_publish(const struct cli *c, struct diag *d)
     out = xasprintf("%s/site", tmp);
     r.out = out;
     r.need_git = 1;
+    r.refuse_dirty = !cli_flag(c, "allow-dirty");
     if (build_run(&r, &res, d) < 0)
         goto out;
-    if (res.dirty && !cli_flag(c, "allow-dirty")) {
-        diag_error(d, content, 0, 0,
-                   "the working tree has uncommitted changes to the content or the theme: "
-                   "commit them first, or publish them with --allow-dirty (the commit message "
-                   "will say so)");
-        goto out;
-    }
     int created;
     char id[16] = "";
     if (publish_site(res.git, out, branch, cli_get(c, "message"), res.dirty, &created, id, d) < 0)

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <git2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,21 @@ int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, co
         abort();
     if (git_reference_name_is_valid(&valid, refname) < 0 || !valid) {
         diag_error(d, branch, 0, 0, "not a valid branch name");
+        goto out;
+    }
+    /* A branch named like a file or folder of the working tree (such as
+     * site/, where builds go by default) makes "git log NAME" ambiguous. */
+    const char *workdir = gitinfo_workdir(g);
+    char *same = workdir ? xasprintf("%s/%s", workdir, branch) : NULL;
+    struct stat st;
+    bool taken = same && lstat(same, &st) == 0;
+    free(same);
+    if (taken || !strcmp(branch, "site")) {
+        diag_error(d, branch, 0, 0,
+                   "%s: a branch of that name makes git commands ambiguous; choose another "
+                   "name, such as published",
+                   taken ? "is also the name of a file or folder of the repository"
+                         : "is where builds go by default (site/)");
         goto out;
     }
     if (git_repository_head(&head, repo) == 0 && !strcmp(git_reference_name(head), refname)) {

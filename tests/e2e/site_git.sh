@@ -74,22 +74,22 @@ expect_contains "unknown revision named" "$T/badref.log" "no-such-rev: unknown r
 # Publish: a commit on a branch, idempotent, nothing else touched.
 git -C "$R" checkout -q -- content
 status_before=$(git -C "$R" status --porcelain; git -C "$R" rev-parse HEAD; cat "$R/.git/index" | sha256sum)
-build_pub() { (cd "$R" && "$PEERSITE" publish --branch site "$@") }
+build_pub() { (cd "$R" && "$PEERSITE" publish --branch published "$@") }
 build_pub >"$T/pub1.log" 2>&1
 expect_status "publish creates the branch" 0 $?
 expect_contains "publish reports the commit" "$T/pub1.log" "published"
-tip1=$(git -C "$R" rev-parse site)
+tip1=$(git -C "$R" rev-parse published)
 build_pub >"$T/pub2.log" 2>&1
 expect_status "second publish succeeds" 0 $?
 expect_contains "second publish has nothing to do" "$T/pub2.log" "nothing to do"
-tip2=$(git -C "$R" rev-parse site)
+tip2=$(git -C "$R" rev-parse published)
 if [ "$tip1" = "$tip2" ]; then ok "publishing the same source creates no new commit"; else fail "publishing the same source creates no new commit" "$tip1 -> $tip2"; fi
 status_after=$(git -C "$R" status --porcelain; git -C "$R" rev-parse HEAD; cat "$R/.git/index" | sha256sum)
 if [ "$status_before" = "$status_after" ]; then ok "publish leaves working tree, index and HEAD alone"; else
     fail "publish leaves working tree, index and HEAD alone" "before: $status_before" "after: $status_after"; fi
-if git -C "$R" show site:faq/index.html | grep -q 'id="why-talk"'; then ok "branch holds the built site"; else fail "branch holds the built site"; fi
+if git -C "$R" show published:faq/index.html | grep -q 'id="why-talk"'; then ok "branch holds the built site"; else fail "branch holds the built site"; fi
 expect_missing "publish writes no site/ into the working tree" "$R/site"
-expect_contains "the publish commit names its source" <(git -C "$R" log -1 --format=%B site) \
+expect_contains "the publish commit names its source" <(git -C "$R" log -1 --format=%B published) \
     "Publish site built from $(git -C "$R" rev-parse --short=7 HEAD)"
 
 # Uncommitted edits are never published by accident.
@@ -97,32 +97,47 @@ echo "Not committed yet." >>"$R/content/faq/why-talk.md"
 build_pub >"$T/dirty.log" 2>&1
 expect_status "publish refuses uncommitted content" 1 $?
 expect_contains "and says how to go on" "$T/dirty.log" "--allow-dirty"
-if [ "$(git -C "$R" rev-parse site)" = "$tip1" ]; then ok "a refused publish leaves the branch alone"; else
+# A broken file not committed is refused as uncommitted, not read: it
+# would not be published anyway.
+printf 'no front matter\n' >"$R/content/faq/untracked.md"
+build_pub >"$T/dirty-bad.log" 2>&1
+expect_status "publish refuses a broken uncommitted file" 1 $?
+expect_contains "as uncommitted" "$T/dirty-bad.log" "uncommitted changes"
+expect_not_contains "without reading it" "$T/dirty-bad.log" "front matter"
+rm "$R/content/faq/untracked.md"
+if [ "$(git -C "$R" rev-parse published)" = "$tip1" ]; then ok "a refused publish leaves the branch alone"; else
     fail "a refused publish leaves the branch alone"; fi
 build_pub --allow-dirty --message "Urgent fix" >"$T/dirty2.log" 2>&1
 expect_status "publish --allow-dirty publishes" 0 $?
-git -C "$R" log -1 --format=%B site >"$T/dirty-msg.txt"
+git -C "$R" log -1 --format=%B published >"$T/dirty-msg.txt"
 expect_contains "the message keeps the editor's words" "$T/dirty-msg.txt" "Urgent fix"
 expect_contains "the message says the site holds local changes" "$T/dirty-msg.txt" \
     "+ local changes not committed"
-if git -C "$R" show site:faq/index.html | grep -q "Not committed yet"; then ok "the dirty publish holds the edit"; else
+if git -C "$R" show published:faq/index.html | grep -q "Not committed yet"; then ok "the dirty publish holds the edit"; else
     fail "the dirty publish holds the edit"; fi
-git -C "$R" update-ref refs/heads/site "$tip1"
+git -C "$R" update-ref refs/heads/published "$tip1"
 git -C "$R" checkout -q -- content
-(cd "$R" && "$PEERSITE" publish --branch site --ref HEAD) >"$T/ref-pub.log" 2>&1
+(cd "$R" && "$PEERSITE" publish --branch published --ref HEAD) >"$T/ref-pub.log" 2>&1
 expect_status "publish --ref HEAD ignores the working tree" 0 $?
-pubdate=$(git -C "$R" log -1 --format=%cI site)
+pubdate=$(git -C "$R" log -1 --format=%cI published)
 case "$pubdate" in 2025-06-20T09:00:00*) ok "publish commit dated by the source commit";;
     *) fail "publish commit dated by the source commit" "got $pubdate";; esac
 echo "Another line." >>"$R/content/pages/about.md"
 git -C "$R" add -A && commit_at "2025-07-01T12:00:00Z" "About"
 build_pub >"$T/pub3.log" 2>&1
-tip3=$(git -C "$R" rev-parse site)
-parent=$(git -C "$R" rev-parse site~1)
+tip3=$(git -C "$R" rev-parse published)
+parent=$(git -C "$R" rev-parse published~1)
 if [ "$parent" = "$tip1" ] && [ "$tip3" != "$tip1" ]; then ok "new source publishes on top of the previous tip"; else
     fail "new source publishes on top of the previous tip" "tip3=$tip3 parent=$parent tip1=$tip1"; fi
 (cd "$R" && "$PEERSITE" publish --branch main) >"$T/pubmain.log" 2>&1
 expect_status "refuses to publish onto the checked-out branch" 1 $?
+# "git log site" would be ambiguous beside the site/ folder builds make.
+(cd "$R" && "$PEERSITE" publish --branch site) >"$T/pubsite.log" 2>&1
+expect_status "refuses a branch named site" 1 $?
+expect_contains "and says why" "$T/pubsite.log" "ambiguous"
+(cd "$R" && "$PEERSITE" publish --branch content) >"$T/pubcontent.log" 2>&1
+expect_status "refuses a branch named like a folder of the repository" 1 $?
+expect_contains "naming it" "$T/pubcontent.log" "content: is also the name of a file or folder"
 
 # --repo overrides discovery; outside a repository: one warning, no dates.
 (cd "$T" && "$PEERSITE" build --repo "$R" --content "$R/content" --theme "$R/themes/default" --out "$T/out4") >/dev/null 2>&1
