@@ -339,7 +339,7 @@ static const struct ys_key who_knows_keys[] = {
 
 static const struct ys_key limit_keys[] = {
     {"title", YS_STRING, true, NULL, NULL, NULL},
-    {"text", YS_STRING, true, NULL, NULL, NULL},
+    {"text", YS_MARKDOWN, true, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -378,7 +378,7 @@ static const struct ys_key field_keys[] = {
 
 static const struct ys_key request_keys[] = {
     {"title", YS_STRING, true, NULL, NULL, NULL},
-    {"intro", YS_STRING, false, NULL, NULL, NULL},
+    {"intro", YS_MARKDOWN, false, NULL, NULL, NULL},
     {"fields", YS_OBJECTS, true, field_keys, check_field, NULL},
     {"require_one_of", YS_STRINGS, false, NULL, check_one_of, NULL},
     {NULL, 0, false, NULL, NULL, NULL},

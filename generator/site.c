@@ -27,6 +27,7 @@
 #include "search.h"
 #include "sitedata.h"
 #include "xalloc.h"
+#include "yamlschema.h"
 
 #define MAX_TEMPLATE (1u << 20)
 
@@ -231,16 +232,54 @@ static void origins_flush(struct linkcheck *lc, struct origins *o)
     *o = (struct origins){NULL, 0, 0};
 }
 
+static json_t *md_html_at(struct build *b, struct origins *later, const char *md, size_t len,
+                          int first_line, const json_t *at, const char *source, const char *rel,
+                          struct buf *text);
+
 /* Renders Markdown shown on page rel, recording each link's source position
  * for the link checker (now, or in later when a worker renders it) and, if
  * text is not NULL, appending plain text. */
 static json_t *md_html(struct build *b, struct origins *later, const char *md, size_t len,
                        int first_line, const char *source, const char *rel, struct buf *text)
 {
+    return md_html_at(b, later, md, len, first_line, NULL, source, rel, text);
+}
+
+/* A link's place in md (line counted from 1, column) as a byte offset. */
+static size_t offset_in(const char *md, size_t len, int line, int column)
+{
+    size_t at = 0;
+    for (int l = 1; l < line && at < len; at++)
+        if (md[at] == '\n')
+            l++;
+    at += column > 0 ? (size_t)column - 1 : 0;
+    return at < len ? at : len;
+}
+
+/* md_html for Markdown held in a YAML value whose lines the file holds
+ * elsewhere (at: ys_markdown_at's map; NULL for a body, whose lines are the
+ * file's from first_line on). */
+static json_t *md_html_at(struct build *b, struct origins *later, const char *md, size_t len,
+                          int first_line, const json_t *at, const char *source, const char *rel,
+                          struct buf *text)
+{
     char *root = root_for(rel);
     json_t *links = json_array();
     struct buf html = BUF_INIT;
     md_render(md, len, first_line, root, &html, links, text);
+    size_t i;
+    json_t *l;
+    json_array_foreach (at ? links : NULL, i, l) {
+        int line, column;
+        ys_markdown_at(at,
+                       offset_in(md, len, (int)json_integer_value(json_array_get(l, 1)),
+                                 (int)json_integer_value(json_array_get(l, 2))),
+                       &line, &column);
+        if (line > 0) {
+            json_array_set_new(l, 1, json_integer(line));
+            json_array_set_new(l, 2, json_integer(column));
+        }
+    }
     if (!json_array_size(links)) {
         json_decref(links);
     } else if (later) {
@@ -266,10 +305,16 @@ static json_t *md_body(struct build *b, struct origins *later, json_t *obj, cons
     return md_html(b, later, s->body, strlen(s->body), s->body_line, s->path, rel, text);
 }
 
-/* Markdown held in a YAML value of source file path (no exact line known). */
-static json_t *md_value(struct build *b, const char *md, const char *path, const char *rel)
+/* The Markdown of obj's YAML value key (YS_MARKDOWN) in source file path. */
+static json_t *md_value(struct build *b, json_t *obj, const char *key, const char *path,
+                        const char *rel)
 {
-    return md_html(b, NULL, md, strlen(md), 1, path, rel, NULL);
+    const char *md = json_string_value(json_object_get(obj, key));
+    char *at = xasprintf("%s@at", key);
+    json_t *res = md_html_at(b, NULL, md ? md : "", md ? strlen(md) : 0, 1,
+                             json_object_get(obj, at), path, rel, NULL);
+    free(at);
+    return res;
 }
 
 /* ---- git facts (filled by the git module when the content is in a repo) --- */
@@ -869,11 +914,9 @@ static int build_confidentiality(struct build *b)
     }
     json_array_foreach (json_object_get(conf, "limits"), i, w) {
         char *slug = content_slugify(json_string_value(json_object_get(w, "title")));
-        json_array_append_new(limits,
-                              json_pack("{s:O, s:s+, s:o}", "title", json_object_get(w, "title"),
-                                        "slug", "limit-", slug, "text",
-                                        md_value(b, json_string_value(json_object_get(w, "text")),
-                                                 source, rel)));
+        json_array_append_new(limits, json_pack("{s:O, s:s+, s:o}", "title",
+                                                json_object_get(w, "title"), "slug", "limit-", slug,
+                                                "text", md_value(b, w, "text", source, rel)));
         free(slug);
     }
     const char *title = json_string_value(json_object_get(conf, "title"));
@@ -1343,10 +1386,8 @@ static int build_request(struct build *b)
         json_array_append_new(fields, v);
     }
     const char *title = json_string_value(json_object_get(req, "title"));
-    json_t *form =
-        json_pack("{s:s, s:o, s:o}", "title", title, "intro",
-                  md_value(b, json_string_value(json_object_get(req, "intro")), source, rel),
-                  "fields", fields);
+    json_t *form = json_pack("{s:s, s:o, s:o}", "title", title, "intro",
+                             md_value(b, req, "intro", source, rel), "fields", fields);
     json_t *page = page_info(title, NULL);
     const char *paths[] = {source};
     set_reviewed(page, reviewed(b, paths, 1));

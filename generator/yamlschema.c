@@ -9,6 +9,7 @@
 #include "editdist.h"
 #include "formspec.h"
 #include "frontmatter.h"
+#include "xalloc.h"
 
 static const char *scalar(yaml_node_t *n)
 {
@@ -77,7 +78,8 @@ static json_t *convert_string(struct ys_loader *L, yaml_node_t *n, const char *k
 static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct ys_key *k)
 {
     switch (k->type) {
-    case YS_STRING: return convert_string(L, n, k->name);
+    case YS_STRING:
+    case YS_MARKDOWN: return convert_string(L, n, k->name);
     case YS_INT: {
         const char *s = scalar(n);
         char *end = NULL;
@@ -198,6 +200,87 @@ static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct y
     return NULL;
 }
 
+/* Where each source line of scalar n starts in its value v: the line's text
+ * (its indentation and, on the first line, what precedes the scalar left
+ * out) is looked for at the value's next bytes. A line whose text the value
+ * does not hold as it is (an escape in quotes) ends the map there: later
+ * places then count from the last line found. */
+static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
+{
+    json_t *at = json_array();
+    const char *value = json_string_value(v), *src = L->src;
+    size_t vlen = json_string_length(v), cursor = 0;
+    size_t first = n->start_mark.index, last = n->end_mark.index;
+    bool block = n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+                 n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+    bool quoted = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                  n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    if (!src || last > L->src_len || first > last)
+        return at;
+    size_t line = n->start_mark.line, pos = first + (quoted ? 1 : 0);
+    if (block) { /* the indicator's line holds no text */
+        while (pos < last && src[pos] != '\n')
+            pos++;
+    }
+    while (pos < last) {
+        if (src[pos] == '\n') {
+            pos++;
+            line++;
+            continue;
+        }
+        size_t start = pos;
+        while (pos < last && src[pos] != '\n')
+            pos++;
+        const char *text = src + start;
+        size_t len = pos - start;
+        size_t indent = 0;
+        while (indent < len && (text[indent] == ' ' || text[indent] == '\t'))
+            indent++;
+        if (indent == len)
+            continue; /* a blank line */
+        text += indent;
+        len -= indent;
+        /* The value's next text, after the newlines or the space that
+         * stand for the line breaks before it. */
+        size_t at_value = cursor;
+        while (at_value < vlen && (value[at_value] == '\n' || value[at_value] == ' '))
+            at_value++;
+        size_t same = 0;
+        while (same < len && at_value + same < vlen && value[at_value + same] == text[same])
+            same++;
+        if (same == 0)
+            break;
+        /* The column counts from the line's start in the file (the first
+         * line of a scalar after "key: " starts before it). */
+        const char *line_start = src + start;
+        while (line_start > src && line_start[-1] != '\n')
+            line_start--;
+        size_t column = (size_t)(text - line_start) + 1;
+        json_array_append_new(at, json_pack("[I, i, i]", (json_int_t)at_value, (int)line + L->line0,
+                                            (int)column));
+        cursor = at_value + same;
+        if (same < len)
+            break;
+    }
+    return at;
+}
+
+void ys_markdown_at(const json_t *at, size_t offset, int *line, int *column)
+{
+    *line = 0;
+    *column = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach (at, i, e) {
+        size_t off = (size_t)json_integer_value(json_array_get(e, 0));
+        if (off > offset && i > 0)
+            break;
+        *line = (int)json_integer_value(json_array_get(e, 1));
+        *column = (int)json_integer_value(json_array_get(e, 2)) +
+                  (offset > off ? (int)(offset - off) : 0);
+    }
+}
+
 static void unknown_key(struct ys_loader *L, yaml_node_t *key, const struct ys_key *spec,
                         const char *what)
 {
@@ -257,6 +340,11 @@ static json_t *convert_map(struct ys_loader *L, yaml_node_t *map, const struct y
             continue;
         if (k->check && k->type != YS_OBJECTS)
             k->check(L, val, v);
+        if (k->type == YS_MARKDOWN) {
+            char *name = xasprintf("%s@at", k->name);
+            json_object_set_new(obj, name, markdown_at(L, val, v));
+            free(name);
+        }
         if (k->check && k->type == YS_OBJECTS) {
             size_t i = 0;
             for (yaml_node_item_t *it = val->data.sequence.items.start;
@@ -282,7 +370,7 @@ json_t *ys_load(const char *path, const char *yaml, size_t len, int first_line,
     json_t *obj = NULL;
     if (fm_load_yaml(path, yaml, len, first_line, &doc, d) < 0)
         return NULL;
-    struct ys_loader L = {ctx, d, path, &doc, first_line, strings};
+    struct ys_loader L = {ctx, d, path, &doc, first_line, strings, yaml, len};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root || is_null(root)) {
         obj = json_object();

@@ -15,13 +15,15 @@
 #include "diag.h"
 
 enum ys_type {
-    YS_STRING,  /* any scalar, kept as a string */
-    YS_INT,     /* plain scalar of digits */
-    YS_BOOL,    /* plain true/false/yes/no */
-    YS_STRINGS, /* sequence of scalars */
-    YS_OBJECT,  /* mapping checked against sub */
-    YS_OBJECTS, /* sequence of mappings checked against sub */
-    YS_PAIRS,   /* sequence of tokens or {KEY, label} mappings (roles, options) */
+    YS_STRING,   /* any scalar, kept as a string */
+    YS_INT,      /* plain scalar of digits */
+    YS_BOOL,     /* plain true/false/yes/no */
+    YS_STRINGS,  /* sequence of scalars */
+    YS_OBJECT,   /* mapping checked against sub */
+    YS_OBJECTS,  /* sequence of mappings checked against sub */
+    YS_PAIRS,    /* sequence of tokens or {KEY, label} mappings (roles, options) */
+    YS_MARKDOWN, /* a scalar of Markdown: a string, and beside it under "KEY@at" where
+                  * its lines start in the file (ys_markdown_at) */
 };
 
 struct ys_loader;
@@ -55,6 +57,8 @@ struct ys_loader {
     yaml_document_t *doc;
     int line0;                  /* file line of YAML line 0 */
     struct ys_strings *strings; /* NULL: nothing shared */
+    const char *src;            /* the YAML text */
+    size_t src_len;
 };
 
 /* The file, line and column of a node, for diag_error. */
@@ -70,5 +74,12 @@ struct ys_loader {
 json_t *ys_load(const char *path, const char *yaml, size_t len, int first_line,
                 const struct ys_key *spec, const char *what, void *ctx, struct ys_strings *strings,
                 struct diag *d);
+
+/* Where byte at of a YS_MARKDOWN value lies in its file, from the value's
+ * "KEY@at" (an array of [offset, line, column], one per source line, in
+ * order); *line 0 when at is NULL or empty. Scalars span lines: a folded
+ * one (>) joins them, so a link's place in the value is not its place in
+ * the file. */
+void ys_markdown_at(const json_t *at, size_t offset, int *line, int *column);
 
 #endif

@@ -197,6 +197,41 @@ static void test_bad_yaml(void **state)
                  "not closed");
 }
 
+/* Where "[x]" of a Markdown value lies in the file, for each style of
+ * scalar: folded and literal blocks, plain and quoted text over lines. */
+static void expect_link_at(const char *yaml, int line, int column)
+{
+    static const struct ys_key spec[] = {
+        {"name", YS_STRING, false, NULL, NULL, NULL},
+        {"text", YS_MARKDOWN, false, NULL, NULL, NULL},
+        {NULL, 0, false, NULL, NULL, NULL},
+    };
+    struct diag d = DIAG_INIT;
+    json_t *o = ys_load("x.yml", yaml, strlen(yaml), 3, spec, "x", NULL, NULL, &d);
+    assert_non_null(o);
+    const char *text = json_string_value(json_object_get(o, "text"));
+    const char *link = strstr(text, "[x]");
+    assert_non_null(link);
+    int got_line, got_column;
+    ys_markdown_at(json_object_get(o, "text@at"), (size_t)(link - text), &got_line, &got_column);
+    if (got_line != line || got_column != column)
+        fail_msg("%s: expected the link at %d:%d, got %d:%d", yaml, line, column, got_line,
+                 got_column);
+    json_decref(o);
+    diag_free(&d);
+}
+
+static void test_markdown_value_places(void **state)
+{
+    (void)state;
+    /* The YAML starts at line 3 of its file (front matter). */
+    expect_link_at("name: a\ntext: >-\n  One two\n  three [x](/y/) four.\n", 6, 9);
+    expect_link_at("text: |\n    First line.\n\n    Then [x](/y/).\n", 6, 10);
+    expect_link_at("text: plain words\n  go on [x](/y/)\n", 4, 9);
+    expect_link_at("text: \"quoted [x](/y/)\"\n", 3, 15);
+    expect_link_at("text: >\n  a\n    more [x](/y/)\n", 5, 10);
+}
+
 static void test_duplicate_slug(void **state)
 {
     (void)state;
@@ -532,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_unknown_role_and_modality),
         cmocka_unit_test(test_photo_errors_at_their_line),
         cmocka_unit_test(test_bad_yaml),
+        cmocka_unit_test(test_markdown_value_places),
         cmocka_unit_test(test_duplicate_slug),
         cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_field_errors),
