@@ -28,13 +28,18 @@ static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v);
 static void check_url(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     const char *s = json_string_value(v);
+    /* Said once: the site is still rendered (for its other errors) with a
+     * stand-in address, not with one that breaks every link the theme
+     * makes from it. */
     if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) {
         diag_error(L->d, YS_AT(L, n), "\"%s\" must start with https:// or http://", s);
+        json_string_set(v, "https://base-url.invalid/");
         return;
     }
     for (const char *p = s; *p; p++)
         if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>') {
             diag_error(L->d, YS_AT(L, n), "\"%s\" is not a valid URL", s);
+            json_string_set(v, "https://base-url.invalid/");
             return;
         }
     if (s[strlen(s) - 1] != '/') {
@@ -618,7 +623,7 @@ static void find_duplicate_slugs(struct parsed_md *items, size_t n)
 
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
 static json_t *load_collection(struct content *c, const char *sub, const struct ys_key *spec,
-                               const char *what, bool required, struct diag *d)
+                               const char *what, const char *kind, bool required, struct diag *d)
 {
     char *dir = join(c->dir, sub);
     struct tree_dir *td = list_md(c, dir, required, d);
@@ -654,11 +659,25 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
     for (size_t i = 0; i < n; i++) {
         struct parsed_md *m = &items[i];
         diag_move(d, &m->d);
-        if (!*m->slug)
+        bool keep = true;
+        if (!*m->slug) {
             diag_error(d, m->path, 1, 1, "file name gives an empty slug: use letters or digits");
-        else if (m->first != i)
-            diag_error(d, m->path, 1, 1, "duplicate slug \"%s\" (also from %s)", m->slug,
+            keep = false;
+        } else if (m->first != i) {
+            diag_error(d, m->path, 1, 1,
+                       "duplicate slug \"%s\" (also from %s): rename one of the two files", m->slug,
                        items[m->first].path);
+            keep = false; /* rendered once, from the first file */
+        } else if (!m->obj && kind) {
+            /* Unreadable: left out, but links to its page are not broken
+             * for it (its own error says what is wrong). */
+            json_array_append_new(c->left_out,
+                                  json_pack("{s:s, s:s}", "kind", kind, "slug", m->slug));
+        }
+        if (!keep) {
+            json_decref(m->obj);
+            m->obj = NULL;
+        }
         if (m->obj && !m->body) { /* a stand-in: its source is not read */
             json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
             json_object_set_nocheck(m->obj, "path", m->path_value);
@@ -1028,12 +1047,12 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     }
     free(path);
 
-    c->pages = load_collection(c, "pages", page_keys, "a page", true, d);
+    c->pages = load_collection(c, "pages", page_keys, "a page", "page", true, d);
     keep_complete(c, c->pages, page_keys, "page");
     sort_array(c->pages, key_slug);
     check_pages(c, d);
 
-    c->faq = load_collection(c, "faq", faq_keys, "a FAQ entry", false, d);
+    c->faq = load_collection(c, "faq", faq_keys, "a FAQ entry", "faq", false, d);
     keep_complete(c, c->faq, faq_keys, "faq");
     c->categories = faq_categories(c->faq);
 
@@ -1043,7 +1062,8 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     keep_complete(c, json_object_get(c->confidentiality, "who_knows"), who_knows_keys, NULL);
     keep_complete(c, json_object_get(c->confidentiality, "limits"), limit_keys, NULL);
 
-    c->supporters = load_collection(c, "supporters", supporter_keys, "a supporter", false, d);
+    c->supporters =
+        load_collection(c, "supporters", supporter_keys, "a supporter", "supporter", false, d);
     keep_complete(c, c->supporters, supporter_keys, "supporter");
     find_photos(c);
     size_t i;

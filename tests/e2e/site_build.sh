@@ -161,6 +161,26 @@ expect_contains "a broken anchor suggests the anchor meant" "$T/all.log" \
     "broken link \"/faq/#why-tal\": no such #anchor on that page (did you mean \"#why-talk\"?)"
 expect_not_contains "a link to an entry left out is not reported again" "$T/all.log" "/faq/#broken"
 
+# One mistake, one error: not a cascade against pages the editor never wrote.
+cp -R "$T/links" "$T/once"
+rm "$T/once/faq/broken.md"
+sed -i 's|/supporter/|/supporters/|; s|#why-tal)|#why-talk)|' "$T/once/faq/why-talk.md"
+sed -i 's|^base_url: .*|base_url: peersupport.example.org|' "$T/once/site.yml"
+cp "$T/once/faq/why-talk.md" "$T/once/faq/Why_Talk.md"
+first_supporter=$(ls "$T/once/supporters" | head -1)
+printf '\nSee [them](/supporters/%s/).\n' "${first_supporter%.md}" >>"$T/once/pages/about.md"
+printf -- '---\nname: [unclosed\n---\n' >"$T/once/supporters/$first_supporter"
+"$PEERSITE" check --content "$T/once" --theme "$THEME" >"$T/once.log" 2>&1
+expect_status "mistakes fail the check" 1 $?
+expect_contains "a base_url without https:// is said once" "$T/once.log" "must start with https:// or http://"
+expect_contains "a duplicate slug says what to do" "$T/once.log" "rename one of the two files"
+expect_contains "an unreadable supporter is reported" "$T/once.log" "$first_supporter:2"
+
+expect_not_contains "no broken link comes of the base_url" "$T/once.log" "peersupport.example.orgfaq"
+expect_not_contains "no id used twice comes of the duplicate slug" "$T/once.log" "id used twice"
+expect_not_contains "a link to the unreadable supporter's page is not called broken" "$T/once.log" \
+    "/supporters/${first_supporter%.md}/\": no such page"
+
 # Pages are rendered on several threads: the output is the same byte for byte
 # as a one-thread build, and so are the errors.
 "$PEERSITE" build --content "$ROOT/content" --theme "$THEME" --out "$T/j1" --jobs 1 >/dev/null 2>&1
