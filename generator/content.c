@@ -16,6 +16,7 @@
 #include "phone.h"
 #include "promise.h"
 #include "tree.h"
+#include "utf8.h"
 #include "xalloc.h"
 #include "yamlschema.h"
 
@@ -439,6 +440,32 @@ static int add_source(struct content *c, char *path, char *body, int line)
     return (int)c->nsources++;
 }
 
+/* 0 when text is UTF-8; otherwise -1, with an error at its first byte that
+ * is not (an editor that saves Latin-1 or Windows-1252 would show the
+ * reader a replacement character where it stood). A NUL is refused too. */
+static int plain_text(const char *path, const char *text, size_t len, struct diag *d)
+{
+    if (memchr(text, '\0', len)) {
+        diag_error(d, path, 1, 1, "file contains a NUL byte (is it a text file?)");
+        return -1;
+    }
+    size_t bad = utf8_valid_prefix(text, len);
+    if (bad == len)
+        return 0;
+    int line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < bad; i++)
+        if (text[i] == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+    diag_error(d, path, line, (int)(bad - line_start) + 1,
+               "not UTF-8 text (byte 0x%02X): save the file as UTF-8 (\"Unicode (UTF-8)\" in the "
+               "editor's encoding setting)",
+               (unsigned char)text[bad]);
+    return -1;
+}
+
 /* Loads one .md file: front matter against spec, body kept as a source. */
 static json_t *load_md(struct content *c, const char *path, const struct ys_key *spec,
                        const char *what, struct diag *d)
@@ -449,11 +476,7 @@ static json_t *load_md(struct content *c, const char *path, const struct ys_key 
     json_t *obj = NULL;
     if (tree_read(c->tree, path, MAX_CONTENT_FILE, &text, &len, d) < 0)
         return NULL;
-    if (memchr(text, '\0', len)) {
-        diag_error(d, path, 1, 1, "file contains a NUL byte (is it a text file?)");
-        goto out;
-    }
-    if (fm_split(path, text, len, &fm, d) < 0)
+    if (plain_text(path, text, len, d) < 0 || fm_split(path, text, len, &fm, d) < 0)
         goto out;
     obj = ys_load(path, fm.yaml, fm.yaml_len, fm.yaml_line, spec, what, c, NULL, d);
     if (obj) {
@@ -472,7 +495,9 @@ static json_t *load_yml(struct content *c, const char *path, const struct ys_key
     size_t len;
     if (tree_read(c->tree, path, MAX_CONTENT_FILE, &text, &len, d) < 0)
         return NULL;
-    json_t *obj = ys_load(path, text, len, 1, spec, what, c, NULL, d);
+    json_t *obj = plain_text(path, text, len, d) < 0
+                      ? NULL
+                      : ys_load(path, text, len, 1, spec, what, c, NULL, d);
     free(text);
     return obj;
 }
@@ -540,9 +565,8 @@ static void *parse_range(void *arg)
             continue; /* unchanged since a build that read it */
         if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, &m->d) < 0)
             continue;
-        if (memchr(b.data, '\0', len))
-            diag_error(&m->d, m->path, 1, 1, "file contains a NUL byte (is it a text file?)");
-        else if (fm_split(m->path, b.data, len, &fm, &m->d) == 0) {
+        if (plain_text(m->path, b.data, len, &m->d) == 0 &&
+            fm_split(m->path, b.data, len, &fm, &m->d) == 0) {
             m->obj = ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c,
                              strings, &m->d);
             m->body = xstrndup(fm.body, fm.body_len);

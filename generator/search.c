@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
 #include "xalloc.h"
 
 #define TITLE_BOOST 3
@@ -187,31 +188,6 @@ static bool is_stop(const char *w, size_t len)
             lo = mid + 1;
     }
     return false;
-}
-
-/* The length of the UTF-8 sequence at u (left bytes on), as jansson takes
- * UTF-8 (its utf8_check_string): shortest forms, no surrogates, nothing past
- * U+10FFFF; 0 when there is none. */
-static size_t utf8_seq(const unsigned char *u, size_t left)
-{
-    if (u[0] < 0x80)
-        return 1;
-    size_t n = u[0] >= 0xC2 && u[0] <= 0xDF   ? 2
-               : u[0] >= 0xE0 && u[0] <= 0xEF ? 3
-               : u[0] >= 0xF0 && u[0] <= 0xF4 ? 4
-                                              : 0;
-    if (!n || n > left)
-        return 0;
-    uint32_t c = u[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
-    for (size_t k = 1; k < n; k++) {
-        if (u[k] < 0x80 || u[k] > 0xBF)
-            return 0;
-        c = (c << 6) | (u[k] & 0x3F);
-    }
-    if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || (n == 3 && c < 0x800) ||
-        (n == 4 && c < 0x10000))
-        return 0;
-    return n;
 }
 
 /* s is UTF-8 that jansson takes. A term that is not is left out of the

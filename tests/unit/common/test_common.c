@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "db.h"
 #include "fsutil.h"
+#include "utf8.h"
 #include "termsafe.h"
 #include "xalloc.h"
 
@@ -280,6 +281,36 @@ static void *grow(void *arg)
 /* fs_read_at reads relative to a directory: one read for a file the
  * listing calls regular, every size the buffer grows through, and the
  * refusals of fs_read_file, with its messages, whatever the listing said. */
+/* RFC 3629 section 3's table and the cases it rules out (Markus Kuhn's
+ * decoder test names them): where the first invalid byte is. */
+static void test_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t valid;
+    } cases[] = {
+        {"plain ASCII text, longer than eight bytes", 41},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14}, /* U+00E9, U+20AC, U+1F600 */
+        {"Caf\xe9 au lait", 3},                            /* Latin-1 */
+        {"\xc0\xaf", 0},                                   /* overlong "/" */
+        {"\xe0\x80\xaf", 0},                               /* overlong, 3 bytes */
+        {"\xf0\x80\x80\xaf", 0},                           /* overlong, 4 bytes */
+        {"ok \xed\xa0\x80", 3},                            /* U+D800, a surrogate */
+        {"\xf4\x90\x80\x80", 0},                           /* past U+10FFFF */
+        {"\xf4\x8f\xbf\xbf", 4},                           /* U+10FFFF itself */
+        {"\xef\xbf\xbd", 3},                               /* U+FFFD */
+        {"abcdefgh\xe2\x82", 8},                           /* cut short */
+        {"\x80", 0},                                       /* a lone continuation */
+        {"\xfe\xff", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t got = utf8_valid_prefix(cases[i].s, strlen(cases[i].s));
+        if (got != cases[i].valid)
+            fail_msg("case %zu: expected %zu valid bytes, got %zu", i, cases[i].valid, got);
+    }
+}
+
 static void test_fs_read_at(void **state)
 {
     (void)state;
@@ -371,7 +402,7 @@ int main(void)
         cmocka_unit_test(test_clock_iso),  cmocka_unit_test(test_clock_build_time),
         cmocka_unit_test(test_termsafe),   cmocka_unit_test(test_db),
         cmocka_unit_test(test_xalloc),     cmocka_unit_test(test_fs_read_file),
-        cmocka_unit_test(test_fs_read_at),
+        cmocka_unit_test(test_fs_read_at), cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -189,6 +189,11 @@ static void test_bad_yaml(void **state)
                  "supporters/bob-baker.md:4:21: YAML: mapping values are not allowed in this "
                  "context: a value that holds \": \" needs quotes around it, like department: "
                  "\"Medicine: Hospitalist\"");
+    /* Text saved as Latin-1 (or any bytes that are not UTF-8): refused at
+     * the byte, in the body as in the front matter. */
+    expect_error("faq/why-talk.md", "---\nquestion: Why?\ncategory: About\n---\nCaf\xe9 au lait\n",
+                 "faq/why-talk.md:5:4: not UTF-8 text (byte 0xE9): save the file as UTF-8");
+    expect_error("site.yml", "name: Caf\xe9\n", "site.yml:1:10: not UTF-8 text (byte 0xE9)");
     expect_error("faq/why-talk.md", "question: no fences\n",
                  "faq/why-talk.md:1:1: missing front "
                  "matter");
