@@ -18,6 +18,9 @@
 #include "reuse.h"
 #include "xalloc.h"
 
+/* Where an in-place rebuild's changed files wait, inside the site. */
+#define STAGING REUSE_FILE ".staging-"
+
 /* A file of an in-place rebuild, written aside until the commit. */
 struct pending {
     char *rel;    /* its place in the site */
@@ -115,20 +118,17 @@ int outdir_open(const char *out, struct outdir **od, struct diag *d)
     return 0;
 }
 
-/* Removes the temporary directories builds into out left when they were
- * killed (".NAME.tmp-XXXXXX" beside it): with out locked, none is in use. */
-static void clear_stale(const char *out)
+/* Removes the entries of dir named prefix and six more characters, when
+ * they are directories. */
+static void clear_dirs(const char *dir, const char *prefix)
 {
-    char *copy = xstrdup(out), *copy2 = xstrdup(out);
-    const char *parent = dirname(copy), *base = basename(copy2);
-    char *prefix = xasprintf(".%s.tmp-", base);
     size_t plen = strlen(prefix);
-    DIR *dp = opendir(parent);
+    DIR *dp = opendir(dir);
     struct dirent *e;
     while (dp && (e = readdir(dp))) {
         if (strncmp(e->d_name, prefix, plen) || strlen(e->d_name) != plen + 6)
             continue;
-        char *path = xasprintf("%s/%s", parent, e->d_name);
+        char *path = xasprintf("%s/%s", dir, e->d_name);
         struct stat st;
         if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
             fs_discard(path);
@@ -136,6 +136,18 @@ static void clear_stale(const char *out)
     }
     if (dp)
         closedir(dp);
+}
+
+/* Removes what builds into out left when they were killed: a full build's
+ * ".NAME.tmp-XXXXXX" beside it, an in-place one's staging directory inside
+ * it. With out locked, none is in use. */
+static void clear_stale(const char *out)
+{
+    clear_dirs(out, STAGING);
+    char *copy = xstrdup(out), *copy2 = xstrdup(out);
+    const char *parent = dirname(copy), *base = basename(copy2);
+    char *prefix = xasprintf(".%s.tmp-", base);
+    clear_dirs(parent, prefix);
     free(prefix);
     free(copy);
     free(copy2);
@@ -168,13 +180,17 @@ int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d)
         diag_error(d, out, 0, 0, "not a directory");
         return -1;
     }
-    /* Changed files wait beside the site, not in it: a build killed before
-     * its commit leaves no stray file among the pages, and the staging
-     * directory goes with the next build's outdir_free, as a cold build's
-     * does. */
-    char *tmp = make_tmp_dir(out, d);
-    if (!tmp)
+    /* Changed files wait in a hidden directory at the top of the site: on
+     * its file system (the renames cannot cross one, even when out is a
+     * link), where its owner may write, and never served or published
+     * (".peersite-cache" is the record's prefix). What a killed build
+     * leaves there goes with the next one (outdir_lock). */
+    char *tmp = xasprintf("%s/%s", out, STAGING "XXXXXX");
+    if (!mkdtemp(tmp)) {
+        diag_error(d, out, 0, 0, "cannot create a staging directory: %s", strerror(errno));
+        free(tmp);
         return -1;
+    }
     struct outdir *o = xcalloc(1, sizeof *o);
     o->out = xstrdup(out);
     o->tmp = tmp;

@@ -27,8 +27,8 @@ int outdir_lock(const char *out, int *fd, struct diag *d);
 
 /* Prepares a rebuild of the site in out, in place: only the files this
  * build writes change, and only those whose bytes differ from the file
- * there. Those wait in a staging directory beside out (as a cold build's
- * temporary one); nothing in out changes before outdir_commit renames them,
+ * there. Those wait in a hidden staging directory at the top of out;
+ * nothing else in out changes before outdir_commit renames them,
  * so a failed rebuild leaves the site as it was. The build's record
  * (reuse.h) is removed first and written last: a commit cut short leaves
  * every file whole, old or new, and no record, so the next build starts

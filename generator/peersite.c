@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "build.h"
@@ -81,8 +82,14 @@ static int build_or_check(const struct cli *c, struct diag *d, int write)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const char *out = cli_get(c, "out") ? cli_get(c, "out") : "site";
-    r.out = write ? out : NULL;
+    /* A link to the site (/var/www/site -> /srv/sites/v3, say) is followed:
+     * the site is built where it points, and the link stays a link. */
+    struct stat st;
+    char *target =
+        write && lstat(out, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(out, NULL) : NULL;
+    r.out = write ? (target ? target : out) : NULL;
     int rc = build_run(&r, &res, d);
+    free(target);
     if (rc == 0 && write && res.stages.in_place)
         printf("peersite: built %s from %s (%zu files changed since the last build)\n", out,
                content, res.stages.changed);

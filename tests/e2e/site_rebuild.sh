@@ -147,19 +147,49 @@ if cmp -s "$T/sums.before" "$T/sums.after"; then ok "a rebuild failing at the li
     fail "a rebuild failing at the link check leaves the site as it was" \
         "$(diff "$T/sums.before" "$T/sums.after" | head)"
 fi
-left=$(find "$T" -maxdepth 1 -name '.site.tmp-*')
-if [ -z "$left" ]; then ok "and nothing is left beside the site"; else
-    fail "and nothing is left beside the site" "expected no staging directory, got: $left"; fi
+left=$(find "$T" "$A" -maxdepth 1 -name '.site.tmp-*' -o -maxdepth 1 -name '.peersite-cache.staging-*')
+if [ -z "$left" ]; then ok "and nothing is left in or beside the site"; else
+    fail "and nothing is left in or beside the site" "expected no staging directory, got: $left"; fi
+cp "$ROOT/content/supporters/daniel-reyes.md" "$C/supporters/daniel-reyes.md"
+
+# A link given as --out is followed: the site is built where it points (on
+# another file system here when /dev/shm is one), in place or afresh, and
+# the link stays a link; "--out ." rebuilds in place too.
+L=$(mktemp -d /dev/shm/peerkit-link.XXXXXX 2>/dev/null || mktemp -d "$T/link.XXXXXX")
+build "$L/live" >/dev/null 2>&1
+ln -s "$L/live" "$T/linked"
+build "$T/linked" >"$T/link1.log" 2>&1
+expect_status "a build through a link" 0 $?
+settle
+sed -i 's/^name: .*/name: Daniel Reyes-Linked/' "$C/supporters/daniel-reyes.md"
+settle
+build "$T/linked" >"$T/link2.log" 2>&1
+expect_contains "a rebuild through a link is in place" "$T/link2.log" "files changed since the last build"
+if [ -L "$T/linked" ]; then ok "the link stays a link"; else fail "the link stays a link" "got: $(stat -c %F "$T/linked")"; fi
+expect_contains "the site it points to has the edit" "$L/live/supporters/daniel-reyes/index.html" "Reyes-Linked"
+settle
+sed -i 's/^name: .*/name: Daniel Reyes-Dot/' "$C/supporters/daniel-reyes.md"
+settle
+(cd "$L/live" && "$PEERSITE" build --content "$C" --theme "$T/theme" --out .) >"$T/dot.log" 2>&1
+expect_contains "--out . rebuilds in place" "$T/dot.log" "files changed since the last build"
+expect_contains "with the edit" "$L/live/supporters/daniel-reyes/index.html" "Reyes-Dot"
+left=$(find "$L" "$L/live" -maxdepth 1 -name '.*tmp-*' -o -maxdepth 1 -name '.peersite-cache.staging-*')
+if [ -z "$left" ]; then ok "and leaves nothing in or beside it"; else
+    fail "and leaves nothing in or beside it" "got: $left"; fi
+rm -rf "$L" "$T/linked"
 cp "$ROOT/content/supporters/daniel-reyes.md" "$C/supporters/daniel-reyes.md"
 
 # What a killed build left beside the site goes with the next build; a
 # directory that only looks alike stays.
-mkdir -p "$T/.site.tmp-Ab12Cd/faq" "$T/.site.tmp-notours" "$T/.other.tmp-Ab12Cd"
+mkdir -p "$T/.site.tmp-Ab12Cd/faq" "$T/.site.tmp-notours" "$T/.other.tmp-Ab12Cd" \
+    "$A/.peersite-cache.staging-Xy34Zw"
 echo stale >"$T/.site.tmp-Ab12Cd/faq/index.html"
+echo stale >"$A/.peersite-cache.staging-Xy34Zw/0"
 settle
 build "$A" >"$T/stale.log" 2>&1
 expect_status "a build beside a killed build's leftovers" 0 $?
-expect_missing "the killed build's directory is removed" "$T/.site.tmp-Ab12Cd"
+expect_missing "the killed full build's directory is removed" "$T/.site.tmp-Ab12Cd"
+expect_missing "the killed rebuild's staging directory is removed" "$A/.peersite-cache.staging-Xy34Zw"
 if [ -d "$T/.site.tmp-notours" ] && [ -d "$T/.other.tmp-Ab12Cd" ]; then
     ok "directories of other names stay"
 else

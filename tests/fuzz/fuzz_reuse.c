@@ -58,7 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     put_file(REUSE_FILE, index, n);
     put_file(REUSE_DATA, index + n, size - 4 - n);
     uint8_t key[REUSE_KEY_BYTES] = {0};
-    size_t at = strlen("peersite-cache 6\n");
+    /* The key follows the magic's line ("peersite-cache N\n"). */
+    const uint8_t *eol = memchr(index, '\n', n);
+    size_t at = eol ? (size_t)(eol - index) + 1 : n;
     if (n > at + REUSE_KEY_BYTES)
         memcpy(key, index + at, REUSE_KEY_BYTES);
     struct reuse *r = reuse_load(dir, key);

@@ -275,6 +275,34 @@ static void test_search_pages_saved(void **state)
 
 /* The key: a template or the settings change it, a supporter's file does
  * not (it has its own stamp); a file changed just now is too fresh. */
+/* fuzz_reuse starts from a real record: one the reader refuses at its first
+ * bytes (an older format) leaves the fuzzer outside the parser. */
+static void test_fuzz_seed_reads_back(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/fuzz/seeds/fuzz_reuse/example-record", "rb");
+    assert_non_null(f);
+    static char seed[1 << 20];
+    size_t size = fread(seed, 1, sizeof seed, f);
+    fclose(f);
+    uint32_t n = 0;
+    assert_true(size > 4);
+    memcpy(&n, seed, 4);
+    assert_true(n <= size - 4);
+    put_file(REUSE_FILE, seed + 4, n);
+    put_file(REUSE_DATA, seed + 4 + n, size - 4 - n);
+    const char *eol = memchr(seed + 4, '\n', n);
+    uint8_t key[REUSE_KEY_BYTES] = {0};
+    assert_non_null(eol);
+    memcpy(key, eol + 1, REUSE_KEY_BYTES);
+    struct reuse *r = reuse_load(dir, key);
+    if (!r || !reuse_nitems(r))
+        fail_msg("expected the fuzz seed to read back as a record, got %s: run "
+                 "scripts/fuzz-seed-reuse.sh after changing the record's format",
+                 r ? "no items" : "a refusal");
+    reuse_free(r);
+}
+
 static void test_key(void **state)
 {
     (void)state;
@@ -328,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_damaged_records_are_not_used),
         cmocka_unit_test(test_search_pages_saved),
         cmocka_unit_test(test_key),
+        cmocka_unit_test(test_fuzz_seed_reads_back),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
