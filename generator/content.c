@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "colors.h"
@@ -502,6 +503,42 @@ static json_t *load_yml(struct content *c, const char *path, const struct ys_key
     return obj;
 }
 
+/* 1 when name ends with end, letters in any case. */
+static bool ends_with(const char *name, const char *end)
+{
+    size_t n = strlen(name), k = strlen(end);
+    return n > k && !strcasecmp(name + n - k, end);
+}
+
+/* Warns of the entries of a collection's folder that look meant for the site
+ * but are not read: a Markdown file under another name, a folder. A
+ * supporter's folder also holds photos, which are not warned of. */
+static void warn_unread(const struct tree_dir *td, const char *sub, struct diag *d)
+{
+    for (size_t i = 0; i < td->nothers; i++) {
+        const char *name = td->others[i];
+        size_t len = strlen(name);
+        char *path = xasprintf("%s/%s", td->dir, name);
+        if (name[len - 1] == '/') {
+            if (strcmp(sub, "supporters"))
+                diag_warn(d, path, 0, 0,
+                          "not read: the files of a folder inside %s/ are not part of the site "
+                          "(move them up into %s/)",
+                          sub, sub);
+        } else if (ends_with(name, ".md")) {
+            diag_warn(d, path, 0, 0, "not read: the name must end in \".md\", in small letters");
+        } else if (ends_with(name, ".md.txt") || ends_with(name, ".markdown") ||
+                   ends_with(name, ".mdown") || ends_with(name, ".mkd") ||
+                   ends_with(name, ".txt")) {
+            diag_warn(d, path, 0, 0,
+                      "not read: only files whose names end in \".md\" are part of the site "
+                      "(rename it, or move it out of %s/)",
+                      sub);
+        }
+        free(path);
+    }
+}
+
 /* The *.md files of dir, sorted; NULL when dir is absent (an error if
  * required). */
 static struct tree_dir *list_md(struct content *c, const char *dir, bool required, struct diag *d)
@@ -651,6 +688,8 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
 {
     char *dir = join(c->dir, sub);
     struct tree_dir *td = list_md(c, dir, required, d);
+    if (td)
+        warn_unread(td, sub, d);
     size_t n = td ? td->n : 0;
     struct parsed_md *items = xcalloc(n ? n : 1, sizeof *items);
     char **paths = xcalloc(n ? n : 1, sizeof *paths);

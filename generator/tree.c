@@ -101,6 +101,13 @@ static void dir_fill(struct tree_dir *td, struct dir_entry *e, size_t n, char *b
     td->block = block;
 }
 
+static void add_other(struct tree_dir *td, const char *name, bool dir)
+{
+    td->others = xrealloc(td->others, (td->nothers + 2) * sizeof *td->others);
+    td->others[td->nothers++] = dir ? xasprintf("%s/", name) : xstrdup(name);
+    td->others[td->nothers] = NULL;
+}
+
 /* The names and kinds come from one readdir pass (d_type: no stat per
  * file); the directory stays open for fs_read_in's openat. */
 static int fs_open_dir(void *self, const char *dir, const char *suffix, struct tree_dir *td,
@@ -120,8 +127,16 @@ static int fs_open_dir(void *self, const char *dir, const char *suffix, struct t
     struct dirent *de;
     while ((de = readdir(dp))) {
         size_t len = strlen(de->d_name);
-        if (de->d_name[0] == '.' || !has_suffix(de->d_name, len, suffix))
+        if (de->d_name[0] == '.')
             continue;
+        if (!has_suffix(de->d_name, len, suffix)) {
+            struct stat st;
+            bool folder = de->d_type == DT_DIR ||
+                          (de->d_type == DT_UNKNOWN &&
+                           fstatat(dirfd(dp), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode));
+            add_other(td, de->d_name, folder);
+            continue;
+        }
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             e = xrealloc(e, cap * sizeof *e);
@@ -141,6 +156,8 @@ static int fs_open_dir(void *self, const char *dir, const char *suffix, struct t
     for (size_t i = 0; i < n; i++)
         e[i].name = block + at[i];
     dir_fill(td, e, n, block);
+    if (td->nothers > 1)
+        tree_list_sort(td->others, td->nothers);
     free(at);
     free(e);
     td->state = dp;
@@ -232,14 +249,21 @@ struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suff
     while (names[n])
         n++;
     struct dir_entry *e = xmalloc((n ? n : 1) * sizeof *e);
-    for (size_t i = 0; i < n; i++)
-        if (has_suffix(names[i], strlen(names[i]), suffix))
+    for (size_t i = 0; i < n; i++) {
+        if (has_suffix(names[i], strlen(names[i]), suffix)) {
             e[o++] = (struct dir_entry){names[i], 0};
-        else
-            free(names[i]);
+            continue;
+        }
+        char *path = xasprintf("%s/%s", dir, names[i]);
+        add_other(td, names[i], tree_kind(t, path) == TREE_DIR);
+        free(path);
+        free(names[i]);
+    }
     free(names);
     dir_fill(td, e, o, NULL);
     free(e);
+    if (td->nothers > 1)
+        tree_list_sort(td->others, td->nothers);
     return td;
 fail:
     free(td->dir);
@@ -280,6 +304,9 @@ void tree_dir_free(struct tree_dir *td)
             free(td->names[i]);
     free(td->names);
     free(td->regular);
+    for (size_t i = 0; i < td->nothers; i++)
+        free(td->others[i]);
+    free(td->others);
     free(td->dir);
     free(td);
 }

@@ -63,6 +63,10 @@ struct tree_dir {
     unsigned char *regular; /* per name: 1 when the listing says a regular file */
     void *state;            /* the backend's (the open directory) */
     char *block;            /* the names' storage when they share one */
+    /* The other entries (not hidden, without the suffix), sorted, so a
+     * caller can say which it leaves out; each "/"-ended when a folder. */
+    char **others;
+    size_t nothers;
 };
 
 /* The listed directory's descriptor, for fstatat; -1 when the tree is not

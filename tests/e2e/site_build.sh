@@ -181,6 +181,24 @@ expect_not_contains "no id used twice comes of the duplicate slug" "$T/once.log"
 expect_not_contains "a link to the unreadable supporter's page is not called broken" "$T/once.log" \
     "/supporters/${first_supporter%.md}/\": no such page"
 
+# A file meant for the site under another name, or in a folder, is not read:
+# said, not silently dropped. A supporter's photos are not warned of.
+cp -R "$FIXTURES/minimal" "$T/names"
+q=$(ls "$T/names/faq" | head -1)
+for n in Q1.MD q2.markdown q3.md.txt; do cp "$T/names/faq/$q" "$T/names/faq/$n"; done
+mkdir -p "$T/names/faq/more" "$T/names/supporters/photos"
+cp "$T/names/faq/$q" "$T/names/faq/more/q4.md"
+printf 'x' >"$T/names/supporters/photos/a.jpg"
+printf 'x' >"$T/names/supporters/b.jpg"
+"$PEERSITE" check --content "$T/names" --theme "$THEME" >"$T/names.log" 2>&1
+expect_status "unread files do not fail the check" 0 $?
+expect_contains "a .MD file is named" "$T/names.log" "faq/Q1.MD: warning: not read: the name must end in \".md\""
+expect_contains "a .markdown file is named" "$T/names.log" "faq/q2.markdown: warning: not read"
+expect_contains "a .md.txt file is named" "$T/names.log" "faq/q3.md.txt: warning: not read"
+expect_contains "a folder in faq/ is named" "$T/names.log" "faq/more/: warning: not read"
+expect_not_contains "photos are not warned of" "$T/names.log" "jpg"
+expect_not_contains "nor their folder" "$T/names.log" "photos/"
+
 # Pages are rendered on several threads: the output is the same byte for byte
 # as a one-thread build, and so are the errors.
 "$PEERSITE" build --content "$ROOT/content" --theme "$THEME" --out "$T/j1" --jobs 1 >/dev/null 2>&1
