@@ -116,7 +116,11 @@ int gitinfo_open(const char *repo_dir, const char *content_dir, const char *rev,
     if (rev) {
         g->from_rev = 1;
         if (git_revparse_single(&obj, g->repo, rev) < 0) {
-            diag_error(d, rev, 0, 0, "unknown revision");
+            if (git_repository_head_unborn(g->repo) == 1)
+                diag_error(d, rev, 0, 0,
+                           "unknown revision: nothing is committed in this repository yet");
+            else
+                diag_error(d, rev, 0, 0, "unknown revision");
             goto fail;
         }
         if (git_object_peel((git_object **)&g->commit, obj, GIT_OBJECT_COMMIT) < 0) {

@@ -91,8 +91,8 @@ static int build_or_check(const struct cli *c, struct diag *d, int write)
     int rc = build_run(&r, &res, d);
     free(target);
     if (rc == 0 && write && res.stages.in_place)
-        printf("peersite: built %s from %s (%zu files changed since the last build)\n", out,
-               content, res.stages.changed);
+        printf("peersite: built %s from %s (%zu %s changed since the last build)\n", out, content,
+               res.stages.changed, res.stages.changed == 1 ? "file" : "files");
     else if (rc == 0 && write)
         printf("peersite: built %s from %s\n", out, content);
     if (rc == 0 && !write)

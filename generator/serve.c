@@ -97,6 +97,20 @@ static char *diag_text(struct diag *d)
     return text;
 }
 
+/* The errors of d alone, as text: the page's overlay says what stops the
+ * site from building, and warnings (printed on the terminal) would hide it. */
+static char *errors_text(const struct diag *d)
+{
+    struct diag e = DIAG_INIT;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->items[i].level == DIAG_ERROR)
+            diag_error(&e, d->items[i].where, d->items[i].line, d->items[i].col, "%s",
+                       d->items[i].msg);
+    char *text = diag_text(&e);
+    diag_free(&e);
+    return text;
+}
+
 /* One build into the private directory; the outcome is published to the
  * HTTP threads and printed. */
 static void rebuild(struct preview *p)
@@ -135,14 +149,14 @@ static void rebuild(struct preview *p)
         fprintf(stderr, "peersite: %zu error%s; %s\n", d.nerrors, d.nerrors == 1 ? "" : "s",
                 p->have_site ? "still serving the last good build"
                              : "nothing to serve until the site builds");
+    char *errors = rc == 0 ? NULL : errors_text(&d);
     pthread_mutex_lock(&p->lock);
     p->generation++;
     free(p->errors);
-    p->errors = rc == 0 ? NULL : text;
+    p->errors = errors;
     p->have_site |= rc == 0;
     pthread_mutex_unlock(&p->lock);
-    if (rc == 0)
-        free(text);
+    free(text);
     diag_free(&d);
 }
 

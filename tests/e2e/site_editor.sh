@@ -113,6 +113,8 @@ wait_for "$g"
 curl -s "${URL}__peersite/status" >"$T/status-bad.json"
 expect_contains "the error reaches the page's status" "$T/status-bad.json" "content/faq/broken.md:2"
 expect_contains "and the terminal" "$T/serve.err" "content/faq/broken.md:2"
+expect_not_contains "the page's list holds errors only (the key's warning stays on the terminal)" \
+    "$T/status-bad.json" "warning:"
 expect_contains "an unclosed bracket is reported where it starts" "$T/status-bad.json" \
     "content/faq/broken.md:2:11: YAML: did not find expected ',' or ']' while parsing a flow sequence that starts here"
 curl -s "$URL" >"$T/home3.html"

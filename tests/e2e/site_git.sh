@@ -70,6 +70,11 @@ git -C "$R" worktree remove --force "$T/wt"
 build --ref no-such-rev --out "$T/bad" >"$T/badref.log" 2>&1
 expect_status "unknown revision fails" 1 $?
 expect_contains "unknown revision named" "$T/badref.log" "no-such-rev: unknown revision"
+mkdir -p "$T/unborn" && cp -R "$R/content" "$T/unborn/content" && git -C "$T/unborn" init -q
+(cd "$T/unborn" && "$PEERSITE" build --ref HEAD --theme "$ROOT/themes/default" --out "$T/unborn-out") \
+    >"$T/unborn.log" 2>&1
+expect_status "--ref HEAD before the first commit fails" 1 $?
+expect_contains "and says nothing is committed yet" "$T/unborn.log" "nothing is committed in this repository yet"
 
 # Publish: a commit on a branch, idempotent, nothing else touched.
 git -C "$R" checkout -q -- content
