@@ -1,5 +1,6 @@
 #include "frontmatter.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* Returns the length of the line starting at p (without its newline) and sets
@@ -52,11 +53,22 @@ int fm_split(const char *path, const char *text, size_t len, struct fm *out, str
 /* What an editor can do about libyaml's commonest complaints, or "". A
  * colon libyaml refuses after another ": " on its line is a value holding
  * one; the first of its line, a line indented under a key's value. */
-static const char *yaml_hint(const char *problem, const char *yaml, size_t len,
+static const char *yaml_hint(const char *problem, const char *context, const char *yaml, size_t len,
                              const yaml_mark_t *m)
 {
     if (!strcmp(problem, "did not find expected key"))
         return ": check that this line starts in the same column as the keys above it";
+    if (!strcmp(problem, "did not find expected '-' indicator"))
+        return ": check that this line starts in the same column as the items (\"- \") above it";
+    if (strstr(problem, "tab character") ||
+        (m->index < len && yaml[m->index] == '\t' && strstr(problem, "cannot start any token")))
+        return ": indent with spaces, not tabs";
+    if (!strcmp(problem, "did not find expected ',' or ']'"))
+        return ": check that the [ opened here is closed with ]";
+    if (!strcmp(problem, "did not find expected ',' or '}'"))
+        return ": check that the { opened here is closed with }";
+    if (context && strstr(context, "quoted scalar"))
+        return ": check that the quote opened here is closed";
     if (strcmp(problem, "mapping values are not allowed in this context") || m->index > len)
         return "";
     size_t start = m->index;
@@ -83,13 +95,18 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
     if (!yaml_parser_load(&parser, doc)) {
         const yaml_mark_t *m = &parser.problem_mark, *c = &parser.context_mark;
         const char *problem = parser.problem ? parser.problem : "invalid YAML";
-        const char *hint = yaml_hint(problem, yaml, len, m);
+        const char *hint = yaml_hint(problem, parser.context, yaml, len, m);
         /* libyaml notices an unclosed bracket or quote, or a line with no
          * colon, only lines later: point at where it starts, and say where
          * it was noticed. A block's context is where the whole block starts
          * (often the first key of the file): the line it noticed is the one
          * to fix, so that is where the message points. */
-        if (parser.context && c->line < m->line && !strstr(parser.context, "block"))
+        /* A tab is where it was noticed, not where its value started. */
+        bool at_problem = strstr(hint, "tabs") != NULL;
+        if (at_problem)
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s%s",
+                       problem, hint);
+        else if (parser.context && c->line < m->line && !strstr(parser.context, "block"))
             diag_error(d, path, (int)c->line + first_line, (int)c->column + 1,
                        "YAML: %s %s that starts here (noticed at line %d, column %d)%s", problem,
                        parser.context, (int)m->line + first_line, (int)m->column + 1, hint);

@@ -189,6 +189,19 @@ static void test_bad_yaml(void **state)
                  "supporters/bob-baker.md:4:21: YAML: mapping values are not allowed in this "
                  "context: a value that holds \": \" needs quotes around it, like department: "
                  "\"Medicine: Hospitalist\"");
+    /* A tab: at the tab, with what to do; a quote or a bracket left open,
+     * where it opens; an item out of line with the list's. */
+    expect_error("faq/why-talk.md", "---\nquestion: Why?\n\tcategory: About\n---\nx\n",
+                 "faq/why-talk.md:3:1: YAML: found a tab character that violates indentation: "
+                 "indent with spaces, not tabs");
+    expect_error("faq/why-talk.md", "---\nquestion: \"Why?\ncategory: About\n---\nx\n",
+                 "faq/why-talk.md:2:11: YAML: found unexpected end of stream while scanning a "
+                 "quoted scalar that starts here (noticed at line 4, column 1): check that the "
+                 "quote opened here is closed");
+    expect_error("site.yml", "name: X\nroles:\n  - id: a\n    label: A\n   - id: b\n",
+                 "site.yml:5:4: YAML: did not find expected '-' indicator while parsing a block "
+                 "collection that starts at line 3: check that this line starts in the same "
+                 "column as the items (\"- \") above it");
     /* Text saved as Latin-1 (or any bytes that are not UTF-8): refused at
      * the byte, in the body as in the front matter. */
     expect_error("faq/why-talk.md", "---\nquestion: Why?\ncategory: About\n---\nCaf\xe9 au lait\n",
