@@ -193,8 +193,9 @@ static void check_field(struct ys_loader *L, yaml_node_t *n, json_t *f)
     if (!type)
         return;
     if (!formspec_type_known(type)) {
-        diag_error(L->d, YS_AT(L, n), "field \"%s\": unknown type \"%s\" (use %s)", id ? id : "?",
-                   type, formspec_type_list());
+        yaml_node_t *at = ys_value_of(L, n, "type");
+        diag_error(L->d, YS_AT(L, at ? at : n), "field \"%s\": unknown type \"%s\" (use %s)",
+                   id ? id : "?", type, formspec_type_list());
         return;
     }
     if (formspec_type_is_choice(type) && json_array_size(options) == 0)
@@ -294,8 +295,22 @@ static void check_colors(struct ys_loader *L, yaml_node_t *n, json_t *v)
 
 /* ---- the schemas of each file -------------------------------------------- */
 
+/* contact.email becomes a mailto: link and the address a sealed request is
+ * emailed to: one address, name@domain, nothing a link could be made of. */
+static void check_email(struct ys_loader *L, yaml_node_t *n, json_t *v)
+{
+    const char *s = json_string_value(v), *at = strchr(s, '@');
+    bool ok =
+        at && at > s && !strchr(at + 1, '@') && strchr(at + 1, '.') && at[strlen(at) - 1] != '.';
+    for (const char *p = s; ok && *p; p++)
+        ok = (unsigned char)*p > ' ' && !strchr("\"<>(),;:\\[]?&=", *p);
+    if (!ok)
+        diag_error(L->d, YS_AT(L, n),
+                   "\"%s\" is not an email address (write one, like peer.support@example.org)", s);
+}
+
 static const struct ys_key contact_keys[] = {
-    {"email", YS_STRING, false, NULL, NULL, NULL},
+    {"email", YS_STRING, false, NULL, check_email, NULL},
     {"phone", YS_STRING, false, NULL, NULL, NULL},
     {"hours", YS_STRING, false, NULL, NULL, NULL},
     {NULL, 0, false, NULL, NULL, NULL},
@@ -1002,8 +1017,25 @@ static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
         return;
     }
     char *full = xasprintf("%s/supporters/%s", c->dir, photo);
-    if (tree_kind(c->tree, full) != TREE_FILE)
-        diag_error(L->d, YS_AT(L, n), "photo \"%s\" not found next to this file", photo);
+    if (tree_kind(c->tree, full) != TREE_FILE) {
+        /* A name that differs only in capitals is the commonest slip (a
+         * camera's IMG_001.JPG): the web server would not find it either. */
+        char *dir = xasprintf("%s/supporters", c->dir);
+        char **names = tree_list(c->tree, dir, NULL);
+        const char *near = NULL;
+        for (size_t i = 0; names && names[i] && !near; i++)
+            if (!strcasecmp(names[i], photo))
+                near = names[i];
+        if (near)
+            diag_error(L->d, YS_AT(L, n),
+                       "photo \"%s\" not found next to this file (did you mean \"%s\"? capitals "
+                       "count)",
+                       photo, near);
+        else
+            diag_error(L->d, YS_AT(L, n), "photo \"%s\" not found next to this file", photo);
+        tree_list_free(names);
+        free(dir);
+    }
     free(full);
 }
 

@@ -265,6 +265,19 @@ static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
     return at;
 }
 
+yaml_node_t *ys_value_of(struct ys_loader *L, yaml_node_t *map, const char *key)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(L->doc, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), key))
+            return yaml_document_get_node(L->doc, p->value);
+    }
+    return NULL;
+}
+
 void ys_markdown_at(const json_t *at, size_t offset, int *line, int *column)
 {
     *line = 0;

@@ -75,6 +75,10 @@ json_t *ys_load(const char *path, const char *yaml, size_t len, int first_line,
                 const struct ys_key *spec, const char *what, void *ctx, struct ys_strings *strings,
                 struct diag *d);
 
+/* The value node of key in mapping node map, or NULL (for a check to
+ * point at one key of the mapping it checks). */
+yaml_node_t *ys_value_of(struct ys_loader *L, yaml_node_t *map, const char *key);
+
 /* Where byte at of a YS_MARKDOWN value lies in its file, from the value's
  * "KEY@at" (an array of [offset, line, column], one per source line, in
  * order); *line 0 when at is NULL or empty. Scalars span lines: a folded

@@ -157,6 +157,27 @@ static void test_unknown_role_and_modality(void **state)
 static void test_photo_errors_at_their_line(void **state)
 {
     (void)state;
+    /* A camera's IMG_001.JPG named img_001.jpg: the name that differs only
+     * in capitals is given. */
+    char *dir = scratch();
+    put(dir, "supporters/BOB.JPG", "not really a photo");
+    put(dir, "supporters/bob-baker.md",
+        "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
+        "photo: bob.jpg\n---\n");
+    struct content c;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(content_load(tree, dir, &c, &d), -1);
+    char *want = NULL;
+    if (asprintf(&want,
+                 "%s/supporters/bob-baker.md:6:8: photo \"bob.jpg\" not found next to this file "
+                 "(did you mean \"BOB.JPG\"? capitals count)",
+                 dir) < 0)
+        abort();
+    expect_message(&d, want);
+    free(want);
+    content_free(&c);
+    diag_free(&d);
+    drop(dir);
     expect_error("supporters/bob-baker.md",
                  "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
                  "photo: bob.jpg\n---\n",
@@ -267,8 +288,13 @@ static void test_duplicate_key(void **state)
 static void test_field_errors(void **state)
 {
     (void)state;
+    expect_error("site.yml", "name: X\nbase_url: https://x/\ncontact:\n  email: not-an-email\n",
+                 "site.yml:4:10: \"not-an-email\" is not an email address");
+    expect_error("site.yml",
+                 "name: X\nbase_url: https://x/\ncontact:\n  email: a@b.org?cc=c@d.org\n",
+                 "site.yml:4:10: \"a@b.org?cc=c@d.org\" is not an email address");
     expect_error("request.yml", "title: T\nfields:\n  - id: a\n    label: A\n    type: colour\n",
-                 "request.yml:3:5: field \"a\": unknown type \"colour\"");
+                 "request.yml:5:11: field \"a\": unknown type \"colour\"");
     expect_error("request.yml", "title: T\nfields:\n  - id: a\n    label: A\n    type: radio\n",
                  "request.yml:3:5: field \"a\": type radio needs \"options\"");
     expect_error("request.yml",
