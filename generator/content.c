@@ -1003,6 +1003,15 @@ static void check_pages(struct content *c, struct diag *d)
  * extension. Records its full path as "photo_path". */
 /* A supporter's photo: an image file next to the supporter's file, reported
  * at its photo: line. */
+/* 1 when data starts as a JPEG, a PNG or a WebP image does. */
+static bool is_image(const char *data, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    return (len >= 3 && u[0] == 0xFF && u[1] == 0xD8 && u[2] == 0xFF) ||
+           (len >= 8 && !memcmp(u, "\x89PNG\r\n\x1a\n", 8)) ||
+           (len >= 12 && !memcmp(u, "RIFF", 4) && !memcmp(u + 8, "WEBP", 4));
+}
+
 static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     const struct content *c = L->ctx;
@@ -1017,6 +1026,17 @@ static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
         return;
     }
     char *full = xasprintf("%s/supporters/%s", c->dir, photo);
+    char *data = NULL;
+    size_t len = 0;
+    struct diag unread = DIAG_INIT; /* the copy says why, if it cannot read it either */
+    if (tree_kind(c->tree, full) == TREE_FILE &&
+        tree_read(c->tree, full, 16u << 20, &data, &len, &unread) == 0 && !is_image(data, len))
+        diag_error(L->d, YS_AT(L, n),
+                   "photo \"%s\" is not a JPEG, PNG or WebP image (save or export it again as "
+                   "one of those)",
+                   photo);
+    free(data);
+    diag_free(&unread);
     if (tree_kind(c->tree, full) != TREE_FILE) {
         /* A name that differs only in capitals is the commonest slip (a
          * camera's IMG_001.JPG): the web server would not find it either. */

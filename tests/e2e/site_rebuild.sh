@@ -206,7 +206,7 @@ expect_not_contains "and the build is not called a reuse" "$T/cut.log" "changed 
 same_as_cold "after a cut record, the site equals a cold build"
 
 # A photo taken down: its asset must not stay behind in the site.
-printf 'fake image' >"$C/supporters/grace.png"
+printf '\211PNG\r\n\032\nnot a real image past its signature' >"$C/supporters/grace.png"
 sed -i 's/^name: Grace.*/&\nphoto: grace.png/' "$C/supporters/grace-kim.md"
 settle
 build "$A" >/dev/null 2>&1

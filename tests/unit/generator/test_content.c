@@ -178,6 +178,24 @@ static void test_photo_errors_at_their_line(void **state)
     content_free(&c);
     diag_free(&d);
     drop(dir);
+    /* A file that is no image under an image's name. */
+    dir = scratch();
+    put(dir, "supporters/bob.png", "a text file, renamed");
+    put(dir, "supporters/bob-baker.md",
+        "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
+        "photo: bob.png\n---\n");
+    d = (struct diag)DIAG_INIT;
+    assert_int_equal(content_load(tree, dir, &c, &d), -1);
+    if (asprintf(&want,
+                 "%s/supporters/bob-baker.md:6:8: photo \"bob.png\" is not a JPEG, PNG or WebP "
+                 "image",
+                 dir) < 0)
+        abort();
+    expect_message(&d, want);
+    free(want);
+    content_free(&c);
+    diag_free(&d);
+    drop(dir);
     expect_error("supporters/bob-baker.md",
                  "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
                  "photo: bob.jpg\n---\n",
