@@ -316,14 +316,14 @@ static void flush_data(struct reuse_writer *w)
 #define PENDING (256u << 10) /* data gathered before a write */
 
 /* Appends a blob (and a NUL and its checksum after it) to the data; puts its
- * place in the index. A large blob (the FAQ page's search text) is written
- * as it is. */
-static void put_blob(struct reuse_writer *w, const char *s, size_t len)
+ * place in index (the items' part, or the pages'). A large blob (the FAQ page's search text) is
+ * written as it is. */
+static void put_blob(struct reuse_writer *w, struct buf *index, const char *s, size_t len)
 {
     uint8_t sum[SUM_BYTES];
     checksum(sum, s ? s : "", len, w->id, ID_BYTES);
-    put_u64(&w->out, w->data_len);
-    put_u32(&w->out, (uint32_t)len);
+    put_u64(index, w->data_len);
+    put_u32(index, (uint32_t)len);
     if (len >= PENDING) {
         flush_data(w);
         write_data(w, s, len);
@@ -455,10 +455,10 @@ void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *pa
     struct buf v = BUF_INIT;
     bool whole = put_values(&v, values);
     put_item_head(w, kind, path, stamp, reviewed, fresh || !whole);
-    put_blob(w, v.data, v.len);
-    put_blob(w, card, card_len);
-    put_blob(w, entry, entry_len);
-    put_blob(w, answer, answer_len);
+    put_blob(w, &w->out, v.data, v.len);
+    put_blob(w, &w->out, card, card_len);
+    put_blob(w, &w->out, entry, entry_len);
+    put_blob(w, &w->out, answer, answer_len);
     buf_free(&v);
 }
 
@@ -485,11 +485,7 @@ void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search,
 {
     put_text(&w->pages, rel, strlen(rel));
     /* The page's blob goes in the data; its place in the pages' part. */
-    struct buf saved = w->out;
-    w->out = w->pages;
-    put_blob(w, search, search_len);
-    w->pages = w->out;
-    w->out = saved;
+    put_blob(w, &w->pages, search, search_len);
     put_page_ids(w, ids, nids);
 }
 

@@ -105,7 +105,9 @@ json_t *reuse_values(const struct reuse_item *it, const char *const *only);
 
 /* The record of this build. The data is appended to the file in dir (the
  * directory being written): to prev's data when given, else to a new file.
- * The index (reuse_bytes) is written last, by the caller. */
+ * The index (reuse_bytes) is written last, by the caller. Items and pages
+ * are kept apart: reuse_keep_item may run on one thread while another adds
+ * or keeps pages, but nothing else may run beside either. */
 struct reuse_writer;
 struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_t started_ns,
                                       const char *dir, const struct reuse *prev);

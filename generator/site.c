@@ -1126,7 +1126,34 @@ static void record_item(struct build *b, struct collection_files *files, enum re
                        files->fresh[i], item, card, card_len, entry, entry_len, answer, answer_len);
 }
 
-static void record_items(struct build *b)
+/* The items the record keeps as they were, on a worker while the pages are
+ * built (they write only the items' part of the record, which nothing else
+ * writes then); those made anew follow on the building thread
+ * (record_new_items), as their text goes into the data. */
+static void record_kept_items(struct build *b, struct page_job *job, int worker)
+{
+    (void)job;
+    (void)worker;
+    size_t i;
+    json_t *s;
+    json_array_foreach (b->c.supporters, i, s) {
+        const struct reuse_item *it = record_of(b, s);
+        if (it)
+            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, it, NULL, 0, NULL, 0, NULL, 0);
+    }
+    if (b->hook->faq_whole) { /* each entry as the record has it */
+        struct collection_files *f = &b->hook->faq;
+        for (size_t k = 0; k < f->n; k++)
+            reuse_keep_item(b->record, f->known[k], &f->stamp[k], f->fresh[k]);
+    }
+    json_array_foreach (b->c.faq, i, s) {
+        const struct reuse_item *it = record_of(b, s);
+        if (it)
+            record_item(b, &b->hook->faq, REUSE_FAQ, s, it, NULL, 0, NULL, 0, NULL, 0);
+    }
+}
+
+static void record_new_items(struct build *b)
 {
     size_t n = json_array_size(b->c.supporters);
     size_t *card_at = xcalloc(n + 1, sizeof *card_at);
@@ -1134,27 +1161,16 @@ static void record_items(struct build *b)
         card_at[b->card_of[k]] = k;
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(b->c.supporters, i);
-        const struct reuse_item *it = record_of(b, s);
         size_t k = card_at[i];
-        if (it)
-            record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, it, NULL, 0, NULL, 0, NULL, 0);
-        else if (b->card_text && b->card_text[k])
+        if (!record_of(b, s) && b->card_text && b->card_text[k])
             record_item(b, &b->hook->supporters, REUSE_SUPPORTER, s, NULL, b->card_text[k],
                         b->card_len[k], b->entry_text[i], b->entry_len[i], NULL, 0);
     }
     free(card_at);
-    if (b->hook->faq_whole) { /* each entry as the record has it */
-        struct collection_files *f = &b->hook->faq;
-        for (size_t i = 0; i < f->n; i++)
-            reuse_keep_item(b->record, f->known[i], &f->stamp[i], f->fresh[i]);
-    }
     size_t j;
     json_t *q;
     json_array_foreach (b->c.faq, j, q) {
-        const struct reuse_item *it = record_of(b, q);
-        if (it)
-            record_item(b, &b->hook->faq, REUSE_FAQ, q, it, NULL, 0, NULL, 0, NULL, 0);
-        else if (b->answers && b->answers[j])
+        if (!record_of(b, q) && b->answers && b->answers[j])
             record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, NULL, 0, NULL, 0,
                         json_string_value(b->answers[j]), json_string_length(b->answers[j]));
     }
@@ -1204,8 +1220,13 @@ static void build_fragments(struct build *b)
     finish(b);
     /* What was made of each file goes in the record now, so the cards,
      * entries and answers can go as soon as their pages take them. */
-    if (b->record)
-        record_items(b);
+    if (b->record) {
+        record_new_items(b);
+        struct page_job *job = xcalloc(1, sizeof *job);
+        job->prepare = record_kept_items;
+        job->d = (struct diag)DIAG_INIT;
+        submit(b, job);
+    }
 }
 
 /* The directory's cards, once its page is rendered (those of unchanged
