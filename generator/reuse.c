@@ -193,6 +193,10 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
     feed_str(&k, yaml_get_version_string());
     feed_str(&k, jansson_version_str());
     feed_str(&k, sodium_version_string());
+    /* XXH3's values were only fixed in xxHash 0.8: another version may sum
+     * the same record otherwise. */
+    unsigned xxh = XXH_versionNumber();
+    feed(&k, &xxh, sizeof xxh);
     if (out_dir && stat(out_dir, &st) == 0) {
         k.out_known = true;
         k.out_dev = st.st_dev;
