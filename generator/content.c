@@ -934,6 +934,24 @@ static void keep_complete(struct content *c, json_t *arr, const struct ys_key *s
     }
 }
 
+/* A field whose id an earlier field has (an error, said at the field) is
+ * left out: the form shows the first, not two inputs of one id. */
+static void drop_repeated_fields(json_t *fields)
+{
+    json_t *seen = json_object();
+    for (size_t i = 0; i < json_array_size(fields);) {
+        const char *id = json_string_value(json_object_get(json_array_get(fields, i), "id"));
+        if (id && json_object_get(seen, id)) {
+            json_array_remove(fields, i);
+            continue;
+        }
+        if (id)
+            json_object_set_new(seen, id, json_true());
+        i++;
+    }
+    json_decref(seen);
+}
+
 /* Groups FAQ entries into categories, returned in display order: by their
  * smallest "order", then by name. Gives each entry its category_slug, and
  * sorts the entries by their category's place, order, question and slug. */
@@ -1198,6 +1216,7 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     c->request = req;
     if (req) {
         keep_complete(c, json_object_get(req, "fields"), field_keys, NULL);
+        drop_repeated_fields(json_object_get(req, "fields"));
         request_defaults(req);
     }
 

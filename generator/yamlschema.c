@@ -187,6 +187,8 @@ static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct y
             } else if (json_object_get(seen, v)) {
                 diag_error(L->d, YS_AT(L, item), "\"%s\": %s \"%s\" appears twice", k->name,
                            k->pair_key, v);
+                json_decref(o); /* the first is shown: not one error more for the page */
+                continue;
             }
             json_object_set_new(seen, v, json_true());
             if (!json_object_get(o, "label"))

@@ -170,6 +170,9 @@ cp "$T/once/faq/why-talk.md" "$T/once/faq/Why_Talk.md"
 first_supporter=$(ls "$T/once/supporters" | head -1)
 printf '\nSee [them](/supporters/%s/).\n' "${first_supporter%.md}" >>"$T/once/pages/about.md"
 printf -- '---\nname: [unclosed\n---\n' >"$T/once/supporters/$first_supporter"
+# A field id and an option value given twice in the request form.
+sed -i 's/{value: colleague, label: A colleague}/{value: self, label: A colleague}/' "$T/once/request.yml"
+printf '  - id: name\n    label: Name again\n    type: text\n' >>"$T/once/request.yml"
 "$PEERSITE" check --content "$T/once" --theme "$THEME" >"$T/once.log" 2>&1
 expect_status "mistakes fail the check" 1 $?
 expect_contains "a base_url without https:// is said once" "$T/once.log" "must start with https:// or http://"
@@ -177,7 +180,10 @@ expect_contains "a duplicate slug says what to do" "$T/once.log" "rename one of 
 expect_contains "an unreadable supporter is reported" "$T/once.log" "$first_supporter:2"
 
 expect_not_contains "no broken link comes of the base_url" "$T/once.log" "peersupport.example.orgfaq"
-expect_not_contains "no id used twice comes of the duplicate slug" "$T/once.log" "id used twice"
+expect_contains "a field id given twice is said" "$T/once.log" "field id \"name\" appears twice"
+expect_contains "an option value given twice is said" "$T/once.log" "value \"self\" appears twice"
+expect_not_contains "no id used twice comes of the duplicate slug, field or option" "$T/once.log" \
+    "id used twice"
 expect_not_contains "a link to the unreadable supporter's page is not called broken" "$T/once.log" \
     "/supporters/${first_supporter%.md}/\": no such page"
 
