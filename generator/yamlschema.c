@@ -202,68 +202,103 @@ static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct y
     return NULL;
 }
 
-/* Where each source line of scalar n starts in its value v: the line's text
- * (its indentation and, on the first line, what precedes the scalar left
- * out) is looked for at the value's next bytes. A line whose text the value
- * does not hold as it is (an escape in quotes) ends the map there: later
- * places then count from the last line found. */
+/* The byte where libyaml's mark (line, column in characters) lies in src. */
+static size_t byte_at(const char *src, size_t len, const yaml_mark_t *m)
+{
+    size_t at = 0;
+    for (size_t line = 0; line < m->line && at < len; at++)
+        if (src[at] == '\n')
+            line++;
+    for (size_t col = 0; col < m->column && at < len && src[at] != '\n'; col++)
+        do /* one character: its lead byte and continuation bytes */
+            at++;
+        while (at < len && ((unsigned char)src[at] & 0xC0) == 0x80);
+    return at;
+}
+
+/* Where each source line of scalar n starts in its value v. Each line's
+ * text (its indentation, a carriage return and trailing blanks left out;
+ * on the first line, what precedes the scalar, an anchor or a tag, and its
+ * quote) is looked for at the value's next bytes, or, past an escape the
+ * value holds otherwise (quotes), a little further on; a line not found is
+ * left out, and places on it count from the line before. */
 static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     json_t *at = json_array();
     const char *value = json_string_value(v), *src = L->src;
     size_t vlen = json_string_length(v), cursor = 0;
-    size_t first = n->start_mark.index, last = n->end_mark.index;
+    if (!src)
+        return at;
     bool block = n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
                  n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
-    bool quoted = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-                  n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-    if (!src || last > L->src_len || first > last)
-        return at;
-    size_t line = n->start_mark.line, pos = first + (quoted ? 1 : 0);
-    if (block) { /* the indicator's line holds no text */
-        while (pos < last && src[pos] != '\n')
-            pos++;
-    }
-    while (pos < last) {
-        if (src[pos] == '\n') {
-            pos++;
-            line++;
-            continue;
+    size_t pos = byte_at(src, L->src_len, &n->start_mark);
+    int first_line = 0, first_column = 0;
+    /* A block ends where the next key's line starts: that line is not its. */
+    size_t end_line =
+        n->end_mark.line - (n->end_mark.column == 0 && n->end_mark.line > n->start_mark.line);
+    for (size_t line = n->start_mark.line; line <= end_line && pos < L->src_len; line++) {
+        size_t line_start = pos;
+        while (line_start > 0 && src[line_start - 1] != '\n')
+            line_start--;
+        size_t eol = pos;
+        while (eol < L->src_len && src[eol] != '\n')
+            eol++;
+        const char *text = src + pos;
+        size_t len = eol - pos;
+        pos = eol + 1; /* the next line */
+        if (line == n->start_mark.line) {
+            if (block)
+                continue;                                   /* the indicator's line holds no text */
+            while (len && (*text == '&' || *text == '!')) { /* an anchor, a tag */
+                while (len && *text != ' ')
+                    text++, len--;
+                while (len && *text == ' ')
+                    text++, len--;
+            }
+            if (len && (*text == '"' || *text == '\''))
+                text++, len--;
         }
-        size_t start = pos;
-        while (pos < last && src[pos] != '\n')
-            pos++;
-        const char *text = src + start;
-        size_t len = pos - start;
-        size_t indent = 0;
-        while (indent < len && (text[indent] == ' ' || text[indent] == '\t'))
-            indent++;
-        if (indent == len)
-            continue; /* a blank line */
-        text += indent;
-        len -= indent;
+        while (len && (*text == ' ' || (!block && *text == '\t')))
+            text++, len--;
+        while (len && (text[len - 1] == '\r' || text[len - 1] == ' ' || text[len - 1] == '\t'))
+            len--;
+        bool quoted = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                      n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        if (quoted && line == end_line && len && (text[len - 1] == '"' || text[len - 1] == '\''))
+            len--; /* the closing quote */
+        if (!len)
+            continue;      /* a blank line */
+        if (!first_line) { /* where the value starts, whatever is found */
+            first_line = (int)line + L->line0;
+            first_column = (int)(text - (src + line_start)) + 1;
+        }
         /* The value's next text, after the newlines or the space that
          * stand for the line breaks before it. */
-        size_t at_value = cursor;
-        while (at_value < vlen && (value[at_value] == '\n' || value[at_value] == ' '))
-            at_value++;
+        size_t found = cursor;
+        while (found < vlen && (value[found] == '\n' || value[found] == ' '))
+            found++;
         size_t same = 0;
-        while (same < len && at_value + same < vlen && value[at_value + same] == text[same])
+        while (same < len && found + same < vlen && value[found + same] == text[same])
             same++;
-        if (same == 0)
-            break;
-        /* The column counts from the line's start in the file (the first
-         * line of a scalar after "key: " starts before it). */
-        const char *line_start = src + start;
-        while (line_start > src && line_start[-1] != '\n')
-            line_start--;
-        size_t column = (size_t)(text - line_start) + 1;
-        json_array_append_new(at, json_pack("[I, i, i]", (json_int_t)at_value, (int)line + L->line0,
-                                            (int)column));
-        cursor = at_value + same;
-        if (same < len)
-            break;
+        if (!same) { /* an escape before it: look a little further */
+            size_t key = len < 8 ? len : 8, window = vlen - cursor < 4096 ? vlen - cursor : 4096;
+            const char *hit = memmem(value + cursor, window, text, key);
+            if (!hit)
+                continue;
+            found = (size_t)(hit - value);
+            while (same < len && found + same < vlen && value[found + same] == text[same])
+                same++;
+        }
+        json_array_append_new(at, json_pack("[I, i, i]", (json_int_t)found, (int)line + L->line0,
+                                            (int)(text - (src + line_start)) + 1));
+        cursor = found + same;
     }
+    /* Text before the first line found (an escape on it) is on the
+     * value's first line. */
+    json_t *head = json_array_get(at, 0);
+    if (first_line && (!head || json_integer_value(json_array_get(head, 0)) > 0))
+        json_array_insert_new(at, 0,
+                              json_pack("[I, i, i]", (json_int_t)0, first_line, first_column));
     return at;
 }
 

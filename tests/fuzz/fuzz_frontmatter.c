@@ -8,6 +8,7 @@
 
 #include "content.h"
 #include "frontmatter.h"
+#include "yamlschema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,6 +18,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         yaml_document_t doc;
         if (fm_load_yaml("fuzz.md", fm.yaml, fm.yaml_len, fm.yaml_line, &doc, &d) == 0)
             yaml_document_delete(&doc);
+        /* Markdown values, whose lines are mapped back to the file's. */
+        static const struct ys_key spec[] = {
+            {"text", YS_MARKDOWN, false, NULL, NULL, NULL},
+            {"intro", YS_MARKDOWN, false, NULL, NULL, NULL},
+            {NULL, 0, false, NULL, NULL, NULL},
+        };
+        json_t *o =
+            ys_load("fuzz.md", fm.yaml, fm.yaml_len, fm.yaml_line, spec, "x", NULL, NULL, &d);
+        const char *keys[] = {"text", "intro"};
+        for (size_t k = 0; o && k < 2; k++) {
+            json_t *v = json_object_get(o, keys[k]);
+            char at_key[16];
+            snprintf(at_key, sizeof at_key, "%s@at", keys[k]);
+            int line, column;
+            for (size_t off = 0; json_is_string(v) && off <= json_string_length(v); off++)
+                ys_markdown_at(json_object_get(o, at_key), off, &line, &column);
+        }
+        json_decref(o);
     }
     diag_free(&d);
 
