@@ -50,6 +50,19 @@ int fm_split(const char *path, const char *text, size_t len, struct fm *out, str
     return -1;
 }
 
+size_t fm_mark_byte(const char *yaml, size_t len, const yaml_mark_t *m)
+{
+    size_t at = 0;
+    for (size_t line = 0; line < m->line && at < len; at++)
+        if (yaml[at] == '\n')
+            line++;
+    for (size_t col = 0; col < m->column && at < len && yaml[at] != '\n'; col++)
+        do /* one character: its lead byte and continuation bytes */
+            at++;
+        while (at < len && ((unsigned char)yaml[at] & 0xC0) == 0x80);
+    return at;
+}
+
 /* What an editor can do about libyaml's commonest complaints, or "". A
  * colon libyaml refuses after another ": " on its line is a value holding
  * one; the first of its line, a line indented under a key's value. */
@@ -60,8 +73,9 @@ static const char *yaml_hint(const char *problem, const char *context, const cha
         return ": check that this line starts in the same column as the keys above it";
     if (!strcmp(problem, "did not find expected '-' indicator"))
         return ": check that this line starts in the same column as the items (\"- \") above it";
+    size_t at = fm_mark_byte(yaml, len, m);
     if (strstr(problem, "tab character") ||
-        (m->index < len && yaml[m->index] == '\t' && strstr(problem, "cannot start any token")))
+        (at < len && yaml[at] == '\t' && strstr(problem, "cannot start any token")))
         return ": indent with spaces, not tabs";
     if (!strcmp(problem, "did not find expected ',' or ']'"))
         return ": check that the [ opened here is closed with ]";
@@ -69,16 +83,55 @@ static const char *yaml_hint(const char *problem, const char *context, const cha
         return ": check that the { opened here is closed with }";
     if (context && strstr(context, "quoted scalar"))
         return ": check that the quote opened here is closed";
-    if (strcmp(problem, "mapping values are not allowed in this context") || m->index > len)
+    if (strcmp(problem, "mapping values are not allowed in this context"))
         return "";
-    size_t start = m->index;
+    size_t start = at;
     while (start > 0 && yaml[start - 1] != '\n')
         start--;
-    const char *earlier = memmem(yaml + start, m->index - start, ": ", 2);
+    const char *earlier = memmem(yaml + start, at - start, ": ", 2);
     return earlier ? ": a value that holds \": \" needs quotes around it, like "
                      "department: \"Medicine: Hospitalist\""
                    : ": this line is indented under the line above it; check that it starts in "
                      "the same column as the keys above it";
+}
+
+/* A quoted value opened on a line of [from, to) and not closed on it: libyaml
+ * reads the lines after it as the value's, and complains only where they
+ * stop making sense. The place of its quote, or 0. */
+static size_t open_quote(const char *yaml, size_t len, size_t from, size_t to, size_t *line)
+{
+    size_t at = 0, l = 0;
+    while (l < from && at < len)
+        if (yaml[at++] == '\n')
+            l++;
+    for (; l < to && at < len; l++) {
+        size_t eol = at;
+        while (eol < len && yaml[eol] != '\n')
+            eol++;
+        for (size_t i = at; i + 2 < eol; i++) {
+            if (!((yaml[i] == ':' || yaml[i] == '-') && yaml[i + 1] == ' ' &&
+                  (yaml[i + 2] == '"' || yaml[i + 2] == '\'')))
+                continue;
+            char q = yaml[i + 2];
+            size_t k = i + 3;
+            bool closed = false;
+            while (k < eol && !closed) {
+                if (q == '"' && yaml[k] == '\\')
+                    k += 2;
+                else if (yaml[k] == q && q == '\'' && k + 1 < eol && yaml[k + 1] == '\'')
+                    k += 2;
+                else
+                    closed = yaml[k++] == q;
+            }
+            if (!closed) {
+                *line = l;
+                return i + 2 + 1; /* 1-based, so 0 says none */
+            }
+            break; /* one value per line */
+        }
+        at = eol + 1;
+    }
+    return 0;
 }
 
 int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
@@ -103,7 +156,19 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
          * to fix, so that is where the message points. */
         /* A tab is where it was noticed, not where its value started. */
         bool at_problem = strstr(hint, "tabs") != NULL;
-        if (at_problem)
+        size_t quote_line = 0,
+               quote = parser.context && strstr(parser.context, "block") && c->line < m->line
+                           ? open_quote(yaml, len, c->line, m->line, &quote_line)
+                           : 0;
+        if (quote) {
+            size_t start = quote - 1;
+            while (start > 0 && yaml[start - 1] != '\n')
+                start--;
+            diag_error(d, path, (int)quote_line + first_line, (int)(quote - start),
+                       "YAML: the quote opened here is not closed on its line (noticed at line "
+                       "%d: %s): check that the quote opened here is closed",
+                       (int)m->line + first_line, problem);
+        } else if (at_problem)
             diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s%s",
                        problem, hint);
         else if (parser.context && c->line < m->line && !strstr(parser.context, "block"))

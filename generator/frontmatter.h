@@ -29,6 +29,10 @@ int fm_split(const char *path, const char *text, size_t len, struct fm *out, str
  * on success). first_line is the file line of the text's first line. Syntax
  * errors are added as path:line:column and return -1. An empty text gives an
  * empty document (no root node). */
+/* The byte of yaml (len bytes) where libyaml's mark lies: its index and
+ * column count characters, not bytes. */
+size_t fm_mark_byte(const char *yaml, size_t len, const yaml_mark_t *m);
+
 int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
                  yaml_document_t *doc, struct diag *d);
 

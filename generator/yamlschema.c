@@ -202,20 +202,6 @@ static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct y
     return NULL;
 }
 
-/* The byte where libyaml's mark (line, column in characters) lies in src. */
-static size_t byte_at(const char *src, size_t len, const yaml_mark_t *m)
-{
-    size_t at = 0;
-    for (size_t line = 0; line < m->line && at < len; at++)
-        if (src[at] == '\n')
-            line++;
-    for (size_t col = 0; col < m->column && at < len && src[at] != '\n'; col++)
-        do /* one character: its lead byte and continuation bytes */
-            at++;
-        while (at < len && ((unsigned char)src[at] & 0xC0) == 0x80);
-    return at;
-}
-
 /* Where each source line of scalar n starts in its value v. Each line's
  * text (its indentation, a carriage return and trailing blanks left out;
  * on the first line, what precedes the scalar, an anchor or a tag, and its
@@ -231,7 +217,7 @@ static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
         return at;
     bool block = n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
                  n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
-    size_t pos = byte_at(src, L->src_len, &n->start_mark);
+    size_t pos = fm_mark_byte(src, L->src_len, &n->start_mark);
     int first_line = 0, first_column = 0;
     /* A block ends where the next key's line starts: that line is not its. */
     size_t end_line =

@@ -237,6 +237,19 @@ static void test_bad_yaml(void **state)
                  "faq/why-talk.md:2:11: YAML: found unexpected end of stream while scanning a "
                  "quoted scalar that starts here (noticed at line 4, column 1): check that the "
                  "quote opened here is closed");
+    /* A quote left open in a block: libyaml complains lines later. */
+    expect_error("site.yml",
+                 "name: X\ntagline: \"Always here\nbase_url: https://x/\ncontact:\n  hours: \"9 to "
+                 "5\"\n  phone: 555-0100\n",
+                 "site.yml:2:10: YAML: the quote opened here is not closed on its line");
+    /* The tab found after letters of several bytes (libyaml counts
+     * characters): its hint still. */
+    expect_error("site.yml",
+                 "name: "
+                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                 "\xc3\xa9\xc3\xa9\ncontact:\n\t email: a@b.org\n",
+                 "site.yml:3:1: YAML: found character that cannot start any token: indent with "
+                 "spaces, not tabs");
     expect_error("site.yml", "name: X\nroles:\n  - id: a\n    label: A\n   - id: b\n",
                  "site.yml:5:4: YAML: did not find expected '-' indicator while parsing a block "
                  "collection that starts at line 3: check that this line starts in the same "
