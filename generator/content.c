@@ -296,14 +296,16 @@ static void check_colors(struct ys_loader *L, yaml_node_t *n, json_t *v)
 /* ---- the schemas of each file -------------------------------------------- */
 
 /* contact.email becomes a mailto: link and the address a sealed request is
- * emailed to: one address, name@domain, nothing a link could be made of. */
+ * emailed to: one address, name@domain. Characters RFC 5322 allows only
+ * quoted, and "?" (in a mailto: link, it starts added headers such as a
+ * copy to someone else), are refused. */
 static void check_email(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     const char *s = json_string_value(v), *at = strchr(s, '@');
     bool ok =
         at && at > s && !strchr(at + 1, '@') && strchr(at + 1, '.') && at[strlen(at) - 1] != '.';
     for (const char *p = s; ok && *p; p++)
-        ok = (unsigned char)*p > ' ' && !strchr("\"<>(),;:\\[]?&=", *p);
+        ok = (unsigned char)*p > ' ' && !strchr("\"<>(),;:\\[]?", *p);
     if (!ok)
         diag_error(L->d, YS_AT(L, n),
                    "\"%s\" is not an email address (write one, like peer.support@example.org)", s);

@@ -127,6 +127,8 @@ static int cmd_publish(const struct cli *c, struct diag *d)
     struct build_result res = {0};
     const char *branch = cli_get(c, "branch");
     int rc = -1;
+    if (publish_branch_name_ok(branch, d) < 0)
+        goto out;
     if (!mkdtemp(tmp)) {
         diag_error(d, "/tmp", 0, 0, "cannot create a temporary directory");
         goto out;

@@ -65,10 +65,33 @@ out:
     return rc;
 }
 
+int publish_branch_name_ok(const char *branch, struct diag *d)
+{
+    char *refname = xasprintf("refs/heads/%s", branch);
+    int valid = 0;
+    bool ok = git_reference_name_is_valid(&valid, refname) == 0 && valid;
+    free(refname);
+    size_t n = strlen(branch);
+    if (!ok)
+        diag_error(d, branch, 0, 0, "not a valid branch name");
+    else if (!strcmp(branch, "HEAD") || (n > 5 && !strcmp(branch + n - 5, "_HEAD")) ||
+             !strncmp(branch, "refs/", 5))
+        diag_error(d, branch, 0, 0,
+                   "is one of git's own names: a branch of that name makes git commands "
+                   "ambiguous; choose another name, such as published");
+    else if (!strcmp(branch, "site"))
+        diag_error(d, branch, 0, 0,
+                   "is where builds go by default (site/): a branch of that name makes git "
+                   "commands ambiguous; choose another name, such as published");
+    else
+        return 0;
+    return -1;
+}
+
 int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, const char *message,
                  int dirty, int *created, char shortid[16], struct diag *d)
 {
-    int rc = -1, valid = 0;
+    int rc = -1;
     char *refname = NULL, *msg = NULL;
     git_reference *ref = NULL, *head = NULL;
     git_commit *tip = NULL;
@@ -85,23 +108,23 @@ int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, co
     }
     if (asprintf(&refname, "refs/heads/%s", branch) < 0)
         abort();
-    if (git_reference_name_is_valid(&valid, refname) < 0 || !valid) {
-        diag_error(d, branch, 0, 0, "not a valid branch name");
+    if (publish_branch_name_ok(branch, d) < 0)
         goto out;
-    }
-    /* A branch named like a file or folder of the working tree (such as
-     * site/, where builds go by default) makes "git log NAME" ambiguous. */
+    /* A new branch named like a file or folder of the working tree makes
+     * "git log NAME" ambiguous. One already published to stays usable. */
     const char *workdir = gitinfo_workdir(g);
     char *same = workdir ? xasprintf("%s/%s", workdir, branch) : NULL;
     struct stat st;
-    bool taken = same && lstat(same, &st) == 0;
+    git_reference *existing = NULL;
+    bool taken = same && lstat(same, &st) == 0 &&
+                 git_reference_lookup(&existing, repo, refname) == GIT_ENOTFOUND;
+    git_reference_free(existing);
     free(same);
-    if (taken || !strcmp(branch, "site")) {
+    if (taken) {
         diag_error(d, branch, 0, 0,
-                   "%s: a branch of that name makes git commands ambiguous; choose another "
-                   "name, such as published",
-                   taken ? "is also the name of a file or folder of the repository"
-                         : "is where builds go by default (site/)");
+                   "is also the name of a file or folder of the repository: a branch of that name "
+                   "makes git commands ambiguous; choose another name, such as %s",
+                   strcmp(branch, "published") ? "published" : "published-site");
         goto out;
     }
     if (git_repository_head(&head, repo) == 0 && !strcmp(git_reference_name(head), refname)) {

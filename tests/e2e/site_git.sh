@@ -143,6 +143,18 @@ expect_contains "and says why" "$T/pubsite.log" "ambiguous"
 (cd "$R" && "$PEERSITE" publish --branch content) >"$T/pubcontent.log" 2>&1
 expect_status "refuses a branch named like a folder of the repository" 1 $?
 expect_contains "naming it" "$T/pubcontent.log" "content: is also the name of a file or folder"
+(cd "$R" && "$PEERSITE" publish --branch HEAD) >"$T/pubhead.log" 2>&1
+expect_status "refuses a branch named HEAD" 1 $?
+expect_contains "one of git's own names" "$T/pubhead.log" "HEAD: is one of git's own names"
+expect_not_contains "said before anything is built" "$T/pubhead.log" "warning"
+# A branch already published to stays usable beside a folder of its name
+# (a build into --out published, say).
+mkdir "$R/published" && echo x >"$R/published/x"
+echo "More." >>"$R/content/pages/about.md"
+git -C "$R" add content && commit_at "2025-07-02T12:00:00Z" "More"
+(cd "$R" && "$PEERSITE" publish --branch published) >"$T/pubagain.log" 2>&1
+expect_status "publishing again to a branch beside a folder of its name" 0 $?
+rm -rf "$R/published"
 
 # --repo overrides discovery; outside a repository: one warning, no dates.
 (cd "$T" && "$PEERSITE" build --repo "$R" --content "$R/content" --theme "$R/themes/default" --out "$T/out4") >/dev/null 2>&1

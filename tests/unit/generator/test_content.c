@@ -342,6 +342,25 @@ static void test_field_errors(void **state)
     expect_error("site.yml",
                  "name: X\nbase_url: https://x/\ncontact:\n  email: a@b.org?cc=c@d.org\n",
                  "site.yml:4:10: \"a@b.org?cc=c@d.org\" is not an email address");
+    /* Addresses RFC 5322 allows as they are pass. */
+    static const char *const good[] = {"first.last+tag@sub.example.org", "user=x&y@example.org",
+                                       "o'brien@example.org"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char *dir = scratch(), *yml = NULL;
+        if (asprintf(&yml, "name: X\nbase_url: https://x/\ncontact:\n  email: %s\n", good[i]) < 0)
+            abort();
+        put(dir, "site.yml", yml);
+        struct content c;
+        struct diag d = DIAG_INIT;
+        content_load(tree, dir, &c, &d);
+        for (size_t k = 0; k < d.n; k++)
+            if (strstr(d.items[k].msg, "email address"))
+                fail_msg("expected %s to pass, got: %s", good[i], d.items[k].msg);
+        content_free(&c);
+        diag_free(&d);
+        free(yml);
+        drop(dir);
+    }
     expect_error("request.yml", "title: T\nfields:\n  - id: a\n    label: A\n    type: colour\n",
                  "request.yml:5:11: field \"a\": unknown type \"colour\"");
     expect_error("request.yml", "title: T\nfields:\n  - id: a\n    label: A\n    type: radio\n",
