@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "content.h"
 #include "gittree.h"
 #include "site.h"
@@ -43,10 +44,20 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
     /* Said before the build: the errors of files that would not be
      * published anyway are no help. */
     if (r->refuse_dirty && res->dirty) {
+        json_t *changed = json_object_get(facts, "changed"), *p;
+        size_t i, shown = json_array_size(json_object_get(changed, "paths"));
+        json_int_t count = json_integer_value(json_object_get(changed, "count"));
+        struct buf names = BUF_INIT;
+        json_array_foreach (json_object_get(changed, "paths"), i, p)
+            buf_printf(&names, "%s%s", i ? ", " : "", json_string_value(p));
+        if (count > (json_int_t)shown)
+            buf_printf(&names, " and %lld more", (long long)(count - (json_int_t)shown));
         diag_error(d, r->content, 0, 0,
-                   "the working tree has uncommitted changes to the content or the theme: "
+                   "the working tree has uncommitted changes to the content or the theme (%s): "
                    "commit them first, or publish them with --allow-dirty (the commit message "
-                   "will say so)");
+                   "will say so)",
+                   names.data ? names.data : "");
+        buf_free(&names);
         goto out;
     }
     struct site_options o = {.content_dir = r->content,

@@ -426,9 +426,22 @@ out:
     return rc;
 }
 
-/* Marks files changed in the working tree; returns 1 if any, 0 if none, -1. */
+/* 1 when a segment of path starts with '.': a hidden file (an editor's swap
+ * file, say), which no build reads. */
+static bool hidden_path(const char *path)
+{
+    if (*path == '.')
+        return true;
+    for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/'))
+        if (p[1] == '.')
+            return true;
+    return false;
+}
+
+/* Marks files changed in the working tree and names the first few in
+ * changed; returns how many there are, or -1. Hidden files do not count. */
 static int local_changes(struct gitinfo *g, const char *prefix, const char *theme_prefix,
-                         json_t *dates, const char *content_dir, struct diag *d)
+                         json_t *dates, const char *content_dir, json_t *changed, struct diag *d)
 {
     git_status_list *list = NULL;
     git_status_options opts;
@@ -451,10 +464,15 @@ static int local_changes(struct gitinfo *g, const char *prefix, const char *them
         utc_date((git_time_t)strtoll(sde, NULL, 10), date);
     size_t n = git_status_list_entrycount(list);
     size_t pl = strlen(prefix);
+    int count = 0;
     for (size_t i = 0; i < n; i++) {
         const git_status_entry *e = git_status_byindex(list, i);
         const git_diff_delta *delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
         const char *path = delta ? delta->new_file.path : NULL;
+        if (path && hidden_path(path))
+            continue;
+        if (path && count++ < 3)
+            json_array_append_new(changed, json_string(path));
         if (!path || (pl && (strncmp(path, prefix, pl) || path[pl] != '/')))
             continue;
         char *key;
@@ -463,7 +481,7 @@ static int local_changes(struct gitinfo *g, const char *prefix, const char *them
         free(key);
     }
     git_status_list_free(list);
-    return n > 0;
+    return count;
 }
 
 json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *theme_dir,
@@ -491,17 +509,25 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
         if (date_walk(g, prefix, remaining, dates, content_dir, d) < 0)
             goto out;
     }
-    if (!g->from_rev && (dirty = local_changes(g, prefix, theme_prefix, dates, content_dir, d)) < 0)
+    json_t *changed = json_array();
+    if (!g->from_rev &&
+        (dirty = local_changes(g, prefix, theme_prefix, dates, content_dir, changed, d)) < 0) {
+        json_decref(changed);
         goto out;
-    res = json_pack("{s:O}", "reviewed", dates);
+    }
+    /* What makes the tree dirty, for a refusal to name (not part of the
+     * commit's facts, which pages and the build's key read). */
+    res = json_pack("{s:O, s:{s:O, s:i}}", "reviewed", dates, "changed", "paths", changed, "count",
+                    dirty);
     if (g->commit) {
         git_buf id = {0};
         if (git_object_short_id(&id, (const git_object *)g->commit) == 0) {
             json_object_set_new(res, "commit",
-                                json_pack("{s:s, s:b}", "id", id.ptr, "dirty", dirty));
+                                json_pack("{s:s, s:b}", "id", id.ptr, "dirty", dirty > 0));
             git_buf_dispose(&id);
         }
     }
+    json_decref(changed);
 out:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (seconds)

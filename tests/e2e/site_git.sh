@@ -102,6 +102,7 @@ echo "Not committed yet." >>"$R/content/faq/why-talk.md"
 build_pub >"$T/dirty.log" 2>&1
 expect_status "publish refuses uncommitted content" 1 $?
 expect_contains "and says how to go on" "$T/dirty.log" "--allow-dirty"
+expect_contains "naming the file" "$T/dirty.log" "(content/faq/why-talk.md)"
 # A broken file not committed is refused as uncommitted, not read: it
 # would not be published anyway.
 printf 'no front matter\n' >"$R/content/faq/untracked.md"
@@ -155,6 +156,12 @@ git -C "$R" add content && commit_at "2025-07-02T12:00:00Z" "More"
 (cd "$R" && "$PEERSITE" publish --branch published) >"$T/pubagain.log" 2>&1
 expect_status "publishing again to a branch beside a folder of its name" 0 $?
 rm -rf "$R/published"
+
+# An editor's hidden swap file is no change to the site: publishing goes on.
+echo "swap" >"$R/content/faq/.why-talk.md.swp"
+(cd "$R" && "$PEERSITE" publish --branch published) >"$T/swp.log" 2>&1
+expect_status "a hidden swap file does not make the tree dirty" 0 $?
+rm "$R/content/faq/.why-talk.md.swp"
 
 # --repo overrides discovery; outside a repository: one warning, no dates.
 (cd "$T" && "$PEERSITE" build --repo "$R" --content "$R/content" --theme "$R/themes/default" --out "$T/out4") >/dev/null 2>&1
