@@ -458,7 +458,8 @@ static int add_source(struct content *c, char *path, char *body, int line)
     return (int)c->nsources++;
 }
 
-/* 0 when text is UTF-8; otherwise -1, with an error at its first byte that
+/* How many bytes of text to skip (a byte order mark's 3, or 0) when it is
+ * UTF-8; otherwise -1, with an error at its first byte that
  * is not (an editor that saves Latin-1 or Windows-1252 would show the
  * reader a replacement character where it stood). A NUL is refused too. */
 static int plain_text(const char *path, const char *text, size_t len, struct diag *d)
@@ -468,8 +469,8 @@ static int plain_text(const char *path, const char *text, size_t len, struct dia
         return -1;
     }
     size_t bad = utf8_valid_prefix(text, len);
-    if (bad == len)
-        return 0;
+    if (bad == len) /* a byte order mark (Windows editors write one) is no text */
+        return len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
     int line = 1;
     size_t line_start = 0;
     for (size_t i = 0; i < bad; i++)
@@ -494,7 +495,8 @@ static json_t *load_md(struct content *c, const char *path, const struct ys_key 
     json_t *obj = NULL;
     if (tree_read(c->tree, path, MAX_CONTENT_FILE, &text, &len, d) < 0)
         return NULL;
-    if (plain_text(path, text, len, d) < 0 || fm_split(path, text, len, &fm, d) < 0)
+    int bom = plain_text(path, text, len, d);
+    if (bom < 0 || fm_split(path, text + bom, len - (size_t)bom, &fm, d) < 0)
         goto out;
     obj = ys_load(path, fm.yaml, fm.yaml_len, fm.yaml_line, spec, what, c, NULL, d);
     if (obj) {
@@ -513,9 +515,9 @@ static json_t *load_yml(struct content *c, const char *path, const struct ys_key
     size_t len;
     if (tree_read(c->tree, path, MAX_CONTENT_FILE, &text, &len, d) < 0)
         return NULL;
-    json_t *obj = plain_text(path, text, len, d) < 0
-                      ? NULL
-                      : ys_load(path, text, len, 1, spec, what, c, NULL, d);
+    int bom = plain_text(path, text, len, d);
+    json_t *obj =
+        bom < 0 ? NULL : ys_load(path, text + bom, len - (size_t)bom, 1, spec, what, c, NULL, d);
     free(text);
     return obj;
 }
@@ -619,8 +621,8 @@ static void *parse_range(void *arg)
             continue; /* unchanged since a build that read it */
         if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, &m->d) < 0)
             continue;
-        if (plain_text(m->path, b.data, len, &m->d) == 0 &&
-            fm_split(m->path, b.data, len, &fm, &m->d) == 0) {
+        int bom = plain_text(m->path, b.data, len, &m->d);
+        if (bom >= 0 && fm_split(m->path, b.data + bom, len - (size_t)bom, &fm, &m->d) == 0) {
             m->obj = ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c,
                              strings, &m->d);
             m->body = xstrndup(fm.body, fm.body_len);
@@ -1049,11 +1051,15 @@ static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
     char *data = NULL;
     size_t len = 0;
     struct diag unread = DIAG_INIT; /* the copy says why, if it cannot read it either */
+    static const char lfs[] = "version https://git-lfs.github.com/spec/";
     if (tree_kind(c->tree, full) == TREE_FILE &&
         tree_read(c->tree, full, 16u << 20, &data, &len, &unread) == 0 && !is_image(data, len))
         diag_error(L->d, YS_AT(L, n),
-                   "photo \"%s\" is not a JPEG, PNG or WebP image (save or export it again as "
-                   "one of those)",
+                   len >= sizeof lfs - 1 && !memcmp(data, lfs, sizeof lfs - 1)
+                       ? "photo \"%s\" is a Git LFS pointer, not the image itself (run git lfs "
+                         "pull first)"
+                       : "photo \"%s\" is not a JPEG, PNG or WebP image (save or export it "
+                         "again as one of those)",
                    photo);
     free(data);
     diag_free(&unread);

@@ -254,6 +254,10 @@ static void test_bad_yaml(void **state)
                  "site.yml:5:4: YAML: did not find expected '-' indicator while parsing a block "
                  "collection that starts at line 3: check that this line starts in the same "
                  "column as the items (\"- \") above it");
+    /* A byte order mark (Windows editors write one) is not text: the files
+     * after it read as without it. */
+    expect_error("faq/why-talk.md", "\xEF\xBB\xBF---\nquestion: Why?\n---\nx\n",
+                 "faq/why-talk.md:2:1: missing required key \"category\"");
     /* Text saved as Latin-1 (or any bytes that are not UTF-8): refused at
      * the byte, in the body as in the front matter. */
     expect_error("faq/why-talk.md", "---\nquestion: Why?\ncategory: About\n---\nCaf\xe9 au lait\n",
