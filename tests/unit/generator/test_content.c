@@ -154,48 +154,44 @@ static void test_unknown_role_and_modality(void **state)
                  "supporters/bob-baker.md:5:13: \"modalities\" must list at least one");
 }
 
+/* A supporter whose photo: is photo, beside a file named file holding
+ * bytes: the load fails with want at the photo: line. */
+static void expect_photo_error(const char *file, const char *bytes, const char *photo,
+                               const char *want)
+{
+    char *dir = scratch(), *rel = NULL, *md = NULL, *where = NULL;
+    if (asprintf(&rel, "supporters/%s", file) < 0 ||
+        asprintf(&md,
+                 "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
+                 "photo: %s\n---\n",
+                 photo) < 0 ||
+        asprintf(&where, "%s/supporters/bob-baker.md:6:8: %s", dir, want) < 0)
+        abort();
+    put(dir, rel, bytes);
+    put(dir, "supporters/bob-baker.md", md);
+    struct content c;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(content_load(tree, dir, &c, &d), -1);
+    expect_message(&d, where);
+    content_free(&c);
+    diag_free(&d);
+    drop(dir);
+    free(rel);
+    free(md);
+    free(where);
+}
+
 static void test_photo_errors_at_their_line(void **state)
 {
     (void)state;
     /* A camera's IMG_001.JPG named img_001.jpg: the name that differs only
      * in capitals is given. */
-    char *dir = scratch();
-    put(dir, "supporters/BOB.JPG", "not really a photo");
-    put(dir, "supporters/bob-baker.md",
-        "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
-        "photo: bob.jpg\n---\n");
-    struct content c;
-    struct diag d = DIAG_INIT;
-    assert_int_equal(content_load(tree, dir, &c, &d), -1);
-    char *want = NULL;
-    if (asprintf(&want,
-                 "%s/supporters/bob-baker.md:6:8: photo \"bob.jpg\" not found next to this file "
-                 "(did you mean \"BOB.JPG\"? capitals count)",
-                 dir) < 0)
-        abort();
-    expect_message(&d, want);
-    free(want);
-    content_free(&c);
-    diag_free(&d);
-    drop(dir);
+    expect_photo_error("BOB.JPG", "not really a photo", "bob.jpg",
+                       "photo \"bob.jpg\" not found next to this file (did you mean \"BOB.JPG\"? "
+                       "capitals count)");
     /* A file that is no image under an image's name. */
-    dir = scratch();
-    put(dir, "supporters/bob.png", "a text file, renamed");
-    put(dir, "supporters/bob-baker.md",
-        "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
-        "photo: bob.png\n---\n");
-    d = (struct diag)DIAG_INIT;
-    assert_int_equal(content_load(tree, dir, &c, &d), -1);
-    if (asprintf(&want,
-                 "%s/supporters/bob-baker.md:6:8: photo \"bob.png\" is not a JPEG, PNG or WebP "
-                 "image",
-                 dir) < 0)
-        abort();
-    expect_message(&d, want);
-    free(want);
-    content_free(&c);
-    diag_free(&d);
-    drop(dir);
+    expect_photo_error("bob.png", "a text file, renamed", "bob.png",
+                       "photo \"bob.png\" is not a JPEG, PNG or WebP image");
     expect_error("supporters/bob-baker.md",
                  "---\nname: Bob\nrole: resident\ndepartment: Medicine\nmodalities: [video]\n"
                  "photo: bob.jpg\n---\n",
