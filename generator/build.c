@@ -52,7 +52,7 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
             buf_printf(&names, "%s%s", i ? ", " : "", json_string_value(p));
         if (count > (json_int_t)shown)
             buf_printf(&names, " and %lld more", (long long)(count - (json_int_t)shown));
-        diag_error(d, r->content, 0, 0,
+        diag_error(d, "peersite", 0, 0,
                    "the working tree has uncommitted changes to the content or the theme (%s): "
                    "commit them first, or publish them with --allow-dirty (the commit message "
                    "will say so)",

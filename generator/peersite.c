@@ -82,11 +82,11 @@ static int build_or_check(const struct cli *c, struct diag *d, int write)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const char *out = cli_get(c, "out") ? cli_get(c, "out") : "site";
-    /* A link to the site (/var/www/site -> /srv/sites/v3, say) is followed:
-     * the site is built where it points, and the link stays a link. */
+    /* An existing site is named by its real path: a link to it
+     * (/var/www/site -> /srv/sites/v3, say) is followed and stays a link,
+     * and "." (a build from inside the site) is swapped like any other. */
     struct stat st;
-    char *target =
-        write && lstat(out, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(out, NULL) : NULL;
+    char *target = write && lstat(out, &st) == 0 ? realpath(out, NULL) : NULL;
     r.out = write ? (target ? target : out) : NULL;
     int rc = build_run(&r, &res, d);
     free(target);

@@ -173,6 +173,12 @@ settle
 (cd "$L/live" && "$PEERSITE" build --content "$C" --theme "$T/theme" --out .) >"$T/dot.log" 2>&1
 expect_contains "--out . rebuilds in place" "$T/dot.log" "changed since the last build"
 expect_contains "with the edit" "$L/live/supporters/daniel-reyes/index.html" "Reyes-Dot"
+cp "$C/site.yml" "$T/site.yml.saved"
+sed -i 's/^name: .*/name: Dot Program/' "$C/site.yml"
+(cd "$L/live" && "$PEERSITE" build --content "$C" --theme "$T/theme" --out .) >"$T/dot2.log" 2>&1
+expect_status "--out . builds afresh too (the settings changed)" 0 $?
+expect_contains "with the new settings" "$L/live/index.html" "Dot Program"
+cp "$T/site.yml.saved" "$C/site.yml"
 left=$(find "$L" "$L/live" -maxdepth 1 -name '.*tmp-*' -o -maxdepth 1 -name '.peersite-cache.staging-*')
 if [ -z "$left" ]; then ok "and leaves nothing in or beside it"; else
     fail "and leaves nothing in or beside it" "got: $left"; fi
