@@ -63,36 +63,42 @@ size_t fm_mark_byte(const char *yaml, size_t len, const yaml_mark_t *m)
     return at;
 }
 
-/* What an editor can do about libyaml's commonest complaints, or "". A
+/* libyaml's commonest complaints in an editor's words, or NULL (its own
+ * words are given then). *at_start: the place to point at is where the
+ * value started (libyaml's context), not where it noticed the problem. A
  * colon libyaml refuses after another ": " on its line is a value holding
  * one; the first of its line, a line indented under a key's value. */
-static const char *yaml_hint(const char *problem, const char *context, const char *yaml, size_t len,
-                             const yaml_mark_t *m)
+static const char *plain_words(const char *problem, const char *context, const char *yaml,
+                               size_t len, const yaml_mark_t *m, bool *at_start)
 {
-    if (!strcmp(problem, "did not find expected key"))
-        return ": check that this line starts in the same column as the keys above it";
-    if (!strcmp(problem, "did not find expected '-' indicator"))
-        return ": check that this line starts in the same column as the items (\"- \") above it";
     size_t at = fm_mark_byte(yaml, len, m);
+    *at_start = false;
     if (strstr(problem, "tab character") ||
         (at < len && yaml[at] == '\t' && strstr(problem, "cannot start any token")))
-        return ": indent with spaces, not tabs";
-    if (!strcmp(problem, "did not find expected ',' or ']'"))
-        return ": check that the [ opened here is closed with ]";
-    if (!strcmp(problem, "did not find expected ',' or '}'"))
-        return ": check that the { opened here is closed with }";
+        return "this line is indented with a tab: indent with spaces, not tabs";
+    if (!strcmp(problem, "did not find expected key"))
+        return "this line is out of step with the keys above it: start it in the same column";
+    if (!strcmp(problem, "did not find expected '-' indicator"))
+        return "this line is out of step with the items (\"- \") above it: start it in the same "
+               "column";
+    *at_start = true;
     if (context && strstr(context, "quoted scalar"))
-        return ": check that the quote opened here is closed";
+        return "the quote opened here is never closed: close it with the same quote mark";
+    if (!strcmp(problem, "did not find expected ',' or ']'"))
+        return "the [ opened here is never closed: end the list with ]";
+    if (!strcmp(problem, "did not find expected ',' or '}'"))
+        return "the { opened here is never closed: end it with }";
+    *at_start = false;
     if (strcmp(problem, "mapping values are not allowed in this context"))
-        return "";
+        return NULL;
     size_t start = at;
     while (start > 0 && yaml[start - 1] != '\n')
         start--;
     const char *earlier = memmem(yaml + start, at - start, ": ", 2);
-    return earlier ? ": a value that holds \": \" needs quotes around it, like "
-                     "department: \"Medicine: Hospitalist\""
-                   : ": this line is indented under the line above it; check that it starts in "
-                     "the same column as the keys above it";
+    return earlier ? "a value that holds \": \" needs quotes around it, like department: "
+                     "\"Medicine: Hospitalist\""
+                   : "this line is indented under the line above it: start it in the same "
+                     "column as the keys above it";
 }
 
 /* A quoted value opened on a line of [from, to) and not closed on it: libyaml
@@ -148,14 +154,10 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
     if (!yaml_parser_load(&parser, doc)) {
         const yaml_mark_t *m = &parser.problem_mark, *c = &parser.context_mark;
         const char *problem = parser.problem ? parser.problem : "invalid YAML";
-        const char *hint = yaml_hint(problem, parser.context, yaml, len, m);
-        /* libyaml notices an unclosed bracket or quote, or a line with no
-         * colon, only lines later: point at where it starts, and say where
-         * it was noticed. A block's context is where the whole block starts
-         * (often the first key of the file): the line it noticed is the one
-         * to fix, so that is where the message points. */
-        /* A tab is where it was noticed, not where its value started. */
-        bool at_problem = strstr(hint, "tabs") != NULL;
+        bool at_start;
+        const char *plain = plain_words(problem, parser.context, yaml, len, m, &at_start);
+        /* libyaml notices a quote left open in a block only lines later,
+         * where the lines it swallowed stop making sense. */
         size_t quote_line = 0,
                quote = parser.context && strstr(parser.context, "block") && c->line < m->line
                            ? open_quote(yaml, len, c->line, m->line, &quote_line)
@@ -165,26 +167,31 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
             while (start > 0 && yaml[start - 1] != '\n')
                 start--;
             diag_error(d, path, (int)quote_line + first_line, (int)(quote - start),
-                       "YAML: the quote opened here is not closed on its line (noticed at line "
-                       "%d: %s): check that the quote opened here is closed",
-                       (int)m->line + first_line, problem);
-        } else if (at_problem)
-            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s%s",
-                       problem, hint);
+                       "YAML: the quote opened here is not closed on its line: close it with the "
+                       "same quote mark (the lines after it were read as part of it, up to line "
+                       "%d)",
+                       (int)m->line + first_line);
+        } else if (plain && at_start && parser.context)
+            diag_error(d, path, (int)c->line + first_line, (int)c->column + 1, "YAML: %s", plain);
+        else if (plain)
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s", plain);
+        /* Else libyaml's words. A value's context is where it starts, where
+         * an unclosed bracket is; a block's is where the whole block starts
+         * (often the file's first key): the line it noticed is the one to
+         * fix then. */
         else if (parser.context && c->line < m->line && !strstr(parser.context, "block"))
             diag_error(d, path, (int)c->line + first_line, (int)c->column + 1,
-                       "YAML: %s %s that starts here (noticed at line %d, column %d)%s", problem,
-                       parser.context, (int)m->line + first_line, (int)m->column + 1, hint);
+                       "YAML: %s %s that starts here (noticed at line %d, column %d)", problem,
+                       parser.context, (int)m->line + first_line, (int)m->column + 1);
         else if (parser.context && c->line < m->line)
             diag_error(d, path, (int)m->line + first_line, (int)m->column + 1,
-                       "YAML: %s %s that starts at line %d%s", problem, parser.context,
-                       (int)c->line + first_line, hint);
+                       "YAML: %s %s that starts at line %d", problem, parser.context,
+                       (int)c->line + first_line);
         else if (parser.context)
-            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s %s%s",
-                       problem, parser.context, hint);
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s %s",
+                       problem, parser.context);
         else
-            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s%s",
-                       problem, hint);
+            diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s", problem);
         goto out;
     }
     rc = 0;

@@ -116,7 +116,7 @@ expect_contains "and the terminal" "$T/serve.err" "content/faq/broken.md:2"
 expect_not_contains "the page's list holds errors only (the key's warning stays on the terminal)" \
     "$T/status-bad.json" "warning:"
 expect_contains "an unclosed bracket is reported where it starts" "$T/status-bad.json" \
-    "content/faq/broken.md:2:11: YAML: did not find expected ',' or ']' while parsing a flow sequence that starts here"
+    "content/faq/broken.md:2:11: YAML: the [ opened here is never closed: end the list with ]"
 curl -s "$URL" >"$T/home3.html"
 expect_contains "the last good site keeps being served" "$T/home3.html" "A colleague who understands"
 
