@@ -99,13 +99,18 @@ static char *diag_text(struct diag *d)
 
 /* The errors of d alone, as text: the page's overlay says what stops the
  * site from building, and warnings (printed on the terminal) would hide it. */
-static char *errors_text(const struct diag *d)
+static char *level_text(const struct diag *d, enum diag_level level)
 {
     struct diag e = DIAG_INIT;
-    for (size_t i = 0; i < d->n; i++)
-        if (d->items[i].level == DIAG_ERROR)
-            diag_error(&e, d->items[i].where, d->items[i].line, d->items[i].col, "%s",
-                       d->items[i].msg);
+    for (size_t i = 0; i < d->n; i++) {
+        const struct diag_item *it = &d->items[i];
+        if (it->level != level)
+            continue;
+        if (level == DIAG_ERROR)
+            diag_error(&e, it->where, it->line, it->col, "%s", it->msg);
+        else
+            diag_warn(&e, it->where, it->line, it->col, "%s", it->msg);
+    }
     char *text = diag_text(&e);
     diag_free(&e);
     return text;
@@ -133,30 +138,33 @@ static void rebuild(struct preview *p)
         p->gitdir = xstrdup(gitdir);
     }
     build_result_free(&res);
-    char *text = diag_text(&d);
+    char *warnings = level_text(&d, DIAG_WARNING), *errors = level_text(&d, DIAG_ERROR);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     /* The same warnings after every save would bury a new one: they are
-     * printed again only when they change. */
-    bool repeated = rc == 0 && *text && p->said && !strcmp(text, p->said);
+     * printed again only when they change, whether the build failed or not. */
+    bool repeated = *warnings && p->said && !strcmp(warnings, p->said);
     if (!repeated)
-        fputs(text, stderr);
+        fputs(warnings, stderr);
+    fputs(errors, stderr);
     free(p->said);
-    p->said = xstrdup(text);
+    p->said = warnings;
+    const char *same = repeated ? " (the same warnings as before)" : "";
     if (rc == 0)
-        fprintf(stderr, "peersite: built in %.2f s%s\n", secs,
-                repeated ? " (the same warnings as before)" : "");
+        fprintf(stderr, "peersite: built in %.2f s%s\n", secs, same);
     else
-        fprintf(stderr, "peersite: %zu error%s; %s\n", d.nerrors, d.nerrors == 1 ? "" : "s",
+        fprintf(stderr, "peersite: %zu error%s%s; %s\n", d.nerrors, d.nerrors == 1 ? "" : "s", same,
                 p->have_site ? "still serving the last good build"
                              : "nothing to serve until the site builds");
-    char *errors = rc == 0 ? NULL : errors_text(&d);
+    if (rc == 0) { /* the page's overlay: what stops the build, or nothing */
+        free(errors);
+        errors = NULL;
+    }
     pthread_mutex_lock(&p->lock);
     p->generation++;
     free(p->errors);
     p->errors = errors;
     p->have_site |= rc == 0;
     pthread_mutex_unlock(&p->lock);
-    free(text);
     diag_free(&d);
 }
 

@@ -115,6 +115,11 @@ expect_contains "the error reaches the page's status" "$T/status-bad.json" "cont
 expect_contains "and the terminal" "$T/serve.err" "content/faq/broken.md:2"
 expect_not_contains "the page's list holds errors only (the key's warning stays on the terminal)" \
     "$T/status-bad.json" "warning:"
+if [ "$(grep -c 'warning: missing' "$T/serve.err")" = 1 ]; then
+    ok "nor is it printed again when a build fails"
+else
+    fail "nor is it printed again when a build fails" "expected it once, got: $(cat "$T/serve.err")"
+fi
 expect_contains "an unclosed bracket is reported where it starts" "$T/status-bad.json" \
     "content/faq/broken.md:2:11: YAML: the [ opened here is never closed: end the list with ]"
 curl -s "$URL" >"$T/home3.html"
