@@ -267,18 +267,27 @@ static json_t *md_html_at(struct build *b, struct origins *later, const char *md
     json_t *links = json_array();
     struct buf html = BUF_INIT;
     md_render(md, len, first_line, root, &html, links, text);
+    /* cmark counts a link's column in bytes; editors, and YAML's messages,
+     * in characters. */
     size_t i;
     json_t *l;
-    json_array_foreach (at ? links : NULL, i, l) {
-        int line, column;
-        ys_markdown_at(at,
-                       offset_in(md, len, (int)json_integer_value(json_array_get(l, 1)),
-                                 (int)json_integer_value(json_array_get(l, 2))),
-                       &line, &column);
-        if (line > 0) {
-            json_array_set_new(l, 1, json_integer(line));
-            json_array_set_new(l, 2, json_integer(column));
+    json_array_foreach (links, i, l) {
+        int line = (int)json_integer_value(json_array_get(l, 1)),
+            column = (int)json_integer_value(json_array_get(l, 2));
+        if (at) {
+            ys_markdown_at(at, md, offset_in(md, len, line, column), &line, &column);
+            if (line <= 0)
+                continue;
+        } else {
+            size_t off = offset_in(md, len, line - first_line + 1, column), start = off;
+            while (start > 0 && md[start - 1] != '\n')
+                start--;
+            column = 1;
+            for (size_t k = start; k < off; k++)
+                column += ((unsigned char)md[k] & 0xC0) != 0x80;
         }
+        json_array_set_new(l, 1, json_integer(line));
+        json_array_set_new(l, 2, json_integer(column));
     }
     if (!json_array_size(links)) {
         json_decref(links);

@@ -202,6 +202,15 @@ static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct y
     return NULL;
 }
 
+/* Characters in s[from, to): UTF-8's lead bytes. */
+static int characters(const char *s, size_t from, size_t to)
+{
+    int n = 0;
+    for (size_t i = from; i < to; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
 /* Where each source line of scalar n starts in its value v. Each line's
  * text (its indentation, a carriage return and trailing blanks left out;
  * on the first line, what precedes the scalar, an anchor or a tag, and its
@@ -256,7 +265,7 @@ static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
             continue;      /* a blank line */
         if (!first_line) { /* where the value starts, whatever is found */
             first_line = (int)line + L->line0;
-            first_column = (int)(text - (src + line_start)) + 1;
+            first_column = characters(src, line_start, (size_t)(text - src)) + 1;
         }
         /* The value's next text, after the newlines or the space that
          * stand for the line breaks before it. */
@@ -276,7 +285,7 @@ static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
                 same++;
         }
         json_array_append_new(at, json_pack("[I, i, i]", (json_int_t)found, (int)line + L->line0,
-                                            (int)(text - (src + line_start)) + 1));
+                                            characters(src, line_start, (size_t)(text - src)) + 1));
         cursor = found + same;
     }
     /* Text before the first line found (an escape on it) is on the
@@ -301,7 +310,7 @@ yaml_node_t *ys_value_of(struct ys_loader *L, yaml_node_t *map, const char *key)
     return NULL;
 }
 
-void ys_markdown_at(const json_t *at, size_t offset, int *line, int *column)
+void ys_markdown_at(const json_t *at, const char *value, size_t offset, int *line, int *column)
 {
     *line = 0;
     *column = 0;
@@ -313,7 +322,7 @@ void ys_markdown_at(const json_t *at, size_t offset, int *line, int *column)
             break;
         *line = (int)json_integer_value(json_array_get(e, 1));
         *column = (int)json_integer_value(json_array_get(e, 2)) +
-                  (offset > off ? (int)(offset - off) : 0);
+                  (offset > off ? characters(value, off, offset) : 0);
     }
 }
 

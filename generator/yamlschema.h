@@ -79,11 +79,12 @@ json_t *ys_load(const char *path, const char *yaml, size_t len, int first_line,
  * point at one key of the mapping it checks). */
 yaml_node_t *ys_value_of(struct ys_loader *L, yaml_node_t *map, const char *key);
 
-/* Where byte at of a YS_MARKDOWN value lies in its file, from the value's
- * "KEY@at" (an array of [offset, line, column], one per source line, in
- * order); *line 0 when at is NULL or empty. Scalars span lines: a folded
- * one (>) joins them, so a link's place in the value is not its place in
- * the file. */
-void ys_markdown_at(const json_t *at, size_t offset, int *line, int *column);
+/* Where byte offset of a YS_MARKDOWN value lies in its file, from the
+ * value's "KEY@at" (an array of [offset, line, column], one per source
+ * line, in order); *line 0 when at is NULL or empty. Columns count
+ * characters, as editors (and libyaml's messages) do. Scalars span lines: a
+ * folded one (>) joins them, so a link's place in the value is not its
+ * place in the file. */
+void ys_markdown_at(const json_t *at, const char *value, size_t offset, int *line, int *column);
 
 #endif

@@ -170,6 +170,8 @@ cp "$T/once/faq/why-talk.md" "$T/once/faq/Why_Talk.md"
 first_supporter=$(ls "$T/once/supporters" | head -1)
 printf '\nSee [them](/supporters/%s/).\n' "${first_supporter%.md}" >>"$T/once/pages/about.md"
 printf -- '---\nname: [unclosed\n---\n' >"$T/once/supporters/$first_supporter"
+# Columns count characters, as editors do: "é" is one, not two bytes.
+printf '\nCaf\303\251 n\303\251e: see [x](/supporterz/).\n' >>"$T/once/pages/about.md"
 # A field id and an option value given twice in the request form.
 sed -i 's/{value: colleague, label: A colleague}/{value: self, label: A colleague}/' "$T/once/request.yml"
 printf '  - id: name\n    label: Name again\n    type: text\n' >>"$T/once/request.yml"
@@ -180,6 +182,7 @@ expect_contains "a duplicate slug says what to do" "$T/once.log" "rename one of 
 expect_contains "an unreadable supporter is reported" "$T/once.log" "$first_supporter:2"
 
 expect_not_contains "no broken link comes of the base_url" "$T/once.log" "peersupport.example.orgfaq"
+expect_match "a link's column counts characters" "$T/once.log" 'about.md:[0-9]+:15: broken link "/supporterz/"'
 expect_contains "a field id given twice is said" "$T/once.log" "field id \"name\" appears twice"
 expect_contains "an option value given twice is said" "$T/once.log" "value \"self\" appears twice"
 expect_not_contains "no id used twice comes of the duplicate slug, field or option" "$T/once.log" \

@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             snprintf(at_key, sizeof at_key, "%s@at", keys[k]);
             int line, column;
             for (size_t off = 0; json_is_string(v) && off <= json_string_length(v); off++)
-                ys_markdown_at(json_object_get(o, at_key), off, &line, &column);
+                ys_markdown_at(json_object_get(o, at_key), json_string_value(v), off, &line,
+                               &column);
         }
         json_decref(o);
     }

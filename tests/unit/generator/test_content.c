@@ -279,7 +279,8 @@ static void expect_link_at(const char *yaml, int line, int column)
     const char *link = strstr(text, "[x]");
     assert_non_null(link);
     int got_line, got_column;
-    ys_markdown_at(json_object_get(o, "text@at"), (size_t)(link - text), &got_line, &got_column);
+    ys_markdown_at(json_object_get(o, "text@at"), text, (size_t)(link - text), &got_line,
+                   &got_column);
     if (got_line != line || (column > 0 && got_column != column))
         fail_msg("%s: expected the link at %d:%d, got %d:%d", yaml, line, column, got_line,
                  got_column);
@@ -302,6 +303,9 @@ static void test_markdown_value_places(void **state)
     expect_link_at("name: \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\ntext: >-\n  One\n  two "
                    "[x](/y/)\n",
                    6, 7);
+    /* Columns count characters, as editors do: "é" is one, not two bytes. */
+    expect_link_at("text: caf\xc3\xa9, see [x](/y/)\n", 3, 17);
+    expect_link_at("text: >-\n  caf\xc3\xa9\n  n\xc3\xa9" "e [x](/y/)\n", 5, 7);
     /* Windows line ends; blanks at a line's end. */
     expect_link_at("name: a\r\ntext: >-\r\n  One two\r\n  three [x](/y/)\r\n", 6, 9);
     expect_link_at("text: first line here   \n  then [x](/y/)\n", 4, 8);
