@@ -103,7 +103,9 @@ static const char *intern(struct linkcheck *lc, const char *s, size_t n, struct 
     buf_append(scratch, s, n);
     void *it = json_object_iter_at(lc->strings, scratch->data);
     if (!it) {
-        json_object_set_new(lc->strings, scratch->data, json_null());
+        /* Any bytes: a page is hostile input, and jansson would refuse a
+         * key that is not UTF-8 (and intern nothing). */
+        json_object_set_new_nocheck(lc->strings, scratch->data, json_null());
         it = json_object_iter_at(lc->strings, scratch->data);
     }
     return json_object_iter_key(it);

@@ -45,6 +45,21 @@ static void test_resolving_links(void **state)
     linkcheck_free(lc);
 }
 
+/* A link whose bytes are not UTF-8 (a page is hostile input) is checked
+ * like any other: it crashed the check (fuzz_linkcheck). */
+static void test_links_not_utf8(void **state)
+{
+    (void)state;
+    struct linkcheck *lc = linkcheck_new();
+    page(lc, "index.html", "<a href=\"//c\xff\">x</a><a href=\"nope\xff/\">y</a>");
+    struct diag d = DIAG_INIT;
+    size_t broken = linkcheck_run(lc, &d);
+    if (broken != 1)
+        fail_msg("expected 1 broken link (the second; the first is external), got %zu", broken);
+    diag_free(&d);
+    linkcheck_free(lc);
+}
+
 static void test_broken_links_are_reported(void **state)
 {
     (void)state;
@@ -129,6 +144,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resolving_links),
+        cmocka_unit_test(test_links_not_utf8),
         cmocka_unit_test(test_broken_links_are_reported),
         cmocka_unit_test(test_markdown_safe_and_rewritten),
     };
