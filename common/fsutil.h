@@ -36,7 +36,6 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 /* Writes data to a new file at path without the rename dance (for files
  * inside a fresh temporary directory that is itself renamed into place). */
 int fs_write_file(const char *path, const void *data, size_t len, struct diag *d);
-
 /* mkdir -p */
 int fs_mkdirs(const char *path, mode_t mode, struct diag *d);
 /* rm -rf; a missing path is not an error. Does not follow symbolic links. */

@@ -13,4 +13,8 @@ size_t utf8_seq(const unsigned char *s, size_t left);
  * when all are. */
 size_t utf8_valid_prefix(const char *s, size_t len);
 
+/* How many characters the len bytes of s hold (its lead bytes): a column as
+ * editors count it. s need not be valid UTF-8. */
+size_t utf8_chars(const char *s, size_t len);
+
 #endif

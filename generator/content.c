@@ -1021,10 +1021,6 @@ static void check_pages(struct content *c, struct diag *d)
     }
 }
 
-/* A photo sits next to its supporter file: a plain file name with an image
- * extension. Records its full path as "photo_path". */
-/* A supporter's photo: an image file next to the supporter's file, reported
- * at its photo: line. */
 /* 1 when data starts as a JPEG, a PNG or a WebP image does. */
 static bool is_image(const char *data, size_t len)
 {
@@ -1034,6 +1030,8 @@ static bool is_image(const char *data, size_t len)
            (len >= 12 && !memcmp(u, "RIFF", 4) && !memcmp(u + 8, "WEBP", 4));
 }
 
+/* A supporter's photo: a plain file name with an image extension, next to
+ * the supporter's file, and an image indeed; reported at its photo: line. */
 static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     const struct content *c = L->ctx;
@@ -1048,22 +1046,22 @@ static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
         return;
     }
     char *full = xasprintf("%s/supporters/%s", c->dir, photo);
-    char *data = NULL;
-    size_t len = 0;
-    struct diag unread = DIAG_INIT; /* the copy says why, if it cannot read it either */
-    static const char lfs[] = "version https://git-lfs.github.com/spec/";
-    if (tree_kind(c->tree, full) == TREE_FILE &&
-        tree_read(c->tree, full, 16u << 20, &data, &len, &unread) == 0 && !is_image(data, len))
-        diag_error(L->d, YS_AT(L, n),
-                   len >= sizeof lfs - 1 && !memcmp(data, lfs, sizeof lfs - 1)
-                       ? "photo \"%s\" is a Git LFS pointer, not the image itself (run git lfs "
-                         "pull first)"
-                       : "photo \"%s\" is not a JPEG, PNG or WebP image (save or export it "
-                         "again as one of those)",
-                   photo);
-    free(data);
-    diag_free(&unread);
-    if (tree_kind(c->tree, full) != TREE_FILE) {
+    if (tree_kind(c->tree, full) == TREE_FILE) {
+        static const char lfs[] = "version https://git-lfs.github.com/spec/";
+        char *data = NULL;
+        size_t len = 0;
+        struct diag unread = DIAG_INIT; /* the copy says why, if it cannot read it either */
+        if (tree_read(c->tree, full, 16u << 20, &data, &len, &unread) == 0 && !is_image(data, len))
+            diag_error(L->d, YS_AT(L, n),
+                       len >= sizeof lfs - 1 && !memcmp(data, lfs, sizeof lfs - 1)
+                           ? "photo \"%s\" is a Git LFS pointer, not the image itself (run git "
+                             "lfs pull first)"
+                           : "photo \"%s\" is not a JPEG, PNG or WebP image (save or export it "
+                             "again as one of those)",
+                       photo);
+        free(data);
+        diag_free(&unread);
+    } else {
         /* A name that differs only in capitals is the commonest slip (a
          * camera's IMG_001.JPG): the web server would not find it either. */
         char *dir = xasprintf("%s/supporters", c->dir);

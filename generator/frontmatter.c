@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Returns the length of the line starting at p (without its newline) and sets
  * *next to the start of the following line. */
 static size_t line_at(const char *p, const char *end, const char **next)
@@ -166,7 +168,8 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
             size_t start = quote - 1;
             while (start > 0 && yaml[start - 1] != '\n')
                 start--;
-            diag_error(d, path, (int)quote_line + first_line, (int)(quote - start),
+            diag_error(d, path, (int)quote_line + first_line,
+                       (int)utf8_chars(yaml + start, quote - 1 - start) + 1,
                        "YAML: the quote opened here is not closed on its line: close it with the "
                        "same quote mark (the lines after it were read as part of it, up to line "
                        "%d)",

@@ -244,13 +244,6 @@ int reuse_key(const char *content_dir, const char *theme_dir, const char *out_di
 #define DATA_MAGIC "peersite-cache-data 3\n"
 #define ID_BYTES 16
 #define SUM_BYTES 8
-/* A fuzzer cannot forge checksums: built for one, they are not compared, so
- * what lies behind them is still explored. */
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-#define SUM_DIFFERS(a, b) ((void)(a), (void)(b), 0)
-#else
-#define SUM_DIFFERS(a, b) memcmp(a, b, SUM_BYTES)
-#endif
 
 /* The checksum of data, seeded with key (the data's id, or the build's key
  * for the index), little-endian whatever the machine. */
@@ -260,6 +253,22 @@ static void checksum(uint8_t sum[SUM_BYTES], const void *data, size_t len, const
     XXH64_hash_t h = XXH3_64bits_withSeed(data, len, XXH3_64bits(key, key_len));
     for (size_t i = 0; i < SUM_BYTES; i++)
         sum[i] = (uint8_t)(h >> (8 * i));
+}
+
+/* 1 when data's checksum is not the one stored at sum. A fuzzer cannot
+ * forge checksums: built for one, they are not compared, so what lies
+ * behind them is still explored. */
+static bool sum_differs(const uint8_t *stored, const void *data, size_t len, const uint8_t *key,
+                        size_t key_len)
+{
+    uint8_t sum[SUM_BYTES];
+    checksum(sum, data, len, key, key_len);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    (void)stored;
+    return false;
+#else
+    return memcmp(sum, stored, SUM_BYTES) != 0;
+#endif
 }
 
 struct reuse_writer {
@@ -320,8 +329,8 @@ static void flush_data(struct reuse_writer *w)
 #define PENDING (256u << 10) /* data gathered before a write */
 
 /* Appends a blob (and a NUL and its checksum after it) to the data; puts its
- * place in index (the items' part, or the pages'). A large blob (the FAQ page's search text) is
- * written as it is. */
+ * place in index (the items' part, or the pages'). A large blob (the FAQ
+ * page's search text) is written as it is. */
 static void put_blob(struct reuse_writer *w, struct buf *index, const char *s, size_t len)
 {
     uint8_t sum[SUM_BYTES];
@@ -607,10 +616,9 @@ static struct reuse_text get_blob(struct reader *r, struct reuse *u)
     struct reuse_text t = {"", 0, 0};
     uint64_t at = get_u64(r);
     uint32_t n = get_u32(r);
-    uint8_t sum[SUM_BYTES];
     if (r->bad || at < strlen(DATA_MAGIC) + ID_BYTES || at > u->data_len ||
         u->data_len - at < (uint64_t)n + 1 + SUM_BYTES || u->data[at + n] != '\0' ||
-        (checksum(sum, u->data + at, n, u->id, ID_BYTES), SUM_DIFFERS(sum, u->data + at + n + 1))) {
+        sum_differs((const uint8_t *)u->data + at + n + 1, u->data + at, n, u->id, ID_BYTES)) {
         r->bad = true;
         return t;
     }
@@ -792,14 +800,13 @@ struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]
     free(path);
     size_t ml = strlen(MAGIC), tl = strlen(TRAILER), tail = tl + SUM_BYTES + 8;
     uint64_t total = 0;
-    uint8_t sum[SUM_BYTES];
     if (r->index && r->index_len >= ml + REUSE_KEY_BYTES + 8 + ID_BYTES + 12 + tail)
         memcpy(&total, r->index + r->index_len - 8, 8);
     if (!r->index || total != r->index_len || memcmp(r->index, MAGIC, ml) ||
         memcmp(r->index + ml, key, REUSE_KEY_BYTES) ||
         memcmp(r->index + r->index_len - tail, TRAILER, tl) ||
-        (checksum(sum, r->index, r->index_len - SUM_BYTES - 8, key, REUSE_KEY_BYTES),
-         SUM_DIFFERS(sum, r->index + r->index_len - SUM_BYTES - 8))) {
+        sum_differs((const uint8_t *)r->index + r->index_len - SUM_BYTES - 8, r->index,
+                    r->index_len - SUM_BYTES - 8, key, REUSE_KEY_BYTES)) {
         reuse_free(r);
         return NULL;
     }

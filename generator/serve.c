@@ -74,7 +74,7 @@ struct preview {
     int have_site;       /* a build has succeeded at least once */
     char *theme;         /* the theme the last build used (watched too) */
     char *gitdir;        /* the repository's, when the content is in one */
-    char *said;          /* the messages last printed on the terminal */
+    char *said;          /* the warnings last printed on the terminal */
 };
 
 static volatile sig_atomic_t stopping;
@@ -97,8 +97,8 @@ static char *diag_text(struct diag *d)
     return text;
 }
 
-/* The errors of d alone, as text: the page's overlay says what stops the
- * site from building, and warnings (printed on the terminal) would hide it. */
+/* The messages of d of one level, as text: the terminal shows warnings only
+ * when they change, and the page's overlay only what stops the build. */
 static char *level_text(const struct diag *d, enum diag_level level)
 {
     struct diag e = DIAG_INIT;

@@ -26,6 +26,7 @@
 #include "reuse.h"
 #include "search.h"
 #include "sitedata.h"
+#include "utf8.h"
 #include "xalloc.h"
 #include "yamlschema.h"
 
@@ -282,9 +283,7 @@ static json_t *md_html_at(struct build *b, struct origins *later, const char *md
             size_t off = offset_in(md, len, line - first_line + 1, column), start = off;
             while (start > 0 && md[start - 1] != '\n')
                 start--;
-            column = 1;
-            for (size_t k = start; k < off; k++)
-                column += ((unsigned char)md[k] & 0xC0) != 0x80;
+            column = (int)utf8_chars(md + start, off - start) + 1;
         }
         json_array_set_new(l, 1, json_integer(line));
         json_array_set_new(l, 2, json_integer(column));
@@ -1890,9 +1889,8 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         rc = REDO; /* a file of the last build is not made any more */
         goto out;
     }
-    if (b.record)
-        reuse_set_files(b.record, files, nfiles);
     if (b.record) {
+        reuse_set_files(b.record, files, nfiles);
         const struct buf *bytes = reuse_bytes(b.record);
         if (bytes && outdir_write(b.out, REUSE_FILE, bytes->data, bytes->len, d) < 0)
             goto out;

@@ -9,6 +9,7 @@
 #include "editdist.h"
 #include "formspec.h"
 #include "frontmatter.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 static const char *scalar(yaml_node_t *n)
@@ -202,15 +203,6 @@ static json_t *convert_value(struct ys_loader *L, yaml_node_t *n, const struct y
     return NULL;
 }
 
-/* Characters in s[from, to): UTF-8's lead bytes. */
-static int characters(const char *s, size_t from, size_t to)
-{
-    int n = 0;
-    for (size_t i = from; i < to; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return n;
-}
-
 /* Where each source line of scalar n starts in its value v. Each line's
  * text (its indentation, a carriage return and trailing blanks left out;
  * on the first line, what precedes the scalar, an anchor or a tag, and its
@@ -226,6 +218,8 @@ static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
         return at;
     bool block = n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
                  n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+    bool quoted = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                  n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
     size_t pos = fm_mark_byte(src, L->src_len, &n->start_mark);
     int first_line = 0, first_column = 0;
     /* A block ends where the next key's line starts: that line is not its. */
@@ -257,15 +251,14 @@ static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
             text++, len--;
         while (len && (text[len - 1] == '\r' || text[len - 1] == ' ' || text[len - 1] == '\t'))
             len--;
-        bool quoted = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-                      n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
         if (quoted && line == end_line && len && (text[len - 1] == '"' || text[len - 1] == '\''))
             len--; /* the closing quote */
         if (!len)
-            continue;      /* a blank line */
+            continue; /* a blank line */
+        int column = (int)utf8_chars(src + line_start, (size_t)(text - src) - line_start) + 1;
         if (!first_line) { /* where the value starts, whatever is found */
             first_line = (int)line + L->line0;
-            first_column = characters(src, line_start, (size_t)(text - src)) + 1;
+            first_column = column;
         }
         /* The value's next text, after the newlines or the space that
          * stand for the line breaks before it. */
@@ -285,7 +278,7 @@ static json_t *markdown_at(struct ys_loader *L, yaml_node_t *n, json_t *v)
                 same++;
         }
         json_array_append_new(at, json_pack("[I, i, i]", (json_int_t)found, (int)line + L->line0,
-                                            characters(src, line_start, (size_t)(text - src)) + 1));
+                                            column));
         cursor = found + same;
     }
     /* Text before the first line found (an escape on it) is on the
@@ -322,7 +315,7 @@ void ys_markdown_at(const json_t *at, const char *value, size_t offset, int *lin
             break;
         *line = (int)json_integer_value(json_array_get(e, 1));
         *column = (int)json_integer_value(json_array_get(e, 2)) +
-                  (offset > off ? characters(value, off, offset) : 0);
+                  (offset > off ? (int)utf8_chars(value + off, offset - off) : 0);
     }
 }
 

@@ -304,6 +304,8 @@ static void test_utf8(void **state)
         {"\x80", 0},                                       /* a lone continuation */
         {"\xfe\xff", 0},
     };
+    /* Columns count characters: "café €" is 6 of them in 9 bytes. */
+    assert_int_equal(utf8_chars("caf\xc3\xa9 \xe2\x82\xac", 9), 6);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         size_t got = utf8_valid_prefix(cases[i].s, strlen(cases[i].s));
         if (got != cases[i].valid)
