@@ -546,18 +546,22 @@ static void hook_files(void *ctx, const char *collection, char *const *paths, si
         f->paths[i] = xstrdup(paths[i]);
     if (!h->b->prev)
         return;
-    /* The same files as the record's, or a file was added or removed. */
+    /* As many files as the record's; that they are the same ones is known
+     * once each is stamped (same_files). */
     size_t known = 0;
     for (size_t i = 0; i < reuse_nitems(h->b->prev); i++)
         known += reuse_item(h->b->prev, i)->kind == kind;
-    for (size_t i = 0; i < n && known == n; i++) {
-        const struct reuse_item *it = reuse_find_item(h->b->prev, paths[i]);
-        if (!it || it->kind != kind)
-            known = 0;
-        f->known[i] = it;
-    }
     if (known != n)
         h->other_files = true;
+}
+
+/* Once every file of f is stamped: each has its record, or a file was
+ * added or removed (or renamed) since the last build. */
+static void same_files(struct reuse_hook *h, struct collection_files *f)
+{
+    for (size_t i = 0; i < f->n && !h->other_files; i++)
+        if (!f->known[i])
+            h->other_files = true;
 }
 
 /* The place of a collection's file among f's, or -1. */
@@ -604,8 +608,14 @@ static void hook_stamp(void *ctx, const char *collection, size_t i, const char *
 {
     struct reuse_hook *h = ctx;
     struct collection_files *f = files_of(h, collection);
+    if (i >= f->n)
+        return;
+    if (h->b->prev) { /* its record: looked up here, on every loader thread */
+        const struct reuse_item *it = reuse_find_item(h->b->prev, path);
+        f->known[i] = it && it->kind == (f == &h->faq ? REUSE_FAQ : REUSE_SUPPORTER) ? it : NULL;
+    }
     struct stat st;
-    if (i >= f->n || (dirfd >= 0 ? fstatat(dirfd, name, &st, 0) : stat(path, &st)) < 0)
+    if ((dirfd >= 0 ? fstatat(dirfd, name, &st, 0) : stat(path, &st)) < 0)
         return;
     reuse_stamp_of(&st, &f->stamp[i]);
     f->stamped[i] = true;
@@ -631,6 +641,7 @@ static bool hook_kept_whole(void *ctx, const char *collection)
 {
     struct reuse_hook *h = ctx;
     struct collection_files *f = files_of(h, collection);
+    same_files(h, f);
     if (f != &h->faq)
         return false;
     for (size_t i = 0; i < f->n; i++)
