@@ -19,9 +19,11 @@
  * A file changed less than 20 ms before a build started (2 s on a file
  * system that keeps whole seconds) is never reused by the next one: its
  * change may fall within one tick of the file system's clock. Files are
- * stamped through symbolic links, as they are read. Everything read from the record is checked for
- * bounds, and the index and each text in the data against a checksum; a
- * record that does not read back whole is ignored. */
+ * stamped through symbolic links, as they are read. Everything read from the
+ * record is checked for bounds and the index against a checksum when it is
+ * loaded: a record that does not read back whole is ignored. Each text in the
+ * data has its own checksum, compared where the text is used (reuse_whole):
+ * a build that finds one damaged starts afresh. */
 #ifndef PEERKIT_REUSE_H
 #define PEERKIT_REUSE_H
 
@@ -98,10 +100,14 @@ const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel);
 /* The files of the site the record describes, sorted. */
 const struct reuse_text *reuse_files(const struct reuse *r, size_t *n);
+/* 1 when t, a text of r's data (an item's values, card, entry or answer, a
+ * page's search documents), holds what was written: its checksum matches.
+ * Safe from any thread. */
+bool reuse_whole(const struct reuse *r, const struct reuse_text *t);
 /* An item's values as the content loader made them, only those named in
  * only (NULL-terminated) when it is not NULL (caller decrefs); NULL for
- * values that do not read back. */
-json_t *reuse_values(const struct reuse_item *it, const char *const *only);
+ * values that do not read back whole. */
+json_t *reuse_values(const struct reuse *r, const struct reuse_item *it, const char *const *only);
 
 /* The record of this build. The data is appended to the file in dir (the
  * directory being written): to prev's data when given, else to a new file.

@@ -128,10 +128,11 @@ struct page_job {
     const struct reuse_page **kept;
     struct search_page **kept_search;
     size_t nkept;
+    bool damaged; /* a text of the record did not read back whole */
 };
 
 static void submit(struct build *b, struct page_job *job);
-static void load_kept(struct page_job *job);
+static void load_kept(struct build *b, struct page_job *job);
 static void free_cards(struct build *b);
 static void free_entries(struct build *b);
 
@@ -478,7 +479,7 @@ static void page_work(void *arg, int worker, void *ctx)
     struct build *b = ctx;
     if (job->prepare)
         job->prepare(b, job, worker);
-    load_kept(job);
+    load_kept(b, job);
     if (!job->tmpl)
         return;
     json_t *values = page_context(b, job, worker);
@@ -665,7 +666,7 @@ static json_t *hook_stand_in(void *ctx, const char *collection, size_t i)
      * the FAQ's order and topics. Decoding the rest would cost as much. */
     static const char *const supporter[] = {"name", "accepting", "languages", "photo", NULL};
     static const char *const faq[] = {"question", "category", "order", NULL};
-    json_t *v = reuse_values(it, it->kind == REUSE_FAQ ? faq : supporter);
+    json_t *v = reuse_values(h->b->prev, it, it->kind == REUSE_FAQ ? faq : supporter);
     /* A photo is copied by every build (its asset name is its hash). A
      * record is a file: values without their required shape are not used. */
     if (!v || json_object_get(v, "photo") || !stand_in_whole(v, it->kind)) {
@@ -723,12 +724,13 @@ static void add_kept_page(struct build *b, const struct reuse_page *pg, struct s
 }
 
 /* On a worker: the search documents of a run of kept pages. */
-static void load_kept(struct page_job *job)
+static void load_kept(struct build *b, struct page_job *job)
 {
-    for (size_t i = 0; i < job->nkept; i++)
-        if (job->kept[i]->search.len)
-            job->kept_search[i] =
-                search_page_load(job->kept[i]->search.s, job->kept[i]->search.len);
+    for (size_t i = 0; i < job->nkept; i++) {
+        const struct reuse_text *t = &job->kept[i]->search;
+        if (t->len && reuse_whole(b->prev, t))
+            job->kept_search[i] = search_page_load(t->s, t->len);
+    }
 }
 
 /* A page made afresh: recorded for the next build. In place, every id the
@@ -813,6 +815,8 @@ static void page_done(void *arg, void *ctx)
 {
     struct page_job *job = arg;
     struct build *b = ctx;
+    if (job->damaged)
+        b->redo = true;
     origins_flush(b->lc, &job->origins);
     if (job->items)
         free_cards(b);
@@ -1092,11 +1096,13 @@ static void prepare_cards(struct build *b, struct page_job *job, int worker)
         size_t who = b->card_of[i];
         json_t *s = json_array_get(b->c.supporters, who);
         const struct reuse_item *it = record_of(b, s);
-        if (it) {                                 /* unchanged since the last build */
-            b->card_text[i] = (char *)it->card.s; /* the record's, not freed */
-            b->card_len[i] = it->card.len;
-            b->entry_text[who] = (char *)it->entry.s;
-            b->entry_len[who] = it->entry.len;
+        if (it) { /* unchanged since the last build: the record's, not freed */
+            bool whole = reuse_whole(b->prev, &it->card) && reuse_whole(b->prev, &it->entry);
+            job->damaged |= !whole; /* and the build starts afresh */
+            b->card_text[i] = (char *)(whole ? it->card.s : "");
+            b->card_len[i] = whole ? it->card.len : 0;
+            b->entry_text[who] = (char *)(whole ? it->entry.s : "");
+            b->entry_len[who] = whole ? it->entry.len : 0;
             continue;
         }
         struct buf entry = BUF_INIT;
@@ -1121,8 +1127,10 @@ static void prepare_answers(struct build *b, struct page_job *job, int worker)
     for (size_t i = job->first; i < job->first + job->count; i++) {
         json_t *q = json_array_get(b->c.faq, i);
         const struct reuse_item *it = record_of(b, q);
-        b->answers[i] = it ? json_stringn(it->answer.s, it->answer.len)
-                           : md_body(b, &job->origins, q, "faq/index.html", NULL);
+        bool whole = !it || reuse_whole(b->prev, &it->answer);
+        job->damaged |= !whole; /* and the build starts afresh */
+        b->answers[i] = !it ? md_body(b, &job->origins, q, "faq/index.html", NULL)
+                            : json_stringn(whole ? it->answer.s : "", whole ? it->answer.len : 0);
     }
 }
 

@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const struct reuse_item *it = reuse_item(r, i);
         if (strlen(it->card.s) > it->card.len || strlen(it->path.s) != it->path.len)
             abort();
-        json_decref(reuse_values(it, NULL));
+        json_decref(reuse_values(r, it, NULL));
+        reuse_whole(r, &it->card);
         reuse_find_item(r, it->path.s);
     }
     reuse_free(r);

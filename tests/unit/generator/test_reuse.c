@@ -61,6 +61,47 @@ static void expect_every_byte_refused(const char *name, const char *bytes, size_
     free(changed);
 }
 
+/* How many texts of r's data do not read back whole: every item's four and
+ * the pages' search documents. */
+static size_t texts_not_whole(const struct reuse *r)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < reuse_nitems(r); i++) {
+        const struct reuse_item *it = reuse_item(r, i);
+        const struct reuse_text *t[] = {&it->values, &it->card, &it->entry, &it->answer};
+        for (size_t k = 0; k < 4; k++)
+            bad += !reuse_whole(r, t[k]);
+    }
+    const char *pages[] = {"index.html", "faq/index.html"};
+    for (size_t k = 0; k < 2; k++) {
+        const struct reuse_page *pg = reuse_find_page(r, pages[k]);
+        bad += !pg || !reuse_whole(r, &pg->search);
+    }
+    return bad;
+}
+
+/* The data, written with each of its bytes in turn changed, is refused
+ * when loaded or has a text that does not read back whole, every time: the
+ * text it holds is checked, not only its bounds, so damage is never put
+ * back into a site. */
+static void expect_every_data_byte_caught(const char *bytes, size_t len, unsigned char flip)
+{
+    char *changed = malloc(len);
+    assert_non_null(changed);
+    for (size_t i = 0; i < len; i++) {
+        memcpy(changed, bytes, len);
+        changed[i] ^= (char)flip;
+        put_file(REUSE_DATA, changed, len);
+        struct reuse *r = reuse_load(dir, key);
+        if (r && texts_not_whole(r) == 0)
+            fail_msg("data with byte %zu of %zu changed: expected it refused or a text not "
+                     "whole, got every text whole",
+                     i, len);
+        reuse_free(r);
+    }
+    free(changed);
+}
+
 /* A record of two items and two pages, written into dir. */
 static void write_record(const struct reuse *prev)
 {
@@ -105,7 +146,7 @@ static void test_reads_back(void **state)
     assert_string_equal(a->reviewed.s, "2026-11-02");
     assert_string_equal(a->entry.s, "{\"slug\": \"amara\"}");
     static const char *const only[] = {"name", "languages", "accepting", NULL};
-    json_t *v = reuse_values(a, only);
+    json_t *v = reuse_values(r, a, only);
     json_t *want = json_pack("{s:s, s:b, s:[s, s]}", "name", "Amara Okafor", "accepting", 1,
                              "languages", "English", "Igbo");
     if (!json_equal(v, want)) {
@@ -114,7 +155,7 @@ static void test_reads_back(void **state)
     }
     json_decref(want);
     json_decref(v);
-    v = reuse_values(a, NULL); /* everything but "src" */
+    v = reuse_values(r, a, NULL); /* everything but "src" */
     assert_string_equal(json_string_value(json_object_get(v, "role")), "faculty");
     assert_null(json_object_get(v, "src"));
     json_decref(v);
@@ -184,10 +225,17 @@ static void test_damaged_records_are_not_used(void **state)
     /* Every single byte of the index flipped: refused (it has a checksum). */
     put_file(REUSE_DATA, data, dlen);
     expect_every_byte_refused(REUSE_FILE, index, len, 0x41);
-    /* Every single byte of the data changed: the text it holds is checked,
-     * not only its bounds, so damage is never put back into a site. */
+    /* Every single byte of the data changed: caught. Unchanged, every text
+     * reads back whole. */
     put_file(REUSE_FILE, index, len);
-    expect_every_byte_refused(REUSE_DATA, data, dlen, 0x04);
+    put_file(REUSE_DATA, data, dlen);
+    struct reuse *whole = reuse_load(dir, key);
+    assert_non_null(whole);
+    if (texts_not_whole(whole))
+        fail_msg("an undamaged record: expected every text whole, got %zu not",
+                 texts_not_whole(whole));
+    reuse_free(whole);
+    expect_every_data_byte_caught(data, dlen, 0x04);
     /* Mostly dead data is left for a fresh build to rewrite: each rebuild
      * here replaces a 600 kB page, so the dead part grows past the live
      * part and 1 MiB. */
