@@ -20,6 +20,14 @@ struct link {
     const char *url;
 };
 
+/* A page's links, one after another in the URLs: the page is named once,
+ * not beside each of its links (a site of 10,000 supporters has 300,000 of
+ * them: half the memory they took, 2 MB less at the build's peak). */
+struct page_links {
+    const char *page;
+    size_t first, n;
+};
+
 struct origin {
     char *page;
     char *url;
@@ -32,8 +40,10 @@ struct linkcheck {
     struct strset files;
     struct strset ids;  /* "page#id" */
     struct strset kept; /* the same, of kept pages: borrowed, not freed */
-    struct link *links;
-    size_t nlinks, caplinks;
+    const char **urls;  /* every page's links, in page order */
+    size_t nurls, capurls;
+    struct page_links *pages;
+    size_t npages, cappages;
     struct origin *origins;
     size_t norigins, caporigins;
     struct strset dup_ids; /* "page#id" seen twice */
@@ -119,7 +129,8 @@ void linkcheck_free(struct linkcheck *lc)
     set_free(&lc->ids);
     free(lc->kept.items);
     set_free(&lc->dup_ids);
-    free(lc->links);
+    free(lc->urls);
+    free(lc->pages);
     json_decref(lc->strings);
     for (size_t i = 0; i < lc->norigins; i++) {
         free(lc->origins[i].page);
@@ -228,10 +239,11 @@ void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *sc)
     struct buf scratch = BUF_INIT;
     linkcheck_add_file(lc, sc->page);
     const char *page = intern(lc, sc->page, strlen(sc->page), &scratch);
+    lc->pages = grow(lc->pages, &lc->cappages, lc->npages, sizeof *lc->pages);
+    lc->pages[lc->npages++] = (struct page_links){page, lc->nurls, sc->links.n};
     for (size_t i = 0; i < sc->links.n; i++) {
-        lc->links = grow(lc->links, &lc->caplinks, lc->nlinks, sizeof *lc->links);
-        lc->links[lc->nlinks].page = page;
-        lc->links[lc->nlinks++].url =
+        lc->urls = grow(lc->urls, &lc->capurls, lc->nurls, sizeof *lc->urls);
+        lc->urls[lc->nurls++] =
             intern(lc, sc->links.items[i], strlen(sc->links.items[i]), &scratch);
     }
     /* The page's ids are sorted: one used twice stands next to itself. */
@@ -486,8 +498,11 @@ size_t linkcheck_run(struct linkcheck *lc, struct diag *d)
         diag_error(d, lc->dup_ids.items[i], 0, 0, "id used twice on the page");
         broken++;
     }
-    for (size_t i = 0; i < lc->nlinks; i++) {
-        const struct link *l = &lc->links[i];
+    const struct page_links *pl = lc->pages;
+    for (size_t i = 0; i < lc->nurls; i++) {
+        while (pl->first + pl->n <= i)
+            pl++; /* the page whose link i is */
+        const struct link link = {pl->page, lc->urls[i]}, *l = &link;
         if (is_external(l->url))
             continue;
         if (resolve(l->page, l->url, &target, &frag) < 0) {
