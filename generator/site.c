@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <sodium.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -785,6 +786,18 @@ static void finish(struct build *b)
     pool_finish(b->pool);
 }
 
+/* A page for sitemap.xml. In place the sitemap is kept (the pages are the
+ * ones the last build made): nothing is gathered for it. */
+__attribute__((format(printf, 2, 3))) static void sitemap_add(struct build *b, const char *fmt, ...)
+{
+    if (b->prev)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    json_array_append_new(b->sitemap, json_vsprintf(fmt, ap));
+    va_end(ap);
+}
+
 /* In place, a page whose inputs did not change is kept: true when it is.
  * Without its record the site cannot be changed in place. */
 static bool keep_page(struct build *b, const char *rel)
@@ -864,7 +877,7 @@ static int build_pages(struct build *b)
         if (asprintf(&rel, "%s%s", home ? "" : slug, home ? "index.html" : "/index.html") < 0 ||
             asprintf(&url, "%s%s", home ? "" : slug, home ? "" : "/") < 0)
             abort();
-        json_array_append_new(b->sitemap, json_string(url));
+        sitemap_add(b, "%s", url);
         if (!keep_page(b, rel)) {
             json_t *page = page_info(title, json_string_value(json_object_get(p, "description")));
             set_reviewed(page, reviewed_one(b, p));
@@ -882,7 +895,7 @@ static int build_faq(struct build *b)
 {
     const char *rel = "faq/index.html";
     if (b->faq_same && keep_page(b, rel)) {
-        json_array_append_new(b->sitemap, json_string("faq/"));
+        sitemap_add(b, "faq/");
         return 0;
     }
     json_t *cats = json_array(), *cat, *q;
@@ -914,7 +927,7 @@ static int build_faq(struct build *b)
     json_t *page = page_info("Frequently asked questions", NULL);
     set_reviewed(page, reviewed(b, paths, npaths));
     free(paths);
-    json_array_append_new(b->sitemap, json_string("faq/"));
+    sitemap_add(b, "faq/");
     return render_page(b, "faq", rel, page,
                        json_pack("{s:o, s:i}", "categories", cats, "count", (int)npaths), "faq",
                        NULL);
@@ -924,7 +937,7 @@ static int build_confidentiality(struct build *b)
 {
     const char *rel = "confidentiality/index.html";
     if (keep_page(b, rel)) {
-        json_array_append_new(b->sitemap, json_string("confidentiality/"));
+        sitemap_add(b, "confidentiality/");
         return 0;
     }
     json_t *conf = b->c.confidentiality;
@@ -947,7 +960,7 @@ static int build_confidentiality(struct build *b)
     set_reviewed(page, reviewed(b, &source, 1));
     json_t *extra = json_pack("{s:o, s:o, s:o}", "content", md_body(b, NULL, conf, rel, NULL),
                               "who_knows", who, "limits", limits);
-    json_array_append_new(b->sitemap, json_string("confidentiality/"));
+    sitemap_add(b, "confidentiality/");
     return render_page(b, "confidentiality", rel, page, extra, "confidentiality", NULL);
 }
 
@@ -1307,7 +1320,7 @@ static int build_supporters(struct build *b)
     size_t i;
     json_t *s;
     const char *rel = "supporters/index.html";
-    json_array_append_new(b->sitemap, json_string("supporters/"));
+    sitemap_add(b, "supporters/");
     if (b->supporters_same && keep_page(b, rel))
         goto pages;
     if (b->cards_refused) { /* reported once; links to the page are not broken too */
@@ -1356,7 +1369,7 @@ pages:
     json_array_foreach (b->c.supporters, i, s) {
         const char *slug = json_string_value(json_object_get(s, "slug"));
         char *prel = xasprintf("supporters/%s/index.html", slug);
-        json_array_append_new(b->sitemap, json_sprintf("supporters/%s/", slug));
+        sitemap_add(b, "supporters/%s/", slug);
         if (record_of(b, s) && keep_page(b, prel)) {
             free(prel);
             continue;
@@ -1388,7 +1401,7 @@ static int build_request(struct build *b)
     const char *rel = "request/index.html";
     /* The form lists supporters (sitedata_datalist). */
     if (b->supporters_same && keep_page(b, rel)) {
-        json_array_append_new(b->sitemap, json_string("request/"));
+        sitemap_add(b, "request/");
         return 0;
     }
     json_t *req = b->c.request;
@@ -1439,7 +1452,7 @@ static int build_request(struct build *b)
     json_t *page = page_info(title, NULL);
     const char *paths[] = {source};
     set_reviewed(page, reviewed(b, paths, 1));
-    json_array_append_new(b->sitemap, json_string("request/"));
+    sitemap_add(b, "request/");
     int rc =
         render_page(b, "request", rel, page, json_pack("{s:o}", "form", form), "request", NULL);
     free(path);
@@ -1558,7 +1571,7 @@ static int build_search_and_404(struct build *b, struct site_timings *tm, struct
     write_search_index(b);
     tm->index = lap(t);
     int rc = 0;
-    json_array_append_new(b->sitemap, json_string("search/"));
+    sitemap_add(b, "search/");
     if (keep_page(b, "search/index.html") && keep_page(b, "404.html"))
         return rc;
     rc |= render_page(b, "search", "search/index.html", page_info("Search", NULL), NULL, "search",
