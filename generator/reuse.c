@@ -609,18 +609,20 @@ static struct reuse_text get_text(struct reader *r)
     return t;
 }
 
-/* A blob of the data: in bounds, NUL-terminated and followed by its
- * checksum, or the record is bad. The checksum itself is compared where the
- * blob is read (reuse_whole), on the thread that reads it: a rebuild reads
- * most of the 35 MB of a 10,000-supporter record, but on the workers, and
- * not the blobs of what it keeps whole. */
+/* A blob of the data: in bounds with room for its NUL and checksum after
+ * it, or the record is bad. Its bytes are not even looked at here: the NUL
+ * and the checksum are checked where the blob is read (reuse_whole), on the
+ * thread that reads it. A rebuild reads most of the 35 MB of a
+ * 10,000-supporter record, but on the workers, and not the blobs of what it
+ * keeps whole; touching one byte of each of its 80,000 blobs here cost the
+ * building thread 5 ms of cache misses. */
 static struct reuse_text get_blob(struct reader *r, struct reuse *u)
 {
     struct reuse_text t = {"", 0, 0};
     uint64_t at = get_u64(r);
     uint32_t n = get_u32(r);
     if (r->bad || at < strlen(DATA_MAGIC) + ID_BYTES || at > u->data_len ||
-        u->data_len - at < (uint64_t)n + 1 + SUM_BYTES || u->data[at + n] != '\0') {
+        u->data_len - at < (uint64_t)n + 1 + SUM_BYTES) {
         r->bad = true;
         return t;
     }
@@ -898,7 +900,8 @@ bool reuse_whole(const struct reuse *r, const struct reuse_text *t)
 {
     /* get_blob saw the NUL and the checksum in bounds; an empty text that
      * is no blob (a name's default) has none. */
-    return t->at && !sum_differs((const uint8_t *)t->s + t->len + 1, t->s, t->len, r->id, ID_BYTES);
+    return t->at && t->s[t->len] == '\0' &&
+           !sum_differs((const uint8_t *)t->s + t->len + 1, t->s, t->len, r->id, ID_BYTES);
 }
 
 json_t *reuse_values(const struct reuse *r, const struct reuse_item *it, const char *const *only)

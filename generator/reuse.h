@@ -52,7 +52,7 @@ bool reuse_fresh(const struct stat *st, int64_t started_ns);
 
 /* A bounded string inside the record. */
 struct reuse_text {
-    const char *s; /* NUL-terminated */
+    const char *s; /* NUL-terminated (a text of the data: once reuse_whole says so) */
     size_t len;
     uint64_t at; /* where it is in the data (a blob), for the next record */
 };

@@ -142,6 +142,7 @@ static void test_reads_back(void **state)
     assert_int_equal(a->kind, REUSE_SUPPORTER);
     assert_false(a->fresh);
     assert_int_equal(a->stamp.mtime_ns, 20);
+    assert_true(reuse_whole(r, &a->card) && reuse_whole(r, &a->entry));
     assert_string_equal(a->card.s, "<li>A</li>");
     assert_string_equal(a->reviewed.s, "2026-11-02");
     assert_string_equal(a->entry.s, "{\"slug\": \"amara\"}");
@@ -162,9 +163,11 @@ static void test_reads_back(void **state)
     const struct reuse_item *c = reuse_find_item(r, "c/faq/cost.md");
     assert_non_null(c);
     assert_true(c->fresh); /* recorded as too recent to trust */
+    assert_true(reuse_whole(r, &c->answer));
     assert_string_equal(c->answer.s, "<p>No.</p>");
     const struct reuse_page *p = reuse_find_page(r, "index.html");
     assert_non_null(p);
+    assert_true(reuse_whole(r, &p->search));
     assert_string_equal(p->search.s, "SEARCH");
     assert_int_equal(p->nids, 2);
     assert_string_equal(p->ids[1].s, "index.html#top");
@@ -178,7 +181,9 @@ static void test_reads_back(void **state)
     assert_non_null(r);
     a = reuse_find_item(r, "c/supporters/amara.md");
     assert_non_null(a);
+    assert_true(reuse_whole(r, &a->card));
     assert_string_equal(a->card.s, "<li>A</li>");
+    assert_true(reuse_whole(r, &reuse_find_page(r, "index.html")->search));
     assert_string_equal(reuse_find_page(r, "index.html")->search.s, "SEARCH");
     reuse_free(r);
 
