@@ -175,14 +175,27 @@ const char *reuse_reviewed(json_t *git, const char *path)
     return json_is_string(v) ? json_string_value(v) : v ? "not yet committed" : "";
 }
 
+void reuse_boot_id(char id[64])
+{
+    id[0] = '\0';
+    int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, id, 63);
+    close(fd);
+    id[n > 0 ? n : 0] = '\0';
+    id[strcspn(id, "\n")] = '\0';
+}
+
 int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
-              int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh)
+              const char *boot, int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh)
 {
     struct keywalk k;
     memset(&k, 0, sizeof k);
     k.started_ns = started_ns;
     crypto_generichash_init(&k.h, NULL, 0, REUSE_KEY_BYTES);
     feed_str(&k, MAGIC);
+    feed_str(&k, boot ? boot : "");
     /* This program and the libraries that shape its output: a rebuilt
      * peersite or an upgraded cmark may render differently. */
     struct stat st;

@@ -86,9 +86,16 @@ const char *reuse_reviewed(json_t *git, const char *path);
 
 /* The key of a build (see above); 0, or -1 when the key cannot be known (a
  * directory cannot be read). *fresh says a file changed too recently for the
- * record to be trusted by the next build. */
+ * record to be trusted by the next build. boot: the running system's boot
+ * (reuse_boot_id). A build does not sync what it writes (20,000 files would
+ * take seconds on a disk): a power cut may leave files the record vouches
+ * for empty, so the first build after the machine starts again is a full
+ * one, and puts the site right. */
 int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
-              int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh);
+              const char *boot, int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh);
+/* This boot of the system, as Linux names it (a UUID), or "" where it does
+ * not say. */
+void reuse_boot_id(char id[64]);
 
 /* The record in out_dir when it was made under key, else NULL. */
 struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]);

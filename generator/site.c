@@ -1839,8 +1839,11 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     /* What the last build into this directory left (reuse.h). */
     uint8_t key[REUSE_KEY_BYTES];
     bool fresh = false;
+    char boot[64];
+    reuse_boot_id(boot);
     if (o->reuse && o->out_dir &&
-        reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git, started, key, &fresh) == 0) {
+        reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git, boot, started, key, &fresh) ==
+            0) {
         if (may_reuse && fs_is_dir(o->out_dir))
             b.prev = prev = reuse_load(o->out_dir, key);
         b.hook = hook = xcalloc(1, sizeof *hook);

@@ -377,26 +377,39 @@ static void test_key(void **state)
     /* A build a minute later: the files (their inode times are now) are
      * not fresh to it. */
     int64_t later = ((int64_t)time(NULL) + 60) * 1000000000;
-    assert_int_equal(reuse_key(c, t, NULL, NULL, later, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k1, &fresh), 0);
     assert_false(fresh);
     snprintf(cmd, sizeof cmd,
              "echo b > %s/c/supporters/a.md && touch -d '2026-01-02' %s/c/supporters/a.md", root,
              root);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(reuse_key(c, t, NULL, NULL, later, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k2, &fresh), 0);
     assert_memory_equal(k1, k2, sizeof k1);
     snprintf(cmd, sizeof cmd, "echo '<div>' > %s/t/templates/page.mustache", root);
     assert_int_equal(system(cmd), 0);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    assert_int_equal(reuse_key(c, t, NULL, NULL, now, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", now, k2, &fresh), 0);
     assert_memory_not_equal(k1, k2, sizeof k1);
     assert_true(fresh);
     json_t *git = json_pack("{s:{s:s}}", "commit", "id", "abc1234");
-    assert_int_equal(reuse_key(c, t, NULL, git, later, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, git, "boot-1", later, k1, &fresh), 0);
     assert_memory_not_equal(k1, k2, sizeof k1);
     json_decref(git);
+    /* After the machine starts again (a power cut may have lost what the
+     * last build wrote), nothing of that build is trusted. */
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-2", later, k2, &fresh), 0);
+    assert_memory_not_equal(k1, k2, sizeof k1);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k2, &fresh), 0);
+    assert_memory_equal(k1, k2, sizeof k1);
+    /* Linux says which boot it is in (where /proc shows it). */
+    char boot[64];
+    reuse_boot_id(boot);
+    bool said = access("/proc/sys/kernel/random/boot_id", R_OK) == 0;
+    if (strlen(boot) != (said ? 36 : 0))
+        fail_msg("reuse_boot_id: expected %s, got \"%s\"", said ? "a UUID" : "nothing", boot);
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     assert_int_equal(system(cmd), 0);
 }
