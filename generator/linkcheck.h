@@ -47,7 +47,8 @@ const char *const *linkcheck_files(struct linkcheck *lc, size_t *n);
 
 /* Reports every broken link (and duplicate id) to d, quoting it as its
  * author wrote it and suggesting the nearest page or #anchor; returns how
- * many. */
-size_t linkcheck_run(struct linkcheck *lc, struct diag *d);
+ * many. The links are checked on up to threads threads; what is reported is
+ * the same whatever their number. */
+size_t linkcheck_run(struct linkcheck *lc, int threads, struct diag *d);
 
 #endif

@@ -1917,7 +1917,7 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         goto out;
     }
     register_left_out(&b);
-    linkcheck_run(b.lc, d);
+    linkcheck_run(b.lc, jobs, d);
     tm->links = lap(&t);
     if (d->nerrors > before)
         goto out;

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     linkcheck_add_page(lc, "index.html", "<a href=\"faq/#x\" id=\"top\">x</a>", 31);
     linkcheck_add_file(lc, "assets/site.js");
     struct diag d = DIAG_INIT;
-    linkcheck_run(lc, &d);
+    linkcheck_run(lc, 1, &d);
     diag_free(&d);
     linkcheck_free(lc);
 

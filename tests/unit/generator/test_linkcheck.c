@@ -36,7 +36,7 @@ static void test_resolving_links(void **state)
     page(lc, "supporters/a b/index.html", "");
     linkcheck_add_file(lc, "assets/a.1.css");
     struct diag d = DIAG_INIT;
-    size_t broken = linkcheck_run(lc, &d);
+    size_t broken = linkcheck_run(lc, 1, &d);
     if (broken) {
         char *got = printed(&d);
         fail_msg("expected no broken links, got:\n%s", got);
@@ -53,11 +53,61 @@ static void test_links_not_utf8(void **state)
     struct linkcheck *lc = linkcheck_new();
     page(lc, "index.html", "<a href=\"//c\xff\">x</a><a href=\"nope\xff/\">y</a>");
     struct diag d = DIAG_INIT;
-    size_t broken = linkcheck_run(lc, &d);
+    size_t broken = linkcheck_run(lc, 1, &d);
     if (broken != 1)
         fail_msg("expected 1 broken link (the second; the first is external), got %zu", broken);
     diag_free(&d);
     linkcheck_free(lc);
+}
+
+/* The links of many pages, some broken in each way, spread over every
+ * thread's share and over pages with no links: what is reported is the same
+ * with one thread and with four. */
+static struct linkcheck *many_links(void)
+{
+    struct linkcheck *lc = linkcheck_new();
+    struct buf html = BUF_INIT, rel = BUF_INIT;
+    for (int p = 0; p < 60; p++) {
+        buf_reset(&html);
+        buf_reset(&rel);
+        buf_printf(&rel, "s/p%d/index.html", p);
+        for (int k = 0; p % 7 && k < 120; k++) {
+            int i = p * 120 + k;
+            buf_printf(&html, "<a href=\"%s\">x</a>",
+                       i % 997 == 0   ? "../../../../above"
+                       : i % 991 == 0 ? "../p1/#nowhere"
+                       : i % 983 == 0 ? "../nope/"
+                       : i % 2        ? "../p1/#top"
+                                      : "../p2/");
+        }
+        buf_puts(&html, "<p id=\"top\"></p>");
+        linkcheck_add_page(lc, rel.data, html.data ? html.data : "", html.len);
+    }
+    buf_free(&html);
+    buf_free(&rel);
+    return lc;
+}
+
+static void test_threads_report_the_same(void **state)
+{
+    (void)state;
+    struct linkcheck *one = many_links(), *four = many_links();
+    struct diag d1 = DIAG_INIT, d4 = DIAG_INIT;
+    size_t b1 = linkcheck_run(one, 1, &d1), b4 = linkcheck_run(four, 4, &d4);
+    char *got1 = printed(&d1), *got4 = printed(&d4);
+    if (b1 != b4 || strcmp(got1, got4))
+        fail_msg("expected the same report with 4 threads as with 1:\n%s\ngot:\n%s", got1, got4);
+    /* 6,000 links of pages not divisible by 7: 7 above the root, 7 to a
+     * missing anchor, 7 to a missing page (multiples of 997, 991, 983). */
+    if (b1 < 15 || !strstr(got1, "it points above") || !strstr(got1, "no such #anchor") ||
+        !strstr(got1, "no such page or file"))
+        fail_msg("expected every kind of broken link reported, got %zu:\n%s", b1, got1);
+    free(got1);
+    free(got4);
+    diag_free(&d1);
+    diag_free(&d4);
+    linkcheck_free(one);
+    linkcheck_free(four);
 }
 
 static void test_broken_links_are_reported(void **state)
@@ -81,7 +131,7 @@ static void test_broken_links_are_reported(void **state)
     linkcheck_add_origin(lc, "faq/index.html", "../supporter/", "/supporter/", "content/faq/a.md",
                          9, 1);
     struct diag d = DIAG_INIT;
-    size_t broken = linkcheck_run(lc, &d);
+    size_t broken = linkcheck_run(lc, 1, &d);
     char *got = printed(&d);
     const char *want[] = {
         "index.html: broken link \"nope/\" (from the theme): no such page or file",
@@ -146,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_resolving_links),
         cmocka_unit_test(test_links_not_utf8),
         cmocka_unit_test(test_broken_links_are_reported),
+        cmocka_unit_test(test_threads_report_the_same),
         cmocka_unit_test(test_markdown_safe_and_rewritten),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
