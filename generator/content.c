@@ -1,7 +1,6 @@
 #include "content.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "frontmatter.h"
 #include "fsutil.h"
 #include "phone.h"
+#include "pool.h"
 #include "promise.h"
 #include "tree.h"
 #include "utf8.h"
@@ -647,8 +647,6 @@ static void parse_all(struct content *c, const char *collection, struct tree_dir
     if (threads > 64)
         threads = 64;
     struct parse_range ranges[64];
-    pthread_t ids[64];
-    bool running[64] = {false};
     for (size_t t = 0; t < threads; t++)
         ranges[t] = (struct parse_range){c,
                                          collection,
@@ -659,15 +657,7 @@ static void parse_all(struct content *c, const char *collection, struct tree_dir
                                          spec,
                                          what,
                                          stamp_only};
-    for (size_t t = 1; t < threads; t++)
-        running[t] = pthread_create(&ids[t], NULL, parse_range, &ranges[t]) == 0;
-    parse_range(&ranges[0]);
-    for (size_t t = 1; t < threads; t++) {
-        if (running[t])
-            pthread_join(ids[t], NULL);
-        else
-            parse_range(&ranges[t]); /* no thread could be had: do it here */
-    }
+    pool_run_shares(parse_range, ranges, sizeof *ranges, threads);
 }
 
 static int by_slug_then_file(const void *a, const void *b)

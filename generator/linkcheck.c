@@ -1,13 +1,13 @@
 #include "linkcheck.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "editdist.h"
+#include "pool.h"
 
 struct strset {
     char **items;
@@ -553,19 +553,9 @@ static unsigned char *mark_broken(struct linkcheck *lc, int threads)
         abort();
     size_t n = threads > 1 && lc->nurls > 4096 ? (size_t)(threads > 16 ? 16 : threads) : 1;
     struct check_range ranges[16];
-    pthread_t ids[16];
-    bool running[16] = {false};
     for (size_t t = 0; t < n; t++)
         ranges[t] = (struct check_range){lc, lc->nurls * t / n, lc->nurls * (t + 1) / n, broken};
-    for (size_t t = 1; t < n; t++)
-        running[t] = pthread_create(&ids[t], NULL, check_range, &ranges[t]) == 0;
-    check_range(&ranges[0]);
-    for (size_t t = 1; t < n; t++) {
-        if (running[t])
-            pthread_join(ids[t], NULL);
-        else
-            check_range(&ranges[t]); /* no thread could be had: here then */
-    }
+    pool_run_shares(check_range, ranges, sizeof *ranges, n);
     return broken;
 }
 

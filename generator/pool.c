@@ -1,6 +1,7 @@
 #include "pool.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -65,6 +66,25 @@ static void *worker(void *arg)
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
+}
+
+void pool_run_shares(void *(*fn)(void *), void *args, size_t size, size_t n)
+{
+    pthread_t *ids = xcalloc(n + 1, sizeof *ids);
+    bool *running = xcalloc(n + 1, sizeof *running);
+    char *at = args;
+    for (size_t t = 1; t < n; t++)
+        running[t] = pthread_create(&ids[t], NULL, fn, at + t * size) == 0;
+    if (n)
+        fn(at);
+    for (size_t t = 1; t < n; t++) {
+        if (running[t])
+            pthread_join(ids[t], NULL);
+        else
+            fn(at + t * size); /* no thread could be had: here then */
+    }
+    free(running);
+    free(ids);
 }
 
 int pool_cpus(void)

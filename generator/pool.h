@@ -8,6 +8,8 @@
 #ifndef PEERKIT_POOL_H
 #define PEERKIT_POOL_H
 
+#include <stddef.h>
+
 /* Runs on a worker thread (or inline); worker is 0 .. threads-1 (0 inline),
  * for per-worker resources. */
 typedef void (*pool_work_fn)(void *job, int worker, void *ctx);
@@ -25,5 +27,11 @@ void pool_free(struct pool *p);
 
 /* Worker threads for this machine: its online CPUs (at least 1). */
 int pool_cpus(void);
+
+/* Runs fn on each of n blocks of size bytes at args: the first on this
+ * thread, the others each on a thread of its own (or here, when no thread
+ * can be had), and returns once all are done. For work split in shares up
+ * front, where the pool's ordered jobs are not needed. */
+void pool_run_shares(void *(*fn)(void *), void *args, size_t size, size_t n);
 
 #endif
