@@ -812,9 +812,8 @@ struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]
     uint64_t total = 0;
     if (r->index && r->index_len >= ml + REUSE_KEY_BYTES + 8 + ID_BYTES + 12 + tail)
         memcpy(&total, r->index + r->index_len - 8, 8);
-    if (!r->index || total != r->index_len || memcmp(r->index, MAGIC, ml) ||
-        memcmp(r->index + ml, key, REUSE_KEY_BYTES) ||
-        memcmp(r->index + r->index_len - tail, TRAILER, tl) ||
+    /* map_index saw the magic and the key. */
+    if (!r->index || total != r->index_len || memcmp(r->index + r->index_len - tail, TRAILER, tl) ||
         sum_differs((const uint8_t *)r->index + r->index_len - SUM_BYTES - 8, r->index,
                     r->index_len - SUM_BYTES - 8, key, REUSE_KEY_BYTES)) {
         reuse_free(r);
@@ -911,8 +910,8 @@ static bool wanted(const char *name, const char *const *only)
 
 bool reuse_whole(const struct reuse *r, const struct reuse_text *t)
 {
-    /* get_blob saw the NUL and the checksum in bounds; an empty text that
-     * is no blob (a name's default) has none. */
+    /* get_blob saw room for the NUL and the checksum; an empty text that is
+     * no blob (a name's default) has neither. */
     return t->at && t->s[t->len] == '\0' &&
            !sum_differs((const uint8_t *)t->s + t->len + 1, t->s, t->len, r->id, ID_BYTES);
 }

@@ -1169,7 +1169,7 @@ static void record_item(struct build *b, struct collection_files *files, enum re
 
 /* The items the record keeps as they were, on a worker while the pages are
  * built (they write only the items' part of the record, which nothing else
- * writes then); those made anew follow on the building thread
+ * writes then). Those made anew are recorded before, on the building thread
  * (record_new_items), as their text goes into the data. */
 static void record_kept_items(struct build *b, struct page_job *job, int worker)
 {
