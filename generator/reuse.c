@@ -17,7 +17,7 @@
 
 #include "xalloc.h"
 
-#define MAGIC "peersite-cache 7\n"
+#define MAGIC "peersite-cache 8\n"
 #define TRAILER "end\n"
 /* A change this close before a build may share its clock tick with the
  * build's own reading of the file: 20 ms where the file system keeps times
@@ -294,6 +294,7 @@ struct reuse_writer {
     struct buf pending; /* data not written yet */
     struct buf files;   /* the site's files, after the pages */
     uint32_t nfiles;
+    struct buf search;    /* the saved search index's place, after the files */
     bool failed;          /* the data could not be written: no record */
     uint8_t id[ID_BYTES]; /* the data's, the key of its checksums */
 };
@@ -414,6 +415,7 @@ void reuse_writer_free(struct reuse_writer *w)
     buf_free(&w->pages);
     buf_free(&w->pending);
     buf_free(&w->files);
+    buf_free(&w->search);
     free(w);
 }
 
@@ -507,11 +509,12 @@ static void put_page_ids(struct reuse_writer *w, const char *const *ids, size_t 
 }
 
 void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search, size_t search_len,
-                    const char *const *ids, size_t nids)
+                    size_t ndocs, const char *const *ids, size_t nids)
 {
     put_text(&w->pages, rel, strlen(rel));
     /* The page's blob goes in the data; its place in the pages' part. */
     put_blob(w, &w->pages, search, search_len);
+    put_u32(&w->pages, (uint32_t)ndocs);
     put_page_ids(w, ids, nids);
 }
 
@@ -519,7 +522,14 @@ void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const 
 {
     put_text(&w->pages, pg->rel.s, pg->rel.len);
     put_kept(&w->pages, &pg->search);
+    put_u32(&w->pages, pg->ndocs);
     put_page_ids(w, ids, pg->nids);
+}
+
+void reuse_set_search(struct reuse_writer *w, const char *data, size_t len)
+{
+    buf_reset(&w->search);
+    put_blob(w, &w->search, data, len);
 }
 
 void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n)
@@ -532,6 +542,8 @@ void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n)
 
 const struct buf *reuse_bytes(struct reuse_writer *w)
 {
+    if (!w->search.len) /* none saved: an empty text, in its place */
+        put_blob(w, &w->search, "", 0);
     flush_data(w);
     if (w->failed)
         return NULL;
@@ -545,6 +557,8 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
     put_u32(&w->out, w->nfiles);
     put(&w->out, w->files.data, w->files.len);
     buf_free(&w->files);
+    put(&w->out, w->search.data, w->search.len);
+    buf_free(&w->search);
     put(&w->out, TRAILER, strlen(TRAILER));
     /* The index's checksum, keyed with the key it was made under. */
     uint8_t sum[SUM_BYTES];
@@ -573,6 +587,7 @@ struct reuse {
     struct reuse_text *ids; /* every page's ids, one allocation */
     struct reuse_text *files;
     size_t nfiles;
+    struct reuse_text search;
     uint64_t live; /* bytes of the data the index points at */
 };
 
@@ -717,6 +732,7 @@ static bool parse(struct reuse *r, struct reader *rd)
         struct reuse_page *pg = &r->pages[r->npages];
         pg->rel = get_text(rd);
         pg->search = get_blob(rd, r);
+        pg->ndocs = get_u32(rd);
         uint32_t k = get_u32(rd);
         if (k > (size_t)(rd->end - rd->p) / 5) {
             rd->bad = true;
@@ -740,6 +756,7 @@ static bool parse(struct reuse *r, struct reader *rd)
     r->files = xcalloc((size_t)nf + 1, sizeof *r->files);
     for (r->nfiles = 0; r->nfiles < nf && !rd->bad; r->nfiles++)
         r->files[r->nfiles] = get_text(rd);
+    r->search = get_blob(rd, r);
     if (rd->bad || rd->p != rd->end)
         return false;
     r->item_slots = index_names(r->nitems, item_name, r, &r->nslots_items);
@@ -858,6 +875,26 @@ const struct reuse_text *reuse_files(const struct reuse *r, size_t *n)
 {
     *n = r->nfiles;
     return r->files;
+}
+
+size_t reuse_npages(const struct reuse *r)
+{
+    return r ? r->npages : 0;
+}
+
+const struct reuse_page *reuse_page_at(const struct reuse *r, size_t i)
+{
+    return &r->pages[i];
+}
+
+size_t reuse_page_index(const struct reuse *r, const struct reuse_page *pg)
+{
+    return (size_t)(pg - r->pages);
+}
+
+const struct reuse_text *reuse_search(const struct reuse *r)
+{
+    return &r->search;
 }
 
 size_t reuse_nitems(const struct reuse *r)

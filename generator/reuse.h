@@ -15,7 +15,9 @@
  *   - for each supporter and FAQ file: its identity on disk (size, times,
  *     inode) and its git date, its values, and what was made from it (the directory card,
  *     the supporters.json entry, the answer's HTML);
- *   - for each page: its search documents and its ids (for the link check).
+ *   - for each page: its search documents (and how many) and its ids (for
+ *     the link check);
+ *   - the search index as saved for a patch (search.h).
  * A file changed less than 20 ms before a build started (2 s on a file
  * system that keeps whole seconds) is never reused by the next one: its
  * change may fall within one tick of the file system's clock. Files are
@@ -71,6 +73,7 @@ struct reuse_item {
 
 struct reuse_page {
     struct reuse_text rel, search;
+    uint32_t ndocs; /* the search documents it holds */
     size_t nids;
     struct reuse_text *ids;
 };
@@ -106,6 +109,13 @@ size_t reuse_index(const struct reuse *r, const struct reuse_item *it);
 /* The record of a source file or a page, or NULL. */
 const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path);
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel);
+/* The pages in the order the build that made the record finished them. */
+size_t reuse_npages(const struct reuse *r);
+const struct reuse_page *reuse_page_at(const struct reuse *r, size_t i);
+size_t reuse_page_index(const struct reuse *r, const struct reuse_page *pg);
+/* The search index as that build saved it (search_plan_save); an empty
+ * text when it saved none. */
+const struct reuse_text *reuse_search(const struct reuse *r);
 /* The files of the site the record describes, sorted. */
 const struct reuse_text *reuse_files(const struct reuse *r, size_t *n);
 /* 1 when t, a text of r's data (an item's values, card, entry or answer, a
@@ -137,9 +147,11 @@ void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *pa
 void reuse_keep_item(struct reuse_writer *w, const struct reuse_item *it,
                      const struct reuse_stamp *stamp, bool fresh);
 void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search, size_t search_len,
-                    const char *const *ids, size_t nids);
+                    size_t ndocs, const char *const *ids, size_t nids);
 /* A page of prev's record kept as it is (ids: its ids as C strings). */
 void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const char *const *ids);
+/* The search index saved (search.h), from the building thread. */
+void reuse_set_search(struct reuse_writer *w, const char *data, size_t len);
 /* Every file of the site this build made or kept (sorted): a rebuild
  * that would leave one of them behind is not done in place. */
 void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n);

@@ -929,11 +929,26 @@ static int by_word(const void *a, const void *b)
     return strcmp((*(struct term *const *)a)->word, (*(struct term *const *)b)->word);
 }
 
+/* A posting's weight: BM25 (k1 1.2, b 0.75) times ten, as a whole number
+ * of at least 1. The patch (below) compares weights made here, so there is
+ * one place that makes them. */
+static unsigned long long posting_weight(double idf, double tf, double dl, double avgdl)
+{
+    double score = idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
+    long w = lround(score * 10);
+    return (unsigned long long)(w < 1 ? 1 : w);
+}
+
+static double term_idf(size_t df, size_t ndocs)
+{
+    double d = (double)df, nd = (double)ndocs;
+    return log(1.0 + (nd - d + 0.5) / (d + 0.5));
+}
+
 /* The shard {term: [doc, weight, doc gap, weight, ...]} of the n terms at
- * sorted, in that order. BM25 (k1 1.2, b 0.75), as a whole number per
- * posting. */
-static void put_shard(const struct search *s, struct buf *out, struct term *const *sorted, size_t n,
-                      double avgdl)
+ * sorted, in that order, over ndocs documents of lengths dl. */
+static void put_shard(struct buf *out, struct term *const *sorted, size_t n, size_t ndocs,
+                      const uint32_t *dl, double avgdl)
 {
     buf_putc(out, '{');
     bool first = true;
@@ -946,18 +961,14 @@ static void put_shard(const struct search *s, struct buf *out, struct term *cons
         first = false;
         put_json_str(out, t->word, t->len);
         buf_append(out, ":[", 2);
-        double df = (double)t->n, nd = (double)s->ndocs;
-        double idf = log(1.0 + (nd - df + 0.5) / (df + 0.5));
+        double idf = term_idf(t->n, ndocs);
         uint32_t prev = 0;
         for (size_t j = 0; j < t->n; j++) {
-            double tf = t->p[j].tf, dl = s->docs[t->p[j].doc].len;
-            double score = idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
-            long w = lround(score * 10);
             if (j)
                 buf_putc(out, ',');
             put_uint(out, t->p[j].doc - prev);
             buf_putc(out, ',');
-            put_uint(out, (unsigned long long)(w < 1 ? 1 : w));
+            put_uint(out, posting_weight(idf, t->p[j].tf, dl[t->p[j].doc], avgdl));
             prev = t->p[j].doc;
         }
         buf_putc(out, ']');
@@ -985,11 +996,11 @@ static void put_json_str_mended(struct buf *b, const char *s)
 
 /* Documents [from, to) as [[title, url, trail, text], ...]: every one, in
  * its place, since site.js finds document i at i % chunk of its chunk. */
-static void put_docs(const struct search *s, struct buf *out, size_t from, size_t to)
+static void put_docs(const struct doc *docs, struct buf *out, size_t from, size_t to)
 {
     buf_putc(out, '[');
     for (size_t i = from; i < to; i++) {
-        const struct doc *d = &s->docs[i];
+        const struct doc *d = &docs[i];
         const char *field[] = {d->title, d->url, d->trail, d->text};
         buf_append(out, i == from ? "[" : ",[", i == from ? 1 : 2);
         for (size_t k = 0; k < 4; k++) {
@@ -1005,6 +1016,42 @@ static void put_docs(const struct search *s, struct buf *out, size_t from, size_
     buf_putc(out, ']');
 }
 
+/* The index's shape: how many term shards for its postings, how many
+ * documents to a chunk for their bytes, and the average length BM25 weighs
+ * each document's against. */
+static uint32_t shards_for(size_t npostings)
+{
+    size_t n = (npostings + POSTINGS_PER_SHARD - 1) / POSTINGS_PER_SHARD;
+    return n < 1 ? 1 : n > 1024 ? 1024 : (uint32_t)n;
+}
+
+static size_t chunk_for(size_t text_bytes, size_t ndocs)
+{
+    size_t avg = ndocs ? text_bytes / ndocs : 1;
+    size_t chunk = CHUNK_BYTES / (avg ? avg : 1);
+    return chunk < 8 ? 8 : chunk > 512 ? 512 : chunk;
+}
+
+static size_t chunks_for(size_t ndocs, size_t chunk)
+{
+    return ndocs ? (ndocs + chunk - 1) / chunk : 1;
+}
+
+static double avg_length(uint64_t total, size_t ndocs)
+{
+    return ndocs && total > 0 ? (double)total / (double)ndocs : 1;
+}
+
+static void file_path(uint32_t nshards, size_t nchunks, size_t i, char path[SEARCH_PATH_MAX])
+{
+    if (i < nshards)
+        snprintf(path, SEARCH_PATH_MAX, "search-index/t-%zu.json", i);
+    else if (i < nshards + nchunks)
+        snprintf(path, SEARCH_PATH_MAX, "search-index/d-%zu.json", i - nshards);
+    else
+        snprintf(path, SEARCH_PATH_MAX, "search-index.json");
+}
+
 /* Where every file of the index comes from: terms sorted, then grouped by
  * shard keeping that order. */
 struct search_plan {
@@ -1012,6 +1059,7 @@ struct search_plan {
     uint32_t nshards;
     size_t chunk, nchunks;
     double avgdl;
+    uint32_t *dl; /* each document's length */
     struct term **grouped;
     size_t *start; /* [nshards + 1]: each shard's terms in grouped */
 };
@@ -1020,19 +1068,17 @@ struct search_plan *search_plan_new(const struct search *s)
 {
     struct search_plan *p = xcalloc(1, sizeof *p);
     p->s = s;
-    uint32_t nshards = (uint32_t)((s->npostings + POSTINGS_PER_SHARD - 1) / POSTINGS_PER_SHARD);
-    p->nshards = nshards < 1 ? 1 : nshards > 1024 ? 1024 : nshards;
+    p->nshards = shards_for(s->npostings);
     size_t text_bytes = 0;
     for (size_t i = 0; i < s->ndocs; i++)
         text_bytes += s->docs[i].bytes;
-    size_t avg = s->ndocs ? text_bytes / s->ndocs : 1;
-    size_t chunk = CHUNK_BYTES / (avg ? avg : 1);
-    p->chunk = chunk < 8 ? 8 : chunk > 512 ? 512 : chunk;
-    p->nchunks = s->ndocs ? (s->ndocs + p->chunk - 1) / p->chunk : 1;
-    double total = 0;
+    p->chunk = chunk_for(text_bytes, s->ndocs);
+    p->nchunks = chunks_for(s->ndocs, p->chunk);
+    p->dl = xmalloc((s->ndocs + 1) * sizeof *p->dl);
+    uint64_t total = 0;
     for (size_t i = 0; i < s->ndocs; i++)
-        total += s->docs[i].len;
-    p->avgdl = s->ndocs && total > 0 ? total / (double)s->ndocs : 1;
+        total += p->dl[i] = s->docs[i].len;
+    p->avgdl = avg_length(total, s->ndocs);
 
     struct term **sorted = xmalloc((s->nterms + 1) * sizeof *sorted);
     size_t k = 0;
@@ -1065,6 +1111,7 @@ void search_plan_free(struct search_plan *p)
         return;
     free(p->grouped);
     free(p->start);
+    free(p->dl);
     free(p);
 }
 
@@ -1075,12 +1122,7 @@ size_t search_plan_files(const struct search_plan *p)
 
 void search_plan_path(const struct search_plan *p, size_t i, char path[SEARCH_PATH_MAX])
 {
-    if (i < p->nshards)
-        snprintf(path, SEARCH_PATH_MAX, "search-index/t-%zu.json", i);
-    else if (i < p->nshards + p->nchunks)
-        snprintf(path, SEARCH_PATH_MAX, "search-index/d-%zu.json", i - p->nshards);
-    else
-        snprintf(path, SEARCH_PATH_MAX, "search-index.json");
+    file_path(p->nshards, p->nchunks, i, path);
 }
 
 void search_plan_file(const struct search_plan *p, size_t i, struct buf *out)
@@ -1088,11 +1130,12 @@ void search_plan_file(const struct search_plan *p, size_t i, struct buf *out)
     const struct search *s = p->s;
     buf_reset(out);
     if (i < p->nshards) {
-        put_shard(s, out, p->grouped + p->start[i], p->start[i + 1] - p->start[i], p->avgdl);
+        put_shard(out, p->grouped + p->start[i], p->start[i + 1] - p->start[i], s->ndocs, p->dl,
+                  p->avgdl);
     } else if (i < p->nshards + p->nchunks) {
         size_t c = i - p->nshards,
                to = (c + 1) * p->chunk < s->ndocs ? (c + 1) * p->chunk : s->ndocs;
-        put_docs(s, out, c * p->chunk, to);
+        put_docs(s->docs, out, c * p->chunk, to);
     } else {
         buf_printf(out, "{\"v\":2,\"docs\":%zu,\"shards\":%u,\"chunk\":%zu,\"stop\":[", s->ndocs,
                    p->nshards, p->chunk);
@@ -1236,4 +1279,522 @@ struct search_page *search_page_load(const char *data, size_t len)
         return NULL;
     }
     return p;
+}
+
+size_t search_page_ndocs(const struct search_page *p)
+{
+    return p ? p->ndocs : 0;
+}
+
+/* ---- the index kept for the next build, and patched ----------------------- */
+
+/* Saved (search_plan_save), all numbers unsigned LEB128:
+ *   "psx1", ndocs, then each document's len and bytes;
+ *   nterms, then each term in the plan's order (by shard, then by word): its
+ *   word's length and bytes, how many postings, then each posting's doc gap
+ *   and tf.
+ * The documents' strings are not in it: they stay with their pages'
+ * records, and a patch needs only those of the chunks it rewrites. */
+#define SAVED_MAGIC "psx1"
+
+static void put_varint(struct buf *b, uint64_t v)
+{
+    char d[10];
+    size_t n = 0;
+    do {
+        d[n] = (char)(v & 0x7F);
+        v >>= 7;
+        if (v)
+            d[n] |= (char)0x80;
+        n++;
+    } while (v);
+    buf_append(b, d, n);
+}
+
+static void save_term(struct buf *out, const struct term *t)
+{
+    put_varint(out, t->len);
+    buf_append(out, t->word, t->len);
+    put_varint(out, t->n);
+    uint32_t prev = 0;
+    for (size_t j = 0; j < t->n; j++) {
+        put_varint(out, t->p[j].doc - prev);
+        put_varint(out, t->p[j].tf);
+        prev = t->p[j].doc;
+    }
+}
+
+void search_plan_save(const struct search_plan *p, struct buf *out)
+{
+    const struct search *s = p->s;
+    buf_append(out, SAVED_MAGIC, 4);
+    put_varint(out, s->ndocs);
+    for (size_t i = 0; i < s->ndocs; i++) {
+        put_varint(out, s->docs[i].len);
+        put_varint(out, s->docs[i].bytes);
+    }
+    size_t nterms = p->start[p->nshards];
+    put_varint(out, nterms);
+    for (size_t i = 0; i < nterms; i++)
+        save_term(out, p->grouped[i]);
+}
+
+/* A term a replaced document has, and how often. */
+struct added {
+    size_t off; /* its word in the patch's added words */
+    uint32_t len, shard, doc, tf;
+};
+
+struct search_patch {
+    size_t ndocs;
+    uint32_t *len;     /* each document's length, replaced ones' new */
+    uint32_t *old_len; /* as saved */
+    size_t *bytes;     /* each document's bytes, replaced ones' new */
+    bool *replaced;    /* [ndocs] */
+    /* As saved: the terms in the plan's order, their postings, their words,
+     * and where each term's bytes are in the saved copy (a term whose
+     * postings stay is saved again as it was). */
+    struct term *terms;
+    size_t nterms;
+    struct posting *postings;
+    size_t npostings;
+    uint32_t *shard;  /* each term's */
+    size_t *saved_at; /* [nterms + 1]: each term's first byte in saved */
+    char *saved;
+    size_t saved_len;
+    char *words;
+    uint32_t nshards;
+    size_t chunk;
+    double avgdl;
+    /* What the replaced documents bring. */
+    struct added *added;
+    size_t nadded, acap;
+    struct buf added_words;
+    /* Once applied: the new terms (grouped as the plan groups them), and
+     * which files may differ from the last build's. */
+    struct term *now;
+    struct term **now_grouped;
+    uint32_t *now_shard;
+    long *now_old; /* the old term each stands for unchanged, or -1 */
+    size_t nnow;
+    struct posting *now_postings;
+    size_t now_npostings;
+    size_t *start; /* [nshards + 1]: each shard's terms in now_grouped */
+    double now_avgdl;
+    bool *dirty; /* [files] */
+    size_t nchunks;
+};
+
+struct varint_reader {
+    const unsigned char *p, *end;
+    bool bad;
+};
+
+static uint64_t get_varint(struct varint_reader *r)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (r->p == r->end) {
+            r->bad = true;
+            return 0;
+        }
+        unsigned char c = *r->p++;
+        v |= (uint64_t)(c & 0x7F) << shift;
+        if (!(c & 0x80))
+            return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
+void search_patch_free(struct search_patch *p)
+{
+    if (!p)
+        return;
+    free(p->len);
+    free(p->old_len);
+    free(p->bytes);
+    free(p->replaced);
+    free(p->terms);
+    free(p->shard);
+    free(p->saved_at);
+    free(p->saved);
+    free(p->postings);
+    free(p->words);
+    free(p->added);
+    buf_free(&p->added_words);
+    free(p->now);
+    free(p->now_grouped);
+    free(p->now_shard);
+    free(p->now_old);
+    free(p->now_postings);
+    free(p->start);
+    free(p->dirty);
+    free(p);
+}
+
+/* Every count is checked against the bytes left, every document against
+ * ndocs, every term against the one before it (the plan's order): a record
+ * is a file on disk. */
+struct search_patch *search_patch_load(const char *data, size_t len)
+{
+    if (len < 4 || memcmp(data, SAVED_MAGIC, 4))
+        return NULL;
+    struct varint_reader r = {(const unsigned char *)data + 4, (const unsigned char *)data + len,
+                              false};
+    struct search_patch *p = xcalloc(1, sizeof *p);
+    size_t left = len - 4;
+    uint64_t ndocs = get_varint(&r);
+    if (r.bad || ndocs > left / 2 || ndocs > UINT32_MAX)
+        goto bad;
+    p->ndocs = ndocs;
+    p->len = xmalloc((ndocs + 1) * sizeof *p->len);
+    p->bytes = xmalloc((ndocs + 1) * sizeof *p->bytes);
+    p->replaced = xcalloc(ndocs + 1, sizeof *p->replaced);
+    uint64_t total = 0;
+    size_t text_bytes = 0;
+    for (size_t i = 0; i < ndocs && !r.bad; i++) {
+        uint64_t l = get_varint(&r), b = get_varint(&r);
+        if (l > UINT32_MAX || b > UINT32_MAX)
+            r.bad = true;
+        p->len[i] = (uint32_t)l;
+        p->bytes[i] = (size_t)b;
+        total += l;
+        text_bytes += (size_t)b;
+    }
+    uint64_t nterms = get_varint(&r);
+    if (r.bad || nterms > (size_t)(r.end - r.p) / 3)
+        goto bad;
+    p->nterms = nterms;
+    p->terms = xcalloc(nterms + 1, sizeof *p->terms);
+    p->saved_at = xmalloc((nterms + 1) * sizeof *p->saved_at);
+    /* Postings take at least two bytes each; words one. */
+    p->postings = xmalloc(((size_t)(r.end - r.p) / 2 + 1) * sizeof *p->postings);
+    p->words = xmalloc((size_t)(r.end - r.p) + nterms + 1);
+    size_t at = 0;
+    for (size_t i = 0; i < nterms && !r.bad; i++) {
+        p->saved_at[i] = (size_t)((const char *)r.p - data);
+        uint64_t wl = get_varint(&r);
+        if (r.bad || wl == 0 || wl > MAX_TERM || wl > (size_t)(r.end - r.p) ||
+            memchr(r.p, '\0', wl)) {
+            r.bad = true;
+            break;
+        }
+        struct term *t = &p->terms[i];
+        t->word = p->words + at;
+        memcpy(p->words + at, r.p, wl);
+        p->words[at + wl] = '\0';
+        at += wl + 1;
+        r.p += wl;
+        t->len = (uint32_t)wl;
+        uint64_t n = get_varint(&r);
+        if (r.bad || n == 0 || n > ndocs || n > (size_t)(r.end - r.p) / 2) {
+            r.bad = true;
+            break;
+        }
+        t->p = p->postings + p->npostings;
+        t->n = (uint32_t)n;
+        uint64_t doc = 0;
+        for (size_t j = 0; j < n && !r.bad; j++) {
+            uint64_t gap = get_varint(&r), tf = get_varint(&r);
+            doc += gap;
+            /* Increasing documents: each once. */
+            if ((j && gap == 0) || doc >= ndocs || tf == 0 || tf > UINT32_MAX)
+                r.bad = true;
+            t->p[j] = (struct posting){(uint32_t)doc, (uint32_t)tf};
+        }
+        p->npostings += n;
+    }
+    if (r.bad || r.p != r.end)
+        goto bad;
+    p->saved_at[nterms] = len;
+    p->saved = xmalloc(len);
+    memcpy(p->saved, data, len);
+    p->saved_len = len;
+    p->old_len = xmalloc((ndocs + 1) * sizeof *p->old_len);
+    memcpy(p->old_len, p->len, ndocs * sizeof *p->len);
+    p->nshards = shards_for(p->npostings);
+    p->shard = xmalloc((nterms + 1) * sizeof *p->shard);
+    /* The plan's order: by shard, then by word, each word once. */
+    for (size_t i = 0; i < nterms; i++) {
+        p->shard[i] = search_shard(p->terms[i].word, p->nshards);
+        if (i && (p->shard[i] < p->shard[i - 1] ||
+                  (p->shard[i] == p->shard[i - 1] &&
+                   strcmp(p->terms[i - 1].word, p->terms[i].word) >= 0)))
+            goto bad;
+    }
+    p->chunk = chunk_for(text_bytes, ndocs);
+    p->avgdl = avg_length(total, ndocs);
+    return p;
+bad:
+    search_patch_free(p);
+    return NULL;
+}
+
+size_t search_patch_ndocs(const struct search_patch *p)
+{
+    return p->ndocs;
+}
+
+bool search_patch_replace(struct search_patch *p, size_t first, const struct search_page *pg)
+{
+    if (first > p->ndocs || pg->ndocs > p->ndocs - first)
+        return false;
+    for (size_t i = 0; i < pg->ndocs; i++)
+        if (p->replaced[first + i])
+            return false;
+    for (size_t i = 0; i < pg->ndocs; i++) {
+        const struct page_doc *d = &pg->docs[i];
+        size_t doc = first + i;
+        p->replaced[doc] = true;
+        p->len[doc] = d->len;
+        p->bytes[doc] = d->bytes;
+        for (size_t k = d->first; k < d->first + d->nterms; k++) {
+            const struct page_term *t = &pg->terms[k];
+            if (p->nadded == p->acap)
+                p->added =
+                    xrealloc(p->added, (p->acap = p->acap ? 2 * p->acap : 256) * sizeof *p->added);
+            size_t off = p->added_words.len;
+            buf_append(&p->added_words, pg->words.data + t->off, t->len + 1);
+            p->added[p->nadded++] = (struct added){off, t->len, 0, (uint32_t)doc, t->tf};
+        }
+    }
+    return true;
+}
+
+/* ctx: the added terms' words. */
+static int by_shard_word_doc(const void *a, const void *b, void *ctx)
+{
+    const char *added_base = ctx;
+    const struct added *x = a, *y = b;
+    if (x->shard != y->shard)
+        return x->shard < y->shard ? -1 : 1;
+    int c = strcmp(added_base + x->off, added_base + y->off);
+    if (c)
+        return c;
+    return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* Old term i against added term k, in the plan's order. */
+static int old_vs_added(const struct search_patch *p, size_t i, size_t k)
+{
+    const struct added *a = &p->added[k];
+    if (p->shard[i] != a->shard)
+        return p->shard[i] < a->shard ? -1 : 1;
+    return strcmp(p->terms[i].word, p->added_words.data + a->off);
+}
+
+/* A term whose postings stay (the same documents, as often each) is
+ * written otherwise only when a weight rounds otherwise: a document's length
+ * changed, or the average did. */
+static bool weights_move(const struct search_patch *p, const struct term *t)
+{
+    double idf = term_idf(t->n, p->ndocs);
+    for (size_t j = 0; j < t->n; j++) {
+        uint32_t d = t->p[j].doc;
+        double tf = t->p[j].tf;
+        if (posting_weight(idf, tf, p->old_len[d], p->avgdl) !=
+            posting_weight(idf, tf, p->len[d], p->now_avgdl))
+            return true;
+    }
+    return false;
+}
+
+/* Old term t (NULL: none) merged with added postings [k, kend), the
+ * replaced documents' old postings left out, into out (room for all):
+ * how many. */
+static size_t merge_postings(const struct search_patch *p, const struct term *t, size_t k,
+                             size_t kend, struct posting *out)
+{
+    size_t n = 0, a = 0, m = k;
+    while ((t && a < t->n) || m < kend) {
+        if (t && a < t->n && p->replaced[t->p[a].doc])
+            a++;
+        else if (m < kend && (!t || a == t->n || p->added[m].doc < t->p[a].doc))
+            out[n++] = (struct posting){p->added[m].doc, p->added[m].tf}, m++;
+        else
+            out[n++] = t->p[a++];
+    }
+    return n;
+}
+
+bool search_patch_apply(struct search_patch *p)
+{
+    /* The old terms that had a replaced document. */
+    bool *involved = xcalloc(p->nterms + 1, sizeof *involved);
+    size_t removed = 0;
+    for (size_t i = 0; i < p->nterms; i++) {
+        const struct term *t = &p->terms[i];
+        size_t r = 0;
+        for (size_t j = 0; j < t->n; j++)
+            r += p->replaced[t->p[j].doc];
+        involved[i] = r != 0;
+        removed += r;
+    }
+    p->now_npostings = p->npostings - removed + p->nadded;
+    uint64_t total = 0;
+    size_t text_bytes = 0;
+    bool lengths_moved = false;
+    for (size_t i = 0; i < p->ndocs; i++) {
+        total += p->len[i];
+        text_bytes += p->bytes[i];
+        lengths_moved |= p->len[i] != p->old_len[i];
+    }
+    /* Another shape renumbers every file: the index is made whole. */
+    if (shards_for(p->now_npostings) != p->nshards || chunk_for(text_bytes, p->ndocs) != p->chunk) {
+        free(involved);
+        return false;
+    }
+    p->now_avgdl = avg_length(total, p->ndocs);
+    bool avg_moved = p->now_avgdl != p->avgdl;
+    p->nchunks = chunks_for(p->ndocs, p->chunk);
+    p->dirty = xcalloc(p->nshards + p->nchunks + 1, sizeof *p->dirty);
+
+    for (size_t k = 0; k < p->nadded; k++)
+        p->added[k].shard = search_shard(p->added_words.data + p->added[k].off, p->nshards);
+    if (p->nadded)
+        qsort_r(p->added, p->nadded, sizeof *p->added, by_shard_word_doc, p->added_words.data);
+
+    /* Old terms and added ones merged in the plan's order. A term no
+     * replaced document had or has stays as it is, its postings where they
+     * are; the others are merged afresh. */
+    size_t cap = p->nterms + p->nadded + 1;
+    p->now = xcalloc(cap, sizeof *p->now);
+    p->now_shard = xmalloc(cap * sizeof *p->now_shard);
+    p->now_old = xmalloc(cap * sizeof *p->now_old);
+    /* Room for every posting, though only merged terms' are written: the
+     * pages of the rest are never touched. */
+    p->now_postings = xmalloc((p->npostings + p->nadded + 1) * sizeof *p->now_postings);
+    size_t i = 0, k = 0, n = 0, at = 0;
+    while (i < p->nterms || k < p->nadded) {
+        int c = i == p->nterms ? 1 : k == p->nadded ? -1 : old_vs_added(p, i, k);
+        const struct term *old = c <= 0 ? &p->terms[i] : NULL;
+        size_t kend = k;
+        if (c >= 0)
+            while (kend < p->nadded && p->added[kend].shard == p->added[k].shard &&
+                   !strcmp(p->added_words.data + p->added[kend].off,
+                           p->added_words.data + p->added[k].off))
+                kend++;
+        uint32_t shard = old ? p->shard[i] : p->added[k].shard;
+        struct term *t = &p->now[n];
+        bool same;
+        if (old && !involved[i] && kend == k) {
+            *t = *old;
+            same = true;
+        } else {
+            t->p = p->now_postings + at;
+            t->n = (uint32_t)merge_postings(p, old, k, kend, t->p);
+            same = old && t->n == old->n && !memcmp(t->p, old->p, t->n * sizeof *t->p);
+            if (same)
+                t->p = old->p;
+            else
+                at += t->n;
+            t->word = old ? old->word : p->added_words.data + p->added[k].off;
+            t->len = old ? old->len : p->added[k].len;
+        }
+        if (!same)
+            p->dirty[shard] = true;
+        else if ((avg_moved || (lengths_moved && involved[i])) && !p->dirty[shard] &&
+                 weights_move(p, t))
+            p->dirty[shard] = true;
+        if (t->n) {
+            p->now_shard[n] = shard;
+            p->now_old[n] = same ? (long)i : -1;
+            n++;
+        }
+        if (old)
+            i++;
+        k = kend;
+    }
+    free(involved);
+    p->nnow = n;
+    p->now_grouped = xmalloc((n + 1) * sizeof *p->now_grouped);
+    p->start = xcalloc((size_t)p->nshards + 1, sizeof *p->start);
+    for (size_t j = 0; j < n; j++) {
+        p->now_grouped[j] = &p->now[j];
+        p->start[p->now_shard[j] + 1]++;
+    }
+    for (uint32_t sh = 0; sh < p->nshards; sh++)
+        p->start[sh + 1] += p->start[sh];
+    for (size_t d = 0; d < p->ndocs; d++)
+        if (p->replaced[d])
+            p->dirty[p->nshards + d / p->chunk] = true;
+    return true;
+}
+
+size_t search_patch_files(const struct search_patch *p)
+{
+    return p->nshards + p->nchunks + 1;
+}
+
+void search_patch_path(const struct search_patch *p, size_t i, char path[SEARCH_PATH_MAX])
+{
+    file_path(p->nshards, p->nchunks, i, path);
+}
+
+bool search_patch_dirty(const struct search_patch *p, size_t i, size_t *from, size_t *to)
+{
+    *from = *to = 0;
+    if (i >= p->nshards && i < p->nshards + p->nchunks) {
+        size_t c = i - p->nshards;
+        *from = c * p->chunk;
+        *to = *from + p->chunk < p->ndocs ? *from + p->chunk : p->ndocs;
+    }
+    return p->dirty[i];
+}
+
+void search_patch_shard(const struct search_patch *p, size_t i, struct buf *out)
+{
+    buf_reset(out);
+    put_shard(out, p->now_grouped + p->start[i], p->start[i + 1] - p->start[i], p->ndocs, p->len,
+              p->now_avgdl);
+}
+
+void search_format_docs(const struct search_page *const *pages, size_t npages, size_t skip,
+                        size_t count, struct buf *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < npages; i++)
+        n += pages[i]->ndocs;
+    struct doc *docs = xcalloc(n + 1, sizeof *docs);
+    n = 0;
+    for (size_t i = 0; i < npages; i++) {
+        const struct search_page *pg = pages[i];
+        for (size_t j = 0; j < pg->ndocs; j++) {
+            const struct page_doc *pd = &pg->docs[j];
+            const char *strs = pg->strs.data;
+            docs[n++] =
+                (struct doc){strs + pd->title, strs + pd->url, strs + pd->trail, strs + pd->text,
+                             pd->bytes,        pd->len,        pd->json};
+        }
+    }
+    buf_reset(out);
+    if (skip <= n && count <= n - skip)
+        put_docs(docs, out, skip, skip + count);
+    free(docs);
+}
+
+void search_patch_save(const struct search_patch *p, struct buf *out)
+{
+    buf_append(out, SAVED_MAGIC, 4);
+    put_varint(out, p->ndocs);
+    for (size_t i = 0; i < p->ndocs; i++) {
+        put_varint(out, p->len[i]);
+        put_varint(out, p->bytes[i]);
+    }
+    put_varint(out, p->nnow);
+    /* Runs of terms that stay are copied as they were saved. */
+    for (size_t i = 0; i < p->nnow;) {
+        long o = p->now_old[i];
+        if (o < 0) {
+            save_term(out, &p->now[i++]);
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < p->nnow && p->now_old[j] == o + (long)(j - i))
+            j++;
+        size_t from = p->saved_at[o], to = p->saved_at[o + (long)(j - i)];
+        buf_append(out, p->saved + from, to - from);
+        i = j;
+    }
 }

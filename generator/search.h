@@ -27,6 +27,7 @@
 #define PEERKIT_SEARCH_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,6 +94,51 @@ void search_plan_free(struct search_plan *p);
 size_t search_plan_files(const struct search_plan *p);
 void search_plan_path(const struct search_plan *p, size_t i, char path[SEARCH_PATH_MAX]);
 void search_plan_file(const struct search_plan *p, size_t i, struct buf *out);
+
+/* How many documents a scanned page holds (0 for NULL). */
+size_t search_page_ndocs(const struct search_page *p);
+
+/* ---- the index kept for the next build, and patched ----
+ * A rebuild in place (reuse.h) that re-renders a few pages need not add the
+ * other 10,000 to an index again, nor write 180 files to find 6 changed:
+ * the last build saved what every term shard is made from (search_plan_save:
+ * each document's length and bytes, each term's postings, 1.5 MB for
+ * 10,000 supporters), and a patch of it replaces the documents of the pages
+ * made again. It yields the same bytes a whole index would, and says which
+ * files may differ: the shards of the terms the replaced documents had or
+ * have, those whose weights round otherwise under the new average length,
+ * and the chunks holding the replaced documents (their strings come from
+ * the pages: search_format_docs). When the index's shape changes (its
+ * shard count, its chunk size) or a page brings another number of
+ * documents, its documents would be renumbered: the caller builds the index
+ * whole instead. */
+void search_plan_save(const struct search_plan *p, struct buf *out);
+
+struct search_patch;
+/* The saved index, or NULL for bytes search_plan_save did not write. */
+struct search_patch *search_patch_load(const char *data, size_t len);
+void search_patch_free(struct search_patch *p);
+size_t search_patch_ndocs(const struct search_patch *p);
+/* Documents [first, first + search_page_ndocs(page)) are page's now (it is
+ * only read). False, and nothing replaced, when they are not all in the
+ * index or one was replaced already. */
+bool search_patch_replace(struct search_patch *p, size_t first, const struct search_page *page);
+/* Once every page is replaced: false when the index must be built whole
+ * (see above), the patch then good only to free. */
+bool search_patch_apply(struct search_patch *p);
+size_t search_patch_files(const struct search_patch *p);
+void search_patch_path(const struct search_patch *p, size_t i, char path[SEARCH_PATH_MAX]);
+/* True when file i may differ from the last build's; for a chunk, its
+ * documents are [*from, *to) (else both 0). */
+bool search_patch_dirty(const struct search_patch *p, size_t i, size_t *from, size_t *to);
+/* Term shard i (i < the shard count) as a whole index writes it. */
+void search_patch_shard(const struct search_patch *p, size_t i, struct buf *out);
+/* A chunk: documents [skip, skip + count) of pages, in order, as a whole
+ * index writes them (nothing when the pages hold fewer). */
+void search_format_docs(const struct search_page *const *pages, size_t npages, size_t skip,
+                        size_t count, struct buf *out);
+/* The patched index saved, for the build after. */
+void search_patch_save(const struct search_patch *p, struct buf *out);
 
 /* The index files read back: an object mapping each path to its JSON value
  * (caller decrefs), for tests; NULL if jansson could not read one. */

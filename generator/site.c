@@ -87,8 +87,17 @@ struct build {
     struct reuse_hook *hook;
     bool faq_same, supporters_same; /* every FAQ entry, every supporter reused */
     struct page_job *run;           /* kept pages not submitted yet */
-    bool redo;                      /* reuse proved impossible: build afresh */
-    bool cards_refused;             /* the theme's directory cannot take its cards */
+    /* In place, the last build's search index is patched (search.h) while
+     * pages come back in the order the record has them, each made again
+     * with as many documents as before: */
+    struct search_patch *patch;
+    size_t seen;               /* pages come back so far */
+    size_t docs_seen;          /* their documents */
+    size_t made_docs;          /* of those, in pages made again */
+    size_t *first_doc;         /* [record's pages]: each page's first document */
+    struct search_page **made; /* [record's pages]: a page made again, as it is now */
+    bool redo;                 /* reuse proved impossible: build afresh */
+    bool cards_refused;        /* the theme's directory cannot take its cards */
 };
 
 /* The menu of the last page a worker rendered: pages at the same depth with
@@ -129,7 +138,8 @@ struct page_job {
     const struct reuse_page **kept;
     struct search_page **kept_search;
     size_t nkept;
-    bool damaged; /* a text of the record did not read back whole */
+    bool load_search; /* their search documents are needed (no patch) */
+    bool damaged;     /* a text of the record did not read back whole */
 };
 
 static void submit(struct build *b, struct page_job *job);
@@ -710,24 +720,110 @@ static const char **kept_ids(const struct reuse_page *pg)
     return ids;
 }
 
+/* A kept page's search documents from the record: NULL when it has none,
+ * or when they do not read back whole (then the build starts afresh). */
+static struct search_page *kept_search(struct build *b, const struct reuse_page *pg)
+{
+    const struct reuse_text *t = &pg->search;
+    struct search_page *p =
+        t->len && reuse_whole(b->prev, t) ? search_page_load(t->s, t->len) : NULL;
+    if (t->len && !p)
+        b->redo = true;
+    return p;
+}
+
+static void free_patch(struct build *b)
+{
+    search_patch_free(b->patch);
+    b->patch = NULL;
+    for (size_t i = 0; b->made && i < reuse_npages(b->prev); i++)
+        search_page_free(b->made[i]);
+    free(b->made);
+    free(b->first_doc);
+    b->made = NULL;
+    b->first_doc = NULL;
+}
+
+/* In place: the last build's search index, to be patched, when it reads
+ * back whole (else the index is made whole, as in a full build). */
+static void start_patch(struct build *b)
+{
+    const struct reuse_text *t = reuse_search(b->prev);
+    if (!t->len || !reuse_whole(b->prev, t) || !(b->patch = search_patch_load(t->s, t->len)))
+        return;
+    size_t n = reuse_npages(b->prev);
+    b->first_doc = xcalloc(n + 1, sizeof *b->first_doc);
+    b->made = xcalloc(n + 1, sizeof *b->made);
+}
+
+/* The index is made whole after all: the pages come back so far go into it
+ * in their order, the kept ones read from the record. */
+static void stop_patch(struct build *b)
+{
+    if (!b->patch)
+        return;
+    for (size_t i = 0; i < b->seen; i++) {
+        struct search_page *p = b->made[i];
+        b->made[i] = NULL;
+        search_add_page(b->search, p ? p : kept_search(b, reuse_page_at(b->prev, i)));
+    }
+    free_patch(b);
+}
+
+/* The record's next page came back: kept (made NULL), or made again with
+ * *made its documents now (taken when it fits). False when the index can
+ * no longer be patched: another page, another number of documents, or so
+ * many pages made again that a whole index costs no more than holding them. */
+static bool patch_follows(struct build *b, const struct reuse_page *pg, struct search_page **made)
+{
+    size_t i = b->seen;
+    if (i >= reuse_npages(b->prev) || reuse_page_at(b->prev, i) != pg)
+        return false;
+    if (made && *made) {
+        if (search_page_ndocs(*made) != pg->ndocs ||
+            b->made_docs + pg->ndocs > search_patch_ndocs(b->patch) / 4 + 64 ||
+            !search_patch_replace(b->patch, b->docs_seen, *made))
+            return false;
+        b->made[i] = *made;
+        *made = NULL;
+        b->made_docs += pg->ndocs;
+    } else if (made && pg->ndocs) {
+        return false; /* its documents went */
+    }
+    b->first_doc[i] = b->docs_seen;
+    b->docs_seen += pg->ndocs;
+    b->seen++;
+    return true;
+}
+
 /* A page kept as it is: its ids and search documents come from the record
- * (found: read on the worker). */
-static void add_kept_page(struct build *b, const struct reuse_page *pg, struct search_page *found)
+ * (found: read on the worker when loaded). */
+static void add_kept_page(struct build *b, const struct reuse_page *pg, struct search_page *found,
+                          bool loaded)
 {
     const char **ids = kept_ids(pg);
     linkcheck_add_kept(b->lc, pg->rel.s, ids, pg->nids);
-    if (pg->search.len && !found)
-        b->redo = true; /* a damaged record */
-    search_add_page(b->search, found);
+    if (b->patch && !patch_follows(b, pg, NULL))
+        stop_patch(b);
+    if (b->patch) {
+        search_page_free(found);
+    } else {
+        if (!loaded)
+            found = kept_search(b, pg);
+        else if (pg->search.len && !found)
+            b->redo = true; /* a damaged record */
+        search_add_page(b->search, found);
+    }
     if (b->record)
         reuse_keep_page(b->record, pg, ids);
     free(ids);
 }
 
-/* On a worker: the search documents of a run of kept pages. */
+/* On a worker: the search documents of a run of kept pages, when the index
+ * is not patched. */
 static void load_kept(struct build *b, struct page_job *job)
 {
-    for (size_t i = 0; i < job->nkept; i++) {
+    for (size_t i = 0; job->load_search && i < job->nkept; i++) {
         const struct reuse_text *t = &job->kept[i]->search;
         if (t->len && reuse_whole(b->prev, t))
             job->kept_search[i] = search_page_load(t->s, t->len);
@@ -758,7 +854,8 @@ static void record_page(struct build *b, struct page_job *job)
     struct buf found = BUF_INIT;
     if (job->search)
         search_page_save(job->search, &found);
-    reuse_add_page(b->record, job->rel, found.data, found.len, ids, n);
+    reuse_add_page(b->record, job->rel, found.data, found.len, search_page_ndocs(job->search), ids,
+                   n);
     buf_free(&found);
 }
 
@@ -768,8 +865,10 @@ static void record_page(struct build *b, struct page_job *job)
 /* Submits the kept pages gathered so far. */
 static void flush_run(struct build *b)
 {
-    if (b->run)
+    if (b->run) {
+        b->run->load_search = !b->patch;
         pool_submit(b->pool, b->run);
+    }
     b->run = NULL;
 }
 
@@ -834,12 +933,17 @@ static void page_done(void *arg, void *ctx)
     if (job->items)
         free_cards(b);
     for (size_t i = 0; i < job->nkept; i++)
-        add_kept_page(b, job->kept[i], job->kept_search[i]);
+        add_kept_page(b, job->kept[i], job->kept_search[i], job->load_search);
     free(job->kept);
     free(job->kept_search);
     if (job->found) {
         record_page(b, job);
         linkcheck_add_scan(b->lc, job->found);
+        if (b->patch) {
+            const struct reuse_page *pg = reuse_find_page(b->prev, job->rel);
+            if (!pg || !patch_follows(b, pg, &job->search))
+                stop_patch(b);
+        }
     }
     char path[SEARCH_PATH_MAX];
     for (size_t i = job->first; job->search_files && i < job->first + job->count; i++) {
@@ -1518,11 +1622,81 @@ static void write_search_part(struct build *b, struct page_job *job, int worker)
     }
 }
 
+/* The documents [from, to) of the pages as they are now (made again by
+ * this build, or kept: read from the record), as a chunk of the index;
+ * false when a kept page's documents do not read back. */
+static bool format_chunk(struct build *b, size_t from, size_t to, struct buf *out)
+{
+    size_t n = reuse_npages(b->prev), np = 0, nloaded = 0, skip = 0;
+    const struct search_page **pages = xcalloc(n + 1, sizeof *pages);
+    struct search_page **loaded = xcalloc(n + 1, sizeof *loaded);
+    bool whole = true;
+    for (size_t i = 0; i < b->seen && whole; i++) {
+        const struct reuse_page *pg = reuse_page_at(b->prev, i);
+        size_t first = b->first_doc[i];
+        if (!pg->ndocs || first + pg->ndocs <= from || first >= to)
+            continue;
+        if (!np)
+            skip = from - first;
+        const struct search_page *p =
+            b->made[i] ? b->made[i] : (loaded[nloaded++] = kept_search(b, pg));
+        whole = p && search_page_ndocs(p) == pg->ndocs;
+        pages[np++] = p;
+    }
+    if (whole)
+        search_format_docs(pages, np, skip, to - from, out);
+    for (size_t i = 0; i < nloaded; i++)
+        search_page_free(loaded[i]);
+    free(loaded);
+    free(pages);
+    if (!whole)
+        b->redo = true;
+    return whole;
+}
+
+/* In place, the index patched: only the files that may differ are made
+ * again, on this thread (a few of 180); false when it must be made whole
+ * (search.h). */
+static bool write_patched_index(struct build *b)
+{
+    struct search_patch *p = b->patch;
+    if (!p || b->docs_seen != search_patch_ndocs(p) || !search_patch_apply(p))
+        return false;
+    struct buf out = BUF_INIT;
+    char path[SEARCH_PATH_MAX];
+    for (size_t i = 0; i < search_patch_files(p); i++) {
+        size_t from, to;
+        search_patch_path(p, i, path);
+        linkcheck_add_file(b->lc, path);
+        if (!search_patch_dirty(p, i, &from, &to))
+            continue;
+        bool made = true;
+        if (to > from)
+            made = format_chunk(b, from, to, &out);
+        else
+            search_patch_shard(p, i, &out);
+        if (made && b->out)
+            outdir_write(b->out, path, out.data, out.len, b->d);
+    }
+    if (b->record) {
+        buf_reset(&out);
+        search_patch_save(p, &out);
+        reuse_set_search(b->record, out.data, out.len);
+    }
+    buf_free(&out);
+    free_patch(b);
+    return true;
+}
+
 /* The search index's files (search.h), compact: they are fetched on every
  * search. They are formatted and written on the workers, a few per job;
- * the link check learns of them in order when the jobs come back. */
+ * the link check learns of them in order when the jobs come back. The
+ * building thread saves the index for the next build meanwhile. */
 static void write_search_index(struct build *b)
 {
+    if (write_patched_index(b))
+        return;
+    stop_patch(b);
     b->search_plan = search_plan_new(b->search);
     size_t n = search_plan_files(b->search_plan);
     for (size_t first = 0; first < n; first += SEARCH_FILES_PER_JOB) {
@@ -1533,6 +1707,12 @@ static void write_search_index(struct build *b)
         job->count = n - first < SEARCH_FILES_PER_JOB ? n - first : SEARCH_FILES_PER_JOB;
         job->d = (struct diag)DIAG_INIT;
         submit(b, job);
+    }
+    if (b->record) {
+        struct buf saved = BUF_INIT;
+        search_plan_save(b->search_plan, &saved);
+        reuse_set_search(b->record, saved.data, saved.len);
+        buf_free(&saved);
     }
     finish(b);
     search_plan_free(b->search_plan);
@@ -1880,6 +2060,8 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         goto out;
     if (hook && !fresh) /* else its record could not be trusted */
         b.record = reuse_writer_new(key, started, outdir_path(b.out), prev);
+    if (prev)
+        start_patch(&b);
     b.lc = linkcheck_new();
     start_workers(&b, &template_lock, &template_errors);
     b.globals = json_object();
@@ -1945,6 +2127,7 @@ out:
         flush_run(&b); /* a run cut short by an error still needs its turn */
     stop_workers(&b);  /* before anything they might still read is freed */
     free_fragments(&b);
+    free_patch(&b);
     diag_move(d, &template_errors);
     outdir_free(b.out);
     free(assets_dir);

@@ -114,6 +114,50 @@ expect_status "rebuild after a supporter is added" 0 $?
 expect_exists "the new supporter has a page" "$A/supporters/new-person/index.html"
 same_as_cold "after an addition, the rebuilt site equals a cold build"
 
+# The search index is patched in place (search.h) while each page made
+# again brings as many documents as before, and made whole otherwise: a bio
+# that gains a section (one document more), a rename that moves a supporter
+# in the pages' order, edits one after another (a patch of a patch), and a
+# saved index that does not read back whole. Each time, the site equals a
+# cold build.
+printf '\n## Why I volunteer\n\nBecause someone listened to me once.\n' >>"$C/supporters/grace-kim.md"
+settle
+build "$A" >"$T/sec.log" 2>&1
+expect_status "rebuild after a bio gains a section" 0 $?
+expect_contains "the section is on the page" "$A/supporters/grace-kim/index.html" "Why I volunteer"
+same_as_cold "after a bio gains a section (a search document more), it equals a cold build"
+sed -i 's/^name: Daniel Reyes/name: Zachary Reyes/' "$C/supporters/daniel-reyes.md"
+settle
+build "$A" >"$T/ren.log" 2>&1
+expect_status "rebuild after a rename that reorders the supporters" 0 $?
+same_as_cold "after a rename that reorders the supporters, it equals a cold build"
+sed -i "s/simply listened/simply and truly listened/" "$C/supporters/amara-okafor.md"
+for word in quietly gently kindly; do
+    sed -i "s/simply and [a-z]* listened/simply and $word listened/" "$C/supporters/amara-okafor.md"
+    settle
+    build "$A" >"$T/again.log" 2>&1
+    expect_contains "rebuild after edit '$word' reuses the last build" "$T/again.log" \
+        "changed since the last build"
+done
+same_as_cold "after edits one after another, it equals a cold build"
+build "$A" >/dev/null 2>&1
+python3 - "$A/.peersite-cache.data" <<'PY'
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, 'rb').read())
+at = data.rfind(b'psx1')  # the saved search index the record points at
+assert at >= 0
+data[at + 40] ^= 0x55  # inside it: its checksum no longer matches
+open(path, 'wb').write(data)
+PY
+sed -i 's/simply and kindly listened/simply, warmly listened/' "$C/supporters/amara-okafor.md"
+settle
+build "$A" >"$T/sxrot.log" 2>&1
+expect_status "a record with a damaged saved search index: the build still succeeds" 0 $?
+cat "$A"/search-index/d-*.json >"$T/chunks"
+expect_contains "the edit is searchable" "$T/chunks" "simply, warmly listened"
+same_as_cold "after a damaged saved search index, it equals a cold build"
+
 # A rebuild that fails changes nothing.
 settle
 build "$A" >/dev/null 2>&1

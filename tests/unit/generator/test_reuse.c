@@ -43,8 +43,8 @@ static void put_file(const char *name, const void *data, size_t len)
 
 static const uint8_t key[REUSE_KEY_BYTES] = {1, 2, 3};
 
-/* How many texts of r's data do not read back whole: every item's four and
- * the pages' search documents. */
+/* How many texts of r's data do not read back whole: every item's four, the
+ * pages' search documents and the saved search index. */
 static size_t texts_not_whole(const struct reuse *r)
 {
     size_t bad = 0;
@@ -59,6 +59,7 @@ static size_t texts_not_whole(const struct reuse *r)
         const struct reuse_page *pg = reuse_find_page(r, pages[k]);
         bad += !pg || !reuse_whole(r, &pg->search);
     }
+    bad += !reuse_whole(r, reuse_search(r));
     return bad;
 }
 
@@ -103,8 +104,10 @@ static void write_record(const struct reuse *prev)
     reuse_add_item(w, REUSE_FAQ, "c/faq/cost.md", &st, "", true, cost, NULL, 0, NULL, 0,
                    "<p>No.</p>", 10);
     const char *ids[] = {"index.html#main", "index.html#top"};
-    reuse_add_page(w, "index.html", "SEARCH", 6, ids, 2);
-    reuse_add_page(w, "faq/index.html", NULL, 0, ids, 0);
+    reuse_add_page(w, "index.html", "SEARCH", 6, 3, ids, 2);
+    reuse_add_page(w, "faq/index.html", NULL, 0, 0, ids, 0);
+    if (!prev)
+        reuse_set_search(w, "INDEX", 5);
     const struct buf *bytes = reuse_bytes(w);
     assert_non_null(bytes);
     put_file(REUSE_FILE, bytes->data, bytes->len);
@@ -152,6 +155,12 @@ static void test_reads_back(void **state)
     assert_non_null(p);
     assert_true(reuse_whole(r, &p->search));
     assert_string_equal(p->search.s, "SEARCH");
+    assert_int_equal(p->ndocs, 3);
+    assert_int_equal(reuse_npages(r), 2);
+    assert_ptr_equal(reuse_page_at(r, 0), p);
+    assert_int_equal(reuse_page_index(r, reuse_find_page(r, "faq/index.html")), 1);
+    assert_true(reuse_whole(r, reuse_search(r)));
+    assert_string_equal(reuse_search(r)->s, "INDEX");
     assert_int_equal(p->nids, 2);
     assert_string_equal(p->ids[1].s, "index.html#top");
     assert_null(reuse_find_page(r, "about/index.html"));
@@ -168,6 +177,9 @@ static void test_reads_back(void **state)
     assert_string_equal(a->card.s, "<li>A</li>");
     assert_true(reuse_whole(r, &reuse_find_page(r, "index.html")->search));
     assert_string_equal(reuse_find_page(r, "index.html")->search.s, "SEARCH");
+    /* A build that saves no index leaves an empty one. */
+    assert_true(reuse_whole(r, reuse_search(r)));
+    assert_int_equal(reuse_search(r)->len, 0);
     reuse_free(r);
 
     /* Another key: nothing. */
@@ -234,7 +246,7 @@ static void test_damaged_records_are_not_used(void **state)
     int rounds = 0;
     for (struct reuse *r = reuse_load(dir, key); r; r = reuse_load(dir, key), rounds++) {
         struct reuse_writer *w = reuse_writer_new(key, 1, dir, r);
-        reuse_add_page(w, "faq/index.html", blob, 599999, NULL, 0);
+        reuse_add_page(w, "faq/index.html", blob, 599999, 1, NULL, 0);
         const struct buf *bytes = reuse_bytes(w);
         put_file(REUSE_FILE, bytes->data, bytes->len);
         reuse_writer_free(w);

@@ -627,6 +627,387 @@ static void test_threads(void **state)
     search_free(many);
 }
 
+/* ---- the index patched in place ----------------------------------------------- */
+
+#define PATCH_PAGES 1500
+
+/* Every file of the index planned from s: its bytes, by place. */
+struct files {
+    size_t n;
+    char (*path)[SEARCH_PATH_MAX];
+    struct buf *bytes;
+    struct buf saved;
+};
+
+static void plan_files(struct search *s, struct files *f)
+{
+    struct search_plan *plan = search_plan_new(s);
+    f->n = search_plan_files(plan);
+    f->path = calloc(f->n, sizeof *f->path);
+    f->bytes = calloc(f->n, sizeof *f->bytes);
+    assert_true(f->path && f->bytes);
+    for (size_t i = 0; i < f->n; i++) {
+        search_plan_path(plan, i, f->path[i]);
+        search_plan_file(plan, i, &f->bytes[i]);
+    }
+    f->saved = (struct buf)BUF_INIT;
+    search_plan_save(plan, &f->saved);
+    search_plan_free(plan);
+}
+
+static void free_files(struct files *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        buf_free(&f->bytes[i]);
+    free(f->path);
+    free(f->bytes);
+    buf_free(&f->saved);
+}
+
+/* The index of pages html[0..PATCH_PAGES), scanned afresh. */
+static void whole_index(char **html, size_t *len, struct files *f)
+{
+    struct search *s = search_new();
+    for (int i = 0; i < PATCH_PAGES; i++)
+        search_add_page(s, search_scan_html(page_url(i), page_label(i), html[i], len[i]));
+    plan_files(s, f);
+    search_free(s);
+}
+
+/* A patch of the last index, where a few pages were made again with as many
+ * documents each, writes what the whole index of the new pages writes: the
+ * files it calls dirty byte for byte, and the others were the same before.
+ * Round after round, each from the last one's saved patch. */
+static void test_patch_equals_whole(void **state)
+{
+    (void)state;
+    uint64_t st = 7;
+    char *html[PATCH_PAGES];
+    size_t len[PATCH_PAGES];
+    for (int i = 0; i < PATCH_PAGES; i++) {
+        struct buf b = BUF_INIT;
+        random_page(&b, &st);
+        len[i] = b.len;
+        html[i] = buf_detach(&b);
+    }
+    struct files before;
+    whole_index(html, len, &before);
+    struct buf base = BUF_INIT;
+    buf_append(&base, before.saved.data, before.saved.len);
+    int patched = 0, dirty_total = 0, clean_total = 0;
+    for (int round = 0; round < 12; round++) {
+        struct search_page *pages[PATCH_PAGES];
+        size_t first[PATCH_PAGES + 1];
+        first[0] = 0;
+        for (int i = 0; i < PATCH_PAGES; i++) {
+            pages[i] = search_scan_html(page_url(i), page_label(i), html[i], len[i]);
+            first[i + 1] = first[i] + search_page_ndocs(pages[i]);
+        }
+        /* A few pages made again, as many documents each. */
+        bool again[PATCH_PAGES] = {0};
+        int n = 1 + round % 5;
+        for (int k = 0; k < n; k++) {
+            int i = (int)(next_rand(&st) % PATCH_PAGES);
+            for (int tries = 0; tries < 5000; tries++) {
+                struct buf b = BUF_INIT;
+                random_page(&b, &st);
+                struct search_page *p = search_scan_html(page_url(i), page_label(i), b.data, b.len);
+                if (search_page_ndocs(p) == search_page_ndocs(pages[i])) {
+                    free(html[i]);
+                    len[i] = b.len;
+                    html[i] = buf_detach(&b);
+                    search_page_free(pages[i]);
+                    pages[i] = p;
+                    again[i] = true;
+                    break;
+                }
+                search_page_free(p);
+                buf_free(&b);
+            }
+        }
+        /* Every third round, a page of one document becomes one word many
+         * times: one shard touched, but the average length moves, and with
+         * it weights in shards no replaced document touches. */
+        for (int i = 0; round % 3 == 2 && i < PATCH_PAGES; i++) {
+            if (again[i] || search_page_ndocs(pages[i]) != 1)
+                continue;
+            struct buf b = BUF_INIT;
+            buf_puts(&b, "<main><h1>Zeta</h1><p>");
+            for (int k = 0; k < 400 + 300 * round; k++)
+                buf_puts(&b, "zeta ");
+            buf_puts(&b, "</p></main>");
+            struct search_page *p = search_scan_html(page_url(i), page_label(i), b.data, b.len);
+            assert_int_equal(search_page_ndocs(p), 1);
+            free(html[i]);
+            len[i] = b.len;
+            html[i] = buf_detach(&b);
+            search_page_free(pages[i]);
+            pages[i] = p;
+            again[i] = true;
+            break;
+        }
+        struct files after;
+        whole_index(html, len, &after);
+
+        struct search_patch *patch = search_patch_load(base.data, base.len);
+        assert_non_null(patch);
+        assert_int_equal(search_patch_ndocs(patch), first[PATCH_PAGES]);
+        for (int i = 0; i < PATCH_PAGES; i++)
+            if (again[i])
+                assert_true(search_patch_replace(patch, first[i], pages[i]));
+        if (!search_patch_apply(patch)) {
+            /* Only when the index's shape changed: other files. */
+            assert_true(after.n != before.n ||
+                        strcmp(after.bytes[after.n - 1].data, before.bytes[before.n - 1].data));
+        } else {
+            patched++;
+            if (search_patch_files(patch) != after.n)
+                fail_msg("patched index: expected %zu files, got %zu", after.n,
+                         search_patch_files(patch));
+            struct buf out = BUF_INIT;
+            for (size_t i = 0; i < after.n; i++) {
+                char path[SEARCH_PATH_MAX];
+                search_patch_path(patch, i, path);
+                assert_string_equal(path, after.path[i]);
+                size_t from, to;
+                if (!search_patch_dirty(patch, i, &from, &to)) {
+                    clean_total++;
+                    expect_same_bytes(path, after.bytes[i].data, after.bytes[i].len,
+                                      before.bytes[i].data, before.bytes[i].len);
+                    continue;
+                }
+                dirty_total++;
+                if (to > from) {
+                    /* The pages that hold the chunk's documents. */
+                    int a = 0;
+                    while (first[a + 1] <= from)
+                        a++;
+                    int b = a;
+                    while (b < PATCH_PAGES && first[b] < to)
+                        b++;
+                    search_format_docs((const struct search_page *const *)pages + a,
+                                       (size_t)(b - a), from - first[a], to - from, &out);
+                } else {
+                    search_patch_shard(patch, i, &out);
+                }
+                expect_same_bytes(path, after.bytes[i].data, after.bytes[i].len, out.data, out.len);
+            }
+            buf_reset(&out);
+            search_patch_save(patch, &out);
+            expect_same_bytes("the patch saved", after.saved.data, after.saved.len, out.data,
+                              out.len);
+            buf_reset(&base);
+            buf_append(&base, out.data, out.len);
+            buf_free(&out);
+        }
+        if (!patched || base.len != after.saved.len) {
+            buf_reset(&base);
+            buf_append(&base, after.saved.data, after.saved.len);
+        }
+        search_patch_free(patch);
+        for (int i = 0; i < PATCH_PAGES; i++)
+            search_page_free(pages[i]);
+        free_files(&before);
+        before = after;
+    }
+    print_message("patched %d of 12 rounds; %d files dirty, %d clean\n", patched, dirty_total,
+                  clean_total);
+    /* The rounds did patch, and a patch left most files alone. */
+    if (patched < 8 || clean_total <= dirty_total)
+        fail_msg("expected most rounds patched and most files clean, got %d of 12 patched, "
+                 "%d dirty files against %d clean",
+                 patched, dirty_total, clean_total);
+    free_files(&before);
+    buf_free(&base);
+    for (int i = 0; i < PATCH_PAGES; i++)
+        free(html[i]);
+}
+
+/* A saved index cut short or changed anywhere is refused or read within
+ * its bounds (ASan says which), never trusted past them. */
+static void test_patch_damaged(void **state)
+{
+    (void)state;
+    struct search *s = search_new();
+    uint64_t st = 11;
+    for (int i = 0; i < 40; i++) {
+        struct buf b = BUF_INIT;
+        random_page(&b, &st);
+        search_add_html(s, page_url(i), page_label(i), b.data, b.len);
+        buf_free(&b);
+    }
+    struct files f;
+    plan_files(s, &f);
+    search_free(s);
+    struct search_patch *whole = search_patch_load(f.saved.data, f.saved.len);
+    assert_non_null(whole);
+    search_patch_free(whole);
+    for (size_t cut = 0; cut < f.saved.len; cut++)
+        if (search_patch_load(f.saved.data, cut))
+            fail_msg("a saved index cut at byte %zu of %zu: expected it refused", cut, f.saved.len);
+    char *copy = malloc(f.saved.len);
+    assert_non_null(copy);
+    for (size_t i = 0; i < f.saved.len; i++) {
+        memcpy(copy, f.saved.data, f.saved.len);
+        copy[i] ^= (char)(1 + i % 255);
+        struct search_patch *p = search_patch_load(copy, f.saved.len);
+        if (p && search_patch_apply(p)) {
+            struct buf out = BUF_INIT;
+            for (size_t k = 0; k < search_patch_files(p); k++) {
+                size_t from, to;
+                if (search_patch_dirty(p, k, &from, &to) && to == from &&
+                    k + 1 < search_patch_files(p))
+                    search_patch_shard(p, k, &out);
+            }
+            buf_free(&out);
+        }
+        search_patch_free(p);
+    }
+    free(copy);
+    free_files(&f);
+}
+
+/* A document whose words become others of as many bytes but more of them
+ * counted (stop words become indexed ones): one shard touched, but the
+ * average length moves, and with it weights in shards no replaced document
+ * touches. The patch finds those too. */
+static void test_patch_average_moves(void **state)
+{
+    (void)state;
+    enum { PAGES = 1200 };
+    char *html[PAGES];
+    size_t len[PAGES];
+    uint64_t st = 3;
+    for (int i = 0; i < PAGES; i++) {
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "<main><h1>Title %d</h1><p>", i);
+        for (int k = 0; i == 0 && k < 300; k++)
+            buf_puts(&b, "the "); /* 1,200 bytes, no word counted */
+        for (int k = 0; i && k < 30; k++)
+            buf_printf(&b, "w%u ", next_rand(&st) % 3000);
+        buf_puts(&b, "</p></main>");
+        len[i] = b.len;
+        html[i] = buf_detach(&b);
+    }
+    struct search *s = search_new();
+    for (int i = 0; i < PAGES; i++)
+        search_add_html(s, "p/", NULL, html[i], len[i]);
+    struct files before;
+    plan_files(s, &before);
+    search_free(s);
+    assert_true(before.n > 8); /* several shards */
+
+    /* As many bytes, 400 words counted. */
+    struct buf b = BUF_INIT;
+    buf_puts(&b, "<main><h1>Title 0</h1><p>");
+    for (int k = 0; k < 400; k++)
+        buf_puts(&b, "qq ");
+    buf_puts(&b, "</p></main>");
+    struct search_page *page = search_scan_html("p/", NULL, b.data, b.len);
+    free(html[0]);
+    len[0] = b.len;
+    html[0] = buf_detach(&b);
+    s = search_new();
+    for (int i = 0; i < PAGES; i++)
+        search_add_html(s, "p/", NULL, html[i], len[i]);
+    struct files after;
+    plan_files(s, &after);
+    search_free(s);
+
+    struct search_patch *patch = search_patch_load(before.saved.data, before.saved.len);
+    assert_non_null(patch);
+    assert_true(search_patch_replace(patch, 0, page));
+    assert_true(search_patch_apply(patch));
+    assert_int_equal(search_patch_files(patch), after.n);
+    struct buf out = BUF_INIT;
+    int moved = 0;
+    for (size_t i = 0; i < after.n; i++) {
+        size_t from, to;
+        bool dirty = search_patch_dirty(patch, i, &from, &to);
+        if (!dirty) {
+            expect_same_bytes(after.path[i], after.bytes[i].data, after.bytes[i].len,
+                              before.bytes[i].data, before.bytes[i].len);
+        } else if (to == from && i + 1 < after.n) {
+            search_patch_shard(patch, i, &out);
+            expect_same_bytes(after.path[i], after.bytes[i].data, after.bytes[i].len, out.data,
+                              out.len);
+            moved++;
+        }
+    }
+    /* "title", "0" and "qq": at most three shards touched. */
+    if (moved <= 3)
+        fail_msg("expected shards rewritten for the average alone, got %d shards dirty", moved);
+    buf_free(&out);
+    search_patch_free(patch);
+    search_page_free(page);
+    free_files(&before);
+    free_files(&after);
+    for (int i = 0; i < PAGES; i++)
+        free(html[i]);
+}
+
+/* Page i of the trade below: thirty words, and ten more, counted ("yyy")
+ * or not ("the"), on pages 1 and 2. */
+static void trade_page(struct buf *b, int i, uint64_t *st, bool counted)
+{
+    buf_printf(b, "<main><h1>Title %d</h1><p>", i);
+    for (int k = 0; k < 30; k++)
+        buf_printf(b, "w%u ", next_rand(st) % 3000);
+    for (int k = 0; (i == 1 || i == 2) && k < 10; k++)
+        buf_puts(b, counted ? "yyy " : "the ");
+    buf_puts(b, "</p></main>");
+}
+
+/* Two documents trade ten counted words (as many bytes each): the average
+ * length stays, but each one's own moves, and with it the weights of the
+ * terms they keep as they were. */
+static void test_patch_lengths_trade(void **state)
+{
+    (void)state;
+    enum { PAGES = 1200 };
+    struct files before, after;
+    struct search_page *now[3] = {NULL};
+    for (int version = 0; version < 2; version++) {
+        uint64_t st = 5;
+        struct search *s = search_new();
+        for (int i = 0; i < PAGES; i++) {
+            struct buf b = BUF_INIT;
+            trade_page(&b, i, &st, (i == 2) == (version == 0));
+            if (version == 1 && (i == 1 || i == 2))
+                now[i] = search_scan_html("p/", NULL, b.data, b.len);
+            search_add_html(s, "p/", NULL, b.data, b.len);
+            buf_free(&b);
+        }
+        plan_files(s, version ? &after : &before);
+        search_free(s);
+    }
+    struct search_patch *patch = search_patch_load(before.saved.data, before.saved.len);
+    assert_non_null(patch);
+    assert_int_equal(search_page_ndocs(now[1]), 1);
+    assert_true(search_patch_replace(patch, 1, now[1]));
+    assert_true(search_patch_replace(patch, 2, now[2]));
+    assert_true(search_patch_apply(patch));
+    assert_int_equal(search_patch_files(patch), after.n);
+    struct buf out = BUF_INIT;
+    for (size_t i = 0; i < after.n; i++) {
+        size_t from, to;
+        if (!search_patch_dirty(patch, i, &from, &to)) {
+            expect_same_bytes(after.path[i], after.bytes[i].data, after.bytes[i].len,
+                              before.bytes[i].data, before.bytes[i].len);
+        } else if (to == from && i + 1 < after.n) {
+            search_patch_shard(patch, i, &out);
+            expect_same_bytes(after.path[i], after.bytes[i].data, after.bytes[i].len, out.data,
+                              out.len);
+        }
+    }
+    buf_free(&out);
+    search_patch_free(patch);
+    search_page_free(now[1]);
+    search_page_free(now[2]);
+    free_files(&before);
+    free_files(&after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -639,6 +1020,10 @@ int main(void)
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_every_document_in_its_place),
+        cmocka_unit_test(test_patch_equals_whole),
+        cmocka_unit_test(test_patch_average_moves),
+        cmocka_unit_test(test_patch_lengths_trade),
+        cmocka_unit_test(test_patch_damaged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
