@@ -295,6 +295,7 @@ struct reuse_writer {
     struct buf files;   /* the site's files, after the pages */
     uint32_t nfiles;
     struct buf search;    /* the saved search index's place, after the files */
+    struct buf assets;    /* the assets' place, after it */
     bool failed;          /* the data could not be written: no record */
     uint8_t id[ID_BYTES]; /* the data's, the key of its checksums */
 };
@@ -416,6 +417,7 @@ void reuse_writer_free(struct reuse_writer *w)
     buf_free(&w->pending);
     buf_free(&w->files);
     buf_free(&w->search);
+    buf_free(&w->assets);
     free(w);
 }
 
@@ -532,6 +534,12 @@ void reuse_set_search(struct reuse_writer *w, const char *data, size_t len)
     put_blob(w, &w->search, data, len);
 }
 
+void reuse_set_assets(struct reuse_writer *w, const char *json, size_t len)
+{
+    buf_reset(&w->assets);
+    put_blob(w, &w->assets, json, len);
+}
+
 void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n)
 {
     buf_reset(&w->files);
@@ -544,6 +552,8 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
 {
     if (!w->search.len) /* none saved: an empty text, in its place */
         put_blob(w, &w->search, "", 0);
+    if (!w->assets.len)
+        put_blob(w, &w->assets, "", 0);
     flush_data(w);
     if (w->failed)
         return NULL;
@@ -559,6 +569,8 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
     buf_free(&w->files);
     put(&w->out, w->search.data, w->search.len);
     buf_free(&w->search);
+    put(&w->out, w->assets.data, w->assets.len);
+    buf_free(&w->assets);
     put(&w->out, TRAILER, strlen(TRAILER));
     /* The index's checksum, keyed with the key it was made under. */
     uint8_t sum[SUM_BYTES];
@@ -587,7 +599,7 @@ struct reuse {
     struct reuse_text *ids; /* every page's ids, one allocation */
     struct reuse_text *files;
     size_t nfiles;
-    struct reuse_text search;
+    struct reuse_text search, assets;
     uint64_t live; /* bytes of the data the index points at */
 };
 
@@ -757,6 +769,7 @@ static bool parse(struct reuse *r, struct reader *rd)
     for (r->nfiles = 0; r->nfiles < nf && !rd->bad; r->nfiles++)
         r->files[r->nfiles] = get_text(rd);
     r->search = get_blob(rd, r);
+    r->assets = get_blob(rd, r);
     if (rd->bad || rd->p != rd->end)
         return false;
     r->item_slots = index_names(r->nitems, item_name, r, &r->nslots_items);
@@ -895,6 +908,11 @@ size_t reuse_page_index(const struct reuse *r, const struct reuse_page *pg)
 const struct reuse_text *reuse_search(const struct reuse *r)
 {
     return &r->search;
+}
+
+const struct reuse_text *reuse_assets(const struct reuse *r)
+{
+    return &r->assets;
 }
 
 size_t reuse_nitems(const struct reuse *r)

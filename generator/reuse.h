@@ -17,7 +17,8 @@
  *     the supporters.json entry, the answer's HTML);
  *   - for each page: its search documents (and how many) and its ids (for
  *     the link check);
- *   - the search index as saved for a patch (search.h).
+ *   - the search index as saved for a patch (search.h), and the theme's
+ *     assets as the templates see them (their hashed names and integrity).
  * A file changed less than 20 ms before a build started (2 s on a file
  * system that keeps whole seconds) is never reused by the next one: its
  * change may fall within one tick of the file system's clock. Files are
@@ -116,6 +117,9 @@ size_t reuse_page_index(const struct reuse *r, const struct reuse_page *pg);
 /* The search index as that build saved it (search_plan_save); an empty
  * text when it saved none. */
 const struct reuse_text *reuse_search(const struct reuse *r);
+/* The assets' object as that build gave it to the templates (JSON); an
+ * empty text when it kept none. */
+const struct reuse_text *reuse_assets(const struct reuse *r);
 /* The files of the site the record describes, sorted. */
 const struct reuse_text *reuse_files(const struct reuse *r, size_t *n);
 /* 1 when t, a text of r's data (an item's values, card, entry or answer, a
@@ -150,8 +154,10 @@ void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search,
                     size_t ndocs, const char *const *ids, size_t nids);
 /* A page of prev's record kept as it is (ids: its ids as C strings). */
 void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const char *const *ids);
-/* The search index saved (search.h), from the building thread. */
+/* The search index saved (search.h), and the assets' object, from the
+ * building thread. */
 void reuse_set_search(struct reuse_writer *w, const char *data, size_t len);
+void reuse_set_assets(struct reuse_writer *w, const char *json, size_t len);
 /* Every file of the site this build made or kept (sorted): a rebuild
  * that would leave one of them behind is not done in place. */
 void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n);

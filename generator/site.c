@@ -138,8 +138,9 @@ struct page_job {
     const struct reuse_page **kept;
     struct search_page **kept_search;
     size_t nkept;
-    bool load_search; /* their search documents are needed (no patch) */
-    bool damaged;     /* a text of the record did not read back whole */
+    bool load_search;           /* their search documents are needed (no patch) */
+    struct search_patch *patch; /* the last build's search index, read (load_patch) */
+    bool damaged;               /* a text of the record did not read back whole */
 };
 
 static void submit(struct build *b, struct page_job *job);
@@ -744,14 +745,31 @@ static void free_patch(struct build *b)
     b->first_doc = NULL;
 }
 
-/* In place: the last build's search index, to be patched, when it reads
- * back whole (else the index is made whole, as in a full build). */
+/* On a worker, in place: the last build's search index, to be patched,
+ * when it reads back whole (else the index is made whole, as in a full
+ * build). It comes back before any page is submitted (build_fragments
+ * waits for every job before it). */
+static void load_patch(struct build *b, struct page_job *job, int worker)
+{
+    (void)worker;
+    const struct reuse_text *t = reuse_search(b->prev);
+    if (t->len && reuse_whole(b->prev, t))
+        job->patch = search_patch_load(t->s, t->len);
+}
+
 static void start_patch(struct build *b)
 {
-    const struct reuse_text *t = reuse_search(b->prev);
-    if (!t->len || !reuse_whole(b->prev, t) || !(b->patch = search_patch_load(t->s, t->len)))
-        return;
+    struct page_job *job = xcalloc(1, sizeof *job);
+    job->prepare = load_patch;
+    job->d = (struct diag)DIAG_INIT;
+    submit(b, job);
+}
+
+/* Back on the building thread. */
+static void adopt_patch(struct build *b, struct search_patch *patch)
+{
     size_t n = reuse_npages(b->prev);
+    b->patch = patch;
     b->first_doc = xcalloc(n + 1, sizeof *b->first_doc);
     b->made = xcalloc(n + 1, sizeof *b->made);
 }
@@ -929,6 +947,8 @@ static void page_done(void *arg, void *ctx)
     struct build *b = ctx;
     if (job->damaged)
         b->redo = true;
+    if (job->patch)
+        adopt_patch(b, job->patch);
     origins_flush(b->lc, &job->origins);
     if (job->items)
         free_cards(b);
@@ -1774,6 +1794,41 @@ static int build_search_and_404(struct build *b, struct site_timings *tm, struct
 
 /* ---- globals: assets, key, navigation ------------------------------------ */
 
+/* In place, the theme's assets as the last build made them: the theme and
+ * the settings are in the record's key, so they are the same files under
+ * the same names, in the site already. NULL when the record has none whole
+ * (a build that warned of an asset keeps none: the warning is said again). */
+static json_t *kept_assets(struct build *b)
+{
+    const struct reuse_text *t = b->prev ? reuse_assets(b->prev) : NULL;
+    if (!t || !t->len || !reuse_whole(b->prev, t))
+        return NULL;
+    json_t *assets = json_loadb(t->s, t->len, 0, NULL), *a;
+    const char *key;
+    bool good = json_is_object(assets);
+    json_object_foreach (assets, key, a) {
+        const char *path = json_string_value(json_object_get(a, "path"));
+        good = good && path && !strncmp(path, "assets/", 7) &&
+               json_is_string(json_object_get(a, "integrity"));
+    }
+    if (!good) {
+        json_decref(assets);
+        return NULL;
+    }
+    json_object_foreach (assets, key, a)
+        linkcheck_add_file(b->lc, json_string_value(json_object_get(a, "path")));
+    return assets;
+}
+
+static void record_assets(struct build *b, json_t *assets)
+{
+    char *text = json_dumps(assets, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text)
+        abort();
+    reuse_set_assets(b->record, text, strlen(text));
+    free(text);
+}
+
 static int load_pubkey(struct build *b)
 {
     if (!b->c.pubkey_path) {
@@ -2060,10 +2115,10 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         goto out;
     if (hook && !fresh) /* else its record could not be trusted */
         b.record = reuse_writer_new(key, started, outdir_path(b.out), prev);
-    if (prev)
-        start_patch(&b);
     b.lc = linkcheck_new();
     start_workers(&b, &template_lock, &template_errors);
+    if (prev)
+        start_patch(&b);
     b.globals = json_object();
     b.search = search_new();
     b.sitemap = json_array();
@@ -2073,12 +2128,18 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     json_object_set_new(b.globals, "nav_items", nav_items(&b));
     if (asprintf(&assets_dir, "%s/assets", o->theme_dir) < 0)
         abort();
-    json_t *assets = assets_copy(b.tree, assets_dir, b.out, b.lc, d);
-    if (!assets)
-        goto out;
+    json_t *assets = kept_assets(&b);
+    if (!assets) {
+        size_t said = d->n;
+        if (!(assets = assets_copy(b.tree, assets_dir, b.out, b.lc, d)) ||
+            add_colors(&b, assets) < 0)
+            goto out;
+        if (b.record && d->n == said) /* a warning is said again by the next build */
+            record_assets(&b, assets);
+    } else if (b.record) {
+        record_assets(&b, assets);
+    }
     json_object_set_new(b.globals, "assets", assets);
-    if (add_colors(&b, assets) < 0)
-        goto out;
     if (load_pubkey(&b) < 0 || copy_photos(&b) < 0)
         goto out;
 

@@ -472,3 +472,25 @@ if command -v flock >/dev/null; then
     build "$A" >/dev/null 2>&1
     expect_status "and runs once that one has finished" 0 $?
 fi
+
+# The theme's assets are kept in place while the theme and settings are as
+# the record knows them (its key); a build that warned of an asset keeps
+# none, so the next one says it again; a damaged record of them is not used.
+mkdir -p "$T/theme/assets/vendor/deeper"
+build "$A" >"$T/deep1.log" 2>&1
+expect_contains "an asset folder too deep is skipped with a warning" "$T/deep1.log" \
+    "skipped: not a regular file"
+settle
+build "$A" >"$T/deep2.log" 2>&1
+expect_contains "the rebuild after it says so again" "$T/deep2.log" "skipped: not a regular file"
+expect_contains "and reuses the last build" "$T/deep2.log" "changed since the last build"
+rmdir "$T/theme/assets/vendor/deeper"
+build "$A" >/dev/null 2>&1
+settle
+build "$A" >/dev/null 2>&1
+damage "$A/.peersite-cache.data" '"integrity":"sha256-' '"integrity":"sha257-'
+sed -i 's/listened with care/listened with great care/' "$C/supporters/amara-okafor.md"
+settle
+build "$A" >"$T/asrot.log" 2>&1
+expect_status "a record with damaged assets: the build still succeeds" 0 $?
+same_as_cold "after damaged assets in the record, it equals a cold build"

@@ -305,7 +305,9 @@ static void test_markdown_value_places(void **state)
                    6, 7);
     /* Columns count characters, as editors do: "é" is one, not two bytes. */
     expect_link_at("text: caf\xc3\xa9, see [x](/y/)\n", 3, 17);
-    expect_link_at("text: >-\n  caf\xc3\xa9\n  n\xc3\xa9" "e [x](/y/)\n", 5, 7);
+    expect_link_at("text: >-\n  caf\xc3\xa9\n  n\xc3\xa9"
+                   "e [x](/y/)\n",
+                   5, 7);
     /* Windows line ends; blanks at a line's end. */
     expect_link_at("name: a\r\ntext: >-\r\n  One two\r\n  three [x](/y/)\r\n", 6, 9);
     expect_link_at("text: first line here   \n  then [x](/y/)\n", 4, 8);

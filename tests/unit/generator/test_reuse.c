@@ -44,7 +44,7 @@ static void put_file(const char *name, const void *data, size_t len)
 static const uint8_t key[REUSE_KEY_BYTES] = {1, 2, 3};
 
 /* How many texts of r's data do not read back whole: every item's four, the
- * pages' search documents and the saved search index. */
+ * pages' search documents, the saved search index and the assets. */
 static size_t texts_not_whole(const struct reuse *r)
 {
     size_t bad = 0;
@@ -60,6 +60,7 @@ static size_t texts_not_whole(const struct reuse *r)
         bad += !pg || !reuse_whole(r, &pg->search);
     }
     bad += !reuse_whole(r, reuse_search(r));
+    bad += !reuse_whole(r, reuse_assets(r));
     return bad;
 }
 
@@ -106,8 +107,10 @@ static void write_record(const struct reuse *prev)
     const char *ids[] = {"index.html#main", "index.html#top"};
     reuse_add_page(w, "index.html", "SEARCH", 6, 3, ids, 2);
     reuse_add_page(w, "faq/index.html", NULL, 0, 0, ids, 0);
-    if (!prev)
+    if (!prev) {
         reuse_set_search(w, "INDEX", 5);
+        reuse_set_assets(w, "{}", 2);
+    }
     const struct buf *bytes = reuse_bytes(w);
     assert_non_null(bytes);
     put_file(REUSE_FILE, bytes->data, bytes->len);
@@ -161,6 +164,8 @@ static void test_reads_back(void **state)
     assert_int_equal(reuse_page_index(r, reuse_find_page(r, "faq/index.html")), 1);
     assert_true(reuse_whole(r, reuse_search(r)));
     assert_string_equal(reuse_search(r)->s, "INDEX");
+    assert_true(reuse_whole(r, reuse_assets(r)));
+    assert_string_equal(reuse_assets(r)->s, "{}");
     assert_int_equal(p->nids, 2);
     assert_string_equal(p->ids[1].s, "index.html#top");
     assert_null(reuse_find_page(r, "about/index.html"));
@@ -180,6 +185,7 @@ static void test_reads_back(void **state)
     /* A build that saves no index leaves an empty one. */
     assert_true(reuse_whole(r, reuse_search(r)));
     assert_int_equal(reuse_search(r)->len, 0);
+    assert_int_equal(reuse_assets(r)->len, 0);
     reuse_free(r);
 
     /* Another key: nothing. */
