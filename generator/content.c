@@ -691,6 +691,16 @@ static void find_duplicate_slugs(struct parsed_md *items, size_t n)
     free(by);
 }
 
+void content_prefetch(struct tree *t, const char *dir)
+{
+    static const char *const collections[] = {"faq", "supporters"};
+    for (size_t i = 0; i < 2; i++) {
+        char *path = join(dir, collections[i]);
+        tree_dir_prefetch(t, path, ".md");
+        free(path);
+    }
+}
+
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
 static json_t *load_collection(struct content *c, const char *sub, const struct ys_key *spec,
                                const char *what, const char *kind, bool required, struct diag *d)

@@ -144,6 +144,7 @@ struct tree *gittree_new(struct gitinfo *g, struct diag *d)
     }
     struct gtree *t = xcalloc(1, sizeof *t);
     struct tree *tree = xmalloc(sizeof *tree);
+    tree->ahead = NULL;
     t->g = g;
     t->outside = tree_fs_new();
     if (git_commit_tree(&t->root, gitinfo_commit(g)) < 0) {

@@ -829,23 +829,28 @@ static bool map_data(struct reuse *r, const char *out_dir)
     return ok;
 }
 
-struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES])
+/* The record in out_dir, made under key, or under any key when key is NULL
+ * (its checksum is then keyed with the key it holds). */
+static struct reuse *load(const char *out_dir, const uint8_t *key)
 {
     char *path = xasprintf("%s/%s", out_dir, REUSE_FILE);
     struct reuse *r = xcalloc(1, sizeof *r);
     uint8_t head[sizeof MAGIC - 1 + REUSE_KEY_BYTES];
     memcpy(head, MAGIC, sizeof MAGIC - 1);
-    memcpy(head + sizeof MAGIC - 1, key, REUSE_KEY_BYTES);
-    r->index = map_index(path, head, sizeof head, &r->index_len);
+    if (key)
+        memcpy(head + sizeof MAGIC - 1, key, REUSE_KEY_BYTES);
+    r->index = map_index(path, head, key ? sizeof head : sizeof MAGIC - 1, &r->index_len);
     free(path);
     size_t ml = strlen(MAGIC), tl = strlen(TRAILER), tail = tl + SUM_BYTES + 8;
     uint64_t total = 0;
     if (r->index && r->index_len >= ml + REUSE_KEY_BYTES + 8 + ID_BYTES + 12 + tail)
         memcpy(&total, r->index + r->index_len - 8, 8);
-    /* map_index saw the magic and the key. */
+    /* map_index saw the magic (and the key); total says the index is long
+     * enough to hold one. */
     if (!r->index || total != r->index_len || memcmp(r->index + r->index_len - tail, TRAILER, tl) ||
         sum_differs((const uint8_t *)r->index + r->index_len - SUM_BYTES - 8, r->index,
-                    r->index_len - SUM_BYTES - 8, key, REUSE_KEY_BYTES)) {
+                    r->index_len - SUM_BYTES - 8, (const uint8_t *)r->index + ml,
+                    REUSE_KEY_BYTES)) {
         reuse_free(r);
         return NULL;
     }
@@ -856,6 +861,25 @@ struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]
     if (rd.bad || !map_data(r, out_dir) || !parse(r, &rd) ||
         /* Mostly dead data is rewritten by a fresh build. */
         r->data_len > 2 * r->live + (1u << 20)) {
+        reuse_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES])
+{
+    return load(out_dir, key);
+}
+
+struct reuse *reuse_load_any(const char *out_dir)
+{
+    return load(out_dir, NULL);
+}
+
+struct reuse *reuse_keyed(struct reuse *r, const uint8_t key[REUSE_KEY_BYTES])
+{
+    if (r && memcmp(r->index + strlen(MAGIC), key, REUSE_KEY_BYTES)) {
         reuse_free(r);
         return NULL;
     }

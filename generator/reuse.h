@@ -103,6 +103,11 @@ void reuse_boot_id(char id[64]);
 
 /* The record in out_dir when it was made under key, else NULL. */
 struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES]);
+/* The same in two steps, so the record is read while the key is worked out:
+ * the record whatever its key (NULL when none reads back whole), then r
+ * when it was made under key, else NULL (r is freed). */
+struct reuse *reuse_load_any(const char *out_dir);
+struct reuse *reuse_keyed(struct reuse *r, const uint8_t key[REUSE_KEY_BYTES]);
 void reuse_free(struct reuse *r);
 size_t reuse_nitems(const struct reuse *r);
 const struct reuse_item *reuse_item(const struct reuse *r, size_t i);

@@ -2046,6 +2046,30 @@ static bool all_reused(json_t *items)
 
 #define REDO (-2) /* reuse proved impossible: build again, afresh */
 
+struct preload {
+    const char *out_dir;
+    struct reuse *r;
+};
+
+static void *preload(void *arg)
+{
+    struct preload *p = arg;
+    p->r = reuse_load_any(p->out_dir);
+    return NULL;
+}
+
+struct prelist {
+    struct tree *tree;
+    const char *content_dir;
+};
+
+static void *prelist(void *arg)
+{
+    struct prelist *p = arg;
+    content_prefetch(p->tree, p->content_dir);
+    return NULL;
+}
+
 static int build_once(const struct site_options *o, struct diag *d, bool may_reuse)
 {
     struct site_timings unused = {0}, *tm = o->timings ? o->timings : &unused;
@@ -2077,11 +2101,27 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     bool fresh = false;
     char boot[64];
     reuse_boot_id(boot);
-    if (o->reuse && o->out_dir &&
-        reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git, boot, started, key, &fresh) ==
-            0) {
-        if (may_reuse && fs_is_dir(o->out_dir))
-            b.prev = prev = reuse_load(o->out_dir, key);
+    /* While this thread works out the key, the record it must have been
+     * made under is read on a thread of its own, and the collections are
+     * listed on another. */
+    b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
+    struct preload pre = {o->out_dir, NULL};
+    struct prelist list = {b.tree, o->content_dir};
+    pthread_t reader, lister;
+    bool reading = o->reuse && o->out_dir && may_reuse && fs_is_dir(o->out_dir) &&
+                   pthread_create(&reader, NULL, preload, &pre) == 0;
+    bool listing = tree_concurrent(b.tree) && pthread_create(&lister, NULL, prelist, &list) == 0;
+    int keyed = o->reuse && o->out_dir ? reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git,
+                                                   boot, started, key, &fresh)
+                                       : -1;
+    if (reading)
+        pthread_join(reader, NULL);
+    if (listing)
+        pthread_join(lister, NULL);
+    if (keyed < 0)
+        reuse_free(pre.r);
+    if (keyed == 0) {
+        b.prev = prev = reuse_keyed(pre.r, key);
         b.hook = hook = xcalloc(1, sizeof *hook);
         hook->b = &b;
         hook->started_ns = started;
@@ -2089,7 +2129,6 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
             (struct content_reuse){hook, hook_files, hook_stamp, hook_kept_whole, hook_stand_in};
     }
 
-    b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
     /* Content with errors is still rendered when it can be, so broken links
      * are reported in the same run as every other error. */
     int jobs = o->jobs > 0 ? o->jobs : pool_cpus();

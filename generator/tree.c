@@ -192,13 +192,36 @@ struct tree *tree_fs_new(void)
         abort();
     t->ops = &fs_ops;
     t->self = NULL;
+    t->ahead = NULL;
     return t;
+}
+
+/* A directory listed ahead, waiting for its tree_dir_open. */
+struct tree_ahead {
+    char *dir, *suffix;
+    struct tree_dir *td; /* NULL when it could not be listed */
+    struct diag d;       /* what listing it said */
+    struct tree_ahead *next;
+};
+
+static void ahead_free(struct tree_ahead *a)
+{
+    tree_dir_free(a->td);
+    diag_free(&a->d);
+    free(a->dir);
+    free(a->suffix);
+    free(a);
 }
 
 void tree_free(struct tree *t)
 {
     if (!t)
         return;
+    while (t->ahead) {
+        struct tree_ahead *a = t->ahead;
+        t->ahead = a->next;
+        ahead_free(a);
+    }
     t->ops->free(t->self);
     free(t);
 }
@@ -231,7 +254,47 @@ int tree_concurrent(const struct tree *t)
     return t->ops->concurrent;
 }
 
+/* The listing made ahead for dir with suffix, taken from the tree, or NULL. */
+static struct tree_ahead *take_ahead(struct tree *t, const char *dir, const char *suffix)
+{
+    for (struct tree_ahead **p = &t->ahead; *p; p = &(*p)->next) {
+        struct tree_ahead *a = *p;
+        if (!strcmp(a->dir, dir) && !strcmp(a->suffix ? a->suffix : "", suffix ? suffix : "")) {
+            *p = a->next;
+            return a;
+        }
+    }
+    return NULL;
+}
+
+static struct tree_dir *list_dir(struct tree *t, const char *dir, const char *suffix,
+                                 struct diag *d);
+
+void tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix)
+{
+    struct tree_ahead *a = xcalloc(1, sizeof *a);
+    a->dir = xstrdup(dir);
+    a->suffix = suffix ? xstrdup(suffix) : NULL;
+    a->d = (struct diag)DIAG_INIT;
+    a->td = list_dir(t, dir, suffix, &a->d);
+    a->next = t->ahead;
+    t->ahead = a;
+}
+
 struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suffix, struct diag *d)
+{
+    struct tree_ahead *a = take_ahead(t, dir, suffix);
+    if (!a)
+        return list_dir(t, dir, suffix, d);
+    struct tree_dir *td = a->td;
+    a->td = NULL;
+    diag_move(d, &a->d);
+    ahead_free(a);
+    return td;
+}
+
+static struct tree_dir *list_dir(struct tree *t, const char *dir, const char *suffix,
+                                 struct diag *d)
 {
     struct tree_dir *td = xcalloc(1, sizeof *td);
     td->t = t;

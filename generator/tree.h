@@ -37,9 +37,12 @@ struct tree_ops {
     int concurrent; /* 1: read, list and kind may be called from several threads */
 };
 
+struct tree_ahead; /* directories listed ahead (tree_dir_prefetch) */
+
 struct tree {
     const struct tree_ops *ops;
     void *self;
+    struct tree_ahead *ahead;
 };
 
 /* The working directory (plain files). Never fails. */
@@ -82,6 +85,12 @@ struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suff
 int tree_dir_read(struct tree_dir *td, size_t i, const char *path, size_t max, struct fs_buf *b,
                   size_t *len, struct diag *d);
 void tree_dir_free(struct tree_dir *td);
+/* Lists dir as tree_dir_open would (its messages kept for then), for the
+ * next tree_dir_open of dir with suffix to take as it is: a listing made on
+ * another thread while the build does something else. That thread must be
+ * joined before the tree is used again, and one listing at a time is made
+ * ahead for a tree. */
+void tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix);
 /* 1 when several threads may read t at once (the file system; not a commit). */
 int tree_concurrent(const struct tree *t);
 /* Sorts a NULL-terminated name array in byte order (for backends). */

@@ -191,6 +191,13 @@ static void test_reads_back(void **state)
     /* Another key: nothing. */
     uint8_t other[REUSE_KEY_BYTES] = {9};
     assert_null(reuse_load(dir, other));
+    /* Read first, its key compared after: the same. */
+    r = reuse_keyed(reuse_load_any(dir), key);
+    assert_non_null(r);
+    assert_string_equal(reuse_find_page(r, "index.html")->search.s, "SEARCH");
+    reuse_free(r);
+    assert_null(reuse_keyed(reuse_load_any(dir), other));
+    assert_null(reuse_keyed(NULL, key));
 }
 
 static char *slurp(const char *name, size_t *len)

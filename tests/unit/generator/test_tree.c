@@ -161,9 +161,50 @@ static void test_listing_backend(void **state)
     ops.open_dir = NULL;
     ops.read_in = NULL;
     ops.close_dir = NULL;
-    struct tree t = {&ops, fs->self};
+    struct tree t = {&ops, fs->self, NULL};
     check_tree(&t);
     tree_free(fs);
+}
+
+/* A listing made ahead is the one tree_dir_open then gives, once: taken,
+ * the next open lists again. One not taken goes with the tree. An
+ * unreadable directory's message comes with the open that takes it. */
+static void test_prefetch(void **state)
+{
+    (void)state;
+    struct tree *t = tree_fs_new();
+    tree_dir_prefetch(t, dir, ".md");
+    put("e.md", "late"); /* after the listing: not in it */
+    struct diag d = DIAG_INIT;
+    struct tree_dir *td = tree_dir_open(t, dir, ".md", &d);
+    assert_non_null(td);
+    if (td->n != 6)
+        fail_msg("the listing made ahead: expected 6 entries, got %zu", td->n);
+    struct fs_buf b = {NULL, 0};
+    expect_entry(td, 1, "bee\n", 0, &b);
+    tree_dir_free(td);
+    td = tree_dir_open(t, dir, ".md", &d); /* listed afresh */
+    assert_int_equal(td->n, 7);
+    tree_dir_free(td);
+    char *path = xasprintf("%s/e.md", dir);
+    unlink(path);
+    free(path);
+
+    char *locked = xasprintf("%s/locked", dir);
+    assert_int_equal(mkdir(locked, 0), 0);
+    tree_dir_prefetch(t, locked, ".md");
+    tree_dir_prefetch(t, dir, NULL); /* never taken */
+    if (geteuid() != 0) {
+        assert_null(tree_dir_open(t, locked, ".md", &d));
+        expect_message(&d, "cannot read directory");
+    } else {
+        tree_dir_free(tree_dir_open(t, locked, ".md", &d));
+    }
+    rmdir(locked);
+    free(locked);
+    free(b.data);
+    diag_free(&d);
+    tree_free(t);
 }
 
 int main(void)
@@ -171,6 +212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fs_dir),
         cmocka_unit_test(test_listing_backend),
+        cmocka_unit_test(test_prefetch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
