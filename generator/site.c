@@ -877,7 +877,9 @@ static void record_page(struct build *b, struct page_job *job)
     buf_free(&found);
 }
 
-#define RUN 256 /* kept pages per job */
+/* Kept pages per job: 256 filled the pool's window behind a slow job (the
+ * kept items recorded) and held the building thread. */
+#define RUN 1024
 #define SEARCH_FILES_PER_JOB 8
 
 /* Submits the kept pages gathered so far. */
