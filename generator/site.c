@@ -1745,7 +1745,9 @@ static void write_search_index(struct build *b)
  * page still to come reads (the search and 404 pages, the data files are
  * written). Freed while the other workers write the search index, they
  * leave room for what it and the link check allocate: the build's peak
- * memory is the lower for it. Source paths stay: messages name them. */
+ * memory is the lower for it (a full build's; a rebuild in place writes a
+ * few files of the index and keeps them). Source paths stay: messages
+ * name them. */
 static void release_collections(struct build *b, struct page_job *job, int worker)
 {
     (void)worker;
@@ -1757,10 +1759,9 @@ static void release_collections(struct build *b, struct page_job *job, int worke
     }
 }
 
-static int build_search_and_404(struct build *b, struct site_timings *tm, struct timespec *t)
+/* The collections go to a worker to be freed (release_collections). */
+static void submit_release(struct build *b)
 {
-    finish(b); /* every page read is in the index */
-    tm->pages += lap(t);
     struct page_job *release = xcalloc(1, sizeof *release);
     release->prepare = release_collections;
     release->page = json_array();
@@ -1771,6 +1772,14 @@ static int build_search_and_404(struct build *b, struct site_timings *tm, struct
     release->d = (struct diag)DIAG_INIT;
     b->c.supporters = b->c.faq = b->c.categories = NULL;
     submit(b, release);
+}
+
+static int build_search_and_404(struct build *b, struct site_timings *tm, struct timespec *t)
+{
+    finish(b); /* every page read is in the index */
+    tm->pages += lap(t);
+    if (!b->prev) /* in place, memory is no concern: the collections stay */
+        submit_release(b);
     write_search_index(b);
     tm->index = lap(t);
     int rc = 0;
