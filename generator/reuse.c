@@ -294,10 +294,11 @@ struct reuse_writer {
     struct buf pending; /* data not written yet */
     struct buf files;   /* the site's files, after the pages */
     uint32_t nfiles;
-    struct buf search;    /* the saved search index's place, after the files */
-    struct buf assets;    /* the assets' place, after it */
-    bool failed;          /* the data could not be written: no record */
-    uint8_t id[ID_BYTES]; /* the data's, the key of its checksums */
+    struct buf search;        /* the saved search index's place, after the files */
+    struct buf assets;        /* the assets' place, after it */
+    const struct reuse *prev; /* the record kept items come from */
+    bool failed;              /* the data could not be written: no record */
+    uint8_t id[ID_BYTES];     /* the data's, the key of its checksums */
 };
 
 static void put(struct buf *b, const void *data, size_t len)
@@ -395,6 +396,7 @@ struct reuse_writer *reuse_writer_new(const uint8_t key[REUSE_KEY_BYTES], int64_
         w->failed = w->data < 0;
     }
     free(path);
+    w->prev = prev;
     memcpy(w->id, id, ID_BYTES);
     put(&w->out, MAGIC, strlen(MAGIC));
     put(&w->out, key, REUSE_KEY_BYTES);
@@ -492,9 +494,20 @@ void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *pa
     buf_free(&v);
 }
 
+static const char *item_bytes(const struct reuse *r, size_t i, size_t *len);
+
 void reuse_keep_item(struct reuse_writer *w, const struct reuse_item *it,
                      const struct reuse_stamp *stamp, bool fresh)
 {
+    /* As it was, stamp and all: its bytes in the last index, copied. */
+    const struct reuse *prev = w->prev;
+    if (prev && !fresh && !it->fresh && !memcmp(stamp, &it->stamp, sizeof *stamp)) {
+        size_t len;
+        const char *bytes = item_bytes(prev, reuse_index(prev, it), &len);
+        put(&w->out, bytes, len);
+        w->nitems++;
+        return;
+    }
     put_item_head(w, it->kind, it->path.s, stamp, it->reviewed.s, fresh);
     put_kept(&w->out, &it->values);
     put_kept(&w->out, &it->card);
@@ -591,6 +604,7 @@ struct reuse {
     uint8_t id[ID_BYTES];
     struct reuse_item *items;
     size_t nitems;
+    size_t *item_at; /* [nitems + 1]: where each item is in the index */
     struct reuse_page *pages;
     size_t npages;
     /* open addressing over items and pages by name: index + 1, 0 empty */
@@ -717,8 +731,10 @@ static bool parse(struct reuse *r, struct reader *rd)
     if (rd->bad || n > (size_t)(rd->end - rd->p) / 40)
         return false;
     r->items = xcalloc((size_t)n + 1, sizeof *r->items);
+    r->item_at = xcalloc((size_t)n + 1, sizeof *r->item_at);
     for (r->nitems = 0; r->nitems < n && !rd->bad; r->nitems++) {
         struct reuse_item *it = &r->items[r->nitems];
+        r->item_at[r->nitems] = (size_t)(rd->p - r->index);
         uint8_t head[2] = {0, 1};
         take(rd, head, 2);
         it->kind = head[0] == REUSE_FAQ ? REUSE_FAQ : REUSE_SUPPORTER;
@@ -733,6 +749,7 @@ static bool parse(struct reuse *r, struct reader *rd)
         it->card = get_blob(rd, r);
         it->entry = get_blob(rd, r);
         it->answer = get_blob(rd, r);
+        r->item_at[r->nitems + 1] = (size_t)(rd->p - r->index);
     }
     uint32_t np = get_u32(rd);
     if (rd->bad || np > (size_t)(rd->end - rd->p) / 13)
@@ -886,6 +903,13 @@ struct reuse *reuse_keyed(struct reuse *r, const uint8_t key[REUSE_KEY_BYTES])
     return r;
 }
 
+/* Item i as the index holds it. */
+static const char *item_bytes(const struct reuse *r, size_t i, size_t *len)
+{
+    *len = r->item_at[i + 1] - r->item_at[i];
+    return r->index + r->item_at[i];
+}
+
 const uint8_t *reuse_data_id(const struct reuse *r)
 {
     return r->id;
@@ -900,6 +924,7 @@ void reuse_free(struct reuse *r)
     if (r->index)
         munmap((void *)r->index, r->index_len);
     free(r->items);
+    free(r->item_at);
     free(r->pages);
     free(r->ids);
     free(r->files);
