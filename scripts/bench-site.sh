@@ -121,7 +121,8 @@ awk -v rt="$rt" -v ct="$COLD" -v same="$same" 'BEGIN {
 [ "$same" = yes ] || { echo "bench-site: the rebuilt site differs from a cold build" >&2; exit 1; }
 # What bounds a rebuild: every content file must be stated to learn what
 # changed (find, one thread, the same calls), and a rebuild with nothing
-# changed still reads the record and rebuilds the search index.
+# changed still reads the record, states every content file and renders the
+# directory and supporters.json again.
 : >"$W/st.txt"
 : >"$W/nc.txt"
 for _ in $(seq "$RUNS"); do
