@@ -674,6 +674,17 @@ static void whole_index(char **html, size_t *len, struct files *f)
     search_free(s);
 }
 
+/* A page made again: its HTML now b's, its scan p. */
+static void make_again(char **html, size_t *len, struct search_page **page, struct buf *b,
+                       struct search_page *p)
+{
+    free(*html);
+    *len = b->len;
+    *html = buf_detach(b);
+    search_page_free(*page);
+    *page = p;
+}
+
 /* A patch of the last index, where a few pages were made again with as many
  * documents each, writes what the whole index of the new pages writes: the
  * files it calls dirty byte for byte, and the others were the same before.
@@ -713,11 +724,7 @@ static void test_patch_equals_whole(void **state)
                 random_page(&b, &st);
                 struct search_page *p = search_scan_html(page_url(i), page_label(i), b.data, b.len);
                 if (search_page_ndocs(p) == search_page_ndocs(pages[i])) {
-                    free(html[i]);
-                    len[i] = b.len;
-                    html[i] = buf_detach(&b);
-                    search_page_free(pages[i]);
-                    pages[i] = p;
+                    make_again(&html[i], &len[i], &pages[i], &b, p);
                     again[i] = true;
                     break;
                 }
@@ -738,11 +745,7 @@ static void test_patch_equals_whole(void **state)
             buf_puts(&b, "</p></main>");
             struct search_page *p = search_scan_html(page_url(i), page_label(i), b.data, b.len);
             assert_int_equal(search_page_ndocs(p), 1);
-            free(html[i]);
-            len[i] = b.len;
-            html[i] = buf_detach(&b);
-            search_page_free(pages[i]);
-            pages[i] = p;
+            make_again(&html[i], &len[i], &pages[i], &b, p);
             again[i] = true;
             break;
         }
