@@ -870,6 +870,30 @@ static void test_patch_damaged(void **state)
     free_files(&f);
 }
 
+/* Each term shard of an applied patch: the patch's bytes equal after's when
+ * it calls the shard dirty, before's equal after's when not. Returns how
+ * many were dirty. */
+static int expect_shards_patched(const struct search_patch *patch, const struct files *before,
+                                 const struct files *after)
+{
+    struct buf out = BUF_INIT;
+    int dirty = 0;
+    for (size_t i = 0; i < after->n; i++) {
+        size_t from, to;
+        if (!search_patch_dirty(patch, i, &from, &to)) {
+            expect_same_bytes(after->path[i], after->bytes[i].data, after->bytes[i].len,
+                              before->bytes[i].data, before->bytes[i].len);
+        } else if (to == from && i + 1 < after->n) {
+            search_patch_shard(patch, i, &out);
+            expect_same_bytes(after->path[i], after->bytes[i].data, after->bytes[i].len, out.data,
+                              out.len);
+            dirty++;
+        }
+    }
+    buf_free(&out);
+    return dirty;
+}
+
 /* A document whose words become others of as many bytes but more of them
  * counted (stop words become indexed ones): one shard touched, but the
  * average length moves, and with it weights in shards no replaced document
@@ -922,25 +946,10 @@ static void test_patch_average_moves(void **state)
     assert_true(search_patch_replace(patch, 0, page));
     assert_true(search_patch_apply(patch));
     assert_int_equal(search_patch_files(patch), after.n);
-    struct buf out = BUF_INIT;
-    int moved = 0;
-    for (size_t i = 0; i < after.n; i++) {
-        size_t from, to;
-        bool dirty = search_patch_dirty(patch, i, &from, &to);
-        if (!dirty) {
-            expect_same_bytes(after.path[i], after.bytes[i].data, after.bytes[i].len,
-                              before.bytes[i].data, before.bytes[i].len);
-        } else if (to == from && i + 1 < after.n) {
-            search_patch_shard(patch, i, &out);
-            expect_same_bytes(after.path[i], after.bytes[i].data, after.bytes[i].len, out.data,
-                              out.len);
-            moved++;
-        }
-    }
+    int moved = expect_shards_patched(patch, &before, &after);
     /* "title", "0" and "qq": at most three shards touched. */
     if (moved <= 3)
         fail_msg("expected shards rewritten for the average alone, got %d shards dirty", moved);
-    buf_free(&out);
     search_patch_free(patch);
     search_page_free(page);
     free_files(&before);
@@ -991,19 +1000,7 @@ static void test_patch_lengths_trade(void **state)
     assert_true(search_patch_replace(patch, 2, now[2]));
     assert_true(search_patch_apply(patch));
     assert_int_equal(search_patch_files(patch), after.n);
-    struct buf out = BUF_INIT;
-    for (size_t i = 0; i < after.n; i++) {
-        size_t from, to;
-        if (!search_patch_dirty(patch, i, &from, &to)) {
-            expect_same_bytes(after.path[i], after.bytes[i].data, after.bytes[i].len,
-                              before.bytes[i].data, before.bytes[i].len);
-        } else if (to == from && i + 1 < after.n) {
-            search_patch_shard(patch, i, &out);
-            expect_same_bytes(after.path[i], after.bytes[i].data, after.bytes[i].len, out.data,
-                              out.len);
-        }
-    }
-    buf_free(&out);
+    expect_shards_patched(patch, &before, &after);
     search_patch_free(patch);
     search_page_free(now[1]);
     search_page_free(now[2]);
