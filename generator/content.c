@@ -691,12 +691,14 @@ static void find_duplicate_slugs(struct parsed_md *items, size_t n)
     free(by);
 }
 
-const struct tree_dir *content_prefetch(struct tree *t, const char *dir, const char *collection)
+void content_prefetch(struct tree *t, const char *dir)
 {
-    char *path = join(dir, collection);
-    const struct tree_dir *td = tree_dir_prefetch(t, path, ".md");
-    free(path);
-    return td;
+    static const char *const collections[] = {"faq", "supporters"};
+    for (size_t i = 0; i < 2; i++) {
+        char *path = join(dir, collections[i]);
+        tree_dir_prefetch(t, path, ".md");
+        free(path);
+    }
 }
 
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */

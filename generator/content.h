@@ -77,11 +77,9 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
  * the tree can be read from several); the result does not depend on jobs. */
 int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content *c, struct diag *d);
 /* The same, asking reuse (may be NULL) about each FAQ and supporter file. */
-/* Lists the folder of collection ("faq", "supporters") of dir ahead
- * (tree_dir_prefetch), for the load that follows on t to take: its entries
- * other than items (others) say what else the folder holds. NULL when it
- * cannot be listed. */
-const struct tree_dir *content_prefetch(struct tree *t, const char *dir, const char *collection);
+/* Lists the collections' directories of dir ahead (tree_dir_prefetch), on
+ * any thread, for the load that follows on t. */
+void content_prefetch(struct tree *t, const char *dir);
 int content_load_reusing(struct tree *t, const char *dir, int jobs,
                          const struct content_reuse *reuse, struct content *c, struct diag *d);
 void content_free(struct content *c);

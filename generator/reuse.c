@@ -54,7 +54,6 @@ struct keywalk {
     ino_t out_ino;
     bool out_known;
     bool content; /* walking the content directory: collections are items */
-    const struct reuse_lister *lister;
 };
 
 static void feed(struct keywalk *k, const void *data, size_t len)
@@ -105,15 +104,7 @@ static int walk(struct keywalk *k, const char *dir, const char *rel, int depth)
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
-    size_t nothers;
-    char *const *others =
-        collection && k->lister ? k->lister->others(k->lister->ctx, rel, &nothers) : NULL;
-    if (others) {
-        names = xcalloc(nothers + 1, sizeof *names);
-        for (n = 0; n < nothers; n++)
-            names[n] = xstrndup(others[n], strcspn(others[n], "/"));
-    }
-    while (!others && (e = readdir(d))) {
+    while ((e = readdir(d))) {
         if (e->d_name[0] == '.' || (collection && e->d_type == DT_REG && is_md(e->d_name)))
             continue;
         if (n == cap) {
@@ -162,7 +153,6 @@ static int feed_dir(struct keywalk *k, const char *label, const char *dir, bool 
     feed_str(k, real);
     k->content = content;
     int rc = walk(k, real, "", 0);
-    k->lister = NULL; /* the content's collections only */
     free(real);
     return rc;
 }
@@ -198,13 +188,11 @@ void reuse_boot_id(char id[64])
 }
 
 int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
-              const char *boot, int64_t started_ns, const struct reuse_lister *lister,
-              uint8_t key[REUSE_KEY_BYTES], bool *fresh)
+              const char *boot, int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh)
 {
     struct keywalk k;
     memset(&k, 0, sizeof k);
     k.started_ns = started_ns;
-    k.lister = lister;
     crypto_generichash_init(&k.h, NULL, 0, REUSE_KEY_BYTES);
     feed_str(&k, MAGIC);
     feed_str(&k, boot ? boot : "");

@@ -95,19 +95,8 @@ const char *reuse_reviewed(json_t *git, const char *path);
  * take seconds on a disk): a power cut may leave files the record vouches
  * for empty, so the first build after the machine starts again is a full
  * one, and puts the site right. */
-struct reuse_lister;
 int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
-              const char *boot, int64_t started_ns, const struct reuse_lister *lister,
-              uint8_t key[REUSE_KEY_BYTES], bool *fresh);
-/* How the key learns what a collection's folder ("faq", "supporters") holds
- * besides its items: from the listing the content loader will take
- * (content_prefetch), so 10,000 entries are not read twice. others gives
- * their names, sorted, a folder's ending in '/', or NULL when the folder
- * cannot be listed (the key then lists it itself). lister may be NULL. */
-struct reuse_lister {
-    void *ctx;
-    char *const *(*others)(void *ctx, const char *collection, size_t *n);
-};
+              const char *boot, int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh);
 /* This boot of the system, as Linux names it (a UUID), or "" where it does
  * not say. */
 void reuse_boot_id(char id[64]);

@@ -2069,19 +2069,16 @@ static void *preload(void *arg)
     return NULL;
 }
 
-/* The key learns what a collection's folder holds from the listing the
- * content loader then takes (reuse_lister). */
-struct key_lister {
+struct prelist {
     struct tree *tree;
     const char *content_dir;
 };
 
-static char *const *collection_others(void *ctx, const char *collection, size_t *n)
+static void *prelist(void *arg)
 {
-    struct key_lister *l = ctx;
-    const struct tree_dir *td = content_prefetch(l->tree, l->content_dir, collection);
-    *n = td ? td->nothers : 0;
-    return td ? td->others : NULL;
+    struct prelist *p = arg;
+    content_prefetch(p->tree, p->content_dir);
+    return NULL;
 }
 
 static int build_once(const struct site_options *o, struct diag *d, bool may_reuse)
@@ -2115,22 +2112,23 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     bool fresh = false;
     char boot[64];
     reuse_boot_id(boot);
-    /* While this thread works out the key (listing the collections for the
-     * content loader as it goes), the record it must have been made under
-     * is read on a thread of its own. */
+    /* While this thread works out the key, the record it must have been
+     * made under is read on a thread of its own, and the collections are
+     * listed on another. */
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
     struct preload pre = {o->out_dir, NULL};
-    pthread_t reader;
+    struct prelist list = {b.tree, o->content_dir};
+    pthread_t reader, lister;
     bool reading = o->reuse && o->out_dir && may_reuse && fs_is_dir(o->out_dir) &&
                    pthread_create(&reader, NULL, preload, &pre) == 0;
-    struct key_lister list = {b.tree, o->content_dir};
-    struct reuse_lister lister = {&list, collection_others};
-    int keyed = o->reuse && o->out_dir
-                    ? reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git, boot, started,
-                                own_tree ? &lister : NULL, key, &fresh)
-                    : -1;
+    bool listing = tree_concurrent(b.tree) && pthread_create(&lister, NULL, prelist, &list) == 0;
+    int keyed = o->reuse && o->out_dir ? reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git,
+                                                   boot, started, key, &fresh)
+                                       : -1;
     if (reading)
         pthread_join(reader, NULL);
+    if (listing)
+        pthread_join(lister, NULL);
     if (keyed < 0)
         reuse_free(pre.r);
     if (keyed == 0) {

@@ -86,10 +86,11 @@ int tree_dir_read(struct tree_dir *td, size_t i, const char *path, size_t max, s
                   size_t *len, struct diag *d);
 void tree_dir_free(struct tree_dir *td);
 /* Lists dir as tree_dir_open would (its messages kept for then), for the
- * next tree_dir_open of dir with suffix to take as it is: a listing made
- * ahead, for what else wants to know the folder first. Returns it (the
- * tree's until taken), or NULL when dir cannot be listed. */
-const struct tree_dir *tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix);
+ * next tree_dir_open of dir with suffix to take as it is: a listing made on
+ * another thread while the build does something else. That thread must be
+ * joined before the tree is used again, and one listing at a time is made
+ * ahead for a tree. */
+void tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix);
 /* 1 when several threads may read t at once (the file system; not a commit). */
 int tree_concurrent(const struct tree *t);
 /* Sorts a NULL-terminated name array in byte order (for backends). */

@@ -364,22 +364,6 @@ static void test_fuzz_seed_reads_back(void **state)
     reuse_free(r);
 }
 
-/* A lister as the content loader's listing answers it: a.jpg and the
- * folder old/ beside the items; with ctx set, it cannot list (and counts
- * the calls). */
-static int asked;
-static char *const *listed_others(void *ctx, const char *collection, size_t *n)
-{
-    static char *const others[] = {"a.jpg", "old/", NULL};
-    if (ctx) {
-        ++*(int *)ctx;
-        return NULL;
-    }
-    assert_string_equal(collection, "supporters");
-    *n = 2;
-    return others;
-}
-
 static void test_key(void **state)
 {
     (void)state;
@@ -401,48 +385,33 @@ static void test_key(void **state)
     /* A build a minute later: the files (their inode times are now) are
      * not fresh to it. */
     int64_t later = ((int64_t)time(NULL) + 60) * 1000000000;
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k1, &fresh), 0);
     assert_false(fresh);
     snprintf(cmd, sizeof cmd,
              "echo b > %s/c/supporters/a.md && touch -d '2026-01-02' %s/c/supporters/a.md", root,
              root);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k2, &fresh), 0);
     assert_memory_equal(k1, k2, sizeof k1);
     snprintf(cmd, sizeof cmd, "echo '<div>' > %s/t/templates/page.mustache", root);
     assert_int_equal(system(cmd), 0);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", now, NULL, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", now, k2, &fresh), 0);
     assert_memory_not_equal(k1, k2, sizeof k1);
     assert_true(fresh);
     json_t *git = json_pack("{s:{s:s}}", "commit", "id", "abc1234");
-    assert_int_equal(reuse_key(c, t, NULL, git, "boot-1", later, NULL, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, git, "boot-1", later, k1, &fresh), 0);
     assert_memory_not_equal(k1, k2, sizeof k1);
     json_decref(git);
     /* After the machine starts again (a power cut may have lost what the
      * last build wrote), nothing of that build is trusted. */
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k1, &fresh), 0);
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-2", later, NULL, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-2", later, k2, &fresh), 0);
     assert_memory_not_equal(k1, k2, sizeof k1);
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k2, &fresh), 0);
     assert_memory_equal(k1, k2, sizeof k1);
-    /* A lister that gives what the collections hold besides their items
-     * (as the content loader lists them) makes the same key as the walk's
-     * own listing; one that cannot list leaves the walk to list. */
-    snprintf(cmd, sizeof cmd, "mkdir %s/c/supporters/old && touch %s/c/supporters/a.jpg", root,
-             root);
-    assert_int_equal(system(cmd), 0);
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k1, &fresh), 0);
-    struct reuse_lister lister = {NULL, listed_others};
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, &lister, k2, &fresh), 0);
-    assert_memory_equal(k1, k2, sizeof k1);
-    asked = 0;
-    lister.ctx = &asked;
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, &lister, k2, &fresh), 0);
-    assert_memory_equal(k1, k2, sizeof k1);
-    assert_int_equal(asked, 1); /* supporters: the only collection there */
     /* Linux says which boot it is in (where /proc shows it). */
     char boot[64];
     reuse_boot_id(boot);
