@@ -76,10 +76,11 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
 /* The same, parsing the files of each collection on up to jobs threads (when
  * the tree can be read from several); the result does not depend on jobs. */
 int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content *c, struct diag *d);
-/* The same, asking reuse (may be NULL) about each FAQ and supporter file. */
 /* Lists the collections' directories of dir ahead (tree_dir_prefetch), on
  * any thread, for the load that follows on t. */
 void content_prefetch(struct tree *t, const char *dir);
+/* The same as content_load_jobs, asking reuse (may be NULL) about each FAQ
+ * and supporter file. */
 int content_load_reusing(struct tree *t, const char *dir, int jobs,
                          const struct content_reuse *reuse, struct content *c, struct diag *d);
 void content_free(struct content *c);

@@ -949,11 +949,6 @@ const struct reuse_page *reuse_page_at(const struct reuse *r, size_t i)
     return &r->pages[i];
 }
 
-size_t reuse_page_index(const struct reuse *r, const struct reuse_page *pg)
-{
-    return (size_t)(pg - r->pages);
-}
-
 const struct reuse_text *reuse_search(const struct reuse *r)
 {
     return &r->search;

@@ -118,7 +118,6 @@ const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
 /* The pages in the order the build that made the record finished them. */
 size_t reuse_npages(const struct reuse *r);
 const struct reuse_page *reuse_page_at(const struct reuse *r, size_t i);
-size_t reuse_page_index(const struct reuse *r, const struct reuse_page *pg);
 /* The search index as that build saved it (search_plan_save); an empty
  * text when it saved none. */
 const struct reuse_text *reuse_search(const struct reuse *r);

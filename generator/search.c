@@ -1732,15 +1732,19 @@ void search_patch_path(const struct search_patch *p, size_t i, char path[SEARCH_
     file_path(p->nshards, p->nchunks, i, path);
 }
 
-bool search_patch_dirty(const struct search_patch *p, size_t i, size_t *from, size_t *to)
+bool search_patch_dirty(const struct search_patch *p, size_t i)
+{
+    return p->dirty[i];
+}
+
+bool search_patch_chunk(const struct search_patch *p, size_t i, size_t *from, size_t *to)
 {
     *from = *to = 0;
-    if (i >= p->nshards && i < p->nshards + p->nchunks) {
-        size_t c = i - p->nshards;
-        *from = c * p->chunk;
-        *to = *from + p->chunk < p->ndocs ? *from + p->chunk : p->ndocs;
-    }
-    return p->dirty[i];
+    if (i < p->nshards || i >= p->nshards + p->nchunks)
+        return false;
+    *from = (i - p->nshards) * p->chunk;
+    *to = *from + p->chunk < p->ndocs ? *from + p->chunk : p->ndocs;
+    return true;
 }
 
 void search_patch_shard(const struct search_patch *p, size_t i, struct buf *out)

@@ -102,7 +102,7 @@ size_t search_page_ndocs(const struct search_page *p);
  * A rebuild in place (reuse.h) that re-renders a few pages need not add the
  * other 10,000 to an index again, nor write 180 files to find 6 changed:
  * the last build saved what every term shard is made from (search_plan_save:
- * each document's length and bytes, each term's postings, 1.5 MB for
+ * each document's length and bytes, each term's postings, 0.9 MB for
  * 10,000 supporters), and a patch of it replaces the documents of the pages
  * made again. It yields the same bytes a whole index would, and says which
  * files may differ: the shards of the terms the replaced documents had or
@@ -128,10 +128,13 @@ bool search_patch_replace(struct search_patch *p, size_t first, const struct sea
 bool search_patch_apply(struct search_patch *p);
 size_t search_patch_files(const struct search_patch *p);
 void search_patch_path(const struct search_patch *p, size_t i, char path[SEARCH_PATH_MAX]);
-/* True when file i may differ from the last build's; for a chunk, its
- * documents are [*from, *to) (else both 0). */
-bool search_patch_dirty(const struct search_patch *p, size_t i, size_t *from, size_t *to);
-/* Term shard i (i < the shard count) as a whole index writes it. */
+/* True when file i may differ from the last build's. */
+bool search_patch_dirty(const struct search_patch *p, size_t i);
+/* True when file i is a chunk of documents, which are [*from, *to);
+ * false for a term shard or the entry. */
+bool search_patch_chunk(const struct search_patch *p, size_t i, size_t *from, size_t *to);
+/* Term shard i (neither a chunk nor the entry, the last file) as a whole
+ * index writes it. */
 void search_patch_shard(const struct search_patch *p, size_t i, struct buf *out);
 /* A chunk: documents [skip, skip + count) of pages, in order, as a whole
  * index writes them (nothing when the pages hold fewer). */

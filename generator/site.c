@@ -1366,8 +1366,9 @@ static void build_fragments(struct build *b)
     b->card_frame = page_frame(b, "supporters/", "../", page_info("Peer supporters", NULL),
                                make_nav(b, "../", "supporters"));
     /* The theme must list the cards the one way they can be given
-     * (mustache_render_items); said once, not once per card. No job runs
-     * yet, so the first worker's engine is free. */
+     * (mustache_render_items); said once, not once per card. No job has
+     * used the first worker's engine yet (reading the saved search index,
+     * the one job before, needs none). */
     b->cards_refused =
         !b->supporters_same && mustache_check_items(b->mu[0], "supporters", "supporters", b->d) < 0;
     const size_t chunk = 64;
@@ -1690,10 +1691,10 @@ static bool write_patched_index(struct build *b)
         size_t from, to;
         search_patch_path(p, i, path);
         linkcheck_add_file(b->lc, path);
-        if (!search_patch_dirty(p, i, &from, &to))
+        if (!search_patch_dirty(p, i))
             continue;
         bool made = true;
-        if (to > from)
+        if (search_patch_chunk(p, i, &from, &to))
             made = format_chunk(b, from, to, &out);
         else
             search_patch_shard(p, i, &out);

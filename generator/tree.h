@@ -89,7 +89,8 @@ void tree_dir_free(struct tree_dir *td);
  * next tree_dir_open of dir with suffix to take as it is: a listing made on
  * another thread while the build does something else. That thread must be
  * joined before the tree is used again, and one listing at a time is made
- * ahead for a tree. */
+ * ahead for a tree. The listing is as dir was then: a folder that appears
+ * between the two is not seen until the next build. */
 void tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix);
 /* 1 when several threads may read t at once (the file system; not a commit). */
 int tree_concurrent(const struct tree *t);

@@ -33,7 +33,7 @@ static void check_patch(struct search_patch *p)
     struct buf out = BUF_INIT;
     for (size_t i = 0; i + 1 < search_patch_files(p); i++) {
         size_t from, to;
-        if (search_patch_dirty(p, i, &from, &to) && to == from) {
+        if (search_patch_dirty(p, i) && !search_patch_chunk(p, i, &from, &to)) {
             search_patch_shard(p, i, &out);
             expect_json(&out);
         }

@@ -773,14 +773,15 @@ static void test_patch_equals_whole(void **state)
                 search_patch_path(patch, i, path);
                 assert_string_equal(path, after.path[i]);
                 size_t from, to;
-                if (!search_patch_dirty(patch, i, &from, &to)) {
+                bool chunk = search_patch_chunk(patch, i, &from, &to);
+                if (!search_patch_dirty(patch, i)) {
                     clean_total++;
                     expect_same_bytes(path, after.bytes[i].data, after.bytes[i].len,
                                       before.bytes[i].data, before.bytes[i].len);
                     continue;
                 }
                 dirty_total++;
-                if (to > from) {
+                if (chunk) {
                     /* The pages that hold the chunk's documents. */
                     int a = 0;
                     while (first[a + 1] <= from)
@@ -858,7 +859,7 @@ static void test_patch_damaged(void **state)
             struct buf out = BUF_INIT;
             for (size_t k = 0; k < search_patch_files(p); k++) {
                 size_t from, to;
-                if (search_patch_dirty(p, k, &from, &to) && to == from &&
+                if (search_patch_dirty(p, k) && !search_patch_chunk(p, k, &from, &to) &&
                     k + 1 < search_patch_files(p))
                     search_patch_shard(p, k, &out);
             }
@@ -880,10 +881,10 @@ static int expect_shards_patched(const struct search_patch *patch, const struct 
     int dirty = 0;
     for (size_t i = 0; i < after->n; i++) {
         size_t from, to;
-        if (!search_patch_dirty(patch, i, &from, &to)) {
+        if (!search_patch_dirty(patch, i)) {
             expect_same_bytes(after->path[i], after->bytes[i].data, after->bytes[i].len,
                               before->bytes[i].data, before->bytes[i].len);
-        } else if (to == from && i + 1 < after->n) {
+        } else if (!search_patch_chunk(patch, i, &from, &to) && i + 1 < after->n) {
             search_patch_shard(patch, i, &out);
             expect_same_bytes(after->path[i], after->bytes[i].data, after->bytes[i].len, out.data,
                               out.len);
