@@ -340,6 +340,12 @@ int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len
     return rc;
 }
 
+/* The record's files (reuse.h) are not the site's. */
+static bool is_record(const char *rel)
+{
+    return !strncmp(rel, REUSE_FILE, strlen(REUSE_FILE));
+}
+
 /* Moves a staged file to its place (making its directory if the last
  * build had none there). */
 static int put_in_place(struct outdir *o, struct pending *p, struct diag *d)
@@ -357,7 +363,7 @@ static int put_in_place(struct outdir *o, struct pending *p, struct diag *d)
     else {
         free(p->staged);
         p->staged = NULL;
-        o->written += strcmp(p->rel, REUSE_FILE) != 0; /* the site's files */
+        o->written += !is_record(p->rel); /* the site's files */
     }
     free(path);
     return rc;

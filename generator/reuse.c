@@ -294,7 +294,8 @@ struct reuse_writer {
     struct buf pending; /* data not written yet */
     struct buf files;   /* the site's files, after the pages */
     uint32_t nfiles;
-    struct buf search;        /* the saved search index's place, after the files */
+    uint64_t search_len; /* the saved search index's, after the files */
+    uint8_t search_sum[SUM_BYTES];
     struct buf assets;        /* the assets' place, after it */
     const struct reuse *prev; /* the record kept items come from */
     bool failed;              /* the data could not be written: no record */
@@ -418,7 +419,6 @@ void reuse_writer_free(struct reuse_writer *w)
     buf_free(&w->pages);
     buf_free(&w->pending);
     buf_free(&w->files);
-    buf_free(&w->search);
     buf_free(&w->assets);
     free(w);
 }
@@ -543,8 +543,8 @@ void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const 
 
 void reuse_set_search(struct reuse_writer *w, const char *data, size_t len)
 {
-    buf_reset(&w->search);
-    put_blob(w, &w->search, data, len);
+    w->search_len = len;
+    checksum(w->search_sum, data, len, w->id, ID_BYTES);
 }
 
 void reuse_set_assets(struct reuse_writer *w, const char *json, size_t len)
@@ -563,9 +563,7 @@ void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n)
 
 const struct buf *reuse_bytes(struct reuse_writer *w)
 {
-    if (!w->search.len) /* none saved: an empty text, in its place */
-        put_blob(w, &w->search, "", 0);
-    if (!w->assets.len)
+    if (!w->assets.len) /* none kept: an empty text, in its place */
         put_blob(w, &w->assets, "", 0);
     flush_data(w);
     if (w->failed)
@@ -580,8 +578,8 @@ const struct buf *reuse_bytes(struct reuse_writer *w)
     put_u32(&w->out, w->nfiles);
     put(&w->out, w->files.data, w->files.len);
     buf_free(&w->files);
-    put(&w->out, w->search.data, w->search.len);
-    buf_free(&w->search);
+    put_u64(&w->out, w->search_len);
+    put(&w->out, w->search_sum, SUM_BYTES);
     put(&w->out, w->assets.data, w->assets.len);
     buf_free(&w->assets);
     put(&w->out, TRAILER, strlen(TRAILER));
@@ -614,7 +612,10 @@ struct reuse {
     struct reuse_text *files;
     size_t nfiles;
     struct reuse_text search, assets;
-    uint64_t live; /* bytes of the data the index points at */
+    uint64_t search_len;
+    uint8_t search_sum[SUM_BYTES];
+    const char *search_map; /* REUSE_SEARCH, mapped */
+    uint64_t live;          /* bytes of the data the index points at */
 };
 
 struct reader {
@@ -785,7 +786,8 @@ static bool parse(struct reuse *r, struct reader *rd)
     r->files = xcalloc((size_t)nf + 1, sizeof *r->files);
     for (r->nfiles = 0; r->nfiles < nf && !rd->bad; r->nfiles++)
         r->files[r->nfiles] = get_text(rd);
-    r->search = get_blob(rd, r);
+    r->search_len = get_u64(rd);
+    take(rd, r->search_sum, SUM_BYTES);
     r->assets = get_blob(rd, r);
     if (rd->bad || rd->p != rd->end)
         return false;
@@ -846,6 +848,30 @@ static bool map_data(struct reuse *r, const char *out_dir)
     return ok;
 }
 
+/* Maps the saved search index when it is the one the index describes;
+ * else r->search stays empty (the index is then made whole). */
+static void map_search(struct reuse *r, const char *out_dir)
+{
+    if (!r->search_len || r->search_len > MAX_RECORD)
+        return;
+    char *path = xasprintf("%s/%s", out_dir, REUSE_SEARCH);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    free(path);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size == r->search_len) {
+        void *m = mmap(NULL, r->search_len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED && sum_differs(r->search_sum, m, r->search_len, r->id, ID_BYTES)) {
+            munmap(m, r->search_len);
+        } else if (m != MAP_FAILED) {
+            r->search_map = m;
+            r->search = (struct reuse_text){m, r->search_len, 0};
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
 /* The record in out_dir, made under key, or under any key when key is NULL
  * (its checksum is then keyed with the key it holds). */
 static struct reuse *load(const char *out_dir, const uint8_t *key)
@@ -881,6 +907,7 @@ static struct reuse *load(const char *out_dir, const uint8_t *key)
         reuse_free(r);
         return NULL;
     }
+    map_search(r, out_dir);
     return r;
 }
 
@@ -923,6 +950,8 @@ void reuse_free(struct reuse *r)
         munmap((void *)r->data, r->mapped);
     if (r->index)
         munmap((void *)r->index, r->index_len);
+    if (r->search_map)
+        munmap((void *)r->search_map, r->search_len);
     free(r->items);
     free(r->item_at);
     free(r->pages);

@@ -17,8 +17,12 @@
  *     the supporters.json entry, the answer's HTML);
  *   - for each page: its search documents (and how many) and its ids (for
  *     the link check);
- *   - the search index as saved for a patch (search.h), and the theme's
- *     assets as the templates see them (their hashed names and integrity).
+ *   - the theme's assets as the templates see them (their hashed names and
+ *     integrity);
+ *   - the length and checksum of the search index as saved for a patch
+ *     (search.h), which is a file of its own beside them, ".peersite-cache
+ *     .search", rewritten by every build (in the data, each build's 0.9 MB
+ *     would soon outweigh the rest and force a full build).
  * A file changed less than 20 ms before a build started (2 s on a file
  * system that keeps whole seconds) is never reused by the next one: its
  * change may fall within one tick of the file system's clock. Files are
@@ -42,6 +46,7 @@
 
 #define REUSE_FILE ".peersite-cache"
 #define REUSE_DATA ".peersite-cache.data"
+#define REUSE_SEARCH ".peersite-cache.search"
 #define REUSE_KEY_BYTES 32
 
 /* A file as the record knows it. */
@@ -118,8 +123,9 @@ const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
 /* The pages in the order the build that made the record finished them. */
 size_t reuse_npages(const struct reuse *r);
 const struct reuse_page *reuse_page_at(const struct reuse *r, size_t i);
-/* The search index as that build saved it (search_plan_save); an empty
- * text when it saved none. */
+/* The search index as that build saved it (search_plan_save), read whole
+ * from REUSE_SEARCH (its length and checksum are the index's); an empty
+ * text when it saved none or the file does not read back. */
 const struct reuse_text *reuse_search(const struct reuse *r);
 /* The assets' object as that build gave it to the templates (JSON); an
  * empty text when it kept none. */
@@ -158,8 +164,9 @@ void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search,
                     size_t ndocs, const char *const *ids, size_t nids);
 /* A page of prev's record kept as it is (ids: its ids as C strings). */
 void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const char *const *ids);
-/* The search index saved (search.h), and the assets' object, from the
- * building thread. */
+/* The search index saved (search.h): the index keeps its length and
+ * checksum; the caller writes the bytes to REUSE_SEARCH. And the assets'
+ * object. From the building thread. */
 void reuse_set_search(struct reuse_writer *w, const char *data, size_t len);
 void reuse_set_assets(struct reuse_writer *w, const char *json, size_t len);
 /* Every file of the site this build made or kept (sorted): a rebuild

@@ -746,15 +746,26 @@ static void free_patch(struct build *b)
 }
 
 /* On a worker, in place: the last build's search index, to be patched,
- * when it reads back whole (else the index is made whole, as in a full
- * build). It comes back before any page is submitted (build_fragments
- * waits for every job before it). */
+ * when it read back whole (reuse_search; else the index is made whole, as
+ * in a full build). It comes back before any page is submitted
+ * (build_fragments waits for every job before it). */
 static void load_patch(struct build *b, struct page_job *job, int worker)
 {
     (void)worker;
     const struct reuse_text *t = reuse_search(b->prev);
-    if (t->len && reuse_whole(b->prev, t))
+    if (t->len)
         job->patch = search_patch_load(t->s, t->len);
+}
+
+/* The saved index for the next build: its length and checksum in the
+ * record, its bytes in a file of their own. */
+static void save_index(struct build *b, const struct buf *saved)
+{
+    if (!b->record)
+        return;
+    reuse_set_search(b->record, saved->data ? saved->data : "", saved->len);
+    if (b->out)
+        outdir_write(b->out, REUSE_SEARCH, saved->data, saved->len, b->d);
 }
 
 static void start_patch(struct build *b)
@@ -1704,7 +1715,7 @@ static bool write_patched_index(struct build *b)
     if (b->record) {
         buf_reset(&out);
         search_patch_save(p, &out);
-        reuse_set_search(b->record, out.data, out.len);
+        save_index(b, &out);
     }
     buf_free(&out);
     free_patch(b);
@@ -1734,7 +1745,7 @@ static void write_search_index(struct build *b)
     if (b->record) {
         struct buf saved = BUF_INIT;
         search_plan_save(b->search_plan, &saved);
-        reuse_set_search(b->record, saved.data, saved.len);
+        save_index(b, &saved);
         buf_free(&saved);
     }
     finish(b);
