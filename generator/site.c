@@ -721,14 +721,20 @@ static const char **kept_ids(const struct reuse_page *pg)
     return ids;
 }
 
-/* A kept page's search documents from the record: NULL when it has none,
- * or when they do not read back whole (then the build starts afresh). */
-static struct search_page *kept_search(struct build *b, const struct reuse_page *pg)
+/* A kept page's search documents from the record, or NULL when it has none
+ * or they do not read back whole. Touches nothing shared: workers call it. */
+static struct search_page *read_search(const struct reuse *prev, const struct reuse_page *pg)
 {
     const struct reuse_text *t = &pg->search;
-    struct search_page *p =
-        t->len && reuse_whole(b->prev, t) ? search_page_load(t->s, t->len) : NULL;
-    if (t->len && !p)
+    return t->len && reuse_whole(prev, t) ? search_page_load(t->s, t->len) : NULL;
+}
+
+/* The same on the building thread: documents that do not read back make
+ * the build start afresh. */
+static struct search_page *kept_search(struct build *b, const struct reuse_page *pg)
+{
+    struct search_page *p = read_search(b->prev, pg);
+    if (pg->search.len && !p)
         b->redo = true;
     return p;
 }
@@ -852,11 +858,8 @@ static void add_kept_page(struct build *b, const struct reuse_page *pg, struct s
  * is not patched. */
 static void load_kept(struct build *b, struct page_job *job)
 {
-    for (size_t i = 0; job->load_search && i < job->nkept; i++) {
-        const struct reuse_text *t = &job->kept[i]->search;
-        if (t->len && reuse_whole(b->prev, t))
-            job->kept_search[i] = search_page_load(t->s, t->len);
-    }
+    for (size_t i = 0; job->load_search && i < job->nkept; i++)
+        job->kept_search[i] = read_search(b->prev, job->kept[i]);
 }
 
 /* A page made afresh: recorded for the next build. In place, every id the
