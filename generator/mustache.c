@@ -744,13 +744,13 @@ static int render_node(struct render *r, const struct node *n, struct frames *f,
     case N_BLOCK: {
         const struct node *def = find_block(n, f);
         const char *strip = def->content_indent ? def->content_indent : "";
-        if (!n->site_indent && !*strip)
+        const char *add = n->site_indent ? n->site_indent : "";
+        if (!*strip && !*add) /* nothing to reindent: no copy (the directory's is megabytes) */
             return render_nodes(r, def, f, out);
         struct buf tmp = BUF_INIT;
         int rc = render_nodes(r, def, f, &tmp);
         if (rc == 0)
-            reindent(tmp.data ? tmp.data : "", tmp.len, strip, n->site_indent ? n->site_indent : "",
-                     out);
+            reindent(tmp.data ? tmp.data : "", tmp.len, strip, add, out);
         buf_free(&tmp);
         return rc;
     }
