@@ -617,8 +617,13 @@ static void *parse_range(void *arg)
         m->path_value = json_string(m->path);
         m->slug = content_slugify(r->td->names[i]);
         if (r->collection && m->path_value &&
-            (m->obj = r->c->reuse->stand_in(r->c->reuse->ctx, r->collection, i)))
-            continue; /* unchanged since a build that read it */
+            (m->obj = r->c->reuse->stand_in(r->c->reuse->ctx, r->collection, i))) {
+            /* Unchanged since a build that read it; named here, on the
+             * loader's threads, not one by one on the building thread. */
+            json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
+            json_object_set_nocheck(m->obj, "path", m->path_value);
+            continue;
+        }
         if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, &m->d) < 0)
             continue;
         int bom = plain_text(m->path, b.data, len, &m->d);
@@ -761,8 +766,6 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
             m->obj = NULL;
         }
         if (m->obj && !m->body) { /* a stand-in: its source is not read */
-            json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
-            json_object_set_nocheck(m->obj, "path", m->path_value);
             json_array_append_new(arr, m->obj);
         } else if (m->obj) {
             int src = add_source(c, m->path, m->body, m->body_line);
