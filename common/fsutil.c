@@ -234,6 +234,65 @@ int fs_write_file(const char *path, const void *data, size_t len, struct diag *d
     return rc;
 }
 
+/* Copies len bytes of from_fd at offset at to the end of to_fd: by
+ * copy_file_range, or by reading and writing where the kernel cannot copy
+ * between the two files (another file system). 0 when done; -1 with errno,
+ * or with errno 0 when the source ends first. */
+static int copy_range(int from_fd, off_t at, int to_fd, size_t len)
+{
+    bool by_kernel = true;
+    char chunk[65536];
+    while (len > 0) {
+        ssize_t n = -1;
+        if (by_kernel) {
+            n = copy_file_range(from_fd, &at, to_fd, NULL, len, 0);
+            if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                          errno == EOPNOTSUPP || errno == EPERM)) {
+                by_kernel = false;
+                continue;
+            }
+        } else {
+            n = pread(from_fd, chunk, len < sizeof chunk ? len : sizeof chunk, at);
+            if (n > 0 && write_all(to_fd, chunk, (size_t)n) < 0)
+                return -1;
+            at += n > 0 ? n : 0;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = 0;
+            return -1;
+        }
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int fs_write_pieces(const char *path, int from_fd, const struct fs_piece *pieces, size_t n,
+                    struct diag *d)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        diag_error(d, path, 0, 0, "cannot create: %s", strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct fs_piece *p = &pieces[i];
+        rc = p->data ? write_all(fd, p->data, p->len) : copy_range(from_fd, p->from, fd, p->len);
+        if (rc < 0)
+            diag_error(d, path, 0, 0, "write failed: %s",
+                       errno ? strerror(errno)
+                             : "the file it copies from is shorter than expected");
+    }
+    if (close(fd) < 0 && rc == 0) {
+        diag_error(d, path, 0, 0, "close failed: %s", strerror(errno));
+        rc = -1;
+    }
+    return rc;
+}
+
 int fs_mkdirs(const char *path, mode_t mode, struct diag *d)
 {
     char p[PATH_MAX];

@@ -36,6 +36,19 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 /* Writes data to a new file at path without the rename dance (for files
  * inside a fresh temporary directory that is itself renamed into place). */
 int fs_write_file(const char *path, const void *data, size_t len, struct diag *d);
+/* A piece of a file written by fs_write_pieces: len bytes at data, or, with
+ * data NULL, len bytes of the source file from offset from. */
+struct fs_piece {
+    const char *data;
+    size_t len;
+    off_t from;
+};
+/* Writes a new file at path (as fs_write_file does) made of the pieces in
+ * order, copying those of the source file (from_fd) in the kernel: a long
+ * file of which a little changed is not read into memory. A source shorter
+ * than a piece asks is an error. */
+int fs_write_pieces(const char *path, int from_fd, const struct fs_piece *pieces, size_t n,
+                    struct diag *d);
 /* mkdir -p */
 int fs_mkdirs(const char *path, mode_t mode, struct diag *d);
 /* rm -rf; a missing path is not an error. Does not follow symbolic links. */

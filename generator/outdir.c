@@ -238,6 +238,30 @@ static int make_parents(struct outdir *o, const char *rel, struct diag *d)
     return rc;
 }
 
+/* Writes rel's new bytes into the staging directory, to be renamed into
+ * place by the commit. */
+static int stage_pieces(struct outdir *o, const char *rel, int from_fd,
+                        const struct fs_piece *pieces, size_t npieces, struct diag *d)
+{
+    pthread_mutex_lock(&o->lock);
+    if (o->npending == o->cappending)
+        o->pending = xrealloc(o->pending, (o->cappending = o->cappending ? 2 * o->cappending : 64) *
+                                              sizeof *o->pending);
+    size_t n = o->npending++;
+    o->pending[n] = (struct pending){xstrdup(rel), NULL};
+    pthread_mutex_unlock(&o->lock);
+    char *staged = xasprintf("%s/%zu", o->tmp, n);
+    if (fs_write_pieces(staged, from_fd, pieces, npieces, d) < 0) {
+        unlink(staged);
+        free(staged);
+        return -1;
+    }
+    pthread_mutex_lock(&o->lock);
+    o->pending[n].staged = staged;
+    pthread_mutex_unlock(&o->lock);
+    return 0;
+}
+
 /* 1 when path holds exactly data. */
 static int same_bytes(const char *path, const char *data, size_t len)
 {
@@ -301,23 +325,18 @@ static int stage(struct outdir *o, const char *rel, const void *data, size_t len
     free(path);
     if (same)
         return 0;
-    pthread_mutex_lock(&o->lock);
-    if (o->npending == o->cappending)
-        o->pending = xrealloc(o->pending, (o->cappending = o->cappending ? 2 * o->cappending : 64) *
-                                              sizeof *o->pending);
-    size_t n = o->npending++;
-    o->pending[n] = (struct pending){xstrdup(rel), NULL};
-    pthread_mutex_unlock(&o->lock);
-    char *staged = xasprintf("%s/%zu", o->tmp, n);
-    if (fs_write_file(staged, data, len, d) < 0) {
-        unlink(staged);
-        free(staged);
+    struct fs_piece whole = {data, len, 0};
+    return stage_pieces(o, rel, -1, &whole, 1, d);
+}
+
+int outdir_splice(struct outdir *o, const char *rel, int from_fd, const struct fs_piece *pieces,
+                  size_t n, struct diag *d)
+{
+    if (!o->in_place) {
+        diag_error(d, rel, 0, 0, "a file can be spliced only in place (internal error)");
         return -1;
     }
-    pthread_mutex_lock(&o->lock);
-    o->pending[n].staged = staged;
-    pthread_mutex_unlock(&o->lock);
-    return 0;
+    return plain_path(o->out, rel, d) ? stage_pieces(o, rel, from_fd, pieces, n, d) : -1;
 }
 
 /* Each file costs open, write and close, and a mkdir when it is the first in

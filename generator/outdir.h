@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "fsutil.h"
 
 struct outdir;
 
@@ -40,6 +41,13 @@ int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d);
  * In place, the file there is compared at once: only bytes that differ are
  * written, into the staging directory. */
 int outdir_write(struct outdir *od, const char *rel, const void *data, size_t len, struct diag *d);
+
+/* In place: writes rel as pieces of the file there now (from_fd, opened
+ * by the caller, who knows it holds what the pieces take from it) and new
+ * bytes (fsutil.h, fs_write_pieces), into the staging directory as
+ * outdir_write would. The caller knows the bytes differ. */
+int outdir_splice(struct outdir *od, const char *rel, int from_fd, const struct fs_piece *pieces,
+                  size_t n, struct diag *d);
 
 /* Puts the finished site in place of out: atomically when out exists (the
  * old site is swapped out, then removed). A check commits nothing. In place,

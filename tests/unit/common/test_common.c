@@ -1,5 +1,6 @@
 /* Unit tests for common/clock.c, common/termsafe.c, common/db.c,
- * common/fsutil.c (reading) and common/xalloc.c. */
+ * common/fsutil.c (reading, and writing a file in pieces) and
+ * common/xalloc.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,6 +210,65 @@ static void test_fs_read_file(void **state)
     free(file);
 }
 
+/* A file made of pieces of another and new bytes, copied in the kernel
+ * within a file system and read and written across two (from dir_from into
+ * dir_to); a source shorter than a piece asks is an error. */
+static void expect_pieces(const char *dir_from, const char *dir_to)
+{
+    char *from = xasprintf("%s/from", dir_from), *to = xasprintf("%s/to", dir_to);
+    /* Longer than one read of the fallback (64 KiB), so pieces span several. */
+    struct buf old = BUF_INIT, want = BUF_INIT;
+    for (size_t i = 0; old.len < 200000; i++)
+        buf_printf(&old, "line %zu\n", i);
+    FILE *f = fopen(from, "w");
+    assert_non_null(f);
+    fwrite(old.data, 1, old.len, f);
+    fclose(f);
+    int fd = open(from, O_RDONLY);
+    assert_true(fd >= 0);
+    struct fs_piece p[] = {{NULL, 10, 0},
+                           {"NEW", 3, 0},
+                           {NULL, 150000, 20},
+                           {"", 0, 0},
+                           {NULL, 7, (off_t)old.len - 7}};
+    buf_append(&want, old.data, 10);
+    buf_puts(&want, "NEW");
+    buf_append(&want, old.data + 20, 150000);
+    buf_append(&want, old.data + old.len - 7, 7);
+    struct diag d = DIAG_INIT;
+    assert_int_equal(fs_write_pieces(to, fd, p, 5, &d), 0);
+    char *got = NULL;
+    size_t len = 0;
+    assert_int_equal(fs_read_file(to, 1 << 20, &got, &len, &d), 0);
+    if (len != want.len || memcmp(got, want.data, len))
+        fail_msg("expected %zu bytes made of the pieces, got %zu (differing)", want.len, len);
+    free(got);
+    struct fs_piece past[] = {{NULL, 100, (off_t)old.len - 50}};
+    assert_int_equal(fs_write_pieces(to, fd, past, 1, &d), -1);
+    expect_message(&d, "shorter than expected");
+    diag_free(&d);
+    close(fd);
+    unlink(from);
+    unlink(to);
+    free(from);
+    free(to);
+    buf_free(&old);
+    buf_free(&want);
+}
+
+static void test_fs_write_pieces(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/peerkit-pieces-XXXXXX", shm[] = "/dev/shm/peerkit-pieces-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    expect_pieces(dir, dir);
+    if (mkdtemp(shm)) { /* another file system, where the machine has one */
+        expect_pieces(shm, dir);
+        rmdir(shm);
+    }
+    rmdir(dir);
+}
+
 /* Writes n bytes of a pattern that expect_read_at checks. */
 static void write_bytes(const char *path, size_t n)
 {
@@ -401,10 +461,11 @@ static void test_xalloc(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clock_iso),  cmocka_unit_test(test_clock_build_time),
-        cmocka_unit_test(test_termsafe),   cmocka_unit_test(test_db),
-        cmocka_unit_test(test_xalloc),     cmocka_unit_test(test_fs_read_file),
-        cmocka_unit_test(test_fs_read_at), cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_clock_iso),       cmocka_unit_test(test_clock_build_time),
+        cmocka_unit_test(test_termsafe),        cmocka_unit_test(test_db),
+        cmocka_unit_test(test_xalloc),          cmocka_unit_test(test_fs_read_file),
+        cmocka_unit_test(test_fs_read_at),      cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_fs_write_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
