@@ -548,7 +548,9 @@ struct render {
     int nesting;
     /* mustache_render_items: this section emits these instead of its body. */
     const struct node *items_at;
-    const struct mustache_items *items;
+    struct mustache_items *items;
+    int emitted;     /* times it did */
+    int reindenting; /* blocks being rendered aside to be reindented */
 };
 
 static void push(struct render *r, json_t *v)
@@ -707,6 +709,8 @@ static int render_node(struct render *r, const struct node *n, struct frames *f,
                            json_array_size(v));
                 return -1;
             }
+            r->items->at = out->len;
+            r->items->placed = ++r->emitted == 1 && !r->reindenting;
             for (size_t i = 0; i < r->items->n; i++)
                 buf_append(out, r->items->text[i], r->items->len[i]);
             return 0;
@@ -748,7 +752,9 @@ static int render_node(struct render *r, const struct node *n, struct frames *f,
         if (!*strip && !*add) /* nothing to reindent: no copy (the directory's is megabytes) */
             return render_nodes(r, def, f, out);
         struct buf tmp = BUF_INIT;
+        r->reindenting++;
         int rc = render_nodes(r, def, f, &tmp);
+        r->reindenting--;
         if (rc == 0)
             reindent(tmp.data ? tmp.data : "", tmp.len, strip, add, out);
         buf_free(&tmp);
@@ -770,7 +776,7 @@ static int render_nodes(struct render *r, const struct node *parent, struct fram
 static int render_root(struct mustache *m, const struct node *root, json_t *base, json_t *data,
                        struct buf *out, struct diag *d)
 {
-    struct render r = {m, d, NULL, 0, 0, 0, NULL, NULL};
+    struct render r = {m, d, NULL, 0, 0, 0, NULL, NULL, 0, 0};
     struct frames f = {NULL, 0};
     if (base)
         push(&r, base);
@@ -862,14 +868,16 @@ int mustache_check_items(struct mustache *m, const char *name, const char *secti
 }
 
 int mustache_render_items(struct mustache *m, const char *name, json_t *base, json_t *data,
-                          const struct mustache_items *items, struct buf *out, struct diag *d)
+                          struct mustache_items *items, struct buf *out, struct diag *d)
 {
+    items->placed = false;
+    items->at = 0;
     const struct node *at = items_section(m, name, items->section, d);
     if (!at)
         return -1;
     bool missing;
     struct template *t = get(m, name, NULL, &missing, d);
-    struct render r = {m, d, NULL, 0, 0, 0, at, items};
+    struct render r = {m, d, NULL, 0, 0, 0, at, items, 0, 0};
     struct frames f = {NULL, 0};
     if (base)
         push(&r, base);
@@ -885,7 +893,7 @@ int mustache_render_item(struct mustache *m, const char *name, const char *secti
     const struct node *at = items_section(m, name, section, d);
     if (!at)
         return -1;
-    struct render r = {m, d, NULL, 0, 0, 0, NULL, NULL};
+    struct render r = {m, d, NULL, 0, 0, 0, NULL, NULL, 0, 0};
     struct frames f = {NULL, 0};
     if (base)
         push(&r, base);

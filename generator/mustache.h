@@ -10,6 +10,7 @@
 #define PEERKIT_MUSTACHE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -50,10 +51,15 @@ struct mustache_items {
     size_t n;
     const char *const *text;
     const size_t *len;
+    /* Set by mustache_render_items: the list went once into out, as given
+     * (not reindented inside a block), at out's byte at. Then a page made
+     * with other texts is the same page with its list in their place. */
+    bool placed;
+    size_t at;
 };
 int mustache_check_items(struct mustache *m, const char *name, const char *section, struct diag *d);
 int mustache_render_items(struct mustache *m, const char *name, json_t *base, json_t *data,
-                          const struct mustache_items *items, struct buf *out, struct diag *d);
+                          struct mustache_items *items, struct buf *out, struct diag *d);
 int mustache_render_item(struct mustache *m, const char *name, const char *section, json_t *base,
                          json_t *data, json_t *item, struct buf *out, struct diag *d);
 

@@ -257,9 +257,10 @@ static void test_items_rendered_apart(void **state)
         text[i] = copies[i];
         len[i] = part.len;
     }
-    struct mustache_items items = {"people", 3, text, len};
+    struct mustache_items items = {"people", 3, text, len, true, 0};
     assert_int_equal(mustache_render_items(m, "list", base, page, &items, &apart, &d), 0);
     assert_string_equal(apart.data, whole.data);
+    assert_false(items.placed); /* reindented inside the block */
     assert_non_null(strstr(whole.data, "  <li>&lt;Bo&gt; ../S&amp;</li>\n"));
     /* A template with the list twice cannot take it rendered. */
     json_object_set_new(templates, "twice",
@@ -275,6 +276,54 @@ static void test_items_rendered_apart(void **state)
     json_decref(base);
     json_decref(people);
     json_decref(frame);
+    json_decref(page);
+    mustache_free(m);
+    json_decref(templates);
+    templates = NULL;
+}
+
+/* Where the list went: a page made with empty texts, the texts put in at
+ * that place, is the page made with them; a list reindented, or given
+ * twice, has no one place. */
+static void test_items_placed(void **state)
+{
+    (void)state;
+    templates =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "base", "<main>\n{{$main}}{{/main}}\n</main>\n",
+                  "card", "<li>{{name}}</li>\n", "flat",
+                  "{{<base}}{{$main}}\n<h1>{{count}}</h1>\n<ul>\n{{#people}}\n{{> "
+                  "card}}\n{{/people}}\n</ul>\n{{/main}}{{/base}}",
+                  "indented",
+                  "<ul>\n  {{$cards}}\n  {{#people}}{{> card}}{{/people}}\n  {{/cards}}\n</ul>\n",
+                  "twice", "{{#rounds}}{{#people}}{{/people}}{{/rounds}}");
+    struct mustache *m = mustache_new(load_named, NULL);
+    json_t *page = json_pack("{s:i, s:[{s:s}, {s:s}], s:[i, i]}", "count", 2, "people", "name",
+                             "Ana", "name", "Bo", "rounds", 1, 2);
+    const char *none[2] = {"", ""}, *text[2] = {"<li>Ana</li>\n", "<li>Bo</li>\n"};
+    size_t zero[2] = {0, 0}, len[2] = {strlen(text[0]), strlen(text[1])};
+    struct mustache_items empty = {"people", 2, none, zero, false, 0};
+    struct mustache_items full = {"people", 2, text, len, false, 0};
+    struct buf frame = BUF_INIT, whole = BUF_INIT, put = BUF_INIT;
+    struct diag d = DIAG_INIT;
+    assert_int_equal(mustache_render_items(m, "flat", NULL, page, &empty, &frame, &d), 0);
+    assert_int_equal(mustache_render_items(m, "flat", NULL, page, &full, &whole, &d), 0);
+    assert_true(empty.placed);
+    assert_int_equal(empty.at, strlen("<main>\n<h1>2</h1>\n<ul>\n"));
+    buf_append(&put, frame.data, empty.at);
+    buf_puts(&put, text[0]);
+    buf_puts(&put, text[1]);
+    buf_puts(&put, frame.data + empty.at);
+    assert_string_equal(put.data, whole.data);
+    buf_reset(&frame);
+    assert_int_equal(mustache_render_items(m, "indented", NULL, page, &empty, &frame, &d), 0);
+    assert_false(empty.placed);
+    buf_reset(&frame);
+    assert_int_equal(mustache_render_items(m, "twice", NULL, page, &empty, &frame, &d), 0);
+    assert_false(empty.placed);
+    assert_int_equal(d.n, 0);
+    buf_free(&frame);
+    buf_free(&whole);
+    buf_free(&put);
     json_decref(page);
     mustache_free(m);
     json_decref(templates);
@@ -301,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_layout_inheritance),
         cmocka_unit_test(test_cache_reuse),
         cmocka_unit_test(test_items_rendered_apart),
+        cmocka_unit_test(test_items_placed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
