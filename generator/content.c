@@ -879,7 +879,7 @@ static void key_slug(json_t *o, struct sort_key *k)
     *k = (struct sort_key){o, 0, 0, str_of(o, "slug"), ""};
 }
 
-/* By name, then slug. */
+/* By name, then slug (content_supporter_order compares two the same way). */
 static void key_name(json_t *o, struct sort_key *k)
 {
     *k = (struct sort_key){o, 0, 0, str_of(o, "name"), str_of(o, "slug")};
@@ -1235,6 +1235,13 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     else
         free(path);
     return d->nerrors > before ? -1 : 0;
+}
+
+int content_supporter_order(const char *name_a, const char *slug_a, const char *name_b,
+                            const char *slug_b)
+{
+    int c = strcmp(name_a, name_b);
+    return c ? c : strcmp(slug_a, slug_b);
 }
 
 int content_renderable(const struct content *c)

@@ -91,6 +91,10 @@ void content_free(struct content *c);
  * broken links along with the other errors. */
 int content_renderable(const struct content *c);
 
+/* The order of c->supporters: by name, then slug (<0, 0 or >0). */
+int content_supporter_order(const char *name_a, const char *slug_a, const char *name_b,
+                            const char *slug_b);
+
 /* site.yml's theme: setting, read before the content is loaded because the
  * theme must be known first; NULL when absent or unreadable (content_load
  * reports site.yml's problems). Caller frees. */

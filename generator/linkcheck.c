@@ -261,6 +261,14 @@ void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *sc)
     buf_free(&scratch);
 }
 
+void linkcheck_scan_add_ids(struct linkcheck_scan *sc, const char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        set_add(&sc->ids, xstrndup(ids[i], strlen(ids[i])));
+    if (n && sc->ids.n > 1)
+        qsort(sc->ids.items, sc->ids.n, sizeof *sc->ids.items, cmp_str);
+}
+
 const char *const *linkcheck_scan_ids(const struct linkcheck_scan *sc, size_t *n)
 {
     *n = sc->ids.n;

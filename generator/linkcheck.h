@@ -29,6 +29,9 @@ struct linkcheck_scan;
 struct linkcheck_scan *linkcheck_scan_page(const char *relpath, const char *html, size_t len);
 void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *scan);
 void linkcheck_scan_free(struct linkcheck_scan *scan);
+/* Adds ids ("page#id") to a scan: those of the parts of a page that were
+ * not scanned again, being as they were (the directory's unchanged cards). */
+void linkcheck_scan_add_ids(struct linkcheck_scan *scan, const char *const *ids, size_t n);
 /* The ids a scan found, as "page#id", sorted (valid until the scan is added
  * or freed). */
 const char *const *linkcheck_scan_ids(const struct linkcheck_scan *scan, size_t *n);

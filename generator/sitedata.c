@@ -53,18 +53,34 @@ void sitedata_supporter_entry(json_t *s, struct buf *out)
     json_decref(o);
 }
 
-void sitedata_supporters_join(const struct content *c, const char *const *entry, const size_t *len,
-                              size_t n, struct buf *out)
+static void head_before_list(const struct content *c, struct buf *out)
 {
     buf_puts(out, "{\n \"version\": 1,\n \"roles\": ");
     append_indented(json_object_get(c->site, "roles"), 1, out);
     buf_puts(out, ",\n \"supporters\": ");
-    buf_puts(out, n ? "[\n" : "[]");
-    for (size_t i = 0; i < n; i++) {
-        buf_append(out, entry[i], len[i]);
-        buf_puts(out, i + 1 < n ? ",\n" : "\n ]");
+}
+
+void sitedata_supporters_head(const struct content *c, struct buf *out)
+{
+    head_before_list(c, out);
+    buf_puts(out, "[\n");
+}
+
+void sitedata_supporters_join(const struct content *c, const char *const *entry, const size_t *len,
+                              size_t n, struct buf *out)
+{
+    if (!n) {
+        head_before_list(c, out);
+        buf_puts(out, "[]\n}\n");
+        return;
     }
-    buf_puts(out, "\n}\n");
+    sitedata_supporters_head(c, out);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_puts(out, SITEDATA_ENTRY_SEPARATOR);
+        buf_append(out, entry[i], len[i]);
+    }
+    buf_puts(out, SITEDATA_SUPPORTERS_TAIL);
 }
 
 void sitedata_supporters(const struct content *c, struct buf *out)

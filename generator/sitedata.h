@@ -26,6 +26,12 @@ void sitedata_supporters(const struct content *c, struct buf *out);
 void sitedata_supporter_entry(json_t *supporter, struct buf *out);
 void sitedata_supporters_join(const struct content *c, const char *const *entry, const size_t *len,
                               size_t n, struct buf *out);
+/* With at least one supporter, the file is the head, the entries with the
+ * separator between them, and the tail: so a rebuild can put one changed
+ * entry into the last build's file. */
+void sitedata_supporters_head(const struct content *c, struct buf *out);
+#define SITEDATA_ENTRY_SEPARATOR ",\n"
+#define SITEDATA_SUPPORTERS_TAIL "\n ]\n}\n"
 
 /* The values a request field can be offered from the directory (a
  * <datalist>): for "supporter", the accepting supporters as {value: name,

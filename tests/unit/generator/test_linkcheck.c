@@ -110,6 +110,42 @@ static void test_threads_report_the_same(void **state)
     linkcheck_free(four);
 }
 
+/* A page of which only a part was scanned again (the directory, spliced)
+ * keeps the ids of the rest: links to them resolve, an id the new part
+ * gives twice is still reported, and its own links are checked. */
+static void test_scan_with_kept_ids(void **state)
+{
+    (void)state;
+    const char *kept[] = {"supporters/index.html#card-ana", "supporters/index.html#filters"};
+    const char *part = "<li id=\"card-bo\"><a href=\"bo/\">Bo</a></li>"
+                       "<li id=\"card-ana\"><a href=\"nobody/\">?</a></li>";
+    struct linkcheck_scan *sc = linkcheck_scan_page("supporters/index.html", part, strlen(part));
+    linkcheck_scan_add_ids(sc, kept, 2);
+    size_t n;
+    const char *const *ids = linkcheck_scan_ids(sc, &n);
+    assert_int_equal(n, 4);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(ids[i - 1], ids[i]) > 0)
+            fail_msg("expected the ids sorted, got %s before %s", ids[i - 1], ids[i]);
+    struct linkcheck *lc = linkcheck_new();
+    linkcheck_add_scan(lc, sc);
+    page(lc, "supporters/bo/index.html", "");
+    page(lc, "index.html",
+         "<a href=\"supporters/#filters\">f</a><a href=\"supporters/#card-bo\">b</a>");
+    struct diag d = DIAG_INIT;
+    size_t broken = linkcheck_run(lc, 1, &d);
+    char *got = printed(&d);
+    const char *want[] = {"broken link \"nobody/\"",
+                          "supporters/index.html#card-ana: id used twice on the page"};
+    for (size_t i = 0; i < 2; i++)
+        if (!strstr(got, want[i]))
+            fail_msg("expected:\n  %s\ngot:\n%s", want[i], got);
+    assert_int_equal(broken, 2);
+    free(got);
+    diag_free(&d);
+    linkcheck_free(lc);
+}
+
 static void test_broken_links_are_reported(void **state)
 {
     (void)state;
@@ -196,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_resolving_links),
         cmocka_unit_test(test_links_not_utf8),
         cmocka_unit_test(test_broken_links_are_reported),
+        cmocka_unit_test(test_scan_with_kept_ids),
         cmocka_unit_test(test_threads_report_the_same),
         cmocka_unit_test(test_markdown_safe_and_rewritten),
     };
