@@ -97,12 +97,17 @@ static int build_or_check(const struct cli *c, struct diag *d, int write)
         printf("peersite: built %s from %s\n", out, content);
     if (rc == 0 && !write)
         printf("peersite: %s is valid\n", content);
-    if (cli_flag(c, "timings"))
+    if (cli_flag(c, "timings")) {
         fprintf(stderr,
                 "peersite: timings: date pass %.3f s, content %.3f s, pages %.3f s, "
-                "search index %.3f s, link check %.3f s, swap %.3f s, free %.3f s, total %.3f s\n",
+                "search index %.3f s, link check %.3f s, swap %.3f s, free %.3f s, total %.3f s",
                 res.date_pass, res.stages.load, res.stages.pages, res.stages.index,
                 res.stages.links, res.stages.swap, res.stages.free, since(&t0));
+        if (rc == 0 && write && res.stages.in_place)
+            fprintf(stderr, "; in place: %zu of %zu files spliced", res.stages.spliced,
+                    res.stages.changed);
+        fputc('\n', stderr);
+    }
     build_result_free(&res);
     free(content);
     return rc;

@@ -98,6 +98,13 @@ struct build {
     struct search_page **made; /* [record's pages]: a page made again, as it is now */
     bool redo;                 /* reuse proved impossible: build afresh */
     bool cards_refused;        /* the theme's directory cannot take its cards */
+    /* In place, with the supporters in the order they had (plan_splice):
+     * each one's record in the last build, whose card and entry stand in
+     * the directory and supporters.json there now. */
+    bool splice;                   /* supporters.json: the order by name is as it was */
+    bool splice_cards;             /* the directory: and so is who accepts requests */
+    const struct reuse_item **was; /* [supporter] */
+    size_t spliced;                /* files made so */
 };
 
 /* The menu of the last page a worker rendered: pages at the same depth with
@@ -141,10 +148,13 @@ struct page_job {
     bool load_search;           /* their search documents are needed (no patch) */
     struct search_patch *patch; /* the last build's search index, read (load_patch) */
     bool damaged;               /* a text of the record did not read back whole */
+    bool spliced;               /* made of the last build's file (splice_file) */
 };
 
 static void submit(struct build *b, struct page_job *job);
 static void load_kept(struct build *b, struct page_job *job);
+static bool splice_directory(struct build *b, struct page_job *job, int worker, json_t *values);
+static void gather_cards(struct build *b, struct page_job *job);
 static void free_cards(struct build *b);
 static void free_entries(struct build *b);
 
@@ -495,10 +505,17 @@ static void page_work(void *arg, int worker, void *ctx)
     if (!job->tmpl)
         return;
     json_t *values = page_context(b, job, worker);
+    if (job->items && b->splice) {
+        if (b->splice_cards && splice_directory(b, job, worker, values)) {
+            json_decref(values);
+            return;
+        }
+        gather_cards(b, job); /* to render it whole */
+    }
     struct buf *html = &b->html[worker];
     buf_reset(html);
     struct mustache_items cards = {"supporters", b->ncards, (const char *const *)b->card_text,
-                                   b->card_len};
+                                   b->card_len,  false,     0};
     int rendered = job->items ? mustache_render_items(b->mu[worker], job->tmpl, b->globals, values,
                                                       &cards, html, &job->d)
                               : mustache_render_layered(b->mu[worker], job->tmpl, b->globals,
@@ -963,6 +980,7 @@ static void page_done(void *arg, void *ctx)
     struct build *b = ctx;
     if (job->damaged)
         b->redo = true;
+    b->spliced += job->spliced;
     if (job->patch)
         adopt_patch(b, job->patch);
     origins_flush(b->lc, &job->origins);
@@ -1250,6 +1268,8 @@ static void prepare_cards(struct build *b, struct page_job *job, int worker)
         size_t who = b->card_of[i];
         json_t *s = json_array_get(b->c.supporters, who);
         const struct reuse_item *it = record_of(b, s);
+        if (it && b->splice) /* it stays where it is, or is gathered (gather_cards) */
+            continue;
         if (it) { /* unchanged since the last build: the record's, not freed */
             bool whole = reuse_whole(b->prev, &it->card) && reuse_whole(b->prev, &it->entry);
             job->damaged |= !whole; /* and the build starts afresh */
@@ -1357,6 +1377,300 @@ static void record_new_items(struct build *b)
     }
 }
 
+/* ---- the directory and supporters.json, spliced ---------------------------- */
+
+/* In place, when the supporters keep the order they had, the directory and
+ * supporters.json are the last build's files with the changed supporters'
+ * cards and entries put where theirs were: the kernel copies the rest
+ * (megabytes), nothing renders or scans it again, and a card that came out
+ * the same leaves the file as it is. The last build's file is trusted as a
+ * kept page is: a build that did not end renamed nothing into place. */
+
+/* 1 when html holds an id attribute, as the link check finds them. */
+static bool holds_ids(const char *html, size_t len)
+{
+    struct linkcheck_scan *sc = linkcheck_scan_page("", html, len);
+    size_t n;
+    linkcheck_scan_ids(sc, &n);
+    linkcheck_scan_free(sc);
+    return n > 0;
+}
+
+/* On the building thread, before the cards are made: supporters.json is
+ * spliced when each changed supporter's entry as the last build made it
+ * reads back whole and, with its old name, the supporter stands where it
+ * stands now; the directory when, besides, its old card reads back whole
+ * and holds no id (the directory's ids are then the last build's and the
+ * new cards'), and it accepted requests then as it does now (the cards of
+ * those who do come first). */
+static void plan_splice(struct build *b)
+{
+    size_t n = json_array_size(b->c.supporters);
+    if (!b->prev || !b->out || b->supporters_same || b->cards_refused || !n)
+        return;
+    static const char *const wanted[] = {"name", "accepting", NULL};
+    const struct reuse_item **was = xcalloc(n, sizeof *was);
+    const char **name = xcalloc(n, sizeof *name);
+    json_t **old = xcalloc(n, sizeof *old);
+    bool ok = true, cards = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        json_t *s = json_array_get(b->c.supporters, i);
+        name[i] = json_string_value(json_object_get(s, "name"));
+        if ((was[i] = record_of(b, s)))
+            continue;
+        const char *path = json_string_value(json_object_get(s, "path"));
+        long at = path ? place_of(&b->hook->supporters, path) : -1;
+        const struct reuse_item *it = at >= 0 ? b->hook->supporters.known[at] : NULL;
+        if (it && reuse_whole(b->prev, &it->entry))
+            old[i] = reuse_values(b->prev, it, wanted);
+        json_t *was_name = json_object_get(old[i], "name");
+        json_t *was_accepting = json_object_get(old[i], "accepting");
+        ok = json_is_string(was_name) && json_is_boolean(was_accepting);
+        cards = cards && ok && reuse_whole(b->prev, &it->card) &&
+                !holds_ids(it->card.s, it->card.len) &&
+                json_is_true(was_accepting) == json_is_true(json_object_get(s, "accepting"));
+        was[i] = it;
+        name[i] = json_string_value(was_name);
+    }
+    /* The order with the old names: only a changed one can be out of it. */
+    for (size_t i = 0; ok && i + 1 < n; i++) {
+        if (!old[i] && !old[i + 1])
+            continue;
+        json_t *s = json_array_get(b->c.supporters, i), *t = json_array_get(b->c.supporters, i + 1);
+        ok =
+            content_supporter_order(name[i], json_string_value(json_object_get(s, "slug")),
+                                    name[i + 1], json_string_value(json_object_get(t, "slug"))) < 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        json_decref(old[i]);
+    free(old);
+    free(name);
+    if (ok) {
+        b->splice = true;
+        b->splice_cards = cards;
+        b->was = was;
+    } else {
+        free(was);
+    }
+}
+
+/* The pieces of a spliced file, old ranges next to each other made one. */
+struct pieces {
+    struct fs_piece *p;
+    size_t n, cap;
+};
+
+static void add_piece(struct pieces *ps, const char *data, size_t len, off_t from)
+{
+    if (!len)
+        return;
+    struct fs_piece *last = ps->n ? &ps->p[ps->n - 1] : NULL;
+    if (!data && last && !last->data && last->from + (off_t)last->len == from) {
+        last->len += len;
+        return;
+    }
+    if (ps->n == ps->cap)
+        ps->p = xrealloc(ps->p, (ps->cap = ps->cap ? 2 * ps->cap : 16) * sizeof *ps->p);
+    ps->p[ps->n++] = (struct fs_piece){data, len, from};
+}
+
+static bool read_at(int fd, char *to, size_t len, off_t at)
+{
+    while (len > 0) {
+        ssize_t got = pread(fd, to, len, at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return false;
+        to += got;
+        len -= (size_t)got;
+        at += got;
+    }
+    return true;
+}
+
+/* One file of the site made of n parts (cards or entries, in the order the
+ * last build had them too) between head and tail, with sep between parts. */
+struct spliced {
+    const char *rel;
+    const char *head, *tail, *sep;
+    size_t head_len, tail_len, n;
+    const struct reuse_text *(*old_part)(struct build *b, size_t k); /* as the last build made it */
+    const char *(*new_part)(struct build *b, size_t k, size_t *len); /* NULL: unchanged */
+};
+
+/* On a worker: writes f's file as the last build's with its changed parts
+ * put in, and says which parts changed (into changed, when not NULL).
+ * false when the file there is not laid out as the last build would have
+ * made it (nothing is written then); true when it is, whether or not a
+ * byte differs. */
+static bool splice_file(struct build *b, struct page_job *job, const struct spliced *f,
+                        struct buf *changed)
+{
+    size_t sep_len = strlen(f->sep);
+    uint64_t size = f->head_len + f->tail_len + (f->n ? (f->n - 1) * sep_len : 0);
+    for (size_t k = 0; k < f->n; k++)
+        size += f->old_part(b, k)->len;
+    char *path = xasprintf("%s/%s", outdir_path(b->out), f->rel);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    free(path);
+    struct stat st;
+    char *ends = xmalloc(f->head_len + f->tail_len + 1);
+    bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+              (uint64_t)st.st_size == size && size >= f->head_len + f->tail_len &&
+              read_at(fd, ends, f->head_len, 0) && !memcmp(ends, f->head, f->head_len) &&
+              read_at(fd, ends, f->tail_len, (off_t)(size - f->tail_len)) &&
+              !memcmp(ends, f->tail, f->tail_len);
+    free(ends);
+    struct pieces ps = {NULL, 0, 0};
+    bool differs = false;
+    off_t at = 0;
+    add_piece(&ps, NULL, f->head_len, at);
+    at += (off_t)f->head_len;
+    for (size_t k = 0; ok && k < f->n; k++) {
+        if (k) {
+            add_piece(&ps, NULL, sep_len, at);
+            at += (off_t)sep_len;
+        }
+        const struct reuse_text *was = f->old_part(b, k);
+        size_t len;
+        const char *now = f->new_part(b, k, &len);
+        if (now && (len != was->len || memcmp(now, was->s, len))) {
+            differs = true;
+            add_piece(&ps, now, len, 0);
+            if (changed)
+                buf_append(changed, now, len);
+        } else {
+            add_piece(&ps, NULL, was->len, at);
+        }
+        at += (off_t)was->len;
+    }
+    add_piece(&ps, NULL, f->tail_len, at);
+    if (ok && differs && outdir_splice(b->out, f->rel, fd, ps.p, ps.n, &job->d) == 0)
+        job->spliced = true;
+    if (fd >= 0)
+        close(fd);
+    free(ps.p);
+    return ok;
+}
+
+static const struct reuse_text *old_card(struct build *b, size_t k)
+{
+    return &b->was[b->card_of[k]]->card;
+}
+
+static const char *new_card(struct build *b, size_t k, size_t *len)
+{
+    json_t *s = json_array_get(b->c.supporters, b->card_of[k]);
+    *len = b->card_len[k];
+    return record_of(b, s) ? NULL : b->card_text[k];
+}
+
+/* On a worker: the directory, spliced when the page around its cards
+ * (values, rendered with every card empty) is as it was. Its ids are the
+ * last build's and those of the new cards, whose links alone are checked:
+ * the others were checked by the last build and still hold (nothing they
+ * point to has gone, and pages keep their ids). */
+static bool splice_directory(struct build *b, struct page_job *job, int worker, json_t *values)
+{
+    const struct reuse_page *pg = reuse_find_page(b->prev, job->rel);
+    if (!pg)
+        return false;
+    size_t n = b->ncards;
+    const char **none = xcalloc(n + 1, sizeof *none);
+    size_t *zero = xcalloc(n + 1, sizeof *zero);
+    for (size_t k = 0; k < n; k++)
+        none[k] = "";
+    struct mustache_items items = {"supporters", n, none, zero, false, 0};
+    struct buf frame = BUF_INIT, changed = BUF_INIT;
+    struct diag said = DIAG_INIT; /* the render of the whole page says it again */
+    bool framed = mustache_render_items(b->mu[worker], job->tmpl, b->globals, values, &items,
+                                        &frame, &said) == 0 &&
+                  items.placed && !said.n;
+    diag_free(&said);
+    free(none);
+    free(zero);
+    bool ok = false;
+    if (framed) {
+        struct spliced f = {job->rel, frame.data, frame.data + items.at,
+                            "",       items.at,   frame.len - items.at,
+                            n,        old_card,   new_card};
+        ok = splice_file(b, job, &f, &changed);
+    }
+    if (ok) {
+        const char **ids = kept_ids(pg);
+        job->found = linkcheck_scan_page(job->rel, changed.data ? changed.data : "", changed.len);
+        linkcheck_scan_add_ids(job->found, ids, pg->nids);
+        free(ids);
+    }
+    buf_free(&frame);
+    buf_free(&changed);
+    return ok;
+}
+
+/* On a worker, when the directory is rendered whole after all: the
+ * unchanged cards, from the record. */
+static void gather_cards(struct build *b, struct page_job *job)
+{
+    for (size_t k = 0; k < b->ncards; k++) {
+        const struct reuse_item *it = record_of(b, json_array_get(b->c.supporters, b->card_of[k]));
+        if (!it)
+            continue;
+        bool whole = reuse_whole(b->prev, &it->card);
+        job->damaged |= !whole; /* and the build starts afresh */
+        b->card_text[k] = (char *)(whole ? it->card.s : "");
+        b->card_len[k] = whole ? it->card.len : 0;
+    }
+}
+
+static const struct reuse_text *old_entry(struct build *b, size_t i)
+{
+    return &b->was[i]->entry;
+}
+
+static const char *new_entry(struct build *b, size_t i, size_t *len)
+{
+    *len = b->entry_len[i];
+    return record_of(b, json_array_get(b->c.supporters, i)) ? NULL : b->entry_text[i];
+}
+
+/* On a worker: supporters.json, spliced (its head and tail hold only the
+ * roles, which are in the record's key); false when it must be written
+ * whole. */
+static bool splice_entries(struct build *b, struct page_job *job)
+{
+    struct buf head = BUF_INIT;
+    sitedata_supporters_head(&b->c, &head);
+    struct spliced f = {"supporters.json",
+                        head.data,
+                        SITEDATA_SUPPORTERS_TAIL,
+                        SITEDATA_ENTRY_SEPARATOR,
+                        head.len,
+                        strlen(SITEDATA_SUPPORTERS_TAIL),
+                        json_array_size(b->c.supporters),
+                        old_entry,
+                        new_entry};
+    bool ok = splice_file(b, job, &f, NULL);
+    buf_free(&head);
+    return ok;
+}
+
+/* The same for the entries, when supporters.json is written whole. */
+static void gather_entries(struct build *b, struct page_job *job)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach (b->c.supporters, i, s) {
+        const struct reuse_item *it = record_of(b, s);
+        if (!it)
+            continue;
+        bool whole = reuse_whole(b->prev, &it->entry);
+        job->damaged |= !whole;
+        b->entry_text[i] = (char *)(whole ? it->entry.s : "");
+        b->entry_len[i] = whole ? it->entry.len : 0;
+    }
+}
+
 /* The values of pages that list a whole collection (the directory, the FAQ)
  * are built on every worker before those pages, a chunk per job. */
 static void build_fragments(struct build *b)
@@ -1385,6 +1699,7 @@ static void build_fragments(struct build *b)
      * the one job before, needs none). */
     b->cards_refused =
         !b->supporters_same && mustache_check_items(b->mu[0], "supporters", "supporters", b->d) < 0;
+    plan_splice(b);
     const size_t chunk = 64;
     for (int kind = 0; kind < 2; kind++) {
         /* In place, a collection with nothing changed keeps its pages. */
@@ -1449,6 +1764,8 @@ static void free_fragments(struct build *b)
     free(b->card_len);
     free(b->card_of);
     json_decref(b->card_frame);
+    free(b->was);
+    b->was = NULL;
     b->card_text = NULL;
     b->card_len = NULL;
     b->card_of = NULL;
@@ -1605,6 +1922,12 @@ static int build_request(struct build *b)
 static void write_supporters_json(struct build *b, struct page_job *job, int worker)
 {
     (void)worker;
+    if (b->splice && splice_entries(b, job)) {
+        free_entries(b);
+        return;
+    }
+    if (b->splice)
+        gather_entries(b, job);
     struct buf supporters = BUF_INIT;
     sitedata_supporters_join(&b->c, (const char *const *)b->entry_text, b->entry_len,
                              json_array_size(b->c.supporters), &supporters);
@@ -2245,6 +2568,7 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         goto out;
     tm->in_place = prev != NULL;
     tm->changed = outdir_changed(b.out);
+    tm->spliced = b.spliced;
     tm->swap = lap(&t);
     rc = 0;
 out:

@@ -49,6 +49,7 @@ struct site_timings {
     double free;    /* releasing the build's memory */
     int in_place;   /* the site was changed in place, reusing the last build */
     size_t changed; /* then: the files written (their bytes differed) */
+    size_t spliced; /* of those, made of the last build's (the directory, supporters.json) */
 };
 
 /* Builds (or, with out_dir NULL, checks) the site. Returns 0 on success;

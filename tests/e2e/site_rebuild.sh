@@ -86,8 +86,9 @@ same_as_cold "after an FAQ edit, the rebuilt site equals a cold build"
 
 sed -i 's/^accepting: .*//' "$C/supporters/grace-kim.md"
 printf 'accepting: false\n' >"$T/acc" && sed -i "2r $T/acc" "$C/supporters/grace-kim.md"
-build "$A" >"$T/acc.log" 2>&1
+build "$A" --timings >"$T/acc.log" 2>&1
 expect_status "rebuild after a supporter stops accepting" 0 $?
+expect_contains "the directory is made whole (its order changed)" "$T/acc.log" "in place: 1 of"
 same_as_cold "after a supporter stops accepting (the directory's order), it equals a cold build"
 
 sed -i 's|<dt>Role</dt>|<dt>Their role</dt>|' "$T/theme/partials/supporter-card.mustache"
@@ -128,8 +129,10 @@ expect_contains "the section is on the page" "$A/supporters/grace-kim/index.html
 same_as_cold "after a bio gains a section (a search document more), it equals a cold build"
 sed -i 's/^name: Daniel Reyes/name: Zachary Reyes/' "$C/supporters/daniel-reyes.md"
 settle
-build "$A" >"$T/ren.log" 2>&1
+build "$A" --timings >"$T/ren.log" 2>&1
 expect_status "rebuild after a rename that reorders the supporters" 0 $?
+expect_contains "a rename that reorders: the directory and supporters.json are made whole" \
+    "$T/ren.log" "in place: 0 of"
 same_as_cold "after a rename that reorders the supporters, it equals a cold build"
 sed -i "s/simply listened/simply and truly listened/" "$C/supporters/amara-okafor.md"
 for word in quietly gently kindly; do
@@ -336,7 +339,7 @@ same_as_cold "after damaged text in the record, it equals a cold build"
 damaged_alone() {
     build "$A" >/dev/null 2>&1
     damage "$A/.peersite-cache.data" "$2" "$3"
-    echo "<!-- $1 -->" >>"$C/$4"
+    if [ -n "${6:-}" ]; then sed -i "$6" "$C/$4"; else echo "<!-- $1 -->" >>"$C/$4"; fi
     settle
     build "$A" >"$T/rot.log" 2>&1
     expect_status "a record with a damaged $1: the build still succeeds" 0 $?
@@ -348,14 +351,91 @@ damaged_alone() {
     else ok "the damaged $1 makes the build start afresh"; fi
     same_as_cold "after a damaged $1, it equals a cold build"
 }
+# A card and an entry are read from the record when the directory and
+# supporters.json are made whole: here a renamed supporter moves in the
+# order. (Spliced, they stay in the files as they are: below.)
 damaged_alone card '>Daniel Reyes, MD, MPH</a>' '>Daniel Reyez, MD, MPH</a>' \
-    supporters/amara-okafor.md 'Reyez'
+    supporters/amara-okafor.md 'Reyez' 's/^name: .*/name: Zora Okafor/'
 damaged_alone "supporters.json entry" '"slug": "daniel-reyes"' '"slug": "daniel-reyez"' \
-    supporters/amara-okafor.md 'daniel-reyez'
+    supporters/amara-okafor.md 'daniel-reyez' 's/^name: .*/name: Abigail Okafor/'
+sed -i 's/^name: .*/name: Amara Okafor/' "$C/supporters/amara-okafor.md"
 damaged_alone "search text" 'Daniel Reyes, MD, MPH\0supporters/' 'Daniel Reyez, MD, MPH\0supporters/' \
     supporters/amara-okafor.md 'Reyez'
 damaged_alone "FAQ answer" '<p>A confidential conversation' '<p>A confidential convers4tion' \
     faq/cost.md 'convers4tion'
+
+# In place, while the supporters keep their order, the directory and
+# supporters.json are the last build's files with the changed supporters'
+# cards and entries put in (--timings counts the files made so); a card and
+# an entry that come out the same leave both files as they are.
+settle
+build "$A" >/dev/null 2>&1
+sed -i 's/^name: .*/name: Amara Okafor-Reyes/' "$C/supporters/amara-okafor.md"
+settle
+build "$A" --timings >"$T/splice.log" 2>&1
+expect_contains "a rename that keeps the order: both files are spliced" "$T/splice.log" \
+    "in place: 2 of"
+expect_contains "the directory has the new name" "$A/supporters/index.html" "Amara Okafor-Reyes"
+same_as_cold "after a spliced rename, it equals a cold build"
+stat -c '%i %Y' "$A/supporters/index.html" "$A/supporters.json" >"$T/lists.before"
+sed -i 's/do the same for you\./do the same for you, whenever you need it./' \
+    "$C/supporters/amara-okafor.md"
+settle
+build "$A" --timings >"$T/tail.log" 2>&1
+expect_contains "the end of a bio (not on the card) is on the page" \
+    "$A/supporters/amara-okafor/index.html" "whenever you need it"
+stat -c '%i %Y' "$A/supporters/index.html" "$A/supporters.json" >"$T/lists.after"
+if cmp -s "$T/lists.before" "$T/lists.after" && grep -q "in place: 0 of" "$T/tail.log"; then
+    ok "a card and an entry that come out the same: neither file is rewritten"
+else
+    fail "a card and an entry that come out the same: neither file is rewritten" \
+        "$(diff "$T/lists.before" "$T/lists.after"; grep timings "$T/tail.log")"
+fi
+same_as_cold "after an edit off the card, it equals a cold build"
+
+# A kept card damaged in the record is not read while the directory is
+# spliced: the page keeps the card it has, and the damage is found by the
+# build that reads it (above).
+damage "$A/.peersite-cache.data" '>Daniel Reyes, MD, MPH</a>' '>Daniel Reyez, MD, MPH</a>'
+sed -i 's/^name: .*/name: Amara Okafor/' "$C/supporters/amara-okafor.md"
+settle
+build "$A" --timings >"$T/keptrot.log" 2>&1
+expect_contains "a damaged kept card: the rebuild is still spliced" "$T/keptrot.log" "in place: 2 of"
+if grep -rq --exclude='.peersite-cache*' 'Reyez' "$A"; then
+    fail "the damaged kept card is not in the site" "$(grep -rl --exclude='.peersite-cache*' 'Reyez' "$A")"
+else ok "the damaged kept card is not in the site"; fi
+same_as_cold "after a spliced rebuild beside a damaged kept card, it equals a cold build"
+
+# A directory that is not as the last build left it is made whole again.
+# (Afresh first: the damaged card above is still in the record.)
+rm -rf "$A"
+build "$A" >/dev/null 2>&1
+echo '<!-- stray -->' >>"$A/supporters/index.html"
+sed -i 's/^name: .*/name: Amara Okafor-Reyes/' "$C/supporters/amara-okafor.md"
+settle
+build "$A" --timings >"$T/stray.log" 2>&1
+expect_contains "a directory changed by hand is not spliced (supporters.json is)" "$T/stray.log" \
+    "in place: 1 of"
+same_as_cold "after a directory changed by hand, it equals a cold build"
+
+# A theme whose cards carry ids: the directory is made whole (its ids are
+# found again), supporters.json is still spliced.
+cp -R "$T/theme" "$T/theme-ids"
+sed -i 's/<li class="supporter/<li id="card-{{slug}}" class="supporter/' \
+    "$T/theme-ids/partials/supporter-card.mustache"
+settle
+"$PEERSITE" build --content "$C" --theme "$T/theme-ids" --out "$T/ids" >/dev/null 2>&1
+sed -i 's/^name: .*/name: Amara Okafor/' "$C/supporters/amara-okafor.md"
+settle
+"$PEERSITE" build --content "$C" --theme "$T/theme-ids" --out "$T/ids" --timings >"$T/ids.log" 2>&1
+expect_contains "cards with ids: the directory is made whole" "$T/ids.log" "in place: 1 of"
+expect_contains "with its ids" "$T/ids/supporters/index.html" 'id="card-amara-okafor"'
+"$PEERSITE" build --content "$C" --theme "$T/theme-ids" --out "$T/ids-cold" >/dev/null 2>&1
+if diff -r -x '.peersite-cache*' "$T/ids" "$T/ids-cold" >"$T/ids.diff" 2>&1; then
+    ok "with cards that carry ids, it equals a cold build"
+else
+    fail "with cards that carry ids, it equals a cold build" "$(head -c 1500 "$T/ids.diff")"
+fi
 
 # Damage in the index (an anchor of the kept FAQ page, the rest in bounds)
 # is caught too: a link to that anchor is not called broken.
