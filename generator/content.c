@@ -1212,7 +1212,8 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     json_t *s;
     json_array_foreach (c->supporters, i, s) {
         set_default(s, "accepting", json_true());
-        set_default(s, "languages", json_array());
+        if (!json_object_get(s, "languages")) /* not made for each only to be dropped */
+            json_object_set_new(s, "languages", json_array());
     }
     sort_array(c->supporters, key_name);
 

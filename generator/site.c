@@ -1410,12 +1410,10 @@ static void plan_splice(struct build *b)
         return;
     static const char *const wanted[] = {"name", "accepting", NULL};
     const struct reuse_item **was = xcalloc(n, sizeof *was);
-    const char **name = xcalloc(n, sizeof *name);
-    json_t **old = xcalloc(n, sizeof *old);
+    json_t **old = xcalloc(n, sizeof *old); /* a changed one's values then */
     bool ok = true, cards = true;
     for (size_t i = 0; i < n && ok; i++) {
         json_t *s = json_array_get(b->c.supporters, i);
-        name[i] = json_string_value(json_object_get(s, "name"));
         if ((was[i] = record_of(b, s)))
             continue;
         const char *path = json_string_value(json_object_get(s, "path"));
@@ -1423,14 +1421,12 @@ static void plan_splice(struct build *b)
         const struct reuse_item *it = at >= 0 ? b->hook->supporters.known[at] : NULL;
         if (it && reuse_whole(b->prev, &it->entry))
             old[i] = reuse_values(b->prev, it, wanted);
-        json_t *was_name = json_object_get(old[i], "name");
         json_t *was_accepting = json_object_get(old[i], "accepting");
-        ok = json_is_string(was_name) && json_is_boolean(was_accepting);
+        ok = json_is_string(json_object_get(old[i], "name")) && json_is_boolean(was_accepting);
         cards = cards && ok && reuse_whole(b->prev, &it->card) &&
                 !holds_ids(it->card.s, it->card.len) &&
                 json_is_true(was_accepting) == json_is_true(json_object_get(s, "accepting"));
         was[i] = it;
-        name[i] = json_string_value(was_name);
     }
     /* The order with the old names: only a changed one can be out of it. */
     for (size_t i = 0; ok && i + 1 < n; i++) {
@@ -1438,13 +1434,15 @@ static void plan_splice(struct build *b)
             continue;
         json_t *s = json_array_get(b->c.supporters, i), *t = json_array_get(b->c.supporters, i + 1);
         ok =
-            content_supporter_order(name[i], json_string_value(json_object_get(s, "slug")),
-                                    name[i + 1], json_string_value(json_object_get(t, "slug"))) < 0;
+            content_supporter_order(json_string_value(json_object_get(old[i] ? old[i] : s, "name")),
+                                    json_string_value(json_object_get(s, "slug")),
+                                    json_string_value(
+                                        json_object_get(old[i + 1] ? old[i + 1] : t, "name")),
+                                    json_string_value(json_object_get(t, "slug"))) < 0;
     }
     for (size_t i = 0; i < n; i++)
         json_decref(old[i]);
     free(old);
-    free(name);
     if (ok) {
         b->splice = true;
         b->splice_cards = cards;
