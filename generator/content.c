@@ -696,12 +696,12 @@ static void find_duplicate_slugs(struct parsed_md *items, size_t n)
     free(by);
 }
 
-void content_prefetch(struct tree *t, const char *dir)
+void content_prefetch(struct tree *t, const char *dir, const struct tree_dir *listed[2])
 {
     static const char *const collections[] = {"faq", "supporters"};
     for (size_t i = 0; i < 2; i++) {
         char *path = join(dir, collections[i]);
-        tree_dir_prefetch(t, path, ".md");
+        listed[i] = tree_dir_prefetch(t, path, ".md");
         free(path);
     }
 }

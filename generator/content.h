@@ -77,8 +77,9 @@ int content_load(struct tree *t, const char *dir, struct content *c, struct diag
  * the tree can be read from several); the result does not depend on jobs. */
 int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content *c, struct diag *d);
 /* Lists the collections' directories of dir ahead (tree_dir_prefetch), on
- * any thread, for the load that follows on t. */
-void content_prefetch(struct tree *t, const char *dir);
+ * any thread, for the load that follows on t; listed[0] and [1] are the
+ * FAQ's and the supporters' listings (NULL where there is none). */
+void content_prefetch(struct tree *t, const char *dir, const struct tree_dir *listed[2]);
 /* The same as content_load_jobs, asking reuse (may be NULL) about each FAQ
  * and supporter file. */
 int content_load_reusing(struct tree *t, const char *dir, int jobs,

@@ -54,6 +54,7 @@ struct keywalk {
     ino_t out_ino;
     bool out_known;
     bool content; /* walking the content directory: collections are items */
+    const struct reuse_listings *listed;
 };
 
 static void feed(struct keywalk *k, const void *data, size_t len)
@@ -92,28 +93,59 @@ static int by_name(const void *a, const void *b)
 
 /* Every file under dir (rel is its name in the key), in name order; hidden
  * entries and the output directory are not inputs. */
+/* What of a collection's folder is not one of its items, as the content
+ * loader listed it: the names not ending in ".md", and those that do but
+ * were not listed as regular files (each is stat'ed, as readdir's are). */
+static char **listed_names(const struct tree_dir *td, size_t *n)
+{
+    char **names = xcalloc(td->n + td->nothers + 1, sizeof *names);
+    *n = 0;
+    for (size_t i = 0; i < td->n; i++)
+        if (!td->regular[i])
+            names[(*n)++] = xstrdup(td->names[i]);
+    for (size_t i = 0; i < td->nothers; i++) {
+        size_t len = strlen(td->others[i]);
+        names[(*n)++] =
+            xstrndup(td->others[i], len && td->others[i][len - 1] == '/' ? len - 1 : len);
+    }
+    return names;
+}
+
+static void add_name(char ***names, size_t *n, size_t *cap, const char *name)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        *names = xrealloc(*names, *cap * sizeof **names);
+    }
+    (*names)[(*n)++] = xstrdup(name);
+}
+
 static int walk(struct keywalk *k, const char *dir, const char *rel, int depth)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
     bool collection =
         k->content && depth == 1 && (!strcmp(rel, "supporters") || !strcmp(rel, "faq"));
+    const struct tree_dir *listed = !collection || !k->listed ? NULL
+                                    : strcmp(rel, "faq")      ? k->listed->supporters
+                                                              : k->listed->faq;
     /* A collection's Markdown files are items (content.h), each with its
-     * own record: they are not even listed here (there are thousands). */
+     * own record: they are not even listed here (there are thousands), nor
+     * is the folder read again where the loader listed it. */
     char **names = NULL;
     size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || (collection && e->d_type == DT_REG && is_md(e->d_name)))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            names = xrealloc(names, cap * sizeof *names);
+    if (listed) {
+        names = listed_names(listed, &n);
+    } else {
+        DIR *d = opendir(dir);
+        if (!d)
+            return -1;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.' || (collection && e->d_type == DT_REG && is_md(e->d_name)))
+                continue;
+            add_name(&names, &n, &cap, e->d_name);
         }
-        names[n++] = xstrdup(e->d_name);
+        closedir(d);
     }
-    closedir(d);
     if (n)
         qsort(names, n, sizeof *names, by_name);
     int rc = 0;
@@ -188,11 +220,13 @@ void reuse_boot_id(char id[64])
 }
 
 int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
-              const char *boot, int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh)
+              const char *boot, int64_t started_ns, const struct reuse_listings *listed,
+              uint8_t key[REUSE_KEY_BYTES], bool *fresh)
 {
     struct keywalk k;
     memset(&k, 0, sizeof k);
     k.started_ns = started_ns;
+    k.listed = listed;
     crypto_generichash_init(&k.h, NULL, 0, REUSE_KEY_BYTES);
     feed_str(&k, MAGIC);
     feed_str(&k, boot ? boot : "");

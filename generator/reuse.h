@@ -43,6 +43,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "tree.h"
 
 #define REUSE_FILE ".peersite-cache"
 #define REUSE_DATA ".peersite-cache.data"
@@ -100,8 +101,15 @@ const char *reuse_reviewed(json_t *git, const char *path);
  * take seconds on a disk): a power cut may leave files the record vouches
  * for empty, so the first build after the machine starts again is a full
  * one, and puts the site right. */
+/* The collections' folders as the content loader listed them (tree.h), so
+ * the key does not read them again; a NULL listing (or listed NULL): the
+ * key reads that folder itself. Either way the key is the same. */
+struct reuse_listings {
+    const struct tree_dir *faq, *supporters;
+};
 int reuse_key(const char *content_dir, const char *theme_dir, const char *out_dir, json_t *git,
-              const char *boot, int64_t started_ns, uint8_t key[REUSE_KEY_BYTES], bool *fresh);
+              const char *boot, int64_t started_ns, const struct reuse_listings *listed,
+              uint8_t key[REUSE_KEY_BYTES], bool *fresh);
 /* This boot of the system, as Linux names it (a UUID), or "" where it does
  * not say. */
 void reuse_boot_id(char id[64]);

@@ -2408,12 +2408,13 @@ static void *preload(void *arg)
 struct prelist {
     struct tree *tree;
     const char *content_dir;
+    const struct tree_dir *listed[2];
 };
 
 static void *prelist(void *arg)
 {
     struct prelist *p = arg;
-    content_prefetch(p->tree, p->content_dir);
+    content_prefetch(p->tree, p->content_dir, p->listed);
     return NULL;
 }
 
@@ -2448,23 +2449,24 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     bool fresh = false;
     char boot[64];
     reuse_boot_id(boot);
-    /* While this thread works out the key, the record it must have been
-     * made under is read on a thread of its own, and the collections are
-     * listed on another. */
+    /* The record the key must match is read on a thread of its own, and
+     * the collections are listed on another: the key takes what in their
+     * folders is not an item from that listing. */
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
     struct preload pre = {o->out_dir, NULL};
-    struct prelist list = {b.tree, o->content_dir};
+    struct prelist list = {b.tree, o->content_dir, {NULL, NULL}};
     pthread_t reader, lister;
     bool reading = o->reuse && o->out_dir && may_reuse && fs_is_dir(o->out_dir) &&
                    pthread_create(&reader, NULL, preload, &pre) == 0;
     bool listing = tree_concurrent(b.tree) && pthread_create(&lister, NULL, prelist, &list) == 0;
+    if (listing)
+        pthread_join(lister, NULL);
+    struct reuse_listings listed = {list.listed[0], list.listed[1]};
     int keyed = o->reuse && o->out_dir ? reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git,
-                                                   boot, started, key, &fresh)
+                                                   boot, started, &listed, key, &fresh)
                                        : -1;
     if (reading)
         pthread_join(reader, NULL);
-    if (listing)
-        pthread_join(lister, NULL);
     if (keyed < 0)
         reuse_free(pre.r);
     if (keyed == 0) {

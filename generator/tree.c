@@ -270,7 +270,7 @@ static struct tree_ahead *take_ahead(struct tree *t, const char *dir, const char
 static struct tree_dir *list_dir(struct tree *t, const char *dir, const char *suffix,
                                  struct diag *d);
 
-void tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix)
+const struct tree_dir *tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix)
 {
     struct tree_ahead *a = xcalloc(1, sizeof *a);
     a->dir = xstrdup(dir);
@@ -279,6 +279,7 @@ void tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix)
     a->td = list_dir(t, dir, suffix, &a->d);
     a->next = t->ahead;
     t->ahead = a;
+    return a->td;
 }
 
 struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suffix, struct diag *d)

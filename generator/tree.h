@@ -90,8 +90,10 @@ void tree_dir_free(struct tree_dir *td);
  * another thread while the build does something else. That thread must be
  * joined before the tree is used again, and one listing at a time is made
  * ahead for a tree. The listing is as dir was then: a folder that appears
- * between the two is not seen until the next build. */
-void tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix);
+ * between the two is not seen until the next build. Returns the listing
+ * (NULL when dir could not be listed), to be read, not kept: it is
+ * tree_dir_open's to take. */
+const struct tree_dir *tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix);
 /* 1 when several threads may read t at once (the file system; not a commit). */
 int tree_concurrent(const struct tree *t);
 /* Sorts a NULL-terminated name array in byte order (for backends). */

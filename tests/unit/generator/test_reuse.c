@@ -405,32 +405,32 @@ static void test_key(void **state)
     /* A build a minute later: the files (their inode times are now) are
      * not fresh to it. */
     int64_t later = ((int64_t)time(NULL) + 60) * 1000000000;
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k1, &fresh), 0);
     assert_false(fresh);
     snprintf(cmd, sizeof cmd,
              "echo b > %s/c/supporters/a.md && touch -d '2026-01-02' %s/c/supporters/a.md", root,
              root);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k2, &fresh), 0);
     assert_memory_equal(k1, k2, sizeof k1);
     snprintf(cmd, sizeof cmd, "echo '<div>' > %s/t/templates/page.mustache", root);
     assert_int_equal(system(cmd), 0);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", now, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", now, NULL, k2, &fresh), 0);
     assert_memory_not_equal(k1, k2, sizeof k1);
     assert_true(fresh);
     json_t *git = json_pack("{s:{s:s}}", "commit", "id", "abc1234");
-    assert_int_equal(reuse_key(c, t, NULL, git, "boot-1", later, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, git, "boot-1", later, NULL, k1, &fresh), 0);
     assert_memory_not_equal(k1, k2, sizeof k1);
     json_decref(git);
     /* After the machine starts again (a power cut may have lost what the
      * last build wrote), nothing of that build is trusted. */
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k1, &fresh), 0);
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-2", later, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k1, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-2", later, NULL, k2, &fresh), 0);
     assert_memory_not_equal(k1, k2, sizeof k1);
-    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, k2, &fresh), 0);
+    assert_int_equal(reuse_key(c, t, NULL, NULL, "boot-1", later, NULL, k2, &fresh), 0);
     assert_memory_equal(k1, k2, sizeof k1);
     /* Linux says which boot it is in (where /proc shows it). */
     char boot[64];
@@ -438,6 +438,67 @@ static void test_key(void **state)
     bool said = access("/proc/sys/kernel/random/boot_id", R_OK) == 0;
     if (strlen(boot) != (said ? 36 : 0))
         fail_msg("reuse_boot_id: expected %s, got \"%s\"", said ? "a UUID" : "nothing", boot);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The key taken from the loader's listings of the collections' folders is
+ * the key read from the folders themselves: their items left out, the
+ * rest (a folder of photos, a note, a link named like an item, a folder
+ * named like one) in; a change to the rest changes both alike. */
+static void test_key_from_listings(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/peerkit-reuse-listed-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && mkdir -p c/supporters/photos c/supporters/old.md c/faq t && "
+             "echo 'name: x' > c/site.yml && echo a > c/supporters/a.md && "
+             "echo p > c/supporters/photos/a.png && echo n > c/supporters/notes.txt && "
+             "ln -s a.md c/supporters/b.md && ln -s photos c/supporters/pics.md && "
+             "echo h > c/supporters/.hidden && echo q > c/faq/q.md && echo t > t/x && "
+             "touch -d '2026-01-01' c/site.yml c/supporters/a.md c/supporters/photos/a.png "
+             "c/supporters/notes.txt c/faq/q.md t/x",
+             root);
+    assert_int_equal(system(cmd), 0);
+    char c[300], t[300], faq[400], sup[400];
+    snprintf(c, sizeof c, "%s/c", root);
+    snprintf(t, sizeof t, "%s/t", root);
+    snprintf(faq, sizeof faq, "%s/faq", c);
+    snprintf(sup, sizeof sup, "%s/supporters", c);
+    int64_t later = ((int64_t)time(NULL) + 60) * 1000000000;
+    uint8_t read_key[REUSE_KEY_BYTES], listed_key[REUSE_KEY_BYTES];
+    bool fresh;
+    for (int round = 0; round < 2; round++) {
+        struct tree *tree = tree_fs_new();
+        struct reuse_listings listed = {tree_dir_prefetch(tree, faq, ".md"),
+                                        tree_dir_prefetch(tree, sup, ".md")};
+        assert_non_null(listed.faq);
+        assert_non_null(listed.supporters);
+        assert_int_equal(reuse_key(c, t, NULL, NULL, "boot", later, NULL, read_key, &fresh), 0);
+        assert_int_equal(reuse_key(c, t, NULL, NULL, "boot", later, &listed, listed_key, &fresh),
+                         0);
+        tree_free(tree);
+        assert_memory_equal(read_key, listed_key, sizeof read_key);
+        uint8_t before[REUSE_KEY_BYTES];
+        memcpy(before, read_key, sizeof before);
+        /* Round 0: a note in the folder changes (the key must move);
+         * round 1: an item changes (it must not). */
+        snprintf(cmd, sizeof cmd, "echo %s > %s/%s", round ? "b" : "note, longer", sup,
+                 round ? "a.md" : "notes.txt");
+        assert_int_equal(system(cmd), 0);
+        tree = tree_fs_new();
+        listed = (struct reuse_listings){tree_dir_prefetch(tree, faq, ".md"),
+                                         tree_dir_prefetch(tree, sup, ".md")};
+        assert_int_equal(reuse_key(c, t, NULL, NULL, "boot", later, &listed, listed_key, &fresh),
+                         0);
+        tree_free(tree);
+        if (round == 0)
+            assert_memory_not_equal(before, listed_key, sizeof before);
+        else
+            assert_memory_equal(before, listed_key, sizeof before);
+    }
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     assert_int_equal(system(cmd), 0);
 }
@@ -450,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_damaged_records_are_not_used),
         cmocka_unit_test(test_search_pages_saved),
         cmocka_unit_test(test_key),
+        cmocka_unit_test(test_key_from_listings),
         cmocka_unit_test(test_fuzz_seed_reads_back),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
