@@ -529,6 +529,7 @@ void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *pa
 }
 
 static const char *item_bytes(const struct reuse *r, size_t i, size_t *len);
+static const char *page_bytes(const struct reuse *r, const struct reuse_page *pg, size_t *len);
 
 void reuse_keep_item(struct reuse_writer *w, const struct reuse_item *it,
                      const struct reuse_stamp *stamp, bool fresh)
@@ -569,6 +570,13 @@ void reuse_add_page(struct reuse_writer *w, const char *rel, const char *search,
 
 void reuse_keep_page(struct reuse_writer *w, const struct reuse_page *pg, const char *const *ids)
 {
+    size_t len;
+    const char *bytes = w->prev ? page_bytes(w->prev, pg, &len) : NULL;
+    if (bytes) { /* as it was: its bytes in the last index, copied */
+        put(&w->pages, bytes, len);
+        w->npages++;
+        return;
+    }
     put_text(&w->pages, pg->rel.s, pg->rel.len);
     put_kept(&w->pages, &pg->search);
     put_u32(&w->pages, pg->ndocs);
@@ -639,6 +647,7 @@ struct reuse {
     size_t *item_at; /* [nitems + 1]: where each item is in the index */
     struct reuse_page *pages;
     size_t npages;
+    size_t *page_at; /* [npages + 1]: where each page is in the index */
     /* open addressing over items and pages by name: index + 1, 0 empty */
     size_t *item_slots, *page_slots;
     size_t nslots_items, nslots_pages;
@@ -790,10 +799,12 @@ static bool parse(struct reuse *r, struct reader *rd)
     if (rd->bad || np > (size_t)(rd->end - rd->p) / 13)
         return false;
     r->pages = xcalloc((size_t)np + 1, sizeof *r->pages);
+    r->page_at = xcalloc((size_t)np + 1, sizeof *r->page_at);
     size_t nids = 0, capids = 0;
     size_t *first = xcalloc((size_t)np + 1, sizeof *first);
     for (r->npages = 0; r->npages < np && !rd->bad; r->npages++) {
         struct reuse_page *pg = &r->pages[r->npages];
+        r->page_at[r->npages] = (size_t)(rd->p - r->index);
         pg->rel = get_text(rd);
         pg->search = get_blob(rd, r);
         pg->ndocs = get_u32(rd);
@@ -809,6 +820,7 @@ static bool parse(struct reuse *r, struct reader *rd)
                 r->ids = xrealloc(r->ids, (capids = capids ? 2 * capids : 256) * sizeof *r->ids);
             r->ids[nids++] = get_text(rd);
         }
+        r->page_at[r->npages + 1] = (size_t)(rd->p - r->index);
     }
     /* Pointers into ids only once it stops moving. */
     for (size_t i = 0; i < r->npages; i++)
@@ -964,6 +976,17 @@ struct reuse *reuse_keyed(struct reuse *r, const uint8_t key[REUSE_KEY_BYTES])
     return r;
 }
 
+/* A page of r as the index holds it; NULL when pg is not one of r's. */
+static const char *page_bytes(const struct reuse *r, const struct reuse_page *pg, size_t *len)
+{
+    uintptr_t at = (uintptr_t)pg, first = (uintptr_t)r->pages;
+    if (at < first || at >= first + r->npages * sizeof *pg)
+        return NULL;
+    size_t i = (size_t)(pg - r->pages);
+    *len = r->page_at[i + 1] - r->page_at[i];
+    return r->index + r->page_at[i];
+}
+
 /* Item i as the index holds it. */
 static const char *item_bytes(const struct reuse *r, size_t i, size_t *len)
 {
@@ -989,6 +1012,7 @@ void reuse_free(struct reuse *r)
     free(r->items);
     free(r->item_at);
     free(r->pages);
+    free(r->page_at);
     free(r->ids);
     free(r->files);
     free(r->item_slots);

@@ -104,7 +104,10 @@ static void write_record(const struct reuse *prev)
     reuse_add_item(w, REUSE_FAQ, "c/faq/cost.md", &st, "", true, cost, NULL, 0, NULL, 0,
                    "<p>No.</p>", 10);
     const char *ids[] = {"index.html#main", "index.html#top"};
-    reuse_add_page(w, "index.html", "SEARCH", 6, 3, ids, 2);
+    if (prev) /* kept as it was: its bytes copied */
+        reuse_keep_page(w, reuse_find_page(prev, "index.html"), ids);
+    else
+        reuse_add_page(w, "index.html", "SEARCH", 6, 3, ids, 2);
     reuse_add_page(w, "faq/index.html", NULL, 0, 0, ids, 0);
     if (!prev) {
         reuse_set_search(w, "INDEX", 5);
@@ -203,6 +206,11 @@ static void test_reads_back(void **state)
     assert_string_equal(a->card.s, "<li>A</li>");
     assert_true(reuse_whole(r, &reuse_find_page(r, "index.html")->search));
     assert_string_equal(reuse_find_page(r, "index.html")->search.s, "SEARCH");
+    p = reuse_find_page(r, "index.html");
+    assert_int_equal(p->ndocs, 3);
+    assert_int_equal(p->nids, 2);
+    assert_string_equal(p->ids[0].s, "index.html#main");
+    assert_non_null(reuse_find_page(r, "faq/index.html"));
     /* A build that saves no index says so: the file left there is not read. */
     assert_int_equal(reuse_search(r)->len, 0);
     assert_int_equal(reuse_assets(r)->len, 0);
