@@ -246,8 +246,10 @@ static int copy_range(int from_fd, off_t at, int to_fd, size_t len)
         ssize_t n = -1;
         if (by_kernel) {
             n = copy_file_range(from_fd, &at, to_fd, NULL, len, 0);
-            if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-                          errno == EOPNOTSUPP || errno == EPERM)) {
+            /* 0: the source ends, or (some file systems) the kernel would
+             * not copy: reading tells which. */
+            if (n == 0 || (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                                     errno == EOPNOTSUPP || errno == EPERM))) {
                 by_kernel = false;
                 continue;
             }

@@ -467,7 +467,9 @@ static bool put_values(struct buf *b, json_t *values)
     json_t *v;
     bool ok = true;
     json_object_foreach (values, name, v) {
-        if (!strcmp(name, "src") || !strcmp(name, "reused"))
+        /* photo_asset: where copy_photos put the photo, made again by every
+         * build (and an object, which values cannot hold) */
+        if (!strcmp(name, "src") || !strcmp(name, "reused") || !strcmp(name, "photo_asset"))
             continue;
         put_text(&tmp, name, strlen(name));
         if (json_is_string(v)) {

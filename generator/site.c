@@ -1500,8 +1500,9 @@ struct spliced {
 /* On a worker: writes f's file as the last build's with its changed parts
  * put in, and says which parts changed (into changed, when not NULL).
  * false when the file there is not laid out as the last build would have
- * made it (nothing is written then); true when it is, whether or not a
- * byte differs. */
+ * made it: not as long, not with the same ends, or not holding a changed
+ * part's old text where it was (a hand edit of the same length), and
+ * nothing is written then; true when it is, whether or not a byte differs. */
 static bool splice_file(struct build *b, struct page_job *job, const struct spliced *f,
                         struct buf *changed)
 {
@@ -1521,6 +1522,7 @@ static bool splice_file(struct build *b, struct page_job *job, const struct spli
               !memcmp(ends, f->tail, f->tail_len);
     free(ends);
     struct pieces ps = {NULL, 0, 0};
+    char *there = NULL;
     bool differs = false;
     off_t at = 0;
     add_piece(&ps, NULL, f->head_len, at);
@@ -1533,6 +1535,12 @@ static bool splice_file(struct build *b, struct page_job *job, const struct spli
         const struct reuse_text *was = f->old_part(b, k);
         size_t len;
         const char *now = f->new_part(b, k, &len);
+        if (now) { /* where a part changes, the file holds its old text */
+            there = xrealloc(there, was->len + 1);
+            ok = read_at(fd, there, was->len, at) && !memcmp(there, was->s, was->len);
+            if (!ok)
+                break;
+        }
         if (now && (len != was->len || memcmp(now, was->s, len))) {
             differs = true;
             add_piece(&ps, now, len, 0);
@@ -1549,6 +1557,7 @@ static bool splice_file(struct build *b, struct page_job *job, const struct spli
     if (fd >= 0)
         close(fd);
     free(ps.p);
+    free(there);
     return ok;
 }
 

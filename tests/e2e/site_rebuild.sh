@@ -272,6 +272,21 @@ if ls "$A"/assets | grep -q '^grace\.'; then
     fail "the photo taken down is gone from the site" "$(ls "$A/assets")"
 else ok "the photo taken down is gone from the site"; fi
 same_as_cold "after a photo is taken down, it equals a cold build"
+# A supporter with a photo is read again by every build (its photo is
+# copied each time); the directory and supporters.json are still spliced.
+printf '\211PNG\r\n\032\nnot a real image past its signature' >"$C/supporters/grace.png"
+sed -i 's/^name: Grace.*/&\nphoto: grace.png/' "$C/supporters/grace-kim.md"
+settle
+build "$A" >/dev/null 2>&1
+sed -i 's/^name: .*/name: Amara Okafor-Photo/' "$C/supporters/amara-okafor.md"
+settle
+build "$A" --timings >"$T/photo2.log" 2>&1
+expect_contains "beside a supporter with a photo, both files are still spliced" "$T/photo2.log" \
+    "in place: 2 of"
+same_as_cold "beside a supporter with a photo, it equals a cold build"
+sed -i '/^photo:/d' "$C/supporters/grace-kim.md"
+rm "$C/supporters/grace.png"
+sed -i 's/^name: .*/name: Amara Okafor/' "$C/supporters/amara-okafor.md"
 
 # A settings file reached through a symbolic link is followed, as it is read.
 mkdir -p "$T/elsewhere"
@@ -417,6 +432,23 @@ build "$A" --timings >"$T/stray.log" 2>&1
 expect_contains "a directory changed by hand is not spliced (supporters.json is)" "$T/stray.log" \
     "in place: 1 of"
 same_as_cold "after a directory changed by hand, it equals a cold build"
+
+# The same with a hand edit of the same length that moves where the entries
+# start: the text the changed entry replaces is not its old one, so
+# supporters.json is made whole, and stays valid JSON.
+settle
+build "$A" >/dev/null 2>&1
+sed -i 's/"name": "Daniel Reyes"/"name": "Daniel Reye"/; s/"name": "Jordan Blake"/"name": "Jordan Blakee"/' \
+    "$A/supporters.json"
+sed -i 's/^name: Grace Kim$/name: Grace Kimm/' "$C/supporters/grace-kim.md"
+settle
+build "$A" --timings >"$T/shift.log" 2>&1
+expect_contains "an entry moved by a hand edit of the same length: supporters.json is made whole" \
+    "$T/shift.log" "in place: 1 of"
+if python3 -m json.tool "$A/supporters.json" >/dev/null 2>&1; then ok "and it is valid JSON"; else
+    fail "and it is valid JSON" "$(python3 -m json.tool "$A/supporters.json" 2>&1 | tail -1)"; fi
+same_as_cold "after a hand edit that moves an entry, it equals a cold build"
+sed -i 's/^name: Grace Kimm$/name: Grace Kim/' "$C/supporters/grace-kim.md"
 
 # A theme whose cards carry ids: the directory is made whole (its ids are
 # found again), supporters.json is still spliced.
