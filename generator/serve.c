@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -170,16 +171,57 @@ static void rebuild(struct preview *p)
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
+/* libmicrohttpd is loaded when serve starts, not with every run of
+ * peersite: it and the libraries it needs (GnuTLS and its own) took 2 ms of
+ * each build's start, for the one verb that serves. */
+#ifndef MHD_SONAME
+#define MHD_SONAME "libmicrohttpd.so.12"
+#endif
+static struct {
+    __typeof__(&MHD_start_daemon) start_daemon;
+    __typeof__(&MHD_stop_daemon) stop_daemon;
+    __typeof__(&MHD_get_daemon_info) get_daemon_info;
+    __typeof__(&MHD_create_response_from_buffer) create_response_from_buffer;
+    __typeof__(&MHD_create_response_from_fd) create_response_from_fd;
+    __typeof__(&MHD_add_response_header) add_response_header;
+    __typeof__(&MHD_queue_response) queue_response;
+    __typeof__(&MHD_destroy_response) destroy_response;
+} mhd;
+
+static int load_mhd(struct diag *d)
+{
+    void *lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+    const char *missing = NULL;
+#define FIND(field)                                                                                \
+    if (lib && !missing && !(*(void **)&mhd.field = dlsym(lib, "MHD_" #field)))                    \
+        missing = "MHD_" #field;
+    FIND(start_daemon)
+    FIND(stop_daemon)
+    FIND(get_daemon_info)
+    FIND(create_response_from_buffer)
+    FIND(create_response_from_fd)
+    FIND(add_response_header)
+    FIND(queue_response)
+    FIND(destroy_response)
+#undef FIND
+    if (lib && !missing)
+        return 0; /* kept loaded until the process ends */
+    diag_error(d, "peersite serve", 0, 0,
+               "cannot load libmicrohttpd (%s): %s%s; install it (Debian: libmicrohttpd12)",
+               MHD_SONAME, lib ? "it has no " : "", lib ? missing : dlerror());
+    return -1;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
                              void *data, size_t len, enum MHD_ResponseMemoryMode mode)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, mode);
+    struct MHD_Response *r = mhd.create_response_from_buffer(len, data, mode);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
+    mhd.add_response_header(r, "Content-Type", type);
+    mhd.add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ok = mhd.queue_response(c, status, r);
+    mhd.destroy_response(r);
     return ok;
 }
 
@@ -221,10 +263,10 @@ static enum MHD_Result site_file(struct MHD_Connection *c, struct preview *p, co
     if (res == WEBROOT_REDIRECT) {
         webroot_close(w);
         char *to = xasprintf("%s/", url);
-        struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(r, "Location", to);
-        enum MHD_Result ok = MHD_queue_response(c, 301, r);
-        MHD_destroy_response(r);
+        struct MHD_Response *r = mhd.create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        mhd.add_response_header(r, "Location", to);
+        enum MHD_Result ok = mhd.queue_response(c, 301, r);
+        mhd.destroy_response(r);
         free(to);
         return ok;
     }
@@ -237,11 +279,11 @@ static enum MHD_Result site_file(struct MHD_Connection *c, struct preview *p, co
         return reply(c, 404, "text/plain; charset=utf-8", "Not found\n", 10,
                      MHD_RESPMEM_PERSISTENT);
     if (strncmp(mime, "text/html", 9) != 0 || size > MAX_PAGE) {
-        struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
-        MHD_add_response_header(r, "Content-Type", mime);
-        MHD_add_response_header(r, "Cache-Control", "no-store");
-        enum MHD_Result ok = MHD_queue_response(c, status, r);
-        MHD_destroy_response(r);
+        struct MHD_Response *r = mhd.create_response_from_fd((uint64_t)size, fd);
+        mhd.add_response_header(r, "Content-Type", mime);
+        mhd.add_response_header(r, "Cache-Control", "no-store");
+        enum MHD_Result ok = mhd.queue_response(c, status, r);
+        mhd.destroy_response(r);
         return ok;
     }
     struct buf page = BUF_INIT;
@@ -374,12 +416,16 @@ int serve_run(const struct build_request *r, int port, struct diag *d)
         diag_error(d, "/tmp", 0, 0, "cannot create a temporary directory: %s", strerror(errno));
         return -1;
     }
+    if (load_mhd(d) < 0) {
+        fs_discard(tmp);
+        return -1;
+    }
     p.tmp = tmp;
     p.site = xasprintf("%s/site", tmp);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     daemon =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+        mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
                          NULL, handle, &p, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!daemon) {
@@ -399,7 +445,7 @@ int serve_run(const struct build_request *r, int port, struct diag *d)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     watch_all(ino, &p);
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = mhd.get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "peersite: serving %s on http://127.0.0.1:%u/ (Ctrl-C to stop)\n", r->content,
             info ? info->port : (unsigned)port);
     rebuild(&p);
@@ -422,7 +468,7 @@ int serve_run(const struct build_request *r, int port, struct diag *d)
     rc = 0;
 out:
     if (daemon)
-        MHD_stop_daemon(daemon);
+        mhd.stop_daemon(daemon);
     if (ino >= 0)
         close(ino);
     fs_discard(tmp);

@@ -65,6 +65,11 @@ expect_contains "the error lists where it looked (installed)" "$T/theme.log" "sh
 git -C "$T/program" checkout -q -- content
 
 # --- serve: live rebuilds, errors shown, the last good site kept -------------
+# Only serve loads libmicrohttpd (and GnuTLS with it): every other run starts
+# without them.
+if ldd "$PS" | grep -q 'microhttpd\|gnutls'; then
+    fail "peersite starts without libmicrohttpd" "$(ldd "$PS" | grep 'microhttpd\|gnutls')"
+else ok "peersite starts without libmicrohttpd"; fi
 # start_serve ERR: serve in the background (SPID) with its terminal in ERR,
 # and URL once its first build has ended, well or not (at most 10 s).
 start_serve() {
