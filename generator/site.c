@@ -1738,7 +1738,7 @@ static void build_fragments(struct build *b)
 static void free_cards(struct build *b)
 {
     for (size_t i = 0; b->card_text && i < b->ncards; i++)
-        if (!record_of(b, json_array_get(b->c.supporters, b->card_of[i])))
+        if (b->card_text[i] && !record_of(b, json_array_get(b->c.supporters, b->card_of[i])))
             free(b->card_text[i]);
     for (size_t i = 0; b->card_text && i < b->ncards; i++)
         b->card_text[i] = NULL;
@@ -1749,7 +1749,7 @@ static void free_cards(struct build *b)
 static void free_entries(struct build *b)
 {
     for (size_t i = 0; b->entry_text && i < json_array_size(b->c.supporters); i++) {
-        if (!record_of(b, json_array_get(b->c.supporters, i)))
+        if (b->entry_text[i] && !record_of(b, json_array_get(b->c.supporters, i)))
             free(b->entry_text[i]);
         b->entry_text[i] = NULL;
     }
@@ -1834,15 +1834,14 @@ static int build_supporters(struct build *b)
 pages:
     json_array_foreach (b->c.supporters, i, s) {
         const char *slug = json_string_value(json_object_get(s, "slug"));
-        char *prel = xasprintf("supporters/%s/index.html", slug);
+        char prel[PATH_MAX];
+        snprintf(prel, sizeof prel, "supporters/%s/index.html", slug);
         sitemap_add(b, "supporters/%s/", slug);
-        if (record_of(b, s) && keep_page(b, prel)) {
-            free(prel);
+        if (record_of(b, s) && keep_page(b, prel))
             continue;
-        }
         struct page_job *job = xcalloc(1, sizeof *job);
         job->tmpl = "supporter";
-        job->rel = prel;
+        job->rel = xstrdup(prel);
         job->nav_key = "supporters";
         job->prepare = supporter_page_values;
         job->item = s;
