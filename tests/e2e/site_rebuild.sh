@@ -29,6 +29,16 @@ snapshot() {
     (cd "$1" && find . -type f ! -name '.peersite-cache*' -printf '%p %i %T@\n' | sort)
 }
 
+# renamed_rebuild NAME LOG: the last build in place, then a rebuild, with
+# --timings into LOG, after Amara Okafor is renamed NAME.
+renamed_rebuild() {
+    settle
+    build "$A" >/dev/null 2>&1
+    sed -i "s/^name: .*/name: $1/" "$C/supporters/amara-okafor.md"
+    settle
+    build "$A" --timings >"$2" 2>&1
+}
+
 # same_as_cold NAME: a cold build of the content now equals the rebuilt site.
 n=0
 same_as_cold() {
@@ -276,11 +286,7 @@ same_as_cold "after a photo is taken down, it equals a cold build"
 # copied each time); the directory and supporters.json are still spliced.
 printf '\211PNG\r\n\032\nnot a real image past its signature' >"$C/supporters/grace.png"
 sed -i 's/^name: Grace.*/&\nphoto: grace.png/' "$C/supporters/grace-kim.md"
-settle
-build "$A" >/dev/null 2>&1
-sed -i 's/^name: .*/name: Amara Okafor-Photo/' "$C/supporters/amara-okafor.md"
-settle
-build "$A" --timings >"$T/photo2.log" 2>&1
+renamed_rebuild "Amara Okafor-Photo" "$T/photo2.log"
 expect_contains "beside a supporter with a photo, both files are still spliced" "$T/photo2.log" \
     "in place: 2 of"
 same_as_cold "beside a supporter with a photo, it equals a cold build"
@@ -383,11 +389,7 @@ damaged_alone "FAQ answer" '<p>A confidential conversation' '<p>A confidential c
 # supporters.json are the last build's files with the changed supporters'
 # cards and entries put in (--timings counts the files made so); a card and
 # an entry that come out the same leave both files as they are.
-settle
-build "$A" >/dev/null 2>&1
-sed -i 's/^name: .*/name: Amara Okafor-Reyes/' "$C/supporters/amara-okafor.md"
-settle
-build "$A" --timings >"$T/splice.log" 2>&1
+renamed_rebuild "Amara Okafor-Reyes" "$T/splice.log"
 expect_contains "a rename that keeps the order: both files are spliced" "$T/splice.log" \
     "in place: 2 of"
 expect_contains "the directory has the new name" "$A/supporters/index.html" "Amara Okafor-Reyes"
