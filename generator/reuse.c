@@ -91,8 +91,6 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every file under dir (rel is its name in the key), in name order; hidden
- * entries and the output directory are not inputs. */
 /* What of a collection's folder is not one of its items, as the content
  * loader listed it: the names not ending in ".md", and those that do but
  * were not listed as regular files (each is stat'ed, as readdir's are). */
@@ -120,6 +118,8 @@ static void add_name(char ***names, size_t *n, size_t *cap, const char *name)
     (*names)[(*n)++] = xstrdup(name);
 }
 
+/* Every file under dir (rel is its name in the key), in name order; hidden
+ * entries and the output directory are not inputs. */
 static int walk(struct keywalk *k, const char *dir, const char *rel, int depth)
 {
     bool collection =

@@ -209,6 +209,8 @@ static int load_mhd(struct diag *d)
     diag_error(d, "peersite serve", 0, 0,
                "cannot load libmicrohttpd (%s): %s%s; install it (Debian: libmicrohttpd12)",
                MHD_SONAME, lib ? "it has no " : "", lib ? missing : dlerror());
+    if (lib)
+        dlclose(lib);
     return -1;
 }
 
