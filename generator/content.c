@@ -679,9 +679,13 @@ static int by_slug_then_file(const void *a, const void *b)
 static void find_duplicate_slugs(struct parsed_md *items, size_t n)
 {
     struct parsed_md **by = xmalloc((n ? n : 1) * sizeof *by);
-    for (size_t i = 0; i < n; i++)
+    bool sorted = true; /* as files named after their slugs come */
+    for (size_t i = 0; i < n; i++) {
         by[i] = &items[i];
-    qsort(by, n, sizeof *by, by_slug_then_file);
+        sorted = sorted && (i == 0 || strcmp(items[i - 1].slug, items[i].slug) <= 0);
+    }
+    if (!sorted)
+        qsort(by, n, sizeof *by, by_slug_then_file);
     for (size_t i = 0; i < n;) {
         size_t end = i + 1;
         while (end < n && !strcmp(by[end]->slug, by[i]->slug))
@@ -894,6 +898,12 @@ static void key_category(json_t *o, struct sort_key *k)
 /* Sorts the n items of arr in place by their keys (keys[i] is item i's). */
 static void sort_keys(json_t *arr, struct sort_key *keys, size_t n)
 {
+    size_t i = 1;
+    while (i < n && by_key(&(const struct sort_key *){&keys[i - 1]},
+                           &(const struct sort_key *){&keys[i]}) <= 0)
+        i++;
+    if (i >= n) /* in order already */
+        return;
     struct sort_key **order = xmalloc((n ? n : 1) * sizeof *order);
     for (size_t i = 0; i < n; i++)
         order[i] = &keys[i];
