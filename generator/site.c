@@ -1260,6 +1260,25 @@ static void supporter_page_values(struct build *b, struct page_job *job, int wor
     job->extra = json_pack("{s:o}", "supporter", v);
 }
 
+/* Card k and entry i of an unchanged supporter, from the record (not freed
+ * with the others); a text that does not read back whole makes the build
+ * start afresh. */
+static void kept_card(struct build *b, struct page_job *job, size_t k, const struct reuse_item *it)
+{
+    bool whole = reuse_whole(b->prev, &it->card);
+    job->damaged |= !whole;
+    b->card_text[k] = (char *)(whole ? it->card.s : "");
+    b->card_len[k] = whole ? it->card.len : 0;
+}
+
+static void kept_entry(struct build *b, struct page_job *job, size_t i, const struct reuse_item *it)
+{
+    bool whole = reuse_whole(b->prev, &it->entry);
+    job->damaged |= !whole;
+    b->entry_text[i] = (char *)(whole ? it->entry.s : "");
+    b->entry_len[i] = whole ? it->entry.len : 0;
+}
+
 /* On a worker: the directory's cards first .. first+count-1, rendered. */
 static void prepare_cards(struct build *b, struct page_job *job, int worker)
 {
@@ -1270,13 +1289,9 @@ static void prepare_cards(struct build *b, struct page_job *job, int worker)
         const struct reuse_item *it = record_of(b, s);
         if (it && b->splice) /* it stays where it is, or is gathered (gather_cards) */
             continue;
-        if (it) { /* unchanged since the last build: the record's, not freed */
-            bool whole = reuse_whole(b->prev, &it->card) && reuse_whole(b->prev, &it->entry);
-            job->damaged |= !whole; /* and the build starts afresh */
-            b->card_text[i] = (char *)(whole ? it->card.s : "");
-            b->card_len[i] = whole ? it->card.len : 0;
-            b->entry_text[who] = (char *)(whole ? it->entry.s : "");
-            b->entry_len[who] = whole ? it->entry.len : 0;
+        if (it) { /* unchanged since the last build */
+            kept_card(b, job, i, it);
+            kept_entry(b, job, who, it);
             continue;
         }
         struct buf entry = BUF_INIT;
@@ -1621,12 +1636,8 @@ static void gather_cards(struct build *b, struct page_job *job)
 {
     for (size_t k = 0; k < b->ncards; k++) {
         const struct reuse_item *it = record_of(b, json_array_get(b->c.supporters, b->card_of[k]));
-        if (!it)
-            continue;
-        bool whole = reuse_whole(b->prev, &it->card);
-        job->damaged |= !whole; /* and the build starts afresh */
-        b->card_text[k] = (char *)(whole ? it->card.s : "");
-        b->card_len[k] = whole ? it->card.len : 0;
+        if (it)
+            kept_card(b, job, k, it);
     }
 }
 
@@ -1669,12 +1680,8 @@ static void gather_entries(struct build *b, struct page_job *job)
     json_t *s;
     json_array_foreach (b->c.supporters, i, s) {
         const struct reuse_item *it = record_of(b, s);
-        if (!it)
-            continue;
-        bool whole = reuse_whole(b->prev, &it->entry);
-        job->damaged |= !whole;
-        b->entry_text[i] = (char *)(whole ? it->entry.s : "");
-        b->entry_len[i] = whole ? it->entry.len : 0;
+        if (it)
+            kept_entry(b, job, i, it);
     }
 }
 
@@ -2413,19 +2420,6 @@ static void *preload(void *arg)
     return NULL;
 }
 
-struct prelist {
-    struct tree *tree;
-    const char *content_dir;
-    const struct tree_dir *listed[2];
-};
-
-static void *prelist(void *arg)
-{
-    struct prelist *p = arg;
-    content_prefetch(p->tree, p->content_dir, p->listed);
-    return NULL;
-}
-
 static int build_once(const struct site_options *o, struct diag *d, bool may_reuse)
 {
     struct site_timings unused = {0}, *tm = o->timings ? o->timings : &unused;
@@ -2457,22 +2451,22 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     bool fresh = false;
     char boot[64];
     reuse_boot_id(boot);
-    /* The record the key must match is read on a thread of its own, and
-     * the collections are listed on another: the key takes what in their
-     * folders is not an item from that listing. */
+    /* The record the key must match is read on a thread of its own while
+     * this one lists the collections for the content loader: the key takes
+     * what in their folders is not an item from that listing. */
     b.tree = o->tree ? o->tree : (own_tree = tree_fs_new());
     struct preload pre = {o->out_dir, NULL};
-    struct prelist list = {b.tree, o->content_dir, {NULL, NULL}};
-    pthread_t reader, lister;
+    pthread_t reader;
     bool reading = o->reuse && o->out_dir && may_reuse && fs_is_dir(o->out_dir) &&
                    pthread_create(&reader, NULL, preload, &pre) == 0;
-    bool listing = tree_concurrent(b.tree) && pthread_create(&lister, NULL, prelist, &list) == 0;
-    if (listing)
-        pthread_join(lister, NULL);
-    struct reuse_listings listed = {list.listed[0], list.listed[1]};
-    int keyed = o->reuse && o->out_dir ? reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git,
-                                                   boot, started, &listed, key, &fresh)
-                                       : -1;
+    const struct tree_dir *lists[2] = {NULL, NULL};
+    int keyed = -1;
+    if (o->reuse && o->out_dir) {
+        content_prefetch(b.tree, o->content_dir, lists);
+        struct reuse_listings listed = {lists[0], lists[1]};
+        keyed = reuse_key(o->content_dir, o->theme_dir, o->out_dir, o->git, boot, started, &listed,
+                          key, &fresh);
+    }
     if (reading)
         pthread_join(reader, NULL);
     if (keyed < 0)

@@ -86,10 +86,10 @@ int tree_dir_read(struct tree_dir *td, size_t i, const char *path, size_t max, s
                   size_t *len, struct diag *d);
 void tree_dir_free(struct tree_dir *td);
 /* Lists dir as tree_dir_open would (its messages kept for then), for the
- * next tree_dir_open of dir with suffix to take as it is: a listing made on
- * another thread while the build does something else. That thread must be
- * joined before the tree is used again, and one listing at a time is made
- * ahead for a tree. The listing is as dir was then: a folder that appears
+ * next tree_dir_open of dir with suffix to take as it is: a listing made
+ * ahead, while another thread does something else, or on one that must be
+ * joined before the tree is used again (one listing at a time is made
+ * ahead for a tree). The listing is as dir was then: a folder that appears
  * between the two is not seen until the next build. Returns the listing
  * (NULL when dir could not be listed), to be read, not kept: it is
  * tree_dir_open's to take. */
