@@ -28,6 +28,8 @@ struct pool {
     size_t submitted; /* jobs submitted so far */
     size_t taken;     /* jobs a worker has started */
     size_t handed;    /* jobs handed back (done called) */
+    size_t batch;     /* jobs the submitting thread waits for at once */
+    size_t awaited;   /* it sleeps until jobs handed .. awaited-1 are done; 0: awake */
     int idle;         /* workers waiting for a job */
     int stopping;
 };
@@ -36,6 +38,16 @@ struct worker_arg {
     struct pool *p;
     int id;
 };
+
+/* True when every job from the oldest not handed back to upto-1 is done.
+ * Called with the lock held. */
+static bool oldest_done(const struct pool *p, size_t upto)
+{
+    for (size_t n = p->handed; n < upto; n++)
+        if (p->ring[n % p->window].state != SLOT_DONE)
+            return false;
+    return true;
+}
 
 static void *worker(void *arg)
 {
@@ -59,9 +71,7 @@ static void *worker(void *arg)
         p->work(s->job, id, p->ctx);
         pthread_mutex_lock(&p->lock);
         s->state = SLOT_DONE;
-        /* The submitting thread only ever waits for the oldest job: waking
-         * it for any other is a wasted context switch. */
-        if (n == p->handed)
+        if (n < p->awaited && oldest_done(p, p->awaited))
             pthread_cond_signal(&p->finished);
     }
     pthread_mutex_unlock(&p->lock);
@@ -100,6 +110,7 @@ struct pool *pool_new(int threads, pool_work_fn work, pool_done_fn done, void *c
     p->done = done;
     p->ctx = ctx;
     p->window = threads > 0 ? 8 * (size_t)threads + 16 : 1;
+    p->batch = p->window / 2;
     p->ring = xcalloc(p->window, sizeof *p->ring);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->queued, NULL);
@@ -118,18 +129,26 @@ struct pool *pool_new(int threads, pool_work_fn work, pool_done_fn done, void *c
     return p;
 }
 
-/* Hands back the oldest job, waiting for it if it is not done yet. Called
- * with the lock held. */
-static void hand_back_oldest(struct pool *p)
+/* Hands back the oldest jobs, waiting until the oldest `want` of them are
+ * done, then every done job in order after them. Called with the lock held.
+ * Waiting for a batch rather than for each job wakes this thread once a
+ * batch, not once a job: with a job a page, that was a context switch per
+ * page (some 10,000 a build). */
+static void hand_back(struct pool *p, size_t want)
 {
-    struct slot *s = &p->ring[p->handed % p->window];
-    while (s->state != SLOT_DONE)
+    size_t upto = p->handed + want;
+    while (!oldest_done(p, upto)) {
+        p->awaited = upto;
         pthread_cond_wait(&p->finished, &p->lock);
-    void *job = s->job;
-    p->handed++;
-    pthread_mutex_unlock(&p->lock);
-    p->done(job, p->ctx);
-    pthread_mutex_lock(&p->lock);
+    }
+    p->awaited = 0;
+    while (p->handed < p->submitted && p->ring[p->handed % p->window].state == SLOT_DONE) {
+        void *job = p->ring[p->handed % p->window].job;
+        p->handed++;
+        pthread_mutex_unlock(&p->lock);
+        p->done(job, p->ctx);
+        pthread_mutex_lock(&p->lock);
+    }
 }
 
 void pool_submit(struct pool *p, void *job)
@@ -141,7 +160,7 @@ void pool_submit(struct pool *p, void *job)
     }
     pthread_mutex_lock(&p->lock);
     if (p->submitted - p->handed == p->window)
-        hand_back_oldest(p);
+        hand_back(p, p->batch);
     struct slot *s = &p->ring[p->submitted++ % p->window];
     s->job = job;
     s->state = SLOT_QUEUED;
@@ -154,7 +173,7 @@ void pool_finish(struct pool *p)
 {
     pthread_mutex_lock(&p->lock);
     while (p->handed < p->submitted)
-        hand_back_oldest(p);
+        hand_back(p, p->submitted - p->handed);
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -3,8 +3,10 @@
  * build records (links to check, errors) and writes is the same whatever the
  * number of threads: output is byte-identical to a one-thread build.
  *
- * At most a window of jobs is in flight; submitting beyond it first finishes
- * the oldest. With zero threads every job runs inline, at submission. */
+ * At most a window of jobs is in flight; submitting beyond it first hands
+ * back the oldest half of the window, once all of them are done (one wake-up
+ * a batch, not one a job). With zero threads every job runs inline, at
+ * submission. */
 #ifndef PEERKIT_POOL_H
 #define PEERKIT_POOL_H
 
