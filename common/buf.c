@@ -21,6 +21,19 @@ void buf_grow(struct buf *b, size_t extra)
     b->cap = cap;
 }
 
+void buf_reserve(struct buf *b, size_t len)
+{
+    if (len + 1 <= b->cap)
+        return;
+    char *p = realloc(b->data, len + 1);
+    if (!p) {
+        fputs("out of memory\n", stderr);
+        abort();
+    }
+    b->data = p;
+    b->cap = len + 1;
+}
+
 void buf_append(struct buf *b, const void *data, size_t len)
 {
     buf_grow(b, len);

@@ -19,6 +19,9 @@ struct buf {
     }
 
 void buf_grow(struct buf *b, size_t extra);
+/* Makes room for len bytes in all (a size known ahead, so a large buffer
+ * is not grown by doubling: each step copies it and touches new pages). */
+void buf_reserve(struct buf *b, size_t len);
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_puts(struct buf *b, const char *s);
 /* One byte; inline, as renderers and scanners call it per character. */

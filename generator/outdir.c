@@ -262,21 +262,38 @@ static int stage_pieces(struct outdir *o, const char *rel, int from_fd,
     return 0;
 }
 
-/* 1 when path holds exactly data. */
-static int same_bytes(const char *path, const char *data, size_t len)
+/* 1 when path holds exactly the pieces (data only), one after another. */
+static int same_bytes(const char *path, const struct fs_piece *pieces, size_t npieces)
 {
+    size_t len = 0;
+    for (size_t i = 0; i < npieces; i++)
+        len += pieces[i].len;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return 0;
     struct stat st;
     int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
     char chunk[65536];
+    size_t piece = 0, in_piece = 0; /* where the next byte read is in the pieces */
     for (size_t at = 0; same && at < len;) {
         size_t want = len - at < sizeof chunk ? len - at : sizeof chunk;
         ssize_t n = read(fd, chunk, want);
         if (n < 0 && errno == EINTR)
             continue;
-        same = n > 0 && !memcmp(chunk, data + at, (size_t)n);
+        same = n > 0;
+        for (size_t done = 0; same && done < (size_t)n;) {
+            if (in_piece == pieces[piece].len) {
+                piece++;
+                in_piece = 0;
+                continue;
+            }
+            size_t k = pieces[piece].len - in_piece;
+            if (k > (size_t)n - done)
+                k = (size_t)n - done;
+            same = !memcmp(chunk + done, pieces[piece].data + in_piece, k);
+            done += k;
+            in_piece += k;
+        }
         at += n > 0 ? (size_t)n : 0;
     }
     close(fd);
@@ -315,18 +332,18 @@ static int plain_path(const char *out, const char *rel, struct diag *d)
  * left for the commit, and nothing is held in memory until then (a rebuild
  * renders many files it then leaves as they are: the search index's
  * shards, say). */
-static int stage(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
+static int stage(struct outdir *o, const char *rel, const struct fs_piece *pieces, size_t n,
+                 struct diag *d)
 {
     if (!plain_path(o->out, rel, d))
         return -1;
     char *path = xasprintf("%s/%s", o->out, rel);
     /* The record is removed before the first rename: always written. */
-    int same = strcmp(rel, REUSE_FILE) && same_bytes(path, data, len);
+    int same = strcmp(rel, REUSE_FILE) && same_bytes(path, pieces, n);
     free(path);
     if (same)
         return 0;
-    struct fs_piece whole = {data, len, 0};
-    return stage_pieces(o, rel, -1, &whole, 1, d);
+    return stage_pieces(o, rel, -1, pieces, n, d);
 }
 
 int outdir_splice(struct outdir *o, const char *rel, int from_fd, const struct fs_piece *pieces,
@@ -344,12 +361,19 @@ int outdir_splice(struct outdir *o, const char *rel, int from_fd, const struct f
  * is read back or stat'ed. In place, the file there is read once to compare. */
 int outdir_write(struct outdir *o, const char *rel, const void *data, size_t len, struct diag *d)
 {
+    struct fs_piece whole = {data, len, 0};
+    return outdir_write_pieces(o, rel, &whole, 1, d);
+}
+
+int outdir_write_pieces(struct outdir *o, const char *rel, const struct fs_piece *pieces, size_t n,
+                        struct diag *d)
+{
     if (o->in_place)
-        return stage(o, rel, data, len, d);
+        return stage(o, rel, pieces, n, d);
     if (make_parents(o, rel, d) < 0)
         return -1;
     char *path = xasprintf("%s/%s", o->tmp, rel);
-    int rc = fs_write_file(path, data, len, d);
+    int rc = fs_write_pieces(path, -1, pieces, n, d);
     free(path);
     if (rc == 0) {
         pthread_mutex_lock(&o->lock);

@@ -41,6 +41,10 @@ int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d);
  * In place, the file there is compared at once: only bytes that differ are
  * written, into the staging directory. */
 int outdir_write(struct outdir *od, const char *rel, const void *data, size_t len, struct diag *d);
+/* The same, the file's bytes given as pieces (data only, fsutil.h): a large
+ * file made of many parts is written without joining them first. */
+int outdir_write_pieces(struct outdir *od, const char *rel, const struct fs_piece *pieces, size_t n,
+                        struct diag *d);
 
 /* In place: writes rel as pieces of the file there now (from_fd, opened
  * by the caller, who knows it holds what the pieces take from it) and new

@@ -23,13 +23,21 @@ json_t *sitedata_schema(const struct content *c)
  * document can be written one member at a time. */
 static void append_indented(json_t *v, int depth, struct buf *out)
 {
+    static const char spaces[] = "                ";
     char *text = json_dumps(v, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
     if (!text)
         abort();
-    for (const char *p = text; *p; p++) {
-        buf_putc(out, *p);
-        if (*p == '\n') /* JSON strings hold no raw newline: this is layout */
-            buf_printf(out, "%*s", depth, "");
+    /* Line by line: JSON strings hold no raw newline, so each is layout. */
+    for (const char *p = text, *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        if (!nl) {
+            buf_puts(out, p);
+            break;
+        }
+        buf_append(out, p, (size_t)(nl - p + 1));
+        for (int left = depth; left > 0; left -= (int)sizeof spaces - 1)
+            buf_append(out, spaces,
+                       left < (int)sizeof spaces - 1 ? (size_t)left : sizeof spaces - 1);
     }
     free(text);
 }
@@ -66,21 +74,39 @@ void sitedata_supporters_head(const struct content *c, struct buf *out)
     buf_puts(out, "[\n");
 }
 
+size_t sitedata_supporters_pieces(const struct content *c, const char *const *entry,
+                                  const size_t *len, size_t n, struct buf *head,
+                                  struct fs_piece *pieces)
+{
+    size_t k = 0;
+    if (!n) {
+        head_before_list(c, head);
+        buf_puts(head, "[]\n}\n");
+        pieces[k++] = (struct fs_piece){head->data, head->len, 0};
+        return k;
+    }
+    sitedata_supporters_head(c, head);
+    pieces[k++] = (struct fs_piece){head->data, head->len, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            pieces[k++] =
+                (struct fs_piece){SITEDATA_ENTRY_SEPARATOR, strlen(SITEDATA_ENTRY_SEPARATOR), 0};
+        pieces[k++] = (struct fs_piece){entry[i], len[i], 0};
+    }
+    pieces[k++] = (struct fs_piece){SITEDATA_SUPPORTERS_TAIL, strlen(SITEDATA_SUPPORTERS_TAIL), 0};
+    return k;
+}
+
 void sitedata_supporters_join(const struct content *c, const char *const *entry, const size_t *len,
                               size_t n, struct buf *out)
 {
-    if (!n) {
-        head_before_list(c, out);
-        buf_puts(out, "[]\n}\n");
-        return;
-    }
-    sitedata_supporters_head(c, out);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            buf_puts(out, SITEDATA_ENTRY_SEPARATOR);
-        buf_append(out, entry[i], len[i]);
-    }
-    buf_puts(out, SITEDATA_SUPPORTERS_TAIL);
+    struct buf head = BUF_INIT;
+    struct fs_piece *pieces = xcalloc(2 * n + 2, sizeof *pieces);
+    size_t k = sitedata_supporters_pieces(c, entry, len, n, &head, pieces);
+    for (size_t i = 0; i < k; i++)
+        buf_append(out, pieces[i].data, pieces[i].len);
+    free(pieces);
+    buf_free(&head);
 }
 
 void sitedata_supporters(const struct content *c, struct buf *out)

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "content.h"
+#include "fsutil.h"
 
 /* request-schema.json: the form as sealed/formspec reads it, with the
  * response_within promise when site.yml gives one. Caller decrefs. */
@@ -26,6 +27,13 @@ void sitedata_supporters(const struct content *c, struct buf *out);
 void sitedata_supporter_entry(json_t *supporter, struct buf *out);
 void sitedata_supporters_join(const struct content *c, const char *const *entry, const size_t *len,
                               size_t n, struct buf *out);
+/* The same as the pieces of the file (fsutil.h, at most 2n + 2), to be
+ * written without joining them: head holds the bytes before the entries
+ * (the caller frees it), the pieces point into it and into entry. Returns
+ * how many there are. */
+size_t sitedata_supporters_pieces(const struct content *c, const char *const *entry,
+                                  const size_t *len, size_t n, struct buf *head,
+                                  struct fs_piece *pieces);
 /* With at least one supporter, the file is the head, the entries with the
  * separator between them, and the tail: so a rebuild can put one changed
  * entry into the last build's file. */
