@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 DEBS=(build-essential pkg-config git curl sqlite3
       libcmark-dev libyaml-dev libgit2-dev libsodium-dev libjansson-dev
-      libmicrohttpd-dev libsqlite3-dev libcmocka-dev libseccomp-dev libxxhash-dev
+      libmicrohttpd-dev libsqlite3-dev libcmocka-dev libseccomp-dev libxxhash-dev libmimalloc-dev
       chromium hugo wrk time faketime libxml2-utils jq)
 # Node.js may come from Debian or elsewhere; only install Debian's when absent.
 command -v node >/dev/null || DEBS+=(nodejs)
