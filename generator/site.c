@@ -537,8 +537,9 @@ static void page_work(void *arg, int worker, void *ctx)
             job->search = search_scan_html(job->url, job->label, html->data, html->len);
     }
     json_decref(values);
-    /* The directory and the FAQ take megabytes; pages after them, a few kB. */
-    if (html->cap > (4u << 20))
+    /* The directory and the FAQ take megabytes; pages after them, a few kB:
+     * a buffer grown for one of those is not kept for the rest. */
+    if (html->cap > (256u << 10))
         buf_free(html);
 }
 
@@ -2560,12 +2561,14 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         goto out;
 
     build_fragments(&b);
+    /* supporters.json first: its entries are freed once it is written,
+     * not held while 10,000 pages are made. */
+    write_data_files(&b);
     build_pages(&b);
     build_faq(&b);
     build_confidentiality(&b);
     build_supporters(&b);
     build_request(&b);
-    write_data_files(&b);
     build_search_and_404(&b, tm, &t);
     finish(&b); /* every page written and scanned */
     diag_move(d, &template_errors);
