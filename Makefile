@@ -24,9 +24,11 @@ PREFIX   ?= /usr/local
 # where glibc's arenas wait on each other's locks (docs/testing.md). The
 # sanitizers bring their own allocator: not linked there.
 MALLOC_generator := -lmimalloc
+MALLOC_flags     := -DPEERSITE_MIMALLOC
 
 ifeq ($(SAN),1)
 MALLOC_generator :=
+MALLOC_flags     :=
 BUILD    := build/asan
 BINDIR   := build/asan/bin
 OPT      := -O1
@@ -45,7 +47,8 @@ FOLDERS  := common sealed generator kiosk admin
 MAINS    := generator/peersite.c kiosk/peerkiosk.c admin/peeradmin.c
 INC_common    := -Icommon
 INC_sealed    := -Icommon -Isealed
-INC_generator := -Icommon -Isealed -Igenerator $(if $(MHD_SONAME),-DMHD_SONAME='"$(MHD_SONAME)"')
+INC_generator := -Icommon -Isealed -Igenerator $(if $(MHD_SONAME),-DMHD_SONAME='"$(MHD_SONAME)"') \
+                 $(MALLOC_flags)
 INC_kiosk     := -Icommon -Isealed -Ikiosk
 INC_admin     := -Icommon -Isealed -Iadmin
 INC_tests     := $(addprefix -I,$(FOLDERS))
