@@ -568,27 +568,20 @@ static json_t *lookup(struct render *r, const char *name)
 {
     if (!strcmp(name, "."))
         return r->depth ? r->stack[r->depth - 1] : NULL;
+    /* Each part by its length (json_object_getn): looked up once a level of
+     * the stack, a name would otherwise be measured again each time. */
     const char *dot = strchr(name, '.');
     size_t n = dot ? (size_t)(dot - name) : strlen(name);
-    char first[256];
-    if (n >= sizeof first)
-        return NULL;
-    memcpy(first, name, n);
-    first[n] = '\0';
     json_t *v = NULL;
     for (size_t i = r->depth; i-- > 0;) {
-        if (json_is_object(r->stack[i]) && (v = json_object_get(r->stack[i], first)))
+        if (json_is_object(r->stack[i]) && (v = json_object_getn(r->stack[i], name, n)))
             break;
     }
     while (v && dot) {
         const char *part = dot + 1;
         dot = strchr(part, '.');
         n = dot ? (size_t)(dot - part) : strlen(part);
-        if (n >= sizeof first)
-            return NULL;
-        memcpy(first, part, n);
-        first[n] = '\0';
-        v = json_is_object(v) ? json_object_get(v, first) : NULL;
+        v = json_is_object(v) ? json_object_getn(v, part, n) : NULL;
     }
     return v;
 }
