@@ -72,6 +72,7 @@ struct build {
      * each FAQ answer's HTML, and the directory's cards, rendered, in the
      * directory's order (mustache_render_items). */
     json_t **answers;
+    size_t nanswers;
     size_t ncards;
     size_t *card_of; /* the supporter of each card */
     char **card_text;
@@ -150,6 +151,9 @@ struct page_job {
     bool damaged;               /* a text of the record did not read back whole */
     bool spliced;               /* made of the last build's file (splice_file) */
     size_t size_hint;           /* what the page will take, about, when large */
+    /* What is freed once the job is back (page_done): by then the record's
+     * job, submitted before it, is done with them. */
+    bool frees_entries, frees_answers;
 };
 
 static void submit(struct build *b, struct page_job *job);
@@ -158,6 +162,7 @@ static bool splice_directory(struct build *b, struct page_job *job, int worker, 
 static void gather_cards(struct build *b, struct page_job *job);
 static void free_cards(struct build *b);
 static void free_entries(struct build *b);
+static void free_answers(struct build *b);
 
 /* Seconds since *t, and *t moved to now: the stages of --timings. */
 static double lap(struct timespec *t)
@@ -995,6 +1000,10 @@ static void page_done(void *arg, void *ctx)
     origins_flush(b->lc, &job->origins);
     if (job->items)
         free_cards(b);
+    if (job->frees_entries)
+        free_entries(b);
+    if (job->frees_answers)
+        free_answers(b);
     for (size_t i = 0; i < job->nkept; i++)
         add_kept_page(b, job->kept[i], job->kept_search[i], job->load_search);
     free(job->kept);
@@ -1087,11 +1096,10 @@ static int build_faq(struct build *b)
             continue;
         size_hint += json_string_length(b->answers[j]) + FAQ_ENTRY_BYTES;
         json_array_append_new(questions,
-                              json_pack("{s:s, s:s, s:o}", "slug",
+                              json_pack("{s:s, s:s, s:O}", "slug",
                                         json_string_value(json_object_get(q, "slug")), "question",
                                         json_string_value(json_object_get(q, "question")), "answer",
                                         b->answers[j]));
-        b->answers[j] = NULL;
     }
     json_decref(by_slug);
     json_t *page = page_info("Frequently asked questions", NULL);
@@ -1104,6 +1112,7 @@ static int build_faq(struct build *b)
     job->extra = json_pack("{s:o, s:i}", "categories", cats, "count", (int)npaths);
     job->nav_key = "faq";
     job->size_hint = size_hint;
+    job->frees_answers = true;
     submit_page(b, job);
     return 0;
 }
@@ -1361,10 +1370,10 @@ static void record_item(struct build *b, struct collection_files *files, enum re
                        files->fresh[i], item, card, card_len, entry, entry_len, answer, answer_len);
 }
 
-/* The items the record keeps as they were, on a worker while the pages are
- * built (they write only the items' part of the record, which nothing else
- * writes then). Those made anew are recorded before, on the building thread
- * (record_new_items), as their text goes into the data. */
+/* The items the record keeps as they were. Both run on a worker while the
+ * pages are made (record_items): nothing else writes the record until that
+ * job is back, and the cards, entries and answers they read are freed only
+ * when later jobs are back (page_done). */
 static void record_kept_items(struct build *b, struct page_job *job, int worker)
 {
     (void)job;
@@ -1409,6 +1418,13 @@ static void record_new_items(struct build *b)
             record_item(b, &b->hook->faq, REUSE_FAQ, q, NULL, NULL, 0, NULL, 0,
                         json_string_value(b->answers[j]), json_string_length(b->answers[j]));
     }
+}
+
+/* On a worker: every item's record, the new ones' then the kept ones'. */
+static void record_items(struct build *b, struct page_job *job, int worker)
+{
+    record_new_items(b);
+    record_kept_items(b, job, worker);
 }
 
 /* ---- the directory and supporters.json, spliced ---------------------------- */
@@ -1710,6 +1726,7 @@ static void build_fragments(struct build *b)
 {
     size_t ns = json_array_size(b->c.supporters), nf = json_array_size(b->c.faq);
     b->answers = xcalloc(nf + 1, sizeof *b->answers);
+    b->nanswers = nf;
     /* Those accepting requests first; the others after them. */
     b->ncards = ns;
     b->card_of = xcalloc(ns + 1, sizeof *b->card_of);
@@ -1748,12 +1765,12 @@ static void build_fragments(struct build *b)
         }
     }
     finish(b);
-    /* What was made of each file goes in the record now, so the cards,
-     * entries and answers can go as soon as their pages take them. */
+    /* What was made of each file goes in the record on a worker, while the
+     * pages are made: the first job after the fragments, so every job that
+     * frees cards, entries or answers comes back after it. */
     if (b->record) {
-        record_new_items(b);
         struct page_job *job = xcalloc(1, sizeof *job);
-        job->prepare = record_kept_items;
+        job->prepare = record_items;
         job->d = (struct diag)DIAG_INIT;
         submit(b, job);
     }
@@ -1781,10 +1798,17 @@ static void free_entries(struct build *b)
     }
 }
 
+static void free_answers(struct build *b)
+{
+    for (size_t i = 0; b->answers && i < b->nanswers; i++) {
+        json_decref(b->answers[i]);
+        b->answers[i] = NULL;
+    }
+}
+
 static void free_fragments(struct build *b)
 {
-    for (size_t i = 0; b->answers && i < json_array_size(b->c.faq); i++)
-        json_decref(b->answers[i]);
+    free_answers(b);
     free(b->answers);
     b->answers = NULL;
     free_cards(b);
@@ -1957,10 +1981,8 @@ static int build_request(struct build *b)
 static void write_supporters_json(struct build *b, struct page_job *job, int worker)
 {
     (void)worker;
-    if (b->splice && splice_entries(b, job)) {
-        free_entries(b);
+    if (b->splice && splice_entries(b, job))
         return;
-    }
     if (b->splice)
         gather_entries(b, job);
     /* Written from the entries as they are: joined, they were 3 MB more
@@ -1974,7 +1996,6 @@ static void write_supporters_json(struct build *b, struct page_job *job, int wor
         outdir_write_pieces(b->out, "supporters.json", pieces, k, &job->d);
     free(pieces);
     buf_free(&head);
-    free_entries(b);
 }
 
 /* The files other programs read (sitedata.h). */
@@ -1989,6 +2010,7 @@ static int write_data_files(struct build *b)
     }
     struct page_job *job = xcalloc(1, sizeof *job);
     job->prepare = write_supporters_json;
+    job->frees_entries = true;
     job->d = (struct diag)DIAG_INIT;
     submit(b, job);
     linkcheck_add_file(b->lc, "supporters.json");
