@@ -1,5 +1,6 @@
 #include "sitedata.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,28 +19,74 @@ json_t *sitedata_schema(const struct content *c)
     return schema;
 }
 
-/* Appends v as json_dumps writes it with JSON_INDENT(1) at nesting depth
- * depth (each line after the first indented by depth more spaces), so a large
- * document can be written one member at a time. */
-static void append_indented(json_t *v, int depth, struct buf *out)
+static void put_spaces(struct buf *out, int n)
 {
     static const char spaces[] = "                ";
-    char *text = json_dumps(v, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-    if (!text)
-        abort();
-    /* Line by line: JSON strings hold no raw newline, so each is layout. */
-    for (const char *p = text, *nl; *p; p = nl + 1) {
-        nl = strchr(p, '\n');
-        if (!nl) {
-            buf_puts(out, p);
-            break;
-        }
-        buf_append(out, p, (size_t)(nl - p + 1));
-        for (int left = depth; left > 0; left -= (int)sizeof spaces - 1)
-            buf_append(out, spaces,
-                       left < (int)sizeof spaces - 1 ? (size_t)left : sizeof spaces - 1);
+    for (; n > 0; n -= (int)sizeof spaces - 1)
+        buf_append(out, spaces, n < (int)sizeof spaces - 1 ? (size_t)n : sizeof spaces - 1);
+}
+
+/* A scalar exactly as jansson writes it (its escaping, its numbers), into a
+ * buffer on the stack: no allocation for the usual short value. */
+static void put_scalar(struct buf *out, json_t *v)
+{
+    char text[256];
+    size_t n = json_dumpb(v, text, sizeof text, JSON_ENCODE_ANY);
+    if (n && n <= sizeof text) {
+        buf_append(out, text, n);
+        return;
     }
-    free(text);
+    char *long_text = json_dumps(v, JSON_ENCODE_ANY);
+    if (!long_text)
+        abort();
+    buf_puts(out, long_text);
+    free(long_text);
+}
+
+static void put_key(struct buf *out, const char *key)
+{
+    json_t *k = json_string(key);
+    put_scalar(out, k);
+    json_decref(k);
+}
+
+/* Appends v as json_dumps writes it with JSON_INDENT(1), in insertion order,
+ * nested depth levels into a document whose lines after the first are all
+ * indented by base spaces more: so a large document can be written one
+ * member at a time, and without making a copy of each member to dump. */
+static void put_value(struct buf *out, json_t *v, int base, int depth)
+{
+    if (json_is_array(v) && json_array_size(v)) {
+        size_t i;
+        json_t *x;
+        buf_putc(out, '[');
+        json_array_foreach (v, i, x) {
+            buf_puts(out, i ? ",\n" : "\n");
+            put_spaces(out, base + depth + 1);
+            put_value(out, x, base, depth + 1);
+        }
+        buf_putc(out, '\n');
+        put_spaces(out, base + depth);
+        buf_putc(out, ']');
+    } else if (json_is_object(v) && json_object_size(v)) {
+        const char *key;
+        json_t *x;
+        bool first = true;
+        buf_putc(out, '{');
+        json_object_foreach (v, key, x) {
+            buf_puts(out, first ? "\n" : ",\n");
+            first = false;
+            put_spaces(out, base + depth + 1);
+            put_key(out, key);
+            buf_puts(out, ": ");
+            put_value(out, x, base, depth + 1);
+        }
+        buf_putc(out, '\n');
+        put_spaces(out, base + depth);
+        buf_putc(out, '}');
+    } else {
+        put_scalar(out, v); /* and [] and {} */
+    }
 }
 
 void sitedata_supporter_entry(json_t *s, struct buf *out)
@@ -47,24 +94,29 @@ void sitedata_supporter_entry(json_t *s, struct buf *out)
     static const char *const keys[] = {"slug",      "name",       "credentials", "pronouns",
                                        "role",      "department", "specialty",   "modalities",
                                        "languages", "campus",     "accepting",   NULL};
-    json_t *o = json_object();
+    /* What json_dumps wrote of {keys..., url} at depth 2 of the document,
+     * without making that object. The keys are plain words. */
+    bool first = true;
+    buf_puts(out, "  {");
     for (size_t k = 0; keys[k]; k++) {
         json_t *v = json_object_get(s, keys[k]);
-        if (v)
-            json_object_set(o, keys[k], v);
+        if (!v)
+            continue;
+        buf_printf(out, "%s\n   \"%s\": ", first ? "" : ",", keys[k]);
+        first = false;
+        put_value(out, v, 2, 1);
     }
-    json_object_set_new(o, "url",
-                        json_sprintf("supporters/%s/",
-                                     json_string_value(json_object_get(s, "slug"))));
-    buf_puts(out, "  ");
-    append_indented(o, 2, out);
-    json_decref(o);
+    buf_puts(out, first ? "\n   \"url\": " : ",\n   \"url\": ");
+    json_t *url = json_sprintf("supporters/%s/", json_string_value(json_object_get(s, "slug")));
+    put_scalar(out, url);
+    json_decref(url);
+    buf_puts(out, "\n  }");
 }
 
 static void head_before_list(const struct content *c, struct buf *out)
 {
     buf_puts(out, "{\n \"version\": 1,\n \"roles\": ");
-    append_indented(json_object_get(c->site, "roles"), 1, out);
+    put_value(out, json_object_get(c->site, "roles"), 1, 0);
     buf_puts(out, ",\n \"supporters\": ");
 }
 

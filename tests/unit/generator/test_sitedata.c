@@ -40,16 +40,25 @@ static void expect_same(size_t n)
 {
     struct content c;
     memset(&c, 0, sizeof c);
-    c.site = json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "roles", "id", "faculty", "label",
-                       "Attending \"physician\"", "id", "resident", "label", "Resident");
+    /* Values of every kind the writer may meet: nested, empty, numbers,
+     * strings to escape, and one longer than its stack buffer. */
+    c.site =
+        json_pack("{s:[{s:s, s:s}, {s:s, s:s, s:[], s:{}, s:f, s:[[s], {s:n}]}]}", "roles", "id",
+                  "faculty", "label", "Attending \"physician\"", "id", "resident", "label",
+                  "Resident\t/ \x01", "none", "nothing", "ratio", 1.5, "nested", "x", "k\"ey", "");
+    char long_text[600];
+    memset(long_text, 'w', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    long_text[300] = '"';
     c.supporters = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(c.supporters,
-                              json_pack("{s:s, s:s, s:s, s:s, s:[s, s], s:[], s:b}", "slug",
-                                        i ? "b-two" : "a-one", "name",
-                                        i ? "Bé \\u00e9 Two" : "A\nOne", "role", "faculty",
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s, s], s:[], s:i, s:b}",
+                                        "slug", i ? "b-two" : "a-one", "name",
+                                        i ? "Bé \\u00e9 Two" : "A\nOne", "credentials",
+                                        i ? long_text : "MD/PhD \x1f", "role", "faculty",
                                         "department", "Médecine", "modalities", "phone", "video",
-                                        "languages", "accepting", 1));
+                                        "languages", "campus", (int)i - 1, "accepting", 1));
     struct buf out = BUF_INIT;
     sitedata_supporters(&c, &out);
     char *want = reference(c.site, c.supporters);
