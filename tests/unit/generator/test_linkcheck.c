@@ -45,6 +45,41 @@ static void test_resolving_links(void **state)
     linkcheck_free(lc);
 }
 
+/* The same links on pages in different folders: a link's state is shared
+ * only between pages whose folder it resolves against is the same (the
+ * check keeps the state of each link and folder it has seen). */
+static void test_same_links_other_folders(void **state)
+{
+    (void)state;
+    static const char *const links = "<a href=\"../x/\">1</a> <a href=\"../../top/\">2</a>"
+                                     " <a href=\"../one/#here\">3</a> <a href=\"sub/\">4</a>"
+                                     " <a href=\"../../a/x/#gone\">5</a>"
+                                     " <a href=\"../../../up\">6</a>";
+    for (int threads = 1; threads <= 4; threads += 3) {
+        struct linkcheck *lc = linkcheck_new();
+        struct buf one = BUF_INIT;
+        buf_printf(&one, "<p id=\"here\"></p>%s", links);
+        page(lc, "a/one/index.html", one.data);
+        page(lc, "a/two/index.html", links);
+        page(lc, "b/one/index.html", links);
+        page(lc, "a/x/index.html", "");
+        page(lc, "top/index.html", "");
+        page(lc, "a/one/sub/index.html", "");
+        struct diag d = DIAG_INIT;
+        size_t broken = linkcheck_run(lc, threads, &d);
+        /* a/one: 5 and 6; a/two: 4, 5, 6; b/one: 1, 3, 4, 5, 6. */
+        if (broken != 10) {
+            char *got = printed(&d);
+            fail_msg("expected 10 broken links with %d thread(s), got %zu:\n%s", threads, broken,
+                     got);
+        }
+        expect_message(&d, "b/one/index.html");
+        diag_free(&d);
+        buf_free(&one);
+        linkcheck_free(lc);
+    }
+}
+
 /* A link whose bytes are not UTF-8 (a page is hostile input) is checked
  * like any other: it crashed the check (fuzz_linkcheck). */
 static void test_links_not_utf8(void **state)
@@ -230,6 +265,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resolving_links),
+        cmocka_unit_test(test_same_links_other_folders),
         cmocka_unit_test(test_links_not_utf8),
         cmocka_unit_test(test_broken_links_are_reported),
         cmocka_unit_test(test_scan_with_kept_ids),
