@@ -307,7 +307,13 @@ static int write_run(int fd, const struct fs_piece *pieces, size_t n)
 int fs_write_pieces(const char *path, int from_fd, const struct fs_piece *pieces, size_t n,
                     struct diag *d)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    return fs_write_pieces_at(AT_FDCWD, path, path, from_fd, pieces, n, d);
+}
+
+int fs_write_pieces_at(int dirfd, const char *name, const char *path, int from_fd,
+                       const struct fs_piece *pieces, size_t n, struct diag *d)
+{
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         diag_error(d, path, 0, 0, "cannot create: %s", strerror(errno));
         return -1;

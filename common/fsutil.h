@@ -49,6 +49,10 @@ struct fs_piece {
  * than a piece asks is an error. */
 int fs_write_pieces(const char *path, int from_fd, const struct fs_piece *pieces, size_t n,
                     struct diag *d);
+/* The same for name relative to the directory dirfd (no walk from the root
+ * for each of a site's 10,000 files); path names it in messages. */
+int fs_write_pieces_at(int dirfd, const char *name, const char *path, int from_fd,
+                       const struct fs_piece *pieces, size_t n, struct diag *d);
 /* mkdir -p */
 int fs_mkdirs(const char *path, mode_t mode, struct diag *d);
 /* rm -rf; a missing path is not an error. Does not follow symbolic links. */

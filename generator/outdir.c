@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct outdir {
     char *out;            /* the final directory; NULL for a check */
     char *tmp;            /* where this build writes (in place: where changed
                            * files wait); NULL once committed */
+    int tmp_fd;           /* tmp, opened once: files are made relative to it */
     json_t *dirs;         /* directories created in tmp so far */
     pthread_mutex_t lock; /* pages are written from several threads */
     bool in_place;        /* outdir_open_in_place: writes wait in pending */
@@ -112,6 +114,15 @@ int outdir_open(const char *out, struct outdir **od, struct diag *d)
     struct outdir *o = xcalloc(1, sizeof *o);
     o->out = out ? xstrdup(out) : NULL;
     o->tmp = tmp;
+    o->tmp_fd = open(tmp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (o->tmp_fd < 0) {
+        diag_error(d, tmp, 0, 0, "cannot open: %s", strerror(errno));
+        fs_discard(tmp);
+        free(tmp);
+        free(o->out);
+        free(o);
+        return -1;
+    }
     o->dirs = json_object();
     pthread_mutex_init(&o->lock, NULL);
     *od = o;
@@ -194,6 +205,7 @@ int outdir_open_in_place(const char *out, struct outdir **od, struct diag *d)
     struct outdir *o = xcalloc(1, sizeof *o);
     o->out = xstrdup(out);
     o->tmp = tmp;
+    o->tmp_fd = -1; /* in place, changed files wait there by number */
     o->in_place = true;
     o->dirs = json_object();
     pthread_mutex_init(&o->lock, NULL);
@@ -222,12 +234,12 @@ static int make_parents(struct outdir *o, const char *rel, struct diag *d)
     int rc = 0;
     if (!made(o, dir)) {
         rc = make_parents(o, dir, d);
-        char *path = xasprintf("%s/%s", o->tmp, dir);
-        if (rc == 0 && mkdir(path, 0755) < 0 && errno != EEXIST) {
+        if (rc == 0 && mkdirat(o->tmp_fd, dir, 0755) < 0 && errno != EEXIST) {
+            char path[PATH_MAX];
+            snprintf(path, sizeof path, "%s/%s", o->tmp, dir);
             diag_error(d, path, 0, 0, "cannot create directory: %s", strerror(errno));
             rc = -1;
         }
-        free(path);
         if (rc == 0) {
             pthread_mutex_lock(&o->lock);
             json_object_set_new(o->dirs, dir, json_true());
@@ -372,9 +384,9 @@ int outdir_write_pieces(struct outdir *o, const char *rel, const struct fs_piece
         return stage(o, rel, pieces, n, d);
     if (make_parents(o, rel, d) < 0)
         return -1;
-    char *path = xasprintf("%s/%s", o->tmp, rel);
-    int rc = fs_write_pieces(path, -1, pieces, n, d);
-    free(path);
+    char path[PATH_MAX]; /* for messages */
+    snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
+    int rc = fs_write_pieces_at(o->tmp_fd, rel, path, -1, pieces, n, d);
     if (rc == 0) {
         pthread_mutex_lock(&o->lock);
         o->written++;
@@ -449,6 +461,8 @@ int outdir_commit(struct outdir *o, struct diag *d)
         return 0;
     if (o->in_place)
         return commit_in_place(o, d);
+    close(o->tmp_fd); /* nothing more is written */
+    o->tmp_fd = -1;
     if (chmod(o->tmp, 0755) < 0) {
         diag_error(d, o->tmp, 0, 0, "chmod failed: %s", strerror(errno));
         return -1;
@@ -487,6 +501,8 @@ void outdir_free(struct outdir *o)
 {
     if (!o)
         return;
+    if (o->tmp_fd >= 0)
+        close(o->tmp_fd);
     if (o->tmp) {
         fs_discard(o->tmp);
     }
