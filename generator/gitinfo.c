@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <git2.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,35 +473,58 @@ static bool hidden_path(const char *path)
     return false;
 }
 
-/* Marks files changed in the working tree and names the first few in
- * changed; returns how many there are, or -1. Hidden files do not count. */
-static int local_changes(struct gitinfo *g, const char *prefix, const char *theme_prefix,
-                         json_t *dates, const char *content_dir, json_t *changed, struct diag *d)
+/* The working tree's status, listed on a thread of its own while the
+ * commits are walked: each is some 60 ms of a 10,000-supporter site, and
+ * neither needs the other. The thread opens the repository again (a
+ * git_repository is not to be used by two threads at once). */
+struct status_job {
+    const char *workdir, *prefix, *theme_prefix;
+    git_repository *repo;
+    git_status_list *list;
+    char *error; /* libgit2's message, when listing failed */
+};
+
+static void *list_status(void *arg)
 {
-    git_status_list *list = NULL;
+    struct status_job *j = arg;
     git_status_options opts;
     git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
-    char *spec[2] = {(char *)prefix, (char *)theme_prefix};
+    char *spec[2] = {(char *)j->prefix, (char *)j->theme_prefix};
     opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
     opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
                  GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
     opts.pathspec.strings = spec;
-    opts.pathspec.count = theme_prefix ? 2 : 1;
-    if (!*prefix)
+    opts.pathspec.count = j->theme_prefix ? 2 : 1;
+    if (!*j->prefix)
         opts.pathspec.count = 0;
-    if (git_status_list_new(&list, g->repo, &opts) < 0) {
-        gitinfo_fail(d, g->workdir, "cannot read the working tree status");
+    if (git_repository_open(&j->repo, j->workdir) < 0 ||
+        git_status_list_new(&j->list, j->repo, &opts) < 0) {
+        const git_error *e = git_error_last(); /* this thread's */
+        j->error = strdup(e && e->message ? e->message : "unknown error");
+        if (!j->error)
+            abort();
+    }
+    return NULL;
+}
+
+/* Marks the files the status lists as changed and names the first few in
+ * changed; returns how many there are, or -1. Hidden files do not count. */
+static int local_changes(struct gitinfo *g, struct status_job *j, const char *prefix, json_t *dates,
+                         const char *content_dir, json_t *changed, struct diag *d)
+{
+    if (j->error) {
+        diag_error(d, g->workdir, 0, 0, "cannot read the working tree status: %s", j->error);
         return -1;
     }
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     char date[11] = "";
     if (sde && *sde)
         utc_date((git_time_t)strtoll(sde, NULL, 10), date);
-    size_t n = git_status_list_entrycount(list);
+    size_t n = git_status_list_entrycount(j->list);
     size_t pl = strlen(prefix);
     int count = 0;
     for (size_t i = 0; i < n; i++) {
-        const git_status_entry *e = git_status_byindex(list, i);
+        const git_status_entry *e = git_status_byindex(j->list, i);
         const git_diff_delta *delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
         const char *path = delta ? delta->new_file.path : NULL;
         if (path && hidden_path(path))
@@ -514,7 +538,6 @@ static int local_changes(struct gitinfo *g, const char *prefix, const char *them
         json_object_set_new(dates, key, date[0] ? json_string(date) : json_null());
         free(key);
     }
-    git_status_list_free(list);
     return count;
 }
 
@@ -528,10 +551,21 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
     char *prefix = gitinfo_repo_path(g, content_dir),
          *theme_prefix = gitinfo_repo_path(g, theme_dir);
     int dirty = 0;
+    struct status_job status = {0};
+    pthread_t status_thread;
+    bool listing = false;
     if (!prefix) {
         diag_error(d, content_dir, 0, 0, "the content directory is outside the repository %s",
                    g->workdir);
         goto out;
+    }
+    if (!g->from_rev) {
+        status.workdir = g->workdir;
+        status.prefix = prefix;
+        status.theme_prefix = theme_prefix;
+        listing = pthread_create(&status_thread, NULL, list_status, &status) == 0;
+        if (!listing)
+            list_status(&status); /* no thread to be had: here, first */
     }
     if (g->commit) {
         struct collect c = {prefix, remaining};
@@ -543,9 +577,13 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
         if (date_walk(g, prefix, remaining, dates, content_dir, d) < 0)
             goto out;
     }
+    if (listing) {
+        pthread_join(status_thread, NULL);
+        listing = false;
+    }
     json_t *changed = json_array();
     if (!g->from_rev &&
-        (dirty = local_changes(g, prefix, theme_prefix, dates, content_dir, changed, d)) < 0) {
+        (dirty = local_changes(g, &status, prefix, dates, content_dir, changed, d)) < 0) {
         json_decref(changed);
         goto out;
     }
@@ -563,6 +601,11 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
     }
     json_decref(changed);
 out:
+    if (listing)
+        pthread_join(status_thread, NULL);
+    git_status_list_free(status.list);
+    git_repository_free(status.repo);
+    free(status.error);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (seconds)
         *seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
