@@ -1,10 +1,10 @@
 #include "linkcheck.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "buf.h"
 #include "editdist.h"
@@ -31,6 +31,22 @@ struct page_links {
     size_t first, n;
 };
 
+/* A table of strings, each stored once in chunks that live as long as the
+ * checker: 300,000 links are some 5,000 distinct strings. */
+struct interned_slot {
+    const char *s; /* NULL: free */
+    size_t len;
+    uint64_t hash;
+};
+
+struct interned {
+    struct interned_slot *slots;
+    size_t cap, n; /* cap a power of two, at most half full */
+    char **chunks;
+    size_t nchunks, capchunks;
+    size_t size, used; /* the last chunk's */
+};
+
 struct origin {
     char *page;
     char *url;
@@ -49,8 +65,8 @@ struct linkcheck {
     size_t npages, cappages;
     struct origin *origins;
     size_t norigins, caporigins;
-    struct strset dup_ids; /* "page#id" seen twice */
-    json_t *strings;       /* interned page names and URLs (the keys) */
+    struct strset dup_ids;   /* "page#id" seen twice */
+    struct interned strings; /* page names and URLs, each stored once */
 };
 
 static char *xstrndup(const char *s, size_t n)
@@ -105,23 +121,67 @@ struct linkcheck *linkcheck_new(void)
     struct linkcheck *lc = calloc(1, sizeof *lc);
     if (!lc)
         abort();
-    lc->strings = json_object();
     return lc;
 }
 
-/* The one stored copy of s (n bytes), valid as long as lc. */
-static const char *intern(struct linkcheck *lc, const char *s, size_t n, struct buf *scratch)
+#define CHUNK_BYTES (64u << 10)
+
+/* n bytes (and a NUL after them) in the table's chunks. */
+static char *store(struct interned *t, const char *s, size_t n)
 {
-    buf_reset(scratch);
-    buf_append(scratch, s, n);
-    void *it = json_object_iter_at(lc->strings, scratch->data);
-    if (!it) {
-        /* Any bytes: a page is hostile input, and jansson would refuse a
-         * key that is not UTF-8 (and intern nothing). */
-        json_object_set_new_nocheck(lc->strings, scratch->data, json_null());
-        it = json_object_iter_at(lc->strings, scratch->data);
+    if (n + 1 > t->size - t->used) {
+        t->size = n + 1 > CHUNK_BYTES ? n + 1 : CHUNK_BYTES;
+        t->used = 0;
+        t->chunks = grow(t->chunks, &t->capchunks, t->nchunks, sizeof *t->chunks);
+        if (!(t->chunks[t->nchunks++] = malloc(t->size)))
+            abort();
     }
-    return json_object_iter_key(it);
+    char *at = t->chunks[t->nchunks - 1] + t->used;
+    memcpy(at, s, n);
+    at[n] = '\0';
+    t->used += n + 1;
+    return at;
+}
+
+static void table_put(struct interned *t, struct interned_slot e)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = e.hash & mask;; i = (i + 1) & mask)
+        if (!t->slots[i].s) {
+            t->slots[i] = e;
+            return;
+        }
+}
+
+/* The one stored copy of s (n bytes, any of them: a page is hostile
+ * input), valid as long as lc. */
+static const char *intern(struct linkcheck *lc, const char *s, size_t n)
+{
+    struct interned *t = &lc->strings;
+    if (2 * (t->n + 1) > t->cap) {
+        struct interned old = *t;
+        t->cap = old.cap ? 2 * old.cap : 1024;
+        t->slots = calloc(t->cap, sizeof *t->slots);
+        if (!t->slots)
+            abort();
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slots[i].s)
+                table_put(t, old.slots[i]);
+        free(old.slots);
+    }
+    uint64_t h = XXH3_64bits(s, n);
+    size_t mask = t->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const struct interned_slot *e = &t->slots[i];
+        if (!e->s)
+            break;
+        if (e->hash == h && e->len == n && !memcmp(e->s, s, n))
+            return e->s;
+    }
+    struct interned_slot e = {store(t, s, n), n, h};
+    table_put(t, e);
+    t->n++;
+    return e.s;
 }
 
 void linkcheck_free(struct linkcheck *lc)
@@ -134,7 +194,10 @@ void linkcheck_free(struct linkcheck *lc)
     set_free(&lc->dup_ids);
     free(lc->urls);
     free(lc->pages);
-    json_decref(lc->strings);
+    for (size_t i = 0; i < lc->strings.nchunks; i++)
+        free(lc->strings.chunks[i]);
+    free(lc->strings.chunks);
+    free(lc->strings.slots);
     for (size_t i = 0; i < lc->norigins; i++) {
         free(lc->origins[i].page);
         free(lc->origins[i].url);
@@ -188,8 +251,9 @@ static void attr_decode(const char *s, size_t n, struct buf *out)
  * scanned on several threads. */
 struct linkcheck_scan {
     char *page;
-    struct strset ids;   /* "page#id", sorted */
-    struct strset links; /* URLs in page order */
+    struct strset ids;    /* "page#id", sorted */
+    struct buf link_text; /* URLs in page order, each ending in a NUL */
+    size_t *link_len, nlinks, caplinks;
 };
 
 /* The next =" in [p, end), or NULL. By memchr for '=': memmem set itself
@@ -239,7 +303,12 @@ struct linkcheck_scan *linkcheck_scan_page(const char *relpath, const char *html
             continue;
         attr_decode(v, (size_t)(q - v), &val);
         if (kind == 1) {
-            set_add(&sc->links, xstrndup(val.data, val.len));
+            /* Up to a NUL an entity may have made, as a C string holds it. */
+            size_t n = strnlen(val.data, val.len);
+            buf_append(&sc->link_text, val.data, n);
+            buf_putc(&sc->link_text, '\0');
+            sc->link_len = grow(sc->link_len, &sc->caplinks, sc->nlinks, sizeof *sc->link_len);
+            sc->link_len[sc->nlinks++] = n;
         } else {
             buf_reset(&key);
             buf_printf(&key, "%s#%s", relpath, val.data);
@@ -255,15 +324,14 @@ struct linkcheck_scan *linkcheck_scan_page(const char *relpath, const char *html
 
 void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *sc)
 {
-    struct buf scratch = BUF_INIT;
     linkcheck_add_file(lc, sc->page);
-    const char *page = intern(lc, sc->page, strlen(sc->page), &scratch);
+    const char *page = intern(lc, sc->page, strlen(sc->page));
     lc->pages = grow(lc->pages, &lc->cappages, lc->npages, sizeof *lc->pages);
-    lc->pages[lc->npages++] = (struct page_links){page, lc->nurls, sc->links.n};
-    for (size_t i = 0; i < sc->links.n; i++) {
+    lc->pages[lc->npages++] = (struct page_links){page, lc->nurls, sc->nlinks};
+    const char *url = sc->link_text.data;
+    for (size_t i = 0; i < sc->nlinks; url += sc->link_len[i++] + 1) {
         lc->urls = grow(lc->urls, &lc->capurls, lc->nurls, sizeof *lc->urls);
-        lc->urls[lc->nurls++] =
-            intern(lc, sc->links.items[i], strlen(sc->links.items[i]), &scratch);
+        lc->urls[lc->nurls++] = intern(lc, url, sc->link_len[i]);
     }
     /* The page's ids are sorted: one used twice stands next to itself. */
     for (size_t i = 0; i < sc->ids.n; i++) {
@@ -272,10 +340,10 @@ void linkcheck_add_scan(struct linkcheck *lc, struct linkcheck_scan *sc)
         set_add(&lc->ids, sc->ids.items[i]); /* ownership moves */
     }
     free(sc->ids.items);
-    set_free(&sc->links);
+    buf_free(&sc->link_text);
+    free(sc->link_len);
     free(sc->page);
     free(sc);
-    buf_free(&scratch);
 }
 
 void linkcheck_scan_add_ids(struct linkcheck_scan *sc, const char *const *ids, size_t n)
@@ -304,7 +372,8 @@ void linkcheck_scan_free(struct linkcheck_scan *sc)
     if (!sc)
         return;
     set_free(&sc->ids);
-    set_free(&sc->links);
+    buf_free(&sc->link_text);
+    free(sc->link_len);
     free(sc->page);
     free(sc);
 }
