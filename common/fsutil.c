@@ -96,11 +96,16 @@ static void buf_room(struct fs_buf *b, size_t got, size_t limit)
 }
 
 int fs_read_at(int dirfd, const char *name, const char *path, bool regular, size_t max,
-               struct fs_buf *b, size_t *len, struct diag *d)
+               struct fs_buf *b, size_t *len, struct stat *st, struct diag *d)
 {
     int rc = -1, err = 0, fd = openat(dirfd, name, READ_FLAGS);
     if (fd < 0) {
         diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (st && fstat(fd, st) < 0) {
+        diag_error(d, path, 0, 0, "cannot stat: %s", strerror(errno));
+        close(fd);
         return -1;
     }
     /* One byte over max is enough to know a file is too large. */

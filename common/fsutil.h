@@ -5,6 +5,7 @@
 #define PEERKIT_FSUTIL_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,9 +28,11 @@ struct fs_buf {
  * listing said name is a regular file; then the file costs an open, one
  * read and a close, and fstat is only asked when the read looks wrong (empty,
  * failed, or over max). Without it, it is checked first, as fs_read_file
- * does. */
+ * does. st, when not NULL, gets the file's identity as it was opened, before
+ * a byte was read (one fstat of the open file: cheaper than a stat by name
+ * before the read). */
 int fs_read_at(int dirfd, const char *name, const char *path, bool regular, size_t max,
-               struct fs_buf *b, size_t *len, struct diag *d);
+               struct fs_buf *b, size_t *len, struct stat *st, struct diag *d);
 /* Writes data to path through a temporary file in the same directory:
  * write, fsync, rename, fsync the directory. The file never exists half-written. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct diag *d);

@@ -593,6 +593,7 @@ struct parse_range {
     const struct ys_key *spec;
     const char *what;
     bool stamp_only; /* the first pass over a collection the build may reuse */
+    bool stamp_read; /* or no first pass: each file stamped as it is read */
 };
 
 /* Reads and converts items [from, to); touches nothing shared but the
@@ -624,8 +625,12 @@ static void *parse_range(void *arg)
             json_object_set_nocheck(m->obj, "path", m->path_value);
             continue;
         }
-        if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, &m->d) < 0)
+        struct stat st;
+        if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, r->stamp_read ? &st : NULL,
+                          &m->d) < 0)
             continue;
+        if (r->stamp_read)
+            r->c->reuse->stamp_read(r->c->reuse->ctx, r->collection, i, &st);
         int bom = plain_text(m->path, b.data, len, &m->d);
         if (bom >= 0 && fm_split(m->path, b.data + bom, len - (size_t)bom, &fm, &m->d) == 0) {
             m->obj = ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c,
@@ -644,7 +649,7 @@ static void *parse_range(void *arg)
  * only stamps them). */
 static void parse_all(struct content *c, const char *collection, struct tree_dir *td,
                       struct parsed_md *items, size_t n, const struct ys_key *spec,
-                      const char *what, bool stamp_only)
+                      const char *what, bool stamp_only, bool stamp_read)
 {
     size_t threads = c->jobs > 1 && tree_concurrent(c->tree) ? (size_t)c->jobs : 1;
     if (threads > n / 64 + 1) /* threads cost more than a few files */
@@ -661,7 +666,8 @@ static void parse_all(struct content *c, const char *collection, struct tree_dir
                                          n * (t + 1) / threads,
                                          spec,
                                          what,
-                                         stamp_only};
+                                         stamp_only,
+                                         stamp_read};
     pool_run_shares(parse_range, ranges, sizeof *ranges, threads);
 }
 
@@ -729,10 +735,14 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
     if (collection)
         c->reuse->files(c->reuse->ctx, collection, paths, n);
     free(paths);
-    if (collection) {
+    /* With nothing to keep, each file is stamped as it is opened to be read
+     * (an fstat, where a stat by name came first, in a pass of its own). */
+    bool stamp_read = collection && c->reuse->stamp_first && c->reuse->stamp_read &&
+                      !c->reuse->stamp_first(c->reuse->ctx) && td && tree_dir_fd(td) >= 0;
+    if (collection && !stamp_read) {
         /* Every file is stamped before any is read; a collection with none
          * changed may then be left unread. */
-        parse_all(c, collection, td, items, n, spec, what, true);
+        parse_all(c, collection, td, items, n, spec, what, true, false);
         if (c->reuse->kept_whole(c->reuse->ctx, collection)) {
             for (size_t i = 0; i < n; i++)
                 free(items[i].path);
@@ -742,7 +752,7 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
             return json_array();
         }
     }
-    parse_all(c, collection, td, items, n, spec, what, false);
+    parse_all(c, collection, td, items, n, spec, what, false, stamp_read);
     find_duplicate_slugs(items, n);
     /* In file order from here: source numbers and slugs do not depend on
      * how the parsing was shared out. */

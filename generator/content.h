@@ -14,6 +14,7 @@
     "--content)"
 
 #include <jansson.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 
 #include "diag.h"
@@ -48,6 +49,11 @@ struct content_reuse {
      * "reused", and are not checked again: they may hold only the keys the
      * caller reads of an item whose pages it keeps. */
     json_t *(*stand_in)(void *ctx, const char *collection, size_t i);
+    /* Optional: false when there is nothing to keep (no earlier build): each
+     * file may then be stamped as it is read, by stamp_read, with its
+     * identity taken when it was opened, before it was read. */
+    bool (*stamp_first)(void *ctx);
+    void (*stamp_read)(void *ctx, const char *collection, size_t i, const struct stat *st);
 };
 
 struct content {

@@ -645,6 +645,14 @@ static bool stand_in_whole(json_t *v, enum reuse_kind kind)
     return true;
 }
 
+static void stamp_set(struct reuse_hook *h, struct collection_files *f, size_t i,
+                      const struct stat *st)
+{
+    reuse_stamp_of(st, &f->stamp[i]);
+    f->stamped[i] = true;
+    f->fresh[i] = reuse_fresh(st, h->started_ns);
+}
+
 /* On the content loader's threads, before the file is read: its stamp. A
  * change made while it is read makes the next build read it again. */
 static void hook_stamp(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
@@ -661,9 +669,23 @@ static void hook_stamp(void *ctx, const char *collection, size_t i, const char *
     struct stat st;
     if ((dirfd >= 0 ? fstatat(dirfd, name, &st, 0) : stat(path, &st)) < 0)
         return;
-    reuse_stamp_of(&st, &f->stamp[i]);
-    f->stamped[i] = true;
-    f->fresh[i] = reuse_fresh(&st, h->started_ns);
+    stamp_set(h, f, i, &st);
+}
+
+/* Without an earlier build, there is nothing to compare before reading:
+ * each file is stamped as it was opened to be read. */
+static bool hook_stamp_first(void *ctx)
+{
+    struct reuse_hook *h = ctx;
+    return h->b->prev != NULL;
+}
+
+static void hook_stamp_read(void *ctx, const char *collection, size_t i, const struct stat *st)
+{
+    struct reuse_hook *h = ctx;
+    struct collection_files *f = files_of(h, collection);
+    if (i < f->n)
+        stamp_set(h, f, i, st);
 }
 
 /* The record of file i when the file is as it recorded it, else NULL. */
@@ -2526,7 +2548,8 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         hook->b = &b;
         hook->started_ns = started;
         hook->api =
-            (struct content_reuse){hook, hook_files, hook_stamp, hook_kept_whole, hook_stand_in};
+            (struct content_reuse){hook,          hook_files,       hook_stamp,     hook_kept_whole,
+                                   hook_stand_in, hook_stamp_first, hook_stamp_read};
     }
 
     /* Content with errors is still rendered when it can be, so broken links

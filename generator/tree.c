@@ -165,10 +165,11 @@ static int fs_open_dir(void *self, const char *dir, const char *suffix, struct t
 }
 
 static int fs_read_in(void *self, struct tree_dir *td, size_t i, const char *path, size_t max,
-                      struct fs_buf *b, size_t *len, struct diag *d)
+                      struct fs_buf *b, size_t *len, struct stat *st, struct diag *d)
 {
     (void)self;
-    return fs_read_at(dirfd((DIR *)td->state), td->names[i], path, td->regular[i], max, b, len, d);
+    return fs_read_at(dirfd((DIR *)td->state), td->names[i], path, td->regular[i], max, b, len, st,
+                      d);
 }
 
 static void fs_close_dir(void *self, struct tree_dir *td)
@@ -336,11 +337,13 @@ fail:
 }
 
 int tree_dir_read(struct tree_dir *td, size_t i, const char *path, size_t max, struct fs_buf *b,
-                  size_t *len, struct diag *d)
+                  size_t *len, struct stat *st, struct diag *d)
 {
     struct tree *t = td->t;
     if (t->ops->read_in)
-        return t->ops->read_in(t->self, td, i, path, max, b, len, d);
+        return t->ops->read_in(t->self, td, i, path, max, b, len, st, d);
+    if (st)
+        memset(st, 0, sizeof *st);
     char *data = NULL;
     if (tree_read(t, path, max, &data, len, d) < 0)
         return -1;

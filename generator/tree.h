@@ -7,6 +7,7 @@
 #ifndef PEERKIT_TREE_H
 #define PEERKIT_TREE_H
 
+#include <sys/stat.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -29,9 +30,9 @@ struct tree_ops {
     int (*open_dir)(void *self, const char *dir, const char *suffix, struct tree_dir *td,
                     struct diag *d);
     /* Reads entry i of td into b (NUL-terminated, *len bytes); path names
-     * it in messages. */
+     * it in messages; st (or NULL) gets its identity as it was opened. */
     int (*read_in)(void *self, struct tree_dir *td, size_t i, const char *path, size_t max,
-                   struct fs_buf *b, size_t *len, struct diag *d);
+                   struct fs_buf *b, size_t *len, struct stat *st, struct diag *d);
     void (*close_dir)(void *self, struct tree_dir *td);
     void (*free)(void *self);
     int concurrent; /* 1: read, list and kind may be called from several threads */
@@ -81,9 +82,11 @@ int tree_dir_fd(const struct tree_dir *td);
 struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suffix, struct diag *d);
 /* Reads entry i into b (see struct fs_buf: one per thread, caller frees
  * b->data); path (dir/name, as the caller shows it) names it in messages,
- * which are tree_read's. */
+ * which are tree_read's. st, when not NULL, gets the file's identity as it
+ * was opened, before it was read: only from a tree whose directories have
+ * a descriptor (tree_dir_fd >= 0); from another, it is zeroed. */
 int tree_dir_read(struct tree_dir *td, size_t i, const char *path, size_t max, struct fs_buf *b,
-                  size_t *len, struct diag *d);
+                  size_t *len, struct stat *st, struct diag *d);
 void tree_dir_free(struct tree_dir *td);
 /* Lists dir as tree_dir_open would (its messages kept for then), for the
  * next tree_dir_open of dir with suffix to take as it is: a listing made

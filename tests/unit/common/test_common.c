@@ -286,7 +286,8 @@ static void expect_read_at(int dirfd, const char *name, bool regular, size_t max
 {
     struct diag d = DIAG_INIT;
     size_t len = 0;
-    if (fs_read_at(dirfd, name, name, regular, max, b, &len, &d) != 0) {
+    struct stat st, want;
+    if (fs_read_at(dirfd, name, name, regular, max, b, &len, &st, &d) != 0) {
         char *got = printed(&d);
         fail_msg("fs_read_at(%s, regular %d): expected %zu bytes, got an error:\n%s", name, regular,
                  n, got);
@@ -297,6 +298,14 @@ static void expect_read_at(int dirfd, const char *name, bool regular, size_t max
         if (b->data[i] != 'a' + (char)(i % 7))
             fail_msg("fs_read_at(%s): byte %zu differs", name, i);
     assert_int_equal(b->data[n], '\0');
+    /* The identity of the file read, as a stat by name gives it. */
+    assert_int_equal(fstatat(dirfd, name, &want, 0), 0);
+    if (st.st_ino != want.st_ino || st.st_size != want.st_size ||
+        st.st_mtim.tv_nsec != want.st_mtim.tv_nsec)
+        fail_msg("fs_read_at(%s): expected the file's stat (inode %llu, %lld bytes), got inode "
+                 "%llu, %lld bytes",
+                 name, (unsigned long long)want.st_ino, (long long)want.st_size,
+                 (unsigned long long)st.st_ino, (long long)st.st_size);
     diag_free(&d);
 }
 
@@ -309,7 +318,7 @@ static void expect_refused_at(int dirfd, const char *name, bool regular, size_t 
     size_t len = 0;
     signal(SIGALRM, still_waiting);
     alarm(5);
-    int rc = fs_read_at(dirfd, name, name, regular, max, b, &len, &d);
+    int rc = fs_read_at(dirfd, name, name, regular, max, b, &len, NULL, &d);
     alarm(0);
     if (rc != -1)
         fail_msg("fs_read_at(%s, regular %d): expected \"%s\", got %zu bytes", name, regular, want,
@@ -424,7 +433,7 @@ static void test_fs_read_at(void **state)
     for (int i = 0; i < 50; i++) {
         struct diag d = DIAG_INIT;
         size_t len = 0;
-        if (fs_read_at(dfd, "growing", "growing", i % 2, 300000, &b, &len, &d) == 0) {
+        if (fs_read_at(dfd, "growing", "growing", i % 2, 300000, &b, &len, NULL, &d) == 0) {
             assert_true(len >= 7000 && len <= 300000);
             assert_int_equal(b.data[len], '\0');
         } else {

@@ -79,7 +79,7 @@ static void expect_entry(struct tree_dir *td, size_t i, const char *want, int er
     size_t len = 0;
     signal(SIGALRM, still_waiting);
     alarm(5);
-    int rc = tree_dir_read(td, i, path, 1000, b, &len, &d);
+    int rc = tree_dir_read(td, i, path, 1000, b, &len, NULL, &d);
     alarm(0);
     if (error) {
         if (rc != -1)
