@@ -161,19 +161,21 @@ void md_render(const char *md, size_t len, int first_line, const char *root, str
         }
     }
     cmark_iter_free(it);
-    phone_links(doc);
-    heading_ids(doc);
-    char *out = cmark_render_html(doc, opts);
-    buf_puts(html, out);
-    free(out);
+    if (html) {
+        phone_links(doc);
+        heading_ids(doc);
+        char *out = cmark_render_html(doc, opts);
+        buf_puts(html, out);
+        free(out);
+    }
     buf_free(&url);
     cmark_node_free(doc);
 }
 
 void md_excerpt(const char *md, size_t len, size_t max, struct buf *out)
 {
-    struct buf html = BUF_INIT, text = BUF_INIT;
-    md_render(md, len, 1, "", &html, NULL, &text);
+    struct buf text = BUF_INIT; /* the text alone: no HTML is made */
+    md_render(md, len, 1, "", NULL, NULL, &text);
     const char *t = text.data ? text.data : "";
     while (*t == ' ')
         t++;
@@ -191,6 +193,5 @@ void md_excerpt(const char *md, size_t len, size_t max, struct buf *out)
         buf_append(out, t, cut ? cut : max);
         buf_puts(out, "…");
     }
-    buf_free(&html);
     buf_free(&text);
 }

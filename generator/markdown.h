@@ -12,11 +12,11 @@
 
 #include "buf.h"
 
-/* Appends the HTML of md to html. If links is not NULL, appends one
- * [url, line, column, written] array per link or image (url after rewriting,
- * written as the author wrote it; line counted from first_line, the file line
- * of md's first line). If text is
- * not NULL, appends the plain text (for the search index). */
+/* Appends the HTML of md to html (none when html is NULL: the text alone
+ * is wanted). If links is not NULL, appends one [url, line, column, written]
+ * array per link or image (url after rewriting, written as the author wrote
+ * it; line counted from first_line, the file line of md's first line). If
+ * text is not NULL, appends the plain text (for the search index). */
 void md_render(const char *md, size_t len, int first_line, const char *root, struct buf *html,
                json_t *links, struct buf *text);
 
