@@ -311,7 +311,9 @@ struct linkcheck_scan *linkcheck_scan_page(const char *relpath, const char *html
             sc->link_len[sc->nlinks++] = n;
         } else {
             buf_reset(&key);
-            buf_printf(&key, "%s#%s", relpath, val.data);
+            buf_puts(&key, relpath); /* "page#id", with no format to parse */
+            buf_putc(&key, '#');
+            buf_puts(&key, val.data);
             set_add(&sc->ids, xstrndup(key.data, key.len));
         }
     }
@@ -607,7 +609,8 @@ static enum link_state link_state(const struct linkcheck *lc, const char *page, 
         return LINK_ABOVE_ROOT;
     if (!sorted_has(&lc->files, target->data)) {
         buf_reset(key);
-        buf_printf(key, "%s/index.html", target->data);
+        buf_puts(key, target->data); /* as "%s" took it: to a NUL a %00 made */
+        buf_puts(key, "/index.html");
         if (!sorted_has(&lc->files, key->data))
             return LINK_NO_PAGE;
         buf_reset(target);
@@ -616,7 +619,9 @@ static enum link_state link_state(const struct linkcheck *lc, const char *page, 
     if (frag->len == 0)
         return LINK_WHOLE;
     buf_reset(key);
-    buf_printf(key, "%s#%s", target->data, frag->data);
+    buf_puts(key, target->data);
+    buf_putc(key, '#');
+    buf_puts(key, frag->data);
     return sorted_has(&lc->ids, key->data) || sorted_has(&lc->kept, key->data) ? LINK_WHOLE
                                                                                : LINK_NO_ANCHOR;
 }

@@ -503,14 +503,19 @@ void mustache_free(struct mustache *m)
 static struct template *get(struct mustache *m, const char *name, const char *indent, bool *missing,
                             struct diag *d)
 {
-    struct buf key = BUF_INIT;
-    buf_printf(&key, "%s%c%s", name, 1, indent ? indent : "");
+    /* A page asks for its partials again and again: looked up without
+     * making the key ("name\1indent") each time. */
+    size_t nlen = strlen(name);
+    if (!indent)
+        indent = "";
     *missing = false;
-    for (size_t i = 0; i < m->ncache; i++)
-        if (!strcmp(m->cache[i]->key, key.data)) {
-            buf_free(&key);
+    for (size_t i = 0; i < m->ncache; i++) {
+        const char *k = m->cache[i]->key;
+        if (!strncmp(k, name, nlen) && k[nlen] == 1 && !strcmp(k + nlen + 1, indent))
             return m->cache[i];
-        }
+    }
+    struct buf key = BUF_INIT;
+    buf_printf(&key, "%s%c%s", name, 1, indent);
     size_t len = 0;
     char *src = m->load ? m->load(m->ctx, name, &len) : NULL;
     if (!src) {

@@ -102,7 +102,9 @@ void sitedata_supporter_entry(json_t *s, struct buf *out)
         json_t *v = json_object_get(s, keys[k]);
         if (!v)
             continue;
-        buf_printf(out, "%s\n   \"%s\": ", first ? "" : ",", keys[k]);
+        buf_puts(out, first ? "\n   \"" : ",\n   \"");
+        buf_puts(out, keys[k]);
+        buf_puts(out, "\": ");
         first = false;
         put_value(out, v, 2, 1);
     }
