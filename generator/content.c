@@ -708,12 +708,10 @@ static void find_duplicate_slugs(struct parsed_md *items, size_t n)
 
 void content_prefetch(struct tree *t, const char *dir, const struct tree_dir *listed[2])
 {
-    static const char *const collections[] = {"faq", "supporters"};
-    for (size_t i = 0; i < 2; i++) {
-        char *path = join(dir, collections[i]);
-        listed[i] = tree_dir_prefetch(t, path, ".md");
-        free(path);
-    }
+    char *paths[2] = {join(dir, "faq"), join(dir, "supporters")};
+    tree_dir_prefetch_all(t, (const char *const *)paths, 2, ".md", listed);
+    free(paths[0]);
+    free(paths[1]);
 }
 
 /* Loads every .md in DIR/sub as an array of objects with a unique "slug". */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "fsutil.h"
+#include "pool.h"
 #include "xalloc.h"
 
 static int fs_read(void *self, const char *path, size_t max, char **data, size_t *len,
@@ -281,6 +282,40 @@ const struct tree_dir *tree_dir_prefetch(struct tree *t, const char *dir, const 
     a->next = t->ahead;
     t->ahead = a;
     return a->td;
+}
+
+struct list_share {
+    struct tree *t;
+    struct tree_ahead *a;
+};
+
+static void *list_share(void *arg)
+{
+    struct list_share *s = arg;
+    s->a->td = list_dir(s->t, s->a->dir, s->a->suffix, &s->a->d);
+    return NULL;
+}
+
+void tree_dir_prefetch_all(struct tree *t, const char *const *dirs, size_t n, const char *suffix,
+                           const struct tree_dir **listed)
+{
+    struct list_share *shares = xcalloc(n ? n : 1, sizeof *shares);
+    for (size_t i = 0; i < n; i++) {
+        struct tree_ahead *a = xcalloc(1, sizeof *a);
+        a->dir = xstrdup(dirs[i]);
+        a->suffix = suffix ? xstrdup(suffix) : NULL;
+        a->d = (struct diag)DIAG_INIT;
+        shares[i] = (struct list_share){t, a};
+    }
+    pool_run_shares(list_share, shares, sizeof *shares, tree_concurrent(t) ? n : 0);
+    for (size_t i = 0; i < n; i++) {
+        if (!tree_concurrent(t))
+            list_share(&shares[i]); /* one after another, here */
+        shares[i].a->next = t->ahead;
+        t->ahead = shares[i].a;
+        listed[i] = shares[i].a->td;
+    }
+    free(shares);
 }
 
 struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suffix, struct diag *d)

@@ -97,6 +97,10 @@ void tree_dir_free(struct tree_dir *td);
  * (NULL when dir could not be listed), to be read, not kept: it is
  * tree_dir_open's to take. */
 const struct tree_dir *tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix);
+/* The same for n directories, listed at once on n threads when the tree
+ * allows it (tree_concurrent); listed[i] gets dirs[i]'s listing. */
+void tree_dir_prefetch_all(struct tree *t, const char *const *dirs, size_t n, const char *suffix,
+                           const struct tree_dir **listed);
 /* 1 when several threads may read t at once (the file system; not a commit). */
 int tree_concurrent(const struct tree *t);
 /* Sorts a NULL-terminated name array in byte order (for backends). */
