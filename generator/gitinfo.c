@@ -478,7 +478,7 @@ static bool hidden_path(const char *path)
  * neither needs the other. The thread opens the repository again (a
  * git_repository is not to be used by two threads at once). */
 struct status_job {
-    const char *workdir, *prefix, *theme_prefix;
+    const char *gitdir, *prefix, *theme_prefix;
     git_repository *repo;
     git_status_list *list;
     char *error; /* libgit2's message, when listing failed */
@@ -497,7 +497,7 @@ static void *list_status(void *arg)
     opts.pathspec.count = j->theme_prefix ? 2 : 1;
     if (!*j->prefix)
         opts.pathspec.count = 0;
-    if (git_repository_open(&j->repo, j->workdir) < 0 ||
+    if (git_repository_open(&j->repo, j->gitdir) < 0 ||
         git_status_list_new(&j->list, j->repo, &opts) < 0) {
         const git_error *e = git_error_last(); /* this thread's */
         j->error = strdup(e && e->message ? e->message : "unknown error");
@@ -560,7 +560,9 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
         goto out;
     }
     if (!g->from_rev) {
-        status.workdir = g->workdir;
+        /* By its git directory, as --repo named it: a working tree need not
+         * hold one (core.worktree), and then it could not be found from it. */
+        status.gitdir = git_repository_path(g->repo);
         status.prefix = prefix;
         status.theme_prefix = theme_prefix;
         listing = pthread_create(&status_thread, NULL, list_status, &status) == 0;

@@ -177,3 +177,20 @@ expect_not_contains "outside a repository: no dates" "$T/out5/faq/index.html" "<
 git clone -q --depth 1 "file://$R" "$T/shallow" 2>/dev/null
 (cd "$T/shallow" && "$PEERSITE" build --out "$T/out6") >"$T/shallow.log" 2>&1
 expect_contains "shallow clone warns" "$T/shallow.log" "shallow clone: last-reviewed dates may be wrong"
+
+# A git directory outside its working tree (core.worktree), named by --repo:
+# the working tree's status is read through the git directory, and an
+# uncommitted edit is still seen.
+W=$T/split-wt
+mkdir -p "$W"
+cp -R "$FIXTURES/minimal" "$W/content"
+git init -q --bare "$T/split.git"
+git --git-dir="$T/split.git" config core.bare false
+git --git-dir="$T/split.git" config core.worktree "$W"
+git --git-dir="$T/split.git" add -A
+git --git-dir="$T/split.git" commit -q -m "Split layout"
+echo "One more line." >>"$W/content/pages/index.md"
+"$PEERSITE" build --repo "$T/split.git" --content "$W/content" --theme "$ROOT/themes/default" \
+    --out "$T/out-split" >"$T/split.log" 2>&1
+expect_status "a git directory outside the working tree (core.worktree): builds" 0 $?
+expect_contains "and sees the uncommitted edit" "$T/out-split/index.html" "+ local changes"
