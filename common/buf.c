@@ -32,6 +32,7 @@ void buf_reserve(struct buf *b, size_t len)
     }
     b->data = p;
     b->cap = len + 1;
+    b->data[b->len] = '\0'; /* a buffer that was empty and NULL is a string now */
 }
 
 void buf_append(struct buf *b, const void *data, size_t len)
