@@ -97,33 +97,37 @@ static void test_order_whatever_the_threads(void **state)
     }
 }
 
+/* 640 jobs on two threads, job slow of every 64 taking ns: all come back,
+ * in order. */
+static void run_one_slow_in_64(size_t slow, long ns, struct run *r)
+{
+    long sleeps[64] = {0};
+    sleeps[slow] = ns;
+    run_jobs(2, 640, sleeps, 64, r);
+    assert_int_equal(r->out_of_order, 0);
+    assert_int_equal(r->not_run, 0);
+}
+
 /* The oldest job outlasts every other one in the window: the submitter
  * waits for it, then hands back all the ones done behind it, in order. */
 static void test_slow_oldest(void **state)
 {
     (void)state;
-    long sleeps[64] = {0};
-    sleeps[0] = 30000000; /* 30 ms, then 63 quick ones, again and again */
     struct run r;
-    run_jobs(2, 640, sleeps, 64, &r);
-    assert_int_equal(r.out_of_order, 0);
-    assert_int_equal(r.not_run, 0);
+    run_one_slow_in_64(0, 30000000, &r); /* 30 ms, then 63 quick ones */
     assert_int_equal(r.most_in_flight, 32);
 }
 
 /* A full window is emptied a batch (half the window) at a time: the
  * submitter sleeps until the oldest 16 jobs are done, not job by job, so it
  * is woken once a batch rather than once a page, and each submission that
- * hands jobs back hands back at least 16. Every 64th job is slow, so the
- * window fills behind it. */
+ * hands jobs back hands back at least 16. The window fills behind the slow
+ * 16th job of every 64. */
 static void test_batches(void **state)
 {
     (void)state;
-    long sleeps[64] = {0};
-    sleeps[15] = 10000000;
     struct run r;
-    run_jobs(2, 640, sleeps, 64, &r);
-    assert_int_equal(r.out_of_order, 0);
+    run_one_slow_in_64(15, 10000000, &r);
     assert_true(r.smallest_batch != SIZE_MAX); /* the window did fill */
     if (r.smallest_batch < 16)
         fail_msg("expected at least 16 jobs handed back at a time, got %zu", r.smallest_batch);
