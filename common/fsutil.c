@@ -225,19 +225,8 @@ out:
 
 int fs_write_file(const char *path, const void *data, size_t len, struct diag *d)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        diag_error(d, path, 0, 0, "cannot create: %s", strerror(errno));
-        return -1;
-    }
-    int rc = write_all(fd, data, len);
-    if (rc < 0)
-        diag_error(d, path, 0, 0, "write failed: %s", strerror(errno));
-    if (close(fd) < 0 && rc == 0) {
-        diag_error(d, path, 0, 0, "close failed: %s", strerror(errno));
-        rc = -1;
-    }
-    return rc;
+    struct fs_piece whole = {data, len, 0};
+    return fs_write_pieces(path, -1, &whole, 1, d);
 }
 
 /* Copies len bytes of from_fd at offset at to the end of to_fd: by

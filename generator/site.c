@@ -423,8 +423,10 @@ static void submit_page(struct build *b, struct page_job *job)
     submit(b, job);
 }
 
-static int render_page(struct build *b, const char *tmpl, const char *rel, json_t *page,
-                       json_t *extra, const char *nav_key, const char *root_override)
+/* A page to render from tmpl at rel (page and extra are stolen), to be
+ * given to submit_page. */
+static struct page_job *page_job_new(const char *tmpl, const char *rel, json_t *page, json_t *extra,
+                                     const char *nav_key)
 {
     struct page_job *job = xcalloc(1, sizeof *job);
     job->tmpl = tmpl;
@@ -432,6 +434,13 @@ static int render_page(struct build *b, const char *tmpl, const char *rel, json_
     job->page = page;
     job->extra = extra;
     job->nav_key = nav_key;
+    return job;
+}
+
+static int render_page(struct build *b, const char *tmpl, const char *rel, json_t *page,
+                       json_t *extra, const char *nav_key, const char *root_override)
+{
+    struct page_job *job = page_job_new(tmpl, rel, page, extra, nav_key);
     job->root_override = root_override ? xstrdup(root_override) : NULL;
     submit_page(b, job);
     return 0; /* a failure is reported when the job comes back (page_done) */
@@ -1127,12 +1136,9 @@ static int build_faq(struct build *b)
     json_t *page = page_info("Frequently asked questions", NULL);
     set_reviewed(page, reviewed(b, paths, npaths));
     free(paths);
-    struct page_job *job = xcalloc(1, sizeof *job);
-    job->tmpl = "faq";
-    job->rel = xstrdup(rel);
-    job->page = page;
-    job->extra = json_pack("{s:o, s:i}", "categories", cats, "count", (int)npaths);
-    job->nav_key = "faq";
+    struct page_job *job =
+        page_job_new("faq", rel, page,
+                     json_pack("{s:o, s:i}", "categories", cats, "count", (int)npaths), "faq");
     job->size_hint = size_hint;
     job->frees_answers = true;
     submit_page(b, job);
@@ -1894,12 +1900,8 @@ static int build_supporters(struct build *b)
         json_pack("{s:o, s:{s:o, s:o, s:o}, s:i, s:i}", "supporters", cards, "filters", "roles",
                   roles, "modalities", mods, "languages", langs, "count",
                   (int)json_array_size(b->c.supporters), "accepting_count", (int)accepting);
-    struct page_job *dir = xcalloc(1, sizeof *dir);
-    dir->tmpl = "supporters";
-    dir->rel = xstrdup(rel);
-    dir->page = page_info("Peer supporters", NULL);
-    dir->extra = extra;
-    dir->nav_key = "supporters";
+    struct page_job *dir =
+        page_job_new("supporters", rel, page_info("Peer supporters", NULL), extra, "supporters");
     dir->items = true;
     for (i = 0; i < b->ncards; i++)
         dir->size_hint += b->card_len[i];

@@ -272,18 +272,6 @@ static struct tree_ahead *take_ahead(struct tree *t, const char *dir, const char
 static struct tree_dir *list_dir(struct tree *t, const char *dir, const char *suffix,
                                  struct diag *d);
 
-const struct tree_dir *tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix)
-{
-    struct tree_ahead *a = xcalloc(1, sizeof *a);
-    a->dir = xstrdup(dir);
-    a->suffix = suffix ? xstrdup(suffix) : NULL;
-    a->d = (struct diag)DIAG_INIT;
-    a->td = list_dir(t, dir, suffix, &a->d);
-    a->next = t->ahead;
-    t->ahead = a;
-    return a->td;
-}
-
 struct list_share {
     struct tree *t;
     struct tree_ahead *a;
@@ -307,15 +295,24 @@ void tree_dir_prefetch_all(struct tree *t, const char *const *dirs, size_t n, co
         a->d = (struct diag)DIAG_INIT;
         shares[i] = (struct list_share){t, a};
     }
-    pool_run_shares(list_share, shares, sizeof *shares, tree_concurrent(t) ? n : 0);
-    for (size_t i = 0; i < n; i++) {
-        if (!tree_concurrent(t))
+    if (tree_concurrent(t))
+        pool_run_shares(list_share, shares, sizeof *shares, n);
+    else
+        for (size_t i = 0; i < n; i++)
             list_share(&shares[i]); /* one after another, here */
+    for (size_t i = 0; i < n; i++) {
         shares[i].a->next = t->ahead;
         t->ahead = shares[i].a;
         listed[i] = shares[i].a->td;
     }
     free(shares);
+}
+
+const struct tree_dir *tree_dir_prefetch(struct tree *t, const char *dir, const char *suffix)
+{
+    const struct tree_dir *listed;
+    tree_dir_prefetch_all(t, &dir, 1, suffix, &listed);
+    return listed;
 }
 
 struct tree_dir *tree_dir_open(struct tree *t, const char *dir, const char *suffix, struct diag *d)
