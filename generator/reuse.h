@@ -43,6 +43,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "fsutil.h"
 #include "tree.h"
 
 #define REUSE_FILE ".peersite-cache"
@@ -180,8 +181,10 @@ void reuse_set_assets(struct reuse_writer *w, const char *json, size_t len);
 /* Every file of the site this build made or kept (sorted): a rebuild
  * that would leave one of them behind is not done in place. */
 void reuse_set_files(struct reuse_writer *w, const char *const *files, size_t n);
-/* The index's bytes; NULL when the data could not be written. */
-const struct buf *reuse_bytes(struct reuse_writer *w);
+/* The index's bytes, as pieces to be written one after another (the kept
+ * runs point into prev's index: written before prev is freed); NULL when
+ * the data could not be written. */
+const struct fs_piece *reuse_index_pieces(struct reuse_writer *w, size_t *n);
 /* The id pairing an index with its data. */
 const uint8_t *reuse_data_id(const struct reuse *r);
 

@@ -2638,8 +2638,9 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     }
     if (b.record) {
         reuse_set_files(b.record, files, nfiles);
-        const struct buf *bytes = reuse_bytes(b.record);
-        if (bytes && outdir_write(b.out, REUSE_FILE, bytes->data, bytes->len, d) < 0)
+        size_t n;
+        const struct fs_piece *index = reuse_index_pieces(b.record, &n);
+        if (index && outdir_write_pieces(b.out, REUSE_FILE, index, n, d) < 0)
             goto out;
     }
     if (outdir_commit(b.out, d) < 0)

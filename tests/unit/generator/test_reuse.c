@@ -43,6 +43,28 @@ static void put_file(const char *name, const void *data, size_t len)
 
 static const uint8_t key[REUSE_KEY_BYTES] = {1, 2, 3};
 
+/* w's index written as REUSE_FILE, its pieces one after another; their
+ * number in *npieces when asked. */
+static void put_index(struct reuse_writer *w, size_t *npieces)
+{
+    size_t n, len = 0;
+    const struct fs_piece *pieces = reuse_index_pieces(w, &n);
+    assert_non_null(pieces);
+    for (size_t i = 0; i < n; i++)
+        len += pieces[i].len;
+    char *all = malloc(len ? len : 1), *at = all;
+    assert_non_null(all);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(pieces[i].data); /* never a copy from a file */
+        memcpy(at, pieces[i].data, pieces[i].len);
+        at += pieces[i].len;
+    }
+    put_file(REUSE_FILE, all, len); /* after the copy: prev's index may be this file */
+    free(all);
+    if (npieces)
+        *npieces = n;
+}
+
 /* How many texts of r's data do not read back whole: every item's four, the
  * pages' search documents and the assets. */
 static size_t texts_not_whole(const struct reuse *r)
@@ -114,12 +136,85 @@ static void write_record(const struct reuse *prev)
         put_file(REUSE_SEARCH, "INDEX", 5);
         reuse_set_assets(w, "{}", 2);
     }
-    const struct buf *bytes = reuse_bytes(w);
-    assert_non_null(bytes);
-    put_file(REUSE_FILE, bytes->data, bytes->len);
+    put_index(w, NULL);
     reuse_writer_free(w);
     json_decref(amara);
     json_decref(cost);
+}
+
+/* A rebuild that keeps every item and page writes them as runs of the last
+ * index (a piece each, however many they are), and the index reads back
+ * with the same items and pages; a changed item in the middle splits the
+ * items' run in two. */
+static void test_kept_runs(void **state)
+{
+    (void)state;
+    enum { N = 50 };
+    struct reuse_writer *w = reuse_writer_new(key, 1, dir, NULL);
+    struct reuse_stamp st = {10, 20, 30, 40};
+    json_t *values = json_pack("{s:s}", "name", "Someone");
+    char path[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "c/supporters/s%02d.md", i);
+        reuse_add_item(w, REUSE_SUPPORTER, path, &st, "", false, values, "<li>", 4, "{}", 2, NULL,
+                       0);
+        snprintf(path, sizeof path, "supporters/s%02d/index.html", i);
+        const char *ids[] = {path};
+        reuse_add_page(w, path, "DOCS", 4, 1, ids, 1);
+    }
+    reuse_set_assets(w, "{}", 2);
+    put_index(w, NULL);
+    reuse_writer_free(w);
+    for (int changed = -1; changed <= N / 2; changed += N / 2 + 1) {
+        struct reuse *prev = reuse_load(dir, key);
+        assert_non_null(prev);
+        w = reuse_writer_new(key, 2, dir, prev);
+        for (size_t i = 0; i < reuse_nitems(prev); i++) {
+            const struct reuse_item *it = reuse_item(prev, i);
+            struct reuse_stamp now = it->stamp;
+            now.mtime_ns += (int)i == changed; /* a file edited since */
+            reuse_keep_item(w, it, &now, false);
+        }
+        for (size_t i = 0; i < reuse_npages(prev); i++) {
+            const struct reuse_page *pg = reuse_page_at(prev, i);
+            const char *ids[] = {pg->ids[0].s};
+            reuse_keep_page(w, pg, ids);
+        }
+        reuse_set_assets(w, "{}", 2);
+        size_t npieces;
+        put_index(w, &npieces);
+        reuse_writer_free(w);
+        reuse_free(prev);
+        /* The head, the items' run, the pages' count, the pages' run, and
+         * five pieces after them (files' count, search, assets, trailer,
+         * checksum): 9 with every item kept as it was; 11 with one changed,
+         * its own bytes between two runs. One piece for each item or page
+         * would be over 100. */
+        size_t want = changed < 0 ? 9 : 11;
+        if (npieces != want)
+            fail_msg("items kept%s: expected the index in %zu pieces, got %zu",
+                     changed < 0 ? "" : " but one", want, npieces);
+        struct reuse *r = reuse_load(dir, key);
+        assert_non_null(r);
+        assert_int_equal(reuse_nitems(r), N);
+        assert_int_equal(reuse_npages(r), N);
+        for (int i = 0; i < N; i++) {
+            snprintf(path, sizeof path, "c/supporters/s%02d.md", i);
+            const struct reuse_item *it = reuse_find_item(r, path);
+            assert_non_null(it);
+            assert_int_equal(it->stamp.mtime_ns, 20 + (i == changed));
+            assert_true(reuse_whole(r, &it->card));
+            assert_string_equal(it->card.s, "<li>");
+            snprintf(path, sizeof path, "supporters/s%02d/index.html", i);
+            const struct reuse_page *pg = reuse_find_page(r, path);
+            assert_non_null(pg);
+            assert_int_equal(pg->nids, 1);
+            assert_string_equal(pg->ids[0].s, path);
+            assert_true(reuse_whole(r, &pg->search));
+        }
+        reuse_free(r);
+    }
+    json_decref(values);
 }
 
 static void test_reads_back(void **state)
@@ -288,8 +383,7 @@ static void test_damaged_records_are_not_used(void **state)
     for (struct reuse *r = reuse_load(dir, key); r; r = reuse_load(dir, key), rounds++) {
         struct reuse_writer *w = reuse_writer_new(key, 1, dir, r);
         reuse_add_page(w, "faq/index.html", blob, 599999, 1, NULL, 0);
-        const struct buf *bytes = reuse_bytes(w);
-        put_file(REUSE_FILE, bytes->data, bytes->len);
+        put_index(w, NULL);
         reuse_writer_free(w);
         reuse_free(r);
         assert_true(rounds < 10);
@@ -516,6 +610,7 @@ int main(void)
     assert_non_null(mkdtemp(dir));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_back),
+        cmocka_unit_test(test_kept_runs),
         cmocka_unit_test(test_damaged_records_are_not_used),
         cmocka_unit_test(test_search_pages_saved),
         cmocka_unit_test(test_key),
