@@ -589,56 +589,82 @@ struct parse_range {
     const char *collection;
     struct tree_dir *td;
     struct parsed_md *items;
-    size_t from, to;
+    size_t n;
+    size_t *next; /* the next file no thread has taken, shared */
     const struct ys_key *spec;
     const char *what;
     bool stamp_only; /* the first pass over a collection the build may reuse */
     bool stamp_read; /* or no first pass: each file stamped as it is read */
 };
 
-/* Reads and converts items [from, to); touches nothing shared but the
- * content's settings, read only (a supporter's role is checked against
- * site.yml's roles). One read buffer serves every file of the range. */
+/* Files are taken a few at a time, so a thread slowed by the other work of
+ * the machine (or by a share of changed files, which cost a read and a
+ * parse where the others cost a stat) holds no one up for long. */
+#define FILES_AT_ONCE 32
+
+/* The next files [*from, *to) for this thread; false when none is left. */
+static bool take_files(struct parse_range *r, size_t *from, size_t *to)
+{
+    *from = __atomic_fetch_add(r->next, FILES_AT_ONCE, __ATOMIC_RELAXED);
+    if (*from >= r->n)
+        return false;
+    *to = *from + FILES_AT_ONCE < r->n ? *from + FILES_AT_ONCE : r->n;
+    return true;
+}
+
+/* Reads and converts file i; b: the thread's read buffer. */
+static void parse_file(struct parse_range *r, size_t i, struct fs_buf *b,
+                       struct ys_strings *strings)
+{
+    struct parsed_md *m = &r->items[i];
+    size_t len;
+    struct fm fm;
+    m->d = (struct diag)DIAG_INIT;
+    m->path_value = json_string(m->path);
+    m->slug = content_slugify(r->td->names[i]);
+    if (r->collection && m->path_value &&
+        (m->obj = r->c->reuse->stand_in(r->c->reuse->ctx, r->collection, i))) {
+        /* Unchanged since a build that read it; named here, on the
+         * loader's threads, not one by one on the building thread. */
+        json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
+        json_object_set_nocheck(m->obj, "path", m->path_value);
+        return;
+    }
+    struct stat st;
+    if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, b, &len, r->stamp_read ? &st : NULL,
+                      &m->d) < 0)
+        return;
+    if (r->stamp_read)
+        r->c->reuse->stamp_read(r->c->reuse->ctx, r->collection, i, &st);
+    int bom = plain_text(m->path, b->data, len, &m->d);
+    if (bom >= 0 && fm_split(m->path, b->data + bom, len - (size_t)bom, &fm, &m->d) == 0) {
+        m->obj = ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c,
+                         strings, &m->d);
+        m->body = xstrndup(fm.body, fm.body_len);
+        m->body_line = fm.body_line;
+    }
+}
+
+/* Reads and converts items, a few at a time, until none is left; touches
+ * nothing shared but the content's settings, read only (a supporter's role
+ * is checked against site.yml's roles) and the count of files taken. One
+ * read buffer serves every file this thread takes. */
 static void *parse_range(void *arg)
 {
     struct parse_range *r = arg;
+    size_t from, to;
     if (r->stamp_only) {
-        for (size_t i = r->from; i < r->to; i++)
-            r->c->reuse->stamp(r->c->reuse->ctx, r->collection, i, r->items[i].path,
-                               tree_dir_fd(r->td), r->td->names[i]);
+        while (take_files(r, &from, &to))
+            for (size_t i = from; i < to; i++)
+                r->c->reuse->stamp(r->c->reuse->ctx, r->collection, i, r->items[i].path,
+                                   tree_dir_fd(r->td), r->td->names[i]);
         return NULL;
     }
     struct fs_buf b = {NULL, 0};
     struct ys_strings *strings = xcalloc(1, sizeof *strings);
-    for (size_t i = r->from; i < r->to; i++) {
-        struct parsed_md *m = &r->items[i];
-        size_t len;
-        struct fm fm;
-        m->d = (struct diag)DIAG_INIT;
-        m->path_value = json_string(m->path);
-        m->slug = content_slugify(r->td->names[i]);
-        if (r->collection && m->path_value &&
-            (m->obj = r->c->reuse->stand_in(r->c->reuse->ctx, r->collection, i))) {
-            /* Unchanged since a build that read it; named here, on the
-             * loader's threads, not one by one on the building thread. */
-            json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
-            json_object_set_nocheck(m->obj, "path", m->path_value);
-            continue;
-        }
-        struct stat st;
-        if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, &b, &len, r->stamp_read ? &st : NULL,
-                          &m->d) < 0)
-            continue;
-        if (r->stamp_read)
-            r->c->reuse->stamp_read(r->c->reuse->ctx, r->collection, i, &st);
-        int bom = plain_text(m->path, b.data, len, &m->d);
-        if (bom >= 0 && fm_split(m->path, b.data + bom, len - (size_t)bom, &fm, &m->d) == 0) {
-            m->obj = ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c,
-                             strings, &m->d);
-            m->body = xstrndup(fm.body, fm.body_len);
-            m->body_line = fm.body_line;
-        }
-    }
+    while (take_files(r, &from, &to))
+        for (size_t i = from; i < to; i++)
+            parse_file(r, i, &b, strings);
     free(b.data);
     ys_strings_free(strings);
     free(strings);
@@ -657,17 +683,10 @@ static void parse_all(struct content *c, const char *collection, struct tree_dir
     if (threads > 64)
         threads = 64;
     struct parse_range ranges[64];
+    size_t next = 0;
     for (size_t t = 0; t < threads; t++)
-        ranges[t] = (struct parse_range){c,
-                                         collection,
-                                         td,
-                                         items,
-                                         n * t / threads,
-                                         n * (t + 1) / threads,
-                                         spec,
-                                         what,
-                                         stamp_only,
-                                         stamp_read};
+        ranges[t] = (struct parse_range){c,     collection, td,   items,      n,
+                                         &next, spec,       what, stamp_only, stamp_read};
     pool_run_shares(parse_range, ranges, sizeof *ranges, threads);
 }
 
