@@ -152,7 +152,7 @@ json_t *reuse_values(const struct reuse *r, const struct reuse_item *it, const c
 
 /* The record of this build. The data is appended to the file in dir (the
  * directory being written): to prev's data when given, else to a new file.
- * The index (reuse_bytes) is written last, by the caller. Items and pages
+ * The index (reuse_index_pieces) is written last, by the caller. Items and pages
  * are kept apart: reuse_keep_item may run on one thread while another adds
  * or keeps pages, but nothing else may run beside either. */
 struct reuse_writer;
