@@ -584,17 +584,30 @@ struct parsed_md {
     struct diag d;
 };
 
+/* A collection being loaded: listed and its files named (open_collection),
+ * read on the loader's threads, in one pass with the others when it can be
+ * (read_collections), then made an array in file order (finish). */
+struct collection_load {
+    const char *sub; /* its folder in the content */
+    const struct ys_key *spec;
+    const char *what, *kind;
+    char *dir;
+    struct tree_dir *td;
+    size_t n;
+    struct parsed_md *items;
+    const char *collection; /* as the reuse hook names it ("faq"), or NULL */
+    bool stamp_read;        /* no earlier build: each file stamped as it is read */
+    bool stamp_apart;       /* every file stamped before any is read: it may be kept whole */
+    bool stamped;           /* that stamping is done */
+    bool read;              /* its files are read */
+    struct diag d;          /* what its folder's listing said, said when it is finished */
+};
+
 struct parse_range {
     struct content *c;
-    const char *collection;
-    struct tree_dir *td;
-    struct parsed_md *items;
-    size_t n;
-    size_t *next; /* the next file no thread has taken, shared */
-    const struct ys_key *spec;
-    const char *what;
-    bool stamp_only; /* the first pass over a collection the build may reuse */
-    bool stamp_read; /* or no first pass: each file stamped as it is read */
+    struct collection_load *const *cls; /* read one after another */
+    size_t ncls, n;                     /* their files, in all */
+    size_t *next;                       /* the next file no thread has taken, shared */
 };
 
 /* Files are taken a few at a time, so a thread slowed by the other work of
@@ -612,18 +625,18 @@ static bool take_files(struct parse_range *r, size_t *from, size_t *to)
     return true;
 }
 
-/* Reads and converts file i; b: the thread's read buffer. */
-static void parse_file(struct parse_range *r, size_t i, struct fs_buf *b,
+/* Reads and converts file i of cl; b: the thread's read buffer. */
+static void parse_file(struct content *c, struct collection_load *cl, size_t i, struct fs_buf *b,
                        struct ys_strings *strings)
 {
-    struct parsed_md *m = &r->items[i];
+    struct parsed_md *m = &cl->items[i];
     size_t len;
     struct fm fm;
     m->d = (struct diag)DIAG_INIT;
     m->path_value = json_string(m->path);
-    m->slug = content_slugify(r->td->names[i]);
-    if (r->collection && m->path_value &&
-        (m->obj = r->c->reuse->stand_in(r->c->reuse->ctx, r->collection, i))) {
+    m->slug = content_slugify(cl->td->names[i]);
+    if (cl->collection && m->path_value &&
+        (m->obj = c->reuse->stand_in(c->reuse->ctx, cl->collection, i))) {
         /* Unchanged since a build that read it; named here, on the
          * loader's threads, not one by one on the building thread. */
         json_object_set_new_nocheck(m->obj, "slug", json_string_nocheck(m->slug));
@@ -631,52 +644,73 @@ static void parse_file(struct parse_range *r, size_t i, struct fs_buf *b,
         return;
     }
     struct stat st;
-    if (tree_dir_read(r->td, i, m->path, MAX_CONTENT_FILE, b, &len, r->stamp_read ? &st : NULL,
+    if (tree_dir_read(cl->td, i, m->path, MAX_CONTENT_FILE, b, &len, cl->stamp_read ? &st : NULL,
                       &m->d) < 0)
         return;
-    if (r->stamp_read)
-        r->c->reuse->stamp_read(r->c->reuse->ctx, r->collection, i, &st);
+    if (cl->stamp_read)
+        c->reuse->stamp_read(c->reuse->ctx, cl->collection, i, &st);
     int bom = plain_text(m->path, b->data, len, &m->d);
     if (bom >= 0 && fm_split(m->path, b->data + bom, len - (size_t)bom, &fm, &m->d) == 0) {
-        m->obj = ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, r->spec, r->what, r->c,
+        m->obj = ys_load(m->path, fm.yaml, fm.yaml_len, fm.yaml_line, cl->spec, cl->what, c,
                          strings, &m->d);
         m->body = xstrndup(fm.body, fm.body_len);
         m->body_line = fm.body_line;
     }
 }
 
-/* Reads and converts items, a few at a time, until none is left; touches
- * nothing shared but the content's settings, read only (a supporter's role
- * is checked against site.yml's roles) and the count of files taken. One
- * read buffer serves every file this thread takes. */
+static void stamp_file(struct content *c, struct collection_load *cl, size_t i)
+{
+    c->reuse->stamp(c->reuse->ctx, cl->collection, i, cl->items[i].path, tree_dir_fd(cl->td),
+                    cl->td->names[i]);
+}
+
+/* What this pass does with file i of cl: stamps it, when it is stamped
+ * apart and not yet; else reads it (stamping it first, just before, when
+ * the build may reuse it). */
+static void take_file(struct content *c, struct collection_load *cl, size_t i, struct fs_buf *b,
+                      struct ys_strings *strings)
+{
+    if (cl->stamp_apart && !cl->stamped) {
+        stamp_file(c, cl, i);
+        return;
+    }
+    if (cl->collection && !cl->stamp_apart && !cl->stamp_read)
+        stamp_file(c, cl, i);
+    parse_file(c, cl, i, b, strings);
+}
+
+/* Takes files a few at a time until none is left, the collections' one
+ * after another; touches nothing shared but the content's settings, read
+ * only (a supporter's role is checked against site.yml's roles), and the
+ * count of files taken. One read buffer serves every file this thread
+ * takes. */
 static void *parse_range(void *arg)
 {
     struct parse_range *r = arg;
-    size_t from, to;
-    if (r->stamp_only) {
-        while (take_files(r, &from, &to))
-            for (size_t i = from; i < to; i++)
-                r->c->reuse->stamp(r->c->reuse->ctx, r->collection, i, r->items[i].path,
-                                   tree_dir_fd(r->td), r->td->names[i]);
-        return NULL;
-    }
     struct fs_buf b = {NULL, 0};
     struct ys_strings *strings = xcalloc(1, sizeof *strings);
-    while (take_files(r, &from, &to))
-        for (size_t i = from; i < to; i++)
-            parse_file(r, i, &b, strings);
+    size_t from, to;
+    while (take_files(r, &from, &to)) {
+        size_t k = 0, first = 0; /* the collection of file from, and its first */
+        for (size_t at = from; at < to; at++) {
+            while (at - first >= r->cls[k]->n)
+                first += r->cls[k++]->n;
+            take_file(r->c, r->cls[k], at - first, &b, strings);
+        }
+    }
     free(b.data);
     ys_strings_free(strings);
     free(strings);
     return NULL;
 }
 
-/* Parses the files on up to c->jobs threads when the tree allows it (or
- * only stamps them). */
-static void parse_all(struct content *c, const char *collection, struct tree_dir *td,
-                      struct parsed_md *items, size_t n, const struct ys_key *spec,
-                      const char *what, bool stamp_only, bool stamp_read)
+/* One pass over the files of the collections, on up to c->jobs threads
+ * when the tree allows it. */
+static void read_pass(struct content *c, struct collection_load *const *cls, size_t ncls)
 {
+    size_t n = 0;
+    for (size_t k = 0; k < ncls; k++)
+        n += cls[k]->n;
     size_t threads = c->jobs > 1 && tree_concurrent(c->tree) ? (size_t)c->jobs : 1;
     if (threads > n / 64 + 1) /* threads cost more than a few files */
         threads = n / 64 + 1;
@@ -685,8 +719,7 @@ static void parse_all(struct content *c, const char *collection, struct tree_dir
     struct parse_range ranges[64];
     size_t next = 0;
     for (size_t t = 0; t < threads; t++)
-        ranges[t] = (struct parse_range){c,     collection, td,   items,      n,
-                                         &next, spec,       what, stamp_only, stamp_read};
+        ranges[t] = (struct parse_range){c, cls, ncls, n, &next};
     pool_run_shares(parse_range, ranges, sizeof *ranges, threads);
 }
 
@@ -733,43 +766,71 @@ void content_prefetch(struct tree *t, const char *dir, const struct tree_dir *li
     free(paths[1]);
 }
 
-/* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
-static json_t *load_collection(struct content *c, const char *sub, const struct ys_key *spec,
-                               const char *what, const char *kind, bool required, struct diag *d)
+/* Lists DIR/sub's .md files and names them to the reuse hook; nothing is
+ * read yet. */
+static void open_collection(struct content *c, struct collection_load *cl, const char *sub,
+                            const struct ys_key *spec, const char *what, const char *kind,
+                            bool required)
 {
-    char *dir = join(c->dir, sub);
-    struct tree_dir *td = list_md(c, dir, required, d);
-    if (td)
-        warn_unread(td, sub, d);
-    size_t n = td ? td->n : 0;
-    struct parsed_md *items = xcalloc(n ? n : 1, sizeof *items);
-    char **paths = xcalloc(n ? n : 1, sizeof *paths);
-    for (size_t i = 0; i < n; i++)
-        paths[i] = items[i].path = join(td->dir, td->names[i]);
+    *cl = (struct collection_load){.sub = sub, .spec = spec, .what = what, .kind = kind};
+    cl->d = (struct diag)DIAG_INIT;
+    cl->dir = join(c->dir, sub);
+    cl->td = list_md(c, cl->dir, required, &cl->d);
+    if (cl->td)
+        warn_unread(cl->td, sub, &cl->d);
+    cl->n = cl->td ? cl->td->n : 0;
+    cl->items = xcalloc(cl->n ? cl->n : 1, sizeof *cl->items);
+    char **paths = xcalloc(cl->n ? cl->n : 1, sizeof *paths);
+    for (size_t i = 0; i < cl->n; i++)
+        paths[i] = cl->items[i].path = join(cl->td->dir, cl->td->names[i]);
     /* Collections a build may reuse: the FAQ and the supporters. */
-    const char *collection =
-        c->reuse && (!strcmp(sub, "faq") || !strcmp(sub, "supporters")) ? sub : NULL;
-    if (collection)
-        c->reuse->files(c->reuse->ctx, collection, paths, n);
+    cl->collection = c->reuse && (!strcmp(sub, "faq") || !strcmp(sub, "supporters")) ? sub : NULL;
+    if (cl->collection)
+        c->reuse->files(c->reuse->ctx, cl->collection, paths, cl->n);
     free(paths);
     /* With nothing to keep, each file is stamped as it is opened to be read
      * (an fstat, where a stat by name came first, in a pass of its own). */
-    bool stamp_read = collection && c->reuse->stamp_first && c->reuse->stamp_read &&
-                      !c->reuse->stamp_first(c->reuse->ctx) && td && tree_dir_fd(td) >= 0;
-    if (collection && !stamp_read) {
-        /* Every file is stamped before any is read; a collection with none
-         * changed may then be left unread. */
-        parse_all(c, collection, td, items, n, spec, what, true, false);
-        if (c->reuse->kept_whole(c->reuse->ctx, collection)) {
-            for (size_t i = 0; i < n; i++)
-                free(items[i].path);
-            free(items);
-            tree_dir_free(td);
-            free(dir);
-            return json_array();
+    cl->stamp_read = cl->collection && c->reuse->stamp_first && c->reuse->stamp_read &&
+                     !c->reuse->stamp_first(c->reuse->ctx) && cl->td && tree_dir_fd(cl->td) >= 0;
+    /* One that may be kept whole has every file stamped before any is read;
+     * the others' files are each stamped just before they are read. */
+    cl->stamp_apart =
+        cl->collection && !cl->stamp_read &&
+        (!c->reuse->stamp_apart || c->reuse->stamp_apart(c->reuse->ctx, cl->collection));
+}
+
+/* Reads the collections' files in one pass on the loader's threads, so no
+ * thread waits for the others between two collections; those stamped apart
+ * are stamped in it, then read in a second pass unless kept whole. */
+static void read_collections(struct content *c, struct collection_load *const *cls, size_t ncls)
+{
+    read_pass(c, cls, ncls);
+    struct collection_load *again[8];
+    size_t nagain = 0;
+    for (size_t k = 0; k < ncls; k++) {
+        struct collection_load *cl = cls[k];
+        if (!cl->stamp_apart) {
+            cl->read = true;
+            continue;
         }
+        cl->stamped = true;
+        /* Every file stamped: a collection with none changed is left unread. */
+        if (!c->reuse->kept_whole(c->reuse->ctx, cl->collection) && nagain < 8)
+            again[nagain++] = cl;
     }
-    parse_all(c, collection, td, items, n, spec, what, false, stamp_read);
+    if (nagain)
+        read_pass(c, again, nagain);
+    for (size_t k = 0; k < nagain; k++)
+        again[k]->read = true;
+}
+
+/* The collection as an array of objects with a unique "slug", in file
+ * order (empty when kept whole), what was said of it said in its place. */
+static json_t *finish_collection(struct content *c, struct collection_load *cl, struct diag *d)
+{
+    diag_move(d, &cl->d);
+    struct parsed_md *items = cl->items;
+    size_t n = cl->read ? cl->n : 0;
     find_duplicate_slugs(items, n);
     /* In file order from here: source numbers and slugs do not depend on
      * how the parsing was shared out. */
@@ -786,11 +847,11 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
                        "duplicate slug \"%s\" (also from %s): rename one of the two files", m->slug,
                        items[m->first].path);
             keep = false; /* rendered once, from the first file */
-        } else if (!m->obj && kind) {
+        } else if (!m->obj && cl->kind) {
             /* Unreadable: left out, but links to its page are not broken
              * for it (its own error says what is wrong). */
             json_array_append_new(c->left_out,
-                                  json_pack("{s:s, s:s}", "kind", kind, "slug", m->slug));
+                                  json_pack("{s:s, s:s}", "kind", cl->kind, "slug", m->slug));
         }
         if (!keep) {
             json_decref(m->obj);
@@ -806,18 +867,29 @@ static json_t *load_collection(struct content *c, const char *sub, const struct 
             json_array_append_new(arr, m->obj);
         }
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < cl->n; i++) {
         json_decref(items[i].path_value);
         free(items[i].slug);
-        if (!items[i].obj || !items[i].body) { /* else the source has them */
+        if (i >= n || !items[i].obj || !items[i].body) { /* else the source has them */
             free(items[i].body);
             free(items[i].path);
         }
     }
     free(items);
-    tree_dir_free(td);
-    free(dir);
+    tree_dir_free(cl->td);
+    free(cl->dir);
     return arr;
+}
+
+/* Loads every .md in DIR/sub as an array of objects with a unique "slug". */
+static json_t *load_collection(struct content *c, const char *sub, const struct ys_key *spec,
+                               const char *what, const char *kind, bool required, struct diag *d)
+{
+    struct collection_load cl;
+    open_collection(c, &cl, sub, spec, what, kind, required);
+    struct collection_load *one = &cl;
+    read_collections(c, &one, 1);
+    return finish_collection(c, &cl, d);
 }
 
 /* ---- defaults, cross-file checks and ordering ---------------------------- */
@@ -1231,7 +1303,15 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     sort_array(c->pages, key_slug);
     check_pages(c, d);
 
-    c->faq = load_collection(c, "faq", faq_keys, "a FAQ entry", "faq", false, d);
+    /* The FAQ and the supporters are read in one pass, each said and made
+     * an array in its place. */
+    struct collection_load faq, supporters;
+    open_collection(c, &faq, "faq", faq_keys, "a FAQ entry", "faq", false);
+    open_collection(c, &supporters, "supporters", supporter_keys, "a supporter", "supporter",
+                    false);
+    struct collection_load *both[] = {&faq, &supporters};
+    read_collections(c, both, 2);
+    c->faq = finish_collection(c, &faq, d);
     keep_complete(c, c->faq, faq_keys, "faq");
     c->categories = faq_categories(c->faq);
 
@@ -1241,8 +1321,7 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     keep_complete(c, json_object_get(c->confidentiality, "who_knows"), who_knows_keys, NULL);
     keep_complete(c, json_object_get(c->confidentiality, "limits"), limit_keys, NULL);
 
-    c->supporters =
-        load_collection(c, "supporters", supporter_keys, "a supporter", "supporter", false, d);
+    c->supporters = finish_collection(c, &supporters, d);
     keep_complete(c, c->supporters, supporter_keys, "supporter");
     find_photos(c);
     size_t i;

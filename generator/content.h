@@ -34,14 +34,19 @@ struct content_reuse {
     /* Before any file of the collection ("faq", "supporters") is read, with
      * every file's path, in order. */
     void (*files)(void *ctx, const char *collection, char *const *paths, size_t n);
-    /* From several threads at once, before any file of the collection is
-     * read: file i's identity on disk (name in the directory open as dirfd,
-     * or -1 to use path). */
+    /* From several threads at once, before file i of the collection is
+     * read: its identity on disk (name in the directory open as dirfd, or
+     * -1 to use path). */
     void (*stamp)(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
                   const char *name);
-    /* Once every file of the collection is stamped: true when none needs
-     * reading, as nothing but pages an earlier build made and this one
-     * keeps reads it. The collection is then left empty. */
+    /* Optional: true when every file of the collection is to be stamped
+     * before any is read, as the collection may be kept whole (kept_whole
+     * is then asked); false when each file is stamped just before it is
+     * read, on the same thread. NULL: every collection is stamped apart. */
+    bool (*stamp_apart)(void *ctx, const char *collection);
+    /* Once every file of a collection stamped apart is stamped: true when
+     * none needs reading, as nothing but pages an earlier build made and
+     * this one keeps reads it. The collection is then left empty. */
     bool (*kept_whole)(void *ctx, const char *collection);
     /* From several threads at once, before file i is read: the values of
      * an unchanged file as an earlier build recorded them (given to the

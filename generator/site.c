@@ -711,7 +711,15 @@ static const struct reuse_item *unchanged(struct reuse_hook *h, struct collectio
 }
 
 /* The FAQ is read by its page alone: with no entry changed, the page is
- * kept and the entries are not even decoded from the record. */
+ * kept and the entries are not even decoded from the record. So its files
+ * are all stamped before any is read; a supporter's file is stamped just
+ * before it is read (or stood in for). */
+static bool hook_stamp_apart(void *ctx, const char *collection)
+{
+    struct reuse_hook *h = ctx;
+    return files_of(h, collection) == &h->faq;
+}
+
 static bool hook_kept_whole(void *ctx, const char *collection)
 {
     struct reuse_hook *h = ctx;
@@ -2558,9 +2566,14 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         b.hook = hook = xcalloc(1, sizeof *hook);
         hook->b = &b;
         hook->started_ns = started;
-        hook->api =
-            (struct content_reuse){hook,          hook_files,       hook_stamp,     hook_kept_whole,
-                                   hook_stand_in, hook_stamp_first, hook_stamp_read};
+        hook->api = (struct content_reuse){hook,
+                                           hook_files,
+                                           hook_stamp,
+                                           hook_stamp_apart,
+                                           hook_kept_whole,
+                                           hook_stand_in,
+                                           hook_stamp_first,
+                                           hook_stamp_read};
     }
 
     /* Content with errors is still rendered when it can be, so broken links
@@ -2570,6 +2583,8 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         !content_renderable(&b.c))
         goto out;
     tm->load = lap(&t);
+    if (prev) /* every supporter stamped: each is one the record knows? */
+        same_files(hook, &hook->supporters);
     if (prev && hook->other_files) { /* a file was added or removed */
         rc = REDO;
         goto out;
