@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -597,6 +599,128 @@ static void test_jobs_same_result(void **state)
     drop(dir);
 }
 
+/* A reuse hook that records, under a lock, when each file is stamped and
+ * when it is about to be read (stand_in is asked just before). */
+struct order_log {
+    pthread_mutex_t lock;
+    size_t n, faq_files;
+    struct order_event {
+        char what; /* 's' stamped, 'r' about to be read */
+        bool faq;
+        size_t i;
+    } ev[2048];
+    bool keep_faq; /* kept_whole's answer for the FAQ */
+    int asked_whole;
+};
+
+static void log_event(struct order_log *l, char what, const char *collection, size_t i)
+{
+    pthread_mutex_lock(&l->lock);
+    if (l->n < sizeof l->ev / sizeof l->ev[0])
+        l->ev[l->n++] = (struct order_event){what, !strcmp(collection, "faq"), i};
+    pthread_mutex_unlock(&l->lock);
+}
+
+static void log_files(void *ctx, const char *collection, char *const *paths, size_t n)
+{
+    (void)paths;
+    struct order_log *l = ctx;
+    if (!strcmp(collection, "faq"))
+        l->faq_files = n;
+}
+
+static void log_stamp(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
+                      const char *name)
+{
+    (void)path;
+    (void)dirfd;
+    (void)name;
+    log_event(ctx, 's', collection, i);
+}
+
+static bool log_apart(void *ctx, const char *collection)
+{
+    (void)ctx;
+    return !strcmp(collection, "faq");
+}
+
+static bool log_whole(void *ctx, const char *collection)
+{
+    struct order_log *l = ctx;
+    l->asked_whole += !strcmp(collection, "faq") ? 1 : 100;
+    return l->keep_faq;
+}
+
+static json_t *log_stand_in(void *ctx, const char *collection, size_t i)
+{
+    log_event(ctx, 'r', collection, i);
+    return NULL;
+}
+
+/* The FAQ, which may be kept whole, has every file stamped before any is
+ * read, and is read only when not kept; a supporter's file is stamped just
+ * before it is read, in the same pass as the FAQ's stamps. */
+static void test_reuse_stamp_order(void **state)
+{
+    (void)state;
+    char *dir = scratch();
+    for (int i = 0; i < 200; i++) {
+        char rel[64], text[160];
+        snprintf(rel, sizeof rel, "supporters/s%03d.md", i);
+        snprintf(text, sizeof text,
+                 "---\nname: S %d\nrole: faculty\ndepartment: D\nmodalities: [phone]\n---\nBio.\n",
+                 i);
+        put(dir, rel, text);
+        snprintf(rel, sizeof rel, "faq/q%03d.md", i);
+        snprintf(text, sizeof text, "---\nquestion: Q%d?\ncategory: C\n---\nA.\n", i);
+        put(dir, rel, text);
+    }
+    for (int keep = 0; keep < 2; keep++) {
+        struct order_log *l = calloc(1, sizeof *l);
+        assert_non_null(l);
+        pthread_mutex_init(&l->lock, NULL);
+        l->keep_faq = keep;
+        struct content_reuse hook = {l,         log_files,    log_stamp, log_apart,
+                                     log_whole, log_stand_in, NULL,      NULL};
+        struct content c;
+        struct diag d = DIAG_INIT;
+        if (content_load_reusing(tree, dir, 4, &hook, &c, &d) != 0) {
+            char *said = printed(&d);
+            fail_msg("keep %d: expected the content to load, got:\n%s", keep, said);
+        }
+        assert_int_equal(l->asked_whole, 1); /* the FAQ's alone, once */
+        size_t nfaq = l->faq_files, faq_stamped = 0, faq_read = 0;
+        bool *stamped = calloc(512, 1);
+        assert_non_null(stamped);
+        for (size_t k = 0; k < l->n; k++) {
+            const struct order_event *e = &l->ev[k];
+            if (e->faq && e->what == 's')
+                faq_stamped++;
+            if (e->faq && e->what == 'r') {
+                if (faq_stamped != nfaq)
+                    fail_msg("keep %d: FAQ file %zu read after %zu of %zu FAQ stamps, expected "
+                             "all first",
+                             keep, e->i, faq_stamped, nfaq);
+                faq_read++;
+            }
+            if (!e->faq && e->what == 's')
+                stamped[e->i] = true;
+            if (!e->faq && e->what == 'r' && !stamped[e->i])
+                fail_msg("keep %d: supporter file %zu read before it was stamped", keep, e->i);
+        }
+        assert_int_equal(faq_stamped, nfaq);
+        assert_int_equal(faq_read, keep ? 0 : nfaq);
+        assert_int_equal(json_array_size(c.faq), keep ? 0 : nfaq);
+        assert_true(json_array_size(c.supporters) >= 200);
+        free(stamped);
+        content_free(&c);
+        diag_free(&d);
+        pthread_mutex_destroy(&l->lock);
+        free(l);
+    }
+    drop(dir);
+}
+
 /* With a ys_strings, equal strings of files loaded one after the other are
  * mostly one JSON string (a slot may go to another string meanwhile), and no
  * value is ever taken for another: 2,000 files whose values share slots. */
@@ -692,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_all_errors_listed),
         cmocka_unit_test(test_duplicate_slug_claims),
         cmocka_unit_test(test_jobs_same_result),
+        cmocka_unit_test(test_reuse_stamp_order),
         cmocka_unit_test(test_shared_strings),
         cmocka_unit_test(test_slugify),
         cmocka_unit_test(test_frontmatter_split),
