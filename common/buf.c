@@ -35,15 +35,6 @@ void buf_reserve(struct buf *b, size_t len)
     b->data[b->len] = '\0'; /* a buffer that was empty and NULL is a string now */
 }
 
-void buf_append(struct buf *b, const void *data, size_t len)
-{
-    buf_grow(b, len);
-    if (len)
-        memcpy(b->data + b->len, data, len);
-    b->len += len;
-    b->data[b->len] = '\0';
-}
-
 void buf_puts(struct buf *b, const char *s)
 {
     buf_append(b, s, strlen(s));

@@ -6,6 +6,7 @@
 #define PEERKIT_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
     char *data;
@@ -22,7 +23,18 @@ void buf_grow(struct buf *b, size_t extra);
 /* Makes room for len bytes in all (a size known ahead, so a large buffer
  * is not grown by doubling: each step copies it and touches new pages). */
 void buf_reserve(struct buf *b, size_t len);
-void buf_append(struct buf *b, const void *data, size_t len);
+/* Inline, so an append of a few bytes known at compile time (a length
+ * field, a separator) is a store, not two calls: a build appends tens of
+ * millions of times. */
+static inline void buf_append(struct buf *b, const void *data, size_t len)
+{
+    if (b->len + len + 1 > b->cap)
+        buf_grow(b, len);
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
 void buf_puts(struct buf *b, const char *s);
 /* One byte; inline, as renderers and scanners call it per character. */
 static inline void buf_putc(struct buf *b, char c)
