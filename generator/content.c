@@ -586,7 +586,7 @@ struct parsed_md {
 
 /* A collection being loaded: listed and its files named (open_collection),
  * read on the loader's threads, in one pass with the others when it can be
- * (read_collections), then made an array in file order (finish). */
+ * (read_collections), then made an array in file order (finish_collection). */
 struct collection_load {
     const char *sub; /* its folder in the content */
     const struct ys_key *spec;
@@ -805,7 +805,7 @@ static void open_collection(struct content *c, struct collection_load *cl, const
 static void read_collections(struct content *c, struct collection_load *const *cls, size_t ncls)
 {
     read_pass(c, cls, ncls);
-    struct collection_load *again[8];
+    struct collection_load **again = xcalloc(ncls, sizeof *again);
     size_t nagain = 0;
     for (size_t k = 0; k < ncls; k++) {
         struct collection_load *cl = cls[k];
@@ -815,13 +815,14 @@ static void read_collections(struct content *c, struct collection_load *const *c
         }
         cl->stamped = true;
         /* Every file stamped: a collection with none changed is left unread. */
-        if (!c->reuse->kept_whole(c->reuse->ctx, cl->collection) && nagain < 8)
+        if (!c->reuse->kept_whole(c->reuse->ctx, cl->collection))
             again[nagain++] = cl;
     }
     if (nagain)
         read_pass(c, again, nagain);
     for (size_t k = 0; k < nagain; k++)
         again[k]->read = true;
+    free(again);
 }
 
 /* The collection as an array of objects with a unique "slug", in file
