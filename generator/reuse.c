@@ -851,9 +851,13 @@ static size_t *index_names(size_t n, const struct reuse_text *(*name)(const stru
         cap *= 2;
     size_t *slots = xcalloc(cap, sizeof *slots);
     for (size_t i = 0; i < n; i++) {
-        size_t j = hash_name(name(r, i)->s) & (cap - 1);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
+        const char *s = name(r, i)->s;
+        size_t j = hash_name(s) & (cap - 1);
+        for (; slots[j]; j = (j + 1) & (cap - 1))
+            if (!strcmp(name(r, slots[j] - 1)->s, s)) { /* no build records a name twice */
+                free(slots);
+                return NULL;
+            }
         slots[j] = i + 1;
     }
     *nslots = cap;
@@ -941,7 +945,7 @@ static bool parse(struct reuse *r, struct reader *rd)
         return false;
     r->item_slots = index_names(r->nitems, item_name, r, &r->nslots_items);
     r->page_slots = index_names(r->npages, page_name, r, &r->nslots_pages);
-    return true;
+    return r->item_slots && r->page_slots;
 }
 
 /* Maps the index, as the data is mapped: its names are read where they are
@@ -1176,8 +1180,24 @@ static long find_name(const struct reuse *r, const size_t *slots, size_t nslots,
 
 const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path)
 {
-    long i = r ? find_name(r, r->item_slots, r->nslots_items, item_name, path) : -1;
-    return i < 0 ? NULL : &r->items[i];
+    size_t next = SIZE_MAX;
+    return reuse_find_item_from(r, path, &next);
+}
+
+const struct reuse_item *reuse_find_item_from(const struct reuse *r, const char *path, size_t *next)
+{
+    if (!r)
+        return NULL;
+    /* Files are stamped in the order they are listed, mostly the order of
+     * their records: the item after the last one found is tried first, where
+     * the table would cost three misses of the cache (slot, item, name). */
+    long i = *next < r->nitems && !strcmp(r->items[*next].path.s, path)
+                 ? (long)*next
+                 : find_name(r, r->item_slots, r->nslots_items, item_name, path);
+    if (i < 0)
+        return NULL;
+    *next = (size_t)i + 1;
+    return &r->items[i];
 }
 
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)

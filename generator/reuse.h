@@ -28,7 +28,8 @@
  * change may fall within one tick of the file system's clock. Files are
  * stamped through symbolic links, as they are read. Everything read from the
  * record is checked for bounds and the index against a checksum when it is
- * loaded: a record that does not read back whole is ignored. Each text in the
+ * loaded: a record that does not read back whole, or names a file or a page
+ * twice, is ignored. Each text in the
  * data has its own checksum, compared where the text is used (reuse_whole):
  * a build that finds an item's values damaged reads its file again, and one
  * that finds any other text damaged starts afresh. */
@@ -128,6 +129,10 @@ const struct reuse_item *reuse_item(const struct reuse *r, size_t i);
 size_t reuse_index(const struct reuse *r, const struct reuse_item *it);
 /* The record of a source file or a page, or NULL. */
 const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path);
+/* The same, looking first at the item *next names (any value will do: a
+ * record holds a path once), which then names the item after the one found. */
+const struct reuse_item *reuse_find_item_from(const struct reuse *r, const char *path,
+                                              size_t *next);
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel);
 /* The pages in the order the build that made the record finished them. */
 size_t reuse_npages(const struct reuse *r);

@@ -671,8 +671,9 @@ static void hook_stamp(void *ctx, const char *collection, size_t i, const char *
     struct collection_files *f = files_of(h, collection);
     if (i >= f->n)
         return;
-    if (h->b->prev) { /* its record: looked up here, on every loader thread */
-        const struct reuse_item *it = reuse_find_item(h->b->prev, path);
+    if (h->b->prev) {                     /* its record: looked up here, on every loader thread */
+        static _Thread_local size_t next; /* a loader thread takes runs of files */
+        const struct reuse_item *it = reuse_find_item_from(h->b->prev, path, &next);
         f->known[i] = it && it->kind == (f == &h->faq ? REUSE_FAQ : REUSE_SUPPORTER) ? it : NULL;
     }
     struct stat st;

@@ -217,6 +217,61 @@ static void test_kept_runs(void **state)
     json_decref(values);
 }
 
+/* A lookup from a place finds the item whatever the place (the next one,
+ * another, past the end), and names the item after it; a record holding a
+ * path twice, as an item or as a page, is not used (no build writes one,
+ * and a lookup from a place could find either). */
+static void test_find_from_and_twice(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    struct reuse_stamp st = {10, 20, 30, 40};
+    json_t *values = json_pack("{s:s}", "name", "Someone");
+    char path[64];
+    for (int twice = 0; twice <= 2; twice++) {
+        struct reuse_writer *w = reuse_writer_new(key, 1, dir, NULL);
+        for (int i = 0; i < N; i++) {
+            snprintf(path, sizeof path, "c/supporters/s%02d.md", twice == 1 && i == 7 ? 3 : i);
+            reuse_add_item(w, REUSE_SUPPORTER, path, &st, "", false, values, "<li>", 4, "{}", 2,
+                           NULL, 0);
+            snprintf(path, sizeof path, "supporters/s%02d/index.html",
+                     twice == 2 && i == 9 ? 0 : i);
+            reuse_add_page(w, path, NULL, 0, 0, NULL, 0);
+        }
+        reuse_set_assets(w, "{}", 2);
+        put_index(w, NULL);
+        reuse_writer_free(w);
+        struct reuse *r = reuse_load(dir, key);
+        if (twice) {
+            if (r)
+                fail_msg("%s held twice: expected the record not used, got it read",
+                         twice == 1 ? "an item's path" : "a page");
+            continue;
+        }
+        assert_non_null(r);
+        size_t next = 0;
+        for (int i = 0; i < N; i++) { /* in order: each found where looked first */
+            snprintf(path, sizeof path, "c/supporters/s%02d.md", i);
+            const struct reuse_item *it = reuse_find_item_from(r, path, &next);
+            assert_ptr_equal(it, reuse_item(r, (size_t)i));
+            assert_int_equal(next, i + 1);
+        }
+        size_t from[] = {0, 5, N - 1, N, N + 7, SIZE_MAX};
+        for (size_t k = 0; k < sizeof from / sizeof *from; k++) {
+            next = from[k];
+            const struct reuse_item *it = reuse_find_item_from(r, "c/supporters/s12.md", &next);
+            if (it != reuse_item(r, 12) || next != 13)
+                fail_msg("looked up from %zu: expected item 12 and next 13, got %s and %zu",
+                         from[k], it ? it->path.s : "none", next);
+            next = from[k];
+            assert_null(reuse_find_item_from(r, "c/supporters/s99.md", &next));
+            assert_int_equal(next, from[k]); /* not found: left as it was */
+        }
+        reuse_free(r);
+    }
+    json_decref(values);
+}
+
 static void test_reads_back(void **state)
 {
     (void)state;
@@ -611,6 +666,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_back),
         cmocka_unit_test(test_kept_runs),
+        cmocka_unit_test(test_find_from_and_twice),
         cmocka_unit_test(test_damaged_records_are_not_used),
         cmocka_unit_test(test_search_pages_saved),
         cmocka_unit_test(test_key),
