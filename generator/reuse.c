@@ -746,6 +746,7 @@ struct reuse {
     uint8_t id[ID_BYTES];
     struct reuse_item *items;
     size_t nitems;
+    size_t nkind[3]; /* items of each kind (enum reuse_kind) */
     size_t *item_at; /* [nitems + 1]: where each item is in the index */
     struct reuse_page *pages;
     size_t npages;
@@ -888,6 +889,7 @@ static bool parse(struct reuse *r, struct reader *rd)
         uint8_t head[2] = {0, 1};
         take(rd, head, 2);
         it->kind = head[0] == REUSE_FAQ ? REUSE_FAQ : REUSE_SUPPORTER;
+        r->nkind[it->kind]++;
         it->fresh = head[1] != 0 || (head[0] != REUSE_SUPPORTER && head[0] != REUSE_FAQ);
         it->stamp.size = get_u64(rd);
         it->stamp.mtime_ns = get_u64(rd);
@@ -1155,6 +1157,11 @@ const struct reuse_text *reuse_assets(const struct reuse *r)
 size_t reuse_nitems(const struct reuse *r)
 {
     return r ? r->nitems : 0;
+}
+
+size_t reuse_nitems_of(const struct reuse *r, enum reuse_kind kind)
+{
+    return r && (kind == REUSE_SUPPORTER || kind == REUSE_FAQ) ? r->nkind[kind] : 0;
 }
 
 const struct reuse_item *reuse_item(const struct reuse *r, size_t i)

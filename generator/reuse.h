@@ -125,6 +125,7 @@ struct reuse *reuse_load_any(const char *out_dir);
 struct reuse *reuse_keyed(struct reuse *r, const uint8_t key[REUSE_KEY_BYTES]);
 void reuse_free(struct reuse *r);
 size_t reuse_nitems(const struct reuse *r);
+size_t reuse_nitems_of(const struct reuse *r, enum reuse_kind kind);
 const struct reuse_item *reuse_item(const struct reuse *r, size_t i);
 size_t reuse_index(const struct reuse *r, const struct reuse_item *it);
 /* The record of a source file or a page, or NULL. */

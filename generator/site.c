@@ -567,6 +567,7 @@ struct collection_files {
     bool *stamped;                   /* its stamp could be taken */
     bool *fresh;                     /* changed too close to this build to be reused by the next */
     char **paths;                    /* by place: sorted, as the loader lists them */
+    char *path_bytes;                /* where paths point, one allocation */
     const struct reuse_item **known; /* the record of each, or NULL */
 };
 
@@ -595,16 +596,18 @@ static void hook_files(void *ctx, const char *collection, char *const *paths, si
     f->fresh = xcalloc(n + 1, sizeof *f->fresh);
     f->paths = xcalloc(n + 1, sizeof *f->paths);
     f->known = xcalloc(n + 1, sizeof *f->known);
+    size_t bytes = 1;
     for (size_t i = 0; i < n; i++)
-        f->paths[i] = xstrdup(paths[i]);
-    if (!h->b->prev)
-        return;
+        bytes += strlen(paths[i]) + 1;
+    char *at = f->path_bytes = xmalloc(bytes);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(paths[i]) + 1;
+        f->paths[i] = memcpy(at, paths[i], len);
+        at += len;
+    }
     /* As many files as the record's; that they are the same ones is known
      * once each is stamped (same_files). */
-    size_t known = 0;
-    for (size_t i = 0; i < reuse_nitems(h->b->prev); i++)
-        known += reuse_item(h->b->prev, i)->kind == kind;
-    if (known != n)
+    if (h->b->prev && reuse_nitems_of(h->b->prev, kind) != n)
         h->other_files = true;
 }
 
@@ -769,8 +772,7 @@ static void hook_free(struct reuse_hook *h)
         free(all[k]->stamp);
         free(all[k]->stamped);
         free(all[k]->fresh);
-        for (size_t i = 0; all[k]->paths && i < all[k]->n; i++)
-            free(all[k]->paths[i]);
+        free(all[k]->path_bytes);
         free(all[k]->paths);
         free(all[k]->known);
     }

@@ -279,6 +279,9 @@ static void test_reads_back(void **state)
     struct reuse *r = reuse_load(dir, key);
     assert_non_null(r);
     assert_int_equal(reuse_nitems(r), 2);
+    assert_int_equal(reuse_nitems_of(r, REUSE_SUPPORTER), 1);
+    assert_int_equal(reuse_nitems_of(r, REUSE_FAQ), 1);
+    assert_int_equal(reuse_nitems_of(NULL, REUSE_FAQ), 0);
     const struct reuse_item *a = reuse_find_item(r, "c/supporters/amara.md");
     assert_non_null(a);
     assert_int_equal(a->kind, REUSE_SUPPORTER);
