@@ -170,6 +170,24 @@ cat "$A"/search-index/d-*.json >"$T/chunks"
 expect_contains "the edit is searchable" "$T/chunks" "simply, warmly listened"
 same_as_cold "after a damaged saved search index, it equals a cold build"
 
+# A search index that needs fewer parts leaves none behind: a long bio puts
+# the documents in chunks of fewer each (search.c sizes them by the average
+# document), so the index takes a second part; cut short again, one part
+# holds them all, and the rebuild that would leave the second in the site
+# builds afresh. (The set of content files and the key stay the same.)
+cp "$C/supporters/priya-raman.md" "$T/priya.saved"
+printf '\n%s\n' "$(printf 'I listen first and talk later. %.0s' $(seq 700))" \
+    >>"$C/supporters/priya-raman.md"
+settle
+build "$A" >/dev/null 2>&1
+expect_exists "a long bio: the search index takes a second part" "$A/search-index/d-1.json"
+cp "$T/priya.saved" "$C/supporters/priya-raman.md"
+settle
+build "$A" >"$T/parts.log" 2>&1
+expect_status "rebuild after the bio is cut short" 0 $?
+expect_missing "the part no longer needed is gone from the site" "$A/search-index/d-1.json"
+same_as_cold "after the index needs fewer parts, it equals a cold build"
+
 # A rebuild that fails changes nothing.
 settle
 build "$A" >/dev/null 2>&1
