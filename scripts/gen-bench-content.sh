@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Generates N synthetic supporters and N FAQ entries twice: as peersite content
+# Generates N synthetic supporters and F FAQ entries (F defaults to N) twice: as peersite content
 # (DIR/peersite) and as an equivalent Hugo site (DIR/hugo), for scripts/bench-site.sh.
 set -euo pipefail
 N=$1
 DIR=$2
+F=${3:-$N}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 P=$DIR/peersite
 H=$DIR/hugo
@@ -19,7 +20,7 @@ Peer support for clinicians. Read the [FAQ](/faq/) or see the [supporters](/supp
 MD
 
 # awk writes the many small files far faster than a shell loop.
-awk -v n="$N" -v p="$P" -v h="$H" 'BEGIN {
+awk -v n="$N" -v nf="$F" -v p="$P" -v h="$H" 'BEGIN {
     split("Surgery Medicine Pediatrics Anesthesia Emergency Psychiatry Radiology Neurology", dept, " ")
     split("in-person phone video", mod, " ")
     split("English Spanish French Mandarin Arabic Hindi", lang, " ")
@@ -33,6 +34,8 @@ awk -v n="$N" -v p="$P" -v h="$H" 'BEGIN {
         f = sprintf("%s/content/supporters/supporter-%05d.md", h, i)
         printf "---\ntitle: Supporter %05d\ncredentials: MD\nrole: %s\ndepartment: %s\nmodalities: [%s]\nlanguages: [English, %s]\ncampus: Campus %d\naccepting: %s\n---\nI am supporter %d in %s. I have **listened** to many colleagues after hard days.\n", i, role, d, m, l, i % 5, acc, i, d > f
         close(f)
+    }
+    for (i = 1; i <= nf; i++) {
         f = sprintf("%s/faq/question-%05d.md", p, i)
         printf "---\nquestion: Synthetic question number %d?\ncategory: Category %d\norder: %d\n---\nThis is the *answer* to question %d. See the [supporters](/supporters/).\n", i, i % 10, i, i > f
         close(f)
