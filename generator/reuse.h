@@ -29,10 +29,10 @@
  * stamped through symbolic links, as they are read. Everything read from the
  * record is checked for bounds and the index against a checksum when it is
  * loaded: a record that does not read back whole, or names a file or a page
- * twice, is ignored. Each text in the
- * data has its own checksum, compared where the text is used (reuse_whole):
- * a build that finds an item's values damaged reads its file again, and one
- * that finds any other text damaged starts afresh. */
+ * twice, is ignored. Each text in the data has its own checksum, compared
+ * where the text is used (reuse_whole): a build that finds an item's values
+ * damaged reads its file again, and one that finds any other text damaged
+ * starts afresh. */
 #ifndef PEERKIT_REUSE_H
 #define PEERKIT_REUSE_H
 

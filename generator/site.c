@@ -674,8 +674,10 @@ static void hook_stamp(void *ctx, const char *collection, size_t i, const char *
     struct collection_files *f = files_of(h, collection);
     if (i >= f->n)
         return;
-    if (h->b->prev) {                     /* its record: looked up here, on every loader thread */
-        static _Thread_local size_t next; /* a loader thread takes runs of files */
+    /* Its record, looked up here on every loader thread. A thread takes
+     * runs of files, so each lookup starts where its last one ended. */
+    if (h->b->prev) {
+        static _Thread_local size_t next;
         const struct reuse_item *it = reuse_find_item_from(h->b->prev, path, &next);
         f->known[i] = it && it->kind == (f == &h->faq ? REUSE_FAQ : REUSE_SUPPORTER) ? it : NULL;
     }
