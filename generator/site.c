@@ -2469,22 +2469,24 @@ static void leave_to_exit(const struct build *b)
     left_at_exit = kept;
 }
 
-static int by_cstr_ptr(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* 1 when a file the last build made is not among files (sorted): changing
  * the site in place would leave it there (a photo taken down, a search
- * index part no longer needed). */
+ * index part no longer needed). Both lists are sorted, so one walk through
+ * both answers (20,000 names: a search for each cost a millisecond on the
+ * building thread); a record whose list is not sorted is not trusted. */
 static bool leaves_behind(const struct reuse *prev, const char *const *files, size_t n)
 {
-    size_t nold;
+    size_t nold, j = 0;
     const struct reuse_text *old = reuse_files(prev, &nold);
     for (size_t i = 0; i < nold; i++) {
-        const char *key = old[i].s;
-        if (!bsearch(&key, files, n, sizeof *files, by_cstr_ptr))
+        if (i && strcmp(old[i - 1].s, old[i].s) >= 0)
             return true;
+        int c = 1;
+        while (j < n && (c = strcmp(files[j], old[i].s)) < 0)
+            j++;
+        if (c)
+            return true; /* not among files */
+        j++;
     }
     return false;
 }
