@@ -207,12 +207,100 @@ static void test_prefetch(void **state)
     tree_free(t);
 }
 
+static int by_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Makes the n files names in a new folder sub of dir, then expects both
+ * backends to list them in strcmp's order (names: freed). */
+static void expect_sorted(const char *sub, char **names, size_t n)
+{
+    char *folder = xasprintf("%s/%s", dir, sub);
+    assert_int_equal(mkdir(folder, 0700), 0);
+    for (size_t i = 0; i < n; i++) {
+        char *path = xasprintf("%s/%s", folder, names[i]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fclose(f);
+        free(path);
+    }
+    qsort(names, n, sizeof *names, by_strcmp);
+    size_t unique = 0; /* a name made twice is one file */
+    for (size_t i = 0; i < n; i++)
+        if (!unique || strcmp(names[unique - 1], names[i]))
+            names[unique++] = names[i];
+        else
+            free(names[i]);
+    struct tree *fs = tree_fs_new();
+    struct tree_ops ops = *fs->ops;
+    ops.open_dir = NULL;
+    ops.read_in = NULL;
+    ops.close_dir = NULL;
+    struct tree listing = {&ops, fs->self, NULL};
+    struct tree *trees[] = {fs, &listing};
+    for (size_t k = 0; k < 2; k++) {
+        struct diag d = DIAG_INIT;
+        struct tree_dir *td = tree_dir_open(trees[k], folder, ".md", &d);
+        assert_non_null(td);
+        if (td->n != unique)
+            fail_msg("%s: expected %zu entries, got %zu", sub, unique, td->n);
+        for (size_t i = 0; i < unique; i++)
+            if (strcmp(td->names[i], names[i]))
+                fail_msg("%s, backend %zu, entry %zu: expected %s, got %s", sub, k, i, names[i],
+                         td->names[i]);
+        tree_dir_free(td);
+        diag_free(&d);
+    }
+    tree_free(fs);
+    for (size_t i = 0; i < unique; i++)
+        free(names[i]);
+    free(folder);
+}
+
+/* Names that share a prefix (a long one, or one that is a whole name),
+ * end within the 8 bytes after it or run past them, differ only after
+ * them, or hold bytes above 0x7f: listed in strcmp's order. */
+static void test_sorted_as_strcmp(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {
+        "s.md",
+        "s.md.md",
+        "s-.md",
+        "s~.md",
+        "s\xc3\xa9.md",
+        "saaaaaaa.md",
+        "saaaaaaab.md",
+        "saaaaaaaaaaaaaaa1.md",
+        "saaaaaaaaaaaaaaa0.md",
+        "saaaaaaaaaaaaaaa.md",
+    };
+    enum { ODD = sizeof odd / sizeof *odd, NUMBERED = 300 };
+    char *names[ODD + NUMBERED];
+    size_t n = 0;
+    for (size_t i = 0; i < ODD; i++)
+        names[n++] = xstrdup(odd[i]);
+    /* As numbered files come: ...0042, ...042, ...42 */
+    for (unsigned i = 0; i < NUMBERED; i++)
+        names[n++] = xasprintf("supporter-%0*u.md", (int)(i % 3) + 3, (i * 7919u) % 1000);
+    expect_sorted("mixed", names, n);
+    for (unsigned i = 0; i < NUMBERED; i++) /* their prefix: "supporter-" */
+        names[i] = xasprintf("supporter-%0*u.md", (int)(i % 3) + 3, (i * 7919u) % 1000);
+    expect_sorted("numbered", names, NUMBERED);
+    static const char *const whole[] = {"ab.md.md", "ab.md", "ab.md.mdx.md"};
+    for (size_t i = 0; i < 3; i++) /* their prefix: "ab.md", a name */
+        names[i] = xstrdup(whole[i]);
+    expect_sorted("whole", names, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fs_dir),
         cmocka_unit_test(test_listing_backend),
         cmocka_unit_test(test_prefetch),
+        cmocka_unit_test(test_sorted_as_strcmp),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
