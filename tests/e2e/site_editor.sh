@@ -43,6 +43,22 @@ expect_status "--ref HEAD with a theme outside the repository" 0 $?
 if diff -r -x '.peersite-cache*' "$T/out1" "$T/out2" >/dev/null; then ok "--ref HEAD equals the working tree's build"; else
     fail "--ref HEAD equals the working tree's build" "$(diff -r -x '.peersite-cache*' "$T/out1" "$T/out2" | head -5)"; fi
 
+# The starter's form keeps the choice "Ask for this supporter" makes; a form
+# without a supporter field is not offered one.
+expect_contains "the starter's form has a supporter field" "$T/out1/request/index.html" 'name="supporter"'
+expect_contains "and its supporter's page asks for them by name" \
+    "$T/out1/supporters/example-supporter/index.html" 'request/?supporter=example-supporter">Ask for this supporter'
+cp -R "$T/program/content" "$T/nochoice"
+awk '/^  # A supporter.s page offers/ {skip = 1} skip && /^  - id: reason/ {skip = 0} !skip' \
+    "$T/program/content/request.yml" >"$T/nochoice/request.yml"
+(cd "$T/elsewhere" && "$PS" build --content "$T/nochoice" --out "$T/out-nochoice") >"$T/nochoice.log" 2>&1
+expect_status "a form without a supporter field builds" 0 $?
+expect_not_contains "its form has none" "$T/out-nochoice/request/index.html" 'name="supporter"'
+expect_contains "so a supporter's page asks for support, not for them" \
+    "$T/out-nochoice/supporters/example-supporter/index.html" 'href="../../request/">Ask for support</a>'
+expect_not_contains "and puts no choice in the address" \
+    "$T/out-nochoice/supporters/example-supporter/index.html" "?supporter="
+
 # A relocated install still finds its themes.
 mv "$T/usr" "$T/moved"
 (cd "$T/program" && "$T/moved/bin/peersite" check) >"$T/moved.log" 2>&1
