@@ -1292,6 +1292,19 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
         return -1;
     }
     char *path = join(dir, "site.yml");
+    /* The repository `peersite new` made, named in place of its content
+     * folder: one message that says so, not one for every file missing. */
+    char *inner = join(dir, "content/site.yml");
+    bool one_down = tree_kind(t, path) == TREE_NONE && tree_kind(t, inner) == TREE_FILE;
+    free(inner);
+    if (one_down) {
+        diag_error(d, dir, 0, 0,
+                   "no site.yml here, but its content folder has one: give --content %s/content, "
+                   "or run peersite from %s",
+                   dir, dir);
+        free(path);
+        return -1;
+    }
     c->site = load_yml(c, path, site_keys, "site.yml", d);
     if (c->site) {
         site_defaults(c->site);

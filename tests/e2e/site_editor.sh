@@ -59,6 +59,14 @@ expect_contains "so a supporter's page asks for support, not for them" \
 expect_not_contains "and puts no choice in the address" \
     "$T/out-nochoice/supporters/example-supporter/index.html" "?supporter="
 
+# The repository named instead of its content folder: one message that says
+# where the content is.
+(cd "$T/elsewhere" && "$PS" build --content "$T/program" --out "$T/out-root") >"$T/root.log" 2>&1
+expect_status "the repository given as --content fails" 1 $?
+expect_contains "and names the content folder" "$T/root.log" "give --content $T/program/content"
+if [ "$(wc -l <"$T/root.log")" = 1 ]; then ok "in one message"; else
+    fail "in one message" "$(cat "$T/root.log")"; fi
+
 # A relocated install still finds its themes.
 mv "$T/usr" "$T/moved"
 (cd "$T/program" && "$T/moved/bin/peersite" check) >"$T/moved.log" 2>&1
