@@ -38,6 +38,8 @@ static const char live_js[] =
     "  var seen = null, box = null;\n"
     "  function show(errors, site) {\n"
     "    if (!errors) { if (box) { box.remove(); box = null; } return; }\n"
+    "    var listed = document.getElementById('peersite-build-errors');\n"
+    "    if (listed) { listed.textContent = errors; return; }\n"
     "    if (!box) {\n"
     "      box = document.createElement('div');\n"
     "      box.id = 'peersite-errors';\n"
@@ -238,18 +240,28 @@ static enum MHD_Result status_json(struct MHD_Connection *c, struct preview *p)
     return reply(c, 200, "application/json", text, strlen(text), MHD_RESPMEM_MUST_FREE);
 }
 
-/* The page shown before any build has succeeded. */
-static enum MHD_Result no_site_yet(struct MHD_Connection *c)
+/* The page shown before any build has succeeded: the errors are in the
+ * page itself, so it says what is wrong with scripts off too (the live
+ * script then updates them rather than lay its own list over them). */
+static enum MHD_Result no_site_yet(struct MHD_Connection *c, struct preview *p)
 {
     struct buf b = BUF_INIT;
-    buf_printf(&b,
-               "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-               "<meta name=\"color-scheme\" content=\"light dark\"><title>"
-               "peersite preview</title></head><body><main><h1>The site does not build "
-               "yet</h1><p>Fix the errors below; this page reloads on every save.</p>"
-               "</main>%s</body></html>\n",
-               live_tag);
+    buf_puts(&b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                 "<meta name=\"color-scheme\" content=\"light dark\"><title>"
+                 "peersite preview</title></head><body><main><h1>The site does not build "
+                 "yet</h1>");
+    pthread_mutex_lock(&p->lock);
+    if (p->errors) {
+        buf_puts(&b, "<p>Fix these errors; this page reloads on every save.</p>"
+                     "<pre id=\"peersite-build-errors\">");
+        buf_append_html(&b, p->errors, strlen(p->errors));
+        buf_puts(&b, "</pre>");
+    } else {
+        buf_puts(&b, "<p>This page reloads once the site builds.</p>");
+    }
+    pthread_mutex_unlock(&p->lock);
+    buf_printf(&b, "</main>%s</body></html>\n", live_tag);
     return reply(c, 503, "text/html; charset=utf-8", buf_detach(&b), b.len, MHD_RESPMEM_MUST_FREE);
 }
 
@@ -333,7 +345,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     pthread_mutex_lock(&p->lock);
     int have = p->have_site;
     pthread_mutex_unlock(&p->lock);
-    return have ? site_file(c, p, url) : no_site_yet(c);
+    return have ? site_file(c, p, url) : no_site_yet(c, p);
 }
 
 /* ---- watching ------------------------------------------------------------ */

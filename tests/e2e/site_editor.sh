@@ -184,6 +184,10 @@ expect_contains "a first build that fails says nothing is served" "$T/serve2.err
     "1 error; nothing to serve until the site builds"
 curl -s "${URL}__peersite/status" >"$T/status-none.json"
 expect_contains "and the page's status says there is no site yet" "$T/status-none.json" '"site":false'
+expect_status "every page answers that nothing builds yet" 503 \
+    "$(curl -s -o "$T/none.html" -w '%{http_code}' "${URL}faq/")"
+expect_contains "with the errors in the page itself (scripts off, curl)" "$T/none.html" \
+    "content/faq/broken.md:2:11: YAML: the [ opened here is never closed"
 kill -TERM "$SPID"
 wait "$SPID"
 rm "$T/program/content/faq/broken.md"
