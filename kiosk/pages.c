@@ -100,7 +100,7 @@ static char *kiosk_page(const char *html, const char *channel)
         page = splice(page, POLICY_STATIC, NULL, POLICY_KIOSK);
     page = splice(page, HOW_BEGIN, HOW_END,
                   "<div class=\"seal-how\" id=\"seal-how\">\n<p>Your request is sealed for the "
-                  "program administrator’s key the moment you send it: by this kiosk’s browser, "
+                  "program coordinator’s key the moment you send it: by this kiosk’s browser, "
                   "or by the kiosk itself if scripts are off. Only the sealed text is stored on "
                   "this kiosk, and nobody here can read it.</p>\n</div>");
     /* Not "only the sealed text left this device": it is stored right here. */
