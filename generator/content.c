@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "colors.h"
+#include "editdist.h"
 #include "formspec.h"
 #include "frontmatter.h"
 #include "fsutil.h"
@@ -1143,16 +1144,54 @@ static bool is_image(const char *data, size_t len)
            (len >= 12 && !memcmp(u, "RIFF", 4) && !memcmp(u + 8, "WEBP", 4));
 }
 
+/* 1 for a plain file name with an image's extension. */
+static bool photo_name(const char *name)
+{
+    const char *ext = strrchr(name, '.');
+    return !strchr(name, '/') && name[0] != '.' && ext &&
+           (!strcasecmp(ext, ".jpg") || !strcasecmp(ext, ".jpeg") || !strcasecmp(ext, ".png") ||
+            !strcasecmp(ext, ".webp"));
+}
+
+/* 1 when two file names are the same but for their extensions. */
+static bool same_stem(const char *a, const char *b)
+{
+    size_t la = (size_t)(strrchr(a, '.') - a), lb = (size_t)(strrchr(b, '.') - b);
+    return la == lb && !strncasecmp(a, b, la);
+}
+
+/* The photo next to the supporters' files nearest to a missing one's name,
+ * or NULL: one that differs only in capitals (a camera's IMG_001.JPG named
+ * img_001.jpg, which the web server would not find either) first, then
+ * another extension or a slip of a few letters (*capitals: which it was). */
+static const char *near_photo(char *const *names, const char *photo, bool *capitals)
+{
+    const char *near = NULL;
+    size_t best = strlen(photo) / 4 > 2 ? strlen(photo) / 4 : 2;
+    for (size_t i = 0; names && names[i]; i++) {
+        if (!strcasecmp(names[i], photo)) {
+            *capitals = true;
+            return names[i];
+        }
+        size_t dist = !photo_name(names[i])        ? EDITDIST_FAR
+                      : same_stem(names[i], photo) ? 1
+                                                   : editdist(photo, names[i]);
+        if (dist <= best && (!near || dist < best)) {
+            best = dist;
+            near = names[i];
+        }
+    }
+    *capitals = false;
+    return near;
+}
+
 /* A supporter's photo: a plain file name with an image extension, next to
  * the supporter's file, and an image indeed; reported at its photo: line. */
 static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
 {
     const struct content *c = L->ctx;
     const char *photo = json_string_value(v);
-    const char *ext = strrchr(photo, '.');
-    if (strchr(photo, '/') || photo[0] == '.' || !ext ||
-        (strcasecmp(ext, ".jpg") && strcasecmp(ext, ".jpeg") && strcasecmp(ext, ".png") &&
-         strcasecmp(ext, ".webp"))) {
+    if (!photo_name(photo)) {
         diag_error(L->d, YS_AT(L, n),
                    "photo \"%s\" must be a .jpg, .jpeg, .png or .webp file next to this file",
                    photo);
@@ -1175,19 +1214,14 @@ static void check_photo(struct ys_loader *L, yaml_node_t *n, json_t *v)
         free(data);
         diag_free(&unread);
     } else {
-        /* A name that differs only in capitals is the commonest slip (a
-         * camera's IMG_001.JPG): the web server would not find it either. */
         char *dir = xasprintf("%s/supporters", c->dir);
         char **names = tree_list(c->tree, dir, NULL);
-        const char *near = NULL;
-        for (size_t i = 0; names && names[i] && !near; i++)
-            if (!strcasecmp(names[i], photo))
-                near = names[i];
+        bool capitals;
+        const char *near = near_photo(names, photo, &capitals);
         if (near)
             diag_error(L->d, YS_AT(L, n),
-                       "photo \"%s\" not found next to this file (did you mean \"%s\"? capitals "
-                       "count)",
-                       photo, near);
+                       "photo \"%s\" not found next to this file (did you mean \"%s\"?%s)", photo,
+                       near, capitals ? " capitals count" : "");
         else
             diag_error(L->d, YS_AT(L, n), "photo \"%s\" not found next to this file", photo);
         tree_list_free(names);
