@@ -120,8 +120,14 @@ int theme_find(struct tree *t, const char *content_dir, const char *explicit_dir
         free(installed);
         if (found)
             goto found;
-    } else {
-        buf_puts(&looked, "\n  (no installed themes next to this peersite)");
+    } else { /* where an install would have put them */
+        char *bin = exe_dir();
+        if (bin)
+            buf_printf(&looked, "\n  %s/share/peerkit/themes/%s (no installed themes there)",
+                       dirname(bin), name);
+        else
+            buf_puts(&looked, "\n  (no installed themes next to this peersite)");
+        free(bin);
     }
     char *where = setting ? xasprintf("%s/site.yml", content_dir) : xstrdup(name);
     diag_error(d, where, 0, 0, "theme \"%s\" not found; looked in:%s\n(give one with --theme DIR)",

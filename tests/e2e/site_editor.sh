@@ -71,6 +71,12 @@ if [ "$(wc -l <"$T/root.log")" = 1 ]; then ok "in one message"; else
 mv "$T/usr" "$T/moved"
 (cd "$T/program" && "$T/moved/bin/peersite" check) >"$T/moved.log" 2>&1
 expect_status "a relocated install finds its theme" 0 $?
+mv "$T/moved/share/peerkit/themes" "$T/themes-away"
+(cd "$T/program" && "$T/moved/bin/peersite" check) >"$T/nothemes.log" 2>&1
+expect_status "without its themes, it fails" 1 $?
+expect_contains "and names where they would be" "$T/nothemes.log" \
+    "$T/moved/share/peerkit/themes/default (no installed themes there)"
+mv "$T/themes-away" "$T/moved/share/peerkit/themes"
 mv "$T/moved" "$T/usr"
 
 # Themes: one next to the content wins; a named one that is missing is an error
