@@ -151,17 +151,24 @@ static void test_fs_dir(void **state)
     tree_free(t);
 }
 
-/* A backend that can only list and read by path (a commit): the same
- * names and the same results. */
+/* fs seen as a backend that can only list and read by path (a commit),
+ * through ops (which must outlive it). */
+static struct tree listing_only(struct tree *fs, struct tree_ops *ops)
+{
+    *ops = *fs->ops;
+    ops->open_dir = NULL;
+    ops->read_in = NULL;
+    ops->close_dir = NULL;
+    return (struct tree){ops, fs->self, NULL};
+}
+
+/* Such a backend: the same names and the same results. */
 static void test_listing_backend(void **state)
 {
     (void)state;
     struct tree *fs = tree_fs_new();
-    struct tree_ops ops = *fs->ops;
-    ops.open_dir = NULL;
-    ops.read_in = NULL;
-    ops.close_dir = NULL;
-    struct tree t = {&ops, fs->self, NULL};
+    struct tree_ops ops;
+    struct tree t = listing_only(fs, &ops);
     check_tree(&t);
     tree_free(fs);
 }
@@ -233,11 +240,8 @@ static void expect_sorted(const char *sub, char **names, size_t n)
         else
             free(names[i]);
     struct tree *fs = tree_fs_new();
-    struct tree_ops ops = *fs->ops;
-    ops.open_dir = NULL;
-    ops.read_in = NULL;
-    ops.close_dir = NULL;
-    struct tree listing = {&ops, fs->self, NULL};
+    struct tree_ops ops;
+    struct tree listing = listing_only(fs, &ops);
     struct tree *trees[] = {fs, &listing};
     for (size_t k = 0; k < 2; k++) {
         struct diag d = DIAG_INIT;
