@@ -58,7 +58,10 @@ static const char live_js[] =
     "    fetch('/__peersite/status', {cache: 'no-store'})\n"
     "      .then(function (r) { return r.json(); })\n"
     "      .then(function (s) {\n"
-    "        if (seen !== null && s.generation !== seen) { location.reload(); return; }\n"
+    "        if ((seen !== null && s.generation !== seen) ||\n"
+    "            (s.site && document.getElementById('peersite-no-site'))) {\n"
+    "          location.reload(); return;\n"
+    "        }\n"
     "        seen = s.generation; show(s.errors, s.site); setTimeout(poll, 400);\n"
     "      }, function () { setTimeout(poll, 1000); });\n"
     "  }\n"
@@ -143,6 +146,17 @@ static void rebuild(struct preview *p)
     build_result_free(&res);
     char *warnings = level_text(&d, DIAG_WARNING), *errors = level_text(&d, DIAG_ERROR);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    /* The page learns the outcome before the terminal does: whoever reads
+     * the terminal's line and then asks for a page finds the same. Its
+     * overlay shows only what stops the build, or nothing. Only this
+     * thread changes have_site. */
+    bool had_site = p->have_site;
+    pthread_mutex_lock(&p->lock);
+    p->generation++;
+    free(p->errors);
+    p->errors = rc == 0 ? NULL : xstrdup(errors);
+    p->have_site |= rc == 0;
+    pthread_mutex_unlock(&p->lock);
     /* The same warnings after every save would bury a new one: they are
      * printed again only when they change, whether the build failed or not. */
     bool repeated = *warnings && p->said && !strcmp(warnings, p->said);
@@ -156,18 +170,9 @@ static void rebuild(struct preview *p)
         fprintf(stderr, "peersite: built in %.2f s%s\n", secs, same);
     else
         fprintf(stderr, "peersite: %zu error%s%s; %s\n", d.nerrors, d.nerrors == 1 ? "" : "s", same,
-                p->have_site ? "still serving the last good build"
-                             : "nothing to serve until the site builds");
-    if (rc == 0) { /* the page's overlay: what stops the build, or nothing */
-        free(errors);
-        errors = NULL;
-    }
-    pthread_mutex_lock(&p->lock);
-    p->generation++;
-    free(p->errors);
-    p->errors = errors;
-    p->have_site |= rc == 0;
-    pthread_mutex_unlock(&p->lock);
+                had_site ? "still serving the last good build"
+                         : "nothing to serve until the site builds");
+    free(errors);
     diag_free(&d);
 }
 
@@ -249,8 +254,8 @@ static enum MHD_Result no_site_yet(struct MHD_Connection *c, struct preview *p)
     buf_puts(&b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                  "<meta name=\"color-scheme\" content=\"light dark\"><title>"
-                 "peersite preview</title></head><body><main><h1>The site does not build "
-                 "yet</h1>");
+                 "peersite preview</title></head><body><main id=\"peersite-no-site\"><h1>"
+                 "The site does not build yet</h1>");
     pthread_mutex_lock(&p->lock);
     if (p->errors) {
         buf_puts(&b, "<p>Fix these errors; this page reloads on every save.</p>"
@@ -262,7 +267,8 @@ static enum MHD_Result no_site_yet(struct MHD_Connection *c, struct preview *p)
     }
     pthread_mutex_unlock(&p->lock);
     buf_printf(&b, "</main>%s</body></html>\n", live_tag);
-    return reply(c, 503, "text/html; charset=utf-8", buf_detach(&b), b.len, MHD_RESPMEM_MUST_FREE);
+    size_t len = b.len; /* before buf_detach empties b: arguments have no order */
+    return reply(c, 503, "text/html; charset=utf-8", buf_detach(&b), len, MHD_RESPMEM_MUST_FREE);
 }
 
 /* Serves a file of the site; HTML gets the live-reload script. */

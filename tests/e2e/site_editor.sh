@@ -185,18 +185,23 @@ expect_status "serve removes its private directory" "$((servedir - 1))" "$(ls -d
 
 # Content that has never built: nothing claims a last good build.
 printf -- '---\nquestion: [unclosed\ncategory: Getting support\n---\nText.\n' >"$T/program/content/faq/broken.md"
+printf -- '---\nquestion: Q?\ncategory: C\n"<b>&": x\n---\nText.\n' >"$T/program/content/faq/tagged.md"
 start_serve "$T/serve2.err"
 expect_contains "a first build that fails says nothing is served" "$T/serve2.err" \
-    "1 error; nothing to serve until the site builds"
+    "2 errors; nothing to serve until the site builds"
 curl -s "${URL}__peersite/status" >"$T/status-none.json"
 expect_contains "and the page's status says there is no site yet" "$T/status-none.json" '"site":false'
 expect_status "every page answers that nothing builds yet" 503 \
     "$(curl -s -o "$T/none.html" -w '%{http_code}' "${URL}faq/")"
 expect_contains "with the errors in the page itself (scripts off, curl)" "$T/none.html" \
     "content/faq/broken.md:2:11: YAML: the [ opened here is never closed"
+expect_contains "escaped" "$T/none.html" 'unknown key &quot;&lt;b&gt;&amp;&quot; in a FAQ entry'
+expect_not_contains "never as markup" "$T/none.html" '"<b>&"'
+expect_contains "a page that reloads itself once the site builds (scripts on)" \
+    "$T/none.html" '<main id="peersite-no-site">'
 kill -TERM "$SPID"
 wait "$SPID"
-rm "$T/program/content/faq/broken.md"
+rm "$T/program/content/faq/broken.md" "$T/program/content/faq/tagged.md"
 
 # --- publish from the installed peersite --------------------------------------
 git -C "$T/program" checkout -q -- content
