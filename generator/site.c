@@ -2503,14 +2503,16 @@ static bool all_reused(json_t *items)
     return true;
 }
 
-/* 1 when the request form has a field with this id. */
-static bool form_has_field(json_t *request, const char *id)
+/* 1 when the request form has a text field with this id (one the page's
+ * script can fill in: request.js). */
+static bool form_has_text_field(json_t *request, const char *id)
 {
     size_t i;
     json_t *f;
     json_array_foreach (json_object_get(request, "fields"), i, f) {
         const char *has = json_string_value(json_object_get(f, "id"));
-        if (has && !strcmp(has, id))
+        const char *type = json_string_value(json_object_get(f, "type"));
+        if (has && !strcmp(has, id) && type && (!strcmp(type, "text") || !strcmp(type, "textarea")))
             return true;
     }
     return false;
@@ -2635,9 +2637,9 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
         json_object_set(b.globals, "commit", json_object_get(o->git, "commit"));
     json_object_set_new(b.globals, "nav_items", nav_items(&b));
     /* A supporter's page offers to ask for them by name only when the form
-     * has a field that takes the name (request.js fills it in). */
+     * has a text field that takes the name (request.js fills it in). */
     json_object_set_new(b.globals, "form_names_supporter",
-                        json_boolean(form_has_field(b.c.request, "supporter")));
+                        json_boolean(form_has_text_field(b.c.request, "supporter")));
     if (asprintf(&assets_dir, "%s/assets", o->theme_dir) < 0)
         abort();
     json_t *assets = kept_assets(&b);

@@ -55,9 +55,21 @@ awk '/^  # A supporter.s page offers/ {skip = 1} skip && /^  - id: reason/ {skip
 expect_status "a form without a supporter field builds" 0 $?
 expect_not_contains "its form has none" "$T/out-nochoice/request/index.html" 'name="supporter"'
 expect_contains "so a supporter's page asks for support, not for them" \
-    "$T/out-nochoice/supporters/example-supporter/index.html" 'href="../../request/">Ask for support</a>'
+    "$T/out-nochoice/supporters/example-supporter/index.html" '<a class="button" href="../../request/">Ask for support</a>'
 expect_not_contains "and puts no choice in the address" \
     "$T/out-nochoice/supporters/example-supporter/index.html" "?supporter="
+# A supporter field the page's script cannot fill in (radio buttons) keeps
+# no choice either.
+sed '/^  - id: supporter$/,/^    max: 120$/c\
+  - id: supporter\
+    label: A supporter you would like to talk to\
+    type: radio\
+    options: [alex-example]' "$T/program/content/request.yml" >"$T/nochoice/request.yml"
+(cd "$T/elsewhere" && "$PS" build --content "$T/nochoice" --out "$T/out-radio") >"$T/radio.log" 2>&1
+expect_status "a form whose supporter field is radio buttons builds" 0 $?
+expect_contains "and its form has them" "$T/out-radio/request/index.html" 'name="supporter" value="alex-example"'
+expect_contains "but a supporter's page asks for support, not for them" \
+    "$T/out-radio/supporters/example-supporter/index.html" '<a class="button" href="../../request/">Ask for support</a>'
 
 # The repository named instead of its content folder: one message that says
 # where the content is.
