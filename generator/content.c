@@ -10,7 +10,6 @@
 
 #include "buf.h"
 #include "colors.h"
-#include "editdist.h"
 #include "formspec.h"
 #include "frontmatter.h"
 #include "fsutil.h"
@@ -1160,29 +1159,25 @@ static bool same_stem(const char *a, const char *b)
     return la == lb && !strncasecmp(a, b, la);
 }
 
-/* The photo next to the supporters' files nearest to a missing one's name,
- * or NULL: one that differs only in capitals (a camera's IMG_001.JPG named
- * img_001.jpg, which the web server would not find either) first, then
- * another extension or a slip of a few letters (*capitals: which it was). */
+/* The photo next to the supporters' files that a missing one's name may
+ * have meant, or NULL: one that differs only in capitals (a camera's
+ * IMG_001.JPG named img_001.jpg, which the web server would not find
+ * either), else only in its extension (*capitals: which it was). A name a
+ * letter or two away is not offered: it is as likely another supporter's
+ * photo, and following the suggestion would show their face. */
 static const char *near_photo(char *const *names, const char *photo, bool *capitals)
 {
-    const char *near = NULL;
-    size_t best = strlen(photo) / 4 > 2 ? strlen(photo) / 4 : 2;
+    const char *other_extension = NULL;
     for (size_t i = 0; names && names[i]; i++) {
         if (!strcasecmp(names[i], photo)) {
             *capitals = true;
             return names[i];
         }
-        size_t dist = !photo_name(names[i])        ? EDITDIST_FAR
-                      : same_stem(names[i], photo) ? 1
-                                                   : editdist(photo, names[i]);
-        if (dist <= best && (!near || dist < best)) {
-            best = dist;
-            near = names[i];
-        }
+        if (!other_extension && photo_name(names[i]) && same_stem(names[i], photo))
+            other_extension = names[i];
     }
     *capitals = false;
-    return near;
+    return other_extension;
 }
 
 /* A supporter's photo: a plain file name with an image extension, next to
@@ -1332,10 +1327,15 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     bool one_down = tree_kind(t, path) == TREE_NONE && tree_kind(t, inner) == TREE_FILE;
     free(inner);
     if (one_down) {
-        diag_error(d, dir, 0, 0,
-                   "no site.yml here, but its content folder has one: give --content %s/content, "
-                   "or run peersite from %s",
-                   dir, dir);
+        if (!strcmp(dir, "."))
+            diag_error(d, dir, 0, 0,
+                       "no site.yml here, but its content folder has one: leave out --content "
+                       "(content is its default)");
+        else
+            diag_error(d, dir, 0, 0,
+                       "no site.yml here, but its content folder has one: give --content "
+                       "%s/content, or run peersite from %s without it",
+                       dir, dir);
         free(path);
         return -1;
     }

@@ -78,6 +78,9 @@ expect_status "the repository given as --content fails" 1 $?
 expect_contains "and names the content folder" "$T/root.log" "give --content $T/program/content"
 if [ "$(wc -l <"$T/root.log")" = 1 ]; then ok "in one message"; else
     fail "in one message" "$(cat "$T/root.log")"; fi
+(cd "$T/program" && "$PS" check --content .) >"$T/dot.log" 2>&1
+expect_status "--content . in the repository fails" 1 $?
+expect_contains "and says to leave --content out" "$T/dot.log" "leave out --content"
 
 # A relocated install still finds its themes.
 mv "$T/usr" "$T/moved"
