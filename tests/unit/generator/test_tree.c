@@ -279,6 +279,13 @@ static void test_sorted_as_strcmp(void **state)
         "saaaaaaaaaaaaaaa1.md",
         "saaaaaaaaaaaaaaa0.md",
         "saaaaaaaaaaaaaaa.md",
+        /* Bytes above 0x7f (and 0x7f) inside the 8: compared unsigned
+         * (\303 is 0xc3, in octal, which ends after three digits). */
+        "s\303a.md",
+        "s\303b.md",
+        "sa\303.md",
+        "sb\303.md",
+        "s\177.md",
     };
     enum { ODD = sizeof odd / sizeof *odd, NUMBERED = 300 };
     char *names[ODD + NUMBERED];
