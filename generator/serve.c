@@ -259,7 +259,8 @@ static enum MHD_Result no_site_yet(struct MHD_Connection *c, struct preview *p)
     pthread_mutex_lock(&p->lock);
     if (p->errors) {
         buf_puts(&b, "<p>Fix these errors; this page reloads on every save.</p>"
-                     "<pre id=\"peersite-build-errors\">");
+                     "<pre id=\"peersite-build-errors\" style=\"white-space: pre-wrap; "
+                     "overflow-wrap: anywhere\">");
         buf_append_html(&b, p->errors, strlen(p->errors));
         buf_puts(&b, "</pre>");
     } else {

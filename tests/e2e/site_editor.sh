@@ -211,6 +211,7 @@ expect_status "every page answers that nothing builds yet" 503 \
 expect_contains "with the errors in the page itself (scripts off, curl)" "$T/none.html" \
     "content/faq/broken.md:2:11: YAML: the [ opened here is never closed"
 expect_contains "escaped" "$T/none.html" 'unknown key &quot;&lt;b&gt;&amp;&quot; in a FAQ entry'
+expect_contains "wrapped to a phone's width" "$T/none.html" 'white-space: pre-wrap; overflow-wrap: anywhere'
 expect_not_contains "never as markup" "$T/none.html" '"<b>&"'
 expect_contains "a page that reloads itself once the site builds (scripts on)" \
     "$T/none.html" '<main id="peersite-no-site">'
