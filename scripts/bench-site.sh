@@ -6,7 +6,8 @@
 # peak memory, and both ratios against the targets (peersite at least 5x
 # faster, at most 1/5 of Hugo's memory). Then: the output of the default
 # (one thread per CPU) build against a one-thread build, a rebuild after one
-# supporter file changes against a cold build, and the git date pass.
+# supporter file changes against a cold build, the git date pass, and the
+# same rebuild with the content in a repository (the editor's loop).
 # Timings are printed, never asserted: a busy machine makes them slower, not
 # wrong. What bounds the figures: see docs/testing.md.
 set -euo pipefail
@@ -172,3 +173,31 @@ awk -v dp="$dp" -v tot="$tot" 'BEGIN {
     printf "date pass: %.3f s of a %.3f s build = %.1f%% (target < 10%%)\n", dp, tot, 100 * dp / tot
 }'
 grep -q '<time datetime=' "$W/repo-out1/faq/index.html" || { echo "bench-site: no dates in the output" >&2; exit 1; }
+
+# The editor's loop as it runs: content in a repository, one supporter file
+# edited and not committed (as an editor saves it), the site rebuilt in
+# place. The first edit makes the working tree dirty, and every page's
+# footer then says "+ local changes": that build is whole, and the edits
+# after it are timed. The date pass printed beside is mostly libgit2's
+# status of the working tree, which every build in a repository takes
+# (docs/testing.md).
+rf=$W/repo/content/supporters/supporter-00042.md
+(cd "$W/repo" && "$PEERSITE" build --out "$OUT/repo-rebuild") >/dev/null 2>&1
+sed -i "s/^name: .*/name: Supporter 42, edited/" "$rf"
+sleep 0.05
+(cd "$W/repo" && "$PEERSITE" build --out "$OUT/repo-rebuild") >/dev/null 2>&1
+: >"$W/rr.txt"
+: >"$W/rd.txt"
+: >"$W/rc.txt"
+for r in $(seq "$RUNS"); do
+    sed -i "s/^name: .*/name: Supporter 42, edited $r/" "$rf"
+    sleep 0.05
+    (cd "$W/repo" && timed "$W/rr.log" "$PEERSITE" build --timings --out "$OUT/repo-rebuild") >>"$W/rr.txt"
+    grep -q "changed since the last build" "$W/rr.log" ||
+        echo "bench-site: rebuild $r in the repository did not reuse the last build: $(tail -1 "$W/rr.log")" >&2
+    sed -n 's/.*timings: date pass \([0-9.]*\) s.*/\1/p' "$W/rr.log" >>"$W/rd.txt"
+    (cd "$W/repo" && timed /dev/null "$PEERSITE" build --out "$OUT/repo-cold$r") >>"$W/rc.txt"
+done
+awk -v rt="$(median <"$W/rr.txt")" -v dp="$(median <"$W/rd.txt")" -v ct="$(median <"$W/rc.txt")" 'BEGIN {
+    printf "rebuild after one edit in the repository: %.3f s against a cold build there of %.2f s = %.3f (date pass %.3f s of it)\n", rt, ct, rt / ct, dp
+}'
