@@ -198,6 +198,10 @@ for r in $(seq "$RUNS"); do
     sed -n 's/.*timings: date pass \([0-9.]*\) s.*/\1/p' "$W/rr.log" >>"$W/rd.txt"
     (cd "$W/repo" && timed /dev/null "$PEERSITE" build --out "$OUT/repo-cold$r") >>"$W/rc.txt"
 done
-awk -v rt="$(median <"$W/rr.txt")" -v dp="$(median <"$W/rd.txt")" -v ct="$(median <"$W/rc.txt")" 'BEGIN {
-    printf "rebuild after one edit in the repository: %.3f s against a cold build there of %.2f s = %.3f (date pass %.3f s of it)\n", rt, ct, rt / ct, dp
+# The last rebuild and the cold build after it read the same files.
+same=no
+diff -r -x '.peersite-cache*' "$OUT/repo-rebuild" "$OUT/repo-cold$RUNS" >/dev/null && same=yes
+awk -v rt="$(median <"$W/rr.txt")" -v dp="$(median <"$W/rd.txt")" -v ct="$(median <"$W/rc.txt")" -v same="$same" 'BEGIN {
+    printf "rebuild after one edit in the repository: %.3f s against a cold build there of %.2f s = %.3f (date pass %.3f s of it); byte-identical to a cold build: %s\n", rt, ct, rt / ct, dp, same
 }'
+[ "$same" = yes ] || { echo "bench-site: the site rebuilt in the repository differs from a cold build" >&2; exit 1; }
