@@ -183,14 +183,17 @@ grep -q '<time datetime=' "$W/repo-out1/faq/index.html" || { echo "bench-site: n
 # (docs/testing.md).
 rf=$W/repo/content/supporters/supporter-00042.md
 (cd "$W/repo" && "$PEERSITE" build --out "$OUT/repo-rebuild") >/dev/null 2>&1
-sed -i "s/^name: .*/name: Supporter 42, edited/" "$rf"
+# The commit holds the name the last edit above gave: these edits say
+# something else, or one of them would make the working tree clean again
+# (and that build whole, rightly).
+sed -i "s/^name: .*/name: Supporter 42, edited in the repository/" "$rf"
 sleep 0.05
 (cd "$W/repo" && "$PEERSITE" build --out "$OUT/repo-rebuild") >/dev/null 2>&1
 : >"$W/rr.txt"
 : >"$W/rd.txt"
 : >"$W/rc.txt"
 for r in $(seq "$RUNS"); do
-    sed -i "s/^name: .*/name: Supporter 42, edited $r/" "$rf"
+    sed -i "s/^name: .*/name: Supporter 42, edited in the repository $r/" "$rf"
     sleep 0.05
     (cd "$W/repo" && timed "$W/rr.log" "$PEERSITE" build --timings --out "$OUT/repo-rebuild") >>"$W/rr.txt"
     grep -q "changed since the last build" "$W/rr.log" ||
