@@ -33,7 +33,11 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
     if (theme_find(tree, r->content, r->theme, setting, &res->theme, d) < 0)
         goto out;
     if (found) {
-        facts = gitinfo_facts(res->git, r->content, res->theme, &res->date_pass, d);
+        /* What publish refuses is judged by libgit2's status itself: it is
+         * the one answer that decides what reaches the public site, and it
+         * is asked once, not at every save. */
+        facts = gitinfo_facts(res->git, r->content, res->theme, r->need_git, r->memo,
+                              &res->date_pass, d);
         if (!facts)
             goto out;
         json_t *commit = json_object_get(facts, "commit");

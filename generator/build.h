@@ -10,16 +10,17 @@
 #include "site.h"
 
 struct build_request {
-    const char *content; /* the content directory */
-    const char *theme;   /* --theme, or NULL to look it up */
-    const char *repo;    /* --repo, or NULL to search upward from content */
-    const char *ref;     /* --ref: build from this commit; NULL: the working tree */
-    const char *out;     /* the output directory; NULL checks without writing */
-    int need_git;        /* 1: a content directory outside git is an error */
-    int refuse_dirty;    /* 1: uncommitted content or theme changes are an error,
-                          * found before anything is built (publish) */
-    int jobs;            /* threads rendering pages; 0: one per CPU */
-    int exiting;         /* the process ends after this build (site_options) */
+    const char *content;       /* the content directory */
+    const char *theme;         /* --theme, or NULL to look it up */
+    const char *repo;          /* --repo, or NULL to search upward from content */
+    const char *ref;           /* --ref: build from this commit; NULL: the working tree */
+    const char *out;           /* the output directory; NULL checks without writing */
+    int need_git;              /* 1: a content directory outside git is an error */
+    int refuse_dirty;          /* 1: uncommitted content or theme changes are an error,
+                                * found before anything is built (publish) */
+    int jobs;                  /* threads rendering pages; 0: one per CPU */
+    int exiting;               /* the process ends after this build (site_options) */
+    struct gitinfo_memo *memo; /* kept between builds (serve), or NULL */
 };
 
 struct build_result {

@@ -16,6 +16,8 @@
 
 #include "buf.h"
 #include "fsutil.h"
+#include "gitstatus.h"
+#include "xalloc.h"
 
 struct gitinfo {
     git_repository *repo;
@@ -461,54 +463,37 @@ out:
     return rc;
 }
 
-/* 1 when a segment of path starts with '.': a hidden file (an editor's swap
- * file, say), which no build reads. */
-static bool hidden_path(const char *path)
-{
-    if (*path == '.')
-        return true;
-    for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/'))
-        if (p[1] == '.')
-            return true;
-    return false;
-}
-
 /* The working tree's status, listed on a thread of its own while the
- * commits are walked: each is some 60 ms of a 10,000-supporter site, and
- * neither needs the other. The thread opens the repository again (a
- * git_repository is not to be used by two threads at once). */
+ * commits are walked: neither needs the other. The thread opens the
+ * repository again (a git_repository is not to be used by two threads at
+ * once). */
 struct status_job {
     const char *gitdir, *prefix, *theme_prefix;
-    git_repository *repo;
-    git_status_list *list;
+    git_oid head;
+    bool has_head, quick;
+    struct gitstatus_memo *memo; /* the caller's, or NULL */
+    struct gitstatus st;
     char *error; /* libgit2's message, when listing failed */
 };
 
 static void *list_status(void *arg)
 {
     struct status_job *j = arg;
-    git_status_options opts;
-    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
-    char *spec[2] = {(char *)j->prefix, (char *)j->theme_prefix};
-    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-                 GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
-    opts.pathspec.strings = spec;
-    opts.pathspec.count = j->theme_prefix ? 2 : 1;
-    if (!*j->prefix)
-        opts.pathspec.count = 0;
-    if (git_repository_open(&j->repo, j->gitdir) < 0 ||
-        git_status_list_new(&j->list, j->repo, &opts) < 0) {
+    const char *prefixes[2] = {j->prefix, j->theme_prefix};
+    git_repository *repo = NULL;
+    if (git_repository_open(&repo, j->gitdir) < 0) {
         const git_error *e = git_error_last(); /* this thread's */
-        j->error = strdup(e && e->message ? e->message : "unknown error");
-        if (!j->error)
-            abort();
+        j->error = xstrdup(e && e->message ? e->message : "unknown error");
+    } else {
+        gitstatus_list(repo, j->has_head ? &j->head : NULL, prefixes, j->theme_prefix ? 2 : 1,
+                       j->quick, j->memo, &j->st, &j->error);
     }
+    git_repository_free(repo);
     return NULL;
 }
 
 /* Marks the files the status lists as changed and names the first few in
- * changed; returns how many there are, or -1. Hidden files do not count. */
+ * changed; returns how many there are, or -1. */
 static int local_changes(struct gitinfo *g, struct status_job *j, const char *prefix, json_t *dates,
                          const char *content_dir, json_t *changed, struct diag *d)
 {
@@ -520,29 +505,69 @@ static int local_changes(struct gitinfo *g, struct status_job *j, const char *pr
     char date[11] = "";
     if (sde && *sde)
         utc_date((git_time_t)strtoll(sde, NULL, 10), date);
-    size_t n = git_status_list_entrycount(j->list);
     size_t pl = strlen(prefix);
-    int count = 0;
-    for (size_t i = 0; i < n; i++) {
-        const git_status_entry *e = git_status_byindex(j->list, i);
-        const git_diff_delta *delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
-        const char *path = delta ? delta->new_file.path : NULL;
-        if (path && hidden_path(path))
-            continue;
-        if (path && count++ < 3)
+    for (size_t i = 0; i < j->st.n; i++) {
+        const char *path = j->st.paths[i];
+        if (i < 3)
             json_array_append_new(changed, json_string(path));
-        if (!path || (pl && (strncmp(path, prefix, pl) || path[pl] != '/')))
+        if (pl && (strncmp(path, prefix, pl) || path[pl] != '/'))
             continue;
         char *key;
         build_key(content_dir, prefix, path, &key);
         json_object_set_new(dates, key, date[0] ? json_string(date) : json_null());
         free(key);
     }
-    return count;
+    return (int)j->st.n;
+}
+
+struct gitinfo_memo {
+    git_oid commit;
+    char *prefix, *content_dir;
+    json_t *dates; /* build path -> date, as the walk left them; NULL: none yet */
+    char *gitdir;  /* the repository of staged */
+    struct gitstatus_memo staged;
+};
+
+struct gitinfo_memo *gitinfo_memo_new(void)
+{
+    return xcalloc(1, sizeof(struct gitinfo_memo));
+}
+
+void gitinfo_memo_free(struct gitinfo_memo *m)
+{
+    if (!m)
+        return;
+    free(m->prefix);
+    free(m->content_dir);
+    json_decref(m->dates);
+    free(m->gitdir);
+    gitstatus_memo_free(&m->staged);
+    free(m);
+}
+
+static bool memo_holds(const struct gitinfo_memo *m, const git_commit *c, const char *prefix,
+                       const char *content_dir)
+{
+    return m && m->dates && git_oid_equal(&m->commit, git_commit_id(c)) &&
+           !strcmp(m->prefix, prefix) && !strcmp(m->content_dir, content_dir);
+}
+
+static void memo_keep(struct gitinfo_memo *m, const git_commit *c, const char *prefix,
+                      const char *content_dir, json_t *dates)
+{
+    if (!m)
+        return;
+    git_oid_cpy(&m->commit, git_commit_id(c));
+    free(m->prefix);
+    free(m->content_dir);
+    json_decref(m->dates);
+    m->prefix = xstrdup(prefix);
+    m->content_dir = xstrdup(content_dir);
+    m->dates = json_copy(dates);
 }
 
 json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *theme_dir,
-                      double *seconds, struct diag *d)
+                      bool exact_status, struct gitinfo_memo *memo, double *seconds, struct diag *d)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -565,11 +590,26 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
         status.gitdir = git_repository_path(g->repo);
         status.prefix = prefix;
         status.theme_prefix = theme_prefix;
+        status.quick = !exact_status;
+        if (g->commit) {
+            git_oid_cpy(&status.head, git_commit_id(g->commit));
+            status.has_head = true;
+        }
+        if (memo) { /* its staged changes are of one repository */
+            if (!memo->gitdir || strcmp(memo->gitdir, status.gitdir)) {
+                gitstatus_memo_free(&memo->staged);
+                free(memo->gitdir);
+                memo->gitdir = xstrdup(status.gitdir);
+            }
+            status.memo = &memo->staged;
+        }
         listing = pthread_create(&status_thread, NULL, list_status, &status) == 0;
         if (!listing)
             list_status(&status); /* no thread to be had: here, first */
     }
-    if (g->commit) {
+    if (g->commit && memo_holds(memo, g->commit, prefix, content_dir)) {
+        json_object_update(dates, memo->dates);
+    } else if (g->commit) {
         struct collect c = {prefix, remaining};
         if (git_commit_tree(&tree, g->commit) < 0 ||
             git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, &c) < 0) {
@@ -578,6 +618,7 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
         }
         if (date_walk(g, prefix, remaining, dates, content_dir, d) < 0)
             goto out;
+        memo_keep(memo, g->commit, prefix, content_dir, dates);
     }
     if (listing) {
         pthread_join(status_thread, NULL);
@@ -605,8 +646,7 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
 out:
     if (listing)
         pthread_join(status_thread, NULL);
-    git_status_list_free(status.list);
-    git_repository_free(status.repo);
+    gitstatus_free(&status.st);
     free(status.error);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (seconds)

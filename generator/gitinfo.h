@@ -11,6 +11,7 @@
 
 #include <git2.h>
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "diag.h"
 #include "tree.h"
@@ -25,13 +26,24 @@ int gitinfo_open(const char *repo_dir, const char *content_dir, const char *rev,
                  struct gitinfo **out, struct diag *d);
 void gitinfo_free(struct gitinfo *g);
 
+/* What a program that builds again and again (serve) keeps between builds:
+ * the dates of the last commit dated, which a build of the same commit
+ * takes as they are. A commit's dates are its own (its id names its whole
+ * history), so only the working tree's changes are looked at again. */
+struct gitinfo_memo;
+struct gitinfo_memo *gitinfo_memo_new(void);
+void gitinfo_memo_free(struct gitinfo_memo *m);
+
 /* The facts for site_options.git: {"reviewed": {build path: "YYYY-MM-DD" or
  * null}, "commit": {"id", "dirty"}}. paths are the directories whose files
  * are dated (the content directory) and checked for local changes (content
- * and theme). Caller decrefs. Also sets *seconds to the time the date pass
- * took, if not NULL. */
+ * and theme). exact_status: local changes from libgit2's status, whole,
+ * never the quick way (gitstatus.h). memo: NULL, or kept by the caller
+ * between builds. Caller decrefs. Also sets *seconds to the time the date
+ * pass took, if not NULL. */
 json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *theme_dir,
-                      double *seconds, struct diag *d);
+                      bool exact_status, struct gitinfo_memo *memo, double *seconds,
+                      struct diag *d);
 
 /* The opened repository and the source commit (NULL on an unborn branch),
  * borrowed for as long as g lives. */

@@ -75,12 +75,14 @@ struct preview {
     char *tmp;  /* private directory holding the site */
     char *site; /* tmp/site */
     pthread_mutex_t lock;
-    unsigned generation; /* bumped after every build, good or bad */
-    char *errors;        /* the last build's messages when it failed, else NULL */
-    int have_site;       /* a build has succeeded at least once */
-    char *theme;         /* the theme the last build used (watched too) */
-    char *gitdir;        /* the repository's, when the content is in one */
-    char *said;          /* the warnings last printed on the terminal */
+    unsigned generation;       /* bumped after every build, good or bad */
+    char *errors;              /* the last build's messages when it failed, else NULL */
+    int have_site;             /* a build has succeeded at least once */
+    char *theme;               /* the theme the last build used (watched too) */
+    char *gitdir;              /* the repository's, when the content is in one */
+    char *said;                /* the warnings last printed on the terminal */
+    struct gitinfo_memo *memo; /* the dates of the commit last built */
+    int git_held;              /* libgit2 kept started between builds */
 };
 
 static volatile sig_atomic_t stopping;
@@ -131,6 +133,7 @@ static void rebuild(struct preview *p)
     struct diag d = DIAG_INIT;
     struct timespec t0, t1;
     r.out = p->site;
+    r.memo = p->memo;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = build_run(&r, &res, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -143,6 +146,10 @@ static void rebuild(struct preview *p)
         free(p->gitdir);
         p->gitdir = xstrdup(gitdir);
     }
+    /* Started once for all builds: each start parses the system's TLS
+     * certificates (some 5 ms of every save). */
+    if (res.git && !p->git_held)
+        p->git_held = git_libgit2_init() > 0;
     build_result_free(&res);
     char *warnings = level_text(&d, DIAG_WARNING), *errors = level_text(&d, DIAG_ERROR);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -443,6 +450,7 @@ int serve_run(const struct build_request *r, int port, struct diag *d)
     }
     p.tmp = tmp;
     p.site = xasprintf("%s/site", tmp);
+    p.memo = gitinfo_memo_new();
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     daemon =
@@ -495,6 +503,9 @@ out:
     fs_discard(tmp);
     free(p.theme);
     free(p.gitdir);
+    gitinfo_memo_free(p.memo);
+    if (p.git_held)
+        git_libgit2_shutdown();
     free(p.said);
     free(p.site);
     free(p.errors);

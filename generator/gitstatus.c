@@ -1,0 +1,451 @@
+#include "gitstatus.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+/* 1 when a segment of path starts with '.': a hidden file (an editor's swap
+ * file, say), which no build reads. */
+static bool hidden_path(const char *path)
+{
+    if (*path == '.')
+        return true;
+    for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/'))
+        if (p[1] == '.')
+            return true;
+    return false;
+}
+
+static void add_path(struct gitstatus *st, size_t *cap, const char *path)
+{
+    if (hidden_path(path))
+        return;
+    if (st->n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        st->paths = xrealloc(st->paths, *cap * sizeof *st->paths);
+    }
+    st->paths[st->n++] = xstrdup(path);
+}
+
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void sort_unique(struct gitstatus *st)
+{
+    if (!st->n)
+        return;
+    qsort(st->paths, st->n, sizeof *st->paths, by_path);
+    size_t kept = 1;
+    for (size_t i = 1; i < st->n; i++) {
+        if (strcmp(st->paths[i], st->paths[kept - 1]))
+            st->paths[kept++] = st->paths[i];
+        else
+            free(st->paths[i]);
+    }
+    st->n = kept;
+}
+
+void gitstatus_free(struct gitstatus *st)
+{
+    for (size_t i = 0; i < st->n; i++)
+        free(st->paths[i]);
+    free(st->paths);
+    memset(st, 0, sizeof *st);
+}
+
+void gitstatus_memo_free(struct gitstatus_memo *m)
+{
+    gitstatus_free(&m->staged);
+    free(m->prefixes);
+    memset(m, 0, sizeof *m);
+}
+
+static void copy_paths(struct gitstatus *to, size_t *cap, const struct gitstatus *from)
+{
+    for (size_t i = 0; i < from->n; i++)
+        add_path(to, cap, from->paths[i]);
+}
+
+static bool under(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return !n || (!strncmp(path, prefix, n) && path[n] == '/');
+}
+
+static bool under_any(const char *path, const char *const *prefixes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (under(path, prefixes[i]))
+            return true;
+    return false;
+}
+
+/* ---- libgit2's status, whole ------------------------------------------- */
+
+static int full_status(git_repository *repo, const char *const *prefixes, size_t nprefixes,
+                       struct gitstatus *st)
+{
+    git_status_options opts;
+    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+                 GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
+    opts.pathspec.strings = (char **)prefixes;
+    opts.pathspec.count = nprefixes;
+    for (size_t i = 0; i < nprefixes; i++)
+        if (!*prefixes[i])
+            opts.pathspec.count = 0; /* the whole tree */
+    git_status_list *list = NULL;
+    if (git_status_list_new(&list, repo, &opts) < 0)
+        return -1;
+    size_t cap = 0, n = git_status_list_entrycount(list);
+    for (size_t i = 0; i < n; i++) {
+        const git_status_entry *e = git_status_byindex(list, i);
+        const git_diff_delta *delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+        if (delta && delta->new_file.path)
+            add_path(st, &cap, delta->new_file.path);
+    }
+    git_status_list_free(list);
+    st->full = true;
+    return 0;
+}
+
+/* ---- the quick way ----------------------------------------------------- */
+
+#define GIVE_UP 1 /* the quick way cannot say: libgit2's status, whole */
+
+/* What the stat of a tracked file says of it. */
+enum mark { SAME, CHANGED, DELETED, TO_HASH, CANNOT_SAY };
+
+/* The tracked files under the prefixes, stated on a thread of their own:
+ * system calls and comparisons only, no libgit2 (a repository is not to be
+ * used by two threads at once). */
+struct stat_pass {
+    const char *workdir;           /* ends in '/' */
+    const git_index_entry **entry; /* in the index's order: by path */
+    size_t n;
+    int64_t index_second; /* when the index was written */
+    bool filemode;        /* core.filemode: the executable bit counts */
+    unsigned char *mark;  /* enum mark, one per entry */
+};
+
+/* What the index recorded of the file is what it is now. Every field is
+ * compared (git's core.checkStat=default, and more): one that differs only
+ * sends the file to be hashed. */
+static bool stat_matches(const git_index_entry *e, const struct stat *s)
+{
+    return e->file_size == (uint32_t)s->st_size && e->mtime.seconds == (int32_t)s->st_mtim.tv_sec &&
+           e->mtime.nanoseconds == (uint32_t)s->st_mtim.tv_nsec &&
+           e->ctime.seconds == (int32_t)s->st_ctim.tv_sec &&
+           e->ctime.nanoseconds == (uint32_t)s->st_ctim.tv_nsec && e->ino == (uint32_t)s->st_ino &&
+           e->dev == (uint32_t)s->st_dev && e->uid == (uint32_t)s->st_uid &&
+           e->gid == (uint32_t)s->st_gid;
+}
+
+/* dirfd: the entry's folder, or -1 with dir_errno saying why it is not. */
+static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e, int dirfd,
+                            int dir_errno, const char *name)
+{
+    if (e->mode == GIT_FILEMODE_COMMIT) /* a submodule: not looked into */
+        return SAME;
+    if ((e->flags & GIT_INDEX_ENTRY_VALID) ||
+        (e->flags_extended & (GIT_INDEX_ENTRY_INTENT_TO_ADD | GIT_INDEX_ENTRY_SKIP_WORKTREE)) ||
+        (e->mode != GIT_FILEMODE_BLOB && e->mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+        return CANNOT_SAY;
+    struct stat s;
+    int err = dirfd < 0 ? dir_errno : fstatat(dirfd, name, &s, AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+    if (err)
+        return err == ENOENT || err == ENOTDIR ? DELETED : CANNOT_SAY;
+    if (!S_ISREG(s.st_mode) ||
+        (p->filemode && (e->mode == GIT_FILEMODE_BLOB_EXECUTABLE) != !!(s.st_mode & S_IXUSR)))
+        return CANNOT_SAY;
+    /* Another size is a change, as git and libgit2 have it, whatever the
+     * filters would make of the bytes (a size of 0 is one not recorded). */
+    if (e->file_size && e->file_size != (uint32_t)s.st_size)
+        return CHANGED;
+    /* A file written in the second the index was may have changed after
+     * it without its stat saying so (git's "racily clean"): hashed. */
+    return stat_matches(e, &s) && (int64_t)e->mtime.seconds < p->index_second ? SAME : TO_HASH;
+}
+
+/* Each file by its folder: entries in path order share it, so a folder is
+ * opened once, and the kernel walks one name per file, not the whole path
+ * (a third of the cost of a stat). */
+static void *stat_files(void *arg)
+{
+    struct stat_pass *p = arg;
+    struct buf dir = BUF_INIT, abs = BUF_INIT;
+    int dirfd = -1, dir_errno = 0;
+    bool opened = false;
+    for (size_t i = 0; i < p->n; i++) {
+        const char *path = p->entry[i]->path, *slash = strrchr(path, '/');
+        size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+        if (!opened || dir.len != dl || strncmp(dir.data, path, dl)) {
+            if (dirfd >= 0)
+                close(dirfd);
+            buf_reset(&dir);
+            buf_append(&dir, path, dl);
+            buf_reset(&abs);
+            buf_printf(&abs, "%s%s", p->workdir, dl ? dir.data : ".");
+            dirfd = open(abs.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            dir_errno = dirfd < 0 ? errno : 0; /* ENOENT: the folder is gone */
+            opened = true;
+        }
+        p->mark[i] = mark_entry(p, p->entry[i], dirfd, dir_errno, path + dl);
+    }
+    if (dirfd >= 0)
+        close(dirfd);
+    buf_free(&dir);
+    buf_free(&abs);
+    return NULL;
+}
+
+struct quick {
+    git_repository *repo;
+    git_index *index;
+    const char *workdir; /* ends in '/' */
+    struct gitstatus *st;
+    size_t cap;
+};
+
+static int ignored(struct quick *q, const char *path)
+{
+    int is = 0;
+    return git_ignore_path_is_ignored(&is, q->repo, path) < 0 ? -1 : is;
+}
+
+/* The files under rel (a folder of the working tree, "" for its root) that
+ * the index does not hold and no ignore rule names: untracked. Hidden
+ * entries are not looked into. */
+static int walk_untracked(struct quick *q, struct buf *rel)
+{
+    struct buf dir = BUF_INIT;
+    buf_printf(&dir, "%s%s", q->workdir, rel->len ? rel->data : "");
+    DIR *d = opendir(dir.data);
+    buf_free(&dir);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : GIVE_UP;
+    int rc = 0;
+    size_t base = rel->len;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d))) {
+        const char *name = de->d_name;
+        if (name[0] == '.') {
+            /* A repository inside: git lists it as one untracked entry. */
+            if (!strcmp(name, ".git") && base)
+                rc = GIVE_UP;
+            continue;
+        }
+        unsigned char type = de->d_type;
+        if (type == DT_UNKNOWN) {
+            struct stat s;
+            if (fstatat(dirfd(d), name, &s, AT_SYMLINK_NOFOLLOW) < 0) {
+                rc = GIVE_UP;
+                break;
+            }
+            type = S_ISDIR(s.st_mode)   ? DT_DIR
+                   : S_ISREG(s.st_mode) ? DT_REG
+                   : S_ISLNK(s.st_mode) ? DT_LNK
+                                        : DT_UNKNOWN;
+        }
+        buf_printf(rel, "%s%s", base ? "/" : "", name);
+        if (type == DT_DIR) {
+            int ign = ignored(q, rel->data);
+            rc = ign < 0 ? -1 : ign ? 0 : walk_untracked(q, rel);
+        } else if ((type == DT_REG || type == DT_LNK) &&
+                   !git_index_get_bypath(q->index, rel->data, 0)) {
+            int ign = ignored(q, rel->data);
+            if (ign < 0)
+                rc = -1;
+            else if (!ign)
+                add_path(q->st, &q->cap, rel->data);
+        }
+        rel->len = base;
+        rel->data[base] = '\0';
+    }
+    closedir(d);
+    return rc;
+}
+
+static char *joined(const char *const *prefixes, size_t n)
+{
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&b, "%s\n", prefixes[i]);
+    return b.len ? buf_detach(&b) : xstrdup("");
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* What the commit and the index differ in under the prefixes: from the
+ * memo while the commit and the index file are those it was made of. */
+static int staged(struct quick *q, const git_oid *head, const char *const *prefixes,
+                  size_t nprefixes, const struct stat *index_file, struct gitstatus_memo *memo)
+{
+    char *key = joined(prefixes, nprefixes);
+    if (memo && memo->valid && memo->has_head == (head != NULL) &&
+        (!head || git_oid_equal(&memo->head, head)) && same_file(&memo->index, index_file) &&
+        !strcmp(memo->prefixes, key)) {
+        copy_paths(q->st, &q->cap, &memo->staged);
+        free(key);
+        return 0;
+    }
+    git_commit *commit = NULL;
+    git_tree *tree = NULL;
+    git_diff *diff = NULL;
+    git_diff_options opts;
+    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+    opts.flags = GIT_DIFF_IGNORE_SUBMODULES | GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+    opts.pathspec.strings = (char **)prefixes;
+    opts.pathspec.count = nprefixes;
+    for (size_t i = 0; i < nprefixes; i++)
+        if (!*prefixes[i])
+            opts.pathspec.count = 0;
+    int rc = -1;
+    if ((head &&
+         (git_commit_lookup(&commit, q->repo, head) < 0 || git_commit_tree(&tree, commit) < 0)) ||
+        git_diff_tree_to_index(&diff, q->repo, tree, q->index, &opts) < 0)
+        goto out;
+    struct gitstatus found = {0};
+    size_t cap = 0;
+    for (size_t i = 0; i < git_diff_num_deltas(diff); i++)
+        add_path(&found, &cap, git_diff_get_delta(diff, i)->new_file.path);
+    copy_paths(q->st, &q->cap, &found);
+    if (memo) {
+        gitstatus_memo_free(memo);
+        *memo = (struct gitstatus_memo){.valid = true,
+                                        .has_head = head != NULL,
+                                        .index = *index_file,
+                                        .prefixes = key,
+                                        .staged = found};
+        if (head)
+            git_oid_cpy(&memo->head, head);
+        key = NULL;
+    } else {
+        gitstatus_free(&found);
+    }
+    rc = 0;
+out:
+    free(key);
+    git_diff_free(diff);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    return rc;
+}
+
+static int quick_status(git_repository *repo, const git_oid *head, const char *const *prefixes,
+                        size_t nprefixes, struct gitstatus_memo *memo, struct gitstatus *st)
+{
+    struct quick q = {.repo = repo, .workdir = git_repository_workdir(repo), .st = st};
+    struct stat_pass pass = {.workdir = q.workdir};
+    git_config *cfg = NULL;
+    struct buf rel = BUF_INIT;
+    pthread_t stater;
+    bool stating = false;
+    int rc = -1;
+    if (!q.workdir)
+        return GIVE_UP;
+    /* The index file is stated before it is read: a newer index read with
+     * an older stamp only makes more files racily clean (hashed). */
+    struct stat index_file;
+    if (git_repository_index(&q.index, repo) < 0)
+        goto out;
+    const char *index_path = git_index_path(q.index);
+    if (!index_path || stat(index_path, &index_file) < 0) {
+        rc = GIVE_UP; /* an index never written */
+        goto out;
+    }
+    if (git_index_read(q.index, false) < 0 || git_repository_config_snapshot(&cfg, repo) < 0)
+        goto out;
+    if (git_index_has_conflicts(q.index)) {
+        rc = GIVE_UP;
+        goto out;
+    }
+    int filemode = 1;
+    if (git_config_get_bool(&filemode, cfg, "core.filemode") < 0)
+        filemode = 1; /* git's default */
+    pass.filemode = filemode;
+    pass.index_second = (int64_t)index_file.st_mtim.tv_sec;
+    size_t n = git_index_entrycount(q.index);
+    pass.entry = xcalloc(n ? n : 1, sizeof *pass.entry);
+    for (size_t i = 0; i < n; i++) {
+        const git_index_entry *e = git_index_get_byindex(q.index, i);
+        if (under_any(e->path, prefixes, nprefixes))
+            pass.entry[pass.n++] = e;
+    }
+    pass.mark = xcalloc(pass.n ? pass.n : 1, 1);
+    stating = pthread_create(&stater, NULL, stat_files, &pass) == 0;
+    if (!stating)
+        stat_files(&pass); /* no thread to be had: here, first */
+    if (staged(&q, head, prefixes, nprefixes, &index_file, memo) < 0)
+        goto out;
+    rc = 0;
+    for (size_t i = 0; i < nprefixes && rc == 0; i++) {
+        buf_reset(&rel);
+        buf_puts(&rel, prefixes[i]);
+        rc = walk_untracked(&q, &rel);
+    }
+    if (stating)
+        pthread_join(stater, NULL);
+    stating = false;
+    for (size_t i = 0; i < pass.n && rc == 0; i++) {
+        const git_index_entry *e = pass.entry[i];
+        git_oid id;
+        if (pass.mark[i] == CANNOT_SAY)
+            rc = GIVE_UP;
+        else if (pass.mark[i] == DELETED || pass.mark[i] == CHANGED)
+            add_path(st, &q.cap, e->path);
+        else if (pass.mark[i] == TO_HASH &&
+                 git_repository_hashfile(&id, repo, e->path, GIT_OBJECT_BLOB, NULL) < 0)
+            rc = GIVE_UP; /* libgit2's status says what is wrong */
+        else if (pass.mark[i] == TO_HASH && !git_oid_equal(&id, &e->id))
+            add_path(st, &q.cap, e->path);
+    }
+out:
+    if (stating)
+        pthread_join(stater, NULL);
+    free(pass.entry);
+    free(pass.mark);
+    buf_free(&rel);
+    git_config_free(cfg);
+    git_index_free(q.index);
+    return rc;
+}
+
+int gitstatus_list(git_repository *repo, const git_oid *head, const char *const *prefixes,
+                   size_t nprefixes, bool quick, struct gitstatus_memo *memo, struct gitstatus *st,
+                   char **error)
+{
+    memset(st, 0, sizeof *st);
+    *error = NULL;
+    int rc = quick ? quick_status(repo, head, prefixes, nprefixes, memo, st) : GIVE_UP;
+    if (rc == GIVE_UP) {
+        gitstatus_free(st);
+        rc = full_status(repo, prefixes, nprefixes, st);
+    }
+    if (rc < 0) {
+        const git_error *e = git_error_last(); /* this thread's */
+        *error = xstrdup(e && e->message ? e->message : "unknown error");
+        gitstatus_free(st);
+        return -1;
+    }
+    sort_unique(st);
+    return 0;
+}

@@ -1,0 +1,310 @@
+/* Unit tests for generator/gitstatus.c: the quick way lists what libgit2's
+ * own status lists, in real repositories made by the git program, one
+ * kind of change at a time; and it hands libgit2 what its rule cannot
+ * judge. Each case names the paths it expects, so both ways are checked
+ * against the same answer, not only against each other. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <git2.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "gitstatus.h"
+#include "xalloc.h"
+
+static char root[] = "/tmp/peerkit-gitstatus-XXXXXX";
+static char *repo_dir; /* the case's repository */
+
+/* Runs a shell command in the case's repository; it must succeed. */
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct buf cmd = BUF_INIT;
+    buf_printf(&cmd, "cd '%s' && ", repo_dir);
+    char *rest = NULL;
+    if (vasprintf(&rest, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    buf_printf(&cmd, "%s", rest);
+    int rc = system(cmd.data);
+    if (rc != 0)
+        fail_msg("expected `%s` to succeed; it returned %d", rest, rc);
+    free(rest);
+    buf_free(&cmd);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mkdtemp(root))
+        return -1;
+    /* The git program with no configuration but the repository's own. */
+    setenv("HOME", root, 1);
+    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+    setenv("GIT_AUTHOR_NAME", "Editor", 1);
+    setenv("GIT_AUTHOR_EMAIL", "editor@example.org", 1);
+    setenv("GIT_COMMITTER_NAME", "Editor", 1);
+    setenv("GIT_COMMITTER_EMAIL", "editor@example.org", 1);
+    git_libgit2_init();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    git_libgit2_shutdown();
+    char *cmd = xasprintf("rm -rf '%s'", root);
+    int rc = system(cmd);
+    free(cmd);
+    free(repo_dir);
+    return rc ? -1 : 0;
+}
+
+/* A fresh repository under name: a content folder, a theme and a folder
+ * outside both, committed (unless unborn). */
+static void fresh_repo(const char *name, bool commit)
+{
+    free(repo_dir);
+    repo_dir = xasprintf("%s/%s", root, name);
+    assert_int_equal(mkdir(repo_dir, 0700), 0);
+    sh("git init -q . && mkdir -p content/supporters content/faq themes/default other && "
+       "printf 'title: Peer support\\n' > content/site.yml && "
+       "printf 'name: Ana\\n' > content/supporters/ana.md && "
+       "printf 'name: Ben\\n' > content/supporters/ben.md && "
+       "printf 'question: Who?\\n' > content/faq/who.md && "
+       "printf '<html></html>\\n' > themes/default/page.html && "
+       "printf 'notes\\n' > other/readme.md && git add -A");
+    if (commit)
+        sh("git commit -qm start");
+}
+
+static const char *const both[] = {"content", "themes/default"};
+
+static char *joined(const struct gitstatus *st)
+{
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; i < st->n; i++)
+        buf_printf(&b, "%s%s", i ? " " : "", st->paths[i]);
+    return b.len ? buf_detach(&b) : xstrdup("");
+}
+
+static void list(bool quick, struct gitstatus_memo *memo, const char *const *prefixes, size_t n,
+                 struct gitstatus *st)
+{
+    git_repository *repo = NULL;
+    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
+    git_reference *ref = NULL;
+    git_object *head = NULL;
+    if (git_repository_head(&ref, repo) == 0)
+        assert_int_equal(git_reference_peel(&head, ref, GIT_OBJECT_COMMIT), 0);
+    char *error = NULL;
+    int rc = gitstatus_list(repo, head ? git_object_id(head) : NULL, prefixes, n, quick, memo, st,
+                            &error);
+    if (rc != 0)
+        fail_msg("expected the status to be listed; it failed: %s", error);
+    git_object_free(head);
+    git_reference_free(ref);
+    git_repository_free(repo);
+}
+
+/* Both ways, and the quick way twice with a memo, list exactly expected
+ * (paths joined by spaces); full: the quick way hands the case to libgit2. */
+static void expect_listed(const char *const *prefixes, size_t n, const char *expected, bool full)
+{
+    struct gitstatus_memo memo = {0};
+    const char *how[] = {"libgit2's status", "the quick way", "the quick way with a memo",
+                         "the quick way from the memo"};
+    for (int k = 0; k < 4; k++) {
+        struct gitstatus st;
+        list(k > 0, k >= 2 ? &memo : NULL, prefixes, n, &st);
+        char *got = joined(&st);
+        if (strcmp(got, expected))
+            fail_msg("%s: expected [%s], got [%s]", how[k], expected, got);
+        if (k > 0 && st.full != full)
+            fail_msg("%s: expected %s, got %s", how[k], full ? "libgit2's status" : "the quick way",
+                     st.full ? "libgit2's status" : "the quick way");
+        free(got);
+        gitstatus_free(&st);
+    }
+    gitstatus_memo_free(&memo);
+}
+
+static void a_clean_tree_lists_nothing(void **state)
+{
+    (void)state;
+    fresh_repo("clean", true);
+    expect_listed(both, 2, "", false);
+    /* Stated anew but the same bytes: hashed, and still nothing. */
+    sh("sleep 0.01 && touch content/supporters/ana.md themes/default/page.html");
+    expect_listed(both, 2, "", false);
+}
+
+static void edits_additions_and_deletions(void **state)
+{
+    (void)state;
+    fresh_repo("edits", true);
+    /* The same size: only the stat (and then the hash) can tell. */
+    sh("printf 'name: Bob\\n' > content/supporters/ben.md");
+    sh("printf 'name: Cy\\n' > content/supporters/cy.md && mkdir -p content/pages/help && "
+       "printf 'x\\n' > content/pages/help/index.md");
+    sh("rm content/faq/who.md && printf 'x\\n' > themes/default/new.html");
+    sh("printf 'changed\\n' > other/readme.md"); /* outside both: not listed */
+    expect_listed(both, 2,
+                  "content/faq/who.md content/pages/help/index.md content/supporters/ben.md "
+                  "content/supporters/cy.md themes/default/new.html",
+                  false);
+    /* One prefix only, and the whole tree. */
+    const char *const faq[] = {"content/faq"};
+    expect_listed(faq, 1, "content/faq/who.md", false);
+    const char *const all[] = {""};
+    expect_listed(all, 1,
+                  "content/faq/who.md content/pages/help/index.md content/supporters/ben.md "
+                  "content/supporters/cy.md other/readme.md themes/default/new.html",
+                  false);
+    /* A folder gone with its files. */
+    sh("rm -r content/supporters");
+    expect_listed(faq, 1, "content/faq/who.md", false);
+    expect_listed(both, 2,
+                  "content/faq/who.md content/pages/help/index.md content/supporters/ana.md "
+                  "content/supporters/ben.md themes/default/new.html",
+                  false);
+}
+
+static void ignored_and_hidden_files_are_not_changes(void **state)
+{
+    (void)state;
+    fresh_repo("ignored", true);
+    sh("printf '*.tmp\\ndrafts/\\n' > .gitignore && git add .gitignore && git commit -qm ignore");
+    sh("printf 'x\\n' > content/supporters/ana.md.tmp && mkdir -p content/drafts && "
+       "printf 'x\\n' > content/drafts/soon.md");
+    /* An editor's swap file, and a hidden file the index holds. */
+    sh("printf 'x\\n' > content/.ana.md.swp && printf 'x\\n' > content/.keep && "
+       "git add -f content/.keep && git commit -qm keep && printf 'y\\n' > content/.keep");
+    expect_listed(both, 2, "", false);
+    sh("printf 'x\\n' > content/faq/new.md");
+    expect_listed(both, 2, "content/faq/new.md", false);
+}
+
+static void staged_changes_count_once(void **state)
+{
+    (void)state;
+    fresh_repo("staged", true);
+    /* Staged, then put back in the working tree: HEAD and the index differ. */
+    sh("printf 'name: Anna\\n' > content/supporters/ana.md && git add content/supporters/ana.md "
+       "&& printf 'name: Ana\\n' > content/supporters/ana.md");
+    /* Staged and changed again. */
+    sh("printf 'q\\n' > content/faq/new.md && git add content/faq/new.md && "
+       "printf 'q2\\n' > content/faq/new.md");
+    /* Taken out of the index, left in the working tree (untracked now). */
+    sh("git rm -q --cached content/supporters/ben.md");
+    expect_listed(both, 2, "content/faq/new.md content/supporters/ana.md content/supporters/ben.md",
+                  false);
+    /* The memo follows the index: committing empties the list. */
+    struct gitstatus_memo memo = {0};
+    struct gitstatus st;
+    list(true, &memo, both, 2, &st);
+    assert_int_equal(st.n, 3);
+    gitstatus_free(&st);
+    sh("git add -A && git commit -qm more");
+    list(true, &memo, both, 2, &st);
+    char *got = joined(&st);
+    if (st.n)
+        fail_msg("expected nothing listed after the commit, with the memo; got [%s]", got);
+    free(got);
+    gitstatus_free(&st);
+    gitstatus_memo_free(&memo);
+}
+
+static void an_unborn_branch_lists_what_is_added(void **state)
+{
+    (void)state;
+    fresh_repo("unborn", false);
+    expect_listed(both, 2,
+                  "content/faq/who.md content/site.yml content/supporters/ana.md "
+                  "content/supporters/ben.md themes/default/page.html",
+                  false);
+}
+
+/* Line endings converted by the filters (checked out with CRLF, stored
+ * with LF): a file stated anew is hashed as git stores it, and is the
+ * same. Another size is a change whatever the filters would make of it,
+ * as git and libgit2 both have it. */
+static void filters_apply_before_hashing(void **state)
+{
+    (void)state;
+    fresh_repo("crlf", true);
+    sh("git config core.autocrlf true && rm content/supporters/ana.md && "
+       "git checkout -q -- content/supporters/ana.md && "
+       "test $(wc -c < content/supporters/ana.md) -eq 11");
+    expect_listed(both, 2, "", false);
+    sh("sleep 0.01 && touch content/supporters/ana.md");
+    expect_listed(both, 2, "", false);
+    sh("printf 'name: Ana\\n' > content/supporters/ana.md");
+    expect_listed(both, 2, "content/supporters/ana.md", false);
+    sh("printf 'name: Ann\\r\\n' > content/supporters/ana.md");
+    expect_listed(both, 2, "content/supporters/ana.md", false);
+}
+
+/* What git's stat rule cannot judge goes to libgit2, which still lists
+ * the right paths. */
+static void what_the_rule_cannot_judge_goes_to_libgit2(void **state)
+{
+    (void)state;
+    fresh_repo("modes", true);
+    sh("chmod +x content/supporters/ana.md");
+    expect_listed(both, 2, "content/supporters/ana.md", true);
+
+    fresh_repo("assume", true);
+    sh("git update-index --assume-unchanged content/supporters/ana.md && "
+       "printf 'name: Anna\\n' > content/supporters/ana.md");
+    expect_listed(both, 2, "", true);
+
+    fresh_repo("skip", true);
+    sh("git update-index --skip-worktree content/supporters/ben.md && "
+       "rm content/supporters/ben.md");
+    expect_listed(both, 2, "content/supporters/ben.md", true); /* libgit2 1.5 lists it */
+
+    fresh_repo("intent", true);
+    sh("printf 'x\\n' > content/faq/new.md && git add -N content/faq/new.md");
+    expect_listed(both, 2, "content/faq/new.md", true);
+
+    fresh_repo("link", true);
+    sh("ln -s ana.md content/supporters/alias.md && git add content/supporters/alias.md && "
+       "git commit -qm link");
+    expect_listed(both, 2, "", true);
+
+    fresh_repo("kind", true);
+    sh("rm content/supporters/ana.md && mkdir content/supporters/ana.md && "
+       "printf 'x\\n' > content/supporters/ana.md/inner.md");
+    expect_listed(both, 2, "content/supporters/ana.md content/supporters/ana.md/inner.md", true);
+
+    fresh_repo("nested", true);
+    sh("mkdir -p content/pages/inner && cd content/pages/inner && git init -q . && "
+       "printf 'x\\n' > a.md");
+    expect_listed(both, 2, "content/pages/inner/", true);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_clean_tree_lists_nothing),
+        cmocka_unit_test(edits_additions_and_deletions),
+        cmocka_unit_test(ignored_and_hidden_files_are_not_changes),
+        cmocka_unit_test(staged_changes_count_once),
+        cmocka_unit_test(an_unborn_branch_lists_what_is_added),
+        cmocka_unit_test(filters_apply_before_hashing),
+        cmocka_unit_test(what_the_rule_cannot_judge_goes_to_libgit2),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
