@@ -341,8 +341,10 @@ out:
 
 /* The dates cache: the result of the last walk, so the next build only walks
  * the commits made since. One JSON file in the repository's git directory:
- * {"version": 1, "commit": oid, "prefix": p, "dates": {repo path: date}}.
- * Anything unexpected in it means "no cache". */
+ * {"version": 1, "commit": oid, "prefix": p, "dates": {repo path: date},
+ * "complete": n}, where complete, when there, says the walk dated all n
+ * files of the commit under the prefix. Anything unexpected in it means "no
+ * cache". */
 static char *cache_path(struct gitinfo *g)
 {
     char *p = NULL;
@@ -367,12 +369,14 @@ static json_t *cache_load(struct gitinfo *g, const char *prefix)
     return c;
 }
 
-static void cache_save(struct gitinfo *g, const char *prefix, json_t *found)
+static void cache_save(struct gitinfo *g, const char *prefix, json_t *found, bool complete)
 {
     char oid[GIT_OID_HEXSZ + 1];
     git_oid_tostr(oid, sizeof oid, git_commit_id(g->commit));
     json_t *c = json_pack("{s:i, s:s, s:s, s:O}", "version", 1, "commit", oid, "prefix", prefix,
                           "dates", found);
+    if (complete)
+        json_object_set_new(c, "complete", json_integer((json_int_t)json_object_size(found)));
     char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
     char *path = cache_path(g);
     struct diag ignore = DIAG_INIT; /* a read-only repository just goes without */
@@ -384,6 +388,15 @@ static void cache_save(struct gitinfo *g, const char *prefix, json_t *found)
     json_decref(c);
 }
 
+/* A date as the cache writes it: "YYYY-MM-DD". */
+static bool cached_date(json_t *date)
+{
+    int y, m, day;
+    char extra;
+    return json_is_string(date) && json_string_length(date) == 10 &&
+           sscanf(json_string_value(date), "%4d-%2d-%2d%c", &y, &m, &day, &extra) == 3;
+}
+
 /* Takes the dates of the cached commit for every path still waiting. */
 static void cache_apply(struct walk *w, json_t *cache)
 {
@@ -392,10 +405,7 @@ static void cache_apply(struct walk *w, json_t *cache)
     json_t *v, *tmp;
     json_object_foreach_safe (w->remaining, tmp, path, v) {
         json_t *date = json_object_get(dates, path);
-        int y, m, day;
-        char extra;
-        if (!json_is_string(date) || json_string_length(date) != 10 ||
-            sscanf(json_string_value(date), "%4d-%2d-%2d%c", &y, &m, &day, &extra) != 3)
+        if (!cached_date(date))
             continue; /* not a date we wrote: walk for it instead */
         char *key;
         build_key(w->content_dir, w->prefix, path, &key);
@@ -404,6 +414,38 @@ static void cache_apply(struct walk *w, json_t *cache)
         free(key);
         json_object_del(w->remaining, path);
     }
+}
+
+/* The dates straight from the cache when it is of the commit being built
+ * and complete: no tree to read, no lookup per file (some 30 ms of a
+ * 10,000-supporter site). Any entry not as the cache writes it, or not as
+ * many as it says, and the build walks instead. */
+static bool cached_dates(struct gitinfo *g, const char *prefix, const char *content_dir,
+                         json_t *dates)
+{
+    json_t *cache = cache_load(g, prefix), *all = json_object_get(cache, "dates"), *date;
+    json_t *complete = json_object_get(cache, "complete");
+    git_oid cached;
+    size_t pl = strlen(prefix);
+    bool ok = json_is_integer(complete) &&
+              json_integer_value(complete) == (json_int_t)json_object_size(all) &&
+              git_oid_fromstr(&cached, json_string_value(json_object_get(cache, "commit"))) == 0 &&
+              git_oid_equal(&cached, git_commit_id(g->commit));
+    const char *path;
+    json_object_foreach (ok ? all : NULL, path, date) {
+        if (!cached_date(date) || (pl && (strncmp(path, prefix, pl) || path[pl] != '/'))) {
+            ok = false;
+            break;
+        }
+        char *key;
+        build_key(content_dir, prefix, path, &key);
+        json_object_set(dates, key, date);
+        free(key);
+    }
+    if (!ok)
+        json_object_clear(dates);
+    json_decref(cache);
+    return ok;
 }
 
 /* The one walk: first-parent history from the source commit, newest first;
@@ -452,8 +494,12 @@ static int date_walk(struct gitinfo *g, const char *prefix, json_t *remaining, j
             goto out;
         }
     }
-    if (!cache || !git_oid_equal(&cached, git_commit_id(g->commit)))
-        cache_save(g, prefix, w.found);
+    /* Saved for a commit not cached yet; and for this one when it was
+     * walked all the same (its cache did not say it was complete, or was
+     * not), so the next build takes the dates straight from it. */
+    bool complete = json_object_size(remaining) == 0;
+    if (!cache || !git_oid_equal(&cached, git_commit_id(g->commit)) || complete)
+        cache_save(g, prefix, w.found, complete);
     rc = 0;
 out:
     json_decref(cache);
@@ -609,6 +655,8 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
     }
     if (g->commit && memo_holds(memo, g->commit, prefix, content_dir)) {
         json_object_update(dates, memo->dates);
+    } else if (g->commit && cached_dates(g, prefix, content_dir, dates)) {
+        memo_keep(memo, g->commit, prefix, content_dir, dates);
     } else if (g->commit) {
         struct collect c = {prefix, remaining};
         if (git_commit_tree(&tree, g->commit) < 0 ||

@@ -45,6 +45,28 @@ rm -f "$R/.git/peersite-dates.json"
 build --out "$T/uncached" >/dev/null 2>&1
 if diff -r -x '.peersite-cache*' "$T/cached" "$T/uncached" >"$T/cache.log"; then ok "cached and uncached dates are identical"; else
     fail "cached and uncached dates are identical" "$(head -20 "$T/cache.log")"; fi
+# A cache that says it holds every date of the commit is taken as it is,
+# unless it is not as the build wrote it: then the build walks, and writes
+# it again.
+expect_contains "the cache says it holds every date" "$R/.git/peersite-dates.json" '"complete":'
+cp "$R/.git/peersite-dates.json" "$T/whole-cache.json"
+damage() { # damage PYTHON: edits the cache's JSON as c
+    python3 -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); $1; json.dump(c, open(p, 'w'))" \
+        "$R/.git/peersite-dates.json"
+}
+for how in "del c['dates']['content/supporters/bob-baker.md']" \
+    "c['dates']['content/supporters/bob-baker.md'] = '2020-01-01x'" \
+    "c['dates']['content/faq/gone.md'] = '2020-01-01'" \
+    "c['dates']['other/readme.md'] = '2020-01-01'; c['complete'] += 1" \
+    "c['commit'] = c['commit'][::-1]"; do
+    damage "$how"
+    build --out "$T/damaged" >/dev/null 2>&1
+    if diff -r -x '.peersite-cache*' "$T/damaged" "$T/uncached" >"$T/cache.log"; then ok "a cache damaged ($how) is walked past"; else
+        fail "a cache damaged ($how) is walked past" "$(head -20 "$T/cache.log")"; fi
+    if cmp -s "$R/.git/peersite-dates.json" "$T/whole-cache.json"; then ok "and written again whole"; else
+        fail "and written again whole" "expected $T/whole-cache.json, got $(head -c 300 "$R/.git/peersite-dates.json")"; fi
+    rm -rf "$T/damaged"
+done
 echo '{"version":1,"commit":"'"$(git -C "$R" rev-parse HEAD)"'","prefix":"content","dates":{"content/faq/why-talk.md":"<b>x</b>"}}' >"$R/.git/peersite-dates.json"
 build --out "$T/badcache" >/dev/null 2>&1
 expect_contains "a damaged cache entry is ignored" "$T/badcache/faq/index.html" 'Last reviewed <time datetime="2025-03-06">'
