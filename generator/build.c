@@ -11,6 +11,11 @@
 #include "theme.h"
 #include "tree.h"
 
+static const struct stat *stamp_of(const void *stamps, const char *rel)
+{
+    return gitstatus_stamp(stamps, rel);
+}
+
 int build_run(const struct build_request *r, struct build_result *res, struct diag *d)
 {
     memset(res, 0, sizeof *res);
@@ -73,6 +78,10 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
                              .timings = &res->stages,
                              .exiting = r->exiting,
                              .reuse = r->out && !r->ref && !r->need_git};
+    if (res->git && o.reuse && gitinfo_stamps(res->git)) {
+        o.stat_of = stamp_of;
+        o.stat_ctx = gitinfo_stamps(res->git);
+    }
     rc = site_build(&o, d);
 out:
     free(setting);

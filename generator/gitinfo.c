@@ -21,10 +21,11 @@
 
 struct gitinfo {
     git_repository *repo;
-    char *workdir;      /* real path, ending in '/' */
-    char *cwd;          /* real path of the current directory */
-    git_commit *commit; /* the source commit; NULL on an unborn branch */
-    int from_rev;       /* 1: building from a commit, not the working tree */
+    char *workdir;                   /* real path, ending in '/' */
+    char *cwd;                       /* real path of the current directory */
+    git_commit *commit;              /* the source commit; NULL on an unborn branch */
+    int from_rev;                    /* 1: building from a commit, not the working tree */
+    struct gitstatus_stamps *stamps; /* taken by the last status */
 };
 
 void gitinfo_fail(struct diag *d, const char *where, const char *what)
@@ -195,10 +196,16 @@ void gitinfo_free(struct gitinfo *g)
         return;
     git_commit_free(g->commit);
     git_repository_free(g->repo);
+    gitstatus_stamps_free(g->stamps);
     free(g->workdir);
     free(g->cwd);
     free(g);
     git_libgit2_shutdown();
+}
+
+const struct gitstatus_stamps *gitinfo_stamps(struct gitinfo *g)
+{
+    return g->stamps;
 }
 
 git_repository *gitinfo_repo(struct gitinfo *g)
@@ -673,6 +680,11 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
         listing = false;
     }
     json_t *changed = json_array();
+    if (!g->from_rev && !status.error) { /* the stats the status took, for the build */
+        gitstatus_stamps_free(g->stamps);
+        g->stamps = status.st.stamps;
+        status.st.stamps = NULL;
+    }
     if (!g->from_rev &&
         (dirty = local_changes(g, &status, prefix, dates, content_dir, changed, d)) < 0) {
         json_decref(changed);

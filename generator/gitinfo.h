@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "diag.h"
+#include "gitstatus.h"
 #include "tree.h"
 
 struct gitinfo;
@@ -44,6 +45,10 @@ void gitinfo_memo_free(struct gitinfo_memo *m);
 json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *theme_dir,
                       bool exact_status, struct gitinfo_memo *memo, double *seconds,
                       struct diag *d);
+
+/* The stats the last gitinfo_facts took of the content's tracked files,
+ * for gitstatus_stamp (NULL when it took none). */
+const struct gitstatus_stamps *gitinfo_stamps(struct gitinfo *g);
 
 /* The opened repository and the source commit (NULL on an unborn branch),
  * borrowed for as long as g lives. */

@@ -57,11 +57,51 @@ static void sort_unique(struct gitstatus *st)
     st->n = kept;
 }
 
+/* ---- stamps ------------------------------------------------------------- */
+
+struct gitstatus_stamps {
+    size_t n, nslots;
+    const char **rel;  /* into names */
+    struct stat *stat; /* one per rel */
+    size_t *slots;     /* open addressing: index + 1, 0 empty */
+    char *names;
+};
+
+static size_t hash_rel(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+const struct stat *gitstatus_stamp(const struct gitstatus_stamps *t, const char *rel)
+{
+    if (!t || !t->nslots)
+        return NULL;
+    for (size_t j = hash_rel(rel) & (t->nslots - 1); t->slots[j]; j = (j + 1) & (t->nslots - 1))
+        if (!strcmp(t->rel[t->slots[j] - 1], rel))
+            return &t->stat[t->slots[j] - 1];
+    return NULL;
+}
+
+void gitstatus_stamps_free(struct gitstatus_stamps *t)
+{
+    if (!t)
+        return;
+    free(t->rel);
+    free(t->stat);
+    free(t->slots);
+    free(t->names);
+    free(t);
+}
+
 void gitstatus_free(struct gitstatus *st)
 {
     for (size_t i = 0; i < st->n; i++)
         free(st->paths[i]);
     free(st->paths);
+    gitstatus_stamps_free(st->stamps);
     memset(st, 0, sizeof *st);
 }
 
@@ -139,6 +179,7 @@ struct stat_pass {
     int64_t index_second; /* when the index was written */
     bool filemode;        /* core.filemode: the executable bit counts */
     unsigned char *mark;  /* enum mark, one per entry */
+    struct stat *stat;    /* what each entry's stat said, when it was a regular file */
 };
 
 /* What the index recorded of the file is what it is now. Every field is
@@ -156,7 +197,7 @@ static bool stat_matches(const git_index_entry *e, const struct stat *s)
 
 /* dirfd: the entry's folder, or -1 with dir_errno saying why it is not. */
 static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e, int dirfd,
-                            int dir_errno, const char *name)
+                            int dir_errno, const char *name, struct stat *out)
 {
     if (e->mode == GIT_FILEMODE_COMMIT) /* a submodule: not looked into */
         return SAME;
@@ -168,6 +209,7 @@ static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e,
     int err = dirfd < 0 ? dir_errno : fstatat(dirfd, name, &s, AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
     if (err)
         return err == ENOENT || err == ENOTDIR ? DELETED : CANNOT_SAY;
+    *out = s;
     if (!S_ISREG(s.st_mode) ||
         (p->filemode && (e->mode == GIT_FILEMODE_BLOB_EXECUTABLE) != !!(s.st_mode & S_IXUSR)))
         return CANNOT_SAY;
@@ -203,13 +245,47 @@ static void *stat_files(void *arg)
             dir_errno = dirfd < 0 ? errno : 0; /* ENOENT: the folder is gone */
             opened = true;
         }
-        p->mark[i] = mark_entry(p, p->entry[i], dirfd, dir_errno, path + dl);
+        p->mark[i] = mark_entry(p, p->entry[i], dirfd, dir_errno, path + dl, &p->stat[i]);
     }
     if (dirfd >= 0)
         close(dirfd);
     buf_free(&dir);
     buf_free(&abs);
     return NULL;
+}
+
+/* The table of the regular files' stats under prefix, by their paths
+ * below it. */
+static struct gitstatus_stamps *stamps_of(const struct stat_pass *p, const char *prefix)
+{
+    struct gitstatus_stamps *t = xcalloc(1, sizeof *t);
+    size_t pl = strlen(prefix), skip = pl ? pl + 1 : 0, bytes = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (S_ISREG(p->stat[i].st_mode) && under(p->entry[i]->path, prefix))
+            bytes += strlen(p->entry[i]->path + skip) + 1;
+    t->names = xmalloc(bytes ? bytes : 1);
+    t->rel = xcalloc(p->n ? p->n : 1, sizeof *t->rel);
+    t->stat = xcalloc(p->n ? p->n : 1, sizeof *t->stat);
+    char *at = t->names;
+    for (size_t i = 0; i < p->n; i++) {
+        if (!S_ISREG(p->stat[i].st_mode) || !under(p->entry[i]->path, prefix))
+            continue;
+        size_t len = strlen(p->entry[i]->path + skip) + 1;
+        memcpy(at, p->entry[i]->path + skip, len);
+        t->rel[t->n] = at;
+        t->stat[t->n++] = p->stat[i];
+        at += len;
+    }
+    for (t->nslots = 16; t->nslots < 2 * t->n; t->nslots *= 2)
+        ;
+    t->slots = xcalloc(t->nslots, sizeof *t->slots);
+    for (size_t i = 0; i < t->n; i++) {
+        size_t j = hash_rel(t->rel[i]) & (t->nslots - 1);
+        while (t->slots[j])
+            j = (j + 1) & (t->nslots - 1);
+        t->slots[j] = i + 1;
+    }
+    return t;
 }
 
 struct quick {
@@ -391,6 +467,7 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
             pass.entry[pass.n++] = e;
     }
     pass.mark = xcalloc(pass.n ? pass.n : 1, 1);
+    pass.stat = xcalloc(pass.n ? pass.n : 1, sizeof *pass.stat);
     stating = pthread_create(&stater, NULL, stat_files, &pass) == 0;
     if (!stating)
         stat_files(&pass); /* no thread to be had: here, first */
@@ -418,11 +495,14 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
         else if (pass.mark[i] == TO_HASH && !git_oid_equal(&id, &e->id))
             add_path(st, &q.cap, e->path);
     }
+    if (rc == 0)
+        st->stamps = stamps_of(&pass, prefixes[0]);
 out:
     if (stating)
         pthread_join(stater, NULL);
     free(pass.entry);
     free(pass.mark);
+    free(pass.stat);
     buf_free(&rel);
     git_config_free(cfg);
     git_index_free(q.index);

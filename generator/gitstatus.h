@@ -23,10 +23,16 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+struct gitstatus_stamps;
+
 struct gitstatus {
     char **paths; /* repository paths, sorted, each once */
     size_t n;
     bool full; /* libgit2's status was taken */
+    /* The quick way's stat of each tracked file under the first prefix
+     * (NULL when libgit2's status was taken): a build takes them for its
+     * own stamps rather than stating every file again (gitstatus_stamp). */
+    struct gitstatus_stamps *stamps;
 };
 
 /* What a program that lists again and again (serve) keeps between lists:
@@ -51,6 +57,13 @@ int gitstatus_list(git_repository *repo, const git_oid *head, const char *const 
                    size_t nprefixes, bool quick, struct gitstatus_memo *memo, struct gitstatus *st,
                    char **error);
 void gitstatus_free(struct gitstatus *st);
+
+/* The stat of the regular file at rel (its path below the first prefix,
+ * "supporters/ana.md"), taken by the list that made stamps, or NULL. A
+ * stat taken before a file is read is a safe stamp for it: a change after
+ * it makes the next build read the file again. */
+const struct stat *gitstatus_stamp(const struct gitstatus_stamps *stamps, const char *rel);
+void gitstatus_stamps_free(struct gitstatus_stamps *stamps);
 void gitstatus_memo_free(struct gitstatus_memo *m);
 
 #endif

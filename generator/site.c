@@ -665,6 +665,19 @@ static void stamp_set(struct reuse_hook *h, struct collection_files *f, size_t i
     f->fresh[i] = reuse_fresh(st, h->started_ns);
 }
 
+/* The stat of the content file at path taken before the build (the git
+ * status states every tracked file), or NULL. It is as good a stamp as one
+ * taken here: it comes before the file is read, and a change after the
+ * read either shows in the next build's stat or falls in the clock tick of
+ * a change made just before this build started (reuse_fresh). */
+static const struct stat *known_stat(const struct site_options *o, const char *path)
+{
+    size_t cl = strlen(o->content_dir);
+    if (!o->stat_of || strncmp(path, o->content_dir, cl) || path[cl] != '/')
+        return NULL;
+    return o->stat_of(o->stat_ctx, path + cl + 1);
+}
+
 /* On the content loader's threads, before the file is read: its stamp. A
  * change made while it is read makes the next build read it again. */
 static void hook_stamp(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
@@ -682,7 +695,10 @@ static void hook_stamp(void *ctx, const char *collection, size_t i, const char *
         f->known[i] = it && it->kind == (f == &h->faq ? REUSE_FAQ : REUSE_SUPPORTER) ? it : NULL;
     }
     struct stat st;
-    if ((dirfd >= 0 ? fstatat(dirfd, name, &st, 0) : stat(path, &st)) < 0)
+    const struct stat *known = known_stat(h->b->opt, path);
+    if (known)
+        st = *known;
+    else if ((dirfd >= 0 ? fstatat(dirfd, name, &st, 0) : stat(path, &st)) < 0)
         return;
     stamp_set(h, f, i, &st);
 }

@@ -12,6 +12,7 @@
 #define PEERKIT_SITE_H
 
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "content.h"
 #include "diag.h"
@@ -37,6 +38,12 @@ struct site_options {
     int exiting;
     /* Where the time went (may be NULL): --timings prints it. */
     struct site_timings *timings;
+    /* Stats of content files taken before this build (may be NULL): given
+     * a path below content_dir ("supporters/ana.md"), its stat, or NULL.
+     * The build takes them for its stamps rather than stating each file
+     * again; it states the others itself. */
+    const struct stat *(*stat_of)(const void *ctx, const char *rel);
+    const void *stat_ctx;
 };
 
 /* Seconds spent in each stage of a build. */

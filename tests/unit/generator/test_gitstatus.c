@@ -295,6 +295,42 @@ static void what_the_rule_cannot_judge_goes_to_libgit2(void **state)
     expect_listed(both, 2, "content/pages/inner/", true);
 }
 
+/* The quick way's stats of the content's tracked files, for a build to
+ * take as its stamps: each as stat() gives it; none for a file not
+ * tracked, gone, or outside the first prefix; none at all from libgit2. */
+static void stats_are_kept_for_the_build(void **state)
+{
+    (void)state;
+    fresh_repo("stamps", true);
+    sh("printf 'name: Cy\\n' > content/supporters/cy.md && rm content/faq/who.md");
+    struct gitstatus st;
+    list(true, NULL, both, 2, &st);
+    assert_false(st.full);
+    assert_non_null(st.stamps);
+    char *path = xasprintf("%s/content/supporters/ana.md", repo_dir);
+    struct stat now;
+    assert_int_equal(stat(path, &now), 0);
+    const struct stat *kept = gitstatus_stamp(st.stamps, "supporters/ana.md");
+    assert_non_null(kept);
+    if (kept->st_ino != now.st_ino || kept->st_size != now.st_size ||
+        kept->st_mtim.tv_nsec != now.st_mtim.tv_nsec || kept->st_ctim.tv_sec != now.st_ctim.tv_sec)
+        fail_msg("expected the kept stat of supporters/ana.md to be its stat (inode %lu, size "
+                 "%ld); "
+                 "got inode %lu, size %ld",
+                 (unsigned long)now.st_ino, (long)now.st_size, (unsigned long)kept->st_ino,
+                 (long)kept->st_size);
+    free(path);
+    assert_non_null(gitstatus_stamp(st.stamps, "site.yml"));
+    assert_null(gitstatus_stamp(st.stamps, "supporters/cy.md")); /* untracked */
+    assert_null(gitstatus_stamp(st.stamps, "faq/who.md"));       /* gone */
+    assert_null(gitstatus_stamp(st.stamps, "page.html"));        /* the theme's */
+    assert_null(gitstatus_stamp(st.stamps, "content/site.yml"));
+    gitstatus_free(&st);
+    list(false, NULL, both, 2, &st);
+    assert_null(st.stamps);
+    gitstatus_free(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +341,7 @@ int main(void)
         cmocka_unit_test(an_unborn_branch_lists_what_is_added),
         cmocka_unit_test(filters_apply_before_hashing),
         cmocka_unit_test(what_the_rule_cannot_judge_goes_to_libgit2),
+        cmocka_unit_test(stats_are_kept_for_the_build),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
