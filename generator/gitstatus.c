@@ -169,13 +169,19 @@ static int full_status(git_repository *repo, const char *const *prefixes, size_t
 /* What the stat of a tracked file says of it. */
 enum mark { SAME, CHANGED, DELETED, TO_HASH, CANNOT_SAY };
 
-/* The tracked files under the prefixes, stated on a thread of their own:
- * system calls and comparisons only, no libgit2 (a repository is not to be
- * used by two threads at once). */
+/* The tracked files under the prefixes stated, and their folders listed
+ * for files the index does not hold, on a thread of their own: system
+ * calls and comparisons only, no libgit2 (a repository is not to be used
+ * by two threads at once). */
 struct stat_pass {
-    const char *workdir;           /* ends in '/' */
+    const char *workdir; /* ends in '/' */
+    const char *const *prefixes;
+    size_t nprefixes;
     const git_index_entry **entry; /* in the index's order: by path */
     size_t n;
+    struct gitstatus untracked; /* files not in the index, ignored or not */
+    size_t untracked_cap;
+    bool cannot_say;      /* a repository inside, or a folder unreadable */
     int64_t index_second; /* when the index was written */
     bool filemode;        /* core.filemode: the executable bit counts */
     unsigned char *mark;  /* enum mark, one per entry */
@@ -225,9 +231,8 @@ static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e,
 /* Each file by its folder: entries in path order share it, so a folder is
  * opened once, and the kernel walks one name per file, not the whole path
  * (a third of the cost of a stat). */
-static void *stat_files(void *arg)
+static void stat_tracked(struct stat_pass *p)
 {
-    struct stat_pass *p = arg;
     struct buf dir = BUF_INIT, abs = BUF_INIT;
     int dirfd = -1, dir_errno = 0;
     bool opened = false;
@@ -251,6 +256,75 @@ static void *stat_files(void *arg)
         close(dirfd);
     buf_free(&dir);
     buf_free(&abs);
+}
+
+static int by_entry_path(const void *key, const void *e)
+{
+    return strcmp(key, (*(const git_index_entry *const *)e)->path);
+}
+
+static bool tracked(const struct stat_pass *p, const char *path)
+{
+    return bsearch(path, p->entry, p->n, sizeof *p->entry, by_entry_path) != NULL;
+}
+
+/* The files under rel (a folder of the working tree, "" for its root) that
+ * the index does not hold: untracked, unless an ignore rule names them
+ * (which the status thread asks libgit2). Hidden entries are not looked
+ * into. */
+static void list_untracked(struct stat_pass *p, struct buf *rel)
+{
+    struct buf dir = BUF_INIT;
+    buf_printf(&dir, "%s%s", p->workdir, rel->len ? rel->data : "");
+    DIR *d = opendir(dir.data);
+    buf_free(&dir);
+    if (!d) {
+        p->cannot_say |= errno != ENOENT && errno != ENOTDIR;
+        return;
+    }
+    size_t base = rel->len;
+    struct dirent *de;
+    while (!p->cannot_say && (de = readdir(d))) {
+        const char *name = de->d_name;
+        if (name[0] == '.') {
+            /* A repository inside: git lists it as one untracked entry. */
+            p->cannot_say |= !strcmp(name, ".git") && base;
+            continue;
+        }
+        unsigned char type = de->d_type;
+        if (type == DT_UNKNOWN) {
+            struct stat s;
+            if (fstatat(dirfd(d), name, &s, AT_SYMLINK_NOFOLLOW) < 0) {
+                p->cannot_say = true;
+                break;
+            }
+            type = S_ISDIR(s.st_mode)   ? DT_DIR
+                   : S_ISREG(s.st_mode) ? DT_REG
+                   : S_ISLNK(s.st_mode) ? DT_LNK
+                                        : DT_UNKNOWN;
+        }
+        buf_printf(rel, "%s%s", base ? "/" : "", name);
+        if (type == DT_DIR)
+            list_untracked(p, rel);
+        else if ((type == DT_REG || type == DT_LNK) && !tracked(p, rel->data))
+            add_path(&p->untracked, &p->untracked_cap, rel->data);
+        rel->len = base;
+        rel->data[base] = '\0';
+    }
+    closedir(d);
+}
+
+static void *look(void *arg)
+{
+    struct stat_pass *p = arg;
+    stat_tracked(p);
+    struct buf rel = BUF_INIT;
+    for (size_t i = 0; i < p->nprefixes; i++) {
+        buf_reset(&rel);
+        buf_puts(&rel, p->prefixes[i]);
+        list_untracked(p, &rel);
+    }
+    buf_free(&rel);
     return NULL;
 }
 
@@ -300,59 +374,6 @@ static int ignored(struct quick *q, const char *path)
 {
     int is = 0;
     return git_ignore_path_is_ignored(&is, q->repo, path) < 0 ? -1 : is;
-}
-
-/* The files under rel (a folder of the working tree, "" for its root) that
- * the index does not hold and no ignore rule names: untracked. Hidden
- * entries are not looked into. */
-static int walk_untracked(struct quick *q, struct buf *rel)
-{
-    struct buf dir = BUF_INIT;
-    buf_printf(&dir, "%s%s", q->workdir, rel->len ? rel->data : "");
-    DIR *d = opendir(dir.data);
-    buf_free(&dir);
-    if (!d)
-        return errno == ENOENT || errno == ENOTDIR ? 0 : GIVE_UP;
-    int rc = 0;
-    size_t base = rel->len;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d))) {
-        const char *name = de->d_name;
-        if (name[0] == '.') {
-            /* A repository inside: git lists it as one untracked entry. */
-            if (!strcmp(name, ".git") && base)
-                rc = GIVE_UP;
-            continue;
-        }
-        unsigned char type = de->d_type;
-        if (type == DT_UNKNOWN) {
-            struct stat s;
-            if (fstatat(dirfd(d), name, &s, AT_SYMLINK_NOFOLLOW) < 0) {
-                rc = GIVE_UP;
-                break;
-            }
-            type = S_ISDIR(s.st_mode)   ? DT_DIR
-                   : S_ISREG(s.st_mode) ? DT_REG
-                   : S_ISLNK(s.st_mode) ? DT_LNK
-                                        : DT_UNKNOWN;
-        }
-        buf_printf(rel, "%s%s", base ? "/" : "", name);
-        if (type == DT_DIR) {
-            int ign = ignored(q, rel->data);
-            rc = ign < 0 ? -1 : ign ? 0 : walk_untracked(q, rel);
-        } else if ((type == DT_REG || type == DT_LNK) &&
-                   !git_index_get_bypath(q->index, rel->data, 0)) {
-            int ign = ignored(q, rel->data);
-            if (ign < 0)
-                rc = -1;
-            else if (!ign)
-                add_path(q->st, &q->cap, rel->data);
-        }
-        rel->len = base;
-        rel->data[base] = '\0';
-    }
-    closedir(d);
-    return rc;
 }
 
 static char *joined(const char *const *prefixes, size_t n)
@@ -430,9 +451,8 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
                         size_t nprefixes, struct gitstatus_memo *memo, struct gitstatus *st)
 {
     struct quick q = {.repo = repo, .workdir = git_repository_workdir(repo), .st = st};
-    struct stat_pass pass = {.workdir = q.workdir};
+    struct stat_pass pass = {.workdir = q.workdir, .prefixes = prefixes, .nprefixes = nprefixes};
     git_config *cfg = NULL;
-    struct buf rel = BUF_INIT;
     pthread_t stater;
     bool stating = false;
     int rc = -1;
@@ -463,25 +483,33 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
     pass.entry = xcalloc(n ? n : 1, sizeof *pass.entry);
     for (size_t i = 0; i < n; i++) {
         const git_index_entry *e = git_index_get_byindex(q.index, i);
-        if (under_any(e->path, prefixes, nprefixes))
-            pass.entry[pass.n++] = e;
+        if (!under_any(e->path, prefixes, nprefixes))
+            continue;
+        /* In byte order, for the lookups: not so when core.ignorecase is. */
+        if (pass.n && strcmp(pass.entry[pass.n - 1]->path, e->path) >= 0) {
+            rc = GIVE_UP;
+            goto out;
+        }
+        pass.entry[pass.n++] = e;
     }
     pass.mark = xcalloc(pass.n ? pass.n : 1, 1);
     pass.stat = xcalloc(pass.n ? pass.n : 1, sizeof *pass.stat);
-    stating = pthread_create(&stater, NULL, stat_files, &pass) == 0;
+    stating = pthread_create(&stater, NULL, look, &pass) == 0;
     if (!stating)
-        stat_files(&pass); /* no thread to be had: here, first */
+        look(&pass); /* no thread to be had: here, first */
     if (staged(&q, head, prefixes, nprefixes, &index_file, memo) < 0)
         goto out;
-    rc = 0;
-    for (size_t i = 0; i < nprefixes && rc == 0; i++) {
-        buf_reset(&rel);
-        buf_puts(&rel, prefixes[i]);
-        rc = walk_untracked(&q, &rel);
-    }
     if (stating)
         pthread_join(stater, NULL);
     stating = false;
+    rc = pass.cannot_say ? GIVE_UP : 0;
+    for (size_t i = 0; i < pass.untracked.n && rc == 0; i++) {
+        int ign = ignored(&q, pass.untracked.paths[i]);
+        if (ign < 0)
+            rc = -1;
+        else if (!ign)
+            add_path(st, &q.cap, pass.untracked.paths[i]);
+    }
     for (size_t i = 0; i < pass.n && rc == 0; i++) {
         const git_index_entry *e = pass.entry[i];
         git_oid id;
@@ -503,7 +531,7 @@ out:
     free(pass.entry);
     free(pass.mark);
     free(pass.stat);
-    buf_free(&rel);
+    gitstatus_free(&pass.untracked);
     git_config_free(cfg);
     git_index_free(q.index);
     return rc;
