@@ -192,6 +192,18 @@ curl -s "$URL" >"$T/home5.html"
 expect_not_contains "and the page no longer says it is not committed" "$T/home5.html" \
     "not yet committed"
 
+# A folder made while serving is watched from the build after it: a save
+# inside it rebuilds too.
+g=$(generation)
+mkdir "$T/program/content/notes"
+wait_for "$g"
+expect_status "a new folder starts a rebuild" 0 $?
+g=$(generation)
+echo "A note for the editors." >"$T/program/content/notes/todo.txt"
+wait_for "$g"
+expect_status "and a file saved in it starts another" 0 $?
+rm -r "$T/program/content/notes"
+
 servedir=$(ls -d /tmp/peersite-serve-* 2>/dev/null | wc -l)
 kill -TERM "$SPID"
 wait "$SPID"
