@@ -169,10 +169,10 @@ static int full_status(git_repository *repo, const char *const *prefixes, size_t
 /* What the stat of a tracked file says of it. */
 enum mark { SAME, CHANGED, DELETED, TO_HASH, CANNOT_SAY };
 
-/* The tracked files under the prefixes stated, and their folders listed
- * for files the index does not hold, on a thread of their own: system
- * calls and comparisons only, no libgit2 (a repository is not to be used
- * by two threads at once). */
+/* The tracked files under the prefixes, stated on a thread of their own
+ * (system calls and comparisons only, no libgit2: a repository is not to
+ * be used by two threads at once), and their folders listed for files the
+ * index does not hold. */
 struct stat_pass {
     const char *workdir; /* ends in '/' */
     const char *const *prefixes;
@@ -181,11 +181,11 @@ struct stat_pass {
     size_t n;
     struct gitstatus untracked; /* files not in the index, ignored or not */
     size_t untracked_cap;
-    bool cannot_say;      /* a repository inside, or a folder unreadable */
-    int64_t index_second; /* when the index was written */
-    bool filemode;        /* core.filemode: the executable bit counts */
-    unsigned char *mark;  /* enum mark, one per entry */
-    struct stat *stat;    /* what each entry's stat said, when it was a regular file */
+    bool cannot_say;     /* a repository inside, or a folder unreadable */
+    int64_t index_ns;    /* when the index was written */
+    bool filemode;       /* core.filemode: the executable bit counts */
+    unsigned char *mark; /* enum mark, one per entry */
+    struct stat *stat;   /* what each entry's stat said, when it was a regular file */
 };
 
 /* What the index recorded of the file is what it is now. Every field is
@@ -223,9 +223,13 @@ static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e,
      * filters would make of the bytes (a size of 0 is one not recorded). */
     if (e->file_size && e->file_size != (uint32_t)s.st_size)
         return CHANGED;
-    /* A file written in the second the index was may have changed after
-     * it without its stat saying so (git's "racily clean"): hashed. */
-    return stat_matches(e, &s) && (int64_t)e->mtime.seconds < p->index_second ? SAME : TO_HASH;
+    /* A file written no earlier than the index may have changed after it
+     * in the same tick of the file system's clock, its stat unchanged
+     * (git's "racily clean"): hashed. To the nanosecond, as git and libgit2
+     * compare them: to the second, a repository just checked out had every
+     * file hashed. */
+    int64_t written = (int64_t)e->mtime.seconds * 1000000000 + e->mtime.nanoseconds;
+    return stat_matches(e, &s) && written < p->index_ns ? SAME : TO_HASH;
 }
 
 /* Each file by its folder: entries in path order share it, so a folder is
@@ -270,8 +274,8 @@ static bool tracked(const struct stat_pass *p, const char *path)
 
 /* The files under rel (a folder of the working tree, "" for its root) that
  * the index does not hold: untracked, unless an ignore rule names them
- * (which the status thread asks libgit2). Hidden entries are not looked
- * into. */
+ * (asked of libgit2 afterwards). Hidden entries are not looked into. Only
+ * reads the entries: it runs beside the stating thread. */
 static void list_untracked(struct stat_pass *p, struct buf *rel)
 {
     struct buf dir = BUF_INIT;
@@ -314,17 +318,9 @@ static void list_untracked(struct stat_pass *p, struct buf *rel)
     closedir(d);
 }
 
-static void *look(void *arg)
+static void *stat_files(void *arg)
 {
-    struct stat_pass *p = arg;
-    stat_tracked(p);
-    struct buf rel = BUF_INIT;
-    for (size_t i = 0; i < p->nprefixes; i++) {
-        buf_reset(&rel);
-        buf_puts(&rel, p->prefixes[i]);
-        list_untracked(p, &rel);
-    }
-    buf_free(&rel);
+    stat_tracked(arg);
     return NULL;
 }
 
@@ -478,7 +474,7 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
     if (git_config_get_bool(&filemode, cfg, "core.filemode") < 0)
         filemode = 1; /* git's default */
     pass.filemode = filemode;
-    pass.index_second = (int64_t)index_file.st_mtim.tv_sec;
+    pass.index_ns = (int64_t)index_file.st_mtim.tv_sec * 1000000000 + index_file.st_mtim.tv_nsec;
     size_t n = git_index_entrycount(q.index);
     pass.entry = xcalloc(n ? n : 1, sizeof *pass.entry);
     for (size_t i = 0; i < n; i++) {
@@ -494,11 +490,18 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
     }
     pass.mark = xcalloc(pass.n ? pass.n : 1, 1);
     pass.stat = xcalloc(pass.n ? pass.n : 1, sizeof *pass.stat);
-    stating = pthread_create(&stater, NULL, look, &pass) == 0;
+    stating = pthread_create(&stater, NULL, stat_files, &pass) == 0;
     if (!stating)
-        look(&pass); /* no thread to be had: here, first */
+        stat_tracked(&pass); /* no thread to be had: here, first */
     if (staged(&q, head, prefixes, nprefixes, &index_file, memo) < 0)
         goto out;
+    struct buf rel = BUF_INIT;
+    for (size_t i = 0; i < nprefixes; i++) {
+        buf_reset(&rel);
+        buf_puts(&rel, prefixes[i]);
+        list_untracked(&pass, &rel);
+    }
+    buf_free(&rel);
     if (stating)
         pthread_join(stater, NULL);
     stating = false;

@@ -7,11 +7,11 @@
  * through its iterators: some 40 ms of every build of a 10,000-supporter
  * site in a repository, the longest part of its date pass. The quick way
  * takes git's own rule instead: a file whose stat matches what the index
- * recorded for it, and which was not written in the second the index was
- * (racily clean), is as the index has it; any other is hashed (through its
- * filters) and compared. The files are stated on a thread of their own
- * while libgit2 compares the commit with the index and lists the untracked
- * files. What the rule cannot judge (a conflict, an entry marked
+ * recorded for it, and which was written before the index was (else it
+ * is racily clean), is as the index has it; any other is hashed (through its
+ * filters) and compared. The files are stated, and their folders listed
+ * for untracked ones, on a thread of their own while libgit2 compares the
+ * commit with the index. What the rule cannot judge (a conflict, an entry marked
  * assume-unchanged, skip-worktree or intent-to-add, a symbolic link, a
  * changed mode or kind, a repository inside the folders) is left to
  * libgit2's status, whole. */
