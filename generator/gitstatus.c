@@ -213,20 +213,23 @@ static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e,
         return CANNOT_SAY;
     struct stat s;
     int err = dirfd < 0 ? dir_errno : fstatat(dirfd, name, &s, AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
-    if (err)
-        return err == ENOENT || err == ENOTDIR ? DELETED : CANNOT_SAY;
+    if (err) /* ELOOP: a folder on the way is a link now */
+        return err == ENOENT || err == ENOTDIR || err == ELOOP ? DELETED : CANNOT_SAY;
     *out = s;
     if (!S_ISREG(s.st_mode) ||
         (p->filemode && (e->mode == GIT_FILEMODE_BLOB_EXECUTABLE) != !!(s.st_mode & S_IXUSR)))
         return CANNOT_SAY;
     /* Another size is a change, as git and libgit2 have it, whatever the
-     * filters would make of the bytes (a size of 0 is one not recorded). */
-    if (e->file_size && e->file_size != (uint32_t)s.st_size)
+     * filters would make of the bytes. A size of 0 is one not recorded, or
+     * one git smudged (a racily clean file found changed): hashed. */
+    if (!e->file_size)
+        return TO_HASH;
+    if (e->file_size != (uint32_t)s.st_size)
         return CHANGED;
     /* A file written no earlier than the index may have changed after it
      * in the same tick of the file system's clock, its stat unchanged
-     * (git's "racily clean"): hashed. To the nanosecond, as git and libgit2
-     * compare them: to the second, a repository just checked out had every
+     * (git's "racily clean"): hashed. To the nanosecond, as libgit2
+     * compares them: to the second, a repository just checked out had every
      * file hashed. */
     int64_t written = (int64_t)e->mtime.seconds * 1000000000 + e->mtime.nanoseconds;
     return stat_matches(e, &s) && written < p->index_ns ? SAME : TO_HASH;
@@ -235,22 +238,48 @@ static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e,
 /* Each file by its folder: entries in path order share it, so a folder is
  * opened once, and the kernel walks one name per file, not the whole path
  * (a third of the cost of a stat). */
+/* The folder dir (a repository path ending in '/', or "") below the
+ * working tree root, opened one part at a time without following a
+ * symbolic link, as git walks it: a tracked file beyond a link is gone.
+ * -1 with errno (ELOOP for a link on the way). */
+static int open_folder(int root, const char *dir, size_t len)
+{
+    int fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char part[NAME_MAX + 1];
+    for (size_t at = 0; fd >= 0 && at < len;) {
+        size_t n = strcspn(dir + at, "/");
+        if (n > NAME_MAX) {
+            close(fd);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(part, dir + at, n);
+        part[n] = '\0';
+        int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int err = errno;
+        close(fd);
+        fd = next;
+        errno = err;
+        at += n + 1;
+    }
+    return fd;
+}
+
 static void stat_tracked(struct stat_pass *p)
 {
-    struct buf dir = BUF_INIT, abs = BUF_INIT;
-    int dirfd = -1, dir_errno = 0;
+    struct buf dir = BUF_INIT;
+    int root = open(p->workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dirfd = -1, dir_errno = root < 0 ? errno : 0;
     bool opened = false;
     for (size_t i = 0; i < p->n; i++) {
         const char *path = p->entry[i]->path, *slash = strrchr(path, '/');
         size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-        if (!opened || dir.len != dl || strncmp(dir.data, path, dl)) {
+        if (root >= 0 && (!opened || dir.len != dl || strncmp(dir.data, path, dl))) {
             if (dirfd >= 0)
                 close(dirfd);
             buf_reset(&dir);
             buf_append(&dir, path, dl);
-            buf_reset(&abs);
-            buf_printf(&abs, "%s%s", p->workdir, dl ? dir.data : ".");
-            dirfd = open(abs.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            dirfd = open_folder(root, path, dl);
             dir_errno = dirfd < 0 ? errno : 0; /* ENOENT: the folder is gone */
             opened = true;
         }
@@ -258,8 +287,9 @@ static void stat_tracked(struct stat_pass *p)
     }
     if (dirfd >= 0)
         close(dirfd);
+    if (root >= 0)
+        close(root);
     buf_free(&dir);
-    buf_free(&abs);
 }
 
 static int by_entry_path(const void *key, const void *e)
@@ -272,34 +302,50 @@ static bool tracked(const struct stat_pass *p, const char *path)
     return bsearch(path, p->entry, p->n, sizeof *p->entry, by_entry_path) != NULL;
 }
 
+struct quick {
+    git_repository *repo;
+    git_index *index;
+    const char *workdir; /* ends in '/' */
+    struct gitstatus *st;
+    size_t cap;
+};
+
+static int ignored(struct quick *q, const char *path)
+{
+    int is = 0;
+    return git_ignore_path_is_ignored(&is, q->repo, path) < 0 ? -1 : is;
+}
+
 /* The files under rel (a folder of the working tree, "" for its root) that
  * the index does not hold: untracked, unless an ignore rule names them
- * (asked of libgit2 afterwards). Hidden entries are not looked into. Only
- * reads the entries: it runs beside the stating thread. */
-static void list_untracked(struct stat_pass *p, struct buf *rel)
+ * (asked of libgit2 once the stating thread is done). A folder an ignore
+ * rule names is not looked into (git never takes back what is below it),
+ * nor are hidden entries. Only reads the entries: it runs beside the
+ * stating thread. 0, GIVE_UP or -1. */
+static int list_untracked(struct quick *q, struct stat_pass *p, struct buf *rel)
 {
     struct buf dir = BUF_INIT;
     buf_printf(&dir, "%s%s", p->workdir, rel->len ? rel->data : "");
     DIR *d = opendir(dir.data);
     buf_free(&dir);
-    if (!d) {
-        p->cannot_say |= errno != ENOENT && errno != ENOTDIR;
-        return;
-    }
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : GIVE_UP;
+    int rc = 0;
     size_t base = rel->len;
     struct dirent *de;
-    while (!p->cannot_say && (de = readdir(d))) {
+    while (rc == 0 && (de = readdir(d))) {
         const char *name = de->d_name;
         if (name[0] == '.') {
             /* A repository inside: git lists it as one untracked entry. */
-            p->cannot_say |= !strcmp(name, ".git") && base;
+            if (!strcmp(name, ".git") && base)
+                rc = GIVE_UP;
             continue;
         }
         unsigned char type = de->d_type;
         if (type == DT_UNKNOWN) {
             struct stat s;
             if (fstatat(dirfd(d), name, &s, AT_SYMLINK_NOFOLLOW) < 0) {
-                p->cannot_say = true;
+                rc = GIVE_UP;
                 break;
             }
             type = S_ISDIR(s.st_mode)   ? DT_DIR
@@ -308,14 +354,17 @@ static void list_untracked(struct stat_pass *p, struct buf *rel)
                                         : DT_UNKNOWN;
         }
         buf_printf(rel, "%s%s", base ? "/" : "", name);
-        if (type == DT_DIR)
-            list_untracked(p, rel);
-        else if ((type == DT_REG || type == DT_LNK) && !tracked(p, rel->data))
+        if (type == DT_DIR) {
+            int ign = ignored(q, rel->data);
+            rc = ign < 0 ? -1 : ign ? 0 : list_untracked(q, p, rel);
+        } else if ((type == DT_REG || type == DT_LNK) && !tracked(p, rel->data)) {
             add_path(&p->untracked, &p->untracked_cap, rel->data);
+        }
         rel->len = base;
         rel->data[base] = '\0';
     }
     closedir(d);
+    return rc;
 }
 
 static void *stat_files(void *arg)
@@ -358,20 +407,6 @@ static struct gitstatus_stamps *stamps_of(const struct stat_pass *p, const char 
     return t;
 }
 
-struct quick {
-    git_repository *repo;
-    git_index *index;
-    const char *workdir; /* ends in '/' */
-    struct gitstatus *st;
-    size_t cap;
-};
-
-static int ignored(struct quick *q, const char *path)
-{
-    int is = 0;
-    return git_ignore_path_is_ignored(&is, q->repo, path) < 0 ? -1 : is;
-}
-
 static char *joined(const char *const *prefixes, size_t n)
 {
     struct buf b = BUF_INIT;
@@ -380,22 +415,16 @@ static char *joined(const char *const *prefixes, size_t n)
     return b.len ? buf_detach(&b) : xstrdup("");
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 /* What the commit and the index differ in under the prefixes: from the
- * memo while the commit and the index file are those it was made of. */
+ * memo while the commit and the index (by the checksum its file ends
+ * with) are those it was made of. */
 static int staged(struct quick *q, const git_oid *head, const char *const *prefixes,
-                  size_t nprefixes, const struct stat *index_file, struct gitstatus_memo *memo)
+                  size_t nprefixes, struct gitstatus_memo *memo)
 {
     char *key = joined(prefixes, nprefixes);
     if (memo && memo->valid && memo->has_head == (head != NULL) &&
-        (!head || git_oid_equal(&memo->head, head)) && same_file(&memo->index, index_file) &&
-        !strcmp(memo->prefixes, key)) {
+        (!head || git_oid_equal(&memo->head, head)) &&
+        git_oid_equal(&memo->index, git_index_checksum(q->index)) && !strcmp(memo->prefixes, key)) {
         copy_paths(q->st, &q->cap, &memo->staged);
         free(key);
         return 0;
@@ -425,7 +454,7 @@ static int staged(struct quick *q, const git_oid *head, const char *const *prefi
         gitstatus_memo_free(memo);
         *memo = (struct gitstatus_memo){.valid = true,
                                         .has_head = head != NULL,
-                                        .index = *index_file,
+                                        .index = *git_index_checksum(q->index),
                                         .prefixes = key,
                                         .staged = found};
         if (head)
@@ -493,19 +522,20 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
     stating = pthread_create(&stater, NULL, stat_files, &pass) == 0;
     if (!stating)
         stat_tracked(&pass); /* no thread to be had: here, first */
-    if (staged(&q, head, prefixes, nprefixes, &index_file, memo) < 0)
+    if (staged(&q, head, prefixes, nprefixes, memo) < 0)
         goto out;
     struct buf rel = BUF_INIT;
-    for (size_t i = 0; i < nprefixes; i++) {
+    rc = 0;
+    for (size_t i = 0; i < nprefixes && rc == 0; i++) {
+        int ign = *prefixes[i] ? ignored(&q, prefixes[i]) : 0;
         buf_reset(&rel);
         buf_puts(&rel, prefixes[i]);
-        list_untracked(&pass, &rel);
+        rc = ign < 0 ? -1 : ign ? 0 : list_untracked(&q, &pass, &rel);
     }
     buf_free(&rel);
     if (stating)
         pthread_join(stater, NULL);
     stating = false;
-    rc = pass.cannot_say ? GIVE_UP : 0;
     for (size_t i = 0; i < pass.untracked.n && rc == 0; i++) {
         int ign = ignored(&q, pass.untracked.paths[i]);
         if (ign < 0)

@@ -37,13 +37,13 @@ struct gitstatus {
 
 /* What a program that lists again and again (serve) keeps between lists:
  * the commit's differences from the index, which stand while neither the
- * commit nor the index file changes. Zeroed before first use. */
+ * commit nor the index changes. Zeroed before first use. */
 struct gitstatus_memo {
     bool valid;
     git_oid head;
     bool has_head;
-    struct stat index; /* the index file when they were listed */
-    char *prefixes;    /* the prefixes, joined by '\n' */
+    git_oid index;  /* the checksum of the index they were listed from */
+    char *prefixes; /* the prefixes, joined by '\n' */
     struct gitstatus staged;
 };
 

@@ -295,6 +295,76 @@ static void what_the_rule_cannot_judge_goes_to_libgit2(void **state)
     expect_listed(both, 2, "content/pages/inner/", true);
 }
 
+/* A tracked folder replaced by a link: git does not follow it, and its
+ * files are gone (the link itself is untracked, unless ignored). */
+static void a_folder_replaced_by_a_link(void **state)
+{
+    (void)state;
+    fresh_repo("linked-folder", true);
+    sh("mkdir ../elsewhere && cp content/supporters/*.md ../elsewhere/ && "
+       "rm -r content/supporters && ln -s \"$PWD/../elsewhere\" content/supporters");
+    expect_listed(both, 2, "content/supporters content/supporters/ana.md content/supporters/ben.md",
+                  false);
+    sh("printf 'supporters\\n' > content/.gitignore");
+    expect_listed(both, 2, "content/supporters/ana.md content/supporters/ben.md", false);
+}
+
+/* A folder an ignore rule names is not looked into: not its thousands of
+ * files, nor a repository inside it. */
+static void ignored_folders_are_not_looked_into(void **state)
+{
+    (void)state;
+    fresh_repo("vendor", true);
+    sh("printf 'vendor/\\n' > .gitignore && git add .gitignore && git commit -qm ignore && "
+       "mkdir -p themes/default/vendor/lib && cd themes/default/vendor/lib && git init -q . && "
+       "for i in $(seq 200); do printf x > f$i.js; done");
+    expect_listed(both, 2, "", false);
+}
+
+/* An entry whose size git set to 0 (a racily clean file it found changed
+ * when it wrote the index) is hashed: git calls an empty file there a
+ * change, where libgit2 1.5 does not. */
+static void a_smudged_entry_is_hashed(void **state)
+{
+    (void)state;
+    fresh_repo("smudged", true);
+    sh(": > content/supporters/ana.md");
+    git_repository *repo = NULL;
+    git_index *index = NULL;
+    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    git_index_entry e = *git_index_get_bypath(index, "content/supporters/ana.md", 0);
+    char *path = xasprintf("%s/content/supporters/ana.md", repo_dir);
+    struct stat now;
+    assert_int_equal(lstat(path, &now), 0);
+    e.ctime.seconds = (int32_t)now.st_ctim.tv_sec;
+    e.ctime.nanoseconds = (uint32_t)now.st_ctim.tv_nsec;
+    e.mtime.seconds = (int32_t)now.st_mtim.tv_sec;
+    e.mtime.nanoseconds = (uint32_t)now.st_mtim.tv_nsec;
+    e.dev = (uint32_t)now.st_dev;
+    e.ino = (uint32_t)now.st_ino;
+    e.uid = now.st_uid;
+    e.gid = now.st_gid;
+    e.file_size = 0;
+    e.path = "content/supporters/ana.md";
+    assert_int_equal(git_index_add(index, &e), 0);
+    assert_int_equal(git_index_write(index), 0);
+    git_index_free(index);
+    git_repository_free(repo);
+    free(path);
+    sh("sleep 0.01 && touch .git/index"); /* the entry is not racily clean */
+    sh("git status --porcelain | grep -qx ' M content/supporters/ana.md'");
+    struct gitstatus st;
+    list(true, NULL, both, 2, &st);
+    char *got = joined(&st);
+    if (strcmp(got, "content/supporters/ana.md") || st.full)
+        fail_msg("expected the quick way to list [content/supporters/ana.md], as git does; got "
+                 "[%s]%s",
+                 got, st.full ? " from libgit2's status" : "");
+    free(got);
+    gitstatus_free(&st);
+}
+
 /* The quick way's stats of the content's tracked files, for a build to
  * take as its stamps: each as stat() gives it; none for a file not
  * tracked, gone, or outside the first prefix; none at all from libgit2. */
@@ -341,6 +411,9 @@ int main(void)
         cmocka_unit_test(an_unborn_branch_lists_what_is_added),
         cmocka_unit_test(filters_apply_before_hashing),
         cmocka_unit_test(what_the_rule_cannot_judge_goes_to_libgit2),
+        cmocka_unit_test(a_folder_replaced_by_a_link),
+        cmocka_unit_test(ignored_folders_are_not_looked_into),
+        cmocka_unit_test(a_smudged_entry_is_hashed),
         cmocka_unit_test(stats_are_kept_for_the_build),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
