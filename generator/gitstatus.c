@@ -171,17 +171,14 @@ enum mark { SAME, CHANGED, DELETED, TO_HASH, CANNOT_SAY };
 
 /* The tracked files under the prefixes, stated on a thread of their own
  * (system calls and comparisons only, no libgit2: a repository is not to
- * be used by two threads at once), and their folders listed for files the
- * index does not hold. */
+ * be used by two threads at once), and their folders listed meanwhile for
+ * files the index does not hold. */
 struct stat_pass {
-    const char *workdir; /* ends in '/' */
-    const char *const *prefixes;
-    size_t nprefixes;
+    const char *workdir;           /* ends in '/' */
     const git_index_entry **entry; /* in the index's order: by path */
     size_t n;
-    struct gitstatus untracked; /* files not in the index, ignored or not */
+    struct gitstatus untracked; /* files not in the index, in folders no ignore rule names */
     size_t untracked_cap;
-    bool cannot_say;     /* a repository inside, or a folder unreadable */
     int64_t index_ns;    /* when the index was written */
     bool filemode;       /* core.filemode: the executable bit counts */
     unsigned char *mark; /* enum mark, one per entry */
@@ -476,7 +473,7 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
                         size_t nprefixes, struct gitstatus_memo *memo, struct gitstatus *st)
 {
     struct quick q = {.repo = repo, .workdir = git_repository_workdir(repo), .st = st};
-    struct stat_pass pass = {.workdir = q.workdir, .prefixes = prefixes, .nprefixes = nprefixes};
+    struct stat_pass pass = {.workdir = q.workdir};
     git_config *cfg = NULL;
     pthread_t stater;
     bool stating = false;
