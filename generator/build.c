@@ -69,6 +69,22 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
         buf_free(&names);
         goto out;
     }
+    /* Published from the commit itself when the working tree holds no
+     * change to it: the working tree also holds what git does not track (a
+     * draft .gitignore names, a file marked assume-unchanged), which a
+     * build of it would read and put online. */
+    if (r->need_git && found && !r->ref && !res->dirty) {
+        tree_free(tree);
+        free(setting);
+        free(res->theme);
+        res->theme = NULL;
+        setting = NULL;
+        if (!(tree = gittree_new(res->git, d)))
+            goto out;
+        setting = content_theme_setting(tree, r->content);
+        if (theme_find(tree, r->content, r->theme, setting, &res->theme, d) < 0)
+            goto out;
+    }
     struct site_options o = {.content_dir = r->content,
                              .theme_dir = res->theme,
                              .out_dir = r->out,

@@ -15,7 +15,9 @@ struct build_request {
     const char *repo;          /* --repo, or NULL to search upward from content */
     const char *ref;           /* --ref: build from this commit; NULL: the working tree */
     const char *out;           /* the output directory; NULL checks without writing */
-    int need_git;              /* 1: a content directory outside git is an error */
+    int need_git;              /* 1 (publish): a content directory outside git is an error,
+                                * the status is libgit2's own, and a working tree
+                                * without changes is built from its commit */
     int refuse_dirty;          /* 1: uncommitted content or theme changes are an error,
                                 * found before anything is built (publish) */
     int jobs;                  /* threads rendering pages; 0: one per CPU */

@@ -145,6 +145,24 @@ if git -C "$R" show published:faq/index.html | grep -q "Not committed yet"; then
     fail "the dirty publish holds the edit"; fi
 git -C "$R" update-ref refs/heads/published "$tip1"
 git -C "$R" checkout -q -- content
+# What git does not track is never published, though the working tree holds
+# it: a draft .gitignore names, an edit to a file marked assume-unchanged.
+# A clean tree is published from its commit.
+printf 'draft-*.md\n' >"$R/content/.gitignore"
+sed 's/^question: .*/question: A draft question/' "$R/content/faq/why-talk.md" >"$R/content/faq/draft-new.md"
+echo "DRAFT TEXT" >>"$R/content/faq/draft-new.md"
+git -C "$R" update-index --assume-unchanged content/faq/why-talk.md
+echo "Hidden edit." >>"$R/content/faq/why-talk.md"
+build_pub >"$T/untracked-pub.log" 2>&1
+expect_status "publish with an ignored draft and a hidden edit succeeds" 0 $?
+expect_contains "and finds the commit already published" "$T/untracked-pub.log" "nothing to do"
+if git -C "$R" show published:faq/index.html | grep -q "DRAFT TEXT\|Hidden edit"; then
+    fail "neither the ignored draft nor the hidden edit is published" \
+        "$(git -C "$R" show published:faq/index.html | grep -n "DRAFT TEXT\|Hidden edit" | head -3)"
+else ok "neither the ignored draft nor the hidden edit is published"; fi
+git -C "$R" update-index --no-assume-unchanged content/faq/why-talk.md
+git -C "$R" checkout -q -- content
+rm "$R/content/.gitignore" "$R/content/faq/draft-new.md"
 (cd "$R" && "$PEERSITE" publish --branch published --ref HEAD) >"$T/ref-pub.log" 2>&1
 expect_status "publish --ref HEAD ignores the working tree" 0 $?
 pubdate=$(git -C "$R" log -1 --format=%cI published)
