@@ -1113,6 +1113,39 @@ static json_t *faq_categories(json_t *faq)
 static const char *const reserved_pages[] = {"faq",    "confidentiality", "supporters", "request",
                                              "search", "assets",          "404",        NULL};
 
+/* Warns of a folder of the content that holds Markdown files but is not
+ * one the site is read from: a renamed faq/ would otherwise leave the FAQ
+ * page empty without a word. Other folders (keys/, a program's own notes
+ * in other formats) are left alone. */
+static void warn_unread_folders(struct content *c, struct diag *d)
+{
+    static const char *const read[] = {"faq", "supporters", "pages", "keys", NULL};
+    char **names = tree_list(c->tree, c->dir, NULL);
+    for (char **n = names; n && *n; n++) {
+        bool known = **n == '.';
+        for (const char *const *r = read; *r && !known; r++)
+            known = !strcmp(*n, *r);
+        char *sub = join(c->dir, *n);
+        char **inside =
+            known || tree_kind(c->tree, sub) != TREE_DIR ? NULL : tree_list(c->tree, sub, NULL);
+        bool markdown = false;
+        for (char **m = inside; m && *m && !markdown; m++)
+            markdown = ends_with(*m, ".md");
+        if (markdown) {
+            char *faq = join(c->dir, "faq");
+            bool no_faq = tree_kind(c->tree, faq) != TREE_DIR;
+            diag_warn(d, sub, 0, 0,
+                      "not read: pages are made from the Markdown files in faq/, supporters/ and "
+                      "pages/ only (move these into one of them)%s",
+                      no_faq ? "; there is no faq/ folder, so the FAQ page has no questions" : "");
+            free(faq);
+        }
+        tree_list_free(inside);
+        free(sub);
+    }
+    tree_list_free(names);
+}
+
 static void check_pages(struct content *c, struct diag *d)
 {
     bool home = false;
@@ -1350,6 +1383,7 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     keep_complete(c, c->pages, page_keys, "page");
     sort_array(c->pages, key_slug);
     check_pages(c, d);
+    warn_unread_folders(c, d);
 
     /* The FAQ and the supporters are read in one pass, each said and made
      * an array in its place. */

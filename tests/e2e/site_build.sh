@@ -207,6 +207,17 @@ expect_contains "a .md.txt file is named" "$T/names.log" "faq/q3.md.txt: warning
 expect_contains "a folder in faq/ is named" "$T/names.log" "faq/more/: warning: not read"
 expect_not_contains "photos are not warned of" "$T/names.log" "jpg"
 expect_not_contains "nor their folder" "$T/names.log" "photos/"
+# A renamed faq/ would leave the FAQ page empty without a word: a folder of
+# the content holding Markdown files that no page is made from is named.
+mv "$T/names/faq" "$T/names/questions"
+mkdir "$T/names/notes" && printf 'x\n' >"$T/names/notes/todo.txt"
+"$PEERSITE" check --content "$T/names" --theme "$THEME" >"$T/renamed.log" 2>&1
+expect_status "the links into the FAQ fail the check" 1 $?
+expect_contains "and are named" "$T/renamed.log" 'broken link "/faq/#'
+expect_contains "a folder of Markdown files not read is named" "$T/renamed.log" \
+    "names/questions: warning: not read: pages are made from the Markdown files in faq/, supporters/ and pages/ only"
+expect_contains "and the empty FAQ is said" "$T/renamed.log" "there is no faq/ folder, so the FAQ page has no questions"
+expect_not_contains "a folder of other files is not" "$T/renamed.log" "notes"
 
 # Pages are rendered on several threads: the output is the same byte for byte
 # as a one-thread build, and so are the errors.
