@@ -190,6 +190,7 @@ static int cmd_new(const struct cli *c, struct diag *d)
     printf("peersite: started a new program in %s\n"
            "  cd %s && %s serve      (preview while you edit)\n"
            "  %s check               (before you commit)\n"
+           "  git add -A && git commit -m \"Start our site\"   (pages are dated from the commits)\n"
            "Read %s/README.md first.\n",
            dir, dir, self, self, dir);
     return 0;

@@ -27,6 +27,8 @@ for f in .gitignore README.md content/site.yml content/request.yml content/confi
     expect_exists "new writes $f" "$T/program/$f"
 done
 expect_exists "new makes a git repository" "$T/program/.git/HEAD"
+expect_contains "and says the first commit is the editor's" "$T/new.log" 'git add -A && git commit -m "Start our site"'
+expect_contains "as its README does" "$T/program/README.md" "Nothing is committed yet"
 expect_contains "site.yml explains submit_url" "$T/program/content/site.yml" "# submit_url:"
 (cd "$T/program" && "$PS" check) >"$T/check.log" 2>&1
 expect_status "the new repository passes check at once" 0 $?
