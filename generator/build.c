@@ -72,8 +72,9 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
     /* Published from the commit itself when the working tree holds no
      * change to it: the working tree also holds what git does not track (a
      * draft .gitignore names, a file marked assume-unchanged), which a
-     * build of it would read and put online. */
-    if (r->need_git && found && !r->ref && !res->dirty) {
+     * build of it would read and put online. With nothing committed yet,
+     * publish_site says so. */
+    if (r->need_git && found && !r->ref && !res->dirty && gitinfo_commit(res->git)) {
         tree_free(tree);
         free(setting);
         free(res->theme);

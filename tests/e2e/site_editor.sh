@@ -35,6 +35,9 @@ expect_status "the new repository passes check at once" 0 $?
 (cd "$T/elsewhere" && "$PS" new "$T/program") >"$T/new2.log" 2>&1
 expect_status "new refuses a directory that is not empty" 1 $?
 expect_contains "and says so" "$T/new2.log" "not empty"
+(cd "$T/program" && "$PS" publish --branch published) >"$T/pub0.log" 2>&1
+expect_status "publish before the first commit is refused" 1 $?
+expect_contains "and says why" "$T/pub0.log" "nothing committed yet to publish from"
 git -C "$T/program" add -A && git -C "$T/program" commit -q -m "Start the program's site"
 
 (cd "$T/elsewhere" && "$PS" build --content "$T/program/content" --out "$T/out1") >"$T/b1.log" 2>&1
