@@ -132,6 +132,16 @@ static bool under_any(const char *path, const char *const *prefixes, size_t n)
     return false;
 }
 
+/* The prefixes as libgit2 takes them (with its pathspec matching off):
+ * none at all when one is the whole tree. */
+static git_strarray pathspec(const char *const *prefixes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!*prefixes[i])
+            return (git_strarray){NULL, 0};
+    return (git_strarray){(char **)prefixes, n};
+}
+
 /* ---- libgit2's status, whole ------------------------------------------- */
 
 static int full_status(git_repository *repo, const char *const *prefixes, size_t nprefixes,
@@ -142,11 +152,7 @@ static int full_status(git_repository *repo, const char *const *prefixes, size_t
     opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
     opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
                  GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
-    opts.pathspec.strings = (char **)prefixes;
-    opts.pathspec.count = nprefixes;
-    for (size_t i = 0; i < nprefixes; i++)
-        if (!*prefixes[i])
-            opts.pathspec.count = 0; /* the whole tree */
+    opts.pathspec = pathspec(prefixes, nprefixes);
     git_status_list *list = NULL;
     if (git_status_list_new(&list, repo, &opts) < 0)
         return -1;
@@ -432,11 +438,7 @@ static int staged(struct quick *q, const git_oid *head, const char *const *prefi
     git_diff_options opts;
     git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
     opts.flags = GIT_DIFF_IGNORE_SUBMODULES | GIT_DIFF_DISABLE_PATHSPEC_MATCH;
-    opts.pathspec.strings = (char **)prefixes;
-    opts.pathspec.count = nprefixes;
-    for (size_t i = 0; i < nprefixes; i++)
-        if (!*prefixes[i])
-            opts.pathspec.count = 0;
+    opts.pathspec = pathspec(prefixes, nprefixes);
     int rc = -1;
     if ((head &&
          (git_commit_lookup(&commit, q->repo, head) < 0 || git_commit_tree(&tree, commit) < 0)) ||
