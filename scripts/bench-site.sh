@@ -7,7 +7,9 @@
 # faster, at most 1/5 of Hugo's memory). Then: the output of the default
 # (one thread per CPU) build against a one-thread build, a rebuild after one
 # supporter file changes against a cold build, the git date pass, and the
-# same rebuild with the content in a repository (the editor's loop).
+# same rebuild with the content in a repository (the editor's loop). Beside
+# each tool, the floor: the time to write that tool's own output and nothing
+# else (tests/helpers/write_tree), which bounds any ratio a machine allows.
 # Timings are printed, never asserted: a busy machine makes them slower, not
 # wrong. What bounds the figures: see docs/testing.md.
 set -euo pipefail
@@ -25,6 +27,7 @@ SHM=$(mktemp -d /dev/shm/peerkit-bench.XXXXXX 2>/dev/null || echo "")
 trap 'rm -rf "$W" ${SHM:+"$SHM"}' EXIT
 export SOURCE_DATE_EPOCH=1767225600
 PEERSITE=$ROOT/bin/peersite
+WRITE_TREE=$ROOT/build/release/tests/write_tree
 
 echo "bench-site: generating $N supporters and $FAQ FAQ entries"
 "$ROOT/scripts/gen-bench-content.sh" "$N" "$W" "$FAQ"
@@ -52,10 +55,16 @@ compare() {
     local where=$1 label=$2
     : >"$W/ps.txt"
     : >"$W/hu.txt"
+    : >"$W/psw.txt"
+    : >"$W/huw.txt"
     for r in $(seq "$RUNS"); do
         one "$where/ps-out$r" "$PEERSITE" build --content "$W/peersite" --theme "$ROOT/themes/default" \
             --out "$where/ps-out$r" >>"$W/ps.txt"
+        sync
+        "$WRITE_TREE" "$where/ps-out$r" "$where/ps-copy$r" >>"$W/psw.txt"
         one "$where/hu-out$r" hugo --quiet --source "$W/hugo" --destination "$where/hu-out$r" >>"$W/hu.txt"
+        sync
+        "$WRITE_TREE" "$where/hu-out$r" "$where/hu-copy$r" >>"$W/huw.txt"
     done
     local pt pm pu pk ht hm hu hk
     pt=$(cut -d' ' -f1 "$W/ps.txt" | median)
@@ -77,6 +86,13 @@ compare() {
         if (pt < 0.01) pt = 0.01
         printf "  speed: peersite is %.1fx faster than Hugo (target >= 5x)\n", ht / pt
         printf "  memory: peersite peak is %.2f of Hugo'"'"'s (target <= 0.20)\n", pm / hm
+    }'
+    # The floor: a tool cannot take less than writing its own output takes.
+    awk -v pt="$pt" -v ht="$ht" -v pw="$(median <"$W/psw.txt")" -v hw="$(median <"$W/huw.txt")" \
+        -v hf="$(find "$where/hu-out1" -type f | wc -l)" -v hd="$(find "$where/hu-out1" -type d | wc -l)" 'BEGIN {
+        printf "  floor (tests/helpers/write_tree: the same folders and files written, nothing else, one thread per CPU):\n"
+        printf "    writing Hugo'"'"'s output (%d folders, %d files) takes %.3f s: here no tool writing as much can be more than %.1fx faster than Hugo\n", hd, hf, hw, ht / hw
+        printf "    writing peersite'"'"'s output takes %.3f s: %.3f s of its %.2f s is its own work\n", pw, pt - pw, pt
     }'
     COLD=$pt
 }

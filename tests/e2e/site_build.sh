@@ -287,3 +287,14 @@ expect_status "example content builds" 0 $?
 if grep -v "admin.pub: warning" "$T/example.log" | grep -q "warning"; then
     fail "example content builds without warnings" "$(cat "$T/example.log")"
 else ok "example content builds without warnings"; fi
+
+# make bench-site's floor (tests/helpers/write_tree) writes a built site
+# again as it is, into a new directory only.
+"$TEST_HELPERS/write_tree" "$T/example" "$T/example-copy" >"$T/write_tree.out" 2>&1
+expect_status "write_tree writes a built site again" 0 $?
+expect_match "write_tree prints the seconds it took" "$T/write_tree.out" '^[0-9]+\.[0-9]{3}$'
+if diff -r "$T/example" "$T/example-copy" >"$T/write_tree.diff" 2>&1; then
+    ok "write_tree's copy equals the site, byte for byte"
+else fail "write_tree's copy equals the site, byte for byte" "$(head -5 "$T/write_tree.diff")"; fi
+"$TEST_HELPERS/write_tree" "$T/example" "$T/example-copy" >/dev/null 2>&1
+expect_status "write_tree refuses a directory that exists" 1 $?
