@@ -63,8 +63,8 @@ int build_run(const struct build_request *r, struct build_result *res, struct di
             buf_printf(&names, " and %lld more", (long long)(count - (json_int_t)shown));
         diag_error(d, "peersite", 0, 0,
                    "the working tree has uncommitted changes to the content or the theme (%s): "
-                   "commit them first, or publish them with --allow-dirty (the commit message "
-                   "will say so)",
+                   "commit them first (git add -A && git commit), or publish them as they are "
+                   "with --allow-dirty (the commit message will say so)",
                    names.data ? names.data : "");
         buf_free(&names);
         goto out;

@@ -158,7 +158,9 @@ int gitinfo_open(const char *repo_dir, const char *content_dir, const char *rev,
                 diag_error(d, rev, 0, 0,
                            "unknown revision: nothing is committed in this repository yet");
             else
-                diag_error(d, rev, 0, 0, "unknown revision");
+                diag_error(d, rev, 0, 0,
+                           "unknown revision: no commit, tag or branch of this repository has that "
+                           "name (git log --oneline lists the commits)");
             goto fail;
         }
         if (git_object_peel((git_object **)&g->commit, obj, GIT_OBJECT_COMMIT) < 0) {

@@ -157,6 +157,7 @@ static int cmd_publish(const struct cli *c, struct diag *d)
     else
         printf("peersite: branch %s already holds this site (commit %s); nothing to do\n", branch,
                id);
+    publish_say_next(res.git, branch, stdout);
     rc = 0;
 out:
     if (out) {

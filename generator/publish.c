@@ -69,11 +69,19 @@ int publish_branch_name_ok(const char *branch, struct diag *d)
 {
     char *refname = xasprintf("refs/heads/%s", branch);
     int valid = 0;
+    git_libgit2_init(); /* said before anything else starts libgit2 */
     bool ok = git_reference_name_is_valid(&valid, refname) == 0 && valid;
+    git_libgit2_shutdown();
     free(refname);
     size_t n = strlen(branch);
     if (!ok)
-        diag_error(d, branch, 0, 0, "not a valid branch name");
+        diag_error(d, branch, 0, 0,
+                   "is not a name git allows for a branch; use letters, digits, - and _ (and / "
+                   "between parts), such as published");
+    else if (branch[0] == '-') /* git refuses it too: commands would read it as an option */
+        diag_error(d, branch, 0, 0,
+                   "begins with a dash: git commands would read it as an option; choose another "
+                   "name, such as published");
     else if (!strcmp(branch, "HEAD") || (n > 5 && !strcmp(branch + n - 5, "_HEAD")) ||
              !strncmp(branch, "refs/", 5))
         diag_error(d, branch, 0, 0,
@@ -86,6 +94,52 @@ int publish_branch_name_ok(const char *branch, struct diag *d)
     else
         return 0;
     return -1;
+}
+
+/* git keeps branches as files and folders: "published/v2" cannot be made
+ * while a branch "published" exists, nor "published" while "published/v2"
+ * does. True, with the reason in d, when branch would be such a one. */
+static bool folder_conflict(git_repository *repo, const char *branch, struct diag *d)
+{
+    char *name = xstrdup(branch);
+    bool conflict = false;
+    for (char *slash = strchr(name, '/'); slash && !conflict; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        char *ref = xasprintf("refs/heads/%s", name);
+        git_reference *r = NULL;
+        if (git_reference_lookup(&r, repo, ref) == 0) {
+            char *dashed = xstrdup(branch);
+            for (char *p = dashed; *p; p++)
+                *p = *p == '/' ? '-' : *p;
+            diag_error(d, branch, 0, 0,
+                       "cannot be made while a branch named %s exists (git keeps branch names as "
+                       "files and folders); choose another name, such as %s",
+                       name, dashed);
+            free(dashed);
+            conflict = true;
+        }
+        git_reference_free(r);
+        free(ref);
+        *slash = '/';
+    }
+    free(name);
+    if (conflict)
+        return true;
+    /* Branch names hold none of glob's special characters (* ? [). */
+    char *below = xasprintf("refs/heads/%s/*", branch);
+    git_reference_iterator *it = NULL;
+    const char *found = NULL;
+    if (git_reference_iterator_glob_new(&it, repo, below) == 0 &&
+        git_reference_next_name(&found, it) == 0) {
+        diag_error(d, branch, 0, 0,
+                   "cannot be made while a branch named %s exists (git keeps branch names as "
+                   "files and folders); choose another name, such as %s-site",
+                   found + strlen("refs/heads/"), branch);
+        conflict = true;
+    }
+    git_reference_iterator_free(it);
+    free(below);
+    return conflict;
 }
 
 int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, const char *message,
@@ -103,7 +157,9 @@ int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, co
     git_commit *source = gitinfo_commit(g);
     *created = 0;
     if (!source) {
-        diag_error(d, gitinfo_workdir(g), 0, 0, "nothing committed yet to publish from");
+        diag_error(d, gitinfo_workdir(g), 0, 0,
+                   "nothing committed yet to publish from: commit first (git add -A && git "
+                   "commit -m \"Start our site\")");
         return -1;
     }
     if (asprintf(&refname, "refs/heads/%s", branch) < 0)
@@ -127,8 +183,12 @@ int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, co
                    strcmp(branch, "published") ? "published" : "published-site");
         goto out;
     }
+    if (folder_conflict(repo, branch, d))
+        goto out;
     if (git_repository_head(&head, repo) == 0 && !strcmp(git_reference_name(head), refname)) {
-        diag_error(d, branch, 0, 0, "refusing to publish onto the checked-out branch");
+        diag_error(d, branch, 0, 0,
+                   "is the checked-out branch: the site would replace your content in it; "
+                   "publish to another branch, such as published");
         goto out;
     }
     if (write_tree(repo, site_dir, &tree_id, d) < 0 || git_tree_lookup(&tree, repo, &tree_id) < 0)
@@ -180,4 +240,44 @@ out:
     free(refname);
     free(msg);
     return rc;
+}
+
+void publish_say_next(struct gitinfo *g, const char *branch, FILE *f)
+{
+    git_repository *repo = gitinfo_repo(g);
+    git_strarray remotes = {0};
+    if (git_remote_list(&remotes, repo) < 0 || remotes.count == 0) {
+        fprintf(f,
+                "  The branch is in this repository only: to put the site online, push it to the "
+                "repository your web host reads (git remote add NAME URL, then git push NAME "
+                "%s).\n",
+                branch);
+        git_strarray_dispose(&remotes);
+        return;
+    }
+    /* Pushed already when the remote's branch, as last fetched or pushed,
+     * is the branch's tip. */
+    for (size_t i = 0; i < remotes.count; i++) {
+        char *local = xasprintf("refs/heads/%s", branch);
+        char *theirs = xasprintf("refs/remotes/%s/%s", remotes.strings[i], branch);
+        git_oid a, b;
+        bool same = git_reference_name_to_id(&a, repo, local) == 0 &&
+                    git_reference_name_to_id(&b, repo, theirs) == 0 && git_oid_equal(&a, &b);
+        free(local);
+        free(theirs);
+        if (same) {
+            fprintf(f, "  %s/%s is this commit already (as of the last push or fetch).\n",
+                    remotes.strings[i], branch);
+            git_strarray_dispose(&remotes);
+            return;
+        }
+    }
+    if (remotes.count == 1)
+        fprintf(f, "  To put the site online: git push %s %s\n", remotes.strings[0], branch);
+    else
+        fprintf(f,
+                "  To put the site online: git push NAME %s, NAME being the remote your web host "
+                "reads (this repository has %zu).\n",
+                branch, remotes.count);
+    git_strarray_dispose(&remotes);
 }

@@ -5,6 +5,8 @@
 #ifndef PEERKIT_PUBLISH_H
 #define PEERKIT_PUBLISH_H
 
+#include <stdio.h>
+
 #include "diag.h"
 #include "gitinfo.h"
 
@@ -22,5 +24,9 @@ int publish_branch_name_ok(const char *branch, struct diag *d);
  * like a file or folder of the working tree. */
 int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, const char *message,
                  int dirty, int *created, char shortid[16], struct diag *d);
+
+/* Says on f what puts the published branch online: a push to the remote
+ * (named when there is one), or that the remote has it already. */
+void publish_say_next(struct gitinfo *g, const char *branch, FILE *f);
 
 #endif

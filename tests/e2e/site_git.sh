@@ -188,6 +188,55 @@ expect_contains "naming it" "$T/pubcontent.log" "content: is also the name of a 
 expect_status "refuses a branch named HEAD" 1 $?
 expect_contains "one of git's own names" "$T/pubhead.log" "HEAD: is one of git's own names"
 expect_not_contains "said before anything is built" "$T/pubhead.log" "warning"
+# Names git refuses are refused in plain words before anything is built
+# (a name with a space once crashed publish: libgit2 was not started yet).
+(cd "$R" && "$PEERSITE" publish --branch "bad name") >"$T/pubspace.log" 2>&1
+expect_status "refuses a branch name with a space" 1 $?
+expect_contains "saying what a name may hold" "$T/pubspace.log" \
+    "bad name: is not a name git allows for a branch; use letters, digits"
+(cd "$R" && "$PEERSITE" publish --branch a..b) >"$T/pubdots.log" 2>&1
+expect_status "refuses a branch name with two dots" 1 $?
+(cd "$R" && "$PEERSITE" publish --branch -x) >"$T/pubdash.log" 2>&1
+expect_status "refuses a branch name beginning with a dash" 1 $?
+expect_contains "read as an option" "$T/pubdash.log" "-x: begins with a dash"
+if git -C "$R" rev-parse -q --verify refs/heads/-x >/dev/null; then
+    fail "no branch -x is made"
+else ok "no branch -x is made"; fi
+# git keeps branches as files and folders: published/v2 cannot sit beside
+# published, nor deep beside deep/x.
+(cd "$R" && "$PEERSITE" publish --branch published/v2) >"$T/pubnested.log" 2>&1
+expect_status "refuses a branch inside an existing branch's name" 1 $?
+expect_contains "naming the branch in the way" "$T/pubnested.log" \
+    "published/v2: cannot be made while a branch named published exists"
+expect_contains "and suggesting a name" "$T/pubnested.log" "such as published-v2"
+git -C "$R" branch -q deep/x published
+(cd "$R" && "$PEERSITE" publish --branch deep) >"$T/pubdeep.log" 2>&1
+expect_status "refuses a branch whose name is a folder of branches" 1 $?
+expect_contains "naming the branch below it" "$T/pubdeep.log" \
+    "deep: cannot be made while a branch named deep/x exists"
+git -C "$R" branch -q -D deep/x
+expect_contains "the checked-out branch refused with a next step" "$T/pubmain.log" \
+    "main: is the checked-out branch"
+
+# What puts the branch online: a push, named with the remote.
+expect_contains "without a remote, publish says the branch is here only" "$T/pub1.log" \
+    "The branch is in this repository only: to put the site online, push it"
+git init -q --bare "$T/host.git"
+git -C "$R" remote add origin "$T/host.git"
+(cd "$R" && "$PEERSITE" publish --branch published) >"$T/pubremote.log" 2>&1
+expect_status "publish with a remote" 0 $?
+expect_contains "names the push" "$T/pubremote.log" "To put the site online: git push origin published"
+git -C "$R" push -q origin published
+(cd "$R" && "$PEERSITE" publish --branch published) >"$T/pubpushed.log" 2>&1
+expect_contains "once pushed, says the remote has it" "$T/pubpushed.log" \
+    "origin/published is this commit already"
+git -C "$R" remote add mirror "$T/host.git"
+(cd "$R" && "$PEERSITE" publish --branch published --ref HEAD~1) >"$T/pubtwo.log" 2>&1
+expect_contains "with two remotes, asks for the one the host reads" "$T/pubtwo.log" \
+    "git push NAME published, NAME being the remote your web host reads (this repository has 2)"
+git -C "$R" remote remove mirror
+git -C "$R" remote remove origin
+
 # A branch already published to stays usable beside a folder of its name
 # (a build into --out published, say).
 mkdir "$R/published" && echo x >"$R/published/x"
