@@ -1339,6 +1339,41 @@ int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content 
     return content_load_reusing(t, dir, jobs, NULL, c, d);
 }
 
+int content_dir_check(struct tree *t, const char *dir, struct diag *d)
+{
+    if (tree_kind(t, dir) != TREE_DIR) {
+        /* Run from inside the content folder, by the default's name. */
+        struct stat st;
+        if (!strcmp(dir, "content") && stat("site.yml", &st) == 0 && S_ISREG(st.st_mode))
+            diag_error(d, dir, 0, 0,
+                       "content directory not found: this folder holds site.yml, so it is the "
+                       "content folder itself; run peersite from the folder above it (cd ..), or "
+                       "give --content .");
+        else
+            diag_error(d, dir, 0, 0, CONTENT_NOT_FOUND);
+        return -1;
+    }
+    char *path = join(dir, "site.yml");
+    /* The repository `peersite new` made, named in place of its content
+     * folder: one message that says so, not one for every file missing. */
+    char *inner = join(dir, "content/site.yml");
+    bool one_down = tree_kind(t, path) == TREE_NONE && tree_kind(t, inner) == TREE_FILE;
+    free(inner);
+    free(path);
+    if (!one_down)
+        return 0;
+    if (!strcmp(dir, "."))
+        diag_error(d, dir, 0, 0,
+                   "no site.yml here, but its content folder has one: leave out --content "
+                   "(content is its default)");
+    else
+        diag_error(d, dir, 0, 0,
+                   "no site.yml here, but its content folder has one: give --content "
+                   "%s/content, or run peersite from %s without it",
+                   dir, dir);
+    return -1;
+}
+
 int content_load_reusing(struct tree *t, const char *dir, int jobs,
                          const struct content_reuse *reuse, struct content *c, struct diag *d)
 {
@@ -1349,29 +1384,9 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     c->tree = t;
     c->dir = xstrdup(dir);
     c->left_out = json_array();
-    if (tree_kind(t, dir) != TREE_DIR) {
-        diag_error(d, dir, 0, 0, CONTENT_NOT_FOUND);
+    if (content_dir_check(t, dir, d) < 0)
         return -1;
-    }
     char *path = join(dir, "site.yml");
-    /* The repository `peersite new` made, named in place of its content
-     * folder: one message that says so, not one for every file missing. */
-    char *inner = join(dir, "content/site.yml");
-    bool one_down = tree_kind(t, path) == TREE_NONE && tree_kind(t, inner) == TREE_FILE;
-    free(inner);
-    if (one_down) {
-        if (!strcmp(dir, "."))
-            diag_error(d, dir, 0, 0,
-                       "no site.yml here, but its content folder has one: leave out --content "
-                       "(content is its default)");
-        else
-            diag_error(d, dir, 0, 0,
-                       "no site.yml here, but its content folder has one: give --content "
-                       "%s/content, or run peersite from %s without it",
-                       dir, dir);
-        free(path);
-        return -1;
-    }
     c->site = load_yml(c, path, site_keys, "site.yml", d);
     if (c->site) {
         site_defaults(c->site);

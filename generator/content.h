@@ -91,6 +91,11 @@ int content_load_jobs(struct tree *t, const char *dir, int jobs, struct content 
  * any thread, for the load that follows on t; listed[0] and [1] are the
  * FAQ's and the supporters' listings (NULL where there is none). */
 void content_prefetch(struct tree *t, const char *dir, const struct tree_dir *listed[2]);
+
+/* 0 when dir is a folder that may hold content; -1, said in d, when it is
+ * not there (run from inside the content folder, say) or is the repository
+ * above the content folder `peersite new` makes. */
+int content_dir_check(struct tree *t, const char *dir, struct diag *d);
 /* The same as content_load_jobs, asking reuse (may be NULL) about each FAQ
  * and supporter file. */
 int content_load_reusing(struct tree *t, const char *dir, int jobs,

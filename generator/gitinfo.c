@@ -103,7 +103,10 @@ static bool may_be_in_repository(const char *dir)
  * commit. */
 static int outside_git(const char *content_dir, const char *rev, struct diag *d)
 {
-    diag_warn(d, content_dir, 0, 0, "not in a git repository: pages show no last-reviewed dates");
+    /* A content folder that is not there is said once, by the loader. */
+    if (fs_is_dir(content_dir))
+        diag_warn(d, content_dir, 0, 0,
+                  "not in a git repository: pages show no last-reviewed dates");
     return rev ? (diag_error(d, content_dir, 0, 0, "--ref needs a git repository"), -1) : 0;
 }
 

@@ -22,6 +22,7 @@
 #include "content.h"
 #include "fsutil.h"
 #include "gitinfo.h"
+#include "tree.h"
 #include "webroot.h"
 #include "xalloc.h"
 
@@ -441,10 +442,13 @@ int serve_run(const struct build_request *r, int port, struct diag *d)
     struct MHD_Daemon *daemon = NULL;
     int ino = -1, rc = -1;
     char tmp[] = "/tmp/peersite-serve-XXXXXX";
-    if (!fs_is_dir(r->content)) {
-        diag_error(d, r->content, 0, 0, CONTENT_NOT_FOUND);
+    /* A folder that cannot be the content is said and left, not served
+     * as an error page until the editor notices. */
+    struct tree *fs = tree_fs_new();
+    int checked = content_dir_check(fs, r->content, d);
+    tree_free(fs);
+    if (checked < 0)
         return -1;
-    }
     if (!mkdtemp(tmp)) {
         diag_error(d, "/tmp", 0, 0, "cannot create a temporary directory: %s", strerror(errno));
         return -1;

@@ -14,8 +14,15 @@ expect_contains "missing admin.pub is a warning" "$T/build.log" "keys/admin.pub:
 # Run from inside content/ (no content/ there): the message says where to run it.
 (cd "$T/content" && "$PEERSITE" check --theme "$THEME") >"$T/inside.log" 2>&1
 expect_status "a check from inside content/ fails" 1 $?
-expect_contains "and says to run it from the folder that holds content/" "$T/inside.log" \
+expect_contains "and says it is inside the content folder, and what to run" "$T/inside.log" \
+    "content: content directory not found: this folder holds site.yml, so it is the content folder itself; run peersite from the folder above it (cd ..), or give --content ."
+mkdir -p "$T/empty"
+(cd "$T/empty" && "$PEERSITE" check --theme "$THEME") >"$T/nowhere.log" 2>&1
+expect_status "a check from a folder without content/ fails" 1 $?
+expect_contains "and says to run it from the folder that holds it" "$T/nowhere.log" \
     "content: content directory not found (run peersite from the folder that holds it, or give one with --content)"
+expect_not_contains "with no word about git for a folder that is not there" "$T/nowhere.log" \
+    "not in a git repository"
 for f in index.html about/index.html faq/index.html confidentiality/index.html \
          supporters/index.html supporters/ada-lovelace/index.html supporters/bob-baker/index.html \
          request/index.html search/index.html 404.html sitemap.xml request-schema.json \

@@ -236,6 +236,17 @@ kill -TERM "$SPID"
 wait "$SPID"
 rm "$T/program/content/faq/broken.md" "$T/program/content/faq/tagged.md"
 
+# A folder that cannot be the content is said, and serve stops: it does not
+# serve an error page until the editor notices.
+timeout 10 "$PS" serve --content "$T/program" --port 0 >/dev/null 2>"$T/serve-up.err"
+expect_status "serve given the repository for its content folder stops" 1 $?
+expect_contains "and says which folder to give" "$T/serve-up.err" \
+    "no site.yml here, but its content folder has one: give --content $T/program/content"
+(cd "$T/program/content" && timeout 10 "$PS" serve --port 0) >/dev/null 2>"$T/serve-in.err"
+expect_status "serve run from inside the content folder stops" 1 $?
+expect_contains "and says to run it from the folder above" "$T/serve-in.err" \
+    "it is the content folder itself; run peersite from the folder above it (cd ..)"
+
 # --- publish from the installed peersite --------------------------------------
 git -C "$T/program" checkout -q -- content
 before=$(git -C "$T/program" status --porcelain --ignored)
