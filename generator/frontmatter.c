@@ -1,8 +1,10 @@
 #include "frontmatter.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "utf8.h"
 
 /* Returns the length of the line starting at p (without its newline) and sets
@@ -70,8 +72,35 @@ size_t fm_mark_byte(const char *yaml, size_t len, const yaml_mark_t *m)
  * value started (libyaml's context), not where it noticed the problem. A
  * colon libyaml refuses after another ": " on its line is a value holding
  * one; the first of its line, a line indented under a key's value. */
+/* The words for a value holding ": " on the line [start, eol): that line
+ * itself, its value quoted, when it can be quoted plainly. */
+static const char *quote_this(const char *yaml, size_t start, size_t eol, struct buf *own)
+{
+    static const char generic[] =
+        "a value that holds \": \" needs quotes around it, like department: "
+        "\"Medicine: Hospitalist\"";
+    size_t k = start;
+    while (k < eol && (yaml[k] == ' ' || yaml[k] == '-'))
+        k++;
+    const char *sep = memmem(yaml + k, eol - k, ": ", 2);
+    if (!sep)
+        return generic;
+    size_t v = (size_t)(sep - yaml) + 2, end = eol;
+    while (v < end && yaml[v] == ' ')
+        v++;
+    while (end > v && (yaml[end - 1] == ' ' || yaml[end - 1] == '\r'))
+        end--;
+    char q = memchr(yaml + v, '"', end - v) || memchr(yaml + v, '\\', end - v) ? '\'' : '"';
+    if (v == end || end - v > 80 || (q == '\'' && memchr(yaml + v, '\'', end - v)) ||
+        memchr(yaml + k, '#', end - k))
+        return generic;
+    buf_printf(own, "a value that holds \": \" needs quotes around it: %.*s: %c%.*s%c",
+               (int)((size_t)(sep - yaml) - k), yaml + k, q, (int)(end - v), yaml + v, q);
+    return own->data;
+}
+
 static const char *plain_words(const char *problem, const char *context, const char *yaml,
-                               size_t len, const yaml_mark_t *m, bool *at_start)
+                               size_t len, const yaml_mark_t *m, bool *at_start, struct buf *own)
 {
     size_t at = fm_mark_byte(yaml, len, m);
     *at_start = false;
@@ -97,8 +126,10 @@ static const char *plain_words(const char *problem, const char *context, const c
     while (start > 0 && yaml[start - 1] != '\n')
         start--;
     const char *earlier = memmem(yaml + start, at - start, ": ", 2);
-    return earlier ? "a value that holds \": \" needs quotes around it, like department: "
-                     "\"Medicine: Hospitalist\""
+    size_t eol = at;
+    while (eol < len && yaml[eol] != '\n')
+        eol++;
+    return earlier ? quote_this(yaml, start, eol, own)
                    : "this line is indented under the line above it: start it in the same "
                      "column as the keys above it";
 }
@@ -157,7 +188,8 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
         const yaml_mark_t *m = &parser.problem_mark, *c = &parser.context_mark;
         const char *problem = parser.problem ? parser.problem : "invalid YAML";
         bool at_start;
-        const char *plain = plain_words(problem, parser.context, yaml, len, m, &at_start);
+        struct buf own = BUF_INIT;
+        const char *plain = plain_words(problem, parser.context, yaml, len, m, &at_start, &own);
         /* libyaml notices a quote left open in a block only lines later,
          * where the lines it swallowed stop making sense. */
         size_t quote_line = 0,
@@ -195,6 +227,7 @@ int fm_load_yaml(const char *path, const char *yaml, size_t len, int first_line,
                        problem, parser.context);
         else
             diag_error(d, path, (int)m->line + first_line, (int)m->column + 1, "YAML: %s", problem);
+        buf_free(&own);
         goto out;
     }
     rc = 0;

@@ -229,10 +229,21 @@ static void test_bad_yaml(void **state)
     expect_error("site.yml", "# settings\nname: X\ncontact:\n  email: a@b.c\n phone: 1\n",
                  "site.yml:5:2: YAML: this line is out of step with the keys above it: start it "
                  "in the same column");
+    /* A value holding ": ": the author's own line, quoted as it should be. */
     expect_error("supporters/bob-baker.md",
                  "---\nname: Bob\nrole: resident\ndepartment: Medicine: Hospitalist\n---\n",
                  "supporters/bob-baker.md:4:21: YAML: a value that holds \": \" needs quotes "
-                 "around it, like department: \"Medicine: Hospitalist\"");
+                 "around it: department: \"Medicine: Hospitalist\"");
+    expect_error("site.yml", "name: X\norganization: Example Health: Main Campus  \n",
+                 "site.yml:2:29: YAML: a value that holds \": \" needs quotes around it: "
+                 "organization: \"Example Health: Main Campus\"");
+    expect_error("site.yml", "name: X\ncontact:\n  hours: Open \"8\": 6\n",
+                 "site.yml:3:18: YAML: a value that holds \": \" needs quotes around it: hours: "
+                 "'Open \"8\": 6'");
+    /* One it cannot quote plainly: the example instead. */
+    expect_error("site.yml", "name: X\ncontact:\n  hours: it's \"8\": 6\n",
+                 "site.yml:3:18: YAML: a value that holds \": \" needs quotes around it, like "
+                 "department: \"Medicine: Hospitalist\"");
     /* A tab: at the tab, with what to do; a quote or a bracket left open,
      * where it opens; an item out of line with the list's. */
     expect_error("faq/why-talk.md", "---\nquestion: Why?\n\tcategory: About\n---\nx\n",
