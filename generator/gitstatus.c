@@ -28,8 +28,6 @@ static bool hidden_path(const char *path)
 
 static void add_path(struct gitstatus *st, size_t *cap, const char *path)
 {
-    if (hidden_path(path))
-        return;
     if (st->n == *cap) {
         *cap = *cap ? 2 * *cap : 16;
         st->paths = xrealloc(st->paths, *cap * sizeof *st->paths);
@@ -208,8 +206,9 @@ static bool stat_matches(const git_index_entry *e, const struct stat *s)
 static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e, int dirfd,
                             int dir_errno, const char *name, struct stat *out)
 {
-    if (e->mode == GIT_FILEMODE_COMMIT) /* a submodule: not looked into */
-        return SAME;
+    /* A submodule (a commit in the tree) is libgit2's to judge: git says
+     * when it is replaced by a file, and lists nothing in a folder that
+     * stands for it. */
     if ((e->flags & GIT_INDEX_ENTRY_VALID) ||
         (e->flags_extended & (GIT_INDEX_ENTRY_INTENT_TO_ADD | GIT_INDEX_ENTRY_SKIP_WORKTREE)) ||
         (e->mode != GIT_FILEMODE_BLOB && e->mode != GIT_FILEMODE_BLOB_EXECUTABLE))
@@ -234,7 +233,9 @@ static enum mark mark_entry(const struct stat_pass *p, const git_index_entry *e,
      * (git's "racily clean"): hashed. To the nanosecond, as libgit2
      * compares them: to the second, a repository just checked out had every
      * file hashed. */
-    int64_t written = (int64_t)e->mtime.seconds * 1000000000 + e->mtime.nanoseconds;
+    /* The index keeps seconds in 32 bits, unsigned as git reads them
+     * (libgit2's field is signed: past 2038 it would read as long ago). */
+    int64_t written = (int64_t)(uint32_t)e->mtime.seconds * 1000000000 + e->mtime.nanoseconds;
     return stat_matches(e, &s) && written < p->index_ns ? SAME : TO_HASH;
 }
 
@@ -498,6 +499,23 @@ static int quick_status(git_repository *repo, const git_oid *head, const char *c
         rc = GIVE_UP;
         goto out;
     }
+    /* A prefix that is a link, or is reached through one, is libgit2's to
+     * judge: git does not follow a link, and the listing below would. */
+    int root = open(q.workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool linked = root < 0;
+    for (size_t i = 0; i < nprefixes && !linked; i++) {
+        int fd = *prefixes[i] ? open_folder(root, prefixes[i], strlen(prefixes[i])) : -1;
+        if (fd >= 0)
+            close(fd);
+        else if (*prefixes[i] && errno != ENOENT)
+            linked = true; /* ELOOP: a link; ENOTDIR: a file, or a link on the way */
+    }
+    if (root >= 0)
+        close(root);
+    if (linked) {
+        rc = GIVE_UP;
+        goto out;
+    }
     int filemode = 1;
     if (git_config_get_bool(&filemode, cfg, "core.filemode") < 0)
         filemode = 1; /* git's default */
@@ -569,6 +587,29 @@ out:
     return rc;
 }
 
+/* Drops the paths hidden below the prefix they are under: the build reads
+ * no hidden file or folder of the content or the theme, but reads all of a
+ * content folder that is itself under a hidden one (.src/content). */
+static void drop_hidden(struct gitstatus *st, const char *const *prefixes, size_t nprefixes)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        const char *below = st->paths[i];
+        for (size_t k = 0; k < nprefixes; k++) {
+            size_t n = strlen(prefixes[k]);
+            if (under(st->paths[i], prefixes[k])) {
+                below = st->paths[i] + (n ? n + 1 : 0);
+                break;
+            }
+        }
+        if (hidden_path(below))
+            free(st->paths[i]);
+        else
+            st->paths[kept++] = st->paths[i];
+    }
+    st->n = kept;
+}
+
 int gitstatus_list(git_repository *repo, const git_oid *head, const char *const *prefixes,
                    size_t nprefixes, bool quick, struct gitstatus_memo *memo, struct gitstatus *st,
                    char **error)
@@ -586,6 +627,7 @@ int gitstatus_list(git_repository *repo, const git_oid *head, const char *const 
         gitstatus_free(st);
         return -1;
     }
+    drop_hidden(st, prefixes, nprefixes);
     sort_unique(st);
     return 0;
 }

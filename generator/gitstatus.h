@@ -1,7 +1,8 @@
 /* gitstatus: the files under some folders of a working tree that differ
  * from the index or from the commit, as `git status` lists them: untracked
- * files included; ignored files, submodules and hidden paths (a segment
- * starting with '.', which no build reads) not.
+ * files included; ignored files, submodules and paths hidden below the
+ * folder they are under (a segment starting with '.', which no build
+ * reads) not.
  *
  * libgit2's own status states and compares every file in one thread
  * through its iterators: some 40 ms of every build of a 10,000-supporter
@@ -13,8 +14,9 @@
  * for untracked ones, on a thread of their own while libgit2 compares the
  * commit with the index. What the rule cannot judge (a conflict, an entry marked
  * assume-unchanged, skip-worktree or intent-to-add, a symbolic link, a
- * changed mode or kind, a repository inside the folders) is left to
- * libgit2's status, whole. */
+ * submodule, a changed mode or kind, a repository inside the folders, a
+ * folder that is a link or is reached through one) is left to libgit2's
+ * status, whole. */
 #ifndef PEERKIT_GITSTATUS_H
 #define PEERKIT_GITSTATUS_H
 

@@ -365,6 +365,90 @@ static void a_smudged_entry_is_hashed(void **state)
     gitstatus_free(&st);
 }
 
+/* Content kept under a hidden folder (.src/content) is read by the build
+ * whole: only what is hidden below the content folder is left out. */
+static void a_content_folder_under_a_hidden_one(void **state)
+{
+    (void)state;
+    fresh_repo("hidden-parent", true);
+    sh("mkdir .src && git mv content .src/content && git commit -qm move && "
+       "printf 'name: Benjamin\\n' > .src/content/supporters/ben.md && "
+       "printf 'question: New?\\n' > .src/content/faq/new.md && "
+       "printf 'swap\\n' > .src/content/faq/.new.md.swp");
+    static const char *const hidden[] = {".src/content", "themes/default"};
+    expect_listed(hidden, 2, ".src/content/faq/new.md .src/content/supporters/ben.md", false);
+}
+
+/* A content folder that is a link, or reached through one: git does not
+ * follow it, the listing would (its files as untracked): libgit2 judges. */
+static void a_content_folder_that_is_a_link(void **state)
+{
+    (void)state;
+    fresh_repo("linked-content", true);
+    sh("mkdir site && git mv content site/content && ln -s site/content content && "
+       "git add content && git commit -qm link");
+    expect_listed(both, 2, "", true);
+    static const char *const through[] = {"content/supporters"};
+    expect_listed(through, 1, "", true);
+}
+
+/* A submodule is libgit2's to judge: a folder standing for it holds nothing
+ * to list, a file in its place is a change. */
+static void a_submodule_goes_to_libgit2(void **state)
+{
+    (void)state;
+    fresh_repo("submodule", true);
+    sh("git update-index --add --cacheinfo 160000,$(git rev-parse HEAD),content/vendor && "
+       "git commit -qm vendor && mkdir content/vendor && printf 'x\\n' > content/vendor/page.html");
+    expect_listed(both, 2, "", true);
+    sh("rm -r content/vendor && printf 'x\\n' > content/vendor");
+    sh("git status --porcelain | grep -q 'content/vendor'");
+    expect_listed(both, 2, "content/vendor", true);
+}
+
+/* A file changed in the same tick as an index written after 2038: the
+ * index's 32-bit seconds are read unsigned, as git reads them, so the entry
+ * is racily clean and hashed. */
+static void racily_clean_after_2038(void **state)
+{
+    (void)state;
+    fresh_repo("y2038", true);
+    sh("printf 'name: Bob\\n' > content/supporters/ben.md && "
+       "touch -d @2300000000 content/supporters/ben.md");
+    git_repository *repo = NULL;
+    git_index *index = NULL;
+    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    git_index_entry e = *git_index_get_bypath(index, "content/supporters/ben.md", 0);
+    char *path = xasprintf("%s/content/supporters/ben.md", repo_dir);
+    struct stat now;
+    assert_int_equal(lstat(path, &now), 0);
+    /* The stat of the file now, the bytes as committed. */
+    e.ctime.seconds = (int32_t)now.st_ctim.tv_sec;
+    e.ctime.nanoseconds = (uint32_t)now.st_ctim.tv_nsec;
+    e.mtime.seconds = (int32_t)(uint32_t)now.st_mtim.tv_sec;
+    e.mtime.nanoseconds = (uint32_t)now.st_mtim.tv_nsec;
+    e.dev = (uint32_t)now.st_dev;
+    e.ino = (uint32_t)now.st_ino;
+    e.uid = now.st_uid;
+    e.gid = now.st_gid;
+    e.file_size = (uint32_t)now.st_size;
+    e.path = "content/supporters/ben.md";
+    assert_int_equal(git_index_add(index, &e), 0);
+    assert_int_equal(git_index_write(index), 0);
+    git_index_free(index);
+    git_repository_free(repo);
+    free(path);
+    sh("touch -d @2300000000 .git/index");
+    struct gitstatus st;
+    list(true, NULL, both, 2, &st);
+    char *got = joined(&st);
+    if (strcmp(got, "content/supporters/ben.md"))
+        fail_msg("expected the quick way to list [content/supporters/ben.md]; got [%s]", got);
+    free(got);
+    gitstatus_free(&st);
+}
+
 /* The quick way's stats of the content's tracked files, for a build to
  * take as its stamps: each as stat() gives it; none for a file not
  * tracked, gone, or outside the first prefix; none at all from libgit2. */
@@ -415,6 +499,10 @@ int main(void)
         cmocka_unit_test(ignored_folders_are_not_looked_into),
         cmocka_unit_test(a_smudged_entry_is_hashed),
         cmocka_unit_test(stats_are_kept_for_the_build),
+        cmocka_unit_test(a_content_folder_under_a_hidden_one),
+        cmocka_unit_test(a_content_folder_that_is_a_link),
+        cmocka_unit_test(a_submodule_goes_to_libgit2),
+        cmocka_unit_test(racily_clean_after_2038),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
