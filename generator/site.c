@@ -2309,8 +2309,9 @@ static int load_pubkey(struct build *b)
         if (asprintf(&path, "%s/keys/admin.pub", b->c.dir) < 0)
             abort();
         diag_warn(b->d, path, 0, 0,
-                  "missing: requests cannot be sealed until the administrator "
-                  "runs `peeradmin keygen` and the key is copied here");
+                  "missing: until it is here, the request page says the site cannot take "
+                  "requests online yet and gives the program's phone and email (the "
+                  "administrator makes this key with `peeradmin keygen`; docs/admin.md)");
         free(path);
         return 0;
     }

@@ -10,6 +10,10 @@ out=$T/site
 "$PEERSITE" build --content "$T/content" --theme "$THEME" --out "$out" >"$T/build.log" 2>&1
 expect_status "build the minimal fixture" 0 $?
 expect_contains "missing admin.pub is a warning" "$T/build.log" "keys/admin.pub: warning: missing"
+expect_contains "saying what the request page does meanwhile" "$T/build.log" \
+    "the request page says the site cannot take requests online yet and gives the program's phone and email"
+expect_contains "and the request page does say so" "$out/request/index.html" \
+    "This site cannot take requests online yet."
 
 # Run from inside content/ (no content/ there): the message says where to run it.
 (cd "$T/content" && "$PEERSITE" check --theme "$THEME") >"$T/inside.log" 2>&1
