@@ -2310,7 +2310,7 @@ static int load_pubkey(struct build *b)
             abort();
         diag_warn(b->d, path, 0, 0,
                   "missing: until it is here, the request page says the site cannot take "
-                  "requests online yet and gives the program's phone and email (the "
+                  "requests online yet and gives the program's contact details (the "
                   "administrator makes this key with `peeradmin keygen`; docs/admin.md)");
         free(path);
         return 0;

@@ -11,7 +11,7 @@ out=$T/site
 expect_status "build the minimal fixture" 0 $?
 expect_contains "missing admin.pub is a warning" "$T/build.log" "keys/admin.pub: warning: missing"
 expect_contains "saying what the request page does meanwhile" "$T/build.log" \
-    "the request page says the site cannot take requests online yet and gives the program's phone and email"
+    "the request page says the site cannot take requests online yet and gives the program's contact details"
 expect_contains "and the request page does say so" "$out/request/index.html" \
     "This site cannot take requests online yet."
 
