@@ -29,11 +29,89 @@ static int listed(const char *list, const char *name)
     return 0;
 }
 
+/* 1 when text (up to end) names verb as a command: "NAME VERB" or
+ * "| VERB", followed by a space or the end. */
+static int names_verb(const char *text, const char *end, const char *name, const char *verb)
+{
+    size_t nl = strlen(name), vl = strlen(verb);
+    for (const char *t = text; t < end; t++) {
+        const char *v = NULL;
+        if ((size_t)(end - t) > nl + 1 && !strncmp(t, name, nl) && t[nl] == ' ' &&
+            (t == text || t[-1] == ' '))
+            v = t + nl + 1;
+        else if ((size_t)(end - t) > 2 && !strncmp(t, "| ", 2))
+            v = t + 2;
+        if (v && (size_t)(end - v) >= vl && !strncmp(v, verb, vl) &&
+            (v + vl == end || v[vl] == ' ' || v[vl] == '\n'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Prints the usage entry [entry, end) when it names verb; 1 if it did. */
+static int show_entry(const struct cli_program *p, const char *verb, const char *entry,
+                      const char *end, int shown, FILE *f)
+{
+    if (!entry || !names_verb(entry, end, p->name, verb))
+        return 0;
+    while (*entry == ' ')
+        entry++;
+    if (!strncmp(entry, "usage: ", 7))
+        entry += 7;
+    fprintf(f, "%s", shown ? "       " : "usage: ");
+    fwrite(entry, 1, (size_t)(end - entry), f);
+    if (end[-1] != '\n')
+        fputc('\n', f);
+    return 1;
+}
+
+/* The usage of verb alone (its entries in the usage text: lines that begin
+ * with the program's name, and the lines under them), or the whole text
+ * when it names none. */
+static void verb_usage(const struct cli_program *p, const char *verb, FILE *f)
+{
+    const char *u = p->usage, *entry = NULL, *line = u;
+    int shown = 0;
+    size_t nl = strlen(p->name);
+    while (*line) {
+        const char *eol = strchr(line, '\n');
+        eol = eol ? eol + 1 : line + strlen(line);
+        const char *t = line;
+        while (*t == ' ')
+            t++;
+        if (!strncmp(t, "usage: ", 7))
+            t += 7;
+        int starts = !strncmp(t, p->name, nl) && t[nl] == ' ';
+        int blank = t == eol || *t == '\n';
+        if (starts || blank) {
+            shown += show_entry(p, verb, entry, line, shown, f);
+            entry = starts ? line : NULL;
+        }
+        line = eol;
+    }
+    shown += show_entry(p, verb, entry, line, shown, f);
+    if (shown)
+        fprintf(f, "(%s --help lists every command and option)\n", p->name);
+    else
+        fputs(u, f);
+}
+
 static int usage_error(const struct cli_program *p, const char *fmt, const char *a, const char *b)
 {
     fprintf(stderr, "%s: ", p->name);
     fprintf(stderr, fmt, a, b);
     fprintf(stderr, "\n%s", p->usage);
+    return CLI_EXIT_USAGE;
+}
+
+/* A usage error of a known verb: what is wrong, then that verb's usage. */
+static int verb_error(const struct cli_program *p, const char *verb, const char *fmt, const char *a,
+                      const char *b)
+{
+    fprintf(stderr, "%s: ", p->name);
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    verb_usage(p, verb, stderr);
     return CLI_EXIT_USAGE;
 }
 
@@ -58,20 +136,22 @@ static int parse(const struct cli_program *p, struct cli *c, int argc, char **ar
             exit(0);
         }
         if (ch < 256) { /* getopt has said which option */
-            fputs(p->usage, stderr);
+            verb_usage(p, c->verb->name, stderr);
             return CLI_EXIT_USAGE;
         }
         int i = ch - 256;
         const struct cli_option *o = &p->options[i];
         if (!listed(c->verb->required, o->name) && !listed(c->verb->allowed, o->name))
-            return usage_error(p, "--%s is not an option of %s", o->name, c->verb->name);
+            return verb_error(p, c->verb->name, "--%s is not an option of %s", o->name,
+                              c->verb->name);
         if (o->kind == CLI_NUMBER) {
             char *end;
             errno = 0;
             long v = strtol(optarg, &end, 10);
             if (!*optarg || *end || errno || v < o->min || v > o->max) {
-                fprintf(stderr, "%s: --%s takes a whole number from %ld to %ld\n%s", p->name,
-                        o->name, o->min, o->max, p->usage);
+                fprintf(stderr, "%s: --%s takes a whole number from %ld to %ld\n", p->name, o->name,
+                        o->min, o->max);
+                verb_usage(p, c->verb->name, stderr);
                 return CLI_EXIT_USAGE;
             }
         }
@@ -95,15 +175,15 @@ static int parse(const struct cli_program *p, struct cli *c, int argc, char **ar
             snprintf(name, sizeof name, "%.*s", (int)w, r);
             int i = option_index(p, name);
             if (i < 0 || c->counts[i] == 0)
-                return usage_error(p, "%s needs --%s", c->verb->name, name);
+                return verb_error(p, c->verb->name, "%s needs --%s", c->verb->name, name);
         }
         r += w;
     }
     if (c->noperands < c->verb->min_operands || c->noperands > c->verb->max_operands) {
         if (c->noperands > c->verb->max_operands)
-            return usage_error(p, "unexpected argument \"%s\"%s",
-                               c->operands[c->verb->max_operands], "");
-        return usage_error(p, "%s needs more arguments%s", c->verb->name, "");
+            return verb_error(p, c->verb->name, "unexpected argument \"%s\"%s",
+                              c->operands[c->verb->max_operands], "");
+        return verb_error(p, c->verb->name, "%s needs more arguments%s", c->verb->name, "");
     }
     return 0;
 }

@@ -36,6 +36,19 @@ usage "peeradmin show needs one ID" "show needs more arguments" "$PEERADMIN" sho
 usage "peeradmin show takes one ID only" "unexpected argument \"2\"" "$PEERADMIN" show 1 2 --db x
 usage "peeradmin import needs an input" "import needs more arguments" "$PEERADMIN" import --db x
 usage "no verb" "usage:" "$PEERADMIN"
+# A usage error of a known verb shows that verb's usage, not every verb's.
+usage "peersite new needs its folder" "usage: peersite new DIR" "$PEERSITE" new
+expect_not_contains "and only its own usage" "$T/err" "peersite build"
+expect_contains "with where the rest is" "$T/err" "(peersite --help lists every command and option)"
+usage "a usage over several lines is shown whole" \
+    "usage: peersite build [--content DIR] [--theme DIR] [--out DIR] [--ref REV] [--repo DIR]" \
+    "$PEERSITE" build --jobs 0
+expect_contains "its second line too" "$T/err" "[--jobs N] [--timings]"
+usage "a verb sharing its line with others" "usage: peeradmin contacted ID | decline ID | reopen ID" \
+    "$PEERADMIN" decline
+usage "an option getopt does not know, with the verb's usage" "usage: peerkiosk status --spool FILE" \
+    "$PEERKIOSK" status --spool x --colour
+usage "an unknown verb still lists every verb" "peersite serve" "$PEERSITE" sned
 "$PEERKIOSK" --version >"$T/v" 2>&1
 expect_status "--version exits 0" 0 $?
 expect_contains "--version names the program" "$T/v" "peerkiosk "
