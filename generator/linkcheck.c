@@ -547,13 +547,54 @@ static void near_in(const struct strset *set, const char *page, size_t plen, con
     }
 }
 
-/* The #anchor of page nearest to frag, on pages made now or kept. */
+/* 1 when each word of frag (its parts between '-') is a word of id, in
+ * the same order: "limit-court-order" in "limit-a-court-order-or-subpoena",
+ * an id written from a heading's words with some left out. */
+static bool words_in_order(const char *frag, const char *id)
+{
+    while (*frag) {
+        size_t n = strcspn(frag, "-");
+        bool found = false;
+        while (*id && !found) {
+            size_t m = strcspn(id, "-");
+            found = m == n && !strncmp(frag, id, n);
+            id += m + (id[m] == '-');
+        }
+        if (!found || !n)
+            return false;
+        frag += n + (frag[n] == '-');
+    }
+    return true;
+}
+
+/* The shortest #anchor of page in set holding frag's words in order. */
+static void words_in(const struct strset *set, const char *page, size_t plen, const char *frag,
+                     int *found, struct buf *out)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const char *key = set->items[i];
+        if (strncmp(key, page, plen) || key[plen] != '#' || !words_in_order(frag, key + plen + 1))
+            continue;
+        if (*found && strlen(key + plen) >= out->len)
+            continue;
+        buf_reset(out);
+        buf_printf(out, "#%s", key + plen + 1);
+        *found = 1;
+    }
+}
+
+/* The #anchor of page nearest to frag, on pages made now or kept: by the
+ * fewest letters changed, else the shortest that holds its words. */
 static int near_anchor(struct linkcheck *lc, const char *page, const char *frag, struct buf *out)
 {
     size_t plen = strlen(page), best = strlen(frag) / 3 > 2 ? strlen(frag) / 3 : 2;
     int found = 0;
     near_in(&lc->ids, page, plen, frag, &best, &found, out);
     near_in(&lc->kept, page, plen, frag, &best, &found, out);
+    if (!found && *frag) {
+        words_in(&lc->ids, page, plen, frag, &found, out);
+        words_in(&lc->kept, page, plen, frag, &found, out);
+    }
     return found;
 }
 
