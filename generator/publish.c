@@ -242,42 +242,81 @@ out:
     return rc;
 }
 
+/* The names of the repository's remotes (each "remote.NAME.url" of its
+ * configuration), in n. Read entry by entry: libgit2 1.5's git_remote_list
+ * matches a regular expression and leaks what it allocates for each entry
+ * that does not match. */
+static char **remote_names(git_repository *repo, size_t *n)
+{
+    git_config *cfg = NULL;
+    git_config_iterator *it = NULL;
+    git_config_entry *e;
+    char **names = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if (git_repository_config_snapshot(&cfg, repo) < 0 || git_config_iterator_new(&it, cfg) < 0) {
+        git_config_free(cfg);
+        return NULL;
+    }
+    while (git_config_next(&e, it) == 0) {
+        size_t len = strlen(e->name);
+        if (strncmp(e->name, "remote.", 7) || len <= 11 || strcmp(e->name + len - 4, ".url"))
+            continue;
+        char *name = xasprintf("%.*s", (int)(len - 11), e->name + 7);
+        bool seen = false;
+        for (size_t i = 0; i < *n && !seen; i++)
+            seen = !strcmp(names[i], name);
+        if (seen) {
+            free(name);
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 4;
+            names = xrealloc(names, cap * sizeof *names);
+        }
+        names[(*n)++] = name;
+    }
+    git_config_iterator_free(it);
+    git_config_free(cfg);
+    return names;
+}
+
 void publish_say_next(struct gitinfo *g, const char *branch, FILE *f)
 {
     git_repository *repo = gitinfo_repo(g);
-    git_strarray remotes = {0};
-    if (git_remote_list(&remotes, repo) < 0 || remotes.count == 0) {
+    size_t n;
+    char **remotes = remote_names(repo, &n);
+    /* Pushed already when the remote's branch, as last fetched or pushed,
+     * is the branch's tip. */
+    bool pushed = false;
+    for (size_t i = 0; i < n && !pushed; i++) {
+        char *local = xasprintf("refs/heads/%s", branch);
+        char *theirs = xasprintf("refs/remotes/%s/%s", remotes[i], branch);
+        git_oid a, b;
+        pushed = git_reference_name_to_id(&a, repo, local) == 0 &&
+                 git_reference_name_to_id(&b, repo, theirs) == 0 && git_oid_equal(&a, &b);
+        if (pushed)
+            fprintf(f, "  %s/%s is this commit already (as of the last push or fetch).\n",
+                    remotes[i], branch);
+        free(local);
+        free(theirs);
+    }
+    if (pushed)
+        ;
+    else if (n == 0)
         fprintf(f,
                 "  The branch is in this repository only: to put the site online, push it to the "
                 "repository your web host reads (git remote add NAME URL, then git push NAME "
                 "%s).\n",
                 branch);
-        git_strarray_dispose(&remotes);
-        return;
-    }
-    /* Pushed already when the remote's branch, as last fetched or pushed,
-     * is the branch's tip. */
-    for (size_t i = 0; i < remotes.count; i++) {
-        char *local = xasprintf("refs/heads/%s", branch);
-        char *theirs = xasprintf("refs/remotes/%s/%s", remotes.strings[i], branch);
-        git_oid a, b;
-        bool same = git_reference_name_to_id(&a, repo, local) == 0 &&
-                    git_reference_name_to_id(&b, repo, theirs) == 0 && git_oid_equal(&a, &b);
-        free(local);
-        free(theirs);
-        if (same) {
-            fprintf(f, "  %s/%s is this commit already (as of the last push or fetch).\n",
-                    remotes.strings[i], branch);
-            git_strarray_dispose(&remotes);
-            return;
-        }
-    }
-    if (remotes.count == 1)
-        fprintf(f, "  To put the site online: git push %s %s\n", remotes.strings[0], branch);
+    else if (n == 1)
+        fprintf(f, "  To put the site online: git push %s %s\n", remotes[0], branch);
     else
         fprintf(f,
                 "  To put the site online: git push NAME %s, NAME being the remote your web host "
                 "reads (this repository has %zu).\n",
-                branch, remotes.count);
-    git_strarray_dispose(&remotes);
+                branch, n);
+    for (size_t i = 0; i < n; i++)
+        free(remotes[i]);
+    free(remotes);
 }
