@@ -321,6 +321,36 @@ static void ignored_folders_are_not_looked_into(void **state)
     expect_listed(both, 2, "", false);
 }
 
+/* Gives the index entry of rel (a committed file) the stat the file has
+ * now, its committed bytes kept, and size as its recorded size: a file
+ * changed without the index knowing, as git would have written it. */
+static void restat_entry(const char *rel, uint32_t size)
+{
+    git_repository *repo = NULL;
+    git_index *index = NULL;
+    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    git_index_entry e = *git_index_get_bypath(index, rel, 0);
+    char *path = xasprintf("%s/%s", repo_dir, rel);
+    struct stat now;
+    assert_int_equal(lstat(path, &now), 0);
+    e.ctime.seconds = (int32_t)now.st_ctim.tv_sec;
+    e.ctime.nanoseconds = (uint32_t)now.st_ctim.tv_nsec;
+    e.mtime.seconds = (int32_t)(uint32_t)now.st_mtim.tv_sec;
+    e.mtime.nanoseconds = (uint32_t)now.st_mtim.tv_nsec;
+    e.dev = (uint32_t)now.st_dev;
+    e.ino = (uint32_t)now.st_ino;
+    e.uid = now.st_uid;
+    e.gid = now.st_gid;
+    e.file_size = size;
+    e.path = rel;
+    assert_int_equal(git_index_add(index, &e), 0);
+    assert_int_equal(git_index_write(index), 0);
+    git_index_free(index);
+    git_repository_free(repo);
+    free(path);
+}
+
 /* An entry whose size git set to 0 (a racily clean file it found changed
  * when it wrote the index) is hashed: git calls an empty file there a
  * change, where libgit2 1.5 does not. */
@@ -329,29 +359,7 @@ static void a_smudged_entry_is_hashed(void **state)
     (void)state;
     fresh_repo("smudged", true);
     sh(": > content/supporters/ana.md");
-    git_repository *repo = NULL;
-    git_index *index = NULL;
-    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
-    assert_int_equal(git_repository_index(&index, repo), 0);
-    git_index_entry e = *git_index_get_bypath(index, "content/supporters/ana.md", 0);
-    char *path = xasprintf("%s/content/supporters/ana.md", repo_dir);
-    struct stat now;
-    assert_int_equal(lstat(path, &now), 0);
-    e.ctime.seconds = (int32_t)now.st_ctim.tv_sec;
-    e.ctime.nanoseconds = (uint32_t)now.st_ctim.tv_nsec;
-    e.mtime.seconds = (int32_t)now.st_mtim.tv_sec;
-    e.mtime.nanoseconds = (uint32_t)now.st_mtim.tv_nsec;
-    e.dev = (uint32_t)now.st_dev;
-    e.ino = (uint32_t)now.st_ino;
-    e.uid = now.st_uid;
-    e.gid = now.st_gid;
-    e.file_size = 0;
-    e.path = "content/supporters/ana.md";
-    assert_int_equal(git_index_add(index, &e), 0);
-    assert_int_equal(git_index_write(index), 0);
-    git_index_free(index);
-    git_repository_free(repo);
-    free(path);
+    restat_entry("content/supporters/ana.md", 0);
     sh("sleep 0.01 && touch .git/index"); /* the entry is not racily clean */
     sh("git status --porcelain | grep -qx ' M content/supporters/ana.md'");
     struct gitstatus st;
@@ -415,30 +423,7 @@ static void racily_clean_after_2038(void **state)
     fresh_repo("y2038", true);
     sh("printf 'name: Bob\\n' > content/supporters/ben.md && "
        "touch -d @2300000000 content/supporters/ben.md");
-    git_repository *repo = NULL;
-    git_index *index = NULL;
-    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
-    assert_int_equal(git_repository_index(&index, repo), 0);
-    git_index_entry e = *git_index_get_bypath(index, "content/supporters/ben.md", 0);
-    char *path = xasprintf("%s/content/supporters/ben.md", repo_dir);
-    struct stat now;
-    assert_int_equal(lstat(path, &now), 0);
-    /* The stat of the file now, the bytes as committed. */
-    e.ctime.seconds = (int32_t)now.st_ctim.tv_sec;
-    e.ctime.nanoseconds = (uint32_t)now.st_ctim.tv_nsec;
-    e.mtime.seconds = (int32_t)(uint32_t)now.st_mtim.tv_sec;
-    e.mtime.nanoseconds = (uint32_t)now.st_mtim.tv_nsec;
-    e.dev = (uint32_t)now.st_dev;
-    e.ino = (uint32_t)now.st_ino;
-    e.uid = now.st_uid;
-    e.gid = now.st_gid;
-    e.file_size = (uint32_t)now.st_size;
-    e.path = "content/supporters/ben.md";
-    assert_int_equal(git_index_add(index, &e), 0);
-    assert_int_equal(git_index_write(index), 0);
-    git_index_free(index);
-    git_repository_free(repo);
-    free(path);
+    restat_entry("content/supporters/ben.md", (uint32_t)strlen("name: Bob\n"));
     sh("touch -d @2300000000 .git/index");
     struct gitstatus st;
     list(true, NULL, both, 2, &st);
