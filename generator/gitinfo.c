@@ -73,6 +73,33 @@ char *gitinfo_repo_path(struct gitinfo *g, const char *path)
     return res;
 }
 
+/* The repository path of dir as the file system resolves it, or NULL when
+ * it resolves outside the working tree. A content folder that is a link to
+ * another folder of the working tree: the build reads that folder's files,
+ * whose history and changes are under its path. */
+static char *real_repo_path(struct gitinfo *g, const char *dir)
+{
+    char real[PATH_MAX];
+    size_t wl = strlen(g->workdir);
+    if (!realpath(dir, real))
+        return NULL;
+    size_t rl = strlen(real);
+    if (rl + 1 == wl && !strncmp(real, g->workdir, rl))
+        return xstrdup(""); /* the working tree's root */
+    return strncmp(real, g->workdir, wl) ? NULL : xstrdup(real + wl);
+}
+
+/* In place of *prefix, dir's path as the file system resolves it, when it
+ * is in the working tree. */
+static void resolve_prefix(struct gitinfo *g, const char *dir, char **prefix)
+{
+    char *real = *prefix ? real_repo_path(g, dir) : NULL;
+    if (real) {
+        free(*prefix);
+        *prefix = real;
+    }
+}
+
 /* 0 when no folder from dir up to the root can hold a repository: none has
  * a ".git" entry (a folder, or a worktree's file) or a HEAD of its own (a
  * bare repository). libgit2 still decides every other case; this spares a
@@ -641,6 +668,10 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
         diag_error(d, content_dir, 0, 0, "the content directory is outside the repository %s",
                    g->workdir);
         goto out;
+    }
+    if (!g->from_rev) { /* the working tree, read through its links */
+        resolve_prefix(g, content_dir, &prefix);
+        resolve_prefix(g, theme_dir, &theme_prefix);
     }
     if (!g->from_rev) {
         /* By its git directory, as --repo named it: a working tree need not

@@ -283,3 +283,24 @@ echo "One more line." >>"$W/content/pages/index.md"
     --out "$T/out-split" >"$T/split.log" 2>&1
 expect_status "a git directory outside the working tree (core.worktree): builds" 0 $?
 expect_contains "and sees the uncommitted edit" "$T/out-split/index.html" "+ local changes"
+
+# A content folder that is a link to another folder of the working tree:
+# the build reads that folder's files, so their dates and their changes are
+# taken under its path.
+L=$T/linked
+mkdir -p "$L/src"
+cp -R "$FIXTURES/minimal" "$L/src/content"
+ln -s src/content "$L/content"
+git -C "$L" init -q
+git -C "$L" add -A
+GIT_AUTHOR_DATE="2025-05-01T10:00:00Z" GIT_COMMITTER_DATE="2025-05-01T10:00:00Z" \
+    git -C "$L" commit -q -m "Content behind a link"
+(cd "$L" && "$PEERSITE" build --theme "$ROOT/themes/default" --out "$T/out-linked") >"$T/linked.log" 2>&1
+expect_status "a linked content folder builds" 0 $?
+expect_contains "its pages dated from the folder it leads to" "$T/out-linked/faq/index.html" \
+    '<time datetime="2025-05-01">'
+expect_not_contains "and none marked uncommitted" "$T/out-linked/index.html" "+ local changes"
+echo "Edited behind the link." >>"$L/src/content/pages/about.md"
+(cd "$L" && "$PEERSITE" build --theme "$ROOT/themes/default" --out "$T/out-linked") >"$T/linked2.log" 2>&1
+expect_contains "an edit behind the link is a local change" "$T/out-linked/index.html" \
+    "+ local changes"
