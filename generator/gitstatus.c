@@ -594,12 +594,15 @@ static void drop_hidden(struct gitstatus *st, const char *const *prefixes, size_
 {
     size_t kept = 0;
     for (size_t i = 0; i < st->n; i++) {
+        /* Below the longest prefix it is under: a theme kept inside the
+         * content folder (content/.theme) is read whole. */
         const char *below = st->paths[i];
+        size_t longest = 0;
         for (size_t k = 0; k < nprefixes; k++) {
             size_t n = strlen(prefixes[k]);
-            if (under(st->paths[i], prefixes[k])) {
+            if (under(st->paths[i], prefixes[k]) && n >= longest) {
+                longest = n;
                 below = st->paths[i] + (n ? n + 1 : 0);
-                break;
             }
         }
         if (hidden_path(below))

@@ -82,8 +82,8 @@ int publish_branch_name_ok(const char *branch, struct diag *d)
         diag_error(d, branch, 0, 0,
                    "begins with a dash: git commands would read it as an option; choose another "
                    "name, such as published");
-    else if (!strcmp(branch, "HEAD") || (n > 5 && !strcmp(branch + n - 5, "_HEAD")) ||
-             !strncmp(branch, "refs/", 5))
+    else if (!strcmp(branch, "HEAD") || !strcmp(branch, "@") ||
+             (n > 5 && !strcmp(branch + n - 5, "_HEAD")) || !strncmp(branch, "refs/", 5))
         diag_error(d, branch, 0, 0,
                    "is one of git's own names: a branch of that name makes git commands "
                    "ambiguous; choose another name, such as published");

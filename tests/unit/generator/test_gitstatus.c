@@ -387,6 +387,19 @@ static void a_content_folder_under_a_hidden_one(void **state)
     expect_listed(hidden, 2, ".src/content/faq/new.md .src/content/supporters/ben.md", false);
 }
 
+/* A theme kept inside the content folder (content/.theme): hidden from the
+ * content's point of view, read whole as the theme. */
+static void a_theme_inside_the_content_folder(void **state)
+{
+    (void)state;
+    fresh_repo("inner-theme", true);
+    sh("mkdir -p content/.theme && printf 'x\\n' > content/.theme/page.html && git add -A && "
+       "git commit -qm theme && printf 'y\\n' > content/.theme/page.html && "
+       "printf 'swap\\n' > content/.theme/.page.html.swp");
+    static const char *const inner[] = {"content", "content/.theme"};
+    expect_listed(inner, 2, "content/.theme/page.html", false);
+}
+
 /* A content folder that is a link, or reached through one: git does not
  * follow it, the listing would (its files as untracked): libgit2 judges. */
 static void a_content_folder_that_is_a_link(void **state)
@@ -485,6 +498,7 @@ int main(void)
         cmocka_unit_test(a_smudged_entry_is_hashed),
         cmocka_unit_test(stats_are_kept_for_the_build),
         cmocka_unit_test(a_content_folder_under_a_hidden_one),
+        cmocka_unit_test(a_theme_inside_the_content_folder),
         cmocka_unit_test(a_content_folder_that_is_a_link),
         cmocka_unit_test(a_submodule_goes_to_libgit2),
         cmocka_unit_test(racily_clean_after_2038),

@@ -52,6 +52,7 @@ static void test_names_that_mislead(void **state)
     expect_name("-x", -1, "begins with a dash");
     expect_name("--force", -1, "begins with a dash");
     expect_name("HEAD", -1, "one of git's own names");
+    expect_name("@", -1, "one of git's own names"); /* git push origin @ pushes HEAD */
     expect_name("FETCH_HEAD", -1, "one of git's own names");
     expect_name("refs/heads/published", -1, "one of git's own names");
     expect_name("site", -1, "where builds go by default");
