@@ -67,38 +67,56 @@ size_t fm_mark_byte(const char *yaml, size_t len, const yaml_mark_t *m)
     return at;
 }
 
-/* libyaml's commonest complaints in an editor's words, or NULL (its own
- * words are given then). *at_start: the place to point at is where the
- * value started (libyaml's context), not where it noticed the problem. A
- * colon libyaml refuses after another ": " on its line is a value holding
- * one; the first of its line, a line indented under a key's value. */
 /* The words for a value holding ": " on the line [start, eol): that line
- * itself, its value quoted, when it can be quoted plainly. */
-static const char *quote_this(const char *yaml, size_t start, size_t eol, struct buf *own)
+ * itself, its value quoted, when it can be quoted plainly and means what it
+ * did: not a list item, a quoted key, a value continued on the lines below
+ * it (the quotes would end it on its first), nor one holding a comment, a
+ * tab or both quote marks. */
+static const char *quote_this(const char *yaml, size_t len, size_t start, size_t eol,
+                              struct buf *own)
 {
     static const char generic[] =
         "a value that holds \": \" needs quotes around it, like department: "
         "\"Medicine: Hospitalist\"";
     size_t k = start;
-    while (k < eol && (yaml[k] == ' ' || yaml[k] == '-'))
+    while (k < eol && yaml[k] == ' ')
         k++;
     const char *sep = memmem(yaml + k, eol - k, ": ", 2);
-    if (!sep)
+    if (!sep || yaml[k] == '-' || yaml[k] == '"' || yaml[k] == '\'')
         return generic;
     size_t v = (size_t)(sep - yaml) + 2, end = eol;
     while (v < end && yaml[v] == ' ')
         v++;
     while (end > v && (yaml[end - 1] == ' ' || yaml[end - 1] == '\r'))
         end--;
+    /* The next line that is not blank, indented deeper: the value goes on. */
+    size_t next = eol + 1, indent = 0;
+    while (next < len) {
+        size_t e = next;
+        while (e < len && yaml[e] == ' ')
+            e++;
+        if (e < len && yaml[e] != '\n' && yaml[e] != '\r') {
+            indent = e - next;
+            break;
+        }
+        next = e + 1;
+    }
+    if (next < len && indent > k - start)
+        return generic;
     char q = memchr(yaml + v, '"', end - v) || memchr(yaml + v, '\\', end - v) ? '\'' : '"';
     if (v == end || end - v > 80 || (q == '\'' && memchr(yaml + v, '\'', end - v)) ||
-        memchr(yaml + k, '#', end - k))
+        memchr(yaml + k, '#', end - k) || memchr(yaml + k, '\t', end - k))
         return generic;
     buf_printf(own, "a value that holds \": \" needs quotes around it: %.*s: %c%.*s%c",
                (int)((size_t)(sep - yaml) - k), yaml + k, q, (int)(end - v), yaml + v, q);
     return own->data;
 }
 
+/* libyaml's commonest complaints in an editor's words, or NULL (its own
+ * words are given then). *at_start: the place to point at is where the
+ * value started (libyaml's context), not where it noticed the problem. A
+ * colon libyaml refuses after another ": " on its line is a value holding
+ * one; the first of its line, a line indented under a key's value. */
 static const char *plain_words(const char *problem, const char *context, const char *yaml,
                                size_t len, const yaml_mark_t *m, bool *at_start, struct buf *own)
 {
@@ -129,7 +147,7 @@ static const char *plain_words(const char *problem, const char *context, const c
     size_t eol = at;
     while (eol < len && yaml[eol] != '\n')
         eol++;
-    return earlier ? quote_this(yaml, start, eol, own)
+    return earlier ? quote_this(yaml, len, start, eol, own)
                    : "this line is indented under the line above it: start it in the same "
                      "column as the keys above it";
 }

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "content.h"
+#include "xalloc.h"
 #include "diag.h"
 #include "diag_assert.h"
 #include "frontmatter.h"
@@ -240,6 +241,21 @@ static void test_bad_yaml(void **state)
     expect_error("site.yml", "name: X\ncontact:\n  hours: Open \"8\": 6\n",
                  "site.yml:3:18: YAML: a value that holds \": \" needs quotes around it: hours: "
                  "'Open \"8\": 6'");
+    /* What quotes on its line would change: the example instead. A list
+     * item, a value continued on the next line, a tab, a quoted key. */
+    static const char *const unquotable[][2] = {
+        {"name: X\nlanguages:\n  - English: fluent: yes\n", "site.yml:3:20"},
+        {"name: X\norganization: Example: Health\n  and more\n", "site.yml:2:22"},
+        {"name: X\norganization: Example: Health\t\n", "site.yml:2:22"},
+        {"name: X\n\"note: x\": a: b\n", "site.yml:2:13"},
+    };
+    for (size_t i = 0; i < sizeof unquotable / sizeof *unquotable; i++) {
+        char *want = xasprintf("%s: YAML: a value that holds \": \" needs quotes around it, "
+                               "like department: \"Medicine: Hospitalist\"",
+                               unquotable[i][1]);
+        expect_error("site.yml", unquotable[i][0], want);
+        free(want);
+    }
     /* One it cannot quote plainly: the example instead. */
     expect_error("site.yml", "name: X\ncontact:\n  hours: it's \"8\": 6\n",
                  "site.yml:3:18: YAML: a value that holds \": \" needs quotes around it, like "
