@@ -449,6 +449,18 @@ int serve_run(const struct build_request *r, int port, struct diag *d)
     tree_free(fs);
     if (checked < 0)
         return -1;
+    /* Nor a folder without site.yml: its whole tree would be watched (a
+     * home folder, the root) for a site that cannot build. */
+    char *site_yml = xasprintf("%s/site.yml", r->content);
+    struct stat st;
+    bool has_site = stat(site_yml, &st) == 0 && S_ISREG(st.st_mode);
+    free(site_yml);
+    if (!has_site) {
+        diag_error(d, r->content, 0, 0,
+                   "no site.yml here: this is not a program's content folder (give --content "
+                   "with the folder that holds site.yml; peersite new DIR starts one)");
+        return -1;
+    }
     if (!mkdtemp(tmp)) {
         diag_error(d, "/tmp", 0, 0, "cannot create a temporary directory: %s", strerror(errno));
         return -1;

@@ -247,6 +247,12 @@ expect_status "serve run from inside the content folder stops" 1 $?
 expect_contains "and says to run it from the folder above" "$T/serve-in.err" \
     "it is the content folder itself; run peersite from the folder above it (cd ..)"
 
+mkdir -p "$T/not-content"
+timeout 10 "$PS" serve --content "$T/not-content" --port 0 >/dev/null 2>"$T/serve-none.err"
+expect_status "serve given a folder without site.yml stops" 1 $?
+expect_contains "and says it is not a content folder" "$T/serve-none.err" \
+    "no site.yml here: this is not a program's content folder"
+
 # --- publish from the installed peersite --------------------------------------
 git -C "$T/program" checkout -q -- content
 before=$(git -C "$T/program" status --porcelain --ignored)
