@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 static int option_index(const struct cli_program *p, const char *name)
 {
     for (int i = 0; p->options[i].name; i++)
@@ -48,9 +50,9 @@ static int names_verb(const char *text, const char *end, const char *name, const
     return 0;
 }
 
-/* Prints the usage entry [entry, end) when it names verb; 1 if it did. */
+/* Adds the usage entry [entry, end) to out when it names verb; 1 if it did. */
 static int show_entry(const struct cli_program *p, const char *verb, const char *entry,
-                      const char *end, int shown, FILE *f)
+                      const char *end, int shown, struct buf *out)
 {
     if (!entry || !names_verb(entry, end, p->name, verb))
         return 0;
@@ -58,19 +60,30 @@ static int show_entry(const struct cli_program *p, const char *verb, const char 
         entry++;
     if (!strncmp(entry, "usage: ", 7))
         entry += 7;
-    fprintf(f, "%s", shown ? "       " : "usage: ");
-    fwrite(entry, 1, (size_t)(end - entry), f);
+    buf_puts(out, shown ? "       " : "usage: ");
+    buf_append(out, entry, (size_t)(end - entry));
     if (end[-1] != '\n')
-        fputc('\n', f);
+        buf_putc(out, '\n');
     return 1;
 }
 
+/* The length of the placeholder a line defines ("KEYS: ..." at its start,
+ * in capitals), or 0. */
+static size_t defines(const char *line)
+{
+    size_t n = 0;
+    while ((line[n] >= 'A' && line[n] <= 'Z') || line[n] == '_')
+        n++;
+    return n && line[n] == ':' ? n : 0;
+}
+
 /* The usage of verb alone (its entries in the usage text: lines that begin
- * with the program's name, and the lines under them), or the whole text
- * when it names none. */
+ * with the program's name, and the lines under them, with the placeholders
+ * they use defined), or the whole text when it names none. */
 static void verb_usage(const struct cli_program *p, const char *verb, FILE *f)
 {
     const char *u = p->usage, *entry = NULL, *line = u;
+    struct buf out = BUF_INIT;
     int shown = 0;
     size_t nl = strlen(p->name);
     while (*line) {
@@ -82,18 +95,37 @@ static void verb_usage(const struct cli_program *p, const char *verb, FILE *f)
         if (!strncmp(t, "usage: ", 7))
             t += 7;
         int starts = !strncmp(t, p->name, nl) && t[nl] == ' ';
-        int blank = t == eol || *t == '\n';
-        if (starts || blank) {
-            shown += show_entry(p, verb, entry, line, shown, f);
+        int ends = t == eol || *t == '\n' || defines(line);
+        if (starts || ends) {
+            shown += show_entry(p, verb, entry, line, shown, &out);
             entry = starts ? line : NULL;
         }
         line = eol;
     }
-    shown += show_entry(p, verb, entry, line, shown, f);
-    if (shown)
-        fprintf(f, "(%s --help lists every command and option)\n", p->name);
-    else
+    shown += show_entry(p, verb, entry, line, shown, &out);
+    if (!shown) {
         fputs(u, f);
+        buf_free(&out);
+        return;
+    }
+    /* Each placeholder the entries shown use ([KEYS]), with its lines. */
+    size_t used = out.len;
+    for (line = u; *line;) {
+        size_t n = defines(line);
+        char want[64];
+        snprintf(want, sizeof want, "[%.*s]", (int)(n < 60 ? n : 60), line);
+        const char *end = line;
+        do {
+            const char *eol = strchr(end, '\n');
+            end = eol ? eol + 1 : end + strlen(end);
+        } while (n && *end && *end != '\n' && *end != ' ' && !defines(end));
+        if (n && memmem(out.data, used, want, strlen(want)))
+            buf_append(&out, line, (size_t)(end - line));
+        line = end;
+    }
+    fwrite(out.data, 1, out.len, f);
+    fprintf(f, "(%s --help lists every command and option)\n", p->name);
+    buf_free(&out);
 }
 
 static int usage_error(const struct cli_program *p, const char *fmt, const char *a, const char *b)

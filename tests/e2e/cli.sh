@@ -46,6 +46,10 @@ usage "a usage over several lines is shown whole" \
 expect_contains "its second line too" "$T/err" "[--jobs N] [--timings]"
 usage "a verb sharing its line with others" "usage: peeradmin contacted ID | decline ID | reopen ID" \
     "$PEERADMIN" decline
+usage "a placeholder the usage uses is defined below it" \
+    "KEYS: [--key FILE...] [--db FILE]" "$PEERADMIN" show
+usage "keygen's usage" "usage: peeradmin keygen --out DIR" "$PEERADMIN" keygen
+expect_not_contains "with no placeholder it does not use" "$T/err" "KEYS:"
 usage "an option getopt does not know, with the verb's usage" "usage: peerkiosk status --spool FILE" \
     "$PEERKIOSK" status --spool x --colour
 usage "an unknown verb still lists every verb" "peersite serve" "$PEERSITE" sned
