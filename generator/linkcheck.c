@@ -602,15 +602,20 @@ static void report(struct linkcheck *lc, const struct link *l, struct diag *d, c
                    const char *near)
 {
     const struct origin *o = find_origin(lc, l);
+    const char *written = o ? o->written : l->url;
     const char *open = near ? " (did you mean \"" : "", *close = near ? "\"?)" : "";
+    /* An #anchor is offered as the whole link to write: the page as the
+     * author wrote it, then the anchor. */
+    const char *hash = near && near[0] == '#' ? strchr(written, '#') : NULL;
+    int page_len = hash ? (int)(hash - written) : 0;
     if (!near)
         near = "";
     if (o)
-        diag_error(d, o->source, o->line, o->col, "broken link \"%s\": %s%s%s%s", o->written, why,
-                   open, near, close);
+        diag_error(d, o->source, o->line, o->col, "broken link \"%s\": %s%s%.*s%s%s", written, why,
+                   open, page_len, written, near, close);
     else
-        diag_error(d, l->page, 0, 0, "broken link \"%s\" (from the theme): %s%s%s%s", l->url, why,
-                   open, near, close);
+        diag_error(d, l->page, 0, 0, "broken link \"%s\" (from the theme): %s%s%.*s%s%s", written,
+                   why, open, page_len, written, near, close);
 }
 
 const char *const *linkcheck_files(struct linkcheck *lc, size_t *n)

@@ -169,7 +169,7 @@ expect_contains "the content error is reported" "$T/all.log" "$T/links/faq/broke
 expect_contains "a broken page link suggests the page meant" "$T/all.log" \
     "$T/links/faq/why-talk.md:5:5: broken link \"/supporter/\": no such page or file (did you mean \"/supporters/\"?)"
 expect_contains "a broken anchor suggests the anchor meant" "$T/all.log" \
-    "broken link \"/faq/#why-tal\": no such #anchor on that page (did you mean \"#why-talk\"?)"
+    "broken link \"/faq/#why-tal\": no such #anchor on that page (did you mean \"/faq/#why-talk\"?)"
 expect_not_contains "a link to an entry left out is not reported again" "$T/all.log" "/faq/#broken"
 
 # One mistake, one error: not a cascade against pages the editor never wrote.

@@ -196,6 +196,7 @@ static void test_broken_links_are_reported(void **state)
          "<a href=\"../faq/#nothing\">md</a>"
          "<a href=\"../faq/#limit-court-order\">words</a>"
          "<a href=\"../faq/#order-court\">order</a>"
+         "<a href=\"#is-it-sa\">same page</a>"
          "<a href=\"../faq/#is-it-saf\">near</a>"
          "<a href=\"../supporter/\">typo</a>");
     page(lc, "supporters/index.html", "");
@@ -209,6 +210,7 @@ static void test_broken_links_are_reported(void **state)
                          "/faq/#limit-court-order", "content/faq/a.md", 10, 1);
     linkcheck_add_origin(lc, "faq/index.html", "../faq/#order-court", "/faq/#order-court",
                          "content/faq/a.md", 11, 1);
+    linkcheck_add_origin(lc, "faq/index.html", "#is-it-sa", "#is-it-sa", "content/faq/a.md", 12, 1);
     struct diag d = DIAG_INIT;
     size_t broken = linkcheck_run(lc, 1, &d);
     char *got = printed(&d);
@@ -219,21 +221,24 @@ static void test_broken_links_are_reported(void **state)
         "index.html: broken link \"#gone\" (from the theme): no such #anchor",
         "content/faq/a.md:7:3: broken link \"/faq/#nothing\": no such #anchor on that page\n",
         "content/faq/a.md:8:1: broken link \"/faq/#is-it-saf\": no such #anchor on that page "
-        "(did you mean \"#is-it-safe\"?)",
+        "(did you mean \"/faq/#is-it-safe\"?)",
         "content/faq/a.md:9:1: broken link \"/supporter/\": no such page or file (did you mean "
         "\"/supporters/\"?)",
         "faq/index.html#dup: id used twice on the page",
         /* An id written from a heading's words, some left out: the
          * shortest that holds them in order. */
         "content/faq/a.md:10:1: broken link \"/faq/#limit-court-order\": no such #anchor on that "
-        "page (did you mean \"#limit-a-court-order-or-subpoena\"?)",
+        "page (did you mean \"/faq/#limit-a-court-order-or-subpoena\"?)",
         /* Out of order: no guess. */
         "content/faq/a.md:11:1: broken link \"/faq/#order-court\": no such #anchor on that page\n",
+        /* The whole link to write: the page as written, then the anchor. */
+        "content/faq/a.md:12:1: broken link \"#is-it-sa\": no such #anchor on that page (did you "
+        "mean \"#is-it-safe\"?)",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(got, want[i]))
             fail_msg("expected:\n  %s\ngot:\n%s", want[i], got);
-    assert_int_equal(broken, 10);
+    assert_int_equal(broken, 11);
     free(got);
     diag_free(&d);
     linkcheck_free(lc);
