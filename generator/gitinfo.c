@@ -669,11 +669,10 @@ json_t *gitinfo_facts(struct gitinfo *g, const char *content_dir, const char *th
                    g->workdir);
         goto out;
     }
-    if (!g->from_rev) { /* the working tree, read through its links */
+    if (!g->from_rev) {
+        /* The working tree, read through its links. */
         resolve_prefix(g, content_dir, &prefix);
         resolve_prefix(g, theme_dir, &theme_prefix);
-    }
-    if (!g->from_rev) {
         /* By its git directory, as --repo named it: a working tree need not
          * hold one (core.worktree), and then it could not be found from it. */
         status.gitdir = git_repository_path(g->repo);

@@ -101,45 +101,42 @@ int publish_branch_name_ok(const char *branch, struct diag *d)
  * does. True, with the reason in d, when branch would be such a one. */
 static bool folder_conflict(git_repository *repo, const char *branch, struct diag *d)
 {
+    char *in_the_way = NULL; /* the existing branch's name */
+    /* One above it: "published" for "published/v2". */
     char *name = xstrdup(branch);
-    bool conflict = false;
-    for (char *slash = strchr(name, '/'); slash && !conflict; slash = strchr(slash + 1, '/')) {
+    for (char *slash = strchr(name, '/'); slash && !in_the_way; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
         char *ref = xasprintf("refs/heads/%s", name);
         git_reference *r = NULL;
-        if (git_reference_lookup(&r, repo, ref) == 0) {
-            char *dashed = xstrdup(branch);
-            for (char *p = dashed; *p; p++)
-                *p = *p == '/' ? '-' : *p;
-            diag_error(d, branch, 0, 0,
-                       "cannot be made while a branch named %s exists (git keeps branch names as "
-                       "files and folders); choose another name, such as %s",
-                       name, dashed);
-            free(dashed);
-            conflict = true;
-        }
+        if (git_reference_lookup(&r, repo, ref) == 0)
+            in_the_way = xstrdup(name);
         git_reference_free(r);
         free(ref);
         *slash = '/';
     }
     free(name);
-    if (conflict)
-        return true;
-    /* Branch names hold none of glob's special characters (* ? [). */
+    /* One below it. Branch names hold none of glob's special characters
+     * (* ? [): git refuses them. */
     char *below = xasprintf("refs/heads/%s/*", branch);
     git_reference_iterator *it = NULL;
     const char *found = NULL;
-    if (git_reference_iterator_glob_new(&it, repo, below) == 0 &&
-        git_reference_next_name(&found, it) == 0) {
-        diag_error(d, branch, 0, 0,
-                   "cannot be made while a branch named %s exists (git keeps branch names as "
-                   "files and folders); choose another name, such as %s-site",
-                   found + strlen("refs/heads/"), branch);
-        conflict = true;
-    }
+    if (!in_the_way && git_reference_iterator_glob_new(&it, repo, below) == 0 &&
+        git_reference_next_name(&found, it) == 0)
+        in_the_way = xstrdup(found + strlen("refs/heads/"));
     git_reference_iterator_free(it);
     free(below);
-    return conflict;
+    if (!in_the_way)
+        return false;
+    char *other = xstrdup(branch); /* published/v2 -> published-v2 */
+    for (char *p = other; *p; p++)
+        *p = *p == '/' ? '-' : *p;
+    diag_error(d, branch, 0, 0,
+               "cannot be made while a branch named %s exists (git keeps branch names as files "
+               "and folders); choose another name, such as %s%s",
+               in_the_way, other, strchr(branch, '/') ? "" : "-site");
+    free(other);
+    free(in_the_way);
+    return true;
 }
 
 int publish_site(struct gitinfo *g, const char *site_dir, const char *branch, const char *message,
@@ -288,21 +285,20 @@ void publish_say_next(struct gitinfo *g, const char *branch, FILE *f)
     char **remotes = remote_names(repo, &n);
     /* Pushed already when the remote's branch, as last fetched or pushed,
      * is the branch's tip. */
-    bool pushed = false;
-    for (size_t i = 0; i < n && !pushed; i++) {
-        char *local = xasprintf("refs/heads/%s", branch);
-        char *theirs = xasprintf("refs/remotes/%s/%s", remotes[i], branch);
-        git_oid a, b;
-        pushed = git_reference_name_to_id(&a, repo, local) == 0 &&
-                 git_reference_name_to_id(&b, repo, theirs) == 0 && git_oid_equal(&a, &b);
-        if (pushed)
-            fprintf(f, "  %s/%s is this commit already (as of the last push or fetch).\n",
-                    remotes[i], branch);
-        free(local);
-        free(theirs);
+    char *local = xasprintf("refs/heads/%s", branch);
+    git_oid tip, theirs;
+    bool has_tip = git_reference_name_to_id(&tip, repo, local) == 0;
+    free(local);
+    size_t pushed = n;
+    for (size_t i = 0; i < n && pushed == n && has_tip; i++) {
+        char *ref = xasprintf("refs/remotes/%s/%s", remotes[i], branch);
+        if (git_reference_name_to_id(&theirs, repo, ref) == 0 && git_oid_equal(&tip, &theirs))
+            pushed = i;
+        free(ref);
     }
-    if (pushed)
-        ;
+    if (pushed < n)
+        fprintf(f, "  %s/%s is this commit already (as of the last push or fetch).\n",
+                remotes[pushed], branch);
     else if (n == 0)
         fprintf(f,
                 "  The branch is in this repository only: to put the site online, push it to the "
