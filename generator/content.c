@@ -580,7 +580,8 @@ struct parsed_md {
     json_t *obj;
     char *body;
     int body_line;
-    size_t first; /* the first file with the same slug (itself if none) */
+    size_t first;  /* the first file with the same slug (itself if none) */
+    bool stand_in; /* unchanged: its stand-in is the collection's (stand_ins) */
     struct diag d;
 };
 
@@ -595,12 +596,13 @@ struct collection_load {
     struct tree_dir *td;
     size_t n;
     struct parsed_md *items;
-    const char *collection; /* as the reuse hook names it ("faq"), or NULL */
-    bool stamp_read;        /* no earlier build: each file stamped as it is read */
-    bool stamp_apart;       /* every file stamped before any is read: it may be kept whole */
-    bool stamped;           /* that stamping is done */
-    bool read;              /* its files are read */
-    struct diag d;          /* what its folder's listing said, said when it is finished */
+    struct content_stand_in *stand_ins; /* [n], for supporters the hook may stand in for */
+    const char *collection;             /* as the reuse hook names it ("faq"), or NULL */
+    bool stamp_read;                    /* no earlier build: each file stamped as it is read */
+    bool stamp_apart; /* every file stamped before any is read: it may be kept whole */
+    bool stamped;     /* that stamping is done */
+    bool read;        /* its files are read */
+    struct diag d;    /* what its folder's listing said, said when it is finished */
 };
 
 struct parse_range {
@@ -633,8 +635,13 @@ static void parse_file(struct content *c, struct collection_load *cl, size_t i, 
     size_t len;
     struct fm fm;
     m->d = (struct diag)DIAG_INIT;
-    m->path_value = json_string(m->path);
     m->slug = content_slugify(cl->td->names[i]);
+    /* The record names the file by this path: it is UTF-8. */
+    if (cl->stand_ins && c->reuse->stand_in_supporter(c->reuse->ctx, i, &cl->stand_ins[i])) {
+        m->stand_in = true;
+        return;
+    }
+    m->path_value = json_string(m->path);
     if (cl->collection && m->path_value &&
         (m->obj = c->reuse->stand_in(c->reuse->ctx, cl->collection, i))) {
         /* Unchanged since a build that read it; named here, on the
@@ -751,7 +758,7 @@ static void find_duplicate_slugs(struct parsed_md *items, size_t n)
         struct parsed_md *owner = NULL;
         for (; i < end; i++) {
             by[i]->first = (size_t)((owner ? owner : by[i]) - items);
-            if (!owner && by[i]->path_value)
+            if (!owner && (by[i]->path_value || by[i]->stand_in))
                 owner = by[i];
         }
     }
@@ -787,6 +794,8 @@ static void open_collection(struct content *c, struct collection_load *cl, const
     cl->collection = c->reuse && (!strcmp(sub, "faq") || !strcmp(sub, "supporters")) ? sub : NULL;
     if (cl->collection)
         c->reuse->files(c->reuse->ctx, cl->collection, paths, cl->n);
+    if (cl->collection && !strcmp(sub, "supporters") && c->reuse->stand_in_supporter)
+        cl->stand_ins = xcalloc(cl->n ? cl->n : 1, sizeof *cl->stand_ins);
     free(paths);
     /* With nothing to keep, each file is stamped as it is opened to be read
      * (an fstat, where a stat by name came first, in a pass of its own). */
@@ -848,7 +857,7 @@ static json_t *finish_collection(struct content *c, struct collection_load *cl, 
                        "duplicate slug \"%s\" (also from %s): rename one of the two files", m->slug,
                        items[m->first].path);
             keep = false; /* rendered once, from the first file */
-        } else if (!m->obj && cl->kind) {
+        } else if (!m->obj && !m->stand_in && cl->kind) {
             /* Unreadable: left out, but links to its page are not broken
              * for it (its own error says what is wrong). */
             json_array_append_new(c->left_out,
@@ -858,7 +867,16 @@ static json_t *finish_collection(struct content *c, struct collection_load *cl, 
             json_decref(m->obj);
             m->obj = NULL;
         }
-        if (m->obj && !m->body) { /* a stand-in: its source is not read */
+        if (m->stand_in && keep) { /* its place in c->stand_ins */
+            struct content_stand_in *si = &cl->stand_ins[i];
+            si->slug = m->slug;
+            si->path = m->path;
+            m->slug = m->path = NULL;
+            json_array_append_new(arr, json_integer((json_int_t)i));
+        } else if (m->stand_in) {
+            free(cl->stand_ins[i].languages);
+            cl->stand_ins[i].languages = NULL;
+        } else if (m->obj && !m->body) { /* a stand-in: its source is not read */
             json_array_append_new(arr, m->obj);
         } else if (m->obj) {
             int src = add_source(c, m->path, m->body, m->body_line);
@@ -978,20 +996,22 @@ static const char *str_of(json_t *o, const char *key)
 }
 
 /* By slug. */
-static void key_slug(json_t *o, struct sort_key *k)
+static void key_slug(const struct content *c, json_t *o, struct sort_key *k)
 {
+    (void)c;
     *k = (struct sort_key){o, 0, 0, str_of(o, "slug"), ""};
 }
 
 /* By name, then slug (content_supporter_order compares two the same way). */
-static void key_name(json_t *o, struct sort_key *k)
+static void key_name(const struct content *c, json_t *o, struct sort_key *k)
 {
-    *k = (struct sort_key){o, 0, 0, str_of(o, "name"), str_of(o, "slug")};
+    *k = (struct sort_key){o, 0, 0, content_supporter_name(c, o), content_item_slug(c, o)};
 }
 
 /* By order, then name. */
-static void key_category(json_t *o, struct sort_key *k)
+static void key_category(const struct content *c, json_t *o, struct sort_key *k)
 {
+    (void)c;
     *k = (struct sort_key){o, order_of(o), 0, str_of(o, "name"), ""};
 }
 
@@ -1016,20 +1036,19 @@ static void sort_keys(json_t *arr, struct sort_key *keys, size_t n)
 }
 
 /* Sorts a JSON array in place by the keys fill gives each item. */
-static void sort_array(json_t *arr, void (*fill)(json_t *, struct sort_key *))
+static void sort_array(const struct content *c, json_t *arr,
+                       void (*fill)(const struct content *, json_t *, struct sort_key *))
 {
     size_t n = json_array_size(arr);
     if (n < 2)
         return;
     struct sort_key *keys = xmalloc(n * sizeof *keys);
     for (size_t i = 0; i < n; i++)
-        fill(json_array_get(arr, i), &keys[i]);
+        fill(c, json_array_get(arr, i), &keys[i]);
     sort_keys(arr, keys, n);
     free(keys);
 }
 
-/* Drops entries that lack a required key (their errors are already reported),
- * so later stages can rely on every required key being present. */
 /* Drops the items missing a required key (their errors are reported), and
  * remembers their slugs so links to them are not reported as broken too. */
 static void keep_complete(struct content *c, json_t *arr, const struct ys_key *spec,
@@ -1037,7 +1056,7 @@ static void keep_complete(struct content *c, json_t *arr, const struct ys_key *s
 {
     for (size_t i = json_array_size(arr); i-- > 0;) {
         json_t *o = json_array_get(arr, i);
-        if (json_object_get(o, "reused")) /* a stand-in (content_reuse) was whole */
+        if (json_is_integer(o) || json_object_get(o, "reused")) /* a stand-in was whole */
             continue;
         for (const struct ys_key *k = spec; k->name; k++)
             if (k->required && !json_object_get(o, k->name)) {
@@ -1094,7 +1113,7 @@ static json_t *faq_categories(json_t *faq)
         cat_of[i] = cat;
         keys[i] = (struct sort_key){q, 0, order, str_of(q, "question"), str_of(q, "slug")};
     }
-    sort_array(cats, key_category);
+    sort_array(NULL, cats, key_category);
     json_array_foreach (cats, i, q) {
         json_object_set_new(q, "rank", json_integer((json_int_t)i));
         json_object_del(q, "order");
@@ -1396,7 +1415,7 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
 
     c->pages = load_collection(c, "pages", page_keys, "a page", "page", true, d);
     keep_complete(c, c->pages, page_keys, "page");
-    sort_array(c->pages, key_slug);
+    sort_array(c, c->pages, key_slug);
     check_pages(c, d);
     warn_unread_folders(c, d);
 
@@ -1419,16 +1438,20 @@ int content_load_reusing(struct tree *t, const char *dir, int jobs,
     keep_complete(c, json_object_get(c->confidentiality, "limits"), limit_keys, NULL);
 
     c->supporters = finish_collection(c, &supporters, d);
+    c->stand_ins = supporters.stand_ins;
+    c->nstand_ins = supporters.stand_ins ? supporters.n : 0;
     keep_complete(c, c->supporters, supporter_keys, "supporter");
     find_photos(c);
     size_t i;
     json_t *s;
     json_array_foreach (c->supporters, i, s) {
+        if (json_is_integer(s)) /* a stand-in: as it was */
+            continue;
         set_default(s, "accepting", json_true());
         if (!json_object_get(s, "languages")) /* not made for each only to be dropped */
             json_object_set_new(s, "languages", json_array());
     }
-    sort_array(c->supporters, key_name);
+    sort_array(c, c->supporters, key_name);
 
     path = join(dir, "request.yml");
     c->request = json_object(); /* holds the field-id set while loading */
@@ -1486,6 +1509,12 @@ void content_free(struct content *c)
     json_decref(c->categories);
     json_decref(c->confidentiality);
     json_decref(c->supporters);
+    for (size_t i = 0; i < c->nstand_ins; i++) {
+        free(c->stand_ins[i].languages);
+        free(c->stand_ins[i].slug);
+        free(c->stand_ins[i].path);
+    }
+    free(c->stand_ins);
     json_decref(c->request);
     json_decref(c->left_out);
     free(c->pubkey_path);
@@ -1495,6 +1524,52 @@ void content_free(struct content *c)
     }
     free(c->sources);
     memset(c, 0, sizeof *c);
+}
+
+const struct content_stand_in *content_stand_in_of(const struct content *c, json_t *item)
+{
+    if (!json_is_integer(item))
+        return NULL;
+    json_int_t at = json_integer_value(item);
+    return c && at >= 0 && (size_t)at < c->nstand_ins ? &c->stand_ins[at] : NULL;
+}
+
+const char *content_item_slug(const struct content *c, json_t *item)
+{
+    const struct content_stand_in *si = content_stand_in_of(c, item);
+    return si ? si->slug : str_of(item, "slug");
+}
+
+const char *content_item_path(const struct content *c, json_t *item)
+{
+    const struct content_stand_in *si = content_stand_in_of(c, item);
+    return si ? si->path : str_of(item, "path");
+}
+
+const char *content_supporter_name(const struct content *c, json_t *s)
+{
+    const struct content_stand_in *si = content_stand_in_of(c, s);
+    return si ? si->name : str_of(s, "name");
+}
+
+bool content_supporter_accepting(const struct content *c, json_t *s)
+{
+    const struct content_stand_in *si = content_stand_in_of(c, s);
+    return si ? si->accepting : json_is_true(json_object_get(s, "accepting"));
+}
+
+size_t content_supporter_nlanguages(const struct content *c, json_t *s)
+{
+    const struct content_stand_in *si = content_stand_in_of(c, s);
+    return si ? si->nlanguages : json_array_size(json_object_get(s, "languages"));
+}
+
+const char *content_supporter_language(const struct content *c, json_t *s, size_t i)
+{
+    const struct content_stand_in *si = content_stand_in_of(c, s);
+    if (si)
+        return i < si->nlanguages ? si->languages[i] : NULL;
+    return json_string_value(json_array_get(json_object_get(s, "languages"), i));
 }
 
 const char *content_role_label(const struct content *c, const char *id)

@@ -1231,6 +1231,60 @@ bool reuse_whole(const struct reuse *r, const struct reuse_text *t)
            !sum_differs((const uint8_t *)t->s + t->len + 1, t->s, t->len, r->id, ID_BYTES);
 }
 
+bool reuse_supporter_values(const struct reuse *r, const struct reuse_item *it, const char **name,
+                            bool *accepting, const char ***languages, size_t *nlanguages)
+{
+    *name = NULL;
+    *languages = NULL;
+    *nlanguages = 0;
+    if (!reuse_whole(r, &it->values))
+        return false;
+    struct reader rd = {it->values.s, it->values.s + it->values.len, false};
+    bool said_accepting = false, said_languages = false;
+    uint32_t n = get_u32(&rd);
+    for (uint32_t i = 0; i < n && !rd.bad; i++) {
+        struct reuse_text key = get_text(&rd);
+        char type = 0;
+        take(&rd, &type, 1);
+        if (!strcmp(key.s, "photo")) { /* copied by every build: not stood in for */
+            rd.bad = true;
+        } else if (type == 's') {
+            struct reuse_text t = get_text(&rd);
+            if (!strcmp(key.s, "name"))
+                *name = t.s;
+        } else if (type == 't' || type == 'f') {
+            if (!strcmp(key.s, "accepting")) {
+                *accepting = type == 't';
+                said_accepting = true;
+            }
+        } else if (type == 'i') {
+            get_u64(&rd);
+        } else if (type == 'a') {
+            uint32_t k = get_u32(&rd);
+            bool these = !strcmp(key.s, "languages") && !said_languages;
+            if (these && k && k <= (size_t)(rd.end - rd.p) / 5) /* a text takes 5 bytes or more */
+                *languages = xmalloc(k * sizeof **languages);
+            else if (these && k)
+                rd.bad = true;
+            said_languages = said_languages || these;
+            for (uint32_t j = 0; j < k && !rd.bad; j++) {
+                struct reuse_text t = get_text(&rd);
+                if (these)
+                    (*languages)[(*nlanguages)++] = t.s;
+            }
+        } else {
+            rd.bad = true;
+        }
+    }
+    if (rd.bad || !*name || !said_accepting || !said_languages) {
+        free(*languages);
+        *languages = NULL;
+        *nlanguages = 0;
+        return false;
+    }
+    return true;
+}
+
 json_t *reuse_values(const struct reuse *r, const struct reuse_item *it, const char *const *only)
 {
     if (!reuse_whole(r, &it->values))

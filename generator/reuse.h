@@ -155,6 +155,13 @@ bool reuse_whole(const struct reuse *r, const struct reuse_text *t);
  * only (NULL-terminated) when it is not NULL (caller decrefs); NULL for
  * values that do not read back whole. */
 json_t *reuse_values(const struct reuse *r, const struct reuse_item *it, const char *const *only);
+/* A supporter's values as a stand-in reads them (content.h), without
+ * making them JSON: its name and languages point into the record
+ * (*languages is the caller's to free), accepting is true or false. False
+ * when they do not read back whole or lack that shape (a name, accepting,
+ * a list of languages), or when it has a photo (every build copies one). */
+bool reuse_supporter_values(const struct reuse *r, const struct reuse_item *it, const char **name,
+                            bool *accepting, const char ***languages, size_t *nlanguages);
 
 /* The record of this build. The data is appended to the file in dir (the
  * directory being written): to prev's data when given, else to a new file.

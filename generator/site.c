@@ -780,6 +780,20 @@ static json_t *hook_stand_in(void *ctx, const char *collection, size_t i)
     return v;
 }
 
+/* The same for a supporter, as a stand-in of its own (content.h): no JSON
+ * is made of it. */
+static bool hook_stand_in_supporter(void *ctx, size_t i, struct content_stand_in *s)
+{
+    struct reuse_hook *h = ctx;
+    const struct reuse_item *it = unchanged(h, &h->supporters, i);
+    if (!it || it->kind != REUSE_SUPPORTER ||
+        !reuse_supporter_values(h->b->prev, it, &s->name, &s->accepting, &s->languages,
+                                &s->nlanguages))
+        return false;
+    s->reused = reuse_index(h->b->prev, it);
+    return true;
+}
+
 static void hook_free(struct reuse_hook *h)
 {
     if (!h)
@@ -798,6 +812,9 @@ static void hook_free(struct reuse_hook *h)
 
 static const struct reuse_item *record_of(struct build *b, json_t *item)
 {
+    const struct content_stand_in *si = b->prev ? content_stand_in_of(&b->c, item) : NULL;
+    if (si)
+        return reuse_item(b->prev, si->reused);
     json_t *at = b->prev ? json_object_get(item, "reused") : NULL;
     return at ? reuse_item(b->prev, (size_t)json_integer_value(at)) : NULL;
 }
@@ -1311,29 +1328,20 @@ static int cmp_cstr(const void *a, const void *b)
 
 /* A value already in the set is only looked up: 10,000 supporters name a
  * few languages 20,000 times, and setting one checks and replaces it. */
-static void add_distinct(json_t *set, json_t *v)
+static void add_distinct(json_t *set, const char *name)
 {
-    const char *name = json_string_value(v);
     if (name && !json_object_get(set, name))
         json_object_set_new(set, name, json_true());
 }
 
-/* Sorted unique values of one key (a string or a list of strings). */
-static json_t *distinct(json_t *arr, const char *key)
+/* The supporters' languages, sorted, each once. */
+static json_t *distinct_languages(const struct content *c)
 {
     json_t *set = json_object(), *res = json_array(), *s;
     size_t i;
-    json_array_foreach (arr, i, s) {
-        json_t *v = json_object_get(s, key);
-        if (json_is_string(v)) {
-            add_distinct(set, v);
-        } else {
-            size_t j;
-            json_t *x;
-            json_array_foreach (v, j, x) {
-                add_distinct(set, x);
-            }
-        }
+    json_array_foreach (c->supporters, i, s) {
+        for (size_t j = 0; j < content_supporter_nlanguages(c, s); j++)
+            add_distinct(set, content_supporter_language(c, s, j));
     }
     const char *k;
     json_t *unused;
@@ -1442,7 +1450,7 @@ static void record_item(struct build *b, struct collection_files *files, enum re
                         size_t card_len, const char *entry, size_t entry_len, const char *answer,
                         size_t answer_len)
 {
-    const char *path = json_string_value(json_object_get(item, "path"));
+    const char *path = content_item_path(&b->c, item);
     long at = path ? place_of(files, path) : -1;
     if (at < 0 || !files->stamped[at])
         return; /* not recorded: the next build reads everything again */
@@ -1559,7 +1567,7 @@ static void plan_splice(struct build *b)
         ok = json_is_string(json_object_get(old[i], "name")) && json_is_boolean(was_accepting);
         cards = cards && ok && reuse_whole(b->prev, &it->card) &&
                 !holds_ids(it->card.s, it->card.len) &&
-                json_is_true(was_accepting) == json_is_true(json_object_get(s, "accepting"));
+                json_is_true(was_accepting) == content_supporter_accepting(&b->c, s);
         was[i] = it;
     }
     /* The order with the old names: only a changed one can be out of it. */
@@ -1567,12 +1575,12 @@ static void plan_splice(struct build *b)
         if (!old[i] && !old[i + 1])
             continue;
         json_t *s = json_array_get(b->c.supporters, i), *t = json_array_get(b->c.supporters, i + 1);
-        ok =
-            content_supporter_order(json_string_value(json_object_get(old[i] ? old[i] : s, "name")),
-                                    json_string_value(json_object_get(s, "slug")),
-                                    json_string_value(
-                                        json_object_get(old[i + 1] ? old[i + 1] : t, "name")),
-                                    json_string_value(json_object_get(t, "slug"))) < 0;
+        const char *name_s = old[i] ? json_string_value(json_object_get(old[i], "name"))
+                                    : content_supporter_name(&b->c, s);
+        const char *name_t = old[i + 1] ? json_string_value(json_object_get(old[i + 1], "name"))
+                                        : content_supporter_name(&b->c, t);
+        ok = content_supporter_order(name_s, content_item_slug(&b->c, s), name_t,
+                                     content_item_slug(&b->c, t)) < 0;
     }
     for (size_t i = 0; i < n; i++)
         json_decref(old[i]);
@@ -1822,7 +1830,7 @@ static void build_fragments(struct build *b)
     json_t *s;
     for (int pass = 1; pass >= 0; pass--)
         json_array_foreach (b->c.supporters, i, s) {
-            if (json_is_true(json_object_get(s, "accepting")) == pass)
+            if (content_supporter_accepting(&b->c, s) == pass)
                 b->card_of[k++] = i;
         }
     b->card_frame = page_frame(b, "supporters/", "../", page_info("Peer supporters", NULL),
@@ -1933,13 +1941,13 @@ static int build_supporters(struct build *b)
         json_array_append_new(cards, json_null());
     size_t accepting = 0;
     json_array_foreach (b->c.supporters, i, s) {
-        accepting += json_is_true(json_object_get(s, "accepting"));
+        accepting += content_supporter_accepting(&b->c, s);
     }
     json_t *roles = json_array(), *r;
     json_array_foreach (json_object_get(b->c.site, "roles"), i, r) {
         json_array_append(roles, r);
     }
-    json_t *languages = distinct(b->c.supporters, "languages"), *langs = json_array(), *l;
+    json_t *languages = distinct_languages(&b->c), *langs = json_array(), *l;
     json_array_foreach (languages, i, l) {
         json_t *one = json_pack("[O]", l);
         json_t *lower = joined(one, "", true);
@@ -1966,7 +1974,7 @@ static int build_supporters(struct build *b)
 
 pages:
     json_array_foreach (b->c.supporters, i, s) {
-        const char *slug = json_string_value(json_object_get(s, "slug"));
+        const char *slug = content_item_slug(&b->c, s);
         char prel[PATH_MAX];
         snprintf(prel, sizeof prel, "supporters/%s/index.html", slug);
         sitemap_add(b, "supporters/%s/", slug);
@@ -2532,7 +2540,7 @@ static bool all_reused(json_t *items)
     size_t i;
     json_t *v;
     json_array_foreach (items, i, v) {
-        if (!json_object_get(v, "reused"))
+        if (!json_is_integer(v) && !json_object_get(v, "reused"))
             return false;
     }
     return true;
@@ -2633,7 +2641,8 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
                                            hook_kept_whole,
                                            hook_stand_in,
                                            hook_stamp_first,
-                                           hook_stamp_read};
+                                           hook_stamp_read,
+                                           hook_stand_in_supporter};
     }
 
     /* Content with errors is still rendered when it can be, so broken links

@@ -190,10 +190,10 @@ json_t *sitedata_datalist(const struct content *c, const char *field_id)
     size_t i, j;
     if (!strcmp(field_id, "supporter")) {
         json_array_foreach (c->supporters, i, s) {
-            if (json_is_true(json_object_get(s, "accepting")))
+            if (content_supporter_accepting(c, s))
                 json_array_append_new(list,
-                                      json_pack("{s:O, s:O}", "value", json_object_get(s, "name"),
-                                                "slug", json_object_get(s, "slug")));
+                                      json_pack("{s:s, s:s}", "value", content_supporter_name(c, s),
+                                                "slug", content_item_slug(c, s)));
         }
         if (json_array_size(list) > SITEDATA_DATALIST_MAX)
             json_array_clear(list);
@@ -205,9 +205,8 @@ json_t *sitedata_datalist(const struct content *c, const char *field_id)
     }
     json_t *seen = json_object();
     json_array_foreach (c->supporters, i, s) {
-        json_array_foreach (json_object_get(s, "languages"), j, l) {
-            json_object_set(seen, json_string_value(l), l);
-        }
+        for (j = 0; j < content_supporter_nlanguages(c, s); j++)
+            json_object_set_new(seen, content_supporter_language(c, s, j), json_true());
     }
     size_t n = json_object_size(seen), k = 0;
     const char **names = xmalloc((n + 1) * sizeof *names);

@@ -717,8 +717,8 @@ static void test_reuse_stamp_order(void **state)
         assert_non_null(l);
         pthread_mutex_init(&l->lock, NULL);
         l->keep_faq = keep;
-        struct content_reuse hook = {l,         log_files,    log_stamp, log_apart,
-                                     log_whole, log_stand_in, NULL,      NULL};
+        struct content_reuse hook = {l,    log_files, log_stamp, log_apart, log_whole, log_stand_in,
+                                     NULL, NULL,      NULL};
         struct content c;
         struct diag d = DIAG_INIT;
         if (content_load_reusing(tree, dir, 4, &hook, &c, &d) != 0) {
@@ -755,6 +755,110 @@ static void test_reuse_stamp_order(void **state)
         pthread_mutex_destroy(&l->lock);
         free(l);
     }
+    drop(dir);
+}
+
+/* A hook that stands in for supporters 1 and 3 (of s0 .. s5) with names of
+ * its own, so the order proves they were used and their files not read. */
+static const char *stand_in_langs[] = {"Igbo", "English"};
+
+static void none_files(void *ctx, const char *collection, char *const *paths, size_t n)
+{
+    (void)ctx, (void)collection, (void)paths, (void)n;
+}
+
+static void none_stamp(void *ctx, const char *collection, size_t i, const char *path, int dirfd,
+                       const char *name)
+{
+    (void)ctx, (void)collection, (void)i, (void)path, (void)dirfd, (void)name;
+}
+
+static bool none_whole(void *ctx, const char *collection)
+{
+    (void)ctx, (void)collection;
+    return false;
+}
+
+static json_t *no_stand_in(void *ctx, const char *collection, size_t i)
+{
+    (void)ctx, (void)collection, (void)i;
+    return NULL;
+}
+
+static bool odd_stand_in(void *ctx, size_t i, struct content_stand_in *s)
+{
+    (void)ctx;
+    if (i != 1 && i != 3)
+        return false;
+    s->name = i == 1 ? "A1" : "A3";
+    s->accepting = i == 1;
+    s->languages = malloc(sizeof stand_in_langs);
+    assert_non_null(s->languages);
+    memcpy(s->languages, stand_in_langs, sizeof stand_in_langs);
+    s->nlanguages = i == 1 ? 2 : 0;
+    s->reused = 100 + i;
+    return true;
+}
+
+static void test_supporter_stand_ins(void **state)
+{
+    (void)state;
+    char *dir = scratch();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -f %s/supporters/*.md", dir);
+    assert_int_equal(system(cmd), 0);
+    for (int i = 0; i < 6; i++) {
+        char rel[64], text[200];
+        snprintf(rel, sizeof rel, "supporters/s%d.md", i);
+        snprintf(text, sizeof text,
+                 "---\nname: S %d\nrole: faculty\ndepartment: D\nmodalities: [phone]\n"
+                 "accepting: false\nlanguages: [Welsh]\n---\nBio.\n",
+                 i);
+        put(dir, rel, text);
+    }
+    put(dir, "supporters/s3.md", "---\nname: [not, read]\n---\n"); /* stood in for: not read */
+    struct content_reuse hook = {NULL,        none_files, none_stamp, NULL,        none_whole,
+                                 no_stand_in, NULL,       NULL,       odd_stand_in};
+    struct content c;
+    struct diag d = DIAG_INIT;
+    if (content_load_reusing(tree, dir, 2, &hook, &c, &d) != 0) {
+        char *said = printed(&d);
+        fail_msg("expected the content to load, got:\n%s", said);
+    }
+    static const struct {
+        const char *name, *slug, *langs;
+        bool stand_in, accepting;
+    } want[] = {
+        {"A1", "s1", "Igbo|English", true, true}, {"A3", "s3", "", true, false},
+        {"S 0", "s0", "Welsh", false, false},     {"S 2", "s2", "Welsh", false, false},
+        {"S 4", "s4", "Welsh", false, false},     {"S 5", "s5", "Welsh", false, false},
+    };
+    assert_int_equal(json_array_size(c.supporters), 6);
+    for (size_t k = 0; k < 6; k++) {
+        json_t *s = json_array_get(c.supporters, k);
+        const struct content_stand_in *si = content_stand_in_of(&c, s);
+        char langs[64] = "", path[256];
+        for (size_t j = 0; j < content_supporter_nlanguages(&c, s); j++)
+            snprintf(langs + strlen(langs), sizeof langs - strlen(langs), "%s%s", j ? "|" : "",
+                     content_supporter_language(&c, s, j));
+        snprintf(path, sizeof path, "%s/supporters/%s.md", dir, want[k].slug);
+        if (strcmp(content_supporter_name(&c, s), want[k].name) ||
+            strcmp(content_item_slug(&c, s), want[k].slug) ||
+            strcmp(content_item_path(&c, s), path) || strcmp(langs, want[k].langs) ||
+            (si != NULL) != want[k].stand_in ||
+            content_supporter_accepting(&c, s) != want[k].accepting)
+            fail_msg("supporter %zu: expected %s (%s, %s, languages \"%s\", accepting %d, "
+                     "stand-in %d), got %s (%s, %s, languages \"%s\", accepting %d, stand-in %d)",
+                     k, want[k].name, want[k].slug, path, want[k].langs, want[k].accepting,
+                     want[k].stand_in, content_supporter_name(&c, s), content_item_slug(&c, s),
+                     content_item_path(&c, s), langs, content_supporter_accepting(&c, s),
+                     si != NULL);
+        if (si)
+            assert_int_equal(si->reused, k == 0 ? 101 : 103);
+    }
+    assert_int_equal(d.nerrors, 0);
+    content_free(&c);
+    diag_free(&d);
     drop(dir);
 }
 
@@ -854,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_slug_claims),
         cmocka_unit_test(test_jobs_same_result),
         cmocka_unit_test(test_reuse_stamp_order),
+        cmocka_unit_test(test_supporter_stand_ins),
         cmocka_unit_test(test_shared_strings),
         cmocka_unit_test(test_slugify),
         cmocka_unit_test(test_frontmatter_split),

@@ -272,6 +272,66 @@ static void test_find_from_and_twice(void **state)
     json_decref(values);
 }
 
+/* A stand-in's values read where they are: every shape a record may hold
+ * (anyone who can write the site's folder can write one), only the one a
+ * supporter has is used. */
+static void test_supporter_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *values; /* JSON */
+        bool used, accepting;
+        const char *langs; /* joined by '|' */
+    } cases[] = {
+        {"{\"name\": \"Amara\", \"accepting\": true, \"languages\": [\"English\", \"Igbo\"], "
+         "\"role\": \"faculty\", \"order\": 3}",
+         true, true, "English|Igbo"},
+        {"{\"languages\": [], \"accepting\": false, \"name\": \"Amara\"}", true, false, ""},
+        {"{\"name\": \"Amara\", \"accepting\": true, \"languages\": [], \"photo\": \"a.jpg\"}",
+         false, false, NULL},
+        {"{\"name\": \"Amara\", \"languages\": []}", false, false, NULL},
+        {"{\"name\": \"Amara\", \"accepting\": true}", false, false, NULL},
+        {"{\"name\": \"Amara\", \"accepting\": true, \"languages\": \"English\"}", false, false,
+         NULL},
+        {"{\"name\": 7, \"accepting\": true, \"languages\": []}", false, false, NULL},
+        {"{\"accepting\": true, \"languages\": [\"English\"]}", false, false, NULL},
+    };
+    struct reuse_stamp st = {1, 2, 3, 4};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        json_t *values = json_loads(cases[k].values, 0, NULL);
+        assert_non_null(values);
+        struct reuse_writer *w = reuse_writer_new(key, 1, dir, NULL);
+        reuse_add_item(w, REUSE_SUPPORTER, "c/supporters/a.md", &st, "", false, values, "<li>", 4,
+                       "{}", 2, NULL, 0);
+        reuse_set_assets(w, "{}", 2);
+        put_index(w, NULL);
+        reuse_writer_free(w);
+        json_decref(values);
+        struct reuse *r = reuse_load(dir, key);
+        assert_non_null(r);
+        const char *name = "unset", **langs = NULL;
+        bool accepting = !cases[k].accepting;
+        size_t n = 99;
+        bool used = reuse_supporter_values(r, reuse_item(r, 0), &name, &accepting, &langs, &n);
+        char got[128] = "";
+        for (size_t i = 0; used && i < n; i++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "|" : "", langs[i]);
+        if (used != cases[k].used ||
+            (used && (strcmp(name, "Amara") || accepting != cases[k].accepting ||
+                      strcmp(got, cases[k].langs))))
+            fail_msg("values %s: expected %s (accepting %d, languages \"%s\"), got %s (name %s, "
+                     "accepting %d, languages \"%s\")",
+                     cases[k].values, cases[k].used ? "used" : "not used", cases[k].accepting,
+                     cases[k].langs ? cases[k].langs : "", used ? "used" : "not used",
+                     name ? name : "none", accepting, got);
+        if (!used && (langs || n))
+            fail_msg("values %s: not used, expected no languages left, got %zu", cases[k].values,
+                     n);
+        free(langs);
+        reuse_free(r);
+    }
+}
+
 static void test_reads_back(void **state)
 {
     (void)state;
@@ -668,6 +728,7 @@ int main(void)
     assert_non_null(mkdtemp(dir));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_back),
+        cmocka_unit_test(test_supporter_values),
         cmocka_unit_test(test_kept_runs),
         cmocka_unit_test(test_find_from_and_twice),
         cmocka_unit_test(test_damaged_records_are_not_used),
