@@ -636,24 +636,13 @@ static long place_of(const struct collection_files *f, const char *path)
     return -1;
 }
 
-/* The values the site reads of a stand-in, each of the type it expects. */
-static bool stand_in_whole(json_t *v, enum reuse_kind kind)
+/* The values the site reads of a FAQ entry's stand-in, each of the type it
+ * expects. */
+static bool stand_in_whole(json_t *v)
 {
-    if (kind == REUSE_FAQ) {
-        json_t *order = json_object_get(v, "order");
-        return json_is_string(json_object_get(v, "question")) &&
-               json_is_string(json_object_get(v, "category")) && (!order || json_is_integer(order));
-    }
-    json_t *langs = json_object_get(v, "languages"), *l;
-    size_t i;
-    if (!json_is_string(json_object_get(v, "name")) ||
-        !json_is_boolean(json_object_get(v, "accepting")) || !json_is_array(langs))
-        return false;
-    json_array_foreach (langs, i, l) {
-        if (!json_is_string(l))
-            return false;
-    }
-    return true;
+    json_t *order = json_object_get(v, "order");
+    return json_is_string(json_object_get(v, "question")) &&
+           json_is_string(json_object_get(v, "category")) && (!order || json_is_integer(order));
 }
 
 static void stamp_set(struct reuse_hook *h, struct collection_files *f, size_t i,
@@ -755,24 +744,21 @@ static bool hook_kept_whole(void *ctx, const char *collection)
     return true;
 }
 
-/* On the content loader's threads: values for a file unchanged since the
- * record, or NULL. */
+/* On the content loader's threads: values for a FAQ file unchanged since
+ * the record, or NULL. (A supporter has a stand-in of its own, below.) */
 static json_t *hook_stand_in(void *ctx, const char *collection, size_t i)
 {
     struct reuse_hook *h = ctx;
     const struct reuse_item *it = unchanged(h, files_of(h, collection), i);
-    if (!it)
+    if (!it || it->kind != REUSE_FAQ)
         return NULL;
     /* A stand-in carries what the site reads of an unchanged item beside
-     * what the record kept for it (its card, entry, answer, page): the
-     * directory's order, counts and filters, the request form's lists, and
-     * the FAQ's order and topics. Decoding the rest would cost as much. */
-    static const char *const supporter[] = {"name", "accepting", "languages", "photo", NULL};
+     * what the record kept for it (its answer): the FAQ's order and topics.
+     * Decoding the rest would cost as much. */
     static const char *const faq[] = {"question", "category", "order", NULL};
-    json_t *v = reuse_values(h->b->prev, it, it->kind == REUSE_FAQ ? faq : supporter);
-    /* A photo is copied by every build (its asset name is its hash). A
-     * record is a file: values without their required shape are not used. */
-    if (!v || json_object_get(v, "photo") || !stand_in_whole(v, it->kind)) {
+    json_t *v = reuse_values(h->b->prev, it, faq);
+    /* A record is a file: values without their required shape are not used. */
+    if (!v || !stand_in_whole(v)) {
         json_decref(v);
         return NULL;
     }
@@ -781,7 +767,10 @@ static json_t *hook_stand_in(void *ctx, const char *collection, size_t i)
 }
 
 /* The same for a supporter, as a stand-in of its own (content.h): no JSON
- * is made of it. */
+ * is made of it. What the site reads of it beside what the record kept
+ * (its card, entry and page): the directory's order, counts and filters,
+ * and the request form's lists. One with a photo is read again: every
+ * build copies the photo (its asset name is its hash). */
 static bool hook_stand_in_supporter(void *ctx, size_t i, struct content_stand_in *s)
 {
     struct reuse_hook *h = ctx;
