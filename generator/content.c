@@ -1015,19 +1015,67 @@ static void key_category(const struct content *c, json_t *o, struct sort_key *k)
     *k = (struct sort_key){o, order_of(o), 0, str_of(o, "name"), ""};
 }
 
+static int key_cmp(const struct sort_key *a, const struct sort_key *b)
+{
+    return by_key(&a, &b);
+}
+
+/* order[0..n) as keys in order, when they are nearly in it (as a rebuild
+ * after an edit finds supporters whose files are named after them): the
+ * keys out of place are set aside, sorted and merged back, n comparisons
+ * and k log k where a sort takes n log n. False, with order untouched past
+ * what it holds, when more than an eighth are out of place. */
+static bool sort_nearly_sorted(struct sort_key *keys, size_t n, struct sort_key **order)
+{
+    struct sort_key **aside = xmalloc((n / 8 + 1) * sizeof *aside);
+    size_t kept = 0, naside = 0;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        struct sort_key *k = &keys[i];
+        if (kept && key_cmp(k, order[kept - 1]) < 0) {
+            /* The one before it may be the one out of place: it goes
+             * aside when this one still follows the one before that. */
+            struct sort_key *out = k;
+            if (kept == 1 || key_cmp(k, order[kept - 2]) > 0) {
+                out = order[kept - 1];
+                order[kept - 1] = k;
+            }
+            ok = naside < n / 8;
+            if (ok)
+                aside[naside++] = out;
+        } else {
+            order[kept++] = k;
+        }
+    }
+    if (ok) {
+        qsort(aside, naside, sizeof *aside, by_key);
+        /* Merged from the end, in place: order has room for all. */
+        size_t a = kept, b = naside, to = n;
+        while (b > 0) {
+            if (a > 0 && key_cmp(order[a - 1], aside[b - 1]) > 0)
+                order[--to] = order[--a];
+            else
+                order[--to] = aside[--b];
+        }
+    }
+    free(aside);
+    return ok;
+}
+
 /* Sorts the n items of arr in place by their keys (keys[i] is item i's). */
 static void sort_keys(json_t *arr, struct sort_key *keys, size_t n)
 {
     size_t i = 1;
-    while (i < n && by_key(&(const struct sort_key *){&keys[i - 1]},
-                           &(const struct sort_key *){&keys[i]}) <= 0)
+    while (i < n && key_cmp(&keys[i - 1], &keys[i]) <= 0)
         i++;
     if (i >= n) /* in order already */
         return;
     struct sort_key **order = xmalloc((n ? n : 1) * sizeof *order);
-    for (size_t i = 0; i < n; i++)
-        order[i] = &keys[i];
-    qsort(order, n, sizeof *order, by_key);
+    if (!sort_nearly_sorted(keys, n, order)) {
+        for (size_t i = 0; i < n; i++)
+            order[i] = &keys[i];
+        qsort(order, n, sizeof *order, by_key);
+    }
     for (size_t i = 0; i < n; i++)
         json_incref(order[i]->item);
     for (size_t i = 0; i < n; i++)

@@ -862,6 +862,63 @@ static void test_supporter_stand_ins(void **state)
     drop(dir);
 }
 
+static int by_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Supporters come in name order whatever their files' order: nearly in it
+ * (one moved up, one moved down, as after an edit; the order a rebuild
+ * finds), the reverse of it, and shuffled. */
+static void test_supporters_sorted_from_any_order(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    for (int pattern = 0; pattern < 3; pattern++) {
+        char *dir = scratch();
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -f %s/supporters/*.md", dir);
+        assert_int_equal(system(cmd), 0);
+        char names[N][32];
+        const char *want[N];
+        unsigned seed = 7;
+        for (int i = 0; i < N; i++) {
+            int at = pattern == 0   ? i
+                     : pattern == 1 ? N - 1 - i
+                                    : (int)((seed = seed * 1103515245u + 12345u) >> 16) % 1000;
+            if (pattern == 0 && i == 5)
+                at = 50; /* sorts far later than its file */
+            if (pattern == 0 && i == 40)
+                at = 2; /* and far earlier */
+            snprintf(names[i], sizeof names[i], "P %03d %02d", at, i);
+            want[i] = names[i];
+            char rel[64], text[200];
+            snprintf(rel, sizeof rel, "supporters/f%02d.md", i);
+            snprintf(text, sizeof text,
+                     "---\nname: %s\nrole: faculty\ndepartment: D\nmodalities: [phone]\n---\n"
+                     "Bio.\n",
+                     names[i]);
+            put(dir, rel, text);
+        }
+        qsort(want, N, sizeof *want, by_cstr);
+        struct content c;
+        struct diag d = DIAG_INIT;
+        if (content_load(tree, dir, &c, &d) != 0) {
+            char *said = printed(&d);
+            fail_msg("pattern %d: expected the content to load, got:\n%s", pattern, said);
+        }
+        assert_int_equal(json_array_size(c.supporters), N);
+        for (size_t k = 0; k < N; k++) {
+            const char *got = content_supporter_name(&c, json_array_get(c.supporters, k));
+            if (strcmp(got, want[k]))
+                fail_msg("pattern %d, place %zu: expected %s, got %s", pattern, k, want[k], got);
+        }
+        content_free(&c);
+        diag_free(&d);
+        drop(dir);
+    }
+}
+
 /* With a ys_strings, equal strings of files loaded one after the other are
  * mostly one JSON string (a slot may go to another string meanwhile), and no
  * value is ever taken for another: 2,000 files whose values share slots. */
@@ -959,6 +1016,7 @@ int main(void)
         cmocka_unit_test(test_jobs_same_result),
         cmocka_unit_test(test_reuse_stamp_order),
         cmocka_unit_test(test_supporter_stand_ins),
+        cmocka_unit_test(test_supporters_sorted_from_any_order),
         cmocka_unit_test(test_shared_strings),
         cmocka_unit_test(test_slugify),
         cmocka_unit_test(test_frontmatter_split),
