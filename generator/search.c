@@ -1358,9 +1358,9 @@ struct search_patch {
     size_t nterms;
     struct posting *postings;
     size_t npostings;
-    uint32_t *shard;  /* each term's */
-    size_t *saved_at; /* [nterms + 1]: each term's first byte in saved */
-    char *saved;
+    uint32_t *shard;   /* each term's */
+    size_t *saved_at;  /* [nterms + 1]: each term's first byte in saved */
+    const char *saved; /* the caller's bytes, read where they are */
     size_t saved_len;
     char *words;
     uint32_t nshards;
@@ -1418,7 +1418,6 @@ void search_patch_free(struct search_patch *p)
     free(p->terms);
     free(p->shard);
     free(p->saved_at);
-    free(p->saved);
     free(p->postings);
     free(p->words);
     free(p->added);
@@ -1508,8 +1507,7 @@ struct search_patch *search_patch_load(const char *data, size_t len)
     if (r.bad || r.p != r.end)
         goto bad;
     p->saved_at[nterms] = len;
-    p->saved = xmalloc(len);
-    memcpy(p->saved, data, len);
+    p->saved = data;
     p->saved_len = len;
     p->old_len = xmalloc((ndocs + 1) * sizeof *p->old_len);
     memcpy(p->old_len, p->len, ndocs * sizeof *p->len);
@@ -1780,6 +1778,9 @@ void search_format_docs(const struct search_page *const *pages, size_t npages, s
 
 void search_patch_save(const struct search_patch *p, struct buf *out)
 {
+    /* About as long as it was: made room for once, not grown by doubling
+     * (each step a copy into pages not touched before). */
+    buf_reserve(out, out->len + p->saved_len + p->saved_len / 16 + 64);
     buf_append(out, SAVED_MAGIC, 4);
     put_varint(out, p->ndocs);
     for (size_t i = 0; i < p->ndocs; i++) {

@@ -115,7 +115,9 @@ size_t search_page_ndocs(const struct search_page *p);
 void search_plan_save(const struct search_plan *p, struct buf *out);
 
 struct search_patch;
-/* The saved index, or NULL for bytes search_plan_save did not write. */
+/* The saved index, or NULL for bytes search_plan_save did not write. The
+ * patch reads data where it is (a rebuild's record maps it): it must stay
+ * as it is until the patch is freed. */
 struct search_patch *search_patch_load(const char *data, size_t len);
 void search_patch_free(struct search_patch *p);
 size_t search_patch_ndocs(const struct search_patch *p);
