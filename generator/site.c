@@ -1317,40 +1317,62 @@ static int cmp_cstr(const void *a, const void *b)
 
 /* A value already in the set is only looked up: 10,000 supporters name a
  * few languages 20,000 times, and setting one checks and replaces it. */
-static void add_distinct(json_t *set, const char *name)
+/* A handful of names, each once: a program's supporters speak a few
+ * languages between them, 10,000 times over. The last one found is looked
+ * at first; past FEW_NAMES, a JSON object keeps the rest. */
+#define FEW_NAMES 32
+struct name_set {
+    const char *few[FEW_NAMES];
+    size_t nfew, last;
+    json_t *more; /* the names past the first FEW_NAMES, or NULL */
+};
+
+static void add_distinct(struct name_set *set, const char *name)
 {
-    if (name && !json_object_get(set, name))
-        json_object_set_new(set, name, json_true());
+    if (!name)
+        return;
+    if (set->nfew && !strcmp(set->few[set->last], name))
+        return;
+    for (size_t i = 0; i < set->nfew; i++)
+        if (!strcmp(set->few[i], name)) {
+            set->last = i;
+            return;
+        }
+    if (set->nfew < FEW_NAMES) {
+        set->last = set->nfew;
+        set->few[set->nfew++] = name;
+    } else {
+        if (!set->more)
+            set->more = json_object();
+        json_object_set_new(set->more, name, json_true());
+    }
 }
 
 /* The supporters' languages, sorted, each once. */
 static json_t *distinct_languages(const struct content *c)
 {
-    json_t *set = json_object(), *res = json_array(), *s;
+    struct name_set set = {.nfew = 0};
+    json_t *s;
     size_t i;
     json_array_foreach (c->supporters, i, s) {
         for (size_t j = 0; j < content_supporter_nlanguages(c, s); j++)
-            add_distinct(set, content_supporter_language(c, s, j));
+            add_distinct(&set, content_supporter_language(c, s, j));
     }
-    const char *k;
+    size_t n = set.nfew + json_object_size(set.more), k = 0;
+    const char **names = xmalloc((n + 1) * sizeof *names);
+    for (i = 0; i < set.nfew; i++)
+        names[k++] = set.few[i];
+    const char *name;
     json_t *unused;
-    json_object_foreach (set, k, unused) {
-        json_array_append_new(res, json_string(k));
+    json_object_foreach (set.more, name, unused) {
+        names[k++] = name;
     }
-    json_decref(set);
-    /* jansson keeps insertion order; sort the names for a stable page. */
-    size_t n = json_array_size(res);
-    const char **names = malloc((n + 1) * sizeof *names);
-    if (!names)
-        abort();
-    for (i = 0; i < n; i++)
-        names[i] = json_string_value(json_array_get(res, i));
     qsort(names, n, sizeof *names, cmp_cstr);
     json_t *sorted = json_array();
     for (i = 0; i < n; i++)
         json_array_append_new(sorted, json_string(names[i]));
     free(names);
-    json_decref(res);
+    json_decref(set.more);
     return sorted;
 }
 

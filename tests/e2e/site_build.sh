@@ -47,6 +47,24 @@ expect_contains "contact on every page" "$out/404.html" "peers@example.org"
 expect_contains "not accepting is shown" "$out/supporters/bob-baker/index.html" "Not accepting requests"
 expect_contains "accepting is shown" "$out/supporters/ada-lovelace/index.html" "Accepting requests"
 expect_contains "filter data on cards" "$out/supporters/index.html" 'data-languages="english|french"'
+
+# The language filter lists each language once, in order, however many:
+# 40 between three supporters, some said by all three.
+cp -R "$FIXTURES/minimal" "$T/langs"
+langs=$(for i in $(seq 10 49); do printf 'L%s ' "$i"; done)
+for who in 0 1 2; do
+    list=$(for l in $langs; do case $((${l#L} % 3)) in "$who") printf '%s, ' "$l" ;; esac; done)
+    printf -- '---\nname: Lang %s\nrole: faculty\ndepartment: D\nmodalities: [phone]\nlanguages: [%sShared, Also]\n---\nBio.\n' \
+        "$who" "$list" >"$T/langs/supporters/lang-$who.md"
+done
+"$PEERSITE" build --content "$T/langs" --theme "$THEME" --out "$T/langs-site" >"$T/langs.log" 2>&1
+expect_status "build supporters with 40 languages between them" 0 $?
+got=$(sed -n '/id="filter-language"/,/<\/select>/p' "$T/langs-site/supporters/index.html" |
+    grep -o '<option value="[^"]*">[^<]*' | sed 's/.*">//' | grep -v '^Any' | tr '\n' ' ')
+want=$(printf '%s\n' $langs Shared Also English French | LC_ALL=C sort | tr '\n' ' ')
+if [ "$got" = "$want" ]; then ok "the language filter lists each of the 44 once, in order"; else
+    fail "the language filter lists each of the 44 once, in order" "expected: $want
+got: $got"; fi
 expect_contains "labels tied to inputs" "$out/request/index.html" '<label for="f-name">'
 expect_contains "required fields marked" "$out/request/index.html" 'name="name" maxlength="200" required'
 expect_contains "no-clinical-details warning" "$out/request/index.html" "do not include clinical details"
