@@ -1209,8 +1209,24 @@ const struct reuse_item *reuse_find_item_from(const struct reuse *r, const char 
 
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
 {
-    long i = r ? find_name(r, r->page_slots, r->nslots_pages, page_name, rel) : -1;
-    return i < 0 ? NULL : &r->pages[i];
+    size_t next = SIZE_MAX;
+    return reuse_find_page_from(r, rel, &next);
+}
+
+const struct reuse_page *reuse_find_page_from(const struct reuse *r, const char *rel, size_t *next)
+{
+    if (!r)
+        return NULL;
+    /* Pages are kept in the order the last build finished them, mostly
+     * the order they come in now: as for items, the one after the last
+     * found is tried first. */
+    long i = *next < r->npages && !strcmp(r->pages[*next].rel.s, rel)
+                 ? (long)*next
+                 : find_name(r, r->page_slots, r->nslots_pages, page_name, rel);
+    if (i < 0)
+        return NULL;
+    *next = (size_t)i + 1;
+    return &r->pages[i];
 }
 
 static bool wanted(const char *name, const char *const *only)

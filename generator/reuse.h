@@ -135,6 +135,8 @@ const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path
 const struct reuse_item *reuse_find_item_from(const struct reuse *r, const char *path,
                                               size_t *next);
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel);
+/* The same, looking first at the page *next names, as reuse_find_item_from. */
+const struct reuse_page *reuse_find_page_from(const struct reuse *r, const char *rel, size_t *next);
 /* The pages in the order the build that made the record finished them. */
 size_t reuse_npages(const struct reuse *r);
 const struct reuse_page *reuse_page_at(const struct reuse *r, size_t i);

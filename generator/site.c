@@ -88,6 +88,7 @@ struct build {
     struct reuse_hook *hook;
     bool faq_same, supporters_same; /* every FAQ entry, every supporter reused */
     struct page_job *run;           /* kept pages not submitted yet */
+    size_t next_page;               /* the record's page keep_page tries first */
     /* In place, the last build's search index is patched (search.h) while
      * pages come back in the order the record has them, each made again
      * with as many documents as before: */
@@ -1054,7 +1055,7 @@ static bool keep_page(struct build *b, const char *rel)
 {
     if (!b->prev)
         return false;
-    const struct reuse_page *pg = reuse_find_page(b->prev, rel);
+    const struct reuse_page *pg = reuse_find_page_from(b->prev, rel, &b->next_page);
     if (!pg) {
         /* Nothing to render it from either (a stand-in holds only what
          * the lists need): this build ends, and a full one follows. */
@@ -1462,7 +1463,12 @@ static void record_item(struct build *b, struct collection_files *files, enum re
                         size_t answer_len)
 {
     const char *path = content_item_path(&b->c, item);
-    long at = path ? place_of(files, path) : -1;
+    /* A stand-in is file number its place among the collection's (the
+     * loader's order is the files hook's): no search through 10,000. */
+    const struct content_stand_in *si = content_stand_in_of(&b->c, item);
+    long at = si ? (long)(si - b->c.stand_ins) : -1;
+    if (!si || (size_t)at >= files->n || strcmp(files->paths[at], path))
+        at = path ? place_of(files, path) : -1;
     if (at < 0 || !files->stamped[at])
         return; /* not recorded: the next build reads everything again */
     size_t i = (size_t)at;

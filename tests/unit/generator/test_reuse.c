@@ -266,6 +266,21 @@ static void test_find_from_and_twice(void **state)
             next = from[k];
             assert_null(reuse_find_item_from(r, "c/supporters/s99.md", &next));
             assert_int_equal(next, from[k]); /* not found: left as it was */
+            next = from[k];
+            const struct reuse_page *pg =
+                reuse_find_page_from(r, "supporters/s12/index.html", &next);
+            if (pg != reuse_page_at(r, 12) || next != 13)
+                fail_msg("page looked up from %zu: expected page 12 and next 13, got %s and %zu",
+                         from[k], pg ? pg->rel.s : "none", next);
+            next = from[k];
+            assert_null(reuse_find_page_from(r, "supporters/s99/index.html", &next));
+            assert_int_equal(next, from[k]);
+        }
+        next = 0;
+        for (int i = 0; i < N; i++) { /* pages in order too */
+            snprintf(path, sizeof path, "supporters/s%02d/index.html", i);
+            assert_ptr_equal(reuse_find_page_from(r, path, &next), reuse_page_at(r, (size_t)i));
+            assert_int_equal(next, i + 1);
         }
         reuse_free(r);
     }
