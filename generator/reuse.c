@@ -1191,20 +1191,29 @@ const struct reuse_item *reuse_find_item(const struct reuse *r, const char *path
     return reuse_find_item_from(r, path, &next);
 }
 
+/* The entry of one of r's tables (count of them, named by name) called
+ * want, or -1. A build comes to them mostly in the order the record holds
+ * them (files as they are listed, pages as the last build finished them):
+ * the one *next names is tried first, where the table would cost three
+ * misses of the cache (slot, entry, name); *next then names the one after
+ * the one found. */
+static long find_from(const struct reuse *r, const size_t *slots, size_t nslots, size_t count,
+                      const struct reuse_text *(*name)(const struct reuse *, size_t),
+                      const char *want, size_t *next)
+{
+    long i = *next < count && !strcmp(name(r, *next)->s, want)
+                 ? (long)*next
+                 : find_name(r, slots, nslots, name, want);
+    if (i >= 0)
+        *next = (size_t)i + 1;
+    return i;
+}
+
 const struct reuse_item *reuse_find_item_from(const struct reuse *r, const char *path, size_t *next)
 {
-    if (!r)
-        return NULL;
-    /* Files are stamped in the order they are listed, mostly the order of
-     * their records: the item after the last one found is tried first, where
-     * the table would cost three misses of the cache (slot, item, name). */
-    long i = *next < r->nitems && !strcmp(r->items[*next].path.s, path)
-                 ? (long)*next
-                 : find_name(r, r->item_slots, r->nslots_items, item_name, path);
-    if (i < 0)
-        return NULL;
-    *next = (size_t)i + 1;
-    return &r->items[i];
+    long i =
+        r ? find_from(r, r->item_slots, r->nslots_items, r->nitems, item_name, path, next) : -1;
+    return i < 0 ? NULL : &r->items[i];
 }
 
 const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
@@ -1215,18 +1224,8 @@ const struct reuse_page *reuse_find_page(const struct reuse *r, const char *rel)
 
 const struct reuse_page *reuse_find_page_from(const struct reuse *r, const char *rel, size_t *next)
 {
-    if (!r)
-        return NULL;
-    /* Pages are kept in the order the last build finished them, mostly
-     * the order they come in now: as for items, the one after the last
-     * found is tried first. */
-    long i = *next < r->npages && !strcmp(r->pages[*next].rel.s, rel)
-                 ? (long)*next
-                 : find_name(r, r->page_slots, r->nslots_pages, page_name, rel);
-    if (i < 0)
-        return NULL;
-    *next = (size_t)i + 1;
-    return &r->pages[i];
+    long i = r ? find_from(r, r->page_slots, r->nslots_pages, r->npages, page_name, rel, next) : -1;
+    return i < 0 ? NULL : &r->pages[i];
 }
 
 static bool wanted(const char *name, const char *const *only)

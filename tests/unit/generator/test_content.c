@@ -37,6 +37,16 @@ static char *scratch(void)
     return strdup(dir);
 }
 
+/* The fixture without its supporters, for a test that writes its own. */
+static char *scratch_without_supporters(void)
+{
+    char *dir = scratch();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -f %s/supporters/*.md", dir);
+    assert_int_equal(system(cmd), 0);
+    return dir;
+}
+
 static void drop(char *dir)
 {
     char cmd[512];
@@ -53,6 +63,18 @@ static void put(const char *dir, const char *rel, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+}
+
+/* supporters/file.md: a faculty supporter called name, with the YAML lines
+ * more (each ending in a newline) besides. */
+static void put_supporter(const char *dir, const char *file, const char *name, const char *more)
+{
+    char rel[128], text[512];
+    snprintf(rel, sizeof rel, "supporters/%s.md", file);
+    snprintf(text, sizeof text,
+             "---\nname: %s\nrole: faculty\ndepartment: D\nmodalities: [phone]\n%s---\nBio.\n",
+             name, more);
+    put(dir, rel, text);
 }
 
 /* Loads dir after replacing rel with text; expects failure and message. */
@@ -702,12 +724,10 @@ static void test_reuse_stamp_order(void **state)
     (void)state;
     char *dir = scratch();
     for (int i = 0; i < 200; i++) {
-        char rel[64], text[160];
-        snprintf(rel, sizeof rel, "supporters/s%03d.md", i);
-        snprintf(text, sizeof text,
-                 "---\nname: S %d\nrole: faculty\ndepartment: D\nmodalities: [phone]\n---\nBio.\n",
-                 i);
-        put(dir, rel, text);
+        char rel[64], text[160], file[16], name[16];
+        snprintf(file, sizeof file, "s%03d", i);
+        snprintf(name, sizeof name, "S %d", i);
+        put_supporter(dir, file, name, "");
         snprintf(rel, sizeof rel, "faq/q%03d.md", i);
         snprintf(text, sizeof text, "---\nquestion: Q%d?\ncategory: C\n---\nA.\n", i);
         put(dir, rel, text);
@@ -803,18 +823,12 @@ static bool odd_stand_in(void *ctx, size_t i, struct content_stand_in *s)
 static void test_supporter_stand_ins(void **state)
 {
     (void)state;
-    char *dir = scratch();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -f %s/supporters/*.md", dir);
-    assert_int_equal(system(cmd), 0);
+    char *dir = scratch_without_supporters();
     for (int i = 0; i < 6; i++) {
-        char rel[64], text[200];
-        snprintf(rel, sizeof rel, "supporters/s%d.md", i);
-        snprintf(text, sizeof text,
-                 "---\nname: S %d\nrole: faculty\ndepartment: D\nmodalities: [phone]\n"
-                 "accepting: false\nlanguages: [Welsh]\n---\nBio.\n",
-                 i);
-        put(dir, rel, text);
+        char file[16], name[16];
+        snprintf(file, sizeof file, "s%d", i);
+        snprintf(name, sizeof name, "S %d", i);
+        put_supporter(dir, file, name, "accepting: false\nlanguages: [Welsh]\n");
     }
     put(dir, "supporters/s3.md", "---\nname: [not, read]\n---\n"); /* stood in for: not read */
     struct content_reuse hook = {NULL,        none_files, none_stamp, NULL,        none_whole,
@@ -875,10 +889,7 @@ static void test_supporters_sorted_from_any_order(void **state)
     (void)state;
     enum { N = 60 };
     for (int pattern = 0; pattern < 3; pattern++) {
-        char *dir = scratch();
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -f %s/supporters/*.md", dir);
-        assert_int_equal(system(cmd), 0);
+        char *dir = scratch_without_supporters();
         char names[N][32];
         const char *want[N];
         unsigned seed = 7;
@@ -892,13 +903,9 @@ static void test_supporters_sorted_from_any_order(void **state)
                 at = 2; /* and far earlier */
             snprintf(names[i], sizeof names[i], "P %03d %02d", at, i);
             want[i] = names[i];
-            char rel[64], text[200];
-            snprintf(rel, sizeof rel, "supporters/f%02d.md", i);
-            snprintf(text, sizeof text,
-                     "---\nname: %s\nrole: faculty\ndepartment: D\nmodalities: [phone]\n---\n"
-                     "Bio.\n",
-                     names[i]);
-            put(dir, rel, text);
+            char file[16];
+            snprintf(file, sizeof file, "f%02d", i);
+            put_supporter(dir, file, names[i], "");
         }
         qsort(want, N, sizeof *want, by_cstr);
         struct content c;
