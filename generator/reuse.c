@@ -17,7 +17,7 @@
 
 #include "xalloc.h"
 
-#define MAGIC "peersite-cache 8\n"
+#define MAGIC "peersite-cache 9\n"
 #define TRAILER "end\n"
 /* A change this close before a build may share its clock tick with the
  * build's own reading of the file: 20 ms where the file system keeps times
@@ -554,8 +554,34 @@ static bool put_values(struct buf *b, json_t *values)
     return ok;
 }
 
+/* A supporter's stand-in values (reuse_supporter_values) as the index
+ * keeps them: accepting (a byte), the name, the languages' count and each
+ * language. Nothing when values do not have that shape, or hold a photo. */
+static void put_summary(struct buf *b, json_t *values)
+{
+    json_t *name = json_object_get(values, "name"), *accepting, *langs, *l;
+    accepting = json_object_get(values, "accepting");
+    langs = json_object_get(values, "languages");
+    size_t i;
+    bool ok = json_is_string(name) && json_is_boolean(accepting) && json_is_array(langs) &&
+              !json_object_get(values, "photo");
+    json_array_foreach (langs, i, l) {
+        ok = ok && json_is_string(l);
+    }
+    if (!ok)
+        return;
+    uint8_t yes = json_is_true(accepting);
+    put(b, &yes, 1);
+    put_text(b, json_string_value(name), json_string_length(name));
+    put_u32(b, (uint32_t)json_array_size(langs));
+    json_array_foreach (langs, i, l) {
+        put_text(b, json_string_value(l), json_string_length(l));
+    }
+}
+
 static void put_item_head(struct reuse_writer *w, enum reuse_kind kind, const char *path,
-                          const struct reuse_stamp *stamp, const char *reviewed, bool fresh)
+                          const struct reuse_stamp *stamp, const char *reviewed, bool fresh,
+                          const char *summary, size_t summary_len)
 {
     uint8_t head[2] = {(uint8_t)kind, fresh};
     struct buf *b = &w->out.own;
@@ -566,6 +592,8 @@ static void put_item_head(struct reuse_writer *w, enum reuse_kind kind, const ch
     put_u64(b, stamp->ino);
     put_text(b, path, strlen(path));
     put_text(b, reviewed, strlen(reviewed));
+    put_u32(b, (uint32_t)summary_len);
+    put(b, summary, summary_len);
     w->nitems++;
 }
 
@@ -574,9 +602,12 @@ void reuse_add_item(struct reuse_writer *w, enum reuse_kind kind, const char *pa
                     json_t *values, const char *card, size_t card_len, const char *entry,
                     size_t entry_len, const char *answer, size_t answer_len)
 {
-    struct buf v = BUF_INIT;
+    struct buf v = BUF_INIT, summary = BUF_INIT;
     bool whole = put_values(&v, values);
-    put_item_head(w, kind, path, stamp, reviewed, fresh || !whole);
+    if (kind == REUSE_SUPPORTER)
+        put_summary(&summary, values);
+    put_item_head(w, kind, path, stamp, reviewed, fresh || !whole, summary.data, summary.len);
+    buf_free(&summary);
     put_blob(w, &w->out.own, v.data, v.len);
     put_blob(w, &w->out.own, card, card_len);
     put_blob(w, &w->out.own, entry, entry_len);
@@ -599,7 +630,8 @@ void reuse_keep_item(struct reuse_writer *w, const struct reuse_item *it,
         w->nitems++;
         return;
     }
-    put_item_head(w, it->kind, it->path.s, stamp, it->reviewed.s, fresh);
+    put_item_head(w, it->kind, it->path.s, stamp, it->reviewed.s, fresh, it->summary.s,
+                  it->summary.len);
     put_kept(&w->out.own, &it->values);
     put_kept(&w->out.own, &it->card);
     put_kept(&w->out.own, &it->entry);
@@ -810,6 +842,22 @@ static struct reuse_text get_text(struct reader *r)
     return t;
 }
 
+/* Bytes of the index, in bounds (what they hold is read where they are
+ * used, within them). */
+static struct reuse_text get_bytes(struct reader *r)
+{
+    struct reuse_text t = {"", 0, 0};
+    uint32_t n = get_u32(r);
+    if (r->bad || (size_t)(r->end - r->p) < n) {
+        r->bad = true;
+        return t;
+    }
+    t.s = r->p;
+    t.len = n;
+    r->p += n;
+    return t;
+}
+
 /* A blob of the data: in bounds with room for its NUL and checksum after
  * it, or the record is bad. Its bytes are not even looked at here: the NUL
  * and the checksum are checked where the blob is read (reuse_whole), on the
@@ -897,6 +945,7 @@ static bool parse(struct reuse *r, struct reader *rd)
         it->stamp.ino = get_u64(rd);
         it->path = get_text(rd);
         it->reviewed = get_text(rd);
+        it->summary = get_bytes(rd);
         it->values = get_blob(rd, r);
         it->card = get_blob(rd, r);
         it->entry = get_blob(rd, r);
@@ -1246,78 +1295,38 @@ bool reuse_whole(const struct reuse *r, const struct reuse_text *t)
            !sum_differs((const uint8_t *)t->s + t->len + 1, t->s, t->len, r->id, ID_BYTES);
 }
 
-/* A text passed over: in bounds and ended, its bytes not looked at (the
- * blob's checksum vouches for them, and no one reads them). */
-static void skip_text(struct reader *r)
-{
-    uint32_t n = get_u32(r);
-    if (r->bad || (size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0') {
-        r->bad = true;
-        return;
-    }
-    r->p += n + 1;
-}
-
-static bool is_key(const struct reuse_text *t, const char *key, size_t len)
-{
-    return t->len == len && !memcmp(t->s, key, len);
-}
-#define IS_KEY(t, key) is_key(&(t), key, sizeof key - 1)
-
 bool reuse_supporter_values(const struct reuse *r, const struct reuse_item *it, const char **name,
                             bool *accepting, const char ***languages, size_t *nlanguages)
 {
+    (void)r;
     *name = NULL;
     *languages = NULL;
     *nlanguages = 0;
-    if (!reuse_whole(r, &it->values))
+    if (!it->summary.len)
         return false;
-    /* Of a supporter's dozen values, three are read: the others are passed
-     * over (10,000 times a rebuild). */
-    struct reader rd = {it->values.s, it->values.s + it->values.len, false};
-    bool said_accepting = false, said_languages = false;
-    uint32_t n = get_u32(&rd);
-    for (uint32_t i = 0; i < n && !rd.bad; i++) {
-        struct reuse_text key = get_text(&rd);
-        char type = 0;
-        take(&rd, &type, 1);
-        if (IS_KEY(key, "photo")) { /* copied by every build: not stood in for */
-            rd.bad = true;
-        } else if (type == 's' && IS_KEY(key, "name")) {
-            *name = get_text(&rd).s;
-        } else if (type == 's') {
-            skip_text(&rd);
-        } else if (type == 't' || type == 'f') {
-            if (IS_KEY(key, "accepting")) {
-                *accepting = type == 't';
-                said_accepting = true;
-            }
-        } else if (type == 'i') {
-            get_u64(&rd);
-        } else if (type == 'a') {
-            uint32_t k = get_u32(&rd);
-            bool these = IS_KEY(key, "languages") && !said_languages;
-            if (these && k && k <= (size_t)(rd.end - rd.p) / 5) /* a text takes 5 bytes or more */
-                *languages = xmalloc(k * sizeof **languages);
-            else if (these && k)
-                rd.bad = true;
-            said_languages = said_languages || these;
-            for (uint32_t j = 0; j < k && !rd.bad; j++) {
-                if (these)
-                    (*languages)[(*nlanguages)++] = get_text(&rd).s;
-                else
-                    skip_text(&rd);
-            }
-        } else {
-            rd.bad = true;
-        }
+    /* In the index, whose checksum was compared when it was loaded; read
+     * within its bytes all the same (put_summary wrote them). */
+    struct reader rd = {it->summary.s, it->summary.s + it->summary.len, false};
+    uint8_t yes = 2;
+    take(&rd, &yes, 1);
+    struct reuse_text n = get_text(&rd);
+    uint32_t k = get_u32(&rd);
+    if (!rd.bad && yes <= 1 &&
+        k <= (size_t)(rd.end - rd.p) / 5) { /* a text takes 5 bytes or more */
+        *languages = k ? xmalloc(k * sizeof **languages) : NULL;
+        for (uint32_t j = 0; j < k && !rd.bad; j++)
+            (*languages)[(*nlanguages)++] = get_text(&rd).s;
+    } else {
+        rd.bad = true;
     }
-    if (rd.bad || !*name || !said_accepting || !said_languages) {
+    if (rd.bad || rd.p != rd.end) {
         free(*languages);
         *languages = NULL;
         *nlanguages = 0;
         return false;
     }
+    *name = n.s;
+    *accepting = yes == 1;
     return true;
 }
 

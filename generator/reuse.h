@@ -14,7 +14,8 @@
  *     files): when the key differs, nothing is reused;
  *   - for each supporter and FAQ file: its identity on disk (size, times,
  *     inode) and its git date, its values, and what was made from it (the directory card,
- *     the supporters.json entry, the answer's HTML);
+ *     the supporters.json entry, the answer's HTML); for a supporter, in the
+ *     index itself, what its stand-in needs (name, languages, accepting);
  *   - for each page: its search documents (and how many) and its ids (for
  *     the link check);
  *   - the theme's assets as the templates see them (their hashed names and
@@ -77,6 +78,10 @@ struct reuse_item {
     struct reuse_text reviewed; /* its git date as reuse_reviewed gave it */
     struct reuse_stamp stamp;
     bool fresh; /* changed too close to its build: read it again */
+    /* A supporter's stand-in values (reuse_supporter_values), in the index
+     * (bytes, not a string): empty for a FAQ entry, or a supporter that
+     * cannot be stood in for. */
+    struct reuse_text summary;
     struct reuse_text values, card, entry, answer;
 };
 
@@ -159,9 +164,13 @@ bool reuse_whole(const struct reuse *r, const struct reuse_text *t);
 json_t *reuse_values(const struct reuse *r, const struct reuse_item *it, const char *const *only);
 /* A supporter's values as a stand-in reads them (content.h), without
  * making them JSON: its name and languages point into the record
- * (*languages is the caller's to free), accepting is true or false. False
- * when they do not read back whole or lack that shape (a name, accepting,
- * a list of languages), or when it has a photo (every build copies one). */
+ * (*languages is the caller's to free), accepting is true or false. They
+ * are kept apart in the index (its checksum covers them), not among the
+ * values in the data: 10,000 reads there, each a page of its own to fault
+ * in and a checksum, were a twentieth of a rebuild's CPU. False when the
+ * supporter was recorded without them: its values lacked that shape (a
+ * name, accepting, a list of languages), or it has a photo (every build
+ * copies one). */
 bool reuse_supporter_values(const struct reuse *r, const struct reuse_item *it, const char **name,
                             bool *accepting, const char ***languages, size_t *nlanguages);
 

@@ -3,7 +3,8 @@
  * input is an index's length (4 bytes), the index and its data (the key is
  * taken from the index itself, so the fuzzer gets past it, and checksums are
  * not compared in a fuzzing build); whatever loads must read only
- * within its bytes, and a search page that loads must index and write. */
+ * within its bytes (values, and a supporter's stand-in values, included),
+ * and a search page that loads must index and write. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             strlen(it->path.s) != it->path.len)
             abort();
         json_decref(reuse_values(r, it, NULL));
+        /* A stand-in's values: strings within the index, or refused. */
+        const char *name, **langs;
+        bool accepting;
+        size_t nlangs;
+        if (reuse_supporter_values(r, it, &name, &accepting, &langs, &nlangs)) {
+            size_t len = strlen(name);
+            for (size_t j = 0; j < nlangs; j++)
+                len += strlen(langs[j]);
+            if (len > it->summary.len)
+                abort();
+        }
+        free(langs);
         reuse_find_item(r, it->path.s);
     }
     reuse_free(r);
