@@ -1316,8 +1316,6 @@ static int cmp_cstr(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A value already in the set is only looked up: 10,000 supporters name a
- * few languages 20,000 times, and setting one checks and replaces it. */
 /* A handful of names, each once: a program's supporters speak a few
  * languages between them, 10,000 times over. The last one found is looked
  * at first; past FEW_NAMES, a JSON object keeps the rest. */
@@ -1463,8 +1461,9 @@ static void record_item(struct build *b, struct collection_files *files, enum re
                         size_t answer_len)
 {
     const char *path = content_item_path(&b->c, item);
-    /* A stand-in is file number its place among the collection's (the
-     * loader's order is the files hook's): no search through 10,000. */
+    /* A stand-in's place in c->stand_ins is its file's place among the
+     * collection's (both in the order the loader gave the files hook): no
+     * search through 10,000 paths. */
     const struct content_stand_in *si = content_stand_in_of(&b->c, item);
     long at = si ? (long)(si - b->c.stand_ins) : -1;
     if (!si || (size_t)at >= files->n || strcmp(files->paths[at], path))
