@@ -995,8 +995,7 @@ static bool parse(struct reuse *r, struct reader *rd)
     if (rd->bad || rd->p != rd->end)
         return false;
     r->item_slots = index_names(r->nitems, item_name, r, &r->nslots_items);
-    r->page_slots = index_names(r->npages, page_name, r, &r->nslots_pages);
-    return r->item_slots && r->page_slots;
+    return r->item_slots != NULL;
 }
 
 /* Maps the index, as the data is mapped: its names are read where they are
@@ -1116,7 +1115,19 @@ static struct reuse *load(const char *out_dir, const uint8_t *key)
 
 struct reuse *reuse_load(const char *out_dir, const uint8_t key[REUSE_KEY_BYTES])
 {
-    return load(out_dir, key);
+    struct reuse *r = load(out_dir, key);
+    if (r && !reuse_index_pages(r)) {
+        reuse_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+bool reuse_index_pages(struct reuse *r)
+{
+    if (!r->page_slots)
+        r->page_slots = index_names(r->npages, page_name, r, &r->nslots_pages);
+    return r->page_slots != NULL;
 }
 
 struct reuse *reuse_load_any(const char *out_dir)
@@ -1228,6 +1239,8 @@ static long find_name(const struct reuse *r, const size_t *slots, size_t nslots,
                       const struct reuse_text *(*name)(const struct reuse *, size_t),
                       const char *want)
 {
+    if (!slots) /* a table not made yet (reuse_index_pages) */
+        return -1;
     for (size_t j = hash_name(want) & (nslots - 1); slots[j]; j = (j + 1) & (nslots - 1))
         if (!strcmp(name(r, slots[j] - 1)->s, want))
             return (long)slots[j] - 1;

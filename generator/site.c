@@ -848,14 +848,17 @@ static void free_patch(struct build *b)
     b->first_doc = NULL;
 }
 
-/* The last build's search index, to be patched, when it read back whole
- * (reuse_search; else the index is made whole, as in a full build). It is
- * read on a thread of its own from the moment the record is known to
- * match, while the content is loaded: most of that load keeps both CPUs
- * busy, but its serial end (the collections finished and sorted) left one
- * idle, and the building thread then waited 3 to 4 ms for this read. */
+/* The record's table of pages (reuse_index_pages), then the last build's
+ * search index, to be patched, when it read back whole (reuse_search; else
+ * the index is made whole, as in a full build). Both are made on a thread
+ * of their own from the moment the record is known to match, while the
+ * content is loaded: most of that load keeps both CPUs busy, but its
+ * serial end (the collections finished and sorted) left one idle, and the
+ * building thread then waited 3 to 4 ms for this read; and the table was
+ * the last of the record's reading, which the first stat waited for. */
 struct patch_read {
-    const struct reuse *prev;
+    struct reuse *prev;
+    bool pages; /* the table is made: the record names no page twice */
     struct search_patch *patch;
     pthread_t thread;
     bool running;
@@ -864,13 +867,14 @@ struct patch_read {
 static void *read_patch(void *arg)
 {
     struct patch_read *p = arg;
+    p->pages = reuse_index_pages(p->prev);
     const struct reuse_text *t = reuse_search(p->prev);
-    if (t->len)
+    if (p->pages && t->len)
         p->patch = search_patch_load(t->s, t->len);
     return NULL;
 }
 
-static void start_patch_read(struct patch_read *p, const struct reuse *prev)
+static void start_patch_read(struct patch_read *p, struct reuse *prev)
 {
     p->prev = prev;
     p->running = pthread_create(&p->thread, NULL, read_patch, p) == 0;
@@ -2692,6 +2696,10 @@ static int build_once(const struct site_options *o, struct diag *d, bool may_reu
     start_workers(&b, &template_lock, &template_errors);
     if (prev) {
         struct search_patch *patch = patch_read_done(&patch_read);
+        if (!patch_read.pages) { /* a record that names a page twice */
+            rc = REDO;
+            goto out;
+        }
         if (patch)
             adopt_patch(&b, patch);
     }

@@ -450,6 +450,9 @@ static void test_reads_back(void **state)
     /* Read first, its key compared after: the same. */
     r = reuse_keyed(reuse_load_any(dir), key);
     assert_non_null(r);
+    size_t next = SIZE_MAX;
+    assert_null(reuse_find_page_from(r, "index.html", &next)); /* no table made yet */
+    assert_true(reuse_index_pages(r));                         /* made apart */
     assert_string_equal(reuse_find_page(r, "index.html")->search.s, "SEARCH");
     reuse_free(r);
     assert_null(reuse_keyed(reuse_load_any(dir), other));
