@@ -1308,10 +1308,9 @@ bool reuse_whole(const struct reuse *r, const struct reuse_text *t)
            !sum_differs((const uint8_t *)t->s + t->len + 1, t->s, t->len, r->id, ID_BYTES);
 }
 
-bool reuse_supporter_values(const struct reuse *r, const struct reuse_item *it, const char **name,
-                            bool *accepting, const char ***languages, size_t *nlanguages)
+bool reuse_supporter_values(const struct reuse_item *it, const char **name, bool *accepting,
+                            const char ***languages, size_t *nlanguages)
 {
-    (void)r;
     *name = NULL;
     *languages = NULL;
     *nlanguages = 0;

@@ -176,8 +176,8 @@ json_t *reuse_values(const struct reuse *r, const struct reuse_item *it, const c
  * supporter was recorded without them: its values lacked that shape (a
  * name, accepting, a list of languages), or it has a photo (every build
  * copies one). */
-bool reuse_supporter_values(const struct reuse *r, const struct reuse_item *it, const char **name,
-                            bool *accepting, const char ***languages, size_t *nlanguages);
+bool reuse_supporter_values(const struct reuse_item *it, const char **name, bool *accepting,
+                            const char ***languages, size_t *nlanguages);
 
 /* The record of this build. The data is appended to the file in dir (the
  * directory being written): to prev's data when given, else to a new file.

@@ -777,8 +777,7 @@ static bool hook_stand_in_supporter(void *ctx, size_t i, struct content_stand_in
     struct reuse_hook *h = ctx;
     const struct reuse_item *it = unchanged(h, &h->supporters, i);
     if (!it || it->kind != REUSE_SUPPORTER ||
-        !reuse_supporter_values(h->b->prev, it, &s->name, &s->accepting, &s->languages,
-                                &s->nlanguages))
+        !reuse_supporter_values(it, &s->name, &s->accepting, &s->languages, &s->nlanguages))
         return false;
     s->reused = reuse_index(h->b->prev, it);
     return true;

@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *name, **langs;
         bool accepting;
         size_t nlangs;
-        if (reuse_supporter_values(r, it, &name, &accepting, &langs, &nlangs)) {
+        if (reuse_supporter_values(it, &name, &accepting, &langs, &nlangs)) {
             size_t len = strlen(name);
             for (size_t j = 0; j < nlangs; j++)
                 len += strlen(langs[j]);

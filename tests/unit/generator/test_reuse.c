@@ -327,7 +327,7 @@ static void test_supporter_values(void **state)
         const char *name = "unset", **langs = NULL;
         bool accepting = !cases[k].accepting;
         size_t n = 99;
-        bool used = reuse_supporter_values(r, reuse_item(r, 0), &name, &accepting, &langs, &n);
+        bool used = reuse_supporter_values(reuse_item(r, 0), &name, &accepting, &langs, &n);
         char got[128] = "";
         for (size_t i = 0; used && i < n; i++)
             snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "|" : "", langs[i]);
